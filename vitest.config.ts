@@ -1,0 +1,28 @@
+import { defineConfig } from "vitest/config";
+
+// One vitest run, several projects: unit tests sit beside the code, cross-package tests in test/.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts", "apps/relay/src/**/*.test.ts", "apps/web/src/**/*.test.ts"],
+          environment: "node",
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/browser/**"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Integration tests start real servers and measure rates: run files one after another.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
