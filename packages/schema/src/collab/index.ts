@@ -1,0 +1,70 @@
+// The collaboration state of a session's Y.Doc: records, validators and accessors. See README.md.
+export type {
+  Annotation,
+  AnnotationGeometry,
+  AnnotationInput,
+  AnnotationKind,
+  AnnotationPatch,
+  Comment,
+  CommentInput,
+  TimelineTime,
+} from "./annotation.ts";
+export {
+  ANNOTATION_VERSION,
+  AnnotationGeometrySchemas,
+  AnnotationInputSchema,
+  AnnotationPatchSchemas,
+  AnnotationSchema,
+  Box2dGeometrySchema,
+  CommentInputSchema,
+  CommentSchema,
+  Pin3dGeometrySchema,
+  Point2dGeometrySchema,
+  TimelineTimeSchema,
+} from "./annotation.ts";
+export type { AnnotationsChange } from "./annotationDoc.ts";
+export {
+  addAnnotation,
+  addComment,
+  createAnnotationUndoManager,
+  deleteAnnotation,
+  getAnnotation,
+  listAnnotations,
+  observeAnnotations,
+  updateAnnotation,
+} from "./annotationDoc.ts";
+export type { AwarenessPointer, AwarenessState } from "./awareness.ts";
+export {
+  AWARENESS_VERSION,
+  AwarenessPointerSchema,
+  AwarenessStateSchema,
+  parseAwarenessState,
+} from "./awareness.ts";
+export type { CollabOrigin } from "./layout.ts";
+export { CollabRoot, STATE_KEY } from "./layout.ts";
+export type { CollabMeta } from "./meta.ts";
+export { CollabMetaSchema, getMeta, META_DEFAULTS, META_VERSION, setMeta } from "./meta.ts";
+export type { PlaybackChange, PlaybackSource, PlaybackState } from "./playback.ts";
+export {
+  getPlayback,
+  NS_PER_MS,
+  PLAYBACK_VERSION,
+  PlaybackRate,
+  PlaybackSourceSchema,
+  PlaybackStateSchema,
+  playbackCursor,
+  reanchorPlayback,
+  setPlayback,
+} from "./playback.ts";
+export type { PresenterState, PresenterStateInput, PresenterView } from "./presenter.ts";
+export {
+  getPresenter,
+  PRESENTER_VERSION,
+  PresenterStateSchema,
+  PresenterViewSchema,
+  setPresenter,
+} from "./presenter.ts";
+export type { CameraPose, CollabUser } from "./primitives.ts";
+export { CameraPoseSchema, CollabLimits, CollabUserSchema } from "./primitives.ts";
+export type { CollabIssue, CollabRecordName } from "./validation.ts";
+export { CollabValidationError } from "./validation.ts";
