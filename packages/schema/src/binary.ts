@@ -1,0 +1,162 @@
+import { DecodeError } from "./errors.ts";
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A growable little-endian byte writer. `write*` functions of each codec append to it; `finish()`
+ * returns the written bytes (a view of the internal buffer: take it once).
+ */
+export class Encoder {
+  private buf: Uint8Array;
+  private view: DataView;
+  pos = 0;
+
+  constructor(initialCapacity = 256) {
+    this.buf = new Uint8Array(initialCapacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private ensure(extra: number): void {
+    const needed = this.pos + extra;
+    if (needed <= this.buf.length) return;
+    let capacity = this.buf.length * 2;
+    while (capacity < needed) capacity *= 2;
+    const next = new Uint8Array(capacity);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.view.setUint8(this.pos, v);
+    this.pos += 1;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.pos, v, true);
+    this.pos += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.pos, v, true);
+    this.pos += 4;
+  }
+  i64(v: bigint): void {
+    this.ensure(8);
+    this.view.setBigInt64(this.pos, v, true);
+    this.pos += 8;
+  }
+  f32(v: number): void {
+    this.ensure(4);
+    this.view.setFloat32(this.pos, v, true);
+    this.pos += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, v, true);
+    this.pos += 8;
+  }
+  bytes(v: Uint8Array): void {
+    this.ensure(v.length);
+    this.buf.set(v, this.pos);
+    this.pos += v.length;
+  }
+  /** A u16 byte length then the UTF-8 bytes. */
+  string16(v: string): void {
+    const b = utf8Encoder.encode(v);
+    this.u16(b.length);
+    this.bytes(b);
+  }
+  /** A u8 byte length then the UTF-8 bytes. */
+  string8(v: string): void {
+    const b = utf8Encoder.encode(v);
+    if (b.length > 255) throw new RangeError("string longer than 255 bytes");
+    this.u8(b.length);
+    this.bytes(b);
+  }
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** A bounds-checked little-endian reader: running past the end throws `DecodeError("truncated")`. */
+export class Decoder {
+  private readonly view: DataView;
+  pos: number;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    offset = 0,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = offset;
+  }
+
+  get remaining(): number {
+    return this.bytes.length - this.pos;
+  }
+
+  private need(n: number, field: string): void {
+    if (this.pos + n > this.bytes.length) {
+      throw new DecodeError("truncated", field, `needs ${n} bytes, ${this.remaining} left`);
+    }
+  }
+
+  u8(field: string): number {
+    this.need(1, field);
+    return this.view.getUint8(this.pos++);
+  }
+  u16(field: string): number {
+    this.need(2, field);
+    const v = this.view.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+  u32(field: string): number {
+    this.need(4, field);
+    const v = this.view.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  i64(field: string): bigint {
+    this.need(8, field);
+    const v = this.view.getBigInt64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  f32(field: string): number {
+    this.need(4, field);
+    const v = this.view.getFloat32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  f64(field: string): number {
+    this.need(8, field);
+    const v = this.view.getFloat64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  /** A view of the next `n` bytes (no copy). */
+  bytesView(n: number, field: string): Uint8Array {
+    this.need(n, field);
+    const v = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  private utf8(n: number, field: string): string {
+    const b = this.bytesView(n, field);
+    try {
+      return utf8Decoder.decode(b);
+    } catch {
+      throw new DecodeError("invalid-field", field, "not valid UTF-8");
+    }
+  }
+  string16(field: string): string {
+    return this.utf8(this.u16(field), field);
+  }
+  string8(field: string): string {
+    return this.utf8(this.u8(field), field);
+  }
+}

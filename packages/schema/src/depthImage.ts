@@ -1,0 +1,222 @@
+import { z } from "zod";
+import type { Decoder, Encoder } from "./binary.ts";
+import { COLORMAPS, type Colormap, colormapFromId, colormapId, DEFAULT_COLORMAP } from "./colormaps.ts";
+import {
+  arrayFromBytes,
+  arrayMatchesDatatype,
+  bytesOfArray,
+  bytesPerPixel,
+  DATATYPES,
+  type Datatype,
+  type DepthArray,
+  datatypeFromId,
+  datatypeOfArray,
+  isFloatDatatype,
+} from "./datatypes.ts";
+import { DecodeError, ValidationError } from "./errors.ts";
+import { rvlDecode, rvlEncode } from "./rvl.ts";
+import { parseOrThrow } from "./validate.ts";
+
+/**
+ * DepthImage: one channel of depth, as Rerun's `DepthImage` archetype. A stored value `d` lies at
+ * `d / meter` world units along the optical axis; 0 and NaN mean "no depth".
+ */
+export const DEPTH_IMAGE_VERSION = 1;
+export const MAX_IMAGE_DIMENSION = 16384;
+/** 8192 x 4096: the largest image any decoder here will allocate for. */
+export const MAX_PIXELS = 1 << 25;
+
+export const DEPTH_IMAGE_DEFAULTS = {
+  /** Units per metre: 1000 (millimetres) for integer types. */
+  meterInteger: 1000,
+  /** Units per metre: 1 (metres) for float types. */
+  meterFloat: 1,
+  colormap: DEFAULT_COLORMAP,
+  pointFillRatio: 1,
+  drawOrder: -20,
+} as const;
+
+const datatypeNames = Object.keys(DATATYPES) as [Datatype, ...Datatype[]];
+
+export const depthImageOptionsSchema = z
+  .object({
+    width: z.number().int().min(1).max(MAX_IMAGE_DIMENSION),
+    height: z.number().int().min(1).max(MAX_IMAGE_DIMENSION),
+    /** Needed only for F16 (stored as raw bits in a Uint16Array); otherwise taken from the array. */
+    datatype: z.enum(datatypeNames).optional(),
+    meter: z.number().positive().optional(),
+    colormap: z.enum(COLORMAPS).optional(),
+    /** Colormap range in stored units; default: a robust auto range chosen by the viewer. */
+    depthRange: z
+      .tuple([z.number(), z.number()])
+      .refine(([min, max]) => min <= max, "min must not exceed max")
+      .optional(),
+    pointFillRatio: z.number().min(0).optional(),
+    drawOrder: z.number().optional(),
+  })
+  .refine((o) => o.width * o.height <= MAX_PIXELS, {
+    message: `more than ${MAX_PIXELS} pixels`,
+    path: ["width"],
+  });
+
+export type DepthImageOptions = z.input<typeof depthImageOptionsSchema>;
+
+/** How a depth payload is carried on the wire: raw little-endian pixels, or RVL (lossless, U16 only). */
+export type DepthEncoding = "raw" | "rvl";
+const ENCODING_IDS: Record<DepthEncoding, number> = { raw: 0, rvl: 1 };
+
+export class DepthImage {
+  readonly kind = "DepthImage";
+  readonly width: number;
+  readonly height: number;
+  readonly datatype: Datatype;
+  readonly data: DepthArray;
+  readonly meter: number;
+  readonly colormap: Colormap;
+  readonly depthRange: readonly [number, number] | undefined;
+  readonly pointFillRatio: number;
+  readonly drawOrder: number;
+
+  /** `new DepthImage(u16, { width: 640, height: 480, meter: 1000 })`; throws `ValidationError`. */
+  constructor(data: DepthArray, options: DepthImageOptions) {
+    const o = parseOrThrow(depthImageOptionsSchema, options, "DepthImage");
+    const datatype = o.datatype ?? datatypeOfArray(data);
+    if (!arrayMatchesDatatype(data, datatype)) {
+      throw new ValidationError("DepthImage.data", `a ${data.constructor.name} cannot hold ${datatype}`);
+    }
+    if (data.length !== o.width * o.height) {
+      throw new ValidationError(
+        "DepthImage.data",
+        `has ${data.length} values, width x height is ${o.width * o.height}`,
+      );
+    }
+    this.width = o.width;
+    this.height = o.height;
+    this.datatype = datatype;
+    this.data = data;
+    this.meter =
+      o.meter ??
+      (isFloatDatatype(datatype) ? DEPTH_IMAGE_DEFAULTS.meterFloat : DEPTH_IMAGE_DEFAULTS.meterInteger);
+    this.colormap = o.colormap ?? DEPTH_IMAGE_DEFAULTS.colormap;
+    this.depthRange = o.depthRange;
+    this.pointFillRatio = o.pointFillRatio ?? DEPTH_IMAGE_DEFAULTS.pointFillRatio;
+    this.drawOrder = o.drawOrder ?? DEPTH_IMAGE_DEFAULTS.drawOrder;
+  }
+
+  get pixelCount(): number {
+    return this.width * this.height;
+  }
+
+  /** The wire encoding used when none is asked for: RVL for U16, raw otherwise. */
+  get defaultEncoding(): DepthEncoding {
+    return this.datatype === "U16" ? "rvl" : "raw";
+  }
+}
+
+/*
+ * Wire body (see PROTOCOL.md):
+ *   u32 width, u32 height, u8 datatype, u8 colormap, u8 encoding, u8 flags (bit 0: depthRange present),
+ *   f64 meter, f64 pointFillRatio, f64 drawOrder, [f64 rangeMin, f64 rangeMax], u32 payloadLength, payload
+ */
+const FLAG_DEPTH_RANGE = 1;
+
+export function writeDepthImage(
+  enc: Encoder,
+  img: DepthImage,
+  encoding: DepthEncoding = img.defaultEncoding,
+): void {
+  if (encoding === "rvl" && img.datatype !== "U16") {
+    throw new ValidationError("DepthImage.encoding", `RVL carries U16 only, not ${img.datatype}`);
+  }
+  enc.u32(img.width);
+  enc.u32(img.height);
+  enc.u8(DATATYPES[img.datatype].id);
+  enc.u8(colormapId(img.colormap));
+  enc.u8(ENCODING_IDS[encoding]);
+  enc.u8(img.depthRange ? FLAG_DEPTH_RANGE : 0);
+  enc.f64(img.meter);
+  enc.f64(img.pointFillRatio);
+  enc.f64(img.drawOrder);
+  if (img.depthRange) {
+    enc.f64(img.depthRange[0]);
+    enc.f64(img.depthRange[1]);
+  }
+  const payload = encoding === "rvl" ? rvlEncode(img.data as Uint16Array) : bytesOfArray(img.data);
+  enc.u32(payload.length);
+  enc.bytes(payload);
+}
+
+export function readDepthImage(dec: Decoder): DepthImage {
+  const width = dec.u32("DepthImage.width");
+  const height = dec.u32("DepthImage.height");
+  if (width < 1 || height < 1 || width > MAX_IMAGE_DIMENSION || height > MAX_IMAGE_DIMENSION) {
+    throw new DecodeError(
+      "too-large",
+      "DepthImage.width",
+      `${width} x ${height} is outside 1..${MAX_IMAGE_DIMENSION}`,
+    );
+  }
+  if (width * height > MAX_PIXELS) {
+    throw new DecodeError(
+      "too-large",
+      "DepthImage.width",
+      `${width} x ${height} exceeds ${MAX_PIXELS} pixels`,
+    );
+  }
+  const datatypeId = dec.u8("DepthImage.datatype");
+  const datatype = datatypeFromId(datatypeId);
+  if (!datatype)
+    throw new DecodeError("invalid-field", "DepthImage.datatype", `unknown datatype ${datatypeId}`);
+  const colormapNumber = dec.u8("DepthImage.colormap");
+  const colormap = colormapFromId(colormapNumber);
+  if (!colormap)
+    throw new DecodeError("invalid-field", "DepthImage.colormap", `unknown colormap ${colormapNumber}`);
+  const encodingId = dec.u8("DepthImage.encoding");
+  if (encodingId !== ENCODING_IDS.raw && encodingId !== ENCODING_IDS.rvl) {
+    throw new DecodeError("invalid-field", "DepthImage.encoding", `unknown encoding ${encodingId}`);
+  }
+  const flags = dec.u8("DepthImage.flags");
+  if (flags & ~FLAG_DEPTH_RANGE)
+    throw new DecodeError("invalid-field", "DepthImage.flags", `unknown flags ${flags}`);
+  const meter = dec.f64("DepthImage.meter");
+  const pointFillRatio = dec.f64("DepthImage.pointFillRatio");
+  const drawOrder = dec.f64("DepthImage.drawOrder");
+  const depthRange: [number, number] | undefined =
+    flags & FLAG_DEPTH_RANGE
+      ? [dec.f64("DepthImage.depthRange"), dec.f64("DepthImage.depthRange")]
+      : undefined;
+  const payloadLength = dec.u32("DepthImage.payload");
+  const payload = dec.bytesView(payloadLength, "DepthImage.payload");
+  const pixels = width * height;
+  let data: DepthArray;
+  if (encodingId === ENCODING_IDS.rvl) {
+    if (datatype !== "U16")
+      throw new DecodeError("invalid-field", "DepthImage.encoding", `RVL with ${datatype}`);
+    data = rvlDecode(payload, pixels);
+  } else {
+    const expected = pixels * bytesPerPixel(datatype);
+    if (payloadLength !== expected) {
+      throw new DecodeError(
+        "invalid-field",
+        "DepthImage.payload",
+        `${payloadLength} bytes, expected ${expected}`,
+      );
+    }
+    data = arrayFromBytes(datatype, payload);
+  }
+  try {
+    return new DepthImage(data, {
+      width,
+      height,
+      datatype,
+      meter,
+      colormap,
+      depthRange,
+      pointFillRatio,
+      drawOrder,
+    });
+  } catch (error) {
+    if (error instanceof ValidationError) throw new DecodeError("invalid-field", error.field, error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,212 @@
+import { Decoder, Encoder } from "./binary.ts";
+import { type DepthEncoding, type DepthImage, readDepthImage, writeDepthImage } from "./depthImage.ts";
+import { checkEntityPath } from "./entityPath.ts";
+import { DecodeError } from "./errors.ts";
+import { type Pinhole, readPinhole, writePinhole } from "./pinhole.ts";
+import { readTransform3D, type Transform3D, writeTransform3D } from "./transform3d.ts";
+
+/*
+ * The wire message: one binary message per logged archetype, the same bytes on the socket, in the
+ * relay's memory and in recordings. Byte grammar in ../PROTOCOL.md. `readEnvelope` reads the header,
+ * entity path and time stamps without touching the archetype body (the relay routes on it).
+ */
+
+/** "DPTH" */
+export const MAGIC = new Uint8Array([0x44, 0x50, 0x54, 0x48]);
+export const PROTOCOL_VERSION = 1;
+/** The largest message any peer should send: a raw 8192 x 4096 float32 image and headers. */
+export const MAX_MESSAGE_BYTES = (1 << 25) * 4 + 64 * 1024;
+export const MAX_TIMELINES = 16;
+
+export type Archetype = DepthImage | Pinhole | Transform3D;
+export type ArchetypeKind = Archetype["kind"];
+
+/** Kind ids on the wire, and the current version of each archetype's body. */
+const KINDS = {
+  DepthImage: { id: 1, version: 1 },
+  Pinhole: { id: 2, version: 1 },
+  Transform3D: { id: 3, version: 1 },
+} as const satisfies Record<ArchetypeKind, { id: number; version: number }>;
+const KIND_BY_ID = new Map<number, ArchetypeKind>(
+  (Object.keys(KINDS) as ArchetypeKind[]).map((kind) => [KINDS[kind].id, kind]),
+);
+
+export type TimelineKind = "sequence" | "timestamp";
+const TIMELINE_KIND_IDS: Record<TimelineKind, number> = { sequence: 1, timestamp: 2 };
+const TIMELINE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A time on one timeline: a `sequence` number (frame index) or a `timestamp` in nanoseconds. */
+export interface TimePoint {
+  readonly timeline: string;
+  readonly kind: TimelineKind;
+  readonly value: bigint;
+}
+
+export interface LogMessage<A extends Archetype = Archetype> {
+  readonly entityPath: string;
+  readonly timelines: readonly TimePoint[];
+  /** Static data belongs to all times (e.g. a fixed Pinhole), as in Rerun. */
+  readonly static?: boolean;
+  readonly archetype: A;
+}
+
+/** What the relay needs to route a message, read from its first bytes only. */
+export interface Envelope {
+  readonly protocolVersion: number;
+  readonly kind: ArchetypeKind;
+  readonly kindVersion: number;
+  readonly static: boolean;
+  readonly entityPath: string;
+  readonly timelines: readonly TimePoint[];
+  /** Where the archetype body starts, and its length (the body runs to the end of the message). */
+  readonly bodyOffset: number;
+  readonly bodyLength: number;
+}
+
+export interface EncodeOptions {
+  /** Depth payload encoding; default RVL for U16 and raw otherwise. */
+  readonly depthEncoding?: DepthEncoding;
+}
+
+const FLAG_STATIC = 1;
+
+export function encodeMessage(message: LogMessage, options: EncodeOptions = {}): Uint8Array {
+  const checked = checkEntityPath(message.entityPath);
+  if (!checked.ok) throw new RangeError(`entityPath: ${checked.reason}`);
+  if (message.timelines.length > MAX_TIMELINES) throw new RangeError(`more than ${MAX_TIMELINES} timelines`);
+  const archetype = message.archetype;
+  const estimate = archetype.kind === "DepthImage" ? archetype.data.byteLength + 512 : 512;
+  const enc = new Encoder(estimate);
+  enc.bytes(MAGIC);
+  enc.u8(PROTOCOL_VERSION);
+  enc.u8(KINDS[archetype.kind].id);
+  enc.u8(KINDS[archetype.kind].version);
+  enc.u8(message.static ? FLAG_STATIC : 0);
+  enc.string16(checked.path);
+  enc.u8(message.timelines.length);
+  for (const t of message.timelines) {
+    if (!TIMELINE_NAME.test(t.timeline)) throw new RangeError(`timeline name "${t.timeline}"`);
+    enc.string8(t.timeline);
+    enc.u8(TIMELINE_KIND_IDS[t.kind]);
+    enc.i64(t.value);
+  }
+  const bodyLengthAt = enc.pos;
+  enc.u32(0);
+  const bodyStart = enc.pos;
+  switch (archetype.kind) {
+    case "DepthImage":
+      writeDepthImage(enc, archetype, options.depthEncoding);
+      break;
+    case "Pinhole":
+      writePinhole(enc, archetype);
+      break;
+    case "Transform3D":
+      writeTransform3D(enc, archetype);
+      break;
+    default:
+      throw new TypeError(`unknown archetype ${(archetype satisfies never as { kind: string }).kind}`);
+  }
+  const bytes = enc.finish();
+  new DataView(bytes.buffer, bytes.byteOffset).setUint32(bodyLengthAt, enc.pos - bodyStart, true);
+  return bytes;
+}
+
+/** Read the header, entity path and time stamps; throws `DecodeError`. Does not read the body. */
+export function readEnvelope(bytes: Uint8Array): Envelope {
+  if (!(bytes instanceof Uint8Array)) throw new DecodeError("invalid-field", "message", "not binary");
+  if (bytes.length > MAX_MESSAGE_BYTES) {
+    throw new DecodeError("too-large", "message", `${bytes.length} bytes exceeds ${MAX_MESSAGE_BYTES}`);
+  }
+  const dec = new Decoder(bytes);
+  for (let i = 0; i < MAGIC.length; i++) {
+    if (dec.u8("header.magic") !== MAGIC[i])
+      throw new DecodeError("bad-magic", "header.magic", "not a Depthroom message");
+  }
+  const protocolVersion = dec.u8("header.version");
+  if (protocolVersion !== PROTOCOL_VERSION) {
+    throw new DecodeError(
+      "unsupported-version",
+      "header.version",
+      `protocol ${protocolVersion}, this side speaks ${PROTOCOL_VERSION}`,
+    );
+  }
+  const kindId = dec.u8("header.kind");
+  const kind = KIND_BY_ID.get(kindId);
+  if (!kind) throw new DecodeError("unknown-kind", "header.kind", `unknown archetype kind ${kindId}`);
+  const kindVersion = dec.u8("header.kindVersion");
+  if (kindVersion !== KINDS[kind].version) {
+    throw new DecodeError("unsupported-version", "header.kindVersion", `${kind} version ${kindVersion}`);
+  }
+  const flags = dec.u8("header.flags");
+  if (flags & ~FLAG_STATIC) throw new DecodeError("invalid-field", "header.flags", `unknown flags ${flags}`);
+  const rawPath = dec.string16("entityPath");
+  const checked = checkEntityPath(rawPath);
+  if (!checked.ok || checked.path !== rawPath) {
+    throw new DecodeError("invalid-field", "entityPath", checked.ok ? "not normalized" : checked.reason);
+  }
+  const timelineCount = dec.u8("timelines");
+  if (timelineCount > MAX_TIMELINES) {
+    throw new DecodeError(
+      "invalid-field",
+      "timelines",
+      `${timelineCount} timelines, at most ${MAX_TIMELINES}`,
+    );
+  }
+  const timelines: TimePoint[] = [];
+  for (let i = 0; i < timelineCount; i++) {
+    const timeline = dec.string8("timelines.name");
+    if (!TIMELINE_NAME.test(timeline))
+      throw new DecodeError("invalid-field", "timelines.name", `bad name "${timeline}"`);
+    const kindByte = dec.u8("timelines.kind");
+    const timelineKind: TimelineKind | undefined =
+      kindByte === 1 ? "sequence" : kindByte === 2 ? "timestamp" : undefined;
+    if (!timelineKind)
+      throw new DecodeError("invalid-field", "timelines.kind", `unknown timeline kind ${kindByte}`);
+    timelines.push({ timeline, kind: timelineKind, value: dec.i64("timelines.value") });
+  }
+  const bodyLength = dec.u32("body.length");
+  if (bodyLength !== dec.remaining) {
+    throw new DecodeError(
+      bodyLength > dec.remaining ? "truncated" : "trailing-bytes",
+      "body.length",
+      `says ${bodyLength} bytes, ${dec.remaining} follow`,
+    );
+  }
+  return {
+    protocolVersion,
+    kind,
+    kindVersion,
+    static: (flags & FLAG_STATIC) !== 0,
+    entityPath: rawPath,
+    timelines,
+    bodyOffset: dec.pos,
+    bodyLength,
+  };
+}
+
+/** Decode a whole message (RVL decoded); throws `DecodeError`, never anything else, for bad bytes. */
+export function decodeMessage(bytes: Uint8Array): LogMessage {
+  const envelope = readEnvelope(bytes);
+  const dec = new Decoder(bytes, envelope.bodyOffset);
+  let archetype: Archetype;
+  switch (envelope.kind) {
+    case "DepthImage":
+      archetype = readDepthImage(dec);
+      break;
+    case "Pinhole":
+      archetype = readPinhole(dec);
+      break;
+    case "Transform3D":
+      archetype = readTransform3D(dec);
+      break;
+  }
+  if (dec.remaining !== 0) {
+    throw new DecodeError("trailing-bytes", envelope.kind, `${dec.remaining} bytes after the body`);
+  }
+  return {
+    entityPath: envelope.entityPath,
+    timelines: envelope.timelines,
+    ...(envelope.static ? { static: true } : {}),
+    archetype,
+  };
+}

@@ -1,0 +1,131 @@
+import type { ErrorCode } from "./codes.ts";
+import type { Role } from "./link.ts";
+import type { ArchetypeKind } from "./message.ts";
+
+/*
+ * The relay protocol, in one file: the socket.io handshake, every socket event and its payload, and
+ * the HTTP API's bodies. Frames are wire messages (message.ts) carried as binary socket.io arguments.
+ *
+ * Handshake (first): the client connects to `/socket.io/` (WebSocket transport only) with the query
+ *   ?session=<id>&token=<token>&v=<RELAY_PROTOCOL_VERSION>[&name=<producer or viewer name>]
+ * The session id sits in the URL so a load balancer can route on it. A refused handshake fails with
+ * socket.io's `connect_error`, whose `data` is a `Refusal`. An accepted one is followed by `welcome`.
+ */
+
+/** Version of this socket protocol (events and payloads); the wire message has its own version byte. */
+export const RELAY_PROTOCOL_VERSION = 1;
+
+export interface HandshakeQuery {
+  readonly session: string;
+  readonly token: string;
+  readonly v: string;
+  readonly name?: string;
+}
+
+/** Data of a refused handshake (`connect_error`) and of `problem` events: a named code and a sentence. */
+export interface Refusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export interface ProducerInfo {
+  /** Stable for the connection's life. */
+  readonly id: string;
+  readonly name: string;
+  readonly connectedAt: number;
+}
+
+export interface EntityInfo {
+  readonly entityPath: string;
+  readonly kind: ArchetypeKind;
+  /** Wall-clock ms of the latest message. */
+  readonly lastSeen: number;
+  readonly messages: number;
+}
+
+/** Every event, as one discriminated union: `from` says who sends it; `ack` is the reply, if any. */
+export type ProtocolEvent =
+  /** Sent by the relay right after an accepted handshake. */
+  | { from: "relay"; name: "welcome"; payload: Welcome }
+  /** One wire message for a subscriber; the subscriber MUST call the ack when it has taken the frame. */
+  | { from: "relay"; name: "frame"; payload: Uint8Array; ack: undefined }
+  /** A producer joined or left the session. */
+  | { from: "relay"; name: "producer"; payload: ProducerEvent }
+  /** Something went wrong that is not the answer to a request (e.g. rate limit, about to close). */
+  | { from: "relay"; name: "problem"; payload: Refusal }
+  /** A producer publishes one wire message; the ack says whether the relay took it. */
+  | { from: "client"; name: "publish"; payload: Uint8Array; ack: PublishResult }
+  /** Start receiving frames: first the latest message of every entity, then live ones. */
+  | { from: "client"; name: "subscribe"; payload: SubscribeRequest; ack: SubscribeResult };
+
+export interface Welcome {
+  readonly protocolVersion: number;
+  readonly relayVersion: string;
+  readonly session: string;
+  readonly role: Role;
+  readonly connectionId: string;
+  readonly producers: readonly ProducerInfo[];
+}
+
+export type ProducerEvent =
+  | { readonly type: "joined"; readonly producer: ProducerInfo }
+  | { readonly type: "left"; readonly producer: ProducerInfo };
+
+export type PublishResult = { readonly ok: true } | ({ readonly ok: false } & Refusal);
+
+export interface SubscribeRequest {
+  /** Only these entity paths (and their descendants); all when absent. */
+  readonly entities?: readonly string[];
+}
+
+export type SubscribeResult =
+  | {
+      readonly ok: true;
+      readonly entities: readonly EntityInfo[];
+      readonly producers: readonly ProducerInfo[];
+    }
+  | ({ readonly ok: false } & Refusal);
+
+type EventsFrom<F extends ProtocolEvent["from"]> = Extract<ProtocolEvent, { from: F }>;
+type Listener<E extends ProtocolEvent> = E extends { ack: infer A }
+  ? [A] extends [undefined]
+    ? (payload: E["payload"], ack: () => void) => void
+    : (payload: E["payload"], ack: (reply: A) => void) => void
+  : (payload: E["payload"]) => void;
+
+/** socket.io's typed event maps, derived from `ProtocolEvent`. */
+export type ServerToClientEvents = { [E in EventsFrom<"relay"> as E["name"]]: Listener<E> };
+export type ClientToServerEvents = { [E in EventsFrom<"client"> as E["name"]]: Listener<E> };
+
+/* HTTP API (JSON). Errors answer with a status and `{ error: Refusal }`. */
+
+/** `POST /api/sessions` body (optional). */
+export interface CreateSessionRequest {
+  readonly title?: string;
+}
+
+/** `POST /api/sessions` response. Links need the web app's URL; the relay knows it from its config. */
+export interface CreateSessionResponse {
+  readonly id: string;
+  readonly title: string;
+  readonly tokens: Readonly<Record<Role, string>>;
+  readonly links: Readonly<Record<Role, string>>;
+}
+
+/** `GET /api/sessions/:id` (any token of the session, as `Authorization: Bearer` or `?token=`). */
+export interface SessionDescription {
+  readonly id: string;
+  readonly title: string;
+  readonly createdAt: number;
+  readonly entities: readonly EntityInfo[];
+  readonly producers: readonly ProducerInfo[];
+  readonly viewers: number;
+}
+
+/** `GET /healthz` */
+export interface Health {
+  readonly ok: true;
+  readonly version: string;
+  readonly protocolVersion: number;
+  readonly uptimeSeconds: number;
+}

@@ -1,0 +1,36 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { decode } from "fast-png";
+
+/** The real depth frames shipped in data/samples/, decoded (test and bench helper; Node only). */
+export interface SampleSet {
+  readonly name: string;
+  readonly unitsPerMetre: number;
+  readonly frames: readonly { file: string; width: number; height: number; depth: Uint16Array }[];
+}
+
+const samplesDir = new URL("../../../data/samples/", import.meta.url);
+
+export function loadPng16(path: URL | string): { width: number; height: number; depth: Uint16Array } {
+  const png = decode(readFileSync(path));
+  if (png.depth !== 16 || png.channels !== 1) {
+    throw new Error(
+      `${String(path)}: expected 16-bit single-channel PNG, got ${png.depth}-bit x ${png.channels}`,
+    );
+  }
+  return { width: png.width, height: png.height, depth: png.data as Uint16Array };
+}
+
+function loadSet(folder: string, name: string, unitsPerMetre: number): SampleSet {
+  const dir = new URL(`${folder}/`, samplesDir);
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith(".png"))
+    .sort();
+  return { name, unitsPerMetre, frames: files.map((file) => ({ file, ...loadPng16(new URL(file, dir)) })) };
+}
+
+export function loadSampleSets(): SampleSet[] {
+  return [
+    loadSet("tum-fr2", "TUM fr2 (Kinect v1)", 5000),
+    loadSet("azure-kinect", "Azure Kinect (ToF)", 1000),
+  ];
+}
