@@ -1,0 +1,100 @@
+import {
+  isSessionId,
+  LinkError,
+  makeSessionLink,
+  parseSessionLink,
+  type Role,
+  readTokenClaims,
+  type SessionLink,
+  type TokenClaims,
+} from "@depthroom/schema";
+
+/*
+ * Links as the web app uses them: where the relay is, the three capability links of a session, the
+ * line that streams a rig into it, and the checks a link passes before the viewer opens.
+ */
+
+/** The relay used by `/` when the page names none: `NEXT_PUBLIC_DEPTHROOM_RELAY`, else localhost. */
+export const DEFAULT_RELAY_URL = "http://localhost:8787";
+
+/** The relay for the home page: `?relay=` on the page's URL, then the build-time default. */
+export function homeRelayUrl(search: string, configured: string | undefined): string {
+  const fromQuery = new URLSearchParams(search).get("relay");
+  const chosen = fromQuery || configured || DEFAULT_RELAY_URL;
+  return chosen.replace(/\/+$/, "");
+}
+
+export type SessionLinks = Readonly<Record<Role, string>>;
+
+/** The view, edit and publish links of a session, on this web app's origin. */
+export function sessionLinks(
+  webUrl: string,
+  relayUrl: string,
+  session: string,
+  tokens: Readonly<Record<Role, string>>,
+): SessionLinks {
+  const link = (role: Role) => makeSessionLink({ webUrl, relayUrl, session, token: tokens[role] });
+  return { view: link("view"), edit: link("edit"), publish: link("publish") };
+}
+
+/** The shell line that streams a folder of 16-bit PNGs into a session (quoted for POSIX shells). */
+export function streamCommand(publishLink: string, folder = "./depth"): string {
+  return `npx depthroom stream ${shellQuote(folder)} --link ${shellQuote(publishLink)}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Why a link cannot open the viewer: shown as a plain page. */
+export interface LinkProblem {
+  readonly title: string;
+  readonly detail: string;
+}
+
+export type OpenedLink =
+  | { readonly ok: true; readonly link: SessionLink; readonly claims: TokenClaims }
+  | { readonly ok: false; readonly problem: LinkProblem };
+
+/**
+ * Check the link the browser is on (`/s/<session>?relay=...#token=...`) before connecting: a session id,
+ * a relay, a token of this session that has not expired. The relay still verifies the signature.
+ */
+export function openLink(href: string, nowSeconds: number): OpenedLink {
+  let link: SessionLink;
+  try {
+    link = parseSessionLink(href);
+  } catch (error) {
+    const detail = error instanceof LinkError ? error.message : String(error);
+    return { ok: false, problem: { title: "This link is not a session link", detail } };
+  }
+  const claims = readTokenClaims(link.token);
+  if (!claims) {
+    return {
+      ok: false,
+      problem: { title: "This link's token is not valid", detail: "The token is malformed." },
+    };
+  }
+  if (claims.session !== link.session) {
+    return {
+      ok: false,
+      problem: { title: "This link's token is not valid", detail: "The token belongs to another session." },
+    };
+  }
+  if (claims.exp !== undefined && claims.exp <= nowSeconds) {
+    const when = new Date(claims.exp * 1000).toISOString();
+    return { ok: false, problem: { title: "This link has expired", detail: `It expired at ${when}.` } };
+  }
+  return { ok: true, link, claims };
+}
+
+/** A link a person pasted on `/`: a full session link, returned as the path to navigate to. */
+export function pastedLinkTarget(text: string): { ok: true; href: string } | { ok: false; reason: string } {
+  try {
+    const link = parseSessionLink(text);
+    if (!isSessionId(link.session)) return { ok: false, reason: "not a session id" };
+    return { ok: true, href: makeSessionLink(link) };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
