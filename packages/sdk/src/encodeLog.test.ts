@@ -1,0 +1,110 @@
+import { DepthImage, decodeMessage, Pinhole, readEnvelope, Transform3D } from "@depthroom/schema";
+import { describe, expect, it } from "vitest";
+import { encodeLog } from "./encodeLog.ts";
+import { SdkError } from "./errors.ts";
+import { Timelines } from "./timelines.ts";
+
+function fieldOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SdkError);
+    expect((error as SdkError).code).toBe("bad-message");
+    return (error as SdkError).field;
+  }
+  return undefined;
+}
+
+describe("encodeLog", () => {
+  const depth = new Uint16Array([0, 1000, 2000, 65535, 3, 4]);
+
+  it("encodes U16 depth with RVL by default, raw on request, and round-trips", () => {
+    const time = new Timelines();
+    time.set("frame", 7);
+    time.set("capture_time", 1_700_000_000_123_456_789n);
+    const image = new DepthImage(depth, { width: 3, height: 2 });
+    const rvl = encodeLog("world/cam/depth", image, time.current);
+    const raw = encodeLog("world/cam/depth", image, time.current, { encoding: "raw" });
+    const rawByStream = encodeLog("world/cam/depth", image, time.current, {}, "raw");
+    expect(rvl.key).toBe("world/cam/depth#DepthImage");
+    expect(rawByStream.bytes).toEqual(raw.bytes);
+    expect(rvl.bytes).not.toEqual(raw.bytes);
+    for (const m of [rvl, raw]) {
+      const decoded = decodeMessage(m.bytes);
+      expect((decoded.archetype as DepthImage).data).toEqual(depth);
+      expect(decoded.timelines).toEqual([
+        { timeline: "frame", kind: "sequence", value: 7n },
+        { timeline: "capture_time", kind: "timestamp", value: 1_700_000_000_123_456_789n },
+      ]);
+    }
+  });
+
+  it("sends float depth raw even when the stream prefers RVL", () => {
+    const image = new DepthImage(new Float32Array([1.5, 0, Number.NaN, 2]), { width: 2, height: 2 });
+    const m = encodeLog("d", image, [], {}, "rvl");
+    expect(Array.from((decodeMessage(m.bytes).archetype as DepthImage).data as Float32Array)).toEqual([
+      1.5,
+      0,
+      Number.NaN,
+      2,
+    ]);
+  });
+
+  it("marks static messages and stamps them with no time", () => {
+    const time = new Timelines();
+    time.set("frame", 1);
+    const m = encodeLog(
+      "world/cam",
+      Pinhole.fromFocalLength({ width: 4, height: 4, focalLength: 2 }),
+      time.current,
+      {
+        static: true,
+      },
+    );
+    const envelope = readEnvelope(m.bytes);
+    expect(envelope.static).toBe(true);
+    expect(envelope.timelines).toEqual([]);
+    expect(m.static).toBe(true);
+  });
+
+  it("accepts plain objects and validates them through the archetype classes", () => {
+    const m = encodeLog("world/cam", { kind: "Transform3D", translation: [1, 2, 3] }, []);
+    expect((decodeMessage(m.bytes).archetype as Transform3D).translation).toEqual([1, 2, 3]);
+  });
+
+  it("names the field of an invalid archetype", () => {
+    expect(fieldOf(() => encodeLog("d", { kind: "DepthImage", data: depth, width: 0, height: 2 }, []))).toBe(
+      "DepthImage.width",
+    );
+    expect(fieldOf(() => encodeLog("d", { kind: "DepthImage", data: depth, width: 4, height: 2 }, []))).toBe(
+      "DepthImage.data",
+    );
+    expect(fieldOf(() => encodeLog("d", { kind: "DepthImage", data: [1, 2], width: 2, height: 1 }, []))).toBe(
+      "DepthImage.data",
+    );
+    expect(
+      fieldOf(() => encodeLog("c", { kind: "Pinhole", imageFromCamera: [0, 0, 0, 0, 1, 0, 0, 0, 1] }, [])),
+    ).toBe("Pinhole.imageFromCamera");
+    expect(fieldOf(() => encodeLog("c", { kind: "Camera" }, []))).toBe("archetype.kind");
+    expect(fieldOf(() => encodeLog("c", 42, []))).toBe("archetype");
+    expect(fieldOf(() => encodeLog("", new Transform3D(), []))).toBe("entityPath");
+    const f32 = new DepthImage(new Float32Array(4), { width: 2, height: 2 });
+    expect(fieldOf(() => encodeLog("d", f32, [], { encoding: "rvl" }))).toBe("DepthImage.encoding");
+  });
+});
+
+describe("Timelines", () => {
+  it("takes numbers as sequences and bigints as nanosecond timestamps, refusing anything else", () => {
+    const time = new Timelines();
+    time.set("frame", 3);
+    time.set("t", 5n);
+    expect(time.current.map((p) => p.kind)).toEqual(["sequence", "timestamp"]);
+    time.disable("frame");
+    expect(time.current.map((p) => p.timeline)).toEqual(["t"]);
+    expect(fieldOf(() => time.set("frame", 1.5))).toBe("timeline");
+    expect(fieldOf(() => time.set("bad name", 1))).toBe("timeline");
+    expect(fieldOf(() => time.set("t", 1n << 64n))).toBe("timeline");
+    time.reset();
+    expect(time.current).toEqual([]);
+  });
+});

@@ -1,0 +1,32 @@
+// @depthroom/sdk: producer and subscriber clients for a Depthroom relay. Browser-safe (no node: imports);
+// Node-only parts (PNG folders, the CLI) live behind `@depthroom/sdk/node`. Named exports only.
+
+export {
+  DepthImage,
+  type LogMessage,
+  Pinhole,
+  type TimePoint,
+  Transform3D,
+} from "@depthroom/schema";
+export type { ConnectionOptions, ConnectionState } from "./connection.ts";
+export type { LogOptions } from "./encodeLog.ts";
+export { isPermanent, SdkError, SdkErrorCode } from "./errors.ts";
+export { LatestWinsQueue } from "./latestWins.ts";
+export {
+  connect,
+  type ProducerOptions,
+  type ProducerStats,
+  RecordingStream,
+  type RecordingStreamEvents,
+} from "./producer.ts";
+export { type CreateSessionOptions, createSession } from "./session.ts";
+export {
+  type FrameInfo,
+  type OnMessage,
+  type SubscribeOptions,
+  Subscription,
+  type SubscriptionEvents,
+  type SubscriptionStats,
+  subscribe,
+} from "./subscriber.ts";
+export { normalizeRelayUrl, type RelayTarget, type ResolvedTarget, resolveTarget } from "./target.ts";

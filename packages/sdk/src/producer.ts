@@ -1,0 +1,254 @@
+import type { DepthEncoding, ProducerEvent, PublishResult, Refusal, Welcome } from "@depthroom/schema";
+import { type ConnectionOptions, type ConnectionState, isRefusal, RelayConnection } from "./connection.ts";
+import { Emitter } from "./emitter.ts";
+import { type EncodedLog, encodeLog, type LogOptions } from "./encodeLog.ts";
+import { SdkError, SdkErrorCode } from "./errors.ts";
+import { LatestWinsQueue } from "./latestWins.ts";
+import { type RelayTarget, resolveTarget } from "./target.ts";
+import { Timelines } from "./timelines.ts";
+
+export interface ProducerOptions extends ConnectionOptions {
+  /** Depth payload encoding for U16 images: `rvl` (default, lossless) or `raw`. Other types are sent raw. */
+  readonly depthEncoding?: DepthEncoding;
+  /** Messages sent but not yet acknowledged by the relay; default 2. More waits in per-entity slots. */
+  readonly maxInFlight?: number;
+  /** A publish the relay has not acknowledged after this long is counted as dropped; default 10 s. */
+  readonly ackTimeoutMs?: number;
+}
+
+export interface ProducerStats {
+  /** Messages the relay acknowledged. */
+  readonly sent: number;
+  /** Messages replaced by a newer one of the same entity before they could be sent (latest wins), or lost. */
+  readonly dropped: number;
+  /** Messages the relay refused (see the `problem` event). */
+  readonly rejected: number;
+  /** Bytes of acknowledged messages. */
+  readonly bytes: number;
+  /** Messages sent and not yet acknowledged. */
+  readonly inFlight: number;
+  /** Messages waiting for a slot. */
+  readonly pending: number;
+  /** Reconnections after the first connection. */
+  readonly reconnects: number;
+}
+
+export type RecordingStreamEvents = {
+  state: [state: ConnectionState, error: SdkError | undefined];
+  /** The relay refused a message or reported a problem; the stream goes on. */
+  problem: [problem: Refusal];
+  producer: [event: ProducerEvent];
+};
+
+const DEFAULT_MAX_IN_FLIGHT = 2;
+const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+
+/**
+ * Connect to a session as a producer; resolves once the relay has welcomed us. Rejects with `SdkError`:
+ * `bad-link`, `bad-token` (also an expired link), `forbidden` (not a publish link), `session-not-found`,
+ * `relay-unreachable` (no answer within `connectTimeoutMs`).
+ */
+export async function connect(target: RelayTarget, options: ProducerOptions = {}): Promise<RecordingStream> {
+  const resolved = resolveTarget(target, { needRole: "publish" });
+  const connection = new RelayConnection(resolved, { name: "sdk producer", ...options });
+  const stream = new RecordingStream(connection, options);
+  const welcome = await connection.opened;
+  if (welcome.role !== "publish") {
+    connection.close();
+    throw new SdkError(
+      SdkErrorCode.Forbidden,
+      `the relay admitted this token as ${welcome.role}; publishing needs publish`,
+    );
+  }
+  return stream;
+}
+
+/**
+ * A recording stream, as Rerun's: set the time, log archetypes to entity paths. `log()` never blocks and
+ * never buffers without bound: each entity (and archetype kind) has one pending slot; when the link is
+ * slower than the rig the newest message wins and the drop is counted in `stats`.
+ */
+export class RecordingStream extends Emitter<RecordingStreamEvents> {
+  private readonly time = new Timelines();
+  /** Pinholes, transforms and static data: sent before depth, and kept to re-send after a reconnect. */
+  private readonly control = new LatestWinsQueue<string, EncodedLog>();
+  private readonly depth = new LatestWinsQueue<string, EncodedLog>();
+  private readonly lastState = new Map<string, EncodedLog>();
+  private readonly maxInFlight: number;
+  private readonly ackTimeoutMs: number;
+  private readonly depthEncoding: DepthEncoding | undefined;
+  private counts = { sent: 0, dropped: 0, rejected: 0, bytes: 0, inFlight: 0 };
+  private idleWaiters: (() => void)[] = [];
+  private closing = false;
+
+  /** @internal Use `connect()`. */
+  constructor(
+    private readonly connection: RelayConnection,
+    options: ProducerOptions,
+  ) {
+    super();
+    this.maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+    this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+    this.depthEncoding = options.depthEncoding;
+    connection.on("state", (state, error) => {
+      this.emit("state", state, error);
+      if (state === "closed") this.releaseWaiters();
+    });
+    connection.on("problem", (problem) => this.emit("problem", problem));
+    connection.on("producer", (event) => this.emit("producer", event));
+    connection.on("welcome", (_welcome, reconnect) => {
+      if (reconnect) this.resendState();
+      this.pump();
+    });
+  }
+
+  /** Set the time for later `log()` calls: a number is a sequence (`frame`), a bigint nanoseconds. */
+  setTime(timeline: string, value: number | bigint): void {
+    this.time.set(timeline, value);
+  }
+
+  /** Stop stamping this timeline on later messages. */
+  disableTimeline(timeline: string): void {
+    this.time.disable(timeline);
+  }
+
+  /** Clear every timeline. */
+  resetTime(): void {
+    this.time.reset();
+  }
+
+  /**
+   * Log one archetype at an entity path, stamped with the current times. The data is encoded (and so
+   * copied) now: the caller may reuse its buffers. Throws `SdkError` (bad-message, naming the field) for
+   * invalid input, and `closed` after `close()`.
+   */
+  log(entityPath: string, archetype: unknown, options: LogOptions = {}): void {
+    if (this.closing || this.connection.state === "closed") {
+      throw this.connection.error ?? new SdkError(SdkErrorCode.Closed, "the recording stream is closed");
+    }
+    const message = encodeLog(entityPath, archetype, this.time.current, options, this.depthEncoding);
+    const isState = message.static || message.kind !== "DepthImage";
+    if (isState) this.lastState.set(message.key, message);
+    const replaced = (isState ? this.control : this.depth).put(message.key, message);
+    if (replaced) this.counts.dropped++;
+    this.pump();
+  }
+
+  /** Resolves when every logged message has been acknowledged (or dropped); rejects with `timeout` or the close reason. */
+  flush(timeoutMs = 10_000): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    if (this.connection.state === "closed") {
+      return Promise.reject(
+        this.connection.error ?? new SdkError(SdkErrorCode.Closed, "the recording stream is closed"),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        reject(
+          new SdkError(
+            SdkErrorCode.Timeout,
+            `flush: ${this.pendingCount + this.counts.inFlight} messages unsent after ${timeoutMs} ms`,
+          ),
+        );
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        if (this.idle) resolve();
+        else
+          reject(
+            this.connection.error ?? new SdkError(SdkErrorCode.Closed, "closed before the flush finished"),
+          );
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
+  /** Flush (waiting up to `timeoutMs` while connected), then close the connection. Never rejects. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.connection.state === "connected") await this.flush(timeoutMs).catch(() => {});
+    this.counts.dropped += this.control.clear() + this.depth.clear();
+    this.connection.close();
+    this.releaseWaiters();
+  }
+
+  get stats(): ProducerStats {
+    return {
+      ...this.counts,
+      pending: this.pendingCount,
+      reconnects: this.connection.reconnects,
+    };
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** The relay's latest welcome (session, role, producers), once connected. */
+  get welcome(): Promise<Welcome> {
+    return this.connection.opened;
+  }
+
+  private get pendingCount(): number {
+    return this.control.size + this.depth.size;
+  }
+
+  private get idle(): boolean {
+    return this.pendingCount === 0 && this.counts.inFlight === 0;
+  }
+
+  private pump(): void {
+    while (this.counts.inFlight < this.maxInFlight && this.connection.ready) {
+      const message = this.control.take() ?? this.depth.take();
+      if (!message) break;
+      this.send(message);
+    }
+    if (this.idle) this.releaseWaiters();
+  }
+
+  private send(message: EncodedLog): void {
+    this.counts.inFlight++;
+    this.connection.socket
+      .timeout(this.ackTimeoutMs)
+      .emit("publish", message.bytes, (error: Error | null, result: PublishResult) => {
+        this.counts.inFlight--;
+        if (error) {
+          // Lost with the connection: give it its slot back unless something newer took it (latest wins);
+          // never acknowledged in time: count it as dropped.
+          const queue = message.static || message.kind !== "DepthImage" ? this.control : this.depth;
+          const lostWithConnection =
+            !this.connection.ready && !this.closing && error.message.includes("disconnected");
+          if (lostWithConnection && !queue.has(message.key)) queue.put(message.key, message);
+          else this.counts.dropped++;
+        } else if (result && result.ok === true) {
+          this.counts.sent++;
+          this.counts.bytes += message.bytes.length;
+        } else {
+          this.counts.rejected++;
+          const problem: Refusal = isRefusal(result)
+            ? { code: result.code, message: `${message.entityPath} (${message.kind}): ${result.message}` }
+            : {
+                code: SdkErrorCode.Internal,
+                message: `${message.entityPath}: the relay answered the publish oddly`,
+              };
+          this.emit("problem", problem);
+        }
+        this.pump();
+      });
+  }
+
+  /** After a reconnect: the relay may have restarted and forgotten; send the latest state again. */
+  private resendState(): void {
+    for (const [key, message] of this.lastState) {
+      if (!this.control.has(key)) this.control.put(key, message);
+    }
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

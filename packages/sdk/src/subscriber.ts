@@ -1,0 +1,249 @@
+import {
+  decodeMessage,
+  type EntityInfo,
+  type LogMessage,
+  type ProducerEvent,
+  type ProducerInfo,
+  type Refusal,
+  type SubscribeRequest,
+  type SubscribeResult,
+} from "@depthroom/schema";
+import { type ConnectionOptions, type ConnectionState, isRefusal, RelayConnection } from "./connection.ts";
+import { Emitter } from "./emitter.ts";
+import { isPermanent, SdkError, SdkErrorCode } from "./errors.ts";
+import { type RelayTarget, resolveTarget } from "./target.ts";
+
+export interface SubscribeOptions extends ConnectionOptions {
+  /** Only these entity paths and their descendants; all when absent. */
+  readonly entities?: readonly string[];
+}
+
+/** What arrives with each message besides the message itself. */
+export interface FrameInfo {
+  /** Size of the wire message in bytes (RVL-compressed depth counts compressed). */
+  readonly byteLength: number;
+  /** `Date.now()` when it arrived. */
+  readonly receivedAt: number;
+}
+
+/** Called for each decoded message; the relay gets the frame's ack after it returns (or its promise settles). */
+export type OnMessage = (message: LogMessage, info: FrameInfo) => void | Promise<void>;
+
+export interface SubscriptionStats {
+  readonly received: number;
+  readonly bytes: number;
+  /** Frames that could not be decoded (each also raised a `problem`). */
+  readonly undecodable: number;
+  readonly reconnects: number;
+}
+
+export type SubscriptionEvents = {
+  state: [state: ConnectionState, error: SdkError | undefined];
+  /** A problem the relay reported, or a frame this side could not decode; the subscription goes on. */
+  problem: [problem: Refusal];
+  producer: [event: ProducerEvent];
+  /** The relay accepted the subscription (again, after each reconnect). */
+  subscribed: [entities: readonly EntityInfo[], producers: readonly ProducerInfo[]];
+};
+
+/**
+ * Subscribe to a session's frames. Returns at once; `ready` settles when the relay accepted (or refused)
+ * the subscription. Messages are decoded (RVL included) and handed to `onMessage` and/or the async
+ * iterator (`for await (const m of subscription)`); each frame is acknowledged once it has been taken,
+ * which is what lets the relay pace a slow subscriber (latest wins) instead of queuing for it.
+ */
+export function subscribe(
+  target: RelayTarget,
+  onMessage?: OnMessage,
+  options: SubscribeOptions = {},
+): Subscription {
+  const resolved = resolveTarget(target);
+  return new Subscription(
+    new RelayConnection(resolved, { name: "sdk subscriber", ...options }),
+    onMessage,
+    options,
+  );
+}
+
+interface Delivered {
+  readonly message: LogMessage;
+  readonly ack: () => void;
+}
+
+export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIterable<LogMessage> {
+  /** Resolves when the relay first accepts the subscription; rejects with `SdkError` if it never will. */
+  readonly ready: Promise<void>;
+  private resolveReady!: () => void;
+  private rejectReady!: (error: SdkError) => void;
+  private counts = { received: 0, bytes: 0, undecodable: 0 };
+  private chain: Promise<void> = Promise.resolve();
+  private latestEntities: readonly EntityInfo[] = [];
+  private latestProducers: readonly ProducerInfo[] = [];
+  /** Async-iterator state: frames waiting to be pulled (at most one per entity: each waits for its ack). */
+  private readonly queue: Delivered[] = [];
+  private readonly pullers: ((result: IteratorResult<LogMessage>) => void)[] = [];
+  private pullerRejects: ((error: unknown) => void)[] = [];
+  private iterating = false;
+
+  /** @internal Use `subscribe()`. */
+  constructor(
+    private readonly connection: RelayConnection,
+    private readonly onMessage: OnMessage | undefined,
+    private readonly options: SubscribeOptions,
+  ) {
+    super();
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    this.ready.catch(() => {});
+    connection.on("state", (state, error) => {
+      this.emit("state", state, error);
+      if (state === "closed") this.finish(error);
+    });
+    connection.on("problem", (problem) => this.emit("problem", problem));
+    connection.on("producer", (event) => this.emit("producer", event));
+    connection.on("welcome", () => this.requestFrames());
+    connection.socket.on("frame", (payload, ack) => this.onFrame(payload, ack));
+  }
+
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** Why the subscription closed, if it closed by a failure. */
+  get error(): SdkError | undefined {
+    return this.connection.error;
+  }
+
+  get stats(): SubscriptionStats {
+    return { ...this.counts, reconnects: this.connection.reconnects };
+  }
+
+  /** Entities and producers as of the latest subscribe answer. */
+  get entities(): readonly EntityInfo[] {
+    return this.latestEntities;
+  }
+  get producers(): readonly ProducerInfo[] {
+    return this.latestProducers;
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<LogMessage> {
+    this.iterating = true;
+    return {
+      next: () => this.pull(),
+      return: async () => {
+        this.iterating = false;
+        for (const d of this.queue.splice(0)) d.ack();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  private requestFrames(): void {
+    const request: SubscribeRequest = this.options.entities ? { entities: this.options.entities } : {};
+    this.connection.socket
+      .timeout(10_000)
+      .emit("subscribe", request, (error: Error | null, result: SubscribeResult) => {
+        if (error) return; // disconnected or no answer: the next welcome asks again
+        if (result && result.ok === true) {
+          this.latestEntities = Array.isArray(result.entities) ? result.entities : [];
+          this.latestProducers = Array.isArray(result.producers) ? result.producers : [];
+          this.emit("subscribed", this.latestEntities, this.latestProducers);
+          this.resolveReady();
+          return;
+        }
+        const refusal: Refusal = isRefusal(result)
+          ? result
+          : { code: SdkErrorCode.Internal, message: "the relay answered the subscription oddly" };
+        this.emit("problem", refusal);
+        if (isPermanent(refusal.code) || refusal.code === SdkErrorCode.BadMessage) {
+          const failure = new SdkError(refusal.code, `subscription refused: ${refusal.message}`);
+          this.rejectReady(failure);
+          this.finish(failure);
+          this.connection.close();
+        }
+      });
+  }
+
+  private onFrame(payload: unknown, ack: unknown): void {
+    const done = typeof ack === "function" ? (ack as () => void) : () => {};
+    const bytes = toBytes(payload);
+    let message: LogMessage;
+    try {
+      if (!bytes) throw new SdkError(SdkErrorCode.BadMessage, "frame: not binary");
+      message = decodeMessage(bytes);
+    } catch (error) {
+      this.counts.undecodable++;
+      done();
+      const text = error instanceof Error ? error.message : String(error);
+      this.emit("problem", { code: SdkErrorCode.BadMessage, message: `undecodable frame: ${text}` });
+      return;
+    }
+    this.counts.received++;
+    this.counts.bytes += bytes.length;
+    const info: FrameInfo = { byteLength: bytes.length, receivedAt: Date.now() };
+    // One message at a time, in arrival order; the ack follows the callback (and the iterator's pull).
+    this.chain = this.chain.then(async () => {
+      if (this.onMessage) {
+        try {
+          await this.onMessage(message, info);
+        } catch (error) {
+          console.error("depthroom: the onMessage callback threw", error);
+        }
+      }
+      if (this.iterating) this.offer({ message, ack: done });
+      else done();
+    });
+  }
+
+  private offer(delivered: Delivered): void {
+    const puller = this.pullers.shift();
+    if (puller) {
+      this.pullerRejects.shift();
+      delivered.ack();
+      puller({ done: false, value: delivered.message });
+    } else {
+      this.queue.push(delivered);
+    }
+  }
+
+  private pull(): Promise<IteratorResult<LogMessage>> {
+    const next = this.queue.shift();
+    if (next) {
+      next.ack();
+      return Promise.resolve({ done: false, value: next.message });
+    }
+    if (this.connection.state === "closed") {
+      const error = this.connection.error;
+      return error ? Promise.reject(error) : Promise.resolve({ done: true, value: undefined });
+    }
+    return new Promise((resolve, reject) => {
+      this.pullers.push(resolve);
+      this.pullerRejects.push(reject);
+    });
+  }
+
+  private finish(error: SdkError | undefined): void {
+    this.rejectReady(
+      error ?? new SdkError(SdkErrorCode.Closed, "closed before the relay accepted the subscription"),
+    );
+    const pullers = this.pullers.splice(0);
+    const rejects = this.pullerRejects.splice(0);
+    if (error) for (const reject of rejects) reject(error);
+    else for (const resolve of pullers) resolve({ done: true, value: undefined });
+  }
+}
+
+/** socket.io hands Node a Buffer and browsers an ArrayBuffer. */
+function toBytes(payload: unknown): Uint8Array | undefined {
+  if (payload instanceof Uint8Array) return payload;
+  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
+  if (ArrayBuffer.isView(payload))
+    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  return undefined;
+}

@@ -1,0 +1,61 @@
+import { MAX_TIMELINES, type TimePoint } from "@depthroom/schema";
+import { SdkError, SdkErrorCode } from "./errors.ts";
+
+const TIMELINE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * The producer's current time on each timeline, stamped on every logged message (Rerun's `set_time`):
+ * a `number` is a sequence (frame index), a `bigint` a timestamp in nanoseconds.
+ */
+export class Timelines {
+  private readonly points = new Map<string, TimePoint>();
+  private cached: readonly TimePoint[] = [];
+
+  set(timeline: string, value: number | bigint): void {
+    if (typeof timeline !== "string" || !TIMELINE_NAME.test(timeline)) {
+      throw new SdkError(
+        SdkErrorCode.BadMessage,
+        `timeline: "${String(timeline)}" is not a timeline name (1-64 of A-Z a-z 0-9 _ . : -)`,
+        "timeline",
+      );
+    }
+    let point: TimePoint;
+    if (typeof value === "bigint") {
+      if (value < -(1n << 63n) || value >= 1n << 63n) {
+        throw new SdkError(
+          SdkErrorCode.BadMessage,
+          `timeline "${timeline}": ${value} does not fit in 64 bits`,
+          "timeline",
+        );
+      }
+      point = { timeline, kind: "timestamp", value };
+    } else if (typeof value === "number" && Number.isSafeInteger(value)) {
+      point = { timeline, kind: "sequence", value: BigInt(value) };
+    } else {
+      throw new SdkError(
+        SdkErrorCode.BadMessage,
+        `timeline "${timeline}": ${String(value)} is neither an integer sequence number nor a bigint of nanoseconds`,
+        "timeline",
+      );
+    }
+    if (!this.points.has(timeline) && this.points.size >= MAX_TIMELINES) {
+      throw new SdkError(SdkErrorCode.BadMessage, `more than ${MAX_TIMELINES} timelines`, "timeline");
+    }
+    this.points.set(timeline, point);
+    this.cached = [...this.points.values()];
+  }
+
+  disable(timeline: string): void {
+    if (this.points.delete(timeline)) this.cached = [...this.points.values()];
+  }
+
+  reset(): void {
+    this.points.clear();
+    this.cached = [];
+  }
+
+  /** The current time points (a fresh array only when they changed). */
+  get current(): readonly TimePoint[] {
+    return this.cached;
+  }
+}
