@@ -118,6 +118,7 @@ export {
   parentEntityPath,
 } from "./entityPath.ts";
 export { DecodeError, type DecodeProblem, ValidationError } from "./errors.ts";
+export { depthImage3dExample, depthImageSimpleExample, rerunExampleDepth } from "./examples.ts";
 export {
   base64UrlDecode,
   base64UrlEncode,
