@@ -1,0 +1,96 @@
+import { CloseCode, ErrorCode, isSessionId, type Refusal, type Role } from "@depthroom/schema";
+import type { SessionRegistry } from "./sessionRegistry.ts";
+import type { SessionRecord } from "./store.ts";
+import type { TokenSigner } from "./tokens.ts";
+
+/*
+ * Who may do what. Every socket and HTTP request goes through `admit` (token of this session, session
+ * known) and then `can` (role allows the action).
+ *
+ *            subscribe frames  publish frames  read doc  write doc
+ *   view            yes              -            yes        -
+ *   edit            yes              -            yes       yes
+ *   publish          -              yes            -         -
+ */
+
+export type Action = "subscribe" | "publish" | "read-doc" | "write-doc";
+
+const ALLOWED: Record<Role, ReadonlySet<Action>> = {
+  view: new Set(["subscribe", "read-doc"]),
+  edit: new Set(["subscribe", "read-doc", "write-doc"]),
+  publish: new Set(["publish"]),
+};
+
+export function can(role: Role, action: Action): boolean {
+  return ALLOWED[role].has(action);
+}
+
+export type Admission =
+  | { readonly ok: true; readonly role: Role; readonly record: SessionRecord }
+  | ({ readonly ok: false } & Refusal);
+
+export function admit(
+  signer: TokenSigner,
+  registry: SessionRegistry,
+  session: unknown,
+  token: unknown,
+): Admission {
+  if (typeof token !== "string" || token.length === 0) {
+    return { ok: false, code: ErrorCode.Unauthorized, message: "no token" };
+  }
+  if (!isSessionId(session))
+    return { ok: false, code: ErrorCode.SessionNotFound, message: "not a session id" };
+  const check = signer.verify(token, session);
+  if (!check.ok) return { ok: false, code: check.code, message: check.message };
+  const record = registry.get(session);
+  if (!record) return { ok: false, code: ErrorCode.SessionNotFound, message: "no such session" };
+  return { ok: true, role: check.claims.role, record };
+}
+
+/** The WebSocket close code for a refusal. */
+export function closeCodeFor(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.Unauthorized:
+      return CloseCode.Unauthorized;
+    case ErrorCode.BadToken:
+    case ErrorCode.Forbidden:
+      return CloseCode.Forbidden;
+    case ErrorCode.SessionNotFound:
+      return CloseCode.SessionNotFound;
+    case ErrorCode.VersionMismatch:
+      return CloseCode.VersionMismatch;
+    case ErrorCode.ReadOnly:
+      return CloseCode.ReadOnly;
+    case ErrorCode.RateLimited:
+      return CloseCode.RateLimited;
+    case ErrorCode.GoingAway:
+      return CloseCode.GoingAway;
+    default:
+      return CloseCode.BadMessage;
+  }
+}
+
+/** HTTP status for a refusal. */
+export function httpStatusFor(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.Unauthorized:
+      return 401;
+    case ErrorCode.BadToken:
+    case ErrorCode.Forbidden:
+    case ErrorCode.ReadOnly:
+      return 403;
+    case ErrorCode.SessionNotFound:
+      return 404;
+    case ErrorCode.MessageTooLarge:
+      return 413;
+    case ErrorCode.RateLimited:
+      return 429;
+    case ErrorCode.TooManySessions:
+    case ErrorCode.GoingAway:
+      return 503;
+    case ErrorCode.Internal:
+      return 500;
+    default:
+      return 400;
+  }
+}

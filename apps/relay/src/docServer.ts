@@ -1,0 +1,244 @@
+import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { CloseCode, ErrorCode, type ErrorCode as ErrorCodeType } from "@depthroom/schema";
+import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/websocket-server/utils";
+import { type WebSocket, WebSocketServer } from "ws";
+import * as Y from "yjs";
+import { admit, can, closeCodeFor } from "./access.ts";
+import { permissionDeniedMessage, readDocMessage, updateChangesDoc } from "./docMessages.ts";
+import { type RelayLimits, TokenBucket } from "./limits.ts";
+import type { Logger } from "./log.ts";
+import type { RelayMetrics } from "./metrics.ts";
+import type { SessionRegistry } from "./sessionRegistry.ts";
+import type { RelayStore } from "./store.ts";
+import type { TokenSigner } from "./tokens.ts";
+
+/*
+ * Collaboration docs on `/yjs/<session>?token=...`: the y-websocket protocol served by
+ * @y/websocket-server, behind a guard. The guard admits the connection (token of this session, a role
+ * that may read docs), parses every incoming message completely, and keeps read-only (view) clients
+ * from writing: their document updates are dropped and answered with y-protocols' "permission denied"
+ * (reason `read-only: ...`); the connection stays open so they keep reading. Awareness (presence,
+ * pointers, camera poses) is allowed for every role that may read.
+ *
+ * @y/websocket-server keeps its documents and persistence hook in module globals; each relay owns the
+ * documents named `<relay tag>.<session id>`, and the hook installed here routes to the owning relay.
+ */
+
+const owners = new Map<string, DocServer>();
+const LOADED_FROM_STORE = Symbol("loaded from store");
+
+function installPersistenceRouter(): void {
+  setPersistence({
+    provider: null,
+    bindState: (docName: string, doc: WSSharedDoc) => {
+      const [tag, session] = docName.split(".");
+      owners.get(tag as string)?.bindDoc(session as string, doc);
+    },
+    writeState: async (docName: string, doc: WSSharedDoc) => {
+      const [tag, session] = docName.split(".");
+      await owners.get(tag as string)?.compactDoc(session as string, doc);
+    },
+  });
+}
+
+/** What @y/websocket-server sees as its socket: only the messages the guard let through. */
+class GuardedSocket extends EventEmitter {
+  binaryType = "arraybuffer";
+
+  constructor(readonly ws: WebSocket) {
+    super();
+  }
+
+  get readyState(): number {
+    return this.ws.readyState;
+  }
+
+  send(data: Uint8Array, options: object, callback?: (error?: Error) => void): void {
+    this.ws.send(data, options, callback);
+  }
+
+  ping(): void {
+    this.ws.ping();
+  }
+
+  close(code?: number, reason?: string): void {
+    this.ws.close(code, reason);
+  }
+}
+
+export interface DocServerDeps {
+  readonly signer: TokenSigner;
+  readonly registry: SessionRegistry;
+  readonly store: RelayStore;
+  readonly limits: RelayLimits;
+  readonly metrics: RelayMetrics;
+  readonly logger: Logger;
+}
+
+export class DocServer {
+  readonly tag = randomBytes(6).toString("base64url");
+  readonly #wss: WebSocketServer;
+  readonly #sockets = new Set<WebSocket>();
+  readonly #pendingWrites = new Set<Promise<void>>();
+  #closing = false;
+
+  constructor(private readonly deps: DocServerDeps) {
+    if (owners.size === 0) installPersistenceRouter();
+    owners.set(this.tag, this);
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      maxPayload: deps.limits.maxDocMessageBytes,
+    });
+  }
+
+  /** Take an HTTP upgrade for `/yjs/<session>`; refusals are sent as close codes after the upgrade. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, url));
+  }
+
+  #accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
+    const { logger, metrics } = this.deps;
+    ws.on("error", (error) => logger.warn("doc socket error", { error: error.message }));
+    if (this.#closing) {
+      ws.close(CloseCode.GoingAway, ErrorCode.GoingAway);
+      return;
+    }
+    const session = safeDecode(url.pathname.slice("/yjs/".length));
+    const admission = admit(this.deps.signer, this.deps.registry, session, url.searchParams.get("token"));
+    if (!admission.ok) {
+      this.#refuse(ws, admission.code, admission.message, session);
+      return;
+    }
+    if (!can(admission.role, "read-doc")) {
+      this.#refuse(ws, ErrorCode.Forbidden, `a ${admission.role} token cannot open the document`, session);
+      return;
+    }
+    const sessionId = admission.record.id;
+    const readOnly = !can(admission.role, "write-doc");
+    const docName = `${this.tag}.${sessionId}`;
+    const conn = new GuardedSocket(ws);
+    const rate = this.deps.limits.maxDocMessagesPerSecond;
+    const bucket = new TokenBucket(rate, rate * 2, Date.now());
+    this.#sockets.add(ws);
+    metrics.docConnections++;
+    ws.on("close", () => {
+      this.#sockets.delete(ws);
+      metrics.docConnections--;
+      conn.emit("close");
+    });
+    ws.on("pong", () => conn.emit("pong"));
+    ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) return this.#refuse(ws, ErrorCode.BadMessage, "text message", sessionId);
+      const check = readDocMessage(data);
+      if (!check.ok) return this.#refuse(ws, ErrorCode.BadMessage, check.reason, sessionId);
+      if (!bucket.take(Date.now())) {
+        return this.#refuse(ws, ErrorCode.RateLimited, `more than ${rate} document messages/s`, sessionId);
+      }
+      const message = check.message;
+      if (readOnly && (message.type === "sync-step2" || message.type === "update")) {
+        const doc = docs.get(docName);
+        if (doc && updateChangesDoc(doc, message.update)) {
+          metrics.docUpdatesRefused++;
+          metrics.reject(ErrorCode.ReadOnly);
+          logger.info("doc update refused", { session: sessionId, code: ErrorCode.ReadOnly });
+          conn.send(
+            permissionDeniedMessage(`${ErrorCode.ReadOnly}: a view token cannot change the document`),
+            {},
+          );
+        }
+        return;
+      }
+      conn.emit("message", data);
+    });
+    setupWSConnection(conn as unknown as WebSocket, req, { docName });
+    logger.debug("doc connected", { session: sessionId, role: admission.role });
+  }
+
+  #refuse(ws: WebSocket, code: ErrorCodeType, message: string, session: unknown): void {
+    this.deps.metrics.reject(code);
+    this.deps.logger.info("doc connection refused", {
+      session: typeof session === "string" ? session.slice(0, 40) : undefined,
+      code,
+      reason: message,
+    });
+    // Close reasons are limited to 123 bytes.
+    ws.close(closeCodeFor(code), `${code}: ${message}`.slice(0, 120));
+  }
+
+  /** Persistence hook: load the stored updates into a fresh document and log every later update. */
+  bindDoc(session: string, doc: WSSharedDoc): void {
+    const { store, logger } = this.deps;
+    doc.on("update", (update: Uint8Array, origin: unknown) => {
+      if (origin === LOADED_FROM_STORE) return;
+      this.#track(store.appendDocUpdate(session, update), session);
+    });
+    const load = async () => {
+      const updates = await store.loadDoc(session);
+      if (updates.length === 0) return;
+      Y.applyUpdate(
+        doc,
+        updates.length === 1 ? (updates[0] as Uint8Array) : Y.mergeUpdates(updates),
+        LOADED_FROM_STORE,
+      );
+      // Compaction on load: many small updates become one.
+      if (updates.length > 1) await store.writeDocState(session, Y.encodeStateAsUpdate(doc));
+    };
+    this.#track(load(), session);
+    logger.debug("doc loaded", { session });
+  }
+
+  /** Persistence hook (last client left, or shutdown): store the document as one state update. */
+  compactDoc(session: string, doc: Y.Doc): Promise<void> {
+    return this.#track(this.deps.store.writeDocState(session, Y.encodeStateAsUpdate(doc)), session);
+  }
+
+  #track(write: Promise<void>, session: string): Promise<void> {
+    const tracked = write.catch((error: unknown) => {
+      this.deps.logger.error("doc persistence failed", { session, error: String(error) });
+    });
+    this.#pendingWrites.add(tracked);
+    void tracked.finally(() => this.#pendingWrites.delete(tracked));
+    return tracked;
+  }
+
+  /** Close every doc socket with "going away", persist every document, and stop routing to this relay. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    const closed = [...this.#sockets].map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            ws.terminate();
+            resolve();
+          }, 1000);
+          ws.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          ws.close(CloseCode.GoingAway, ErrorCode.GoingAway);
+        }),
+    );
+    await Promise.all(closed);
+    for (const [name, doc] of docs) {
+      if (!name.startsWith(`${this.tag}.`)) continue;
+      await this.compactDoc(name.slice(this.tag.length + 1), doc);
+      docs.delete(name);
+      doc.destroy();
+    }
+    while (this.#pendingWrites.size > 0) await Promise.all([...this.#pendingWrites]);
+    this.#wss.close();
+    owners.delete(this.tag);
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

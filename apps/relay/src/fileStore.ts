@@ -1,0 +1,165 @@
+import type { FileHandle } from "node:fs/promises";
+import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { RelayStore, SessionRecord } from "./store.ts";
+import { encodeRecord, readRecords } from "./updateLog.ts";
+
+/*
+ * The embedded store: plain files in the data directory, nothing to install.
+ *   <dir>/sessions.log        one record per session (JSON)
+ *   <dir>/docs/<name>.ylog    one record per Yjs update; rewritten as a single state record on compaction
+ * Every file is an append-only log of length-prefixed, CRC-checked records (updateLog.ts). Writes to one
+ * file are chained so they land in call order; compaction writes a temporary file, syncs it and renames
+ * it over the log, so a crash leaves either the old log or the new one.
+ */
+
+const DOC_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+
+interface LogFile {
+  handle: FileHandle | null;
+  /** The tail of this file's write chain. */
+  chain: Promise<void>;
+}
+
+export class FileStore implements RelayStore {
+  readonly #files = new Map<string, LogFile>();
+  #closed = false;
+
+  private constructor(readonly dir: string) {}
+
+  static async open(dir: string): Promise<FileStore> {
+    await mkdir(join(dir, "docs"), { recursive: true });
+    return new FileStore(dir);
+  }
+
+  async loadSessions(): Promise<SessionRecord[]> {
+    const path = join(this.dir, "sessions.log");
+    const { records, discardedBytes } = readRecords(await readIfExists(path));
+    const sessions: SessionRecord[] = [];
+    for (const record of records) {
+      const parsed = parseSessionRecord(record);
+      if (parsed) sessions.push(parsed);
+    }
+    if (discardedBytes > 0) await this.#rewrite(path, records);
+    return sessions;
+  }
+
+  saveSession(record: SessionRecord): Promise<void> {
+    const payload = new TextEncoder().encode(JSON.stringify(record));
+    return this.#append(join(this.dir, "sessions.log"), payload);
+  }
+
+  async loadDoc(name: string): Promise<Uint8Array[]> {
+    const path = this.#docPath(name);
+    await this.#fileOf(path).chain;
+    const { records, discardedBytes } = readRecords(await readIfExists(path));
+    if (discardedBytes > 0) await this.#rewrite(path, records);
+    return records;
+  }
+
+  appendDocUpdate(name: string, update: Uint8Array): Promise<void> {
+    return this.#append(this.#docPath(name), update);
+  }
+
+  writeDocState(name: string, state: Uint8Array): Promise<void> {
+    return this.#rewrite(this.#docPath(name), [state]);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const file of this.#files.values()) {
+      await file.chain;
+      await file.handle?.close();
+      file.handle = null;
+    }
+    this.#files.clear();
+  }
+
+  #docPath(name: string): string {
+    if (!DOC_NAME.test(name)) throw new RangeError(`bad document name "${name.slice(0, 40)}"`);
+    return join(this.dir, "docs", `${name}.ylog`);
+  }
+
+  #fileOf(path: string): LogFile {
+    let file = this.#files.get(path);
+    if (!file) {
+      file = { handle: null, chain: Promise.resolve() };
+      this.#files.set(path, file);
+    }
+    return file;
+  }
+
+  #enqueue(path: string, task: (file: LogFile) => Promise<void>): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("store closed"));
+    const file = this.#fileOf(path);
+    const run = file.chain.then(() => task(file));
+    // The chain goes on after a failed write; the caller sees the failure.
+    file.chain = run.catch(() => {});
+    return run;
+  }
+
+  #append(path: string, payload: Uint8Array): Promise<void> {
+    const record = encodeRecord(payload);
+    return this.#enqueue(path, async (file) => {
+      file.handle ??= await open(path, "a");
+      await file.handle.write(record);
+    });
+  }
+
+  #rewrite(path: string, payloads: readonly Uint8Array[]): Promise<void> {
+    const body = Buffer.concat(payloads.map(encodeRecord));
+    return this.#enqueue(path, async (file) => {
+      const temporary = `${path}.tmp`;
+      const handle = await open(temporary, "w");
+      try {
+        await handle.write(body);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await file.handle?.close();
+      file.handle = null;
+      await rename(temporary, path);
+    });
+  }
+}
+
+async function readIfExists(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return new Uint8Array(0);
+    throw error;
+  }
+}
+
+function parseSessionRecord(bytes: Uint8Array): SessionRecord | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(bytes)) as Partial<SessionRecord>;
+    if (
+      typeof value.id !== "string" ||
+      typeof value.title !== "string" ||
+      typeof value.createdAt !== "number"
+    ) {
+      return undefined;
+    }
+    return { id: value.id, title: value.title, createdAt: value.createdAt };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Read the server secret from `<dir>/secret`, creating it (32 random bytes, mode 0600) if absent. */
+export async function loadOrCreateSecret(dir: string, create: () => string): Promise<string> {
+  const path = join(dir, "secret");
+  try {
+    const text = (await readFile(path, "utf8")).trim();
+    if (text.length >= 32) return text;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const secret = create();
+  await mkdir(dir, { recursive: true });
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}

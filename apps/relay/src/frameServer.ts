@@ -1,0 +1,211 @@
+import type { Server as HttpServer } from "node:http";
+import {
+  type ClientToServerEvents,
+  CloseCode,
+  ErrorCode,
+  type ErrorCode as ErrorCodeType,
+  type ProducerEvent,
+  type PublishResult,
+  RELAY_PROTOCOL_VERSION,
+  type Role,
+  type ServerToClientEvents,
+  type SubscribeResult,
+} from "@depthroom/schema";
+import { Server, type Socket } from "socket.io";
+import { admit, can } from "./access.ts";
+import type { RelayLimits } from "./limits.ts";
+import type { Logger } from "./log.ts";
+import type { RelayMetrics } from "./metrics.ts";
+import type { ViewerPort } from "./session.ts";
+import type { SessionRegistry } from "./sessionRegistry.ts";
+import type { TokenSigner } from "./tokens.ts";
+import { RELAY_VERSION } from "./version.ts";
+
+/*
+ * Frames on `/socket.io/`: a thin socket.io adapter around `LiveSession`. The handshake is checked in
+ * a middleware (refusals arrive as `connect_error` with a `Refusal` as `data`); producers get `publish`,
+ * viewers `subscribe`; each viewer socket becomes a `ViewerPort` whose frames are paced by acks.
+ */
+
+interface SocketData {
+  session: string;
+  role: Role;
+  name: string;
+}
+
+type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+export interface FrameServerDeps {
+  readonly signer: TokenSigner;
+  readonly registry: SessionRegistry;
+  readonly limits: RelayLimits;
+  readonly metrics: RelayMetrics;
+  readonly logger: Logger;
+}
+
+const NAME = /^[\p{L}\p{N} _.:@()/-]{1,64}$/u;
+const noop = () => {};
+
+class SocketViewerPort implements ViewerPort {
+  readonly id: string;
+
+  constructor(readonly socket: RelaySocket) {
+    this.id = socket.id;
+  }
+
+  sendFrame(bytes: Uint8Array, done: () => void): void {
+    this.socket.emit("frame", bytes, done);
+  }
+
+  producerEvent(event: ProducerEvent): void {
+    this.socket.emit("producer", event);
+  }
+}
+
+export class FrameServer {
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+  constructor(
+    httpServer: HttpServer,
+    private readonly deps: FrameServerDeps,
+  ) {
+    this.io = new Server(httpServer, {
+      path: "/socket.io/",
+      transports: ["websocket"],
+      perMessageDeflate: false,
+      httpCompression: false,
+      serveClient: false,
+      // Frames between maxMessageBytes and this hard cap are refused with a named error, and the
+      // connection goes on; beyond it the WebSocket itself is closed (1009).
+      maxHttpBufferSize: deps.limits.maxMessageBytes * 2 + 1024 * 1024,
+      // y-websocket shares the HTTP server: engine.io must not end upgrades it does not own.
+      destroyUpgrade: false,
+      cors: { origin: true },
+    });
+    this.io.use((socket, next) => {
+      const refusal = this.#handshake(socket);
+      if (refusal) {
+        deps.metrics.reject(refusal.code);
+        deps.logger.info("frame connection refused", { code: refusal.code, reason: refusal.message });
+        const error = new Error(refusal.message) as Error & { data: unknown };
+        error.data = refusal;
+        next(error);
+      } else {
+        next();
+      }
+    });
+    this.io.on("connection", (socket) => this.#connected(socket));
+  }
+
+  #handshake(socket: RelaySocket): { code: ErrorCodeType; message: string } | undefined {
+    const query = socket.handshake.query;
+    const version = query.v;
+    if (version !== String(RELAY_PROTOCOL_VERSION)) {
+      return {
+        code: ErrorCode.VersionMismatch,
+        message: `relay protocol ${RELAY_PROTOCOL_VERSION}, the client asked for ${String(version).slice(0, 16)}`,
+      };
+    }
+    const admission = admit(this.deps.signer, this.deps.registry, query.session, query.token);
+    if (!admission.ok) return admission;
+    const rawName = typeof query.name === "string" ? query.name.trim() : "";
+    socket.data.session = admission.record.id;
+    socket.data.role = admission.role;
+    socket.data.name = NAME.test(rawName) ? rawName : admission.role === "publish" ? "producer" : "viewer";
+    return undefined;
+  }
+
+  #connected(socket: RelaySocket): void {
+    const { registry, metrics, logger, limits } = this.deps;
+    const { session: sessionId, role, name } = socket.data;
+    const session = registry.live(sessionId);
+    const isProducer = can(role, "publish");
+    const info = { id: socket.id, name, connectedAt: Date.now() };
+    const port = new SocketViewerPort(socket);
+    if (isProducer) {
+      session.addProducer(info);
+      metrics.producers++;
+    } else {
+      session.addViewer(port);
+      metrics.viewers++;
+    }
+    logger.info("frame connection", { session: sessionId, role, name, connection: socket.id });
+
+    socket.on("publish", (bytes, ack) => {
+      const reply = typeof ack === "function" ? ack : noop;
+      if (!isProducer) {
+        metrics.reject(ErrorCode.Forbidden);
+        return reply(forbidden(role, "publish frames"));
+      }
+      const result = session.publish(socket.id, bytes);
+      reply(result);
+      if (!result.ok) {
+        logger.debug("publish refused", { session: sessionId, connection: socket.id, code: result.code });
+        if (session.refusalStreak(socket.id) >= limits.maxRefusalStreak) {
+          logger.warn("producer disconnected after refused messages", {
+            session: sessionId,
+            connection: socket.id,
+          });
+          socket.emit("problem", {
+            code: result.code,
+            message: `${limits.maxRefusalStreak} refused messages in a row (last: ${result.message})`,
+          });
+          socket.disconnect(true);
+        }
+      }
+    });
+
+    socket.on("subscribe", (request, ack) => {
+      const reply = typeof ack === "function" ? ack : noop;
+      if (isProducer) {
+        metrics.reject(ErrorCode.Forbidden);
+        return reply(forbidden(role, "subscribe to frames"));
+      }
+      reply(session.subscribe(socket.id, request));
+    });
+
+    socket.on("disconnect", (reason) => {
+      if (isProducer) {
+        session.removeProducer(socket.id);
+        metrics.producers--;
+      } else {
+        session.removeViewer(socket.id);
+        metrics.viewers--;
+      }
+      logger.info("frame disconnection", { session: sessionId, role, connection: socket.id, reason });
+    });
+
+    socket.emit("welcome", {
+      protocolVersion: RELAY_PROTOCOL_VERSION,
+      relayVersion: RELAY_VERSION,
+      session: sessionId,
+      role,
+      connectionId: socket.id,
+      producers: session.producers(),
+    });
+  }
+
+  /** Tell every client the relay is going away, close their WebSockets with 1001 (they reconnect), stop. */
+  async close(): Promise<void> {
+    for (const socket of this.io.sockets.sockets.values()) {
+      socket.emit("problem", { code: ErrorCode.GoingAway, message: "the relay is shutting down" });
+    }
+    // Let the problem events reach the sockets before they close.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const socket of this.io.sockets.sockets.values()) {
+      const transport = socket.conn.transport as unknown as {
+        socket?: { close(code: number, reason: string): void };
+      };
+      try {
+        transport.socket?.close(CloseCode.GoingAway, ErrorCode.GoingAway);
+      } catch {
+        // Already closed.
+      }
+    }
+    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+  }
+}
+
+function forbidden(role: Role, what: string): PublishResult & SubscribeResult {
+  return { ok: false, code: ErrorCode.Forbidden, message: `a ${role} token cannot ${what}` };
+}

@@ -1,0 +1,169 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  type CreateSessionResponse,
+  ErrorCode,
+  type Health,
+  makeSessionLink,
+  RELAY_PROTOCOL_VERSION,
+  ROLES,
+  type Role,
+  type SessionDescription,
+} from "@depthroom/schema";
+import { admit, httpStatusFor } from "./access.ts";
+import type { Logger } from "./log.ts";
+import type { RelayMetrics } from "./metrics.ts";
+import type { SessionRegistry } from "./sessionRegistry.ts";
+import type { TokenSigner } from "./tokens.ts";
+import { RELAY_VERSION } from "./version.ts";
+
+/*
+ * The HTTP API (JSON): `POST /api/sessions`, `GET /api/sessions/:id`, `GET /healthz`, `GET /metrics`.
+ * Errors answer `{ error: Refusal }` with a matching status. CORS is open to any origin: the endpoints
+ * carry no cookies, and tokens are the capabilities.
+ */
+
+export interface HttpApiDeps {
+  readonly signer: TokenSigner;
+  readonly registry: SessionRegistry;
+  readonly metrics: RelayMetrics;
+  readonly logger: Logger;
+  /** The relay's public URL and the web app's URL, for session links. */
+  readonly urls: () => { relayUrl: string; webUrl: string };
+  readonly startedAt: number;
+}
+
+const MAX_BODY_BYTES = 16 * 1024;
+const MAX_TITLE_LENGTH = 200;
+
+class HttpError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
+    res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    handle(deps, req, res).catch((error: unknown) => {
+      const known = error instanceof HttpError;
+      const code = known ? error.code : ErrorCode.Internal;
+      const message = known ? error.message : "internal error";
+      if (!known)
+        deps.logger.error("http handler failed", { path: req.url?.split("?")[0], error: String(error) });
+      deps.metrics.reject(code);
+      if (!res.headersSent) sendJson(res, httpStatusFor(code), { error: { code, message } });
+      else res.end();
+    });
+  };
+}
+
+async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://relay");
+  const path = url.pathname;
+  if (req.method === "OPTIONS") {
+    res.writeHead(204, { "Access-Control-Max-Age": "600" }).end();
+    return;
+  }
+  if (path === "/healthz" && req.method === "GET") {
+    const health: Health = {
+      ok: true,
+      version: RELAY_VERSION,
+      protocolVersion: RELAY_PROTOCOL_VERSION,
+      uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+    };
+    return sendJson(res, 200, health);
+  }
+  if (path === "/metrics" && req.method === "GET") {
+    res
+      .writeHead(200, { "Content-Type": "text/plain; version=0.0.4; charset=utf-8" })
+      .end(deps.metrics.render());
+    return;
+  }
+  if (path === "/api/sessions" && req.method === "POST") return createSession(deps, req, res);
+  const match = /^\/api\/sessions\/([^/]+)$/.exec(path);
+  if (match && req.method === "GET") return describeSession(deps, req, res, match[1] as string, url);
+  throw new HttpError(ErrorCode.BadMessage, `no route ${req.method} ${path.slice(0, 80)}`);
+}
+
+async function createSession(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readJsonBody(req);
+  let title = "";
+  if (body !== undefined) {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new HttpError(ErrorCode.BadMessage, "the body must be a JSON object { title? }");
+    }
+    const raw = (body as { title?: unknown }).title;
+    if (raw !== undefined) {
+      if (typeof raw !== "string" || raw.length > MAX_TITLE_LENGTH) {
+        throw new HttpError(
+          ErrorCode.BadMessage,
+          `title must be a string of at most ${MAX_TITLE_LENGTH} characters`,
+        );
+      }
+      title = raw.trim();
+    }
+  }
+  const created = await deps.registry.create(title || "Untitled session");
+  if (!created.ok) throw new HttpError(created.code, created.message);
+  const { id } = created.record;
+  const { relayUrl, webUrl } = deps.urls();
+  const tokens = {} as Record<Role, string>;
+  const links = {} as Record<Role, string>;
+  for (const role of ROLES) {
+    tokens[role] = deps.signer.issue(id, role);
+    links[role] = makeSessionLink({ webUrl, relayUrl, session: id, token: tokens[role] });
+  }
+  const response: CreateSessionResponse = { id, title: created.record.title, tokens, links };
+  deps.logger.info("session created", { session: id });
+  sendJson(res, 201, response);
+}
+
+function describeSession(
+  deps: HttpApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  url: URL,
+): void {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  const admission = admit(deps.signer, deps.registry, id, bearer ?? url.searchParams.get("token"));
+  if (!admission.ok) throw new HttpError(admission.code, admission.message);
+  const live = deps.registry.peekLive(id);
+  const description: SessionDescription = {
+    id,
+    title: admission.record.title,
+    createdAt: admission.record.createdAt,
+    entities: live?.entities() ?? [],
+    producers: live?.producers() ?? [],
+    viewers: live?.viewerCount ?? 0,
+  };
+  sendJson(res, 200, description);
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES)
+      throw new HttpError(ErrorCode.MessageTooLarge, `body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8").trim();
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(ErrorCode.BadMessage, "the body is not JSON");
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+  res.end(JSON.stringify(body));
+}

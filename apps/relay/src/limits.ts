@@ -1,0 +1,65 @@
+/** Limits that keep one peer from hurting the others. All are per relay process. */
+export interface RelayLimits {
+  /** Largest wire message a producer may publish (bytes). */
+  readonly maxMessageBytes: number;
+  /** Distinct (entity path, archetype) pairs one session may hold. */
+  readonly maxEntitiesPerSession: number;
+  /** Sessions in the registry. */
+  readonly maxSessions: number;
+  /** Sustained messages per second per producer connection (token bucket refill rate). */
+  readonly maxMessagesPerSecond: number;
+  /** Token bucket size: how many messages a producer may send in a burst. */
+  readonly messageBurst: number;
+  /** Consecutive refused messages after which a producer is disconnected. */
+  readonly maxRefusalStreak: number;
+  /** Largest y-websocket message (bytes). */
+  readonly maxDocMessageBytes: number;
+  /** Sustained y-websocket messages per second per connection (burst: twice that). */
+  readonly maxDocMessagesPerSecond: number;
+}
+
+export const DEFAULT_LIMITS: RelayLimits = {
+  maxMessageBytes: 16 * 1024 * 1024,
+  maxEntitiesPerSession: 256,
+  maxSessions: 10_000,
+  maxMessagesPerSecond: 300,
+  messageBurst: 600,
+  maxRefusalStreak: 100,
+  maxDocMessageBytes: 8 * 1024 * 1024,
+  maxDocMessagesPerSecond: 200,
+};
+
+export function resolveLimits(partial: Partial<RelayLimits> = {}): RelayLimits {
+  const limits = { ...DEFAULT_LIMITS, ...partial };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isFinite(value) || value <= 0)
+      throw new RangeError(`limits.${name} must be a positive number`);
+  }
+  return limits;
+}
+
+/** Token bucket: `take()` is false when the caller is over its rate. */
+export class TokenBucket {
+  #tokens: number;
+  #last: number;
+
+  constructor(
+    readonly ratePerSecond: number,
+    readonly capacity: number,
+    now: number,
+  ) {
+    this.#tokens = capacity;
+    this.#last = now;
+  }
+
+  take(now: number): boolean {
+    const elapsed = now - this.#last;
+    if (elapsed > 0) {
+      this.#tokens = Math.min(this.capacity, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
+      this.#last = now;
+    }
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}

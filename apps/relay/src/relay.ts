@@ -1,0 +1,126 @@
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { DocServer } from "./docServer.ts";
+import { FileStore, loadOrCreateSecret } from "./fileStore.ts";
+import { FrameServer } from "./frameServer.ts";
+import { createHttpHandler } from "./httpApi.ts";
+import { type RelayLimits, resolveLimits } from "./limits.ts";
+import { createLogger, type Logger, type LogLevel } from "./log.ts";
+import { RelayMetrics } from "./metrics.ts";
+import { SessionRegistry } from "./sessionRegistry.ts";
+import type { RelayStore } from "./store.ts";
+import { TokenSigner } from "./tokens.ts";
+
+export interface RelayOptions {
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Where the secret, the session registry and the documents live. */
+  readonly dataDir: string;
+  /** The web app's URL, for session links. Default http://localhost:3000. */
+  readonly webUrl?: string;
+  /** The relay's URL as clients reach it, for session links. Default: the URL it listens on. */
+  readonly publicUrl?: string;
+  /** Token signing secret (>= 16 bytes); default: generated once and kept in `<dataDir>/secret`. */
+  readonly secret?: string;
+  readonly limits?: Partial<RelayLimits>;
+  /** Default "info". */
+  readonly logLevel?: LogLevel;
+  /** Where log lines go (default stdout). */
+  readonly logSink?: (line: string) => void;
+  /** Another store than the embedded file store (e.g. PostgreSQL, or memory in tests). */
+  readonly store?: RelayStore;
+}
+
+export interface RunningRelay {
+  /** e.g. http://127.0.0.1:8787 */
+  readonly url: string;
+  readonly port: number;
+  readonly metrics: RelayMetrics;
+  /** Persist, close every socket with "going away" (1001), stop listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
+  const startedAt = Date.now();
+  const host = options.host ?? "127.0.0.1";
+  const webUrl = options.webUrl ?? "http://localhost:3000";
+  const limits = resolveLimits(options.limits);
+  const logger: Logger = createLogger(options.logLevel ?? "info", options.logSink);
+  const store = options.store ?? (await FileStore.open(options.dataDir));
+  const secret =
+    options.secret ?? (await loadOrCreateSecret(options.dataDir, () => randomBytes(32).toString("hex")));
+  const signer = new TokenSigner(secret);
+
+  let registry: SessionRegistry | undefined;
+  const metrics = new RelayMetrics({
+    sessions: () => registry?.size ?? 0,
+    liveSessions: () => registry?.liveSize ?? 0,
+  });
+  registry = new SessionRegistry(store, limits, {
+    accepted(bytes) {
+      metrics.messagesIn++;
+      metrics.bytesIn += bytes;
+    },
+    reject: (reason) => metrics.reject(reason),
+    sent: (bytes) => metrics.sent(bytes),
+    dropped: () => metrics.dropped(),
+  });
+  await registry.load();
+
+  let relayUrl = options.publicUrl ?? "";
+  const server = createServer(
+    createHttpHandler({
+      signer,
+      registry,
+      metrics,
+      logger,
+      urls: () => ({ relayUrl, webUrl }),
+      startedAt,
+    }),
+  );
+  const frames = new FrameServer(server, { signer, registry, limits, metrics, logger });
+  const documents = new DocServer({ signer, registry, store, limits, metrics, logger });
+  server.on("upgrade", (req, socket, head) => {
+    const url = new URL(req.url ?? "/", "http://relay");
+    if (url.pathname.startsWith("/socket.io/")) return; // engine.io's own upgrade listener takes it
+    if (url.pathname.startsWith("/yjs/")) return documents.handleUpgrade(req, socket, head, url);
+    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+  });
+  server.on("clientError", (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  relayUrl ||= url;
+  logger.info("listening", {
+    url,
+    publicUrl: relayUrl,
+    webUrl,
+    dataDir: options.dataDir,
+    sessions: registry.size,
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info("shutting down", {});
+      await documents.close();
+      await frames.close();
+      server.closeAllConnections();
+      await store.close();
+      logger.info("stopped", {});
+    })();
+    return closing;
+  };
+  return { url, port, metrics, close };
+}

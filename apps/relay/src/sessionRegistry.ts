@@ -1,0 +1,66 @@
+import { ErrorCode, type Refusal } from "@depthroom/schema";
+import type { RelayLimits } from "./limits.ts";
+import { LiveSession, type SessionCounters } from "./session.ts";
+import type { RelayStore, SessionRecord } from "./store.ts";
+import { newSessionId } from "./tokens.ts";
+
+/** Every known session (persisted) and the live state of those in use (in memory). */
+export class SessionRegistry {
+  readonly #records = new Map<string, SessionRecord>();
+  readonly #live = new Map<string, LiveSession>();
+
+  constructor(
+    private readonly store: RelayStore,
+    private readonly limits: RelayLimits,
+    private readonly counters: SessionCounters,
+  ) {}
+
+  async load(): Promise<void> {
+    for (const record of await this.store.loadSessions()) this.#records.set(record.id, record);
+  }
+
+  async create(title: string): Promise<{ ok: true; record: SessionRecord } | ({ ok: false } & Refusal)> {
+    if (this.#records.size >= this.limits.maxSessions) {
+      return {
+        ok: false,
+        code: ErrorCode.TooManySessions,
+        message: `the relay holds ${this.limits.maxSessions} sessions`,
+      };
+    }
+    const record: SessionRecord = { id: newSessionId(), title, createdAt: Date.now() };
+    this.#records.set(record.id, record);
+    try {
+      await this.store.saveSession(record);
+    } catch (error) {
+      this.#records.delete(record.id);
+      throw error;
+    }
+    return { ok: true, record };
+  }
+
+  get(id: string): SessionRecord | undefined {
+    return this.#records.get(id);
+  }
+
+  /** The live state of a known session, created on first use. */
+  live(id: string): LiveSession {
+    let session = this.#live.get(id);
+    if (!session) {
+      session = new LiveSession(id, this.limits, this.counters);
+      this.#live.set(id, session);
+    }
+    return session;
+  }
+
+  peekLive(id: string): LiveSession | undefined {
+    return this.#live.get(id);
+  }
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  get liveSize(): number {
+    return this.#live.size;
+  }
+}

@@ -1,0 +1,55 @@
+/*
+ * Persistence behind one small async interface: the session registry and every session's Yjs
+ * document. `FileStore` (fileStore.ts) is the embedded default; `MemoryStore` serves unit tests; a
+ * PostgreSQL store can implement the same interface for scale-out.
+ */
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly title: string;
+  /** Wall-clock ms. */
+  readonly createdAt: number;
+}
+
+export interface RelayStore {
+  /** Every session ever created (in creation order). */
+  loadSessions(): Promise<SessionRecord[]>;
+  saveSession(record: SessionRecord): Promise<void>;
+  /** The stored updates of a document, oldest first (empty when it has none). */
+  loadDoc(name: string): Promise<Uint8Array[]>;
+  /** Append one Yjs update. Writes of one document are applied in call order. */
+  appendDocUpdate(name: string, update: Uint8Array): Promise<void>;
+  /** Replace a document's stored updates by one update holding its whole state (compaction). */
+  writeDocState(name: string, state: Uint8Array): Promise<void>;
+  /** Finish pending writes and release files or connections. */
+  close(): Promise<void>;
+}
+
+export class MemoryStore implements RelayStore {
+  readonly sessions: SessionRecord[] = [];
+  readonly docs = new Map<string, Uint8Array[]>();
+
+  async loadSessions(): Promise<SessionRecord[]> {
+    return [...this.sessions];
+  }
+
+  async saveSession(record: SessionRecord): Promise<void> {
+    this.sessions.push(record);
+  }
+
+  async loadDoc(name: string): Promise<Uint8Array[]> {
+    return [...(this.docs.get(name) ?? [])];
+  }
+
+  async appendDocUpdate(name: string, update: Uint8Array): Promise<void> {
+    const updates = this.docs.get(name) ?? [];
+    updates.push(update);
+    this.docs.set(name, updates);
+  }
+
+  async writeDocState(name: string, state: Uint8Array): Promise<void> {
+    this.docs.set(name, [state]);
+  }
+
+  async close(): Promise<void> {}
+}
