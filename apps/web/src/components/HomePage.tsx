@@ -1,8 +1,8 @@
 "use client";
 
+import { createSession } from "@depthroom/sdk";
 import { useEffect, useState } from "react";
 import { homeRelayUrl, pastedLinkTarget, sessionLinks } from "../lib/links.ts";
-import { createSession } from "../lib/relayApi.ts";
 import { CopyField } from "./CopyField.tsx";
 
 /** `/`: start a session, open a link, and how to stream a rig. */
@@ -18,14 +18,15 @@ export function HomePage({ configuredRelay }: { configuredRelay: string | undefi
   const start = async () => {
     setCreating(true);
     setCreateError(undefined);
-    const result = await createSession(relayUrl);
-    if (!result.ok) {
+    try {
+      const created = await createSession({ relayUrl });
+      const links = sessionLinks(window.location.origin, relayUrl, created.id, created.tokens);
+      window.location.assign(links.edit);
+    } catch (error) {
       setCreating(false);
-      setCreateError(`${result.message} (${result.code})`);
-      return;
+      const code = (error as { code?: string }).code;
+      setCreateError(`${error instanceof Error ? error.message : String(error)}${code ? ` (${code})` : ""}`);
     }
-    const links = sessionLinks(window.location.origin, relayUrl, result.value.id, result.value.tokens);
-    window.location.assign(links.edit);
   };
 
   const open = (event: React.FormEvent) => {

@@ -1,0 +1,107 @@
+import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
+import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture.js";
+import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
+import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
+import type { Scene } from "@babylonjs/core/scene.js";
+import type { Pinhole } from "@depthroom/schema";
+import { depthCloudFragment, depthCloudVertex } from "./depthShaders.ts";
+import type { DepthTextureFormat } from "./depthTexture.ts";
+
+/** Largest point size drawn, screen pixels (WebGL guarantees only 1; 64 is what most GPUs allow). */
+export const MAX_POINT_SIZE = 64;
+
+/**
+ * The 3D view of a depth image under a pinhole: points unprojected on the GPU in the vertex shader
+ * from the depth texture and the intrinsics (each frame uploads 2 bytes per pixel for U16, never xyz).
+ * Point world diameter = 2 * pointFillRatio * z / fy (Rerun: radius = fill ratio x pixel footprint).
+ * The mesh's world matrix places the RDF camera frame in the world.
+ */
+export class DepthCloudMaterial {
+  readonly material: ShaderMaterial;
+
+  constructor(
+    scene: Scene,
+    name: string,
+    readonly format: DepthTextureFormat,
+  ) {
+    this.material = new ShaderMaterial(
+      name,
+      scene,
+      { vertexSource: depthCloudVertex, fragmentSource: depthCloudFragment },
+      {
+        attributes: ["position"],
+        uniforms: [
+          "world",
+          "viewProjection",
+          "meter",
+          "depthRange",
+          "intrinsics",
+          "pointDiameterPerDepth",
+          "pointSizeScale",
+          "maxPointSize",
+        ],
+        samplers: ["depthTexture", "colormapTexture"],
+        defines: format === "r16ui" ? ["#define DEPTH_UINT"] : [],
+      },
+    );
+    this.material.pointsCloud = true;
+    this.material.backFaceCulling = false;
+    this.material.setFloat("maxPointSize", MAX_POINT_SIZE);
+    this.material.setFloat("pointSizeScale", 500);
+  }
+
+  setDepth(texture: BaseTexture, meter: number): void {
+    this.material.setTexture("depthTexture", texture);
+    this.material.setFloat("meter", meter);
+  }
+
+  setColormap(texture: BaseTexture): void {
+    this.material.setTexture("colormapTexture", texture);
+  }
+
+  setRange(min: number, max: number): void {
+    this.material.setVector2("depthRange", { x: min, y: max });
+  }
+
+  setPinhole(pinhole: Pinhole, pointFillRatio: number): void {
+    this.material.setVector4("intrinsics", { x: pinhole.fx, y: pinhole.fy, z: pinhole.cx, w: pinhole.cy });
+    this.material.setFloat("pointDiameterPerDepth", (2 * pointFillRatio) / pinhole.fy);
+  }
+
+  /** Screen pixels per world unit at view depth 1: viewport height / (2 tan(fovY / 2)). */
+  setViewport(viewportHeightPx: number, fovY: number, maxPointSize = MAX_POINT_SIZE): void {
+    this.material.setFloat("pointSizeScale", viewportHeightPx / (2 * Math.tan(fovY / 2)));
+    this.material.setFloat("maxPointSize", maxPointSize);
+  }
+
+  dispose(): void {
+    this.material.dispose();
+  }
+}
+
+/** Vertex positions (u, v, 0) of every pixel, row-major: built once per resolution. */
+export function pixelGrid(width: number, height: number): Float32Array {
+  const positions = new Float32Array(width * height * 3);
+  let i = 0;
+  for (let v = 0; v < height; v++) {
+    for (let u = 0; u < width; u++) {
+      positions[i] = u;
+      positions[i + 1] = v;
+      i += 3;
+    }
+  }
+  return positions;
+}
+
+/** A point mesh with one vertex per pixel; never culled (its positions are pixel indices, not space). */
+export function createPixelCloud(scene: Scene, name: string, width: number, height: number): Mesh {
+  const mesh = new Mesh(name, scene);
+  const data = new VertexData();
+  data.positions = pixelGrid(width, height);
+  data.applyToMesh(mesh, false);
+  mesh.isUnIndexed = true;
+  mesh.alwaysSelectAsActiveMesh = true;
+  mesh.isPickable = false;
+  mesh.doNotSyncBoundingInfo = true;
+  return mesh;
+}

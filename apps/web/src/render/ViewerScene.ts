@@ -1,0 +1,623 @@
+import { Camera } from "@babylonjs/core/Cameras/camera.js";
+import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
+import { Color3, Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
+import { Viewport } from "@babylonjs/core/Maths/math.viewport.js";
+import { CreateLineSystem } from "@babylonjs/core/Meshes/Builders/linesBuilder.js";
+import type { LinesMesh } from "@babylonjs/core/Meshes/linesMesh.js";
+import { Scene } from "@babylonjs/core/scene.js";
+import { type Colormap, type LogMessage, rdfToCameraXyz, unprojectPixel } from "@depthroom/schema";
+import type { DepthRange } from "./autoRange.ts";
+import {
+  type Bounds3,
+  type CameraPose,
+  defaultPose,
+  fit,
+  normalize,
+  orbit,
+  pan,
+  type Vec3,
+  zoom,
+} from "./cameraPose.ts";
+import { ColormapTextures } from "./colormapTexture.ts";
+import { DepthVisual, LAYER_3D, ringMedian } from "./DepthVisual.ts";
+import { EntityGraph } from "./EntityGraph.ts";
+import { frustumLines, pinholeSize } from "./frustum.ts";
+import { PoseCamera } from "./PoseCamera.ts";
+import { fitView2D, imageToPanel, orthoBounds, panView2D, type View2D, zoomView2D } from "./view2d.ts";
+
+/** Where a view sits on the canvas, in CSS pixels from the canvas's top-left. */
+export interface PanelRect {
+  readonly id: string;
+  readonly kind: "3d" | "2d";
+  /** The depth image a 2D panel shows. */
+  readonly entity?: string;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What the 2D hover readout shows for one pixel. */
+export interface PixelReadout {
+  readonly entity: string;
+  readonly u: number;
+  readonly v: number;
+  /** Stored value, or undefined when the pixel has no depth. */
+  readonly value: number | undefined;
+  readonly depthMeters: number | undefined;
+  /** The unprojected point in the camera frame (the pinhole's `cameraXyz`), when a pinhole governs it. */
+  readonly cameraPoint: Vec3 | undefined;
+  /** The same point in the world. */
+  readonly worldPoint: Vec3 | undefined;
+}
+
+export interface VisualStats {
+  readonly entity: string;
+  readonly width: number;
+  readonly height: number;
+  readonly datatype: string;
+  readonly format: string;
+  readonly colormap: Colormap | undefined;
+  readonly range: DepthRange | undefined;
+  readonly uploads: number;
+  readonly skipped: number;
+  readonly uploadMsMedian: number | undefined;
+  readonly arrivalToUploadMsMedian: number | undefined;
+  readonly visible: boolean;
+  readonly hasCloud: boolean;
+}
+
+const BACKGROUND = new Color4(0x14 / 255, 0x17 / 255, 0x1c / 255, 1);
+const FRUSTUM_COLORS = ["#ffffff", "#ffd166", "#06d6a0", "#ef476f", "#4cc9f0", "#b388ff"];
+const MAX_2D_VIEWS = 24;
+
+/**
+ * The whole drawing: one Babylon scene on one canvas, a 3D camera and one orthographic camera per 2D
+ * panel, each with its own viewport and layer mask, so a depth texture is uploaded once per frame and
+ * shared by both views. Messages go in with `handleMessage`; `frame()` (called every animation frame)
+ * uploads the newest pending frames and draws only when something changed.
+ */
+export class ViewerScene {
+  readonly scene: Scene;
+  readonly graph: EntityGraph;
+  readonly camera3d: PoseCamera;
+  private readonly colormaps: ColormapTextures;
+  private readonly visuals = new Map<string, DepthVisual>();
+  private readonly frustums = new Map<string, LinesMesh>();
+  private readonly cameras2d = new Map<string, PoseCamera>();
+  private readonly views2d = new Map<string, View2D>();
+  private panels: PanelRect[] = [];
+  private canvasSize = { width: 1, height: 1 };
+  private dirty = true;
+  private userMovedCamera = false;
+  private worldUpKnown = false;
+  private currentPose: CameraPose;
+  private worldUp: Vec3 = [0, -1, 0];
+  private nextLayerBit = 1;
+  private grid: LinesMesh;
+  private axes: LinesMesh;
+  /** Draw calls of the whole scene (frames drawn), and their timestamps for a rate. */
+  framesDrawn = 0;
+  private readonly drawTimes = new Float64Array(120);
+  /** Called after each draw (tests and the status bar read state then). */
+  onDraw: (() => void) | undefined;
+
+  constructor(readonly engine: AbstractEngine) {
+    this.scene = new Scene(engine);
+    this.scene.useRightHandedSystem = true;
+    this.scene.clearColor = BACKGROUND;
+    this.scene.skipPointerMovePicking = true;
+    this.scene.autoClear = true;
+    this.colormaps = new ColormapTextures(this.scene);
+    this.graph = new EntityGraph(this.scene);
+    this.camera3d = new PoseCamera("camera3d", this.scene);
+    this.camera3d.layerMask = LAYER_3D;
+    this.currentPose = defaultPose(this.worldUp);
+    this.camera3d.setPose(this.currentPose);
+    this.grid = this.createGrid();
+    this.axes = this.createAxes();
+    this.updateActiveCameras();
+  }
+
+  // --- Data in -----------------------------------------------------------------------------------
+
+  /** Take one decoded message; `arrivedAt` is a `performance.now()` time. Depth frames wait for `frame()`. */
+  handleMessage(message: LogMessage, arrivedAt = performance.now()): void {
+    const { entityPath, archetype } = message;
+    switch (archetype.kind) {
+      case "DepthImage": {
+        this.visual(entityPath).offer(archetype, arrivedAt);
+        break;
+      }
+      case "Pinhole": {
+        this.graph.setPinhole(entityPath, archetype);
+        this.updateFrustum(entityPath);
+        if (!this.worldUpKnown) this.guessWorldUp(entityPath);
+        break;
+      }
+      case "Transform3D": {
+        this.graph.setTransform(entityPath, archetype);
+        break;
+      }
+      default: {
+        const unknown: never = archetype;
+        throw new TypeError(`unhandled archetype ${(unknown as { kind: string }).kind}`);
+      }
+    }
+    this.dirty = true;
+  }
+
+  private visual(path: string): DepthVisual {
+    let visual = this.visuals.get(path);
+    if (!visual) {
+      const layer = this.nextLayerBit < MAX_2D_VIEWS ? 1 << this.nextLayerBit++ : 1 << MAX_2D_VIEWS;
+      visual = new DepthVisual(this.scene, path, this.colormaps, layer);
+      this.visuals.set(path, visual);
+      const camera = new PoseCamera(`camera2d:${path}`, this.scene);
+      camera.mode = Camera.ORTHOGRAPHIC_CAMERA;
+      camera.layerMask = layer;
+      camera.minZ = 0.1;
+      camera.maxZ = 100;
+      this.cameras2d.set(path, camera);
+      this.updateActiveCameras();
+    }
+    return visual;
+  }
+
+  // --- Drawing -----------------------------------------------------------------------------------
+
+  /** Upload what is pending and draw if anything changed. Returns whether it drew. */
+  frame(now = performance.now()): boolean {
+    let firstData = false;
+    for (const visual of this.visuals.values()) {
+      const hadImage = visual.current !== undefined;
+      const pinhole = this.graph.pinholeFor(visual.path);
+      const changed = visual.flush(
+        pinhole ? { pinhole: pinhole.pinhole, frame: this.graph.cameraFrame(pinhole.path) } : undefined,
+        now,
+      );
+      if (changed) {
+        this.dirty = true;
+        if (!hadImage && visual.current) firstData = true;
+        if (pinhole) this.updateFrustum(pinhole.path);
+      }
+    }
+    if (firstData) {
+      for (const visual of this.visuals.values())
+        if (visual.current && !this.views2d.has(visual.path)) this.fit2d(visual.path);
+      if (!this.userMovedCamera) this.fitToData(false);
+    }
+    if (!this.dirty) return false;
+    this.dirty = false;
+    this.applyViewports();
+    this.scene.render();
+    this.drawTimes[this.framesDrawn % this.drawTimes.length] = now;
+    this.framesDrawn++;
+    this.onDraw?.();
+    return true;
+  }
+
+  /** Frames drawn per second over the last couple of seconds. */
+  drawRate(now = performance.now()): number {
+    const n = Math.min(this.framesDrawn, this.drawTimes.length);
+    let count = 0;
+    for (let i = 0; i < n; i++) if (now - (this.drawTimes[i] as number) <= 2000) count++;
+    return count / 2;
+  }
+
+  requestDraw(): void {
+    this.dirty = true;
+  }
+
+  setPanels(panels: readonly PanelRect[], canvasWidth: number, canvasHeight: number): void {
+    const before = new Map(this.panels.map((p) => [p.id, p]));
+    this.panels = [...panels];
+    this.canvasSize = { width: Math.max(1, canvasWidth), height: Math.max(1, canvasHeight) };
+    for (const panel of panels) {
+      // A 2D panel that changed size keeps its centre and zoom, but a new one is fitted.
+      if (panel.kind === "2d" && panel.entity && !before.has(panel.id)) this.fit2d(panel.entity);
+    }
+    this.updateActiveCameras();
+    this.dirty = true;
+  }
+
+  private updateActiveCameras(): void {
+    const cameras: Camera[] = [];
+    for (const panel of this.panels) {
+      if (panel.width < 2 || panel.height < 2) continue;
+      if (panel.kind === "3d") cameras.push(this.camera3d);
+      else if (panel.entity) {
+        const camera = this.cameras2d.get(panel.entity);
+        if (camera) cameras.push(camera);
+      }
+    }
+    this.scene.activeCameras = cameras;
+    if (cameras[0]) this.scene.activeCamera = cameras[0];
+  }
+
+  private applyViewports(): void {
+    const { width: W, height: H } = this.canvasSize;
+    const renderHeight = this.engine.getRenderHeight();
+    const pixelRatio = renderHeight / H;
+    for (const panel of this.panels) {
+      const viewport = new Viewport(
+        panel.x / W,
+        1 - (panel.y + panel.height) / H,
+        panel.width / W,
+        panel.height / H,
+      );
+      if (panel.kind === "3d") {
+        this.camera3d.viewport = viewport;
+        this.camera3d.setPose(this.currentPose);
+        for (const visual of this.visuals.values()) {
+          visual.setViewport(panel.height * pixelRatio, this.currentPose.fovY);
+        }
+      } else if (panel.entity) {
+        const camera = this.cameras2d.get(panel.entity);
+        const view = this.views2d.get(panel.entity);
+        if (!camera || !view) continue;
+        camera.viewport = viewport;
+        const bounds = orthoBounds(view, panel);
+        camera.orthoLeft = bounds.left;
+        camera.orthoRight = bounds.right;
+        camera.orthoTop = bounds.top;
+        camera.orthoBottom = bounds.bottom;
+        camera.setPose({
+          eye: [view.centerU, -view.centerV, 10],
+          target: [view.centerU, -view.centerV, 0],
+          up: [0, 1, 0],
+          fovY: 1,
+        });
+      }
+    }
+  }
+
+  // --- 3D camera ---------------------------------------------------------------------------------
+
+  get pose(): CameraPose {
+    return this.currentPose;
+  }
+
+  get up(): Vec3 {
+    return this.worldUp;
+  }
+
+  setPose(pose: CameraPose, byUser = true): void {
+    this.currentPose = pose;
+    if (byUser) this.userMovedCamera = true;
+    this.dirty = true;
+  }
+
+  private panel3d(): PanelRect | undefined {
+    return this.panels.find((p) => p.kind === "3d");
+  }
+
+  private aspect3d(): number {
+    const panel = this.panel3d();
+    return panel ? panel.width / Math.max(1, panel.height) : 16 / 9;
+  }
+
+  /** Orbit by a drag of (dx, dy) CSS pixels. */
+  orbitBy(dx: number, dy: number): void {
+    this.setPose(orbit(this.currentPose, -dx * 0.008, dy * 0.008, this.worldUp));
+  }
+
+  /** Pan by a drag of (dx, dy) CSS pixels. */
+  panBy(dx: number, dy: number): void {
+    const height = this.panel3d()?.height ?? 500;
+    this.setPose(pan(this.currentPose, dx / height, dy / height, 1));
+  }
+
+  zoomBy(factor: number): void {
+    this.setPose(zoom(this.currentPose, factor));
+  }
+
+  /** Aim at everything drawn (clouds and cameras) and back off until it fits. */
+  fitToData(byUser = true): void {
+    const bounds = this.dataBounds();
+    if (!bounds) return;
+    this.setPose(fit(this.currentPose, bounds, this.aspect3d()), byUser);
+  }
+
+  resetView(): void {
+    this.userMovedCamera = false;
+    this.currentPose = defaultPose(this.worldUp);
+    this.fitToData(false);
+    this.dirty = true;
+  }
+
+  /** Put the 3D camera where the pinhole of `entity` (or its nearest ancestor) is, looking as it looks. */
+  lookThrough(entity: string): boolean {
+    const found = this.graph.pinholeFor(entity);
+    if (!found) return false;
+    const { path, pinhole } = found;
+    const visual = [...this.visuals.values()].find((v) => this.graph.pinholeFor(v.path)?.path === path);
+    const [, height] = pinholeSize(pinhole, visual?.current);
+    const eye = this.graph.rdfToWorld(path, [0, 0, 0]);
+    const target = this.graph.rdfToWorld(path, [0, 0, 1]);
+    const up = normalize(this.graph.rdfDirectionToWorld(path, [0, -1, 0]));
+    this.setPose({ eye, target, up, fovY: 2 * Math.atan(height / 2 / pinhole.fy) });
+    return true;
+  }
+
+  private guessWorldUp(pinholePath: string): void {
+    // Up is where the first camera's image "up" points, snapped to the nearest world axis.
+    const up = this.graph.rdfDirectionToWorld(pinholePath, [0, -1, 0]);
+    const axis = [0, 1, 2].reduce(
+      (best, i) => (Math.abs(up[i] as number) > Math.abs(up[best] as number) ? i : best),
+      0,
+    );
+    const snapped: [number, number, number] = [0, 0, 0];
+    snapped[axis] = Math.sign(up[axis] as number) || 1;
+    this.worldUp = snapped;
+    this.worldUpKnown = true;
+    this.grid.dispose();
+    this.grid = this.createGrid();
+    if (!this.userMovedCamera) this.currentPose = defaultPose(this.worldUp);
+  }
+
+  /** World bounds of a sample of every cloud's points, and of every camera's position. */
+  dataBounds(): Bounds3 | undefined {
+    const min = [Infinity, Infinity, Infinity];
+    const max = [-Infinity, -Infinity, -Infinity];
+    const addPoint = (p: Vec3) => {
+      for (let i = 0; i < 3; i++) {
+        min[i] = Math.min(min[i] as number, p[i] as number);
+        max[i] = Math.max(max[i] as number, p[i] as number);
+      }
+    };
+    for (const path of this.graph.pinholePaths()) addPoint(this.graph.rdfToWorld(path, [0, 0, 0]));
+    for (const visual of this.visuals.values()) {
+      const image = visual.current;
+      const found = this.graph.pinholeFor(visual.path);
+      if (!image || !found || !visual.isVisible) continue;
+      const values = image.data;
+      const step = Math.max(1, Math.floor(Math.sqrt((image.width * image.height) / 4000)));
+      const frame = this.graph.cameraFrame(found.path).computeWorldMatrix(true);
+      const point = new Vector3();
+      for (let v = 0; v < image.height; v += step) {
+        for (let u = 0; u < image.width; u += step) {
+          const raw = values[v * image.width + u];
+          const p = unprojectPixel(u, v, Number(raw), image.meter, found.pinhole);
+          if (!p) continue;
+          Vector3.TransformCoordinatesFromFloatsToRef(p[0], p[1], p[2], frame, point);
+          addPoint([point.x, point.y, point.z]);
+        }
+      }
+    }
+    if (!((min[0] as number) <= (max[0] as number))) return undefined;
+    return { min: min as unknown as Vec3, max: max as unknown as Vec3 };
+  }
+
+  // --- 2D views ----------------------------------------------------------------------------------
+
+  view2d(entity: string): View2D | undefined {
+    return this.views2d.get(entity);
+  }
+
+  private panel2d(entity: string): PanelRect | undefined {
+    return this.panels.find((p) => p.kind === "2d" && p.entity === entity);
+  }
+
+  fit2d(entity: string): void {
+    const image = this.visuals.get(entity)?.current;
+    const panel = this.panel2d(entity);
+    if (!image || !panel) return;
+    this.views2d.set(entity, fitView2D(image, panel));
+    this.dirty = true;
+  }
+
+  zoom2d(entity: string, x: number, y: number, factor: number): void {
+    const view = this.views2d.get(entity);
+    const panel = this.panel2d(entity);
+    if (!view || !panel) return;
+    this.views2d.set(entity, zoomView2D(view, panel, x, y, factor));
+    this.dirty = true;
+  }
+
+  pan2d(entity: string, dx: number, dy: number): void {
+    const view = this.views2d.get(entity);
+    if (!view) return;
+    this.views2d.set(entity, panView2D(view, dx, dy));
+    this.dirty = true;
+  }
+
+  /** Depth, metres and 3D point of pixel (u, v) of an image entity, from the frame on screen. */
+  readout(entity: string, u: number, v: number): PixelReadout | undefined {
+    const visual = this.visuals.get(entity);
+    const image = visual?.current;
+    if (!image || u < 0 || v < 0 || u >= image.width || v >= image.height) return undefined;
+    const raw = Number(image.data[v * image.width + u]);
+    const value = image.datatype === "F16" ? undefined : raw;
+    const z = value === undefined ? Number.NaN : value / image.meter;
+    const valid = z > 0 && Number.isFinite(z);
+    const found = this.graph.pinholeFor(entity);
+    let cameraPoint: Vec3 | undefined;
+    let worldPoint: Vec3 | undefined;
+    if (valid && found) {
+      const rdf = unprojectPixel(u, v, value as number, image.meter, found.pinhole);
+      if (rdf) {
+        cameraPoint = toCameraXyz(rdf, found.pinhole.cameraXyz);
+        worldPoint = this.graph.rdfToWorld(found.path, rdf);
+      }
+    }
+    return {
+      entity,
+      u,
+      v,
+      value: valid ? value : undefined,
+      depthMeters: valid ? z : undefined,
+      cameraPoint,
+      worldPoint,
+    };
+  }
+
+  // --- Entities ----------------------------------------------------------------------------------
+
+  setVisible(entity: string, visible: boolean): void {
+    this.visuals.get(entity)?.setVisible(visible);
+    const frustum = this.frustums.get(entity);
+    frustum?.setEnabled(visible);
+    this.dirty = true;
+  }
+
+  setColormap(entity: string, colormap: Colormap | undefined): void {
+    const visual = this.visuals.get(entity);
+    if (!visual) return;
+    visual.colormapOverride = colormap;
+    visual.flush(this.pinholeArg(entity), performance.now());
+    this.dirty = true;
+  }
+
+  setRange(entity: string, range: DepthRange | undefined): void {
+    const visual = this.visuals.get(entity);
+    if (!visual) return;
+    visual.rangeOverride = range;
+    visual.flush(this.pinholeArg(entity), performance.now());
+    this.dirty = true;
+  }
+
+  private pinholeArg(entity: string) {
+    const found = this.graph.pinholeFor(entity);
+    return found ? { pinhole: found.pinhole, frame: this.graph.cameraFrame(found.path) } : undefined;
+  }
+
+  imageEntities(): string[] {
+    return [...this.visuals.keys()];
+  }
+
+  stats(): VisualStats[] {
+    return [...this.visuals.values()].map((v) => ({
+      entity: v.path,
+      width: v.current?.width ?? 0,
+      height: v.current?.height ?? 0,
+      datatype: v.current?.datatype ?? "",
+      format: v.texture.format,
+      colormap: v.colormap,
+      range: v.range,
+      uploads: v.uploads,
+      skipped: v.skipped,
+      uploadMsMedian: ringMedian(v.uploadMs, v.uploads),
+      arrivalToUploadMsMedian: ringMedian(v.arrivalToUploadMs, v.uploads),
+      visible: v.isVisible,
+      hasCloud: v.hasCloud,
+    }));
+  }
+
+  // --- Projection (hover, tests) -----------------------------------------------------------------
+
+  /** A world point on the canvas (CSS px from its top-left), through the 3D camera; undefined if behind. */
+  projectToCanvas(point: Vec3): [number, number] | undefined {
+    const panel = this.panel3d();
+    if (!panel) return undefined;
+    this.camera3d.setPose(this.currentPose);
+    const view = this.camera3d.getViewMatrix(true);
+    const projection = this.camera3d.getProjectionMatrix(true);
+    const clip = Vector3.TransformCoordinates(
+      new Vector3(point[0], point[1], point[2]),
+      view.multiply(projection),
+    );
+    const viewSpace = Vector3.TransformCoordinates(new Vector3(point[0], point[1], point[2]), view);
+    if (viewSpace.z >= 0) return undefined; // right-handed: the camera looks down -z
+    return [panel.x + ((clip.x + 1) / 2) * panel.width, panel.y + ((1 - clip.y) / 2) * panel.height];
+  }
+
+  /** Pixel (u, v) of an image entity on the canvas (CSS px), at the pixel's centre, in its 2D panel. */
+  imageToCanvas(entity: string, u: number, v: number): [number, number] | undefined {
+    const panel = this.panel2d(entity);
+    const view = this.views2d.get(entity);
+    if (!panel || !view) return undefined;
+    const [x, y] = imageToPanel(view, panel, u + 0.5, v + 0.5);
+    return [panel.x + x, panel.y + y];
+  }
+
+  // --- Helpers -----------------------------------------------------------------------------------
+
+  private updateFrustum(path: string): void {
+    const pinhole = this.graph.pinhole(path);
+    if (!pinhole) return;
+    const visual = [...this.visuals.values()].find((v) => this.graph.pinholeFor(v.path)?.path === path);
+    const [width, height] = pinholeSize(pinhole, visual?.current);
+    const key = `${pinhole.fx},${pinhole.fy},${pinhole.cx},${pinhole.cy},${width},${height},${pinhole.imagePlaneDistance}`;
+    const existing = this.frustums.get(path);
+    if (existing && existing.metadata === key) return;
+    existing?.dispose();
+    const lines = frustumLines(pinhole, width, height).map((strip) =>
+      strip.map((p) => new Vector3(p[0], p[1], p[2])),
+    );
+    const mesh = CreateLineSystem(`${path}#frustum`, { lines }, this.scene);
+    const colorIndex = this.graph.pinholePaths().indexOf(path) % FRUSTUM_COLORS.length;
+    mesh.color = Color3.FromHexString(FRUSTUM_COLORS[colorIndex] as string);
+    mesh.parent = this.graph.cameraFrame(path);
+    mesh.layerMask = LAYER_3D;
+    mesh.isPickable = false;
+    mesh.metadata = key;
+    this.frustums.set(path, mesh);
+  }
+
+  private createGrid(): LinesMesh {
+    const up = this.worldUp;
+    const axisA: Vec3 = Math.abs(up[1]) > 0.5 ? [1, 0, 0] : Math.abs(up[2]) > 0.5 ? [1, 0, 0] : [0, 1, 0];
+    const axisB: Vec3 = Math.abs(up[1]) > 0.5 ? [0, 0, 1] : Math.abs(up[2]) > 0.5 ? [0, 1, 0] : [0, 0, 1];
+    const lines: Vector3[][] = [];
+    const extent = 10;
+    const at = (a: number, b: number) =>
+      new Vector3(axisA[0] * a + axisB[0] * b, axisA[1] * a + axisB[1] * b, axisA[2] * a + axisB[2] * b);
+    for (let i = -extent; i <= extent; i++) {
+      lines.push([at(i, -extent), at(i, extent)]);
+      lines.push([at(-extent, i), at(extent, i)]);
+    }
+    const grid = CreateLineSystem("grid", { lines }, this.scene);
+    grid.color = new Color3(0.22, 0.25, 0.3);
+    grid.layerMask = LAYER_3D;
+    grid.isPickable = false;
+    return grid;
+  }
+
+  private createAxes(): LinesMesh {
+    const o = Vector3.Zero();
+    const axes = CreateLineSystem(
+      "axes",
+      {
+        lines: [
+          [o, new Vector3(1, 0, 0)],
+          [o, new Vector3(0, 1, 0)],
+          [o, new Vector3(0, 0, 1)],
+        ],
+        colors: [
+          [new Color4(0.94, 0.3, 0.3, 1), new Color4(0.94, 0.3, 0.3, 1)],
+          [new Color4(0.3, 0.85, 0.4, 1), new Color4(0.3, 0.85, 0.4, 1)],
+          [new Color4(0.3, 0.55, 1, 1), new Color4(0.3, 0.55, 1, 1)],
+        ],
+      },
+      this.scene,
+    );
+    axes.layerMask = LAYER_3D;
+    axes.isPickable = false;
+    return axes;
+  }
+
+  setHelpersVisible(grid: boolean, axes: boolean): void {
+    this.grid.setEnabled(grid);
+    this.axes.setEnabled(axes);
+    this.dirty = true;
+  }
+
+  dispose(): void {
+    for (const visual of this.visuals.values()) visual.dispose();
+    this.visuals.clear();
+    this.colormaps.dispose();
+    this.graph.dispose();
+    this.scene.dispose();
+  }
+}
+
+/** An RDF point in a pinhole's `cameraXyz` frame (what the readout shows). */
+function toCameraXyz(rdf: readonly [number, number, number], cameraXyz: string): Vec3 {
+  if (cameraXyz === "RDF") return [rdf[0], rdf[1], rdf[2]];
+  const m = rdfToCameraXyz(cameraXyz);
+  const row = (i: number) =>
+    (m[i] as number) * rdf[0] + (m[i + 1] as number) * rdf[1] + (m[i + 2] as number) * rdf[2];
+  return [row(0), row(3), row(6)];
+}
