@@ -75,7 +75,8 @@ export function arrayMatchesDatatype(data: DepthArray, datatype: Datatype): bool
  * result is aligned and owns its memory; `bytes.byteLength` must be a multiple of the pixel size.
  */
 export function arrayFromBytes(datatype: Datatype, bytes: Uint8Array): DepthArray {
-  const copy = bytes.slice().buffer;
+  // `new Uint8Array(x)` copies into a fresh ArrayBuffer; `slice()` would not for a Node Buffer (a view there).
+  const copy = new Uint8Array(bytes).buffer;
   switch (datatype) {
     case "U8":
       return new Uint8Array(copy);

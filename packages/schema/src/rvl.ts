@@ -109,7 +109,7 @@ export function rvlDecode(bytes: Uint8Array, pixelCount: number): Uint16Array {
   const words =
     bytes.byteOffset % 4 === 0
       ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
-      : new Int32Array(bytes.slice().buffer);
+      : new Int32Array(new Uint8Array(bytes).buffer); // a copy, also for Node Buffers (whose slice() is a view)
   const wordCount = words.length;
   const out = new Uint16Array(pixelCount);
   let r = 0;
