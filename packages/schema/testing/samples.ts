@@ -30,7 +30,7 @@ function loadSet(folder: string, name: string, unitsPerMetre: number): SampleSet
 
 export function loadSampleSets(): SampleSet[] {
   return [
-    loadSet("tum-fr2", "TUM fr2 (Kinect v1)", 5000),
+    loadSet("tum-fr2/depth", "TUM fr2 (Kinect v1)", 5000),
     loadSet("azure-kinect", "Azure Kinect (ToF)", 1000),
   ];
 }
