@@ -9,6 +9,7 @@ export {
   Transform3D,
 } from "@depthroom/schema";
 export type { ConnectionOptions, ConnectionState } from "./connection.ts";
+export { type DemoCamera, demoCameras, renderDemoDepth } from "./demoScene.ts";
 export type { LogOptions } from "./encodeLog.ts";
 export { isPermanent, SdkError, SdkErrorCode } from "./errors.ts";
 export { LatestWinsQueue } from "./latestWins.ts";

@@ -19,6 +19,8 @@ export interface ProducerOptions extends ConnectionOptions {
 export interface ProducerStats {
   /** Messages the relay acknowledged. */
   readonly sent: number;
+  /** Of those, DepthImage messages (frames). */
+  readonly depthFrames: number;
   /** Messages replaced by a newer one of the same entity before they could be sent (latest wins), or lost. */
   readonly dropped: number;
   /** Messages the relay refused (see the `problem` event). */
@@ -77,7 +79,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   private readonly maxInFlight: number;
   private readonly ackTimeoutMs: number;
   private readonly depthEncoding: DepthEncoding | undefined;
-  private counts = { sent: 0, dropped: 0, rejected: 0, bytes: 0, inFlight: 0 };
+  private counts = { sent: 0, depthFrames: 0, dropped: 0, rejected: 0, bytes: 0, inFlight: 0 };
   private idleWaiters: (() => void)[] = [];
   private closing = false;
 
@@ -186,6 +188,11 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     return this.connection.state;
   }
 
+  /** Why the stream closed, when it closed by a failure (refused, unreachable). */
+  get error(): SdkError | undefined {
+    return this.connection.error;
+  }
+
   /** The relay's latest welcome (session, role, producers), once connected. */
   get welcome(): Promise<Welcome> {
     return this.connection.opened;
@@ -224,6 +231,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
           else this.counts.dropped++;
         } else if (result && result.ok === true) {
           this.counts.sent++;
+          if (message.kind === "DepthImage") this.counts.depthFrames++;
           this.counts.bytes += message.bytes.length;
         } else {
           this.counts.rejected++;

@@ -1,0 +1,86 @@
+import { InputError } from "../node/inputError.ts";
+
+/** One option of a command: `--name value` / `--name=value`, or a `--flag`. */
+export interface OptionSpec {
+  readonly type: "string" | "number" | "boolean";
+  /** For numbers: the smallest value allowed (inclusive) and whether it must be > min. */
+  readonly min?: number;
+  readonly exclusiveMin?: boolean;
+  readonly integer?: boolean;
+  /** A one-letter alias (`-q`). */
+  readonly short?: string;
+}
+
+export type OptionValues = Record<string, string | number | boolean | undefined>;
+
+export interface ParsedArgs {
+  readonly options: OptionValues;
+  readonly positionals: readonly string[];
+}
+
+/**
+ * Parse a command's arguments against its option specs. Throws `InputError` (usage) with a sentence a
+ * person can act on: unknown option, missing value, a number out of range. `--` ends the options.
+ */
+export function parseArgs(
+  argv: readonly string[],
+  specs: Record<string, OptionSpec>,
+  command: string,
+): ParsedArgs {
+  const options: OptionValues = {};
+  const positionals: string[] = [];
+  const byShort = new Map(
+    Object.entries(specs).flatMap(([name, s]) => (s.short ? [[s.short, name] as const] : [])),
+  );
+  const usage = (message: string) => new InputError("usage", `${message} (see: depthroom ${command} --help)`);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let name: string;
+    let inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      inline = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    } else if (/^-[A-Za-z]$/.test(arg)) {
+      const long = byShort.get(arg.slice(1));
+      if (!long) throw usage(`unknown option ${arg}`);
+      name = long;
+    } else {
+      positionals.push(arg);
+      continue;
+    }
+    const spec = specs[name];
+    if (!spec) throw usage(`unknown option --${name}`);
+    if (spec.type === "boolean") {
+      if (inline !== undefined) throw usage(`--${name} takes no value`);
+      options[name] = true;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith("--") && next.length > 2))
+        throw usage(`--${name} needs a value`);
+      value = next;
+      i++;
+    }
+    if (spec.type === "string") {
+      if (value === "") throw usage(`--${name} needs a value`);
+      options[name] = value;
+      continue;
+    }
+    const n = Number(value);
+    const min = spec.min ?? Number.NEGATIVE_INFINITY;
+    const tooSmall = spec.exclusiveMin ? n <= min : n < min;
+    if (value.trim() === "" || !Number.isFinite(n) || tooSmall || (spec.integer && !Number.isInteger(n))) {
+      const wanted = `${spec.integer ? "an integer" : "a number"}${Number.isFinite(min) ? ` ${spec.exclusiveMin ? ">" : ">="} ${min}` : ""}`;
+      throw usage(`--${name}: expected ${wanted}, got "${value}"`);
+    }
+    options[name] = n;
+  }
+  return { options, positionals };
+}

@@ -1,0 +1,55 @@
+import { InputError } from "../../node/inputError.ts";
+import { createSession } from "../../session.ts";
+import { parseArgs } from "../args.ts";
+import type { CliContext } from "../context.ts";
+import { ExitCode } from "../exitCodes.ts";
+import { SESSION_HELP } from "../help.ts";
+
+export const DEFAULT_RELAY = "http://localhost:8787";
+
+/** `depthroom session create [--relay URL] [--title TEXT] [--json]` */
+export async function sessionCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const { options, positionals } = parseArgs(
+    argv,
+    {
+      relay: { type: "string" },
+      title: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    "session",
+  );
+  if (options.help) {
+    ctx.stdout.write(SESSION_HELP);
+    return ExitCode.Ok;
+  }
+  const [action, ...rest] = positionals;
+  if (action !== "create") {
+    throw new InputError(
+      "usage",
+      action
+        ? `unknown session command "${action}" (try: depthroom session create)`
+        : "missing session command (try: depthroom session create)",
+    );
+  }
+  if (rest.length > 0)
+    throw new InputError("usage", `unexpected argument "${rest[0]}" (see: depthroom session --help)`);
+  const relayUrl = (options.relay as string | undefined) ?? ctx.env.DEPTHROOM_RELAY ?? DEFAULT_RELAY;
+  const created = await createSession({
+    relayUrl,
+    ...(typeof options.title === "string" ? { title: options.title } : {}),
+  });
+  if (options.json) {
+    ctx.stdout.write(`${JSON.stringify({ id: created.id, title: created.title, links: created.links })}\n`);
+  } else {
+    ctx.stdout.write(
+      `Session ${created.id}${created.title ? `  "${created.title}"` : ""}\n` +
+        `  view     ${created.links.view}\n` +
+        `  edit     ${created.links.edit}\n` +
+        `  publish  ${created.links.publish}\n\n` +
+        `Share the view or edit link with people. Stream into the session with:\n` +
+        `  npx depthroom demo --link '${created.links.publish}'\n`,
+    );
+  }
+  return ExitCode.Ok;
+}

@@ -1,0 +1,150 @@
+import { basename, resolve } from "node:path";
+import { DepthImage, Pinhole, type Quaternion, Transform3D, type Vec3 } from "@depthroom/schema";
+import { SdkError, SdkErrorCode } from "../../errors.ts";
+import { type DepthFrameRef, openDepthFolder, readDepthFrame } from "../../node/depthFolder.ts";
+import { InputError } from "../../node/inputError.ts";
+import { connect, type RecordingStream } from "../../producer.ts";
+import { resolveTarget } from "../../target.ts";
+import { parseArgs } from "../args.ts";
+import { type CliContext, Pacer } from "../context.ts";
+import { ExitCode } from "../exitCodes.ts";
+import { STREAM_HELP } from "../help.ts";
+import { ProgressLine } from "../progress.ts";
+
+/** Decoded frames are kept for --loop when the whole folder fits in this much memory. */
+const LOOP_CACHE_BYTES = 256 * 1024 * 1024;
+
+const LAYOUT_NAMES = {
+  tum: "TUM RGB-D",
+  "7-scenes": "7-Scenes / tsdf-fusion",
+  plain: "plain folder",
+} as const;
+
+/** `depthroom stream <folder> --link <publish link> [options]` */
+export async function streamCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const { options, positionals } = parseArgs(
+    argv,
+    {
+      link: { type: "string" },
+      fps: { type: "number", min: 0, exclusiveMin: true },
+      loop: { type: "boolean" },
+      fx: { type: "number" },
+      fy: { type: "number" },
+      cx: { type: "number" },
+      cy: { type: "number" },
+      "depth-scale": { type: "number", min: 0, exclusiveMin: true },
+      entity: { type: "string" },
+      raw: { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+    "stream",
+  );
+  if (options.help) {
+    ctx.stdout.write(STREAM_HELP);
+    return ExitCode.Ok;
+  }
+  if (positionals.length === 0)
+    throw new InputError("usage", "missing <folder> (see: depthroom stream --help)");
+  if (positionals.length > 1)
+    throw new InputError(
+      "usage",
+      `one folder at a time, got ${positionals.length} (see: depthroom stream --help)`,
+    );
+  const link = requireLink(options.link, ctx);
+  // Check everything that needs no network first: the link, then every file.
+  resolveTarget({ link }, { needRole: "publish" });
+  const folderArg = positionals[0] as string;
+  const folder = openDepthFolder(folderArg, {
+    fx: options.fx as number | undefined,
+    fy: options.fy as number | undefined,
+    cx: options.cx as number | undefined,
+    cy: options.cy as number | undefined,
+    depthScale: options["depth-scale"] as number | undefined,
+  });
+  const entity = (options.entity as string | undefined) ?? "world/camera";
+  const fps = (options.fps as number | undefined) ?? 30;
+  const quiet = options.quiet === true;
+  const { width, height, intrinsics: k } = folder;
+  if (!quiet) {
+    ctx.stderr.write(
+      `streaming ${folder.frames.length} frames of ${width}x${height} from ${folderArg} (${LAYOUT_NAMES[folder.layout]}, ` +
+        `${folder.unitsPerMetre} units/m, intrinsics from ${k.source}, ${folder.posedFrames ? `${folder.posedFrames} poses` : "no poses"}) at ${fps} fps\n`,
+    );
+  }
+  const rec = await connect(
+    { link },
+    { name: `depthroom stream ${basename(resolve(folderArg))}`, depthEncoding: options.raw ? "raw" : "rvl" },
+  );
+  const progress = new ProgressLine(ctx.stderr, quiet);
+  try {
+    rec.log(entity, Pinhole.fromIntrinsics({ fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy, width, height }), {
+      static: true,
+    });
+    const cache: (Uint16Array | undefined)[] | undefined =
+      options.loop && folder.frames.length * width * height * 2 <= LOOP_CACHE_BYTES ? [] : undefined;
+    const pacer = new Pacer(1000 / fps);
+    let sequence = 0;
+    for (let i = 0; !ctx.signal.aborted; ) {
+      failIfClosed(rec);
+      const frame = folder.frames[i] as DepthFrameRef;
+      const data = cache?.[i] ?? readDepthFrame(folder, frame);
+      if (cache) cache[i] = data;
+      rec.setTime("frame", sequence++);
+      rec.setTime("capture_time", BigInt(Date.now()) * 1_000_000n);
+      if (frame.timeNs !== undefined) rec.setTime("sensor_time", frame.timeNs);
+      if (frame.pose) rec.log(entity, transformOf(frame.pose.translation, frame.pose.rotation));
+      rec.log(`${entity}/depth`, new DepthImage(data, { width, height, meter: folder.unitsPerMetre }));
+      progress.update(counts(rec));
+      if (++i === folder.frames.length) {
+        if (!options.loop) break;
+        i = 0;
+      }
+      await pacer.wait(ctx.signal);
+    }
+    await finish(rec, ctx.signal);
+    progress.finish(counts(rec));
+    return ctx.signal.aborted ? ExitCode.Interrupted : ExitCode.Ok;
+  } finally {
+    await rec.close(1000);
+  }
+}
+
+export function requireLink(value: unknown, ctx: CliContext): string {
+  const link = (value as string | undefined) ?? ctx.env.DEPTHROOM_LINK;
+  if (!link) {
+    throw new InputError(
+      "usage",
+      "missing --link <publish link> (create one with: depthroom session create)",
+    );
+  }
+  return link;
+}
+
+export function counts(rec: RecordingStream) {
+  const s = rec.stats;
+  return { frames: s.depthFrames, bytes: s.bytes, dropped: s.dropped };
+}
+
+export function failIfClosed(rec: RecordingStream): void {
+  if (rec.state === "closed") {
+    throw rec.error ?? new SdkError(SdkErrorCode.Closed, "the connection to the relay closed");
+  }
+}
+
+/** Wait for the relay to take what is queued (through a reconnection, if one is under way). */
+export async function finish(rec: RecordingStream, signal: AbortSignal): Promise<void> {
+  try {
+    await rec.flush(signal.aborted ? 2000 : 20_000);
+  } catch (error) {
+    if (signal.aborted) return;
+    if (error instanceof SdkError && error.code === SdkErrorCode.Timeout && rec.state !== "connected") {
+      throw new SdkError(SdkErrorCode.RelayUnreachable, `lost the relay: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+export function transformOf(t: Vec3, q: Quaternion): Transform3D {
+  return new Transform3D({ translation: [t[0], t[1], t[2]], rotation: [q[0], q[1], q[2], q[3]] });
+}

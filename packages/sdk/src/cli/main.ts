@@ -1,0 +1,86 @@
+import { readFileSync } from "node:fs";
+import { demoCommand } from "./commands/demo.ts";
+import { sessionCommand } from "./commands/session.ts";
+import { streamCommand } from "./commands/stream.ts";
+import type { CliContext } from "./context.ts";
+import { describeFailure, ExitCode } from "./exitCodes.ts";
+import { DEMO_HELP, MAIN_HELP, SESSION_HELP, STREAM_HELP } from "./help.ts";
+
+const COMMANDS: Record<
+  string,
+  { run: (argv: readonly string[], ctx: CliContext) => Promise<number>; help: string }
+> = {
+  session: { run: sessionCommand, help: SESSION_HELP },
+  stream: { run: streamCommand, help: STREAM_HELP },
+  demo: { run: demoCommand, help: DEMO_HELP },
+};
+
+/** Run one CLI invocation; returns the exit code. Errors become one clear message on stderr. */
+export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const [first, ...rest] = argv;
+  try {
+    if (first === undefined || first === "-h" || first === "--help") {
+      (first === undefined ? ctx.stderr : ctx.stdout).write(MAIN_HELP);
+      return first === undefined ? ExitCode.Usage : ExitCode.Ok;
+    }
+    if (first === "--version" || first === "-V") {
+      ctx.stdout.write(`${version()}\n`);
+      return ExitCode.Ok;
+    }
+    if (first === "help") {
+      const topic = rest[0];
+      const command = topic === undefined ? undefined : COMMANDS[topic];
+      if (topic !== undefined && !command) {
+        ctx.stderr.write(
+          `depthroom: no help for "${topic}": commands are ${Object.keys(COMMANDS).join(", ")}\n`,
+        );
+        return ExitCode.Usage;
+      }
+      ctx.stdout.write(command?.help ?? MAIN_HELP);
+      return ExitCode.Ok;
+    }
+    const command = COMMANDS[first];
+    if (!command) {
+      ctx.stderr.write(
+        `depthroom: unknown command "${first}": commands are ${Object.keys(COMMANDS).join(", ")} (see: depthroom --help)\n`,
+      );
+      return ExitCode.Usage;
+    }
+    return await command.run(rest, ctx);
+  } catch (error) {
+    const { code, message } = describeFailure(error);
+    const label = first && COMMANDS[first] ? `depthroom ${first}` : "depthroom";
+    ctx.stderr.write(`${label}: ${message}\n`);
+    if (ctx.env.DEPTHROOM_DEBUG && error instanceof Error && error.stack)
+      ctx.stderr.write(`${error.stack}\n`);
+    return code;
+  }
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return `depthroom ${pkg.version}`;
+}
+
+/** The process entry (bin/depthroom.mjs): wires stdio, env and Ctrl-C, then exits with main's code. */
+export async function run(argv: readonly string[]): Promise<never> {
+  const controller = new AbortController();
+  const stop = () => {
+    if (controller.signal.aborted) process.exit(ExitCode.Interrupted); // second Ctrl-C: now
+    controller.abort();
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  const code = await main(argv, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  });
+  // Let stdout/stderr drain (they are async when piped) before exiting.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  await new Promise<void>((resolve) => process.stderr.write("", () => resolve()));
+  process.exit(code);
+}

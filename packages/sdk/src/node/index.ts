@@ -1,0 +1,18 @@
+// @depthroom/sdk/node: the Node-only parts: depth PNG folders (TUM, 7-Scenes, plain) and the CLI entry.
+// Named exports only.
+
+export { main as runCli } from "../cli/main.ts";
+export {
+  type DepthFolder,
+  type DepthFolderLayout,
+  type DepthFolderOptions,
+  type DepthFrameRef,
+  openDepthFolder,
+  type Pose,
+  readDepthFrame,
+} from "./depthFolder.ts";
+export { InputError, type InputProblem } from "./inputError.ts";
+export { type Intrinsics, parseIntrinsicsMatrix, parseOpen3dIntrinsics } from "./layouts/intrinsics.ts";
+export { parsePoseMatrix, quaternionFromRotation } from "./layouts/sevenScenes.ts";
+export { associatePoses, parseTumDepthList, parseTumGroundtruth, secondsToNs } from "./layouts/tum.ts";
+export { checkDepthPngHeader, decodeDepthPng, type PngHeader, readPngHeader } from "./png.ts";
