@@ -2,7 +2,14 @@
 // browser); Node file helpers live in "@depthroom/recording/node". Named exports only.
 
 export { type ChunkCompression, decompressHandlers } from "./compression.ts";
+export { sanitizePath } from "./entityMapping.ts";
 export { RecordingError, type RecordingErrorCode } from "./errors.ts";
+export {
+  EXPORT_TOPICS,
+  exportFoxglove,
+  type FoxgloveExportOptions,
+  type FoxgloveExportStats,
+} from "./exportFoxglove.ts";
 export {
   type ChannelInfo,
   channelInfo,
@@ -16,6 +23,18 @@ export {
   WIRE_SCHEMA_ENCODING,
   WIRE_SCHEMA_NAME,
 } from "./format.ts";
+export {
+  IMPORT_METER_KEY,
+  type ImportedMessage,
+  type ImportOptions,
+  type ImportProblem,
+  type ImportProblemCode,
+  type ImportProgress,
+  importMcap,
+  importMcapAll,
+  type McapImport,
+  type SkippedChannel,
+} from "./importMcap.ts";
 export {
   blobSource,
   bytesSource,

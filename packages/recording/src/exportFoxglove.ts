@@ -1,0 +1,194 @@
+import { type DepthImage, decodeMessage, type Pinhole, type Transform3D } from "@depthroom/schema";
+import { CameraCalibration, FrameTransform, RawImage } from "@foxglove/schemas/jsonschema";
+import { McapWriter } from "@mcap/core";
+import { exportPixels } from "./depthConversion.ts";
+import { IMPORT_METER_KEY } from "./importMcap.ts";
+import type { RecordingSink, RecordingSource } from "./io.ts";
+import { openRecording, type RecordedMessage } from "./recordingReader.ts";
+
+/*
+ * Export a Depthroom recording as an MCAP file with Foxglove schemas, encoded as JSON with JSON Schema
+ * (see README: Foxglove opens it, and it needs no protobuf descriptor machinery). Depth becomes
+ * `foxglove.RawImage` (16UC1 or 32FC1), Pinhole `foxglove.CameraCalibration`, Transform3D
+ * `foxglove.FrameTransform`; log times are kept, and message timestamps are the log (capture) times.
+ */
+
+export interface FoxgloveExportStats {
+  readonly images: number;
+  readonly calibrations: number;
+  readonly transforms: number;
+  readonly bytes: number;
+}
+
+export interface FoxgloveExportOptions {
+  readonly onProgress?: (progress: { messages: number; totalMessages: number }) => void;
+}
+
+/** Topic naming of the export (and what import maps back to the same entities). */
+export const EXPORT_TOPICS = {
+  image: (entityPath: string) => `/${entityPath}`,
+  calibration: (entityPath: string) => `/${entityPath}/calibration`,
+  transforms: "/transforms",
+} as const;
+
+const JSON_SCHEMAS = {
+  image: RawImage,
+  calibration: CameraCalibration,
+  transform: FrameTransform,
+} as const;
+
+export async function exportFoxglove(
+  recording: RecordingSource,
+  sink: RecordingSink,
+  options: FoxgloveExportOptions = {},
+): Promise<FoxgloveExportStats> {
+  const reader = await openRecording(recording);
+  const entities = reader.entities();
+  const pinholeEntities = new Set(entities.filter((e) => e.kind === "Pinhole").map((e) => e.entityPath));
+  const totalMessages = entities.reduce((n, e) => n + e.messages, 0);
+
+  let position = 0n;
+  let bytes = 0;
+  const writer = new McapWriter({
+    writable: {
+      position: () => position,
+      write: async (buffer: Uint8Array) => {
+        position += BigInt(buffer.byteLength);
+        bytes += buffer.byteLength;
+        await sink.write(buffer.slice());
+      },
+    },
+    chunkSize: 4 << 20,
+  });
+  await writer.start({ profile: "", library: "@depthroom/recording" });
+  const schemaIds = new Map<keyof typeof JSON_SCHEMAS, number>();
+  for (const [kind, schema] of Object.entries(JSON_SCHEMAS) as [keyof typeof JSON_SCHEMAS, object][]) {
+    schemaIds.set(
+      kind,
+      await writer.registerSchema({
+        name: (schema as { title: string }).title,
+        encoding: "jsonschema",
+        data: new TextEncoder().encode(JSON.stringify(schema)),
+      }),
+    );
+  }
+  const channels = new Map<string, number>();
+  const channel = async (kind: keyof typeof JSON_SCHEMAS, topic: string, metadata: Map<string, string>) => {
+    let id = channels.get(topic);
+    if (id === undefined) {
+      id = await writer.registerChannel({
+        schemaId: schemaIds.get(kind) as number,
+        topic,
+        messageEncoding: "json",
+        metadata,
+      });
+      channels.set(topic, id);
+    }
+    return id;
+  };
+
+  const frameOfImage = (entityPath: string): string => {
+    for (let path = entityPath; path; path = parentPath(path)) if (pinholeEntities.has(path)) return path;
+    return parentPath(entityPath) || entityPath;
+  };
+
+  const stats = { images: 0, calibrations: 0, transforms: 0 };
+  let done = 0;
+  const write = async (m: RecordedMessage) => {
+    const message = decodeMessage(m.bytes);
+    const timestamp = toTime(m.logTimeNs);
+    const encoder = new TextEncoder();
+    let channelId: number;
+    let body: Record<string, unknown>;
+    switch (message.archetype.kind) {
+      case "DepthImage": {
+        const image = message.archetype as DepthImage;
+        const px = exportPixels(image);
+        const metadata = new Map([["depthroom.entity", m.entityPath]]);
+        if (px.encoding === "16UC1" && px.meter !== 1000) metadata.set(IMPORT_METER_KEY, String(px.meter));
+        channelId = await channel("image", EXPORT_TOPICS.image(m.entityPath), metadata);
+        body = {
+          timestamp,
+          frame_id: frameOfImage(m.entityPath),
+          width: image.width,
+          height: image.height,
+          encoding: px.encoding,
+          step: px.step,
+          data: bytesToBase64(px.data),
+        };
+        stats.images++;
+        break;
+      }
+      case "Pinhole": {
+        const p = message.archetype as Pinhole;
+        const [width, height] = p.resolution ?? [0, 0];
+        channelId = await channel(
+          "calibration",
+          EXPORT_TOPICS.calibration(m.entityPath),
+          new Map([["depthroom.entity", m.entityPath]]),
+        );
+        body = {
+          timestamp,
+          frame_id: m.entityPath,
+          width: Math.round(width),
+          height: Math.round(height),
+          distortion_model: "plumb_bob",
+          D: [0, 0, 0, 0, 0],
+          K: [p.fx, 0, p.cx, 0, p.fy, p.cy, 0, 0, 1],
+          R: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+          P: [p.fx, 0, p.cx, 0, 0, p.fy, p.cy, 0, 0, 0, 1, 0],
+        };
+        stats.calibrations++;
+        break;
+      }
+      case "Transform3D": {
+        const t = message.archetype as Transform3D;
+        channelId = await channel("transform", EXPORT_TOPICS.transforms, new Map());
+        body = {
+          timestamp,
+          parent_frame_id: parentPath(m.entityPath),
+          child_frame_id: m.entityPath,
+          translation: { x: t.translation[0], y: t.translation[1], z: t.translation[2] },
+          rotation: { x: t.rotation[0], y: t.rotation[1], z: t.rotation[2], w: t.rotation[3] },
+        };
+        stats.transforms++;
+        break;
+      }
+    }
+    await writer.addMessage({
+      channelId,
+      sequence: done,
+      logTime: m.logTimeNs,
+      publishTime: m.receiveTimeNs,
+      data: encoder.encode(JSON.stringify(body)),
+    });
+    done++;
+    if (done % 64 === 0) options.onProgress?.({ messages: done, totalMessages });
+  };
+
+  const range = reader.timeRange();
+  // Static messages (all times) first, stamped with their log time.
+  for (const m of await reader.latestAt(range?.startNs ?? 0n)) if (m.static) await write(m);
+  if (range) for await (const m of reader.messagesInRange(range.startNs, range.endNs)) await write(m);
+  await writer.end();
+  options.onProgress?.({ messages: done, totalMessages });
+  return { ...stats, bytes };
+}
+
+function parentPath(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i < 0 ? "" : path.slice(0, i);
+}
+
+function toTime(ns: bigint): { sec: number; nsec: number } {
+  return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const step = 0x8000;
+  for (let i = 0; i < bytes.length; i += step) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + step) as unknown as number[]);
+  }
+  return btoa(binary);
+}

@@ -1,0 +1,342 @@
+import { DepthImage, decodeMessage, encodeMessage, type LogMessage, type Pinhole } from "@depthroom/schema";
+import { parse as parseMessageDefinition } from "@foxglove/rosmsg";
+import { MessageWriter } from "@foxglove/rosmsg2-serialization";
+import { McapIndexedReader, McapWriter } from "@mcap/core";
+import lz4 from "lz4js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { azureSet, type SentMessage, sampleStream, T0 } from "../testing/fixtures.ts";
+import { decompressHandlers } from "./compression.ts";
+import { RecordingError } from "./errors.ts";
+import { exportFoxglove } from "./exportFoxglove.ts";
+import { type ImportedMessage, type ImportProgress, importMcapAll } from "./importMcap.ts";
+import { bytesSource, memorySink } from "./io.ts";
+import { createRecordingWriter } from "./recordingWriter.ts";
+
+const TIME_DEF = "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n";
+const HEADER_DEF = "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n";
+const SEP = "================================================================================\n";
+const IMAGE_DEF = `std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}`;
+const CAMERA_INFO_DEF = `std_msgs/Header header\nuint32 height\nuint32 width\nstring distortion_model\nfloat64[] d\nfloat64[9] k\nfloat64[9] r\nfloat64[12] p\nuint32 binning_x\nuint32 binning_y\nsensor_msgs/RegionOfInterest roi\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}${SEP}MSG: sensor_msgs/RegionOfInterest\nuint32 x_offset\nuint32 y_offset\nuint32 height\nuint32 width\nbool do_rectify\n`;
+const IMU_DEF = `std_msgs/Header header\nfloat64 orientation_covariance\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}`;
+
+function stamp(ns: bigint) {
+  return { sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) };
+}
+
+function byEntity(messages: readonly ImportedMessage[], entityPath: string, kind: string): ImportedMessage[] {
+  return messages.filter((m) => m.message.entityPath === entityPath && m.message.archetype.kind === kind);
+}
+
+function captureTime(m: LogMessage): bigint | undefined {
+  return m.timelines.find((t) => t.kind === "timestamp")?.value;
+}
+
+/** A ROS 2 MCAP as rosbag2 writes it: ros2msg schemas, CDR messages, lz4 chunks. */
+async function writeRos2Mcap(): Promise<{ bytes: Uint8Array; frames: { t: bigint; depth: Uint16Array }[] }> {
+  const azure = azureSet();
+  let position = 0n;
+  const sink = memorySink();
+  const writer = new McapWriter({
+    writable: {
+      position: () => position,
+      write: async (b: Uint8Array) => {
+        position += BigInt(b.byteLength);
+        sink.write(b);
+      },
+    },
+    chunkSize: 256 * 1024,
+    compressChunk: (data) => ({ compression: "lz4", compressedData: lz4.compress(data) }),
+  });
+  await writer.start({ profile: "ros2", library: "test" });
+  const schema = async (name: string, text: string) =>
+    writer.registerSchema({ name, encoding: "ros2msg", data: new TextEncoder().encode(text) });
+  const imageSchema = await schema("sensor_msgs/msg/Image", IMAGE_DEF);
+  const infoSchema = await schema("sensor_msgs/msg/CameraInfo", CAMERA_INFO_DEF);
+  const imuSchema = await schema("sensor_msgs/msg/Imu", IMU_DEF);
+  const channel = (topic: string, schemaId: number) =>
+    writer.registerChannel({ topic, schemaId, messageEncoding: "cdr", metadata: new Map() });
+  const depthTopic = await channel("/cam/depth/image_raw", imageSchema);
+  const infoTopic = await channel("/cam/depth/camera_info", infoSchema);
+  const floatTopic = await channel("/cam/depth_m/image", imageSchema);
+  const colorTopic = await channel("/cam/color/image_raw", imageSchema);
+  const badInfoTopic = await channel("/cam/ir/camera_info", infoSchema);
+  const imuTopic = await channel("/imu", imuSchema);
+  const imageWriter = new MessageWriter(parseMessageDefinition(IMAGE_DEF, { ros2: true }));
+  const infoWriter = new MessageWriter(parseMessageDefinition(CAMERA_INFO_DEF, { ros2: true }));
+  const imuWriter = new MessageWriter(parseMessageDefinition(IMU_DEF, { ros2: true }));
+  const frames: { t: bigint; depth: Uint16Array }[] = [];
+  let seq = 0;
+  const add = async (channelId: number, t: bigint, data: Uint8Array) =>
+    writer.addMessage({
+      channelId,
+      sequence: seq++,
+      logTime: t + 3_000_000n,
+      publishTime: t + 3_000_000n,
+      data,
+    });
+  for (let i = 0; i < 12; i++) {
+    const t = T0 + BigInt(i) * 33_333_333n;
+    const f = azure.frames[i % azure.frames.length] as { width: number; height: number; depth: Uint16Array };
+    frames.push({ t, depth: f.depth });
+    const header = { stamp: stamp(t), frame_id: "cam_depth_optical_frame" };
+    const info = {
+      header,
+      height: f.height,
+      width: f.width,
+      distortion_model: "plumb_bob",
+      d: [0, 0, 0, 0, 0],
+      k: [252.5, 0, 160.5, 0, 252.25, 144.5, 0, 0, 1],
+      r: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+      p: [252.5, 0, 160.5, 0, 0, 252.25, 144.5, 0, 0, 0, 1, 0],
+      binning_x: 0,
+      binning_y: 0,
+      roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+    };
+    await add(infoTopic, t, infoWriter.writeMessage(info));
+    await add(
+      badInfoTopic,
+      t,
+      infoWriter.writeMessage({
+        ...info,
+        header: { ...header, frame_id: "cam_ir" },
+        k: [0, 0, 0, 0, 0, 0, 0, 0, 0],
+      }),
+    );
+    // 16UC1 with 8 bytes of row padding.
+    const step = f.width * 2 + 8;
+    const padded = new Uint8Array(step * f.height);
+    const raw = new Uint8Array(f.depth.buffer, f.depth.byteOffset, f.depth.byteLength);
+    for (let y = 0; y < f.height; y++)
+      padded.set(raw.subarray(y * f.width * 2, (y + 1) * f.width * 2), y * step);
+    await add(
+      depthTopic,
+      t,
+      imageWriter.writeMessage({
+        header,
+        height: f.height,
+        width: f.width,
+        encoding: "16UC1",
+        is_bigendian: 0,
+        step,
+        data: padded,
+      }),
+    );
+    // 32FC1 metres, big-endian.
+    const metres = new DataView(new ArrayBuffer(f.depth.length * 4));
+    for (let p = 0; p < f.depth.length; p++) metres.setFloat32(p * 4, (f.depth[p] as number) / 1000, false);
+    await add(
+      floatTopic,
+      t,
+      imageWriter.writeMessage({
+        header,
+        height: f.height,
+        width: f.width,
+        encoding: "32FC1",
+        is_bigendian: 1,
+        step: f.width * 4,
+        data: new Uint8Array(metres.buffer),
+      }),
+    );
+    await add(
+      colorTopic,
+      t,
+      imageWriter.writeMessage({
+        header,
+        height: 2,
+        width: 2,
+        encoding: "rgb8",
+        is_bigendian: 0,
+        step: 6,
+        data: new Uint8Array(12),
+      }),
+    );
+    await add(imuTopic, t, imuWriter.writeMessage({ header, orientation_covariance: 0.5 }));
+  }
+  await writer.end();
+  return { bytes: sink.bytes(), frames };
+}
+
+describe("import of a ROS 2 MCAP written here with @mcap/core and CDR", () => {
+  let ros: Awaited<ReturnType<typeof writeRos2Mcap>>;
+  let result: Awaited<ReturnType<typeof importMcapAll>>;
+  const progress: ImportProgress[] = [];
+  beforeAll(async () => {
+    ros = await writeRos2Mcap();
+    result = await importMcapAll(bytesSource(ros.bytes), { onProgress: (p) => progress.push(p) });
+  });
+
+  it("imports 16UC1 (padded rows) and big-endian 32FC1 depth with the exact values and stamps", () => {
+    const depth = byEntity(result.messages, "cam_depth_optical_frame/image_raw", "DepthImage");
+    expect(depth).toHaveLength(ros.frames.length);
+    for (const [i, m] of depth.entries()) {
+      const img = m.message.archetype as DepthImage;
+      expect(img.datatype).toBe("U16");
+      expect(img.meter).toBe(1000);
+      expect(
+        Buffer.compare(
+          Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength),
+          Buffer.from(ros.frames[i]?.depth.buffer as ArrayBuffer),
+        ),
+      ).toBe(0);
+      expect(captureTime(m.message)).toBe(ros.frames[i]?.t);
+      expect(decodeMessage(m.bytes).entityPath).toBe("cam_depth_optical_frame/image_raw");
+    }
+    const metres = byEntity(result.messages, "cam_depth_optical_frame/image", "DepthImage");
+    expect(metres).toHaveLength(ros.frames.length);
+    const img = metres[3]?.message.archetype as DepthImage;
+    expect(img.datatype).toBe("F32");
+    expect(img.meter).toBe(1);
+    const want = ros.frames[3]?.depth as Uint16Array;
+    for (let p = 0; p < want.length; p += 997) expect(img.data[p]).toBeCloseTo((want[p] as number) / 1000, 6);
+  });
+
+  it("turns CameraInfo K into one Pinhole on the frame's entity, the parent of its images", () => {
+    const pinholes = byEntity(result.messages, "cam_depth_optical_frame", "Pinhole");
+    expect(pinholes).toHaveLength(1); // the same calibration every frame: kept once
+    const p = pinholes[0]?.message.archetype as Pinhole;
+    expect([p.fx, p.fy, p.cx, p.cy]).toEqual([252.5, 252.25, 160.5, 144.5]);
+    expect(p.resolution).toEqual([320, 288]);
+    expect(captureTime(pinholes[0]?.message as LogMessage)).toBe(T0);
+  });
+
+  it("lists unsupported channels and names 8-bit images and zero focal lengths", () => {
+    expect(result.skipped).toEqual([
+      {
+        topic: "/imu",
+        schema: "sensor_msgs/msg/Imu",
+        reason: 'schema "sensor_msgs/msg/Imu" is not a depth image, calibration or transform',
+      },
+    ]);
+    const eight = result.problems.find((p) => p.code === "eight-bit-image");
+    expect(eight?.topic).toBe("/cam/color/image_raw");
+    expect(eight?.message).toMatch(/\/cam\/color\/image_raw.*"rgb8" is 8-bit/);
+    expect(eight?.count).toBe(12);
+    const zero = result.problems.find((p) => p.code === "zero-focal-length");
+    expect(zero?.topic).toBe("/cam/ir/camera_info");
+    expect(zero?.message).toMatch(/\/cam\/ir\/camera_info.*fx=0, fy=0/);
+    expect(result.problems).toHaveLength(2);
+  });
+
+  it("reports progress up to the whole file", () => {
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress[progress.length - 1]).toMatchObject({
+      bytesRead: ros.bytes.byteLength,
+      totalBytes: ros.bytes.byteLength,
+    });
+    for (let i = 1; i < progress.length; i++) {
+      expect((progress[i] as ImportProgress).bytesRead).toBeGreaterThanOrEqual(
+        (progress[i - 1] as ImportProgress).bytesRead,
+      );
+    }
+  });
+
+  it("imports what a truncated file holds and says where it ends", async () => {
+    const cut = Math.floor(ros.bytes.byteLength * 0.6);
+    const partial = await importMcapAll(bytesSource(ros.bytes.subarray(0, cut)));
+    const depth = byEntity(partial.messages, "cam_depth_optical_frame/image_raw", "DepthImage");
+    expect(depth.length).toBeGreaterThan(0);
+    expect(depth.length).toBeLessThan(ros.frames.length);
+    const truncated = partial.problems.find((p) => p.code === "truncated");
+    expect(truncated?.message).toMatch(/ends inside a chunk at byte \d+.*were not imported/);
+  });
+
+  it("refuses a file that is not MCAP with a named error", async () => {
+    const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
+    const error = await importMcapAll(bytesSource(png)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RecordingError);
+    expect(error).toMatchObject({ code: "not-mcap", message: expect.stringMatching(/not an MCAP file/) });
+  });
+});
+
+describe("export to Foxglove MCAP and import back", () => {
+  let sent: SentMessage[];
+  let exported: Uint8Array;
+  beforeAll(async () => {
+    sent = sampleStream({ seconds: 1 });
+    // Add float depth (metres) and a U16 image whose meter is not 1000 is already in the stream (TUM, 5000).
+    const azure = azureSet();
+    const f = azure.frames[0] as { width: number; height: number; depth: Uint16Array };
+    const metres = Float32Array.from(f.depth, (v) => v / 1000);
+    const floatMessage: LogMessage = {
+      entityPath: "world/azure/metres",
+      timelines: [{ timeline: "capture_time", kind: "timestamp", value: T0 + 500_000_000n }],
+      archetype: new DepthImage(metres, { width: f.width, height: f.height }),
+    };
+    sent.push({
+      entityPath: floatMessage.entityPath,
+      bytes: encodeMessage(floatMessage),
+      receiveTimeNs: T0 + 501_000_000n,
+      captureTimeNs: T0 + 500_000_000n,
+      message: floatMessage,
+    });
+    const recording = memorySink();
+    const writer = createRecordingWriter(recording);
+    for (const m of sent) writer.append(m.bytes, m.receiveTimeNs);
+    await writer.close();
+    const out = memorySink();
+    const stats = await exportFoxglove(bytesSource(recording.bytes()), out);
+    exported = out.bytes();
+    expect(stats.images).toBe(sent.filter((m) => m.message.archetype.kind === "DepthImage").length);
+  });
+
+  it("writes Foxglove schemas (JSON Schema, JSON messages) in a valid indexed MCAP", async () => {
+    const mcap = await McapIndexedReader.Initialize({ readable: bytesSource(exported), decompressHandlers });
+    expect([...mcap.schemasById.values()].map((s) => `${s.name} ${s.encoding}`).sort()).toEqual([
+      "foxglove.CameraCalibration jsonschema",
+      "foxglove.FrameTransform jsonschema",
+      "foxglove.RawImage jsonschema",
+    ]);
+    const topics = [...mcap.channelsById.values()].map((c) => `${c.topic} ${c.messageEncoding}`).sort();
+    expect(topics).toContain("/world/azure/depth json");
+    expect(topics).toContain("/world/azure/calibration json");
+    expect(topics).toContain("/transforms json");
+    for await (const m of mcap.readMessages({ topics: ["/world/azure/depth"] })) {
+      const body = JSON.parse(new TextDecoder().decode(m.data));
+      expect(body).toMatchObject({
+        encoding: "16UC1",
+        frame_id: "world/azure",
+        width: 320,
+        height: 288,
+        step: 640,
+      });
+      expect(body.timestamp.sec * 1e9 + body.timestamp.nsec).toBeCloseTo(Number(m.logTime), -3);
+      break;
+    }
+  });
+
+  it("round-trips depth values, intrinsics, transforms, entity paths and timestamps", async () => {
+    const { messages, skipped, problems } = await importMcapAll(bytesSource(exported));
+    expect(skipped).toEqual([]);
+    expect(problems).toEqual([]);
+    expect(messages).toHaveLength(sent.length);
+    for (const original of sent) {
+      const kind = original.message.archetype.kind;
+      const time = original.captureTimeNs ?? original.receiveTimeNs;
+      const match = byEntity(messages, original.entityPath, kind).find(
+        (m) => captureTime(m.message) === time,
+      );
+      expect(match, `${original.entityPath} ${kind} at ${time}`).toBeDefined();
+      const a = original.message.archetype;
+      const b = match?.message.archetype;
+      if (a.kind === "DepthImage" && b?.kind === "DepthImage") {
+        expect(b.datatype).toBe(a.datatype);
+        expect(b.meter).toBe(a.meter);
+        expect([b.width, b.height]).toEqual([a.width, a.height]);
+        expect(
+          Buffer.compare(
+            Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+            Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+          ),
+        ).toBe(0);
+      } else if (a.kind === "Pinhole" && b?.kind === "Pinhole") {
+        expect([b.fx, b.fy, b.cx, b.cy]).toEqual([a.fx, a.fy, a.cx, a.cy]);
+        expect(b.resolution).toEqual(a.resolution);
+      } else if (a.kind === "Transform3D" && b?.kind === "Transform3D") {
+        expect(b.translation).toEqual(a.translation);
+        expect(b.rotation).toEqual(a.rotation);
+      } else {
+        expect.unreachable(`kinds differ: ${a.kind} vs ${b?.kind}`);
+      }
+    }
+  });
+});
