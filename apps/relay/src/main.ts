@@ -68,6 +68,13 @@ const relay = await startRelay({
   process.exit(1);
 });
 
+// The "listening" line is the readiness signal: print it even when the log level hides info lines.
+if (logLevel !== "debug" && logLevel !== "info") {
+  process.stdout.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "listening", url: relay.url })}\n`,
+  );
+}
+
 let stopping = false;
 const stop = (signal: string) => {
   if (stopping) return;

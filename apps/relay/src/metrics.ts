@@ -17,7 +17,7 @@ export class RelayMetrics implements LatestWinsCounters {
   readonly rejected = new Map<string, number>();
 
   constructor(
-    private readonly gauges: { sessions(): number; liveSessions(): number },
+    private readonly gauges: { sessions(): number; liveSessions(): number; pendingFrames(): number },
     private readonly startedAt = Date.now(),
   ) {}
 
@@ -45,6 +45,12 @@ export class RelayMetrics implements LatestWinsCounters {
       "gauge",
       "Sessions with live state in memory.",
       this.gauges.liveSessions(),
+    );
+    metric(
+      "depthroom_frames_pending",
+      "gauge",
+      "Frames waiting in viewers' latest-wins slots (at most one per viewer and entity).",
+      this.gauges.pendingFrames(),
     );
     metric("depthroom_producers", "gauge", "Connected producers.", this.producers);
     metric("depthroom_viewers", "gauge", "Connected frame viewers (view and edit tokens).", this.viewers);

@@ -58,6 +58,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const metrics = new RelayMetrics({
     sessions: () => registry?.size ?? 0,
     liveSessions: () => registry?.liveSize ?? 0,
+    pendingFrames: () => registry?.pendingFrames() ?? 0,
   });
   registry = new SessionRegistry(store, limits, {
     accepted(bytes) {

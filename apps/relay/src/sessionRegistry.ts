@@ -56,6 +56,12 @@ export class SessionRegistry {
     return this.#live.get(id);
   }
 
+  pendingFrames(): number {
+    let n = 0;
+    for (const session of this.#live.values()) n += session.pendingFrames;
+    return n;
+  }
+
   get size(): number {
     return this.#records.size;
   }
