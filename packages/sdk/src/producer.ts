@@ -10,7 +10,7 @@ import { Timelines } from "./timelines.ts";
 export interface ProducerOptions extends ConnectionOptions {
   /** Depth payload encoding for U16 images: `rvl` (default, lossless) or `raw`. Other types are sent raw. */
   readonly depthEncoding?: DepthEncoding;
-  /** Messages sent but not yet acknowledged by the relay; default 2. More waits in per-entity slots. */
+  /** Messages sent but not yet acknowledged by the relay; default 3. More waits in per-entity slots. */
   readonly maxInFlight?: number;
   /** A publish the relay has not acknowledged after this long is counted as dropped; default 10 s. */
   readonly ackTimeoutMs?: number;
@@ -42,7 +42,7 @@ export type RecordingStreamEvents = {
   producer: [event: ProducerEvent];
 };
 
-const DEFAULT_MAX_IN_FLIGHT = 2;
+const DEFAULT_MAX_IN_FLIGHT = 3;
 const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
 /**

@@ -26,14 +26,17 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Pace a loop at `fps`: wait until the next frame is due. Never bursts to catch up after a stall. */
+/**
+ * Pace a loop at `fps`: wait until the next frame is due. After a stall (a slow disk) it never bursts
+ * to catch up: frames keep at least half an interval apart, as a camera's would.
+ */
 export class Pacer {
   private due = performance.now();
   constructor(private readonly intervalMs: number) {}
 
   wait(signal: AbortSignal): Promise<void> {
     const now = performance.now();
-    this.due = Math.max(this.due + this.intervalMs, now);
+    this.due = Math.max(this.due + this.intervalMs, now + this.intervalMs / 2);
     return sleep(this.due - now, signal);
   }
 }
