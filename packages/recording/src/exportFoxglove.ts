@@ -1,6 +1,7 @@
 import { type DepthImage, decodeMessage, type Pinhole, type Transform3D } from "@depthroom/schema";
 import { CameraCalibration, FrameTransform, RawImage } from "@foxglove/schemas/jsonschema";
 import { McapWriter } from "@mcap/core";
+import { base64EncodeAscii } from "./base64.ts";
 import { exportPixels } from "./depthConversion.ts";
 import { IMPORT_METER_KEY } from "./importMcap.ts";
 import type { RecordingSink, RecordingSource } from "./io.ts";
@@ -100,6 +101,7 @@ export async function exportFoxglove(
     const encoder = new TextEncoder();
     let channelId: number;
     let body: Record<string, unknown>;
+    let data: Uint8Array | undefined;
     switch (message.archetype.kind) {
       case "DepthImage": {
         const image = message.archetype as DepthImage;
@@ -114,8 +116,8 @@ export async function exportFoxglove(
           height: image.height,
           encoding: px.encoding,
           step: px.step,
-          data: bytesToBase64(px.data),
         };
+        data = px.data;
         stats.images++;
         break;
       }
@@ -160,7 +162,7 @@ export async function exportFoxglove(
       sequence: done,
       logTime: m.logTimeNs,
       publishTime: m.receiveTimeNs,
-      data: encoder.encode(JSON.stringify(body)),
+      data: data ? jsonWithBase64Data(body, data) : encoder.encode(JSON.stringify(body)),
     });
     done++;
     if (done % 64 === 0) options.onProgress?.({ messages: done, totalMessages });
@@ -184,11 +186,15 @@ function toTime(ns: bigint): { sec: number; nsec: number } {
   return { sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) };
 }
 
-function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const step = 0x8000;
-  for (let i = 0; i < bytes.length; i += step) {
-    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + step) as unknown as number[]);
-  }
-  return btoa(binary);
+/** `JSON.stringify({...body, data: base64(data)})` as UTF-8, without building the big string. */
+function jsonWithBase64Data(body: Record<string, unknown>, data: Uint8Array): Uint8Array {
+  const encoder = new TextEncoder();
+  const head = encoder.encode(`${JSON.stringify(body).slice(0, -1)},"data":"`);
+  const b64 = base64EncodeAscii(data);
+  const out = new Uint8Array(head.length + b64.length + 2);
+  out.set(head, 0);
+  out.set(b64, head.length);
+  out[out.length - 2] = 0x22; // "
+  out[out.length - 1] = 0x7d; // }
+  return out;
 }

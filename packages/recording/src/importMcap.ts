@@ -10,6 +10,7 @@ import {
 import { parse as parseMessageDefinition } from "@foxglove/rosmsg";
 import { MessageReader } from "@foxglove/rosmsg2-serialization";
 import type { McapTypes } from "@mcap/core";
+import { base64Decode } from "./base64.ts";
 import { importEncoding, pixelsFromImage } from "./depthConversion.ts";
 import { EntityMapper } from "./entityMapping.ts";
 import { errorMessage } from "./errors.ts";
@@ -428,14 +429,7 @@ function num(value: unknown, field: string): number {
 /** CDR gives a Uint8Array; JSON a base64 string. */
 function bytes(value: unknown): Uint8Array {
   if (value instanceof Uint8Array) return value;
-  if (typeof value === "string") return base64ToBytes(value);
+  if (typeof value === "string") return base64Decode(value);
   if (Array.isArray(value)) return Uint8Array.from(value as number[]);
   throw new Error("image data is missing");
-}
-
-function base64ToBytes(text: string): Uint8Array {
-  const binary = atob(text);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }
