@@ -240,6 +240,26 @@ describe("import of a ROS 2 MCAP written here with @mcap/core and CDR", () => {
     expect(truncated?.message).toMatch(/ends inside a chunk at byte \d+.*were not imported/);
   });
 
+  it("skips a corrupt chunk, names it, and imports the chunks after it", async () => {
+    const mcap = await McapIndexedReader.Initialize({ readable: bytesSource(ros.bytes), decompressHandlers });
+    const chunks = [...mcap.chunkIndexes].sort((a, b) => Number(a.chunkStartOffset - b.chunkStartOffset));
+    const victim = chunks[1] as (typeof chunks)[number];
+    const damaged = ros.bytes.slice();
+    const middle = Number(victim.chunkStartOffset + victim.chunkLength / 2n);
+    for (let i = 0; i < 64; i++) damaged[middle + i] = (damaged[middle + i] as number) ^ 0x5a;
+    const partial = await importMcapAll(bytesSource(damaged));
+    const corrupt = partial.problems.filter((p) => p.code === "corrupt");
+    expect(corrupt).toHaveLength(1);
+    expect(corrupt[0]?.message).toMatch(new RegExp(`chunk at byte ${victim.chunkStartOffset}: .*skipped`));
+    const depth = byEntity(partial.messages, "cam_depth_optical_frame/image_raw", "DepthImage");
+    expect(depth.length).toBeGreaterThan(0);
+    expect(depth.length).toBeLessThan(ros.frames.length);
+    // Messages after the damaged chunk still arrive (the reader was re-primed with the known channels).
+    expect(captureTime(depth[depth.length - 1]?.message as LogMessage)).toBe(
+      ros.frames[ros.frames.length - 1]?.t,
+    );
+  });
+
   it("refuses a file that is not MCAP with a named error", async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
     const error = await importMcapAll(bytesSource(png)).catch((e: unknown) => e);

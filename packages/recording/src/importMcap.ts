@@ -16,6 +16,7 @@ import { EntityMapper } from "./entityMapping.ts";
 import { errorMessage } from "./errors.ts";
 import { WIRE_MESSAGE_ENCODING } from "./format.ts";
 import type { RecordingSource } from "./io.ts";
+import { readIndexedSummary } from "./recovery.ts";
 import { McapScan, type SkippedRecord } from "./scan.ts";
 
 /** One imported message: the Depthroom message, its wire bytes, and where it came from. */
@@ -151,8 +152,14 @@ class ImportRun {
   ) {}
 
   async *messages(): AsyncGenerator<ImportedMessage, void, void> {
+    // A complete file's summary names every channel up front (a damaged chunk may hold the only
+    // definition of one); a file without a summary is read on its own.
+    const summary = await readIndexedSummary(this.source);
     const scan = new McapScan(this.source, {
       skipCorrupt: true,
+      ...(summary
+        ? { known: { schemas: summary.index.schemas.values(), channels: summary.index.channels.values() } }
+        : {}),
       onSkip: (s: SkippedRecord) =>
         this.#problem("corrupt", undefined, `${s.reason}; its ${s.length} bytes were skipped`),
     });

@@ -94,6 +94,22 @@ describe("recovery of a recording whose writer was killed", () => {
     expect(result.stats.entities.length).toBeGreaterThan(0);
   });
 
+  it("stops at a zero-filled tail (what some file systems leave after a crash)", async () => {
+    const c = written.chunks[3] as { end: number };
+    const torn = new Uint8Array(c.end - 50 + 4096);
+    torn.set(written.file.subarray(0, c.end - 50));
+    const sink = memorySink();
+    const result = await finishRecording(bytesSource(torn), sink);
+    expect(result.end?.kind).toBe("corrupt");
+    const mcap = await McapIndexedReader.Initialize({
+      readable: bytesSource(sink.bytes()),
+      decompressHandlers,
+    });
+    let n = 0;
+    for await (const _ of mcap.readMessages()) n++;
+    expect(n).toBe(written.chunks.slice(0, 3).reduce((sum, k) => sum + k.receiveTimes.length, 0));
+  });
+
   it("reads an unfinished file directly (indexed by scanning) with the same latest-at answers", async () => {
     const cut = (written.chunks[5] as { end: number }).end + 3;
     const reader = await openRecording(bytesSource(written.file.subarray(0, cut)));

@@ -51,6 +51,11 @@ export interface ScanOptions {
   readonly skipCorrupt?: boolean;
   /** Called with each skipped record. */
   readonly onSkip?: (skipped: SkippedRecord) => void;
+  /**
+   * Schemas and channels known beforehand (from the file's summary): then a skipped chunk that held a
+   * channel's only definition does not make that channel unreadable in the chunks after it.
+   */
+  readonly known?: { schemas: Iterable<McapTypes.Schema>; channels: Iterable<McapTypes.Channel> };
 }
 
 /** Throws `RecordingError` `not-mcap` if the source does not start with the MCAP magic. */
@@ -74,7 +79,10 @@ export class McapScan {
   constructor(
     readonly source: RecordingSource,
     readonly options: ScanOptions = {},
-  ) {}
+  ) {
+    for (const schema of options.known?.schemas ?? []) this.#schemas.set(schema.id, schema);
+    for (const channel of options.known?.channels ?? []) this.#channels.set(channel.id, channel);
+  }
 
   /** How the scan ended; set once `records()` has finished. */
   get end(): ScanEnd | undefined {
