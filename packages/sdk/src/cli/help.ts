@@ -64,6 +64,7 @@ Options:
   --depth-scale N     Stored units per metre (TUM 5000, millimetres 1000)
   --entity PATH       Camera entity (default world/camera; depth goes to PATH/depth)
   --raw               Send depth uncompressed (default: RVL, lossless)
+  --connect-timeout S Give up if the relay does not answer within S seconds (default 10)
   -q, --quiet         No progress line or summary (errors still go to stderr)
   -h, --help          Show this help
 
@@ -87,6 +88,7 @@ Options:
                       Image size (default 320 x 240)
   --duration S        Stop after S seconds (default: run until Ctrl-C)
   --raw               Send depth uncompressed (default: RVL, lossless)
+  --connect-timeout S Give up if the relay does not answer within S seconds (default 10)
   -q, --quiet         No progress line or summary
   -h, --help          Show this help
 `;

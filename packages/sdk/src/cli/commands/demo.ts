@@ -8,7 +8,7 @@ import { type CliContext, Pacer } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { DEMO_HELP } from "../help.ts";
 import { ProgressLine } from "../progress.ts";
-import { counts, failIfClosed, finish, requireLink, transformOf } from "./stream.ts";
+import { connectTimeoutMs, counts, failIfClosed, finish, requireLink, transformOf } from "./stream.ts";
 
 /** `depthroom demo --link <publish link> [options]` */
 export async function demoCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -21,6 +21,7 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
       height: { type: "number", min: 8, integer: true },
       duration: { type: "number", min: 0, exclusiveMin: true },
       raw: { type: "boolean" },
+      "connect-timeout": { type: "number", min: 0, exclusiveMin: true },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
     },
@@ -42,7 +43,14 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
     options.duration === undefined ? Number.POSITIVE_INFINITY : (options.duration as number) * 1000;
   const quiet = options.quiet === true;
   const cameras = demoCameras(width, height);
-  const rec = await connect({ link }, { name: "depthroom demo", depthEncoding: options.raw ? "raw" : "rvl" });
+  const rec = await connect(
+    { link },
+    {
+      name: "depthroom demo",
+      depthEncoding: options.raw ? "raw" : "rvl",
+      connectTimeoutMs: connectTimeoutMs(options["connect-timeout"]),
+    },
+  );
   if (!quiet) {
     ctx.stderr.write(
       `demo rig: ${cameras.map((c) => c.entity).join(" and ")}, ${width}x${height} at ${fps} fps` +

@@ -35,6 +35,7 @@ export async function streamCommand(argv: readonly string[], ctx: CliContext): P
       "depth-scale": { type: "number", min: 0, exclusiveMin: true },
       entity: { type: "string" },
       raw: { type: "boolean" },
+      "connect-timeout": { type: "number", min: 0, exclusiveMin: true },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
     },
@@ -66,16 +67,20 @@ export async function streamCommand(argv: readonly string[], ctx: CliContext): P
   const fps = (options.fps as number | undefined) ?? 30;
   const quiet = options.quiet === true;
   const { width, height, intrinsics: k } = folder;
+  const rec = await connect(
+    { link },
+    {
+      name: `depthroom stream ${basename(resolve(folderArg))}`,
+      depthEncoding: options.raw ? "raw" : "rvl",
+      connectTimeoutMs: connectTimeoutMs(options["connect-timeout"]),
+    },
+  );
   if (!quiet) {
     ctx.stderr.write(
       `streaming ${folder.frames.length} frames of ${width}x${height} from ${folderArg} (${LAYOUT_NAMES[folder.layout]}, ` +
         `${folder.unitsPerMetre} units/m, intrinsics from ${k.source}, ${folder.posedFrames ? `${folder.posedFrames} poses` : "no poses"}) at ${fps} fps\n`,
     );
   }
-  const rec = await connect(
-    { link },
-    { name: `depthroom stream ${basename(resolve(folderArg))}`, depthEncoding: options.raw ? "raw" : "rvl" },
-  );
   const progress = new ProgressLine(ctx.stderr, quiet);
   try {
     rec.log(entity, Pinhole.fromIntrinsics({ fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy, width, height }), {
@@ -147,4 +152,9 @@ export async function finish(rec: RecordingStream, signal: AbortSignal): Promise
 
 export function transformOf(t: Vec3, q: Quaternion): Transform3D {
   return new Transform3D({ translation: [t[0], t[1], t[2]], rotation: [q[0], q[1], q[2], q[3]] });
+}
+
+/** `--connect-timeout` seconds (default 10) as milliseconds. */
+export function connectTimeoutMs(seconds: unknown): number {
+  return typeof seconds === "number" ? seconds * 1000 : 10_000;
 }
