@@ -2,11 +2,17 @@
 // Node-only parts (PNG folders, the CLI) live behind `@depthroom/sdk/node`. Named exports only.
 
 export {
+  type CreateSessionResponse,
   DepthImage,
+  type EntityInfo,
   type LogMessage,
   Pinhole,
+  type ProducerEvent,
+  type ProducerInfo,
+  type Refusal,
   type TimePoint,
   Transform3D,
+  type Welcome,
 } from "@depthroom/schema";
 export type { ConnectionOptions, ConnectionState } from "./connection.ts";
 export { type DemoCamera, demoCameras, renderDemoDepth } from "./demoScene.ts";

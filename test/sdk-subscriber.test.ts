@@ -1,0 +1,98 @@
+import { DepthImage, type LogMessage, Pinhole } from "@depthroom/schema";
+import { connect, type ProducerEvent, subscribe } from "@depthroom/sdk";
+import { afterEach, describe, expect, it } from "vitest";
+import { startTestRelay } from "./support/relay.ts";
+import { waitUntil } from "./support/sdk.ts";
+
+// The headless subscriber: the async-iterator form, entity filters, connection state and producer
+// events, and the latest of every entity for a late joiner.
+describe("SDK subscriber", () => {
+  const cleanups: (() => Promise<unknown> | unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function setup() {
+    const relay = await startTestRelay();
+    cleanups.push(() => relay.close());
+    const session = await relay.createSession();
+    return session.links;
+  }
+  const image = (value: number) => new DepthImage(new Uint16Array(16).fill(value), { width: 4, height: 4 });
+
+  it("yields decoded messages with for await, in order, and stops cleanly on break", async () => {
+    const links = await setup();
+    const states: string[] = [];
+    const subscription = subscribe({ link: links.view });
+    subscription.on("state", (state) => states.push(state));
+    cleanups.push(() => subscription.close());
+    await subscription.ready;
+    const rec = await connect({ link: links.publish });
+    cleanups.push(() => rec.close());
+
+    const consumed = (async () => {
+      const values: number[] = [];
+      for await (const message of subscription) {
+        values.push((message.archetype as DepthImage).data[0] as number);
+        if (values.length === 5) break;
+      }
+      return values;
+    })();
+    for (let i = 1; i <= 5; i++) {
+      rec.setTime("frame", i);
+      rec.log("world/camera/depth", image(i * 100));
+      await rec.flush();
+    }
+    expect(await consumed).toEqual([100, 200, 300, 400, 500]);
+    expect(states).toEqual(["connected"]);
+    subscription.close();
+    expect(states).toEqual(["connected", "closed"]);
+    // After close the iterator is done.
+    expect(await subscription[Symbol.asyncIterator]().next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("filters by entity, reports producers, and hands a late joiner the latest of each entity", async () => {
+    const links = await setup();
+    const rec = await connect({ link: links.publish }, { name: "rig-a" });
+    cleanups.push(() => rec.close());
+    rec.log("world/a", Pinhole.fromFocalLength({ width: 4, height: 4, focalLength: 2 }), { static: true });
+    rec.log("world/a/depth", image(1));
+    rec.log("world/b/depth", image(2));
+    await rec.flush();
+
+    const only: LogMessage[] = [];
+    const filtered = subscribe(
+      { link: links.view },
+      (m) => {
+        only.push(m);
+      },
+      { entities: ["world/a"] },
+    );
+    cleanups.push(() => filtered.close());
+    await filtered.ready;
+    expect(filtered.producers.map((p) => p.name)).toEqual(["rig-a"]);
+    expect(filtered.entities.map((e) => e.entityPath).sort()).toEqual([
+      "world/a",
+      "world/a/depth",
+      "world/b/depth",
+    ]);
+    await waitUntil(() => only.length === 2, 3000, "the latest of world/a and world/a/depth");
+    expect(only.map((m) => `${m.entityPath}:${m.archetype.kind}`).sort()).toEqual([
+      "world/a/depth:DepthImage",
+      "world/a:Pinhole",
+    ]);
+
+    const events: ProducerEvent[] = [];
+    filtered.on("producer", (event) => events.push(event));
+    const second = await connect({ link: links.publish }, { name: "rig-b" });
+    await waitUntil(() => events.length === 1, 3000, "rig-b joined");
+    await second.close();
+    await waitUntil(() => events.length === 2, 3000, "rig-b left");
+    expect(events.map((e) => `${e.type} ${e.producer.name}`)).toEqual(["joined rig-b", "left rig-b"]);
+
+    rec.log("world/b/depth", image(3));
+    rec.log("world/a/depth", image(4));
+    await waitUntil(() => only.length === 3, 3000, "the live world/a frame");
+    expect((only[2]!.archetype as DepthImage).data[0]).toBe(4);
+  });
+});
