@@ -3,6 +3,7 @@
 import { createSession } from "@depthroom/sdk";
 import { useEffect, useState } from "react";
 import { homeRelayUrl, pastedLinkTarget, sessionLinks } from "../lib/links.ts";
+import { rememberTokens } from "../lib/tokenCache.ts";
 import { CopyField } from "./CopyField.tsx";
 
 /** `/`: start a session, open a link, and how to stream a rig. */
@@ -20,6 +21,7 @@ export function HomePage({ configuredRelay }: { configuredRelay: string | undefi
     setCreateError(undefined);
     try {
       const created = await createSession({ relayUrl });
+      rememberTokens(created.id, created.tokens);
       const links = sessionLinks(window.location.origin, relayUrl, created.id, created.tokens);
       window.location.assign(links.edit);
     } catch (error) {

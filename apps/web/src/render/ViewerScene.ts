@@ -188,7 +188,7 @@ export class ViewerScene {
         if (visual.current && !this.views2d.has(visual.path)) this.fit2d(visual.path);
       if (!this.userMovedCamera) this.fitToData(false);
     }
-    if (!this.dirty) return false;
+    if (!this.dirty || this.scene.activeCameras?.length === 0) return false;
     this.dirty = false;
     this.applyViewports();
     this.scene.render();

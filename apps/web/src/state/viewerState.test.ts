@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import {
+  entityRate,
+  entityTree,
+  initialViewerState,
+  statusSummary,
+  type ViewerAction,
+  viewerReducer,
+} from "./viewerState.ts";
+
+const producer = { id: "p1", name: "rig", connectedAt: 0 };
+const run = (actions: ViewerAction[], now = 0) => actions.reduce(viewerReducer, initialViewerState(now));
+
+describe("viewer state", () => {
+  it("says connecting, then waiting for a rig, then live", () => {
+    let state = initialViewerState(0);
+    expect(statusSummary(state, 0).key).toBe("connecting");
+    state = viewerReducer(state, { type: "connection", state: "connected", at: 10 });
+    state = viewerReducer(state, { type: "subscribed", entities: [], producers: [], at: 10 });
+    expect(statusSummary(state, 20).key).toBe("waiting");
+    state = viewerReducer(state, { type: "producer", event: { type: "joined", producer } });
+    expect(statusSummary(state, 20).key).toBe("live");
+  });
+
+  it("says rig offline when the rig leaves, and no frames when it stalls", () => {
+    const live = run([
+      { type: "connection", state: "connected", at: 0 },
+      { type: "subscribed", entities: [], producers: [producer], at: 0 },
+      {
+        type: "message",
+        entityPath: "cam/depth",
+        kind: "DepthImage",
+        width: 4,
+        height: 4,
+        datatype: "U16",
+        at: 100,
+      },
+    ]);
+    expect(statusSummary(live, 200).key).toBe("live");
+    expect(statusSummary(live, 100 + 3500).key).toBe("stalled");
+    const gone = viewerReducer(live, { type: "producer", event: { type: "left", producer } });
+    expect(statusSummary(gone, 300)).toMatchObject({ key: "rig-offline", label: "Rig offline" });
+  });
+
+  it("shows reconnecting, and a version mismatch as its own state", () => {
+    const state = run([
+      { type: "connection", state: "connected", at: 0 },
+      { type: "connection", state: "reconnecting", at: 1000 },
+    ]);
+    expect(statusSummary(state, 3000)).toMatchObject({ key: "reconnecting", tone: "warn" });
+    const mismatch = viewerReducer(state, {
+      type: "closed",
+      code: "version-mismatch",
+      message: "relay speaks 2",
+    });
+    expect(statusSummary(mismatch, 3000).key).toBe("version-mismatch");
+    // Closed is final: a late state event does not revive it.
+    expect(viewerReducer(mismatch, { type: "connection", state: "connected", at: 4000 })).toBe(mismatch);
+  });
+
+  it("tracks rate, frame counter and dropped frames per entity", () => {
+    const actions: ViewerAction[] = [];
+    for (const frame of [1, 2, 3, 5, 6]) {
+      actions.push({ type: "message", entityPath: "cam/depth", kind: "DepthImage", frame, at: frame * 33 });
+    }
+    const state = run(actions);
+    const entry = state.entities["cam/depth"]!;
+    expect(state.framesReceived).toBe(5);
+    expect(entry.frame).toBe(6);
+    expect(entry.dropped).toBe(1);
+    expect(entityRate(entry, 6 * 33)).toBeGreaterThan(20);
+    expect(entityRate(entry, 6 * 33 + 5000)).toBeUndefined();
+  });
+
+  it("lists entities as a tree with their parents", () => {
+    const state = run([
+      { type: "message", entityPath: "world/camera/depth", kind: "DepthImage", at: 0 },
+      { type: "message", entityPath: "world/camera", kind: "Pinhole", at: 0 },
+      { type: "message", entityPath: "world/rig/cam1", kind: "Pinhole", at: 0 },
+    ]);
+    expect(entityTree(state.entities).map((n) => `${n.depth}:${n.path}:${n.entry?.kind ?? "-"}`)).toEqual([
+      "0:world:-",
+      "1:world/camera:Pinhole",
+      "2:world/camera/depth:DepthImage",
+      "1:world/rig:-",
+      "2:world/rig/cam1:Pinhole",
+    ]);
+  });
+
+  it("keeps a bounded list of problems without repeating the same one", () => {
+    let state = initialViewerState(0);
+    for (let i = 0; i < 20; i++)
+      state = viewerReducer(state, { type: "problem", code: "bad-message", message: `m${i}`, at: i });
+    state = viewerReducer(state, { type: "problem", code: "bad-message", message: "m19", at: 21 });
+    expect(state.problems).toHaveLength(8);
+    expect(state.problems.at(-1)!.message).toBe("m19");
+  });
+});

@@ -1,0 +1,77 @@
+import type { CameraPose, Vec3 } from "../render/cameraPose.ts";
+import type { PanelRect, PixelReadout, ViewerScene, VisualStats } from "../render/ViewerScene.ts";
+import type { ViewerStore } from "../state/ViewerStore.ts";
+import { type StatusSummary, statusSummary, type ViewerState } from "../state/viewerState.ts";
+
+/**
+ * `window.__depthroom`: numbers a browser test (or a curious person in the console) needs, read from
+ * the live scene rather than scraped from pixels. Client coordinates are CSS pixels of the page.
+ */
+export interface DepthroomHooks {
+  readonly version: 1;
+  state(): ViewerState;
+  status(): StatusSummary;
+  pose(): CameraPose;
+  setPose(pose: CameraPose): void;
+  stats(): VisualStats[];
+  framesDrawn(): number;
+  drawRate(): number;
+  panels(): PanelRect[];
+  /** A world point in page coordinates through the 3D camera; null when behind it or no 3D panel. */
+  project(point: Vec3): [number, number] | null;
+  /** The centre of image pixel (u, v) of an entity, in page coordinates; null when not shown. */
+  pixelToClient(entity: string, u: number, v: number): [number, number] | null;
+  /** What the hover readout would show for a pixel. */
+  readout(entity: string, u: number, v: number): PixelReadout | null;
+  fit(): void;
+  lookThrough(entity: string): boolean;
+}
+
+declare global {
+  interface Window {
+    __depthroom?: DepthroomHooks;
+  }
+}
+
+export function installTestHooks(
+  viewer: ViewerScene,
+  store: ViewerStore,
+  stage: HTMLElement,
+  panels: () => PanelRect[],
+): () => void {
+  const offset = () => {
+    const rect = stage.getBoundingClientRect();
+    return [rect.left, rect.top] as const;
+  };
+  const hooks: DepthroomHooks = {
+    version: 1,
+    state: () => store.getState(),
+    status: () => statusSummary(store.getState(), Date.now()),
+    pose: () => viewer.pose,
+    setPose: (pose) => viewer.setPose(pose),
+    stats: () => viewer.stats(),
+    framesDrawn: () => viewer.framesDrawn,
+    drawRate: () => viewer.drawRate(),
+    panels: () => {
+      const [left, top] = offset();
+      return panels().map((p) => ({ ...p, x: p.x + left, y: p.y + top }));
+    },
+    project: (point) => {
+      const p = viewer.projectToCanvas(point);
+      const [left, top] = offset();
+      return p ? [p[0] + left, p[1] + top] : null;
+    },
+    pixelToClient: (entity, u, v) => {
+      const p = viewer.imageToCanvas(entity, u, v);
+      const [left, top] = offset();
+      return p ? [p[0] + left, p[1] + top] : null;
+    },
+    readout: (entity, u, v) => viewer.readout(entity, u, v) ?? null,
+    fit: () => viewer.fitToData(),
+    lookThrough: (entity) => viewer.lookThrough(entity),
+  };
+  window.__depthroom = hooks;
+  return () => {
+    if (window.__depthroom === hooks) delete window.__depthroom;
+  };
+}
