@@ -13,6 +13,7 @@ import {
 } from "@depthroom/schema";
 import { Server, type Socket } from "socket.io";
 import { admit, can } from "./access.ts";
+import { directFrameWriter } from "./directFrames.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -48,12 +49,19 @@ const noop = () => {};
 
 class SocketViewerPort implements ViewerPort {
   readonly id: string;
+  readonly #direct: ((bytes: Uint8Array, done: () => void) => boolean) | undefined;
 
-  constructor(readonly socket: RelaySocket) {
+  constructor(
+    readonly socket: RelaySocket,
+    private readonly metrics: RelayMetrics,
+  ) {
     this.id = socket.id;
+    this.#direct = directFrameWriter(socket as unknown as Socket);
   }
 
   sendFrame(bytes: Uint8Array, done: () => void): void {
+    if (this.#direct?.(bytes, done)) return;
+    this.metrics.framesViaEmit++;
     this.socket.emit("frame", bytes, done);
   }
 
@@ -121,7 +129,7 @@ export class FrameServer {
     const session = registry.live(sessionId);
     const isProducer = can(role, "publish");
     const info = { id: socket.id, name, connectedAt: Date.now() };
-    const port = new SocketViewerPort(socket);
+    const port = new SocketViewerPort(socket, metrics);
     if (isProducer) {
       session.addProducer(info);
       metrics.producers++;

@@ -10,6 +10,8 @@ export class RelayMetrics implements LatestWinsCounters {
   messagesOut = 0;
   bytesOut = 0;
   framesDropped = 0;
+  /** Frames sent through socket.emit because engine.io was busy on that connection (directFrames.ts). */
+  framesViaEmit = 0;
   producers = 0;
   viewers = 0;
   docConnections = 0;
@@ -74,6 +76,12 @@ export class RelayMetrics implements LatestWinsCounters {
       "counter",
       "Frames replaced by a newer one before a slow viewer could take them (latest wins).",
       this.framesDropped,
+    );
+    metric(
+      "depthroom_frames_via_emit_total",
+      "counter",
+      "Frames sent through socket.emit (engine.io busy) instead of the direct corked write.",
+      this.framesViaEmit,
     );
     metric(
       "depthroom_doc_updates_refused_total",

@@ -1,0 +1,74 @@
+import type { Socket } from "socket.io";
+
+/*
+ * The hot path of frame delivery, below socket.io's public API.
+ *
+ * `socket.emit("frame", bytes, ack)` sends a socket.io binary event as two engine.io packets (a text
+ * header, then the attachment). engine.io writes them in separate ticks, each with its own syscall and
+ * TCP segment, so every frame wakes the viewer twice, and socket.io's encoder walks the arguments on
+ * every call. Here we write the same two WebSocket messages ourselves, corked into one `writev`, with
+ * the ack registered where socket.io looks for it. The bytes on the wire are exactly what socket.emit
+ * would send: `4` (engine.io message) + `51-<ack id>["frame",{"_placeholder":true,"num":0}]`, then the
+ * binary attachment.
+ *
+ * Used only when engine.io is idle on that connection (websocket transport, writable, nothing queued),
+ * so our pair never lands between the halves of a pair engine.io is sending; otherwise the caller
+ * falls back to socket.emit. If socket.io's internals change shape, `directFrameWriter` returns
+ * undefined and everything goes through socket.emit.
+ */
+
+interface WsInternals {
+  readyState: number;
+  send(data: string | Uint8Array): void;
+  _socket?: { cork(): void; uncork(): void };
+}
+
+interface EngineInternals {
+  readyState: string;
+  writeBuffer: unknown[];
+  transport: { name: string; writable: boolean; socket?: WsInternals };
+}
+
+const WS_OPEN = 1;
+const HEADER_SUFFIX = '["frame",{"_placeholder":true,"num":0}]';
+
+/** A writer for one socket, or undefined when socket.io's internals are not what we expect. */
+export function directFrameWriter(
+  socket: Socket,
+): ((bytes: Uint8Array, done: () => void) => boolean) | undefined {
+  const conn = socket.conn as unknown as EngineInternals;
+  const nsp = socket.nsp as unknown as { _ids?: unknown; name: string };
+  const acks = (socket as unknown as { acks?: unknown }).acks;
+  if (
+    conn.transport?.name !== "websocket" ||
+    typeof nsp._ids !== "number" ||
+    !(acks instanceof Map) ||
+    !Array.isArray(conn.writeBuffer)
+  ) {
+    return undefined;
+  }
+  const ids = nsp as { _ids: number };
+  const ackMap = acks as Map<number, () => void>;
+  const prefix = `451-${nsp.name === "/" ? "" : `${nsp.name},`}`;
+  return (bytes, done) => {
+    const transport = conn.transport;
+    const ws = transport.socket;
+    if (
+      conn.readyState !== "open" ||
+      !transport.writable ||
+      conn.writeBuffer.length > 0 ||
+      ws === undefined ||
+      ws.readyState !== WS_OPEN
+    ) {
+      return false;
+    }
+    const id = ids._ids++;
+    ackMap.set(id, done);
+    const raw = ws._socket;
+    raw?.cork();
+    ws.send(prefix + id + HEADER_SUFFIX);
+    ws.send(bytes);
+    raw?.uncork();
+    return true;
+  };
+}
