@@ -81,6 +81,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   private readonly depthEncoding: DepthEncoding | undefined;
   private counts = { sent: 0, depthFrames: 0, dropped: 0, rejected: 0, bytes: 0, inFlight: 0 };
   private idleWaiters: (() => void)[] = [];
+  private roomWaiters: (() => void)[] = [];
   private closing = false;
 
   /** @internal Use `connect()`. */
@@ -166,6 +167,15 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     });
   }
 
+  /**
+   * Resolves when a message logged now would go out at once (a publish slot is free and nothing waits),
+   * or when the stream closes. For producers that can wait (files, benchmarks) rather than drop frames.
+   */
+  whenSendable(): Promise<void> {
+    if (this.hasRoom || this.connection.state === "closed") return Promise.resolve();
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
   /** Flush (waiting up to `timeoutMs` while connected), then close the connection. Never rejects. */
   async close(timeoutMs = 5_000): Promise<void> {
     if (this.closing) return;
@@ -202,6 +212,10 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     return this.control.size + this.depth.size;
   }
 
+  private get hasRoom(): boolean {
+    return this.pendingCount === 0 && this.counts.inFlight < this.maxInFlight && this.connection.ready;
+  }
+
   private get idle(): boolean {
     return this.pendingCount === 0 && this.counts.inFlight === 0;
   }
@@ -213,6 +227,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
       this.send(message);
     }
     if (this.idle) this.releaseWaiters();
+    if (this.roomWaiters.length > 0 && this.hasRoom) this.releaseRoomWaiters();
   }
 
   private send(message: EncodedLog): void {
@@ -257,6 +272,13 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   private releaseWaiters(): void {
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
+    for (const w of waiters) w();
+    if (this.connection.state === "closed") this.releaseRoomWaiters();
+  }
+
+  private releaseRoomWaiters(): void {
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
     for (const w of waiters) w();
   }
 }
