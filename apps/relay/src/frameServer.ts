@@ -180,6 +180,7 @@ export class FrameServer {
         session.removeViewer(socket.id);
         metrics.viewers--;
       }
+      registry.release(sessionId);
       logger.info("frame disconnection", { session: sessionId, role, connection: socket.id, reason });
     });
 

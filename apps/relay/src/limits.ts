@@ -16,6 +16,8 @@ export interface RelayLimits {
   readonly maxDocMessageBytes: number;
   /** Sustained y-websocket messages per second per connection (burst: twice that). */
   readonly maxDocMessagesPerSecond: number;
+  /** A session's live state (latest frames) is dropped after nobody was connected for this long (ms). */
+  readonly idleSessionMs: number;
 }
 
 export const DEFAULT_LIMITS: RelayLimits = {
@@ -27,6 +29,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxRefusalStreak: 100,
   maxDocMessageBytes: 8 * 1024 * 1024,
   maxDocMessagesPerSecond: 200,
+  idleSessionMs: 10 * 60 * 1000,
 };
 
 export function resolveLimits(partial: Partial<RelayLimits> = {}): RelayLimits {

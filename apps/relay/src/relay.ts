@@ -117,6 +117,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       logger.info("shutting down", {});
       await documents.close();
       await frames.close();
+      registry.close();
       server.closeAllConnections();
       await store.close();
       logger.info("stopped", {});

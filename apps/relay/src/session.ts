@@ -213,6 +213,11 @@ export class LiveSession {
     return this.#viewers.size;
   }
 
+  /** Nobody connected. */
+  get idle(): boolean {
+    return this.#viewers.size === 0 && this.#producers.size === 0;
+  }
+
   get producerCount(): number {
     return this.#producers.size;
   }

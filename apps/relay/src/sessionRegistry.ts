@@ -8,6 +8,7 @@ import { newSessionId } from "./tokens.ts";
 export class SessionRegistry {
   readonly #records = new Map<string, SessionRecord>();
   readonly #live = new Map<string, LiveSession>();
+  readonly #idleTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly store: RelayStore,
@@ -44,12 +45,38 @@ export class SessionRegistry {
 
   /** The live state of a known session, created on first use. */
   live(id: string): LiveSession {
+    const timer = this.#idleTimers.get(id);
+    if (timer) {
+      clearTimeout(timer);
+      this.#idleTimers.delete(id);
+    }
     let session = this.#live.get(id);
     if (!session) {
       session = new LiveSession(id, this.limits, this.counters);
       this.#live.set(id, session);
     }
     return session;
+  }
+
+  /**
+   * A connection of the session left: once nobody has been connected for `idleSessionMs`, drop its
+   * live state (the latest frames), so memory follows the sessions in use, not all sessions ever seen.
+   */
+  release(id: string): void {
+    const session = this.#live.get(id);
+    if (!session?.idle || this.#idleTimers.has(id)) return;
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(id);
+      if (this.#live.get(id) === session && session.idle) this.#live.delete(id);
+    }, this.limits.idleSessionMs);
+    timer.unref();
+    this.#idleTimers.set(id, timer);
+  }
+
+  /** Stop the idle timers (shutdown). */
+  close(): void {
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
   }
 
   peekLive(id: string): LiveSession | undefined {
