@@ -7,7 +7,11 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts", "apps/relay/src/**/*.test.ts", "apps/web/src/**/*.test.ts"],
+          include: [
+            "packages/*/src/**/*.test.ts",
+            "apps/relay/src/**/*.test.ts",
+            "apps/web/src/**/*.test.ts",
+          ],
           environment: "node",
         },
       },
@@ -20,6 +24,19 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           // Integration tests start real servers and measure rates: run files one after another.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          environment: "node",
+          // Builds the web app once (reused while unchanged) and serves it with `next start`.
+          globalSetup: ["test/browser/support/globalSetup.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 240_000,
+          // Each file drives a real Chromium (SwiftShader): one at a time on small machines.
           fileParallelism: false,
         },
       },

@@ -1,0 +1,54 @@
+import { ROLES, type Role } from "@depthroom/schema";
+import { connect, type RecordingStream } from "@depthroom/sdk";
+import { launchChromium } from "@depthroom/web/testing";
+import type { Browser, Page } from "playwright-core";
+import { expect } from "vitest";
+
+/* Helpers shared by the browser tests: a browser per file, a session made through the home page. */
+
+export const VIEWPORT = { width: 1280, height: 720 };
+
+export async function newPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ viewport: VIEWPORT, deviceScaleFactor: 1 });
+  page.on("pageerror", (error) => process.stderr.write(`page error: ${error.message}\n`));
+  return page;
+}
+
+export { launchChromium };
+
+/** Open `/`, click "New session" and land in the viewer; returns the links the Share control offers. */
+export async function createSessionThroughHomePage(
+  page: Page,
+  webUrl: string,
+  relayUrl: string,
+): Promise<Record<Role, string>> {
+  await page.goto(`${webUrl}/?relay=${encodeURIComponent(relayUrl)}`);
+  await page.getByTestId("create-session").click();
+  await page.waitForURL(/\/s\/[A-Za-z0-9_-]{22}\?relay=/);
+  await page.getByTestId("viewer").waitFor();
+  await page.getByTestId("share-button").click();
+  const links = {} as Record<Role, string>;
+  for (const role of ROLES) links[role] = (await page.getByTestId(`share-${role}`).textContent()) ?? "";
+  await page.keyboard.press("Escape");
+  expect(links.edit).toBe(page.url());
+  return links;
+}
+
+/** A producer on a publish link (closed by the caller). */
+export function producer(publishLink: string): Promise<RecordingStream> {
+  return connect({ link: publishLink }, { name: "test rig" });
+}
+
+/** Wait until `predicate` (run in the page with `window.__depthroom`) is true. */
+export async function waitInPage<T>(
+  page: Page,
+  predicate: (arg: T) => unknown,
+  arg: T,
+  timeoutMs = 20_000,
+): Promise<void> {
+  // Playwright types the argument as its serialized form; ours are plain values, the same on both sides.
+  await page.waitForFunction(predicate as (arg: unknown) => unknown, arg as unknown, {
+    timeout: timeoutMs,
+    polling: 100,
+  });
+}
