@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { CloseCode, ErrorCode, type Refusal, type Welcome } from "@depthroom/schema";
 import { afterEach, describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { connectFrames, type DocClient, openDoc, waitFor } from "./support/clients.ts";
@@ -29,6 +30,15 @@ describe("relay restart", () => {
       for (const c of clients) c.destroy();
     });
     await Promise.all(clients.map((c) => c.synced()));
+    // A frame viewer that reconnects by itself (socket.io-client's default): told "going-away" first.
+    const { socket: frameViewer } = await connectFrames(relay.url, session.id, session.tokens.view, {
+      reconnection: true,
+    });
+    cleanups.push(() => frameViewer.close());
+    const problems: Refusal[] = [];
+    const welcomes: Welcome[] = [];
+    frameViewer.on("problem", (problem) => problems.push(problem));
+    frameViewer.on("welcome", (welcome) => welcomes.push(welcome));
     alice.doc.getMap("annotations").set("pin-1", { kind: "pin3d", text: "look here" });
     bob.doc.getMap("annotations").set("pin-2", { kind: "box2d", text: "and here" });
     await waitFor(
@@ -39,7 +49,8 @@ describe("relay restart", () => {
 
     expect(await relay.stop("SIGTERM")).toBe(0);
     expect(relay.output()).toContain('"msg":"stopped"');
-    for (const c of clients) expect(c.closes.some((close) => close.code === 1001)).toBe(true);
+    for (const c of clients) expect(c.closes.some((close) => close.code === CloseCode.GoingAway)).toBe(true);
+    expect(problems).toMatchObject([{ code: ErrorCode.GoingAway }]);
 
     // While the relay is down, alice keeps annotating offline.
     alice.doc.getMap("annotations").set("pin-3", { kind: "point2d", text: "offline edit" });
@@ -61,9 +72,9 @@ describe("relay restart", () => {
     for (const c of clients) expect(annotations(c.doc)).toEqual(annotations(alice.doc));
     expect(annotations(fresh.doc)["pin-1"]).toEqual({ kind: "pin3d", text: "look here" });
 
-    // Frames work on the restarted relay with the old tokens.
-    const { socket } = await connectFrames(relay.url, session.id, session.tokens.view);
-    socket.close();
+    // The frame viewer is back too, with the same token.
+    await waitFor(() => welcomes.length === 1, 10_000, "the frame viewer to reconnect");
+    expect(welcomes[0]).toMatchObject({ session: session.id, role: "view" });
   });
 
   it("a kill -9 loses no acknowledged doc update", async () => {

@@ -55,14 +55,21 @@ export function connectFrames(
 ): Promise<{ socket: FrameSocket; welcome: Welcome }> {
   const socket = frameSocket(url, session, token, options);
   return new Promise((resolve, reject) => {
-    socket.once("welcome", (welcome) => resolve({ socket, welcome }));
-    socket.once("connect_error", (error) => {
+    const onError = (error: Error) => {
+      socket.off("welcome", onWelcome);
       socket.close();
       const data = (error as Error & { data?: Refusal }).data;
       reject(
         Object.assign(new Error(data ? `${data.code}: ${data.message}` : error.message), { refusal: data }),
       );
-    });
+    };
+    const onWelcome = (welcome: Welcome) => {
+      // Later connect errors belong to reconnection attempts, not to this call.
+      socket.off("connect_error", onError);
+      resolve({ socket, welcome });
+    };
+    socket.once("welcome", onWelcome);
+    socket.once("connect_error", onError);
   });
 }
 
