@@ -93,14 +93,15 @@ describe("SDK in the browser", () => {
       Uint16Array.from({ length: width * height }, (_, i) => (i % 7 === 0 ? 0 : 1000 + f * 100 + (i % 50))),
     );
     rec.log("world/camera", Pinhole.fromFocalLength({ width, height, focalLength: 50 }), { static: true });
+    // One frame at a time: the relay gives a slow viewer the newest frame (latest wins), and this test
+    // wants to see each one decoded.
     for (const [f, data] of frames.entries()) {
       rec.setTime("frame", f);
       rec.log("world/camera/depth", new DepthImage(data, { width, height, meter: 1000 }));
-      await rec.flush();
+      await tab.waitForFunction((n) => (window as unknown as { got: unknown[] }).got.length === n, f + 2, {
+        timeout: 10_000,
+      });
     }
-    await tab.waitForFunction(() => (window as unknown as { got: unknown[] }).got.length === 4, undefined, {
-      timeout: 10_000,
-    });
     const got = await tab.evaluate(
       () =>
         (
