@@ -30,18 +30,19 @@ describe("SDK subscriber", () => {
     const rec = await connect({ link: links.publish });
     cleanups.push(() => rec.close());
 
+    const values: number[] = [];
     const consumed = (async () => {
-      const values: number[] = [];
       for await (const message of subscription) {
         values.push((message.archetype as DepthImage).data[0] as number);
         if (values.length === 5) break;
       }
       return values;
     })();
+    // One frame at a time (the relay would give a slower reader the newest frame: latest wins).
     for (let i = 1; i <= 5; i++) {
       rec.setTime("frame", i);
       rec.log("world/camera/depth", image(i * 100));
-      await rec.flush();
+      await waitUntil(() => values.length === i, 3000, `frame ${i}`);
     }
     expect(await consumed).toEqual([100, 200, 300, 400, 500]);
     expect(states).toEqual(["connected"]);
