@@ -5,12 +5,7 @@ import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { depthImageFragment, depthImageVertex } from "./depthShaders.ts";
 import type { DepthTextureFormat } from "./depthTexture.ts";
-
-/** Grey checkerboard for "no depth" pixels (linear = sRGB bytes / 255). */
-export const NO_DEPTH_COLORS: readonly [number, number, number][] = [
-  [0x2a / 255, 0x2d / 255, 0x33 / 255],
-  [0x3a / 255, 0x3d / 255, 0x43 / 255],
-];
+import { NO_DEPTH_CELL, NO_DEPTH_COLORS } from "./noDepth.ts";
 
 /**
  * The 2D view of a depth image: a quad covering image space, coloured per pixel in the fragment shader
@@ -30,13 +25,14 @@ export class DepthImageMaterial {
       { vertexSource: depthImageVertex, fragmentSource: depthImageFragment },
       {
         attributes: ["position"],
-        uniforms: ["worldViewProjection", "meter", "depthRange", "imageSize", "noDepthColors"],
+        uniforms: ["worldViewProjection", "meter", "depthRange", "imageSize", "noDepthColors", "noDepthCell"],
         samplers: ["depthTexture", "colormapTexture"],
         defines: format === "r16ui" ? ["#define DEPTH_UINT"] : [],
       },
     );
     this.material.backFaceCulling = false;
     this.material.setArray3("noDepthColors", NO_DEPTH_COLORS.flat());
+    this.material.setFloat("noDepthCell", NO_DEPTH_CELL);
   }
 
   setDepth(texture: BaseTexture, width: number, height: number, meter: number): void {

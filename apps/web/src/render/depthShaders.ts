@@ -50,13 +50,14 @@ export const depthImageFragment = /* glsl */ `
 ${DEPTH_SAMPLER}
 uniform vec2 imageSize;
 uniform vec3 noDepthColors[2];
+uniform float noDepthCell;
 varying vec2 vPixel;
 void main(void) {
   ivec2 pixel = clamp(ivec2(floor(vPixel)), ivec2(0), ivec2(imageSize) - 1);
   float d = storedDepth(pixel);
   if (!validDepth(d)) {
     // "No depth" is a grey checkerboard in screen space: never mistaken for a colormap colour.
-    vec2 cell = floor(gl_FragCoord.xy / 6.0);
+    vec2 cell = floor(gl_FragCoord.xy / noDepthCell);
     gl_FragColor = vec4(noDepthColors[int(mod(cell.x + cell.y, 2.0))], 1.0);
     return;
   }
