@@ -21,13 +21,14 @@ import { type BenchStream, benchStream, stampFrame, wallMs } from "./frames.ts";
  * broadcast relay (the near-limit baseline). Prints delivered fps, p50/p99 latency, relay CPU % and
  * RSS, and our relay's CPU per delivered frame as a ratio to the baseline.
  *   npm run bench -w @depthroom/relay            (about 90 s)
- *   BENCH_VIEWERS=8 BENCH_SECONDS=10 npm run bench -w @depthroom/relay
+ *   BENCH_VIEWERS=8 BENCH_SECONDS=10 BENCH_RELAYS=depthroom npm run bench -w @depthroom/relay
  */
 
 const HZ = 30;
 const WARMUP_MS = 2000;
 const WINDOW_MS = Number(process.env.BENCH_SECONDS ?? "6") * 1000;
 const COUNTS = (process.env.BENCH_VIEWERS ?? "1,8,32").split(",").map(Number);
+const KINDS = (process.env.BENCH_RELAYS ?? "raw,depthroom").split(",") as Kind[];
 const VIEWERS_PER_PROCESS = 8;
 const PRODUCER_WINDOW = 3;
 const require = createRequire(import.meta.url);
@@ -242,7 +243,7 @@ const header = "relay      N  fps mean  fps min  p50 ms  p99 ms  CPU %  RSS MB  
 console.log(header);
 const results: Result[] = [];
 for (const viewers of COUNTS) {
-  for (const kind of ["raw", "depthroom"] as const) {
+  for (const kind of KINDS) {
     const r = await run(kind, viewers, stream);
     results.push(r);
     console.log(
