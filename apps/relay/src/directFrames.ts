@@ -72,3 +72,50 @@ export function directFrameWriter(
     return true;
   };
 }
+
+/**
+ * The other half of the hot path: a viewer's ack of a frame (`3<id>[]`, an engine.io message with a
+ * socket.io ACK on the default namespace) is matched to its callback here instead of going through
+ * socket.io's decoder (string parsing, JSON.parse, validation, event dispatch). Anything else, and any
+ * message while the decoder is assembling a binary packet, goes to socket.io unchanged. Returns false
+ * (and changes nothing) when socket.io's internals are not what we expect.
+ */
+export function installFrameAckFastPath(socket: Socket): boolean {
+  const client = socket.client as unknown as {
+    conn?: {
+      on(event: string, listener: (data: unknown) => void): void;
+      off(event: string, listener: (data: unknown) => void): void;
+    };
+    ondata?: (data: unknown) => void;
+    decoder?: { reconstructor?: unknown };
+  };
+  const acks = (socket as unknown as { acks?: unknown }).acks;
+  const original = client.ondata;
+  if (typeof original !== "function" || !client.conn || !(acks instanceof Map) || socket.nsp.name !== "/")
+    return false;
+  const ackMap = acks as Map<number, () => void>;
+  const fast = (data: unknown) => {
+    if (
+      typeof data === "string" &&
+      data.length > 3 &&
+      data.length < 20 &&
+      data.charCodeAt(0) === 51 /* "3": ACK */ &&
+      data.endsWith("[]") &&
+      !client.decoder?.reconstructor
+    ) {
+      const id = Number(data.slice(1, -2));
+      const ack = Number.isInteger(id) ? ackMap.get(id) : undefined;
+      if (ack !== undefined) {
+        ackMap.delete(id);
+        ack();
+        return;
+      }
+    }
+    original(data);
+  };
+  client.conn.off("data", original);
+  client.conn.on("data", fast);
+  // socket.io removes `client.ondata` from the connection when the client closes: make that ours.
+  client.ondata = fast;
+  return true;
+}

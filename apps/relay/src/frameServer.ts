@@ -13,7 +13,7 @@ import {
 } from "@depthroom/schema";
 import { Server, type Socket } from "socket.io";
 import { admit, can } from "./access.ts";
-import { directFrameWriter } from "./directFrames.ts";
+import { directFrameWriter, installFrameAckFastPath } from "./directFrames.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -57,6 +57,7 @@ class SocketViewerPort implements ViewerPort {
   ) {
     this.id = socket.id;
     this.#direct = directFrameWriter(socket as unknown as Socket);
+    installFrameAckFastPath(socket as unknown as Socket);
   }
 
   sendFrame(bytes: Uint8Array, done: () => void): void {

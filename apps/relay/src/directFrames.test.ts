@@ -1,0 +1,75 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Server, type Socket } from "socket.io";
+import { io } from "socket.io-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { directFrameWriter, installFrameAckFastPath } from "./directFrames.ts";
+
+/* The hot-path shortcuts against a real socket.io server and client on port 0. */
+
+describe("direct frame writes and ack fast path", () => {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it("deliver the same bytes and acks as socket.emit, and leave other acks to socket.io", async () => {
+    const http = createServer();
+    const server = new Server(http, { transports: ["websocket"], perMessageDeflate: false });
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const connected = new Promise<Socket>((resolve) => server.on("connection", resolve));
+    const client = io(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+      transports: ["websocket"],
+      reconnection: false,
+    });
+    cleanups.push(() => client.close());
+    const received: Uint8Array[] = [];
+    client.on("frame", (payload: ArrayBuffer, ack: () => void) => {
+      received.push(new Uint8Array(payload));
+      ack();
+    });
+    client.on("question", (ack: (answer: string) => void) => ack("answer"));
+    const socket = await connected;
+
+    const write = directFrameWriter(socket);
+    expect(write).toBeDefined();
+    expect(installFrameAckFastPath(socket)).toBe(true);
+    const decoded: string[] = [];
+    const decoder = (socket.client as unknown as { decoder: { add(data: unknown): void } }).decoder;
+    const add = decoder.add.bind(decoder);
+    decoder.add = (data: unknown) => {
+      if (typeof data === "string") decoded.push(data);
+      add(data);
+    };
+
+    const frames = Array.from({ length: 50 }, (_, i) => new Uint8Array(1000 + i).fill(i));
+    let acked = 0;
+    let viaEmit = 0;
+    for (const frame of frames) {
+      const done = () => acked++;
+      if (!write?.(frame, done)) {
+        viaEmit++;
+        socket.emit("frame", frame, done);
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${acked} of 50 acks`)), 5000);
+      const check = setInterval(() => {
+        if (acked === 50) {
+          clearInterval(check);
+          clearTimeout(timer);
+          resolve();
+        }
+      }, 5);
+    });
+    expect(received.map((r) => [r.length, r[0]])).toEqual(frames.map((f) => [f.length, f[0]]));
+    expect(viaEmit).toBeLessThan(50);
+    expect(decoded.filter((d) => d.startsWith("3"))).toEqual([]);
+    expect((socket as unknown as { acks: Map<number, unknown> }).acks.size).toBe(0);
+    // An ack with data is socket.io's business, through its decoder.
+    const answer = await new Promise((resolve) => socket.emit("question", resolve));
+    expect(answer).toBe("answer");
+    expect(decoded.some((d) => d.startsWith("3") && d.endsWith('["answer"]'))).toBe(true);
+  });
+});
