@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -25,7 +25,7 @@ import { type BenchStream, benchStream, stampFrame, wallMs } from "./frames.ts";
  */
 
 const HZ = 30;
-const WARMUP_MS = 2000;
+const WARMUP_MS = 3000;
 const WINDOW_MS = Number(process.env.BENCH_SECONDS ?? "6") * 1000;
 const COUNTS = (process.env.BENCH_VIEWERS ?? "1,8,32").split(",").map(Number);
 const KINDS = (process.env.BENCH_RELAYS ?? "raw,depthroom").split(",") as Kind[];
@@ -73,10 +73,23 @@ function listening(child: ChildProcess): Promise<string> {
   });
 }
 
-function cpuTimes(pid: number): { user: number; system: number } {
+/** CPU seconds of a process: total from schedstat (ns, summed over its threads), user/system from stat (ticks). */
+function cpuTimes(pid: number): { total: number; user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { user: Number(fields[11]) / TICKS_PER_SECOND, system: Number(fields[12]) / TICKS_PER_SECOND };
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]) / 1e9;
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return {
+    total,
+    user: Number(fields[11]) / TICKS_PER_SECOND,
+    system: Number(fields[12]) / TICKS_PER_SECOND,
+  };
 }
 
 function rssMB(pid: number): number {
@@ -148,7 +161,7 @@ async function run(kind: Kind, viewers: number, stream: BenchStream): Promise<Re
     const start = wallMs();
     const windowStart = start + WARMUP_MS;
     const end = windowStart + WINDOW_MS;
-    let cpuAtStart = { user: 0, system: 0 };
+    let cpuAtStart = { total: 0, user: 0, system: 0 };
     const startCpu = setTimeout(() => {
       cpuAtStart = cpuTimes(relay.pid as number);
     }, WARMUP_MS);
@@ -194,7 +207,7 @@ async function run(kind: Kind, viewers: number, stream: BenchStream): Promise<Re
     const cpuAtEnd = cpuTimes(relay.pid as number);
     const userCpu = cpuAtEnd.user - cpuAtStart.user;
     const systemCpu = cpuAtEnd.system - cpuAtStart.system;
-    const cpu = userCpu + systemCpu;
+    const cpu = cpuAtEnd.total - cpuAtStart.total;
     const rss = rssMB(relay.pid as number);
     const reports = await Promise.all(
       groups.map(
@@ -223,7 +236,7 @@ async function run(kind: Kind, viewers: number, stream: BenchStream): Promise<Re
       cpuPercent: (cpu / (WINDOW_MS / 1000)) * 100,
       rssMB: rss,
       usPerFrame: (cpu * 1e6) / Math.max(1, delivered),
-      userShare: userCpu / Math.max(cpu, 1e-9),
+      userShare: userCpu / Math.max(userCpu + systemCpu, 1e-9),
       delivered,
     };
   } finally {
