@@ -30,6 +30,10 @@ export const ErrorCode = {
   ReadOnly: "read-only",
   /** The relay is shutting down. */
   GoingAway: "going-away",
+  /** The recording does not exist (or was deleted). */
+  RecordingNotFound: "recording-not-found",
+  /** The recording is still being written: stop it before reading, downloading or exporting it. */
+  RecordingActive: "recording-active",
   /** Something failed inside the relay; the message names no fault of the client. */
   Internal: "internal",
 } as const;

@@ -65,13 +65,24 @@ export interface TokenClaims {
   readonly iat: number;
   /** Expires at, seconds since the epoch; absent when the token does not expire. */
   readonly exp?: number;
+  /**
+   * Present on a recording's token: it opens only this recording of the session (its review room and
+   * its data), never the live session. Absent on session tokens.
+   */
+  readonly recording?: string;
 }
 
-/** Token format: `v1.<base64url(JSON {sid, role, iat, exp?})>.<base64url(HMAC-SHA256)>`. */
+/** Token format: `v1.<base64url(JSON {sid, role, iat, exp?, rid?})>.<base64url(HMAC-SHA256)>`. */
 export const TOKEN_PREFIX = "v1";
 
 export function encodeTokenPayload(claims: TokenClaims): string {
-  const json = JSON.stringify({ sid: claims.session, role: claims.role, iat: claims.iat, exp: claims.exp });
+  const json = JSON.stringify({
+    sid: claims.session,
+    role: claims.role,
+    iat: claims.iat,
+    exp: claims.exp,
+    rid: claims.recording,
+  });
   return base64UrlEncode(new TextEncoder().encode(json));
 }
 
@@ -82,13 +93,62 @@ export function readTokenClaims(token: string): TokenClaims | undefined {
   try {
     const json: unknown = JSON.parse(new TextDecoder().decode(base64UrlDecode(parts[1] as string)));
     if (typeof json !== "object" || json === null) return undefined;
-    const { sid, role, iat, exp } = json as Record<string, unknown>;
+    const { sid, role, iat, exp, rid } = json as Record<string, unknown>;
     if (!isSessionId(sid) || !isRole(role) || typeof iat !== "number") return undefined;
     if (exp !== undefined && typeof exp !== "number") return undefined;
-    return exp === undefined ? { session: sid, role, iat } : { session: sid, role, iat, exp };
+    if (rid !== undefined && !isRecordingId(rid)) return undefined;
+    const claims: { session: string; role: Role; iat: number; exp?: number; recording?: string } = {
+      session: sid,
+      role,
+      iat,
+    };
+    if (exp !== undefined) claims.exp = exp;
+    if (rid !== undefined) claims.recording = rid;
+    return claims;
   } catch {
     return undefined;
   }
+}
+
+/** Recording ids have the form of session ids: 22 base64url characters (128 bits of randomness). */
+export function isRecordingId(x: unknown): x is string {
+  return isSessionId(x);
+}
+
+export interface RecordingLink {
+  /** The web app's origin (and base path, if any). */
+  readonly webUrl: string;
+  /** The relay's base URL. */
+  readonly relayUrl: string;
+  readonly recording: string;
+  /** A recording token, or a token of the recording's session. */
+  readonly token: string;
+}
+
+/** A recording's review room: `<web app>/r/<recording>?relay=<relay URL>#token=<token>`. */
+export function makeRecordingLink(link: RecordingLink): string {
+  const base = link.webUrl.replace(/\/+$/, "");
+  return `${base}/r/${link.recording}?relay=${encodeURIComponent(link.relayUrl)}#token=${encodeURIComponent(link.token)}`;
+}
+
+/** Parse a review-room link; throws `LinkError` saying what is missing. */
+export function parseRecordingLink(text: string): RecordingLink {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    throw new LinkError(`not a URL: ${text.slice(0, 80)}`);
+  }
+  const match = /^(.*)\/r\/([^/]+)\/?$/.exec(url.pathname);
+  if (!match)
+    throw new LinkError("a recording link has the form <web app>/r/<recording>?relay=...#token=...");
+  const recording = decodeURIComponent(match[2] as string);
+  if (!isRecordingId(recording)) throw new LinkError(`"${recording}" is not a recording id`);
+  const relayUrl = url.searchParams.get("relay");
+  if (!relayUrl) throw new LinkError("the link names no relay (?relay=...)");
+  const token = new URLSearchParams(url.hash.replace(/^#/, "")).get("token");
+  if (!token) throw new LinkError("the link carries no token (#token=...)");
+  return { webUrl: `${url.origin}${match[1]}`, relayUrl, recording, token };
 }
 
 export function base64UrlEncode(bytes: Uint8Array): string {

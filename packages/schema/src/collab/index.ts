@@ -66,5 +66,14 @@ export {
 } from "./presenter.ts";
 export type { CameraPose, CollabUser } from "./primitives.ts";
 export { CameraPoseSchema, CollabLimits, CollabUserSchema } from "./primitives.ts";
+export type { RecordingState } from "./recording.ts";
+export {
+  getRecordingState,
+  RECORDING_STATE_IDLE,
+  RECORDING_STATE_VERSION,
+  RecordingStateSchema,
+  sameRecordingState,
+  setRecordingState,
+} from "./recording.ts";
 export type { CollabIssue, CollabRecordName } from "./validation.ts";
 export { CollabValidationError } from "./validation.ts";

@@ -6,9 +6,10 @@ export const CollabRoot = {
   annotations: "annotations",
   playback: "playback",
   presenter: "presenter",
+  recording: "recording",
 } as const;
 
-/** The single key of the `playback` and `presenter` maps: the whole state is replaced at once. */
+/** The single key of the `playback`, `presenter` and `recording` maps: the whole state is replaced at once. */
 export const STATE_KEY = "state";
 
 /**

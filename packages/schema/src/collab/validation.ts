@@ -1,7 +1,14 @@
 import type { z } from "zod";
 
 /** The record a validation error is about. */
-export type CollabRecordName = "meta" | "annotation" | "comment" | "playback" | "presenter" | "awareness";
+export type CollabRecordName =
+  | "meta"
+  | "annotation"
+  | "comment"
+  | "playback"
+  | "presenter"
+  | "recording"
+  | "awareness";
 
 export interface CollabIssue {
   /** Dotted path of the offending field (`geometry.world.2`); "" for the value as a whole. */
