@@ -47,6 +47,23 @@ export function admit(
   return { ok: true, role: check.claims.role, record };
 }
 
+/**
+ * Stores shared by several nodes: a genuine token of a session this node has not seen (another node
+ * created it) makes the registry fetch that session, so `admit` then finds it. Forged tokens never
+ * reach the store. Returns undefined when there is nothing to wait for (always, with a single node's
+ * store), so the common path stays synchronous.
+ */
+export function fetchSessionOfToken(
+  signer: TokenSigner,
+  registry: SessionRegistry,
+  session: unknown,
+  token: unknown,
+): Promise<unknown> | undefined {
+  if (typeof token !== "string" || !isSessionId(session) || registry.get(session)) return undefined;
+  if (!registry.fetches || !signer.verify(token, session).ok) return undefined;
+  return registry.fetch(session);
+}
+
 /** The WebSocket close code for a refusal. */
 export function closeCodeFor(code: ErrorCode): number {
   switch (code) {

@@ -6,7 +6,7 @@ import { CloseCode, ErrorCode, type ErrorCode as ErrorCodeType } from "@depthroo
 import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/websocket-server/utils";
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
-import { admit, can, closeCodeFor } from "./access.ts";
+import { admit, can, closeCodeFor, fetchSessionOfToken } from "./access.ts";
 import { permissionDeniedMessage, readDocMessage, updateChangesDoc } from "./docMessages.ts";
 import { type RelayLimits, TokenBucket } from "./limits.ts";
 import type { Logger } from "./log.ts";
@@ -97,7 +97,18 @@ export class DocServer {
 
   /** Take an HTTP upgrade for `/yjs/<session>`; refusals are sent as close codes after the upgrade. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, url));
+    const upgrade = () => this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, url));
+    const { signer, registry, logger } = this.deps;
+    const session = safeDecode(url.pathname.slice("/yjs/".length));
+    const fetching = fetchSessionOfToken(signer, registry, session, url.searchParams.get("token"));
+    if (!fetching) {
+      upgrade();
+      return;
+    }
+    fetching.then(upgrade, (error: unknown) => {
+      logger.error("session lookup failed", { error: String(error) });
+      upgrade();
+    });
   }
 
   #accept(ws: WebSocket, req: IncomingMessage, url: URL): void {

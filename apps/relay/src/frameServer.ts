@@ -12,7 +12,7 @@ import {
   type SubscribeResult,
 } from "@depthroom/schema";
 import { Server, type Socket } from "socket.io";
-import { admit, can } from "./access.ts";
+import { admit, can, fetchSessionOfToken } from "./access.ts";
 import { directFrameWriter, installFrameAckFastPath } from "./directFrames.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Logger } from "./log.ts";
@@ -92,16 +92,25 @@ export class FrameServer {
       cors: { origin: true },
     });
     this.io.use((socket, next) => {
-      const refusal = this.#handshake(socket);
-      if (refusal) {
-        deps.metrics.reject(refusal.code);
-        deps.logger.info("frame connection refused", { code: refusal.code, reason: refusal.message });
-        const error = new Error(refusal.message) as Error & { data: unknown };
-        error.data = refusal;
-        next(error);
-      } else {
-        next();
-      }
+      const decide = () => {
+        const refusal = this.#handshake(socket);
+        if (refusal) {
+          deps.metrics.reject(refusal.code);
+          deps.logger.info("frame connection refused", { code: refusal.code, reason: refusal.message });
+          const error = new Error(refusal.message) as Error & { data: unknown };
+          error.data = refusal;
+          next(error);
+        } else {
+          next();
+        }
+      };
+      const { session, token } = socket.handshake.query;
+      const fetching = fetchSessionOfToken(deps.signer, deps.registry, session, token);
+      if (!fetching) return decide();
+      fetching.then(decide, (error: unknown) => {
+        deps.logger.error("session lookup failed", { error: String(error) });
+        decide();
+      });
     });
     this.io.on("connection", (socket) => this.#connected(socket));
   }

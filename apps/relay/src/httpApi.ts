@@ -9,7 +9,7 @@ import {
   type Role,
   type SessionDescription,
 } from "@depthroom/schema";
-import { admit, httpStatusFor } from "./access.ts";
+import { admit, fetchSessionOfToken, httpStatusFor } from "./access.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
@@ -123,14 +123,15 @@ async function createSession(deps: HttpApiDeps, req: IncomingMessage, res: Serve
   sendJson(res, 201, response);
 }
 
-function describeSession(
+async function describeSession(
   deps: HttpApiDeps,
   req: IncomingMessage,
   res: ServerResponse,
   id: string,
   url: URL,
-): void {
+): Promise<void> {
   const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  await fetchSessionOfToken(deps.signer, deps.registry, id, bearer ?? url.searchParams.get("token"));
   const admission = admit(deps.signer, deps.registry, id, bearer ?? url.searchParams.get("token"));
   if (!admission.ok) throw new HttpError(admission.code, admission.message);
   const live = deps.registry.peekLive(id);

@@ -6,6 +6,7 @@ export { type FrameSink, type LatestWinsCounters, LatestWinsQueue } from "./late
 export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from "./limits.ts";
 export { createLogger, type Logger, type LogLevel } from "./log.ts";
 export { RelayMetrics } from "./metrics.ts";
+export { fingerprint, PostgresStore, type PostgresStoreOptions } from "./postgresStore.ts";
 export { type RelayOptions, type RunningRelay, startRelay } from "./relay.ts";
 export { LiveSession, type SessionCounters, type ViewerPort } from "./session.ts";
 export { MemoryStore, type RelayStore, type SessionRecord } from "./store.ts";

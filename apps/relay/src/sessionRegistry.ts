@@ -9,6 +9,7 @@ export class SessionRegistry {
   readonly #records = new Map<string, SessionRecord>();
   readonly #live = new Map<string, LiveSession>();
   readonly #idleTimers = new Map<string, NodeJS.Timeout>();
+  readonly #fetching = new Map<string, Promise<SessionRecord | undefined>>();
 
   constructor(
     private readonly store: RelayStore,
@@ -40,6 +41,28 @@ export class SessionRegistry {
   }
 
   get(id: string): SessionRecord | undefined {
+    return this.#records.get(id);
+  }
+
+  /** Whether `fetch` can find sessions this registry has not loaded (a store shared by several nodes). */
+  get fetches(): boolean {
+    return this.store.loadSession !== undefined;
+  }
+
+  /**
+   * A session another node created since `load` (stores shared by several nodes, `loadSession`): read
+   * from the store once and kept. Concurrent calls for one id share one query.
+   */
+  async fetch(id: string): Promise<SessionRecord | undefined> {
+    const known = this.#records.get(id);
+    if (known || !this.store.loadSession) return known;
+    let pending = this.#fetching.get(id);
+    if (!pending) {
+      pending = this.store.loadSession(id).finally(() => this.#fetching.delete(id));
+      this.#fetching.set(id, pending);
+    }
+    const record = await pending;
+    if (record && !this.#records.has(id)) this.#records.set(id, record);
     return this.#records.get(id);
   }
 

@@ -15,6 +15,11 @@ export interface RelayStore {
   /** Every session ever created (in creation order). */
   loadSessions(): Promise<SessionRecord[]>;
   saveSession(record: SessionRecord): Promise<void>;
+  /**
+   * One session by id, for stores shared by several relay nodes (a session another node created since
+   * `loadSessions`); single-node stores leave it out.
+   */
+  loadSession?(id: string): Promise<SessionRecord | undefined>;
   /** The stored updates of a document, oldest first (empty when it has none). */
   loadDoc(name: string): Promise<Uint8Array[]>;
   /** Append one Yjs update. Writes of one document are applied in call order. */
