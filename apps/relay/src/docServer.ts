@@ -6,7 +6,7 @@ import { CloseCode, ErrorCode, type ErrorCode as ErrorCodeType } from "@depthroo
 import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/websocket-server/utils";
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
-import { admit, can, closeCodeFor, fetchSessionOfToken } from "./access.ts";
+import { type Admission, admit, can, closeCodeFor, fetchSessionOfToken } from "./access.ts";
 import { permissionDeniedMessage, readDocMessage, updateChangesDoc } from "./docMessages.ts";
 import { type RelayLimits, TokenBucket } from "./limits.ts";
 import type { Logger } from "./log.ts";
@@ -76,12 +76,22 @@ export interface DocServerDeps {
   readonly limits: RelayLimits;
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
+  /** Rooms other than sessions (a recording's review room `rec-<id>`): admitted here, or undefined. */
+  readonly admitRoom?: (room: string, token: string | null) => Admission | undefined;
+  /** A document was loaded into memory (a client opened it), e.g. to watch the relay-written parts. */
+  readonly docBound?: (room: string, doc: Y.Doc) => void;
+  /** Scale-out: this node's id, sent as `X-Depthroom-Node` on every accepted upgrade. */
+  readonly node?: string;
+  /** Scale-out: a connection of this session was admitted (the cluster bus claims the session). */
+  readonly admitted?: (session: string) => void;
 }
 
 export class DocServer {
   readonly tag = randomBytes(6).toString("base64url");
   readonly #wss: WebSocketServer;
   readonly #sockets = new Set<WebSocket>();
+  /** The session of each admitted socket. */
+  readonly #sessionOf = new Map<WebSocket, string>();
   readonly #pendingWrites = new Set<Promise<void>>();
   #closing = false;
 
@@ -93,6 +103,8 @@ export class DocServer {
       perMessageDeflate: false,
       maxPayload: deps.limits.maxDocMessageBytes,
     });
+    const node = deps.node;
+    if (node) this.#wss.on("headers", (headers) => headers.push(`X-Depthroom-Node: ${node}`));
   }
 
   /** Take an HTTP upgrade for `/yjs/<session>`; refusals are sent as close codes after the upgrade. */
@@ -119,7 +131,9 @@ export class DocServer {
       return;
     }
     const session = safeDecode(url.pathname.slice("/yjs/".length));
-    const admission = admit(this.deps.signer, this.deps.registry, session, url.searchParams.get("token"));
+    const token = url.searchParams.get("token");
+    const admission =
+      this.deps.admitRoom?.(session, token) ?? admit(this.deps.signer, this.deps.registry, session, token);
     if (!admission.ok) {
       this.#refuse(ws, admission.code, admission.message, session);
       return;
@@ -135,9 +149,11 @@ export class DocServer {
     const rate = this.deps.limits.maxDocMessagesPerSecond;
     const bucket = new TokenBucket(rate, rate * 2, Date.now());
     this.#sockets.add(ws);
+    this.#sessionOf.set(ws, sessionId);
     metrics.docConnections++;
     ws.on("close", () => {
       this.#sockets.delete(ws);
+      this.#sessionOf.delete(ws);
       metrics.docConnections--;
       conn.emit("close");
     });
@@ -167,6 +183,25 @@ export class DocServer {
     });
     setupWSConnection(conn as unknown as WebSocket, req, { docName });
     logger.debug("doc connected", { session: sessionId, role: admission.role });
+    this.deps.admitted?.(sessionId);
+  }
+
+  /** Doc connections per session (scale-out presence). */
+  connectionsBySession(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const session of this.#sessionOf.values()) counts.set(session, (counts.get(session) ?? 0) + 1);
+    return counts;
+  }
+
+  /** Close a session's doc connections with "going away" (it moved to another node); returns how many. */
+  releaseSession(session: string): number {
+    let closed = 0;
+    for (const [ws, of] of this.#sessionOf) {
+      if (of !== session) continue;
+      ws.close(CloseCode.GoingAway, ErrorCode.GoingAway);
+      closed++;
+    }
+    return closed;
   }
 
   #refuse(ws: WebSocket, code: ErrorCodeType, message: string, session: unknown): void {
@@ -200,6 +235,36 @@ export class DocServer {
     };
     this.#track(load(), session);
     logger.debug("doc loaded", { session });
+    this.deps.docBound?.(session, doc);
+  }
+
+  /** A room's document if a client has it open (a session id, or `rec-<id>`). */
+  liveDoc(room: string): Y.Doc | undefined {
+    return docs.get(`${this.tag}.${room}`);
+  }
+
+  /** Close every connection to a room with `code` and wait until its document is stored and dropped. */
+  async closeRoom(room: string, code: ErrorCodeType, message: string): Promise<void> {
+    const doc = docs.get(`${this.tag}.${room}`);
+    if (!doc) return;
+    const sockets = [...doc.conns.keys()].map((conn) => (conn as unknown as GuardedSocket).ws);
+    await Promise.all(
+      sockets.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              ws.terminate();
+              resolve();
+            }, 1000);
+            ws.once("close", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            ws.close(closeCodeFor(code), `${code}: ${message}`.slice(0, 120));
+          }),
+      ),
+    );
+    while (this.#pendingWrites.size > 0) await Promise.all([...this.#pendingWrites]);
   }
 
   /** Persistence hook (last client left, or shutdown): store the document as one state update. */

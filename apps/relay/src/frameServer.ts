@@ -42,6 +42,8 @@ export interface FrameServerDeps {
   readonly limits: RelayLimits;
   readonly metrics: RelayMetrics;
   readonly logger: Logger;
+  /** Scale-out: this node's id, in `welcome` and as `X-Depthroom-Node` on the WebSocket upgrade. */
+  readonly node?: string;
 }
 
 const NAME = /^[\p{L}\p{N} _.:@()/-]{1,64}$/u;
@@ -113,6 +115,9 @@ export class FrameServer {
       });
     });
     this.io.on("connection", (socket) => this.#connected(socket));
+    const node = deps.node;
+    if (node)
+      this.io.engine.on("headers", (headers: Record<string, string>) => (headers["X-Depthroom-Node"] = node));
   }
 
   #handshake(socket: RelaySocket): { code: ErrorCodeType; message: string } | undefined {
@@ -201,6 +206,7 @@ export class FrameServer {
       role,
       connectionId: socket.id,
       producers: session.producers(),
+      ...(this.deps.node ? { node: this.deps.node } : {}),
     });
   }
 

@@ -30,6 +30,8 @@ export interface HttpApiDeps {
   /** The relay's public URL and the web app's URL, for session links. */
   readonly urls: () => { relayUrl: string; webUrl: string };
   readonly startedAt: number;
+  /** Scale-out: this node's id, in `/healthz` and as `X-Depthroom-Node` on every response. */
+  readonly node?: string;
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -49,6 +51,7 @@ export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res
     res.setHeader("Access-Control-Allow-Origin", "*");
     res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
     res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    if (deps.node) res.setHeader("X-Depthroom-Node", deps.node);
     handle(deps, req, res).catch((error: unknown) => {
       const known = error instanceof HttpError;
       const code = known ? error.code : ErrorCode.Internal;
@@ -75,6 +78,7 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
       version: RELAY_VERSION,
       protocolVersion: RELAY_PROTOCOL_VERSION,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      ...(deps.node ? { node: deps.node } : {}),
     };
     return sendJson(res, 200, health);
   }

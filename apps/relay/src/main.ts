@@ -1,12 +1,14 @@
 import { parseArgs } from "node:util";
 import { isLogLevel } from "./log.ts";
 import { startRelay } from "./relay.ts";
+import { scaleOutFromEnv } from "./scaleOut.ts";
 
 /*
  * The relay's command line:
  *   tsx src/main.ts [--port 8787] [--host 127.0.0.1] [--data <dir>] [--web-url <url>] [--public-url <url>]
  * Environment (flags win): PORT, HOST, DEPTHROOM_DATA, DEPTHROOM_WEB_URL, DEPTHROOM_PUBLIC_URL,
- * DEPTHROOM_SECRET, DEPTHROOM_LOG_LEVEL. Prints one JSON line `{"msg":"listening","url":...}` when ready;
+ * DEPTHROOM_SECRET, DEPTHROOM_LOG_LEVEL, and for several nodes DEPTHROOM_DATABASE_URL, DEPTHROOM_REDIS_URL,
+ * DEPTHROOM_NODE_ID (scaleOut.ts). Prints one JSON line `{"msg":"listening","url":...}` when ready;
  * SIGTERM / SIGINT persist, close every socket with "going away" and exit 0.
  */
 
@@ -53,6 +55,14 @@ if (!isLogLevel(logLevel)) fail(`bad log level "${logLevel}"`);
 const secret = env.DEPTHROOM_SECRET || undefined;
 if (secret !== undefined && secret.length < 16) fail("DEPTHROOM_SECRET must have at least 16 characters");
 
+// Several nodes (PostgreSQL, Redis, node id) when the environment asks for it: see scaleOut.ts.
+const scaleOut = await scaleOutFromEnv(env, secret, logLevel).catch((error: unknown) => {
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "failed to start", error: String(error) })}\n`,
+  );
+  process.exit(1);
+});
+
 const relay = await startRelay({
   port,
   host: values.host ?? env.HOST ?? "127.0.0.1",
@@ -61,6 +71,7 @@ const relay = await startRelay({
   publicUrl: values["public-url"] ?? env.DEPTHROOM_PUBLIC_URL ?? undefined,
   secret,
   logLevel,
+  ...scaleOut,
 }).catch((error: unknown) => {
   process.stderr.write(
     `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "failed to start", error: String(error) })}\n`,

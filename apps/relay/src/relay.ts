@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { RelayCluster } from "./clusterBus.ts";
 import { DocServer } from "./docServer.ts";
 import { FileStore, loadOrCreateSecret } from "./fileStore.ts";
 import { FrameServer } from "./frameServer.ts";
@@ -32,6 +33,8 @@ export interface RelayOptions {
   readonly logSink?: (line: string) => void;
   /** Another store than the embedded file store (e.g. PostgreSQL, or memory in tests). */
   readonly store?: RelayStore;
+  /** Scale-out: this node's id and the bus to the other nodes (clusterBus.ts); none for one relay. */
+  readonly cluster?: RelayCluster;
 }
 
 export interface RunningRelay {
@@ -72,18 +75,22 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   await registry.load();
 
   let relayUrl = options.publicUrl ?? "";
-  const server = createServer(
-    createHttpHandler({
-      signer,
-      registry,
-      metrics,
-      logger,
-      urls: () => ({ relayUrl, webUrl }),
-      startedAt,
-    }),
-  );
-  const frames = new FrameServer(server, { signer, registry, limits, metrics, logger });
-  const documents = new DocServer({ signer, registry, store, limits, metrics, logger });
+  const { cluster } = options;
+  const node = cluster?.nodeId;
+  const api = createHttpHandler({
+    signer,
+    registry,
+    metrics,
+    logger,
+    urls: () => ({ relayUrl, webUrl }),
+    startedAt,
+    node,
+  });
+  const server = createServer(cluster ? (req, res) => cluster.handle(req, res) || api(req, res) : api);
+  const frames = new FrameServer(server, { signer, registry, limits, metrics, logger, node });
+  const admitted = cluster && ((session: string) => cluster.claim(session));
+  const documents = new DocServer({ signer, registry, store, limits, metrics, logger, node, admitted });
+  cluster?.attach({ io: frames.io, documents, logger });
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://relay");
     if (url.pathname.startsWith("/socket.io/")) return; // engine.io's own upgrade listener takes it
@@ -117,6 +124,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       logger.info("shutting down", {});
       await documents.close();
       await frames.close();
+      await cluster?.close();
       registry.close();
       server.closeAllConnections();
       await store.close();

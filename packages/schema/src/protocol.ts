@@ -65,6 +65,8 @@ export interface Welcome {
   readonly role: Role;
   readonly connectionId: string;
   readonly producers: readonly ProducerInfo[];
+  /** The relay node serving this session, when the relay runs as several nodes (DEPTHROOM_NODE_ID). */
+  readonly node?: string;
 }
 
 export type ProducerEvent =
@@ -128,4 +130,6 @@ export interface Health {
   readonly version: string;
   readonly protocolVersion: number;
   readonly uptimeSeconds: number;
+  /** This relay node's id, when the relay runs as several nodes (DEPTHROOM_NODE_ID). */
+  readonly node?: string;
 }

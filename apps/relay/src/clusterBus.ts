@@ -1,0 +1,274 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CloseCode, ErrorCode } from "@depthroom/schema";
+import { createShardedAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
+import type { Server, Socket } from "socket.io";
+import type { Logger } from "./log.ts";
+
+/*
+ * Between relay nodes (`DEPTHROOM_REDIS_URL`): socket.io's sharded Redis adapter (Redis 7 sharded
+ * pub/sub, ioredis clients) carries the small cross-node events, never depth frames:
+ *   presence  `GET /api/cluster` asks every node for its counts (sessions, producers, viewers, doc
+ *             connections) and answers with all of them;
+ *   claim     a node that admits a connection of a session tells the others; a node still holding
+ *             connections of that session (it was the session's node before a failover, or the
+ *             balancer moved the session back) closes them with "going away", and they reconnect
+ *             through the balancer to the session's node. So one session never stays split.
+ * Frame sockets join a room named after their session, so the adapter knows which node holds what.
+ */
+
+const CLAIM = "depthroom:claim";
+const PRESENCE = "depthroom:presence";
+const NODE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
+
+export interface NodePresence {
+  readonly node: string;
+  /** Sessions with at least one connection on this node. */
+  readonly sessions: number;
+  readonly producers: number;
+  readonly viewers: number;
+  readonly docConnections: number;
+}
+
+/** `GET /api/cluster` */
+export interface ClusterStatus {
+  /** The node that answered. */
+  readonly node: string;
+  /** Every node that answered in time, sorted by id. */
+  readonly nodes: readonly NodePresence[];
+  /** Set when some node did not answer within the adapter's timeout. */
+  readonly problem?: string;
+}
+
+/** The document side of a node, as the bus needs it (DocServer). */
+export interface ClusterDocuments {
+  /** Doc connections per session on this node. */
+  connectionsBySession(): Map<string, number>;
+  /** Close this node's doc connections of a session with "going away"; returns how many. */
+  releaseSession(session: string): number;
+}
+
+/** What relay.ts hands the bus once the node's servers exist. */
+export interface ClusterNode {
+  // biome-ignore lint/suspicious/noExplicitAny: the relay's typed socket.io server, used untyped here
+  readonly io: Server<any, any, any, any>;
+  readonly documents: ClusterDocuments;
+  readonly logger: Logger;
+}
+
+/** The scale-out hooks of one relay node (RelayOptions.cluster). */
+export interface RelayCluster {
+  readonly nodeId: string;
+  attach(node: ClusterNode): void;
+  /** A connection of `session` was admitted here. */
+  claim(session: string): void;
+  /** Serve `GET /api/cluster`; false for every other request. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** After the socket.io server closed (which closes the adapter): quit the Redis clients. */
+  close(): Promise<void>;
+}
+
+export interface ClusterBusOptions {
+  readonly redisUrl: string;
+  readonly nodeId: string;
+  /** Prefix of the Redis channels (default "depthroom"): deployments sharing one Redis use different ones. */
+  readonly prefix?: string;
+  readonly logger: Logger;
+}
+
+export class ClusterBus implements RelayCluster {
+  // biome-ignore lint/suspicious/noExplicitAny: see ClusterNode
+  #io: Server<any, any, any, any> | undefined;
+  #documents: ClusterDocuments | undefined;
+  #closed = false;
+
+  private constructor(
+    readonly nodeId: string,
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly prefix: string,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connect to Redis (7 or newer); fails with a message naming the server when it is unreachable. */
+  static async connect(options: ClusterBusOptions): Promise<ClusterBus> {
+    if (!NODE_ID.test(options.nodeId)) {
+      throw new RangeError(`bad node id "${options.nodeId.slice(0, 64)}": 1-64 of A-Z a-z 0-9 _ . : -`);
+    }
+    const where = describeRedisUrl(options.redisUrl);
+    const pub = new Redis(options.redisUrl, {
+      lazyConnect: true,
+      connectTimeout: 5000,
+      // At startup, fail instead of retrying forever; once up, ioredis reconnects (and re-subscribes).
+      retryStrategy: (times) => Math.min(times * 200, 2000),
+      maxRetriesPerRequest: 2,
+    });
+    const sub = pub.duplicate();
+    let up = false;
+    // Before `up`, connect() rejects with the error; after, ioredis reconnects on its own.
+    const onError = (error: Error) => up && options.logger.warn("redis error", { error: error.message });
+    pub.on("error", onError);
+    sub.on("error", onError);
+    try {
+      await pub.connect();
+      await sub.connect();
+      const info = await pub.info("server");
+      const version = /redis_version:(\d+)\.(\d+)/.exec(info);
+      if (!version || Number(version[1]) < 7) {
+        throw new Error(
+          `Redis 7 or newer is needed for sharded pub/sub; this one is ${version?.[0] ?? "unknown"}`,
+        );
+      }
+    } catch (error) {
+      pub.disconnect();
+      sub.disconnect();
+      throw new Error(`Redis at ${where}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    up = true;
+    return new ClusterBus(options.nodeId, pub, sub, options.prefix ?? "depthroom", options.logger);
+  }
+
+  attach(node: ClusterNode): void {
+    const { io, documents } = node;
+    this.#io = io;
+    this.#documents = documents;
+    io.adapter(createShardedAdapter(this.pub, this.sub, { channelPrefix: `${this.prefix}:socket.io` }));
+    io.on("connection", (socket: Socket) => {
+      const session = (socket.data as { session?: string }).session;
+      if (!session) return;
+      void socket.join(session);
+      this.claim(session);
+    });
+    io.on(CLAIM, (claim: unknown) => {
+      const { session, node: claimant } = (claim ?? {}) as { session?: unknown; node?: unknown };
+      if (typeof session !== "string" || !SESSION_ID.test(session) || claimant === this.nodeId) return;
+      this.#release(session, String(claimant).slice(0, 64));
+    });
+    io.on(PRESENCE, (reply: unknown) => {
+      if (typeof reply === "function") reply(this.#localPresence());
+    });
+  }
+
+  claim(session: string): void {
+    if (this.#closed || !this.#io) return;
+    this.#io.serverSideEmit(CLAIM, { session, node: this.nodeId });
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = (req.url ?? "/").split("?")[0];
+    if (path !== "/api/cluster") return false;
+    res.setHeader("Access-Control-Allow-Origin", "*");
+    res.setHeader("X-Depthroom-Node", this.nodeId);
+    if (req.method !== "GET") {
+      sendJson(res, 400, {
+        error: { code: ErrorCode.BadMessage, message: `no route ${req.method} ${path}` },
+      });
+      return true;
+    }
+    void this.status().then(
+      (status) => sendJson(res, 200, status),
+      (error: unknown) => {
+        this.logger.error("cluster status failed", { error: String(error) });
+        sendJson(res, 500, { error: { code: ErrorCode.Internal, message: "internal error" } });
+      },
+    );
+    return true;
+  }
+
+  /** Every node's presence (this one included), as `GET /api/cluster` answers. */
+  status(): Promise<ClusterStatus> {
+    const local = this.#localPresence();
+    const io = this.#io;
+    if (!io) return Promise.resolve({ node: this.nodeId, nodes: [local] });
+    return new Promise((resolve) => {
+      io.serverSideEmit(PRESENCE, (error: Error | null, responses: unknown[]) => {
+        const nodes = [local, ...responses.filter(isNodePresence)].sort((a, b) => (a.node < b.node ? -1 : 1));
+        resolve(error ? { node: this.nodeId, nodes, problem: error.message } : { node: this.nodeId, nodes });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
+  }
+
+  #localPresence(): NodePresence {
+    const sessions = new Set<string>();
+    let producers = 0;
+    let viewers = 0;
+    if (this.#io) {
+      for (const socket of this.#io.of("/").sockets.values()) {
+        const data = socket.data as { session?: string; role?: string };
+        if (!data.session) continue;
+        sessions.add(data.session);
+        if (data.role === "publish") producers++;
+        else viewers++;
+      }
+    }
+    let docConnections = 0;
+    for (const [session, count] of this.#documents?.connectionsBySession() ?? []) {
+      sessions.add(session);
+      docConnections += count;
+    }
+    return { node: this.nodeId, sessions: sessions.size, producers, viewers, docConnections };
+  }
+
+  /** Another node admitted a connection of `session`: close ours, so its clients follow the balancer. */
+  #release(session: string, claimant: string): void {
+    const io = this.#io;
+    let frames = 0;
+    for (const id of io?.of("/").adapter.rooms.get(session) ?? []) {
+      const socket = io?.of("/").sockets.get(id);
+      if (!socket) continue;
+      frames++;
+      socket.emit("problem", {
+        code: ErrorCode.GoingAway,
+        message: `the session moved to relay node ${claimant}`,
+      });
+      // Close the WebSocket with 1001 (not a socket.io disconnect, which clients do not retry).
+      setImmediate(() => {
+        const transport = socket.conn.transport as unknown as {
+          socket?: { close(code: number, reason: string): void };
+        };
+        try {
+          transport.socket?.close(CloseCode.GoingAway, ErrorCode.GoingAway);
+        } catch {
+          // Already closed.
+        }
+      });
+    }
+    const docs = this.#documents?.releaseSession(session) ?? 0;
+    if (frames + docs > 0) {
+      this.logger.info("session moved to another node", { session, node: claimant, frames, docs });
+    }
+  }
+}
+
+function isNodePresence(value: unknown): value is NodePresence {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.node === "string" &&
+    typeof v.sessions === "number" &&
+    typeof v.producers === "number" &&
+    typeof v.viewers === "number" &&
+    typeof v.docConnections === "number"
+  );
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
+  res.end(JSON.stringify(body));
+}
+
+function describeRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname}:${parsed.port || 6379}`;
+  } catch {
+    return "(unparsable DEPTHROOM_REDIS_URL)";
+  }
+}
