@@ -73,6 +73,7 @@ export function closeCodeFor(code: ErrorCode): number {
     case ErrorCode.Forbidden:
       return CloseCode.Forbidden;
     case ErrorCode.SessionNotFound:
+    case ErrorCode.RecordingNotFound:
       return CloseCode.SessionNotFound;
     case ErrorCode.VersionMismatch:
       return CloseCode.VersionMismatch;
@@ -97,7 +98,10 @@ export function httpStatusFor(code: ErrorCode): number {
     case ErrorCode.ReadOnly:
       return 403;
     case ErrorCode.SessionNotFound:
+    case ErrorCode.RecordingNotFound:
       return 404;
+    case ErrorCode.RecordingActive:
+      return 409;
     case ErrorCode.MessageTooLarge:
       return 413;
     case ErrorCode.RateLimited:

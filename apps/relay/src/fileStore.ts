@@ -1,6 +1,7 @@
 import type { FileHandle } from "node:fs/promises";
-import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { RecordingLogFile, type RecordingRecord } from "./recordingStore.ts";
 import type { RelayStore, SessionRecord } from "./store.ts";
 import { encodeRecord, readRecords } from "./updateLog.ts";
 
@@ -8,6 +9,7 @@ import { encodeRecord, readRecords } from "./updateLog.ts";
  * The embedded store: plain files in the data directory, nothing to install.
  *   <dir>/sessions.log        one record per session (JSON)
  *   <dir>/docs/<name>.ylog    one record per Yjs update; rewritten as a single state record on compaction
+ *   <dir>/recordings.log      recordings' metadata (recordingStore.ts; the .mcap files live elsewhere)
  * Every file is an append-only log of length-prefixed, CRC-checked records (updateLog.ts). Writes to one
  * file are chained so they land in call order; compaction writes a temporary file, syncs it and renames
  * it over the log, so a crash leaves either the old log or the new one.
@@ -23,9 +25,12 @@ interface LogFile {
 
 export class FileStore implements RelayStore {
   readonly #files = new Map<string, LogFile>();
+  readonly #recordings: RecordingLogFile;
   #closed = false;
 
-  private constructor(readonly dir: string) {}
+  private constructor(readonly dir: string) {
+    this.#recordings = new RecordingLogFile(join(dir, "recordings.log"));
+  }
 
   static async open(dir: string): Promise<FileStore> {
     await mkdir(join(dir, "docs"), { recursive: true });
@@ -65,8 +70,33 @@ export class FileStore implements RelayStore {
     return this.#rewrite(this.#docPath(name), [state]);
   }
 
+  listRecordings(sessionId?: string): Promise<RecordingRecord[]> {
+    return this.#recordings.listRecordings(sessionId);
+  }
+
+  getRecording(id: string): Promise<RecordingRecord | undefined> {
+    return this.#recordings.getRecording(id);
+  }
+
+  saveRecording(record: RecordingRecord): Promise<void> {
+    return this.#recordings.saveRecording(record);
+  }
+
+  async deleteRecording(id: string): Promise<void> {
+    await this.#recordings.deleteRecording(id);
+    // The review room's document goes with it.
+    const path = this.#docPath(`rec-${id}`);
+    await this.#enqueue(path, async (file) => {
+      await file.handle?.close();
+      file.handle = null;
+      await rm(path, { force: true });
+    });
+    this.#files.delete(path);
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#recordings.close();
     for (const file of this.#files.values()) {
       await file.chain;
       await file.handle?.close();

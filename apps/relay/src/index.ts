@@ -14,6 +14,13 @@ export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from "./limits.ts";
 export { createLogger, type Logger, type LogLevel } from "./log.ts";
 export { RelayMetrics } from "./metrics.ts";
 export { fingerprint, PostgresStore, type PostgresStoreOptions } from "./postgresStore.ts";
+export {
+  MemoryRecordingCatalog,
+  type RecordingCatalog,
+  RecordingLogFile,
+  type RecordingRecord,
+} from "./recordingStore.ts";
+export { Recordings, type RecordingsOptions } from "./recordings.ts";
 export { type RelayOptions, type RunningRelay, startRelay } from "./relay.ts";
 export { type ScaleOutEnv, scaleOutFromEnv } from "./scaleOut.ts";
 export { LiveSession, type SessionCounters, type ViewerPort } from "./session.ts";

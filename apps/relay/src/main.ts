@@ -8,12 +8,13 @@ import { scaleOutFromEnv } from "./scaleOut.ts";
  *   tsx src/main.ts [--port 8787] [--host 127.0.0.1] [--data <dir>] [--web-url <url>] [--public-url <url>]
  * Environment (flags win): PORT, HOST, DEPTHROOM_DATA, DEPTHROOM_WEB_URL, DEPTHROOM_PUBLIC_URL,
  * DEPTHROOM_SECRET, DEPTHROOM_LOG_LEVEL, and for several nodes DEPTHROOM_DATABASE_URL, DEPTHROOM_REDIS_URL,
- * DEPTHROOM_NODE_ID (scaleOut.ts). Prints one JSON line `{"msg":"listening","url":...}` when ready;
+ * DEPTHROOM_NODE_ID (scaleOut.ts), DEPTHROOM_RECORDINGS (or --recordings <dir>: the .mcap files, default
+ * <data>/recordings). Prints one JSON line `{"msg":"listening","url":...}` when ready;
  * SIGTERM / SIGINT persist, close every socket with "going away" and exit 0.
  */
 
 const usage =
-  "usage: relay [--port 8787] [--host 127.0.0.1] [--data <dir>] [--web-url <url>] [--public-url <url>] [--log-level info]";
+  "usage: relay [--port 8787] [--host 127.0.0.1] [--data <dir>] [--web-url <url>] [--public-url <url>] [--recordings <dir>] [--log-level info]";
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
@@ -27,6 +28,7 @@ function parse() {
       port: { type: "string" },
       host: { type: "string" },
       data: { type: "string" },
+      recordings: { type: "string" },
       "web-url": { type: "string" },
       "public-url": { type: "string" },
       "log-level": { type: "string" },
@@ -69,6 +71,7 @@ const relay = await startRelay({
   dataDir: values.data ?? env.DEPTHROOM_DATA ?? ".depthroom/relay",
   webUrl: values["web-url"] ?? env.DEPTHROOM_WEB_URL ?? "http://localhost:3000",
   publicUrl: values["public-url"] ?? env.DEPTHROOM_PUBLIC_URL ?? undefined,
+  recordingsDir: values.recordings ?? env.DEPTHROOM_RECORDINGS ?? undefined,
   secret,
   logLevel,
   ...scaleOut,

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { REVIEW_ROOM_PREFIX } from "@depthroom/schema";
 import type { RelayCluster } from "./clusterBus.ts";
 import { DocServer } from "./docServer.ts";
 import { FileStore, loadOrCreateSecret } from "./fileStore.ts";
@@ -9,6 +11,8 @@ import { createHttpHandler } from "./httpApi.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { createLogger, type Logger, type LogLevel } from "./log.ts";
 import { RelayMetrics } from "./metrics.ts";
+import { Recordings } from "./recordings.ts";
+import { createRecordingsHttp } from "./recordingsHttp.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
 import type { RelayStore } from "./store.ts";
 import { TokenSigner } from "./tokens.ts";
@@ -33,6 +37,10 @@ export interface RelayOptions {
   readonly logSink?: (line: string) => void;
   /** Another store than the embedded file store (e.g. PostgreSQL, or memory in tests). */
   readonly store?: RelayStore;
+  /** Where recordings' .mcap files live (default `<dataDir>/recordings`); nodes of a cluster may share it. */
+  readonly recordingsDir?: string;
+  /** Largest MCAP file `POST /api/sessions/:id/recordings/import` accepts (default 8 GiB). */
+  readonly maxImportBytes?: number;
   /** Scale-out: this node's id and the bus to the other nodes (clusterBus.ts); none for one relay. */
   readonly cluster?: RelayCluster;
 }
@@ -58,6 +66,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const signer = new TokenSigner(secret);
 
   let registry: SessionRegistry | undefined;
+  let recordings: Recordings | undefined;
   const metrics = new RelayMetrics({
     sessions: () => registry?.size ?? 0,
     liveSessions: () => registry?.liveSize ?? 0,
@@ -71,8 +80,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     reject: (reason) => metrics.reject(reason),
     sent: (bytes) => metrics.sent(bytes),
     dropped: () => metrics.dropped(),
+    tap: (session, bytes) => recordings?.tap(session, bytes),
   });
   await registry.load();
+  recordings = new Recordings(
+    { dir: options.recordingsDir ?? join(options.dataDir, "recordings"), nodeId: options.cluster?.nodeId },
+    { store, registry, signer, logger },
+  );
+  await recordings.open();
 
   let relayUrl = options.publicUrl ?? "";
   const { cluster } = options;
@@ -86,14 +101,47 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     startedAt,
     node,
   });
-  const server = createServer(cluster ? (req, res) => cluster.handle(req, res) || api(req, res) : api);
+  const recordingsApi = createRecordingsHttp({
+    signer,
+    registry,
+    recordings,
+    metrics,
+    logger,
+    urls: () => ({ relayUrl, webUrl }),
+    maxImportBytes: options.maxImportBytes ?? 8 * 1024 ** 3,
+  });
+  const server = createServer(
+    cluster
+      ? (req, res) => cluster.handle(req, res) || recordingsApi(req, res) || api(req, res)
+      : (req, res) => recordingsApi(req, res) || api(req, res),
+  );
   const frames = new FrameServer(server, { signer, registry, limits, metrics, logger, node });
   const admitted = cluster && ((session: string) => cluster.claim(session));
-  const documents = new DocServer({ signer, registry, store, limits, metrics, logger, node, admitted });
+  const documents = new DocServer({
+    signer,
+    registry,
+    store,
+    limits,
+    metrics,
+    logger,
+    node,
+    admitted,
+    admitRoom: (room, token) => recordings?.admitRoom(room, token),
+    docBound: (room, doc) => {
+      if (!room.startsWith(REVIEW_ROOM_PREFIX)) recordings?.mirror.bind(room, doc);
+    },
+  });
+  recordings.useDocuments(documents);
   cluster?.attach({ io: frames.io, documents, logger });
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://relay");
     if (url.pathname.startsWith("/socket.io/")) return; // engine.io's own upgrade listener takes it
+    if (url.pathname.startsWith(`/yjs/${REVIEW_ROOM_PREFIX}`)) {
+      // A recording's review room: its record is looked up first (the store is async).
+      const room = url.pathname.slice("/yjs/".length);
+      void recordings?.prepareRoom(room).then(() => documents.handleUpgrade(req, socket, head, url));
+      return;
+    }
     if (url.pathname.startsWith("/yjs/")) return documents.handleUpgrade(req, socket, head, url);
     socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
   });
@@ -122,6 +170,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const close = () => {
     closing ??= (async () => {
       logger.info("shutting down", {});
+      // Finish running recordings first: the red dot goes off in documents that are still open.
+      await recordings?.close();
       await documents.close();
       await frames.close();
       await cluster?.close();

@@ -28,6 +28,8 @@ export interface ViewerPort extends FrameSink {
 export interface SessionCounters extends LatestWinsCounters {
   accepted(bytes: number): void;
   reject(reason: string): void;
+  /** Sees every accepted message of the session, the exact bytes, before fan-out (recordings tap here). */
+  tap?(session: string, bytes: Uint8Array): void;
 }
 
 interface LatestEntry {
@@ -154,6 +156,7 @@ export class LiveSession {
     entry.messages++;
     producer.refusalStreak = 0;
     this.counters.accepted(bytes.byteLength);
+    this.counters.tap?.(this.id, bytes);
     for (const viewer of this.#viewers.values()) {
       if (viewer.queue !== null && matches(viewer.filter, entityPath)) viewer.queue.offer(key, bytes);
     }
@@ -192,6 +195,13 @@ export class LiveSession {
     if (!viewer) return;
     viewer.queue?.close();
     this.#viewers.delete(id);
+  }
+
+  /** The latest message of every entity, in subscription order (static first, parents before children). */
+  latestMessages(): Uint8Array[] {
+    const current = [...this.#latest.values()];
+    current.sort((a, b) => Number(b.isStatic) - Number(a.isStatic) || a.depth - b.depth);
+    return current.map((e) => e.bytes);
   }
 
   /* Description */

@@ -1,6 +1,8 @@
+import { MemoryRecordingCatalog, type RecordingCatalog } from "./recordingStore.ts";
+
 /*
- * Persistence behind one small async interface: the session registry and every session's Yjs
- * document. `FileStore` (fileStore.ts) is the embedded default; `MemoryStore` serves unit tests; a
+ * Persistence behind one small async interface: the session registry, every session's Yjs document,
+ * and recordings' metadata (`RecordingCatalog`, recordingStore.ts). `FileStore` (fileStore.ts) is the embedded default; `MemoryStore` serves unit tests; a
  * PostgreSQL store can implement the same interface for scale-out.
  */
 
@@ -11,7 +13,7 @@ export interface SessionRecord {
   readonly createdAt: number;
 }
 
-export interface RelayStore {
+export interface RelayStore extends RecordingCatalog {
   /** Every session ever created (in creation order). */
   loadSessions(): Promise<SessionRecord[]>;
   saveSession(record: SessionRecord): Promise<void>;
@@ -30,7 +32,7 @@ export interface RelayStore {
   close(): Promise<void>;
 }
 
-export class MemoryStore implements RelayStore {
+export class MemoryStore extends MemoryRecordingCatalog implements RelayStore {
   readonly sessions: SessionRecord[] = [];
   readonly docs = new Map<string, Uint8Array[]>();
 
@@ -54,6 +56,11 @@ export class MemoryStore implements RelayStore {
 
   async writeDocState(name: string, state: Uint8Array): Promise<void> {
     this.docs.set(name, [state]);
+  }
+
+  override async deleteRecording(id: string): Promise<void> {
+    await super.deleteRecording(id);
+    this.docs.delete(`rec-${id}`);
   }
 
   async close(): Promise<void> {}

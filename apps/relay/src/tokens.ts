@@ -40,7 +40,21 @@ export class TokenSigner {
     return `${TOKEN_PREFIX}.${payload}.${this.#sign(payload)}`;
   }
 
-  /** Checks signature, format and expiry; `session`, when given, must be the token's session. */
+  /** A token that opens one recording of `session` (its data and review room), never the live session. */
+  issueForRecording(
+    session: string,
+    recording: string,
+    role: Role,
+    nowSeconds = Math.floor(Date.now() / 1000),
+  ): string {
+    const payload = encodeTokenPayload({ session, role, iat: nowSeconds, recording });
+    return `${TOKEN_PREFIX}.${payload}.${this.#sign(payload)}`;
+  }
+
+  /**
+   * Checks signature, format and expiry; `session`, when given, must be the token's session, and the
+   * token must be a session token (not one scoped to a recording).
+   */
   verify(token: string | undefined | null, session?: string, nowSeconds = Date.now() / 1000): TokenCheck {
     if (!token) return { ok: false, code: ErrorCode.Unauthorized, message: "no token" };
     const parts = token.split(".");
@@ -59,6 +73,13 @@ export class TokenSigner {
     }
     if (session !== undefined && claims.session !== session) {
       return { ok: false, code: ErrorCode.BadToken, message: "token of another session" };
+    }
+    if (session !== undefined && claims.recording !== undefined) {
+      return {
+        ok: false,
+        code: ErrorCode.BadToken,
+        message: "a recording's token opens only that recording",
+      };
     }
     return { ok: true, claims };
   }

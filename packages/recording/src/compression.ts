@@ -1,3 +1,4 @@
+/// <reference path="./lz4js.d.ts" />
 import { decompress as zstdDecompress } from "fzstd";
 import lz4 from "lz4js";
 import { RecordingError } from "./errors.ts";
