@@ -42,9 +42,9 @@ describe("PostgresStore shared by several nodes", () => {
 
   it("migrates once when nodes start together, and again is a no-op", async () => {
     const [a, b, c] = await nodes(3);
-    expect(await a?.migrations()).toEqual([1]);
-    expect(await b?.migrations()).toEqual([1]);
-    expect(await c?.migrations()).toEqual([1]);
+    expect(await a?.migrations()).toEqual([1, 2]);
+    expect(await b?.migrations()).toEqual([1, 2]);
+    expect(await c?.migrations()).toEqual([1, 2]);
   });
 
   it("finds a session another node created after it loaded the registry", async () => {

@@ -47,6 +47,29 @@ export function textsOf(updates: readonly Uint8Array[]): string[] {
   return listAnnotations(doc).map((a) => a.text ?? "");
 }
 
+type RecordingRecord = Parameters<RelayStore["saveRecording"]>[0];
+
+function recording(id: string, sessionId: string, startedAt: number): RecordingRecord {
+  return {
+    id,
+    sessionId,
+    title: `recording ${id.slice(-1)}`,
+    origin: "live",
+    status: "recording",
+    node: "node-a",
+    startedAt,
+    stoppedAt: null,
+    startTimeNs: "1700000000000000000",
+    endTimeNs: null,
+    entities: ["world/camera/depth"],
+    frames: 0,
+    bytes: 0,
+    dropped: 0,
+    recovered: false,
+    problems: [],
+  };
+}
+
 const plain = (list: readonly Uint8Array[]) => list.map((bytes) => Buffer.from(bytes).toString("hex"));
 
 export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
@@ -104,6 +127,32 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       const reopened = await opened(h);
       const loaded = await reopened.loadDoc(DOC);
       expect(textsOf(loaded)).toEqual(listAnnotations(doc).map((a) => a.text));
+    });
+
+    it("keeps the recordings index: start order, per session, replace, delete with its review room", async () => {
+      const h = await harness();
+      const store = await h.open();
+      const first = recording("RRRRRRRRRRRRRRRRRRRRR1", SESSION_IDS[0] as string, 2000);
+      const second = recording("RRRRRRRRRRRRRRRRRRRRR2", SESSION_IDS[1] as string, 1000);
+      const third = recording("RRRRRRRRRRRRRRRRRRRRR3", SESSION_IDS[0] as string, 3000);
+      for (const record of [first, second, third]) await store.saveRecording(record);
+      expect((await store.listRecordings()).map((r) => r.id)).toEqual([second.id, first.id, third.id]);
+      expect((await store.listRecordings(SESSION_IDS[0])).map((r) => r.id)).toEqual([first.id, third.id]);
+      const stopped = { ...first, status: "stopped" as const, stoppedAt: 2500, frames: 75, bytes: 12_345 };
+      await store.saveRecording(stopped);
+      expect(await store.getRecording(first.id)).toEqual(stopped);
+      expect(await store.getRecording("RRRRRRRRRRRRRRRRRRRRR9")).toBeUndefined();
+      const room = `rec-${third.id}`;
+      for (const update of annotatedDoc(2).updates) await store.appendDocUpdate(room, update);
+      await store.close();
+
+      const reopened = await opened(h);
+      expect(await reopened.getRecording(first.id)).toEqual(stopped);
+      expect(textsOf(await reopened.loadDoc(room))).toEqual(["note 0", "note 1"]);
+      await reopened.deleteRecording(third.id);
+      await reopened.deleteRecording("RRRRRRRRRRRRRRRRRRRRR9");
+      expect((await reopened.listRecordings()).map((r) => r.id)).toEqual([second.id, first.id]);
+      expect(await reopened.loadDoc(room)).toEqual([]);
     });
 
     it("compaction turns the log into one state and later appends follow it", async () => {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Pool, type PoolClient } from "pg";
 import * as Y from "yjs";
+import { checkRecordingRecord, type RecordingRecord } from "./recordingStore.ts";
 import type { RelayStore, SessionRecord } from "./store.ts";
 
 /*
@@ -12,6 +13,8 @@ import type { RelayStore, SessionRecord } from "./store.ts";
  *   doc_updates    doc, seq, update (bytea): one row per Yjs update
  *   cluster_secret the token secret every node signs with (or only its fingerprint when the nodes are
  *                  given DEPTHROOM_SECRET), so a token issued by one node is accepted by all
+ *   recordings     the recordings index: id, session_id, started_at, and the whole record (jsonb,
+ *                  validated on the way in and out); the .mcap files live in the shared directory
  * Doc updates are appended, one INSERT per update, in call order per document. Compaction is safe with
  * several writers: it merges the rows it read with the given state (Y.mergeUpdates) and deletes exactly
  * those rows, so an update another node appended meanwhile is never lost.
@@ -49,6 +52,18 @@ const MIGRATIONS: readonly Migration[] = [
         fingerprint text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now()
       );`,
+  },
+  {
+    version: 2,
+    name: "recordings index",
+    sql: (s) => `
+      CREATE TABLE ${s}.recordings (
+        id text PRIMARY KEY,
+        session_id text NOT NULL,
+        started_at bigint NOT NULL,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX recordings_by_session ON ${s}.recordings (session_id, started_at, id);`,
   },
 ];
 
@@ -179,6 +194,46 @@ export class PostgresStore implements RelayStore {
           name,
           Buffer.from(merged.buffer, merged.byteOffset, merged.byteLength),
         ]);
+      }),
+    );
+  }
+
+  async listRecordings(sessionId?: string): Promise<RecordingRecord[]> {
+    const result = await this.#pool.query<{ record: unknown }>(
+      sessionId === undefined
+        ? `SELECT record FROM ${this.#schema}.recordings ORDER BY started_at, id`
+        : `SELECT record FROM ${this.#schema}.recordings WHERE session_id = $1 ORDER BY started_at, id`,
+      sessionId === undefined ? [] : [sessionId],
+    );
+    return result.rows.map((row) => checkRecordingRecord(row.record));
+  }
+
+  async getRecording(id: string): Promise<RecordingRecord | undefined> {
+    const result = await this.#pool.query<{ record: unknown }>(
+      `SELECT record FROM ${this.#schema}.recordings WHERE id = $1`,
+      [id],
+    );
+    const row = result.rows[0];
+    return row ? checkRecordingRecord(row.record) : undefined;
+  }
+
+  async saveRecording(record: RecordingRecord): Promise<void> {
+    const checked = checkRecordingRecord(record);
+    await this.#pool.query(
+      `INSERT INTO ${this.#schema}.recordings (id, session_id, started_at, record) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (id) DO UPDATE SET session_id = $2, started_at = $3, record = $4`,
+      [checked.id, checked.sessionId, checked.startedAt, JSON.stringify(checked)],
+    );
+  }
+
+  /** Forget a recording and its review room's document (`rec-<id>`), in one transaction. */
+  deleteRecording(id: string): Promise<void> {
+    const room = `rec-${id}`;
+    checkDocName(room);
+    return this.#enqueue(room, () =>
+      this.#transaction(async (client) => {
+        await client.query(`DELETE FROM ${this.#schema}.recordings WHERE id = $1`, [id]);
+        await client.query(`DELETE FROM ${this.#schema}.doc_updates WHERE doc = $1`, [room]);
       }),
     );
   }
