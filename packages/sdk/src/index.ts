@@ -26,6 +26,20 @@ export {
   RecordingStream,
   type RecordingStreamEvents,
 } from "./producer.ts";
+export {
+  deleteRecording,
+  describeRecording,
+  downloadRecording,
+  fetchLatestAt,
+  fetchRange,
+  importRecording,
+  listRecordings,
+  type RecordingAccess,
+  type RequestOptions,
+  recordingAccess,
+  startRecording,
+  stopRecording,
+} from "./recordings.ts";
 export { type CreateSessionOptions, createSession } from "./session.ts";
 export {
   type FrameInfo,

@@ -27,6 +27,7 @@ const REFUSED = new Set<string>([
   SdkErrorCode.SessionNotFound,
   SdkErrorCode.VersionMismatch,
   SdkErrorCode.ReadOnly,
+  SdkErrorCode.RecordingNotFound,
 ]);
 const UNREACHABLE = new Set<string>([
   SdkErrorCode.RelayUnreachable,
@@ -61,6 +62,10 @@ const HINTS: Partial<Record<string, string>> = {
     "The relay does not know this session; create one with: depthroom session create",
   [SdkErrorCode.RelayUnreachable]:
     "Is the relay running? Start it with: npm start (or npm run start -w @depthroom/relay)",
+  [SdkErrorCode.RecordingNotFound]:
+    "List the session's recordings in the web app, or check the id (depthroom import prints it).",
+  [SdkErrorCode.RecordingActive]:
+    "Stop the recording first (in the web app, or POST /api/recordings/<id>/stop).",
   [SdkErrorCode.BadLink]:
     "A session link looks like http://host:3000/s/<session>?relay=<relay URL>#token=<token>",
 };

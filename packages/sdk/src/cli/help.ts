@@ -6,12 +6,16 @@ Usage:
   depthroom session create [--relay URL] [--title TEXT] [--json]
   depthroom stream <folder> --link <publish link> [options]
   depthroom demo --link <publish link> [options]
+  depthroom import <file.mcap> --link <edit link> [--json]
+  depthroom export <recordingId> --link <link> [--format foxglove] [-o <file>]
   depthroom help <command>
 
 Commands:
   session create   Create a session on a relay; print its view, edit and publish links
   stream           Stream a folder of 16-bit depth PNGs (TUM RGB-D, 7-Scenes, plain) as a live rig
   demo             Stream a synthetic two-camera rig (moving shapes), for trying things without data
+  import           Upload an MCAP file (ROS 2, Foxglove or Depthroom) as a recording of a session
+  export           Download a recording, as a Foxglove MCAP (default) or as stored
 
 Options:
   -h, --help       Show help (also: depthroom <command> --help)
@@ -19,10 +23,11 @@ Options:
 
 Environment:
   DEPTHROOM_RELAY  Default relay URL for "session create" (default http://localhost:8787)
-  DEPTHROOM_LINK   Default --link for "stream" and "demo"
+  DEPTHROOM_LINK   Default --link for "stream", "demo", "import" and "export"
 
 Exit codes:
-  0 success   2 usage error   3 bad input data   4 link refused (bad, expired, not publish)
+  0 success   2 usage error   3 bad input data (also a file the relay cannot import)
+  4 link refused (bad, expired, wrong role) or unknown recording
   5 relay unreachable or connection lost   1 anything else   130 interrupted (Ctrl-C)
 `;
 
@@ -91,4 +96,40 @@ Options:
   --connect-timeout S Give up if the relay does not answer within S seconds (default 10)
   -q, --quiet         No progress line or summary
   -h, --help          Show this help
+`;
+
+export const IMPORT_HELP = `Usage: depthroom import <file.mcap> --link <edit link> [--title TEXT] [--json]
+
+Upload an MCAP file to the relay as a new recording of the session, and print the recording's id.
+Reads ROS 2 bags (sensor_msgs/msg/Image 16UC1, mono16, 32FC1 + sensor_msgs/msg/CameraInfo), Foxglove
+schemas (foxglove.RawImage + foxglove.CameraCalibration + foxglove.FrameTransform) and Depthroom
+recordings. Channels it cannot use are listed and skipped; a truncated or partly corrupt file imports
+what can be read and says what was not. A file with nothing to import is refused (exit 3).
+
+Options:
+  --link URL       The session's edit link (default $DEPTHROOM_LINK)
+  --title TEXT     The recording's title (default: the file name)
+  --json           Print {"recordingId": ..., "messages": ..., "entities": [...], "skipped": [...],
+                   "problems": [...]} only
+  -q, --quiet      No progress bar or summary (skipped channels and problems are still shown)
+  -h, --help       Show this help
+
+Progress (stderr): the upload's bytes; then the relay imports and answers.
+`;
+
+export const EXPORT_HELP = `Usage: depthroom export <recordingId> --link <link> [--format foxglove|depthroom] [-o <file>]
+
+Download a stopped recording. --format foxglove (the default) converts it to an MCAP file with Foxglove
+schemas that Foxglove opens: depth as foxglove.RawImage (16UC1 or 32FC1), intrinsics as
+foxglove.CameraCalibration, transforms as foxglove.FrameTransform. --format depthroom saves the
+recording as the relay stores it (the wire messages, byte for byte).
+
+Options:
+  --link URL       A view or edit link of the recording's session, or the recording's review link
+                   (then <recordingId> may be left out) (default $DEPTHROOM_LINK)
+  --format F       foxglove (default) or depthroom
+  -o, --output F   Where to write (default <recordingId>.foxglove.mcap or <recordingId>.mcap)
+  --json           Print {"recordingId", "file", "format", "bytes", "images", ...} only
+  -q, --quiet      No progress bar or summary
+  -h, --help       Show this help
 `;

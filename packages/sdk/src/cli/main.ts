@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { demoCommand } from "./commands/demo.ts";
+import { exportCommand } from "./commands/exportRecording.ts";
+import { importCommand } from "./commands/importRecording.ts";
 import { sessionCommand } from "./commands/session.ts";
 import { streamCommand } from "./commands/stream.ts";
 import type { CliContext } from "./context.ts";
 import { describeFailure, ExitCode } from "./exitCodes.ts";
-import { DEMO_HELP, MAIN_HELP, SESSION_HELP, STREAM_HELP } from "./help.ts";
+import { DEMO_HELP, EXPORT_HELP, IMPORT_HELP, MAIN_HELP, SESSION_HELP, STREAM_HELP } from "./help.ts";
 
 const COMMANDS: Record<
   string,
@@ -13,6 +15,8 @@ const COMMANDS: Record<
   session: { run: sessionCommand, help: SESSION_HELP },
   stream: { run: streamCommand, help: STREAM_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
+  import: { run: importCommand, help: IMPORT_HELP },
+  export: { run: exportCommand, help: EXPORT_HELP },
 };
 
 /** Run one CLI invocation; returns the exit code. Errors become one clear message on stderr. */
