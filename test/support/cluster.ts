@@ -25,7 +25,11 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(nodeIds: readonly string[]): Promise<TestCluster> {
+/** `behindNginx`: the nodes nginx starts with (default all; the others can be added by `reload`). */
+export async function startCluster(
+  nodeIds: readonly string[],
+  behindNginx: readonly string[] = nodeIds,
+): Promise<TestCluster> {
   await requireRedis();
   const database = await scratchDatabase();
   const recordings = await makeTempDir("depthroom-recordings-");
@@ -40,7 +44,7 @@ export async function startCluster(nodeIds: readonly string[]): Promise<TestClus
   };
   let nginx: NginxProcess | undefined;
   try {
-    const started = await Promise.all(
+    await Promise.all(
       nodeIds.map(async (id) => {
         const dataDir = await makeTempDir();
         dataDirs.push(dataDir);
@@ -59,7 +63,7 @@ export async function startCluster(nodeIds: readonly string[]): Promise<TestClus
         return node;
       }),
     );
-    nginx = await startNginx(started.map((node) => `127.0.0.1:${node.port}`));
+    nginx = await startNginx(behindNginx.map((id) => `127.0.0.1:${nodes.get(id)?.port}`));
     return { nginx, nodes, databaseUrl: database.url, close };
   } catch (error) {
     await close();

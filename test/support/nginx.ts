@@ -18,6 +18,8 @@ export interface NginxProcess {
   readonly pid: number;
   /** nginx's access log so far (the `depthroom` format: session=<key> upstream=<node>). */
   accessLog(): Promise<string>;
+  /** Rewrite the config for these relay nodes, check it and reload (SIGHUP), as an operator adding a node does. */
+  reload(relays: readonly string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,13 @@ export async function startNginx(relays: readonly string[]): Promise<NginxProces
         port,
         pid: child.pid as number,
         accessLog: () => readFile(join(dir, "access.log"), "utf8").catch(() => ""),
+        async reload(next) {
+          await writeFile(conf, renderNginxConf({ listen: `127.0.0.1:${port}`, relays: next, dir }));
+          execFileSync(binary, ["-t", "-q", "-p", dir, "-c", conf, "-e", join(dir, "error.log")]);
+          // The master starts workers with the new config; the old ones finish their requests. The
+          // caller waits for what it expects to change.
+          child.kill("SIGHUP");
+        },
         async stop() {
           if (running) {
             child.kill("SIGTERM");

@@ -63,7 +63,7 @@ export interface RelayCluster {
   attach(node: ClusterNode): void;
   /** A connection of `session` was admitted here. */
   claim(session: string): void;
-  /** Serve `GET /api/cluster`; false for every other request. */
+  /** Serve `GET /api/cluster`; false for every other request (after naming this node in a header). */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** After the socket.io server closed (which closes the adapter): quit the Redis clients. */
   close(): Promise<void>;
@@ -156,10 +156,11 @@ export class ClusterBus implements RelayCluster {
   }
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {
+    // Every HTTP answer of this node names it (the recordings API included).
+    res.setHeader("X-Depthroom-Node", this.nodeId);
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/api/cluster") return false;
     res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("X-Depthroom-Node", this.nodeId);
     if (req.method !== "GET") {
       sendJson(res, 400, {
         error: { code: ErrorCode.BadMessage, message: `no route ${req.method} ${path}` },
