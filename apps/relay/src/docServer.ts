@@ -7,7 +7,7 @@ import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/we
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
 import { type Admission, admit, can, closeCodeFor, fetchSessionOfToken } from "./access.ts";
-import { permissionDeniedMessage, readDocMessage, updateChangesDoc } from "./docMessages.ts";
+import { type DocMessage, permissionDeniedMessage, readDocMessage, updateChangesDoc } from "./docMessages.ts";
 import { type RelayLimits, TokenBucket } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -93,6 +93,8 @@ export class DocServer {
   /** The session of each admitted socket. */
   readonly #sessionOf = new Map<WebSocket, string>();
   readonly #pendingWrites = new Set<Promise<void>>();
+  /** Documents whose stored state is still loading (connections hold their messages until then). */
+  readonly #loading = new WeakMap<Y.Doc, Promise<void>>();
   #closing = false;
 
   constructor(private readonly deps: DocServerDeps) {
@@ -158,6 +160,7 @@ export class DocServer {
       conn.emit("close");
     });
     ws.on("pong", () => conn.emit("pong"));
+    let held: { message: DocMessage; data: Buffer }[] | null = null;
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return this.#refuse(ws, ErrorCode.BadMessage, "text message", sessionId);
       const check = readDocMessage(data);
@@ -165,7 +168,12 @@ export class DocServer {
       if (!bucket.take(Date.now())) {
         return this.#refuse(ws, ErrorCode.RateLimited, `more than ${rate} document messages/s`, sessionId);
       }
-      const message = check.message;
+      // Until the stored state is loaded, hold the messages: answered now, a client's sync step 1
+      // would get an empty document and the client would report "synced" without the stored state.
+      if (held) held.push({ message: check.message, data });
+      else deliver(check.message, data);
+    });
+    const deliver = (message: DocMessage, data: Buffer) => {
       if (readOnly && (message.type === "sync-step2" || message.type === "update")) {
         const doc = docs.get(docName);
         if (doc && updateChangesDoc(doc, message.update)) {
@@ -180,8 +188,18 @@ export class DocServer {
         return;
       }
       conn.emit("message", data);
-    });
+    };
     setupWSConnection(conn as unknown as WebSocket, req, { docName });
+    const loading = this.#loading.get(docs.get(docName) as Y.Doc);
+    if (loading) {
+      const queue: { message: DocMessage; data: Buffer }[] = [];
+      held = queue;
+      void loading.then(() => {
+        held = null;
+        if (ws.readyState !== ws.OPEN) return;
+        for (const { message, data } of queue) deliver(message, data);
+      });
+    }
     logger.debug("doc connected", { session: sessionId, role: admission.role });
     this.deps.admitted?.(sessionId);
   }
@@ -233,7 +251,9 @@ export class DocServer {
       // Compaction on load: many small updates become one.
       if (updates.length > 1) await store.writeDocState(session, Y.encodeStateAsUpdate(doc));
     };
-    this.#track(load(), session);
+    const loading = this.#track(load(), session);
+    this.#loading.set(doc, loading);
+    void loading.then(() => this.#loading.delete(doc));
     logger.debug("doc loaded", { session });
     this.deps.docBound?.(session, doc);
   }
