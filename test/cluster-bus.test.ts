@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import {
   ClusterBus,
   type ClusterStatus,
@@ -11,7 +12,8 @@ import {
 import { CloseCode, ErrorCode, type Health, type Refusal } from "@depthroom/schema";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { connectFrames, openDoc, waitFor } from "./support/clients.ts";
+import { collectFrames, connectFrames, openDoc, publish, subscribe, waitFor } from "./support/clients.ts";
+import { rigFrame } from "./support/cluster.ts";
 import { createSession, makeTempDir } from "./support/relay.ts";
 import { DATABASE_URL, REDIS_URL, requireRedis, scratchSchema } from "./support/services.ts";
 
@@ -24,7 +26,7 @@ describe("relay nodes on a Redis bus", () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  const cluster = async (ids: string[]): Promise<RunningRelay[]> => {
+  const cluster = async (ids: string[], redisUrl = REDIS_URL): Promise<RunningRelay[]> => {
     await requireRedis();
     const { schema, drop } = await scratchSchema();
     cleanups.push(drop);
@@ -36,7 +38,7 @@ describe("relay nodes on a Redis bus", () => {
       const store = await PostgresStore.open(DATABASE_URL, { schema });
       const secret = await store.resolveSecret(undefined, () => randomBytes(32).toString("hex"));
       const bus = await ClusterBus.connect({
-        redisUrl: REDIS_URL,
+        redisUrl,
         nodeId,
         prefix,
         logger: { debug() {}, info() {}, warn() {}, error() {} },
@@ -126,6 +128,38 @@ describe("relay nodes on a Redis bus", () => {
     expect(bystanderViewer.connected).toBe(true);
   });
 
+  it("keeps serving through a Redis outage, answers presence for itself, and the bus comes back", async () => {
+    const proxy = await redisProxy();
+    cleanups.push(() => proxy.close());
+    const [a] = (await cluster(["node-a", "node-b"], proxy.url)) as [RunningRelay, RunningRelay];
+    const session = await createSession(a.url);
+    const { socket: producer } = await connectFrames(a.url, session.id, session.tokens.publish);
+    cleanups.push(() => producer.close());
+    const status = async () => (await (await fetch(`${a.url}/api/cluster`)).json()) as ClusterStatus;
+    expect((await status()).nodes.map((n) => n.node)).toEqual(["node-a", "node-b"]);
+
+    proxy.cut();
+    // Frames do not need Redis: a viewer joining now (its room subscription waits for Redis) gets them.
+    const { socket: viewer } = await connectFrames(a.url, session.id, session.tokens.view);
+    cleanups.push(() => viewer.close());
+    const frames = collectFrames(viewer);
+    await subscribe(viewer);
+    await publish(producer, rigFrame(1));
+    await waitFor(() => frames.length > 0, 5000, "a frame during the Redis outage");
+    const during = await status();
+    expect(during.nodes.map((n) => n.node)).toEqual(["node-a"]);
+    expect(during.problem).toMatch(/cluster bus/);
+
+    proxy.restore();
+    const restoredAt = Date.now();
+    let nodes: string[] = [];
+    while (nodes.length < 2) {
+      if (Date.now() - restoredAt > 15_000) throw new Error("the bus did not come back after Redis did");
+      nodes = (await status()).nodes.map((n) => n.node);
+    }
+    expect(nodes).toEqual(["node-a", "node-b"]);
+  });
+
   it("fails to start with a message naming Redis when it is unreachable, or when PostgreSQL is missing", async () => {
     const logger = { debug() {}, info() {}, warn() {}, error() {} };
     await expect(
@@ -140,3 +174,44 @@ describe("relay nodes on a Redis bus", () => {
     expect(await scaleOutFromEnv({}, undefined, "silent")).toEqual({});
   });
 });
+
+/** A TCP proxy to Redis that a test can cut (refuse and drop every connection) and restore. */
+async function redisProxy(): Promise<{ url: string; cut(): void; restore(): void; close(): Promise<void> }> {
+  const target = new URL(REDIS_URL);
+  const sockets = new Set<Socket>();
+  const serve = (): Server =>
+    createServer((client) => {
+      const upstream = connect({ host: target.hostname, port: Number(target.port || 6379) });
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on("error", () => {});
+        socket.on("close", () => {
+          sockets.delete(socket);
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+  let server = serve();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut() {
+      server.close();
+      dropAll();
+    },
+    restore() {
+      server = serve();
+      server.listen(port, "127.0.0.1");
+    },
+    async close() {
+      dropAll();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

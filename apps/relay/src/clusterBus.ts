@@ -19,6 +19,7 @@ import type { Logger } from "./log.ts";
 
 const CLAIM = "depthroom:claim";
 const PRESENCE = "depthroom:presence";
+const STATUS_TIMEOUT_MS = 2000;
 const NODE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -100,9 +101,11 @@ export class ClusterBus implements RelayCluster {
     const pub = new Redis(options.redisUrl, {
       lazyConnect: true,
       connectTimeout: 5000,
-      // At startup, fail instead of retrying forever; once up, ioredis reconnects (and re-subscribes).
-      retryStrategy: (times) => Math.min(times * 200, 2000),
-      maxRetriesPerRequest: 2,
+      // Once up, ioredis reconnects forever (and re-subscribes); commands wait for it rather than
+      // fail: the adapter does not handle every rejected subscribe, and an unhandled one would end
+      // the process. A Redis outage pauses the bus (presence answers for this node only), nothing else.
+      retryStrategy: (times) => Math.min(times * 100, 1000),
+      maxRetriesPerRequest: null,
     });
     const sub = pub.duplicate();
     let up = false;
@@ -183,9 +186,21 @@ export class ClusterBus implements RelayCluster {
     const io = this.#io;
     if (!io) return Promise.resolve({ node: this.nodeId, nodes: [local] });
     return new Promise((resolve) => {
-      io.serverSideEmit(PRESENCE, (error: Error | null, responses: unknown[]) => {
+      const alone = (problem: string) => resolve({ node: this.nodeId, nodes: [local], problem });
+      // The adapter waits up to 5 s for every node; answer sooner when the bus itself is stuck.
+      const timer = setTimeout(() => alone("the cluster bus did not answer within 2 s"), STATUS_TIMEOUT_MS);
+      const done = (error: Error | null, responses: unknown[]) => {
+        clearTimeout(timer);
         const nodes = [local, ...responses.filter(isNodePresence)].sort((a, b) => (a.node < b.node ? -1 : 1));
         resolve(error ? { node: this.nodeId, nodes, problem: error.message } : { node: this.nodeId, nodes });
+      };
+      // Through the adapter, whose promise rejects when Redis fails (socket.io would leave it unhandled).
+      const adapter = io.of("/").adapter as unknown as {
+        serverSideEmit(packet: unknown[]): Promise<unknown> | undefined;
+      };
+      Promise.resolve(adapter.serverSideEmit([PRESENCE, done])).catch((error: unknown) => {
+        clearTimeout(timer);
+        alone(`the cluster bus failed: ${error instanceof Error ? error.message : String(error)}`);
       });
     });
   }
