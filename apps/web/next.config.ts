@@ -5,6 +5,8 @@ const config: NextConfig = {
   reactStrictMode: true,
   devIndicators: false,
   poweredByHeader: false,
+  // Tests run by several people at once on one tree may build apart (`DEPTHROOM_NEXT_DIST_DIR=cache/next-x`).
+  ...(process.env.DEPTHROOM_NEXT_DIST_DIR ? { distDir: process.env.DEPTHROOM_NEXT_DIST_DIR } : {}),
   // `npm test` typechecks every package first; the browser tests' build may skip the second pass.
   typescript: { ignoreBuildErrors: process.env.DEPTHROOM_SKIP_TYPECHECK === "1" },
 };

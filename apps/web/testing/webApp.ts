@@ -15,7 +15,8 @@ const webDir = fileURLToPath(new URL("..", import.meta.url));
 const repoDir = join(webDir, "..", "..");
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
-const STAMP = join(webDir, ".next", "depthroom-build-stamp");
+// The build directory: `.next`, or `DEPTHROOM_NEXT_DIST_DIR` (read by next.config.ts too).
+const STAMP = join(webDir, process.env.DEPTHROOM_NEXT_DIST_DIR ?? ".next", "depthroom-build-stamp");
 
 /** What the build depends on: the app's sources and config, and the workspace packages it bundles. */
 const INPUTS = [

@@ -11,6 +11,7 @@ import {
   useState,
   useSyncExternalStore,
 } from "react";
+import { CollabLayer } from "../collab/CollabLayer.tsx";
 import { ErrorPanel } from "../components/ErrorPanel.tsx";
 import type { PanelRect, PixelReadout } from "../render/ViewerScene.ts";
 import { ViewerScene } from "../render/ViewerScene.ts";
@@ -422,6 +423,12 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
             </div>
           ) : null}
         </div>
+        <CollabLayer
+          viewer={sceneReady ? viewerRef.current : null}
+          link={link}
+          claims={claims}
+          stage={sceneReady ? stageRef.current : null}
+        />
       </main>
 
       <footer className="statusbar">

@@ -1,0 +1,202 @@
+/*
+ * The session's Y.Doc over y-websocket (`<relay>/yjs/<session>?token=...`), its awareness (who is here,
+ * where they look) and the annotations, as one small store React subscribes to. Everything read from
+ * peers goes through the schema's validators; writes go through its accessors with one origin per tab,
+ * so the undo manager undoes only this person's changes.
+ */
+import {
+  type Annotation,
+  type AnnotationInput,
+  addAnnotation,
+  addComment,
+  type CollabUser,
+  createAnnotationUndoManager,
+  deleteAnnotation,
+  getPresenter,
+  listAnnotations,
+  observeAnnotations,
+  type PresenterState,
+  type Role,
+  type SessionLink,
+  setPresenter,
+  updateAnnotation,
+} from "@depthroom/schema";
+import { WebsocketProvider } from "y-websocket";
+import * as Y from "yjs";
+import type { CameraPose } from "../render/cameraPose.ts";
+import { type Peer, peersFromStates, poseDistance, toCollabPose } from "./presence.ts";
+
+export type CollabConnection = "connecting" | "connected" | "disconnected" | "closed";
+
+export interface CollabSnapshot {
+  readonly connection: CollabConnection;
+  readonly synced: boolean;
+  readonly me: CollabUser;
+  readonly peers: readonly Peer[];
+  readonly annotations: readonly Annotation[];
+  readonly presenter: PresenterState | null;
+  readonly canUndo: boolean;
+}
+
+/** The relay's y-websocket endpoint for a link: `ws(s)://<relay>/yjs`. */
+export function yjsUrl(relayUrl: string): string {
+  return `${relayUrl.replace(/^http/, "ws").replace(/\/+$/, "")}/yjs`;
+}
+
+export class CollabClient {
+  readonly doc = new Y.Doc();
+  readonly provider: WebsocketProvider;
+  /** The origin of this tab's writes (and of its undo manager). */
+  readonly origin: { readonly user: string };
+  readonly undo: Y.UndoManager;
+  readonly canEdit: boolean;
+  private snapshot: CollabSnapshot;
+  private readonly listeners = new Set<() => void>();
+  private lastSentPose: CameraPose | undefined;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(link: SessionLink, role: Role, me: CollabUser) {
+    this.canEdit = role === "edit";
+    this.origin = { user: me.id };
+    this.provider = new WebsocketProvider(yjsUrl(link.relayUrl), link.session, this.doc, {
+      params: { token: link.token },
+      maxBackoffTime: 2500,
+    });
+    this.undo = createAnnotationUndoManager(this.doc, this.origin);
+    this.snapshot = {
+      connection: "connecting",
+      synced: false,
+      me,
+      peers: [],
+      annotations: [],
+      presenter: null,
+      canUndo: false,
+    };
+    const awareness = this.provider.awareness;
+    awareness.setLocalState({ user: me, camera: null, pointer: null, selection: null, presenting: false });
+
+    const onStatus = ({ status }: { status: string }) =>
+      this.update({
+        connection:
+          status === "connected" ? "connected" : status === "connecting" ? "connecting" : "disconnected",
+      });
+    const onSync = (synced: boolean) => this.update({ synced, ...this.readDoc() });
+    const onClose = () => this.update({ connection: "closed" });
+    const onAwareness = () =>
+      this.update({ peers: peersFromStates(awareness.getStates(), this.doc.clientID) });
+    this.provider.on("status", onStatus);
+    this.provider.on("sync", onSync);
+    this.provider.on("closed" as never, onClose as never);
+    awareness.on("change", onAwareness);
+    const unobserve = observeAnnotations(this.doc, () => this.update(this.readDoc()));
+    const presenterMap = this.doc.getMap("presenter");
+    const onPresenter = () => this.update({ presenter: getPresenter(this.doc) });
+    presenterMap.observe(onPresenter);
+    const onUndoStack = () => this.update({ canUndo: this.undo.undoStack.length > 0 });
+    this.undo.on("stack-item-added", onUndoStack);
+    this.undo.on("stack-item-popped", onUndoStack);
+    // Leave at once when the tab goes away, instead of after awareness's 30 s timeout.
+    const onUnload = () => awareness.setLocalState(null);
+    window.addEventListener("beforeunload", onUnload);
+    this.cleanups.push(
+      () => this.provider.off("status", onStatus),
+      () => this.provider.off("sync", onSync),
+      () => awareness.off("change", onAwareness),
+      unobserve,
+      () => presenterMap.unobserve(onPresenter),
+      () => window.removeEventListener("beforeunload", onUnload),
+    );
+  }
+
+  private readDoc(): Pick<CollabSnapshot, "annotations" | "presenter"> {
+    return { annotations: listAnnotations(this.doc), presenter: getPresenter(this.doc) };
+  }
+
+  private update(patch: Partial<CollabSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  readonly getSnapshot = (): CollabSnapshot => this.snapshot;
+
+  /** A new name or colour for this person (awareness; annotations keep the author they were written with). */
+  rename(name: string, color: string): void {
+    const me = { ...this.snapshot.me, name: name.trim().slice(0, 100) || this.snapshot.me.name, color };
+    this.provider.awareness.setLocalStateField("user", me);
+    this.update({ me });
+  }
+
+  /** Publish this person's camera (call at POSE_RATE_HZ; unchanged poses are not re-sent). */
+  publishPose(pose: CameraPose): void {
+    if (this.lastSentPose && poseDistance(this.lastSentPose, pose) < 1e-6) return;
+    this.lastSentPose = pose;
+    this.provider.awareness.setLocalStateField("camera", toCollabPose(pose));
+  }
+
+  // --- Annotations (edit links only; the relay refuses a view link's writes anyway) ---
+
+  addAnnotation(input: Omit<AnnotationInput, "author">): string | null {
+    if (!this.canEdit) return null;
+    return addAnnotation(this.doc, { ...input, author: this.snapshot.me } as AnnotationInput, this.origin);
+  }
+
+  reply(id: string, text: string): string | null {
+    if (!this.canEdit || !text.trim()) return null;
+    return addComment(this.doc, id, { author: this.snapshot.me, text: text.trim() }, this.origin);
+  }
+
+  setResolved(id: string, resolved: boolean): boolean {
+    if (!this.canEdit) return false;
+    return updateAnnotation(this.doc, id, { resolved }, this.origin);
+  }
+
+  remove(id: string): boolean {
+    if (!this.canEdit) return false;
+    return deleteAnnotation(this.doc, id, this.origin);
+  }
+
+  undoLast(): void {
+    this.undo.undo();
+  }
+
+  // --- Presenting ---
+
+  present(pose: CameraPose): void {
+    if (!this.canEdit) return;
+    const me = this.snapshot.me;
+    setPresenter(
+      this.doc,
+      {
+        userId: me.id,
+        name: me.name,
+        color: me.color,
+        camera: toCollabPose(pose),
+        view: { kind: "3d" },
+        updatedAt: Date.now(),
+      },
+      this.origin,
+    );
+    this.provider.awareness.setLocalStateField("presenting", true);
+  }
+
+  stopPresenting(): void {
+    const presenter = getPresenter(this.doc);
+    if (presenter && presenter.userId === this.snapshot.me.id && this.canEdit)
+      setPresenter(this.doc, null, this.origin);
+    this.provider.awareness.setLocalStateField("presenting", false);
+  }
+
+  close(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    this.provider.awareness.setLocalState(null);
+    this.undo.destroy();
+    this.provider.destroy();
+    this.doc.destroy();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,365 @@
+"use client";
+
+import type { Annotation, SessionLink, TokenClaims } from "@depthroom/schema";
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { AnnotationPins } from "../render/AnnotationPins.ts";
+import type { CameraPose } from "../render/cameraPose.ts";
+import { PresenceFrustums } from "../render/PresenceFrustums.ts";
+import type { ViewerScene } from "../render/ViewerScene.ts";
+import { AnnotationsPanel } from "./AnnotationsPanel.tsx";
+import { CollabClient, type CollabSnapshot } from "./CollabClient.ts";
+import { installCollabHooks } from "./collabHooks.ts";
+import {
+  defaultIdentity,
+  loadIdentity,
+  makeUser,
+  type StoredIdentity,
+  saveIdentity,
+  USER_COLORS,
+} from "./identity.ts";
+import { PresenceBar } from "./PresenceBar.tsx";
+import { type PickedPoint, pickCloudPoint } from "./pickPoint.ts";
+import { fromCollabPose, POSE_RATE_HZ, poseDistance, smoothPose } from "./presence.ts";
+import "./collab.css";
+
+/** Whom this page's camera tracks: a person (by awareness client id) or an annotation's viewpoint. */
+type Tracking =
+  | { readonly kind: "person"; readonly clientId: number; readonly userId: string; readonly name: string }
+  | { readonly kind: "viewpoint"; readonly pose: CameraPose };
+
+/** How often a presenter rewrites the `presenter` key (its live camera also goes through awareness). */
+const PRESENTER_WRITE_MS = 500;
+
+/**
+ * Collaboration over the viewer: presence (avatars, other people's camera frustums), following a
+ * person or the presenter, and shared annotations pinned on the clouds. It sits on the stage as an
+ * overlay and touches the scene only through `ViewerScene`'s public methods.
+ */
+export function CollabLayer({
+  viewer,
+  link,
+  claims,
+  stage,
+}: {
+  viewer: ViewerScene | null;
+  link: SessionLink;
+  claims: TokenClaims;
+  stage: HTMLElement | null;
+}) {
+  const [identity, setIdentity] = useState<StoredIdentity | null>(null);
+  const [askName, setAskName] = useState(false);
+  const [client, setClient] = useState<CollabClient | null>(null);
+  const [tracking, setTracking] = useState<Tracking | null>(null);
+  const [presenting, setPresenting] = useState(false);
+  const [panelOpen, setPanelOpen] = useState(false);
+  const [pinMode, setPinMode] = useState(false);
+  const [draft, setDraft] = useState<PickedPoint | null>(null);
+  const trackingRef = useRef<Tracking | null>(null);
+  const presentingRef = useRef(false);
+  const pinModeRef = useRef(false);
+  trackingRef.current = tracking;
+  presentingRef.current = presenting;
+  pinModeRef.current = pinMode;
+  const canEdit = claims.role === "edit";
+
+  // --- Who I am: remembered, else a default now and a question once ---
+  useEffect(() => {
+    const stored = loadIdentity();
+    if (stored) setIdentity(stored);
+    else {
+      setIdentity(defaultIdentity());
+      setAskName(true);
+    }
+  }, []);
+
+  // --- The session's doc and awareness: one connection per page, opened once an identity exists ---
+  const identityRef = useRef(identity);
+  identityRef.current = identity;
+  const hasIdentity = identity !== null;
+  useEffect(() => {
+    const initial = identityRef.current;
+    if (!hasIdentity || !initial) return;
+    const next = new CollabClient(link, claims.role, makeUser(initial));
+    setClient(next);
+    return () => next.close();
+  }, [link, claims.role, hasIdentity]);
+
+  useEffect(() => {
+    if (!client || !identity) return;
+    client.rename(identity.name, identity.color);
+  }, [client, identity]);
+
+  const emptySnapshot = useMemo<CollabSnapshot | null>(() => null, []);
+  const snapshot = useSyncExternalStore(
+    client ? client.subscribe : noopSubscribe,
+    client ? client.getSnapshot : () => emptySnapshot,
+    () => emptySnapshot,
+  );
+
+  // --- Drawing: frustums, pins, the pose going out, the camera following someone ---
+  const drawing = useRef<{ frustums: PresenceFrustums; pins: AnnotationPins } | null>(null);
+  useEffect(() => {
+    if (!viewer || !client) return;
+    const frustums = new PresenceFrustums(viewer.scene);
+    const pins = new AnnotationPins(viewer.scene);
+    drawing.current = { frustums, pins };
+    const sync = () => {
+      const s = client.getSnapshot();
+      frustums.setTargets(
+        s.peers.flatMap((p) => (p.camera ? [{ id: p.clientId, color: p.user.color, pose: p.camera }] : [])),
+      );
+      pins.set(
+        s.annotations.flatMap((a) =>
+          a.kind === "pin3d"
+            ? [{ id: a.id, world: a.geometry.world, color: a.author.color, resolved: a.resolved }]
+            : [],
+        ),
+      );
+      viewer.requestDraw();
+    };
+    sync();
+    const unsubscribe = client.subscribe(sync);
+    const removeHooks = installCollabHooks(
+      client,
+      () => frustums.drawnPoses(),
+      () => pins.shown(),
+      () => {
+        const t = trackingRef.current;
+        return t?.kind === "person" ? t.name : null;
+      },
+    );
+    let last = performance.now();
+    let lastPublish = 0;
+    let lastPresenterWrite = 0;
+    let presentedPose: CameraPose | undefined;
+    let raf = 0;
+    const loop = (now: number) => {
+      raf = requestAnimationFrame(loop);
+      const dt = Math.min(100, now - last);
+      last = now;
+      let changed = false;
+      const t = trackingRef.current;
+      if (t) {
+        const target = trackedPose(t, client.getSnapshot());
+        if (target === undefined) setTracking(null);
+        else if (target) {
+          const next = smoothPose(viewer.pose, target, dt);
+          if (next !== viewer.pose) {
+            viewer.setPose(next);
+            changed = true;
+          }
+          if (t.kind === "viewpoint" && next === target) setTracking(null);
+        }
+      }
+      if (now - lastPublish >= 1000 / POSE_RATE_HZ) {
+        lastPublish = now;
+        client.publishPose(viewer.pose);
+        if (
+          presentingRef.current &&
+          now - lastPresenterWrite >= PRESENTER_WRITE_MS &&
+          (!presentedPose || poseDistance(presentedPose, viewer.pose) > 1e-4)
+        ) {
+          lastPresenterWrite = now;
+          presentedPose = viewer.pose;
+          client.present(viewer.pose);
+        }
+      }
+      if (frustums.step(dt)) changed = true;
+      if (pins.fitTo(viewer.pose)) changed = true;
+      if (changed) viewer.requestDraw();
+    };
+    raf = requestAnimationFrame(loop);
+    return () => {
+      cancelAnimationFrame(raf);
+      unsubscribe();
+      removeHooks();
+      frustums.dispose();
+      pins.dispose();
+      drawing.current = null;
+    };
+  }, [viewer, client]);
+
+  // --- Any input of one's own stops following; a click in pin mode drops a pin ---
+  useEffect(() => {
+    if (!stage || !viewer) return;
+    const ownInput = (e: Event) => {
+      const target = e.target as HTMLElement | null;
+      if (target?.closest(".collab-ui")) return;
+      if (trackingRef.current) setTracking(null);
+    };
+    let down: { x: number; y: number } | undefined;
+    const pointerDown = (e: PointerEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (target?.closest(".collab-ui")) return;
+      if (pinModeRef.current && target?.closest('[data-testid="panel-3d"]')) {
+        // In pin mode a click picks a point: the 3D view must not start an orbit.
+        e.stopPropagation();
+        down = { x: e.clientX, y: e.clientY };
+        return;
+      }
+      ownInput(e);
+    };
+    const pointerUp = (e: PointerEvent) => {
+      if (!down || !pinModeRef.current) return;
+      const moved = Math.hypot(e.clientX - down.x, e.clientY - down.y);
+      down = undefined;
+      if (moved > 6) return;
+      const rect = stage.getBoundingClientRect();
+      const picked = pickCloudPoint(viewer, e.clientX - rect.left, e.clientY - rect.top);
+      if (picked) {
+        setDraft(picked);
+        setPinMode(false);
+        setPanelOpen(true);
+      }
+    };
+    const key = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA")) return;
+      if (e.key === "Escape") {
+        setPinMode(false);
+        setDraft(null);
+      }
+      if (["f", "r", "l", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"].includes(e.key)) ownInput(e);
+    };
+    stage.addEventListener("pointerdown", pointerDown, true);
+    stage.addEventListener("pointerup", pointerUp, true);
+    stage.addEventListener("wheel", ownInput, true);
+    window.addEventListener("keydown", key);
+    return () => {
+      stage.removeEventListener("pointerdown", pointerDown, true);
+      stage.removeEventListener("pointerup", pointerUp, true);
+      stage.removeEventListener("wheel", ownInput, true);
+      window.removeEventListener("keydown", key);
+    };
+  }, [stage, viewer]);
+
+  if (!client || !snapshot || !identity) return null;
+
+  const follow = (clientId: number) => {
+    const peer = snapshot.peers.find((p) => p.clientId === clientId);
+    if (peer) setTracking({ kind: "person", clientId, userId: peer.user.id, name: peer.user.name });
+  };
+  const presenterPeer = snapshot.presenter
+    ? snapshot.peers.find((p) => p.user.id === snapshot.presenter?.userId)
+    : undefined;
+
+  const goTo = (annotation: Annotation) => {
+    if (annotation.viewpoint) setTracking({ kind: "viewpoint", pose: fromCollabPose(annotation.viewpoint) });
+  };
+
+  return (
+    <div className="collab-layer">
+      <PresenceBar
+        snapshot={snapshot}
+        canEdit={canEdit}
+        following={tracking?.kind === "person" ? tracking : null}
+        presenting={presenting}
+        presenterPeer={presenterPeer}
+        notesOpen={panelOpen}
+        pinMode={pinMode}
+        onPinMode={setPinMode}
+        onFollow={follow}
+        onStopFollowing={() => setTracking(null)}
+        onPresent={(on) => {
+          setPresenting(on);
+          if (on && viewer) client.present(viewer.pose);
+          else client.stopPresenting();
+        }}
+        onToggleNotes={() => setPanelOpen((o) => !o)}
+        onEditIdentity={() => setAskName(true)}
+      />
+      {askName ? (
+        <IdentityCard
+          initial={identity}
+          onDone={(next) => {
+            saveIdentity(next);
+            setIdentity(next);
+            setAskName(false);
+          }}
+        />
+      ) : null}
+      {panelOpen ? (
+        <AnnotationsPanel
+          client={client}
+          snapshot={snapshot}
+          canEdit={canEdit}
+          draft={draft}
+          onSaveDraft={(text) => {
+            if (!draft || !viewer) return;
+            const pose = viewer.pose;
+            client.addAnnotation({
+              kind: "pin3d",
+              entityPath: draft.entity,
+              geometry: { world: [...draft.world], local: [...draft.local] },
+              time: { timeline: "log_time", value: Date.now() * 1e6 },
+              viewpoint: {
+                position: [...pose.eye],
+                target: [...pose.target],
+                up: [...pose.up],
+                fov: (pose.fovY * 180) / Math.PI,
+              },
+              text,
+            });
+            setDraft(null);
+          }}
+          onCancelDraft={() => setDraft(null)}
+          onGoTo={goTo}
+          onClose={() => setPanelOpen(false)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+const noopSubscribe = () => () => {};
+
+/** The pose to track now; null to wait; undefined when the tracked person left. */
+function trackedPose(t: Tracking, snapshot: CollabSnapshot): CameraPose | null | undefined {
+  if (t.kind === "viewpoint") return t.pose;
+  const peer = snapshot.peers.find((p) => p.clientId === t.clientId);
+  if (!peer) return undefined;
+  if (peer.camera) return peer.camera;
+  const presenter = snapshot.presenter;
+  return presenter && presenter.userId === t.userId ? fromCollabPose(presenter.camera) : null;
+}
+
+function IdentityCard({
+  initial,
+  onDone,
+}: {
+  initial: StoredIdentity;
+  onDone: (identity: StoredIdentity) => void;
+}) {
+  const [name, setName] = useState(initial.name);
+  const [color, setColor] = useState(initial.color);
+  return (
+    <form
+      className="collab-ui collab-identity"
+      data-testid="identity-card"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onDone({ name: name.trim() || initial.name, color });
+      }}
+    >
+      <label>
+        Your name in this session
+        <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <div className="collab-colors">
+        {USER_COLORS.map((c) => (
+          <button
+            key={c}
+            type="button"
+            className={c === color ? "active" : ""}
+            style={{ background: c }}
+            aria-label={`Colour ${c}`}
+            onClick={() => setColor(c)}
+          />
+        ))}
+      </div>
+      <button type="submit" className="primary small">
+        OK
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,56 @@
+import type { Annotation, AnnotationInput } from "@depthroom/schema";
+import { addAnnotation } from "@depthroom/schema";
+import type { PinSpec } from "../render/AnnotationPins.ts";
+import type { CameraPose } from "../render/cameraPose.ts";
+import type { CollabClient, CollabConnection } from "./CollabClient.ts";
+import type { Peer } from "./presence.ts";
+
+/**
+ * `window.__depthroomCollab`: what a browser test needs to see of collaboration, read from the live
+ * client and scene (beside `window.__depthroom`, the viewer's hooks).
+ */
+export interface CollabHooks {
+  readonly version: 1;
+  connection(): CollabConnection;
+  synced(): boolean;
+  me(): { id: string; name: string; color: string };
+  peers(): Peer[];
+  /** Other people's frustums as drawn now (smoothed), by awareness client id. */
+  remoteFrustums(): { id: number; color: string; pose: CameraPose }[];
+  annotations(): Annotation[];
+  /** Pins drawn in the 3D view. */
+  pins(): PinSpec[];
+  following(): string | null;
+  /** Writes an annotation straight into this page's doc, bypassing the UI and the role check. */
+  forceAddAnnotation(input: AnnotationInput): string;
+}
+
+declare global {
+  interface Window {
+    __depthroomCollab?: CollabHooks;
+  }
+}
+
+export function installCollabHooks(
+  client: CollabClient,
+  frustums: () => { id: number; color: string; pose: CameraPose }[],
+  pins: () => PinSpec[],
+  following: () => string | null,
+): () => void {
+  const hooks: CollabHooks = {
+    version: 1,
+    connection: () => client.getSnapshot().connection,
+    synced: () => client.getSnapshot().synced,
+    me: () => client.getSnapshot().me,
+    peers: () => [...client.getSnapshot().peers],
+    remoteFrustums: frustums,
+    annotations: () => [...client.getSnapshot().annotations],
+    pins,
+    following,
+    forceAddAnnotation: (input) => addAnnotation(client.doc, input, { forced: true }),
+  };
+  window.__depthroomCollab = hooks;
+  return () => {
+    if (window.__depthroomCollab === hooks) delete window.__depthroomCollab;
+  };
+}

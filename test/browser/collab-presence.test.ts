@@ -1,0 +1,167 @@
+import { depthImage3dExample } from "@depthroom/schema";
+import type { RecordingStream } from "@depthroom/sdk";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startTestRelay, type TestRelay } from "../support/relay.ts";
+import { type CollabPage, dragIn3d, openAs } from "./support/collabPages.ts";
+import { linkFor } from "./support/links.ts";
+import { launchChromium, producer, waitInPage } from "./support/session.ts";
+
+// Presence and following: two people in one session, a real relay, real Chromium.
+const ALICE = { name: "Alice Example", color: "#ef476f" };
+const BOB = { name: "Bob Example", color: "#4cc9f0" };
+
+type Pose = { eye: number[]; target: number[]; up: number[]; fovY: number };
+const poseGap = (a: Pose, b: Pose) =>
+  Math.max(
+    Math.abs(a.fovY - b.fovY),
+    ...[0, 1, 2].flatMap((i) => [
+      Math.abs((a.eye[i] as number) - (b.eye[i] as number)),
+      Math.abs((a.target[i] as number) - (b.target[i] as number)),
+      Math.abs((a.up[i] as number) - (b.up[i] as number)),
+    ]),
+  );
+const poseOf = (page: Page) => page.evaluate(() => window.__depthroom!.pose()) as Promise<Pose>;
+
+describe("presence: avatars, camera frustums, following", () => {
+  let relay: TestRelay;
+  let browser: Browser;
+  let rig: RecordingStream;
+  let a: CollabPage;
+  let b: CollabPage;
+  let links: Record<"view" | "edit" | "publish", string>;
+
+  beforeAll(async () => {
+    relay = await startTestRelay();
+    const session = await relay.createSession();
+    const webUrl = inject("webUrl");
+    links = {
+      view: linkFor(webUrl, relay.url, session, "view"),
+      edit: linkFor(webUrl, relay.url, session, "edit"),
+      publish: linkFor(webUrl, relay.url, session, "publish"),
+    };
+    rig = await producer(links.publish);
+    for (const message of depthImage3dExample()) rig.log(message.entityPath, message.archetype);
+    await rig.flush();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await a?.context.close();
+    await b?.context.close();
+    await rig?.close();
+    await browser?.close();
+    await relay?.close();
+  });
+
+  it("pages A and B see each other's avatar within 1 s of joining, and a leaver goes at once", async () => {
+    a = await openAs(browser, links.edit, ALICE);
+    expect(await a.page.getByTestId("collab-connection").getAttribute("data-connection")).toBe("connected");
+    b = await openAs(browser, links.edit, BOB);
+    // B is in: from now on each must see the other within a second.
+    const joined = Date.now();
+    await Promise.all([
+      a.page.locator(`[data-testid="avatar"][data-name="${BOB.name}"]`).waitFor({ timeout: 1000 }),
+      b.page.locator(`[data-testid="avatar"][data-name="${ALICE.name}"]`).waitFor({ timeout: 1000 }),
+    ]);
+    expect(Date.now() - joined).toBeLessThan(1000);
+    expect(await a.page.getByTestId("avatar").count()).toBe(1);
+    const peerOfB = await b.page.evaluate(() => window.__depthroomCollab!.peers());
+    expect(peerOfB.map((p) => p.user)).toEqual([expect.objectContaining(ALICE)]);
+
+    // A third person comes and goes: A sees both within a second.
+    const c = await openAs(browser, links.view, { name: "Carol Example", color: "#06d6a0" });
+    await a.page.locator('[data-testid="avatar"][data-name="Carol Example"]').waitFor({ timeout: 1000 });
+    await c.context.close();
+    await a.page
+      .locator('[data-testid="avatar"][data-name="Carol Example"]')
+      .waitFor({ state: "detached", timeout: 1000 });
+  });
+
+  it("A orbits: B sees A's frustum move to A's new camera", async () => {
+    // B draws A's camera as a frustum in A's colour.
+    await waitInPage(
+      b.page,
+      (color) => window.__depthroomCollab!.remoteFrustums().some((f) => f.color === color),
+      ALICE.color,
+      5000,
+    );
+    const before = (await b.page.evaluate(() => window.__depthroomCollab!.remoteFrustums()[0]!.pose)) as Pose;
+    await dragIn3d(a.page, 140, 40);
+    const aPose = await poseOf(a.page);
+    expect(poseGap(aPose, before)).toBeGreaterThan(0.1);
+    // The frustum glides (smoothed) to where A now looks from.
+    await waitInPage(
+      b.page,
+      (target) => {
+        const f = window.__depthroomCollab!.remoteFrustums()[0];
+        if (!f) return false;
+        const gap = Math.max(
+          ...[0, 1, 2].map((i) => Math.abs((f.pose.eye[i] as number) - (target.eye[i] as number))),
+          ...[0, 1, 2].map((i) => Math.abs((f.pose.target[i] as number) - (target.target[i] as number))),
+        );
+        return gap < 1e-3;
+      },
+      aPose,
+      3000,
+    );
+  });
+
+  it("B follows A: B's camera converges to A's; B drags: following stops", async () => {
+    await b.page.locator(`[data-testid="avatar"][data-name="${ALICE.name}"]`).click();
+    await b.page.getByTestId("following-chip").waitFor({ timeout: 2000 });
+    expect(await b.page.getByTestId("following-chip").textContent()).toContain(ALICE.name);
+
+    await dragIn3d(a.page, -200, 30);
+    const aPose = await poseOf(a.page);
+    await waitInPage(
+      b.page,
+      (target) => {
+        const p = window.__depthroom!.pose();
+        const gap = Math.max(
+          Math.abs(p.fovY - target.fovY),
+          ...[0, 1, 2].flatMap((i) => [
+            Math.abs((p.eye[i] as number) - (target.eye[i] as number)),
+            Math.abs((p.target[i] as number) - (target.target[i] as number)),
+            Math.abs((p.up[i] as number) - (target.up[i] as number)),
+          ]),
+        );
+        return gap < 1e-3;
+      },
+      aPose,
+      3000,
+    );
+    expect(poseGap(await poseOf(b.page), aPose)).toBeLessThan(1e-3);
+
+    // B's own drag ends following, and B's camera stays where B put it.
+    await dragIn3d(b.page, 80, -20);
+    await b.page.getByTestId("following-chip").waitFor({ state: "detached", timeout: 2000 });
+    expect(await b.page.evaluate(() => window.__depthroomCollab!.following())).toBeNull();
+    const bPose = await poseOf(b.page);
+    await dragIn3d(a.page, 120, 0);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(poseGap(await poseOf(b.page), bPose)).toBeLessThan(1e-9);
+  });
+
+  it("A presents: B is offered to follow the presenter and tracks A's camera", async () => {
+    await a.page.getByTestId("present-button").click();
+    await b.page.getByTestId("follow-presenter").waitFor({ timeout: 2000 });
+    await b.page.getByTestId("follow-presenter").click();
+    await dragIn3d(a.page, 60, 60);
+    const aPose = await poseOf(a.page);
+    await waitInPage(
+      b.page,
+      (target) => {
+        const p = window.__depthroom!.pose();
+        return [0, 1, 2].every((i) => Math.abs((p.eye[i] as number) - (target.eye[i] as number)) < 1e-3);
+      },
+      aPose,
+      3000,
+    );
+    // A stops presenting: B's avatar of A loses its "presenting" mark.
+    const live = b.page.locator(`[data-testid="avatar"][data-name="${ALICE.name}"] .collab-live`);
+    expect(await live.count()).toBe(1);
+    await a.page.getByTestId("present-button").click();
+    await live.waitFor({ state: "detached", timeout: 2000 });
+  });
+});

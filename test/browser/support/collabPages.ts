@@ -1,0 +1,39 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { waitInPage } from "./session.ts";
+
+/* Pages of one session for the collaboration tests: each in its own browser context (its own
+   localStorage), with a remembered name and colour, waiting until the session's doc is synced. */
+
+export interface CollabPage {
+  readonly page: Page;
+  readonly context: BrowserContext;
+}
+
+export const COLLAB_VIEWPORT = { width: 960, height: 540 };
+
+export async function openAs(
+  browser: Browser,
+  link: string,
+  identity: { name: string; color: string },
+): Promise<CollabPage> {
+  const context = await browser.newContext({ viewport: COLLAB_VIEWPORT, deviceScaleFactor: 1 });
+  await context.addInitScript((value) => {
+    window.localStorage.setItem("depthroom.user", value);
+  }, JSON.stringify(identity));
+  const page = await context.newPage();
+  page.on("pageerror", (error) => process.stderr.write(`page error (${identity.name}): ${error.message}\n`));
+  await page.goto(link);
+  await waitInPage(page, () => window.__depthroomCollab?.synced() === true, undefined);
+  return { page, context };
+}
+
+/** Drag across the middle of a page's 3D panel (an orbit), with the real mouse. */
+export async function dragIn3d(page: Page, dx: number, dy: number): Promise<void> {
+  const panel = (await page.evaluate(() => window.__depthroom!.panels().find((p) => p.kind === "3d")!))!;
+  const x = panel.x + panel.width / 3;
+  const y = panel.y + panel.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx, y + dy, { steps: 5 });
+  await page.mouse.up();
+}
