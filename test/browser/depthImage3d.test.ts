@@ -48,6 +48,8 @@ describe("depth_image_3d in the browser", () => {
       DEPTH,
     );
     expect(stats).toMatchObject({ width: 300, height: 200, format: "r16ui", colormap: "viridis" });
+    // Frames were decoded in the frame worker, off the page's main thread.
+    expect(await page.evaluate(() => window.__depthroom!.decode())).toBe("worker");
     const { min, max } = stats.range!;
     const depth = rerunExampleDepth();
     // One pixel inside each region, away from the edges.

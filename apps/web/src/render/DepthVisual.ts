@@ -3,6 +3,7 @@ import type { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { Colormap, DepthImage, Pinhole } from "@depthroom/schema";
 import { type DepthRange, robustRange, smoothRange } from "./autoRange.ts";
+import { CpuDepthCloud } from "./CpuDepthCloud.ts";
 import type { ColormapTextures } from "./colormapTexture.ts";
 import { createPixelCloud, DepthCloudMaterial } from "./DepthCloudMaterial.ts";
 import { createImageQuad, DepthImageMaterial } from "./DepthImageMaterial.ts";
@@ -10,6 +11,9 @@ import { DepthTexture, depthTextureData } from "./depthTexture.ts";
 
 /** Layer of everything the 3D camera sees; 2D views use the bits above it. */
 export const LAYER_3D = 1;
+
+/** How the 3D cloud is made: unprojected on the GPU (the viewer), or on the CPU (the benchmark's baseline). */
+export type CloudMode = "gpu" | "cpu";
 
 /**
  * Everything drawn for one DepthImage entity: its texture (uploaded once per frame, shared by both
@@ -27,6 +31,7 @@ export class DepthVisual {
   private quad: Mesh | undefined;
   private cloud: Mesh | undefined;
   private cloudParent: TransformNode | undefined;
+  private cpuCloud: CpuDepthCloud | undefined;
   private boundGeneration = -1;
   private autoRange: DepthRange | undefined;
   private lastRangeAt = 0;
@@ -49,6 +54,7 @@ export class DepthVisual {
     private readonly colormaps: ColormapTextures,
     /** The layer mask of this image's 2D camera. */
     readonly layer2d: number,
+    readonly cloudMode: CloudMode = "gpu",
   ) {
     this.texture = new DepthTexture(scene);
   }
@@ -80,15 +86,18 @@ export class DepthVisual {
       const start = performance.now();
       const upload = depthTextureData(image.data, image.datatype);
       this.texture.update(image.width, image.height, upload);
+      if (this.cloudMode === "cpu" && pinhole) this.updateCpuCloud(image, upload.data, pinhole);
       const end = performance.now();
       const slot = this.uploads % this.uploadMs.length;
       this.uploadMs[slot] = end - start;
       this.arrivalToUploadMs[slot] = end - this.pendingAt;
       this.uploads++;
       this.current = image;
-      const next = robustRange(upload.data);
-      this.autoRange = smoothRange(this.autoRange, next, this.lastRangeAt ? now - this.lastRangeAt : 0);
-      this.lastRangeAt = now;
+      if (!this.rangeOverride && !image.depthRange) {
+        const next = robustRange(upload.data);
+        this.autoRange = smoothRange(this.autoRange, next, this.lastRangeAt ? now - this.lastRangeAt : 0);
+        this.lastRangeAt = now;
+      }
       changed = true;
     }
     const current = this.current;
@@ -100,7 +109,11 @@ export class DepthVisual {
       this.imageMaterial = new DepthImageMaterial(this.scene, `${this.path}#image`, this.texture.format);
       this.boundGeneration = -1;
     }
-    if (pinhole && (!this.cloudMaterial || this.cloudMaterial.format !== this.texture.format)) {
+    if (
+      pinhole &&
+      this.cloudMode === "gpu" &&
+      (!this.cloudMaterial || this.cloudMaterial.format !== this.texture.format)
+    ) {
       this.cloudMaterial?.dispose();
       this.cloudMaterial = new DepthCloudMaterial(this.scene, `${this.path}#cloud`, this.texture.format);
       this.boundGeneration = -1;
@@ -117,6 +130,11 @@ export class DepthVisual {
     }
     this.imageMaterial.setDepth(texture, current.width, current.height, current.meter);
 
+    if (pinhole && this.cloudMode === "cpu" && !this.cpuCloud) {
+      // The pinhole arrived after the frame: build the CPU cloud from the frame on screen.
+      this.updateCpuCloud(current, depthTextureData(current.data, current.datatype).data, pinhole);
+      changed = true;
+    }
     if (pinhole && this.cloudMaterial) {
       if (!this.cloud) {
         this.cloud = createPixelCloud(this.scene, `${this.path}#cloud`, current.width, current.height);
@@ -137,17 +155,35 @@ export class DepthVisual {
     const colormap = this.colormaps.get(this.colormapOverride ?? current.colormap);
     this.imageMaterial.setColormap(colormap);
     this.cloudMaterial?.setColormap(colormap);
+    this.cpuCloud?.setColormap(colormap);
     const range = this.rangeOverride ?? rangeFromImage(current) ?? this.autoRange ?? { min: 0, max: 1 };
     this.range = range;
     this.imageMaterial.setRange(range.min, range.max);
     this.cloudMaterial?.setRange(range.min, range.max);
+    this.cpuCloud?.setRange(range.min, range.max);
     this.quad?.setEnabled(this.visible);
     return changed;
+  }
+
+  private updateCpuCloud(
+    image: DepthImage,
+    values: Uint16Array | Float32Array,
+    pinhole: { pinhole: Pinhole; frame: TransformNode },
+  ): void {
+    if (!this.cpuCloud || this.cpuCloud.width !== image.width || this.cpuCloud.height !== image.height) {
+      this.cpuCloud?.dispose();
+      this.cpuCloud = new CpuDepthCloud(this.scene, `${this.path}#cpu-cloud`, image.width, image.height);
+      this.cpuCloud.mesh.layerMask = LAYER_3D;
+    }
+    this.cpuCloud.mesh.parent = pinhole.frame;
+    this.cpuCloud.update(image, values, pinhole.pinhole);
+    this.cpuCloud.mesh.setEnabled(this.visible);
   }
 
   setVisible(visible: boolean): void {
     this.visible = visible;
     this.cloud?.setEnabled(visible && this.cloudParent !== undefined);
+    this.cpuCloud?.mesh.setEnabled(visible);
     this.quad?.setEnabled(visible);
   }
 
@@ -156,17 +192,19 @@ export class DepthVisual {
   }
 
   get hasCloud(): boolean {
-    return this.cloud?.isEnabled() === true;
+    return this.cloud?.isEnabled() === true || this.cpuCloud?.mesh.isEnabled() === true;
   }
 
   /** Point size depends on the viewport and field of view of the 3D camera. */
   setViewport(viewportHeightPx: number, fovY: number, maxPointSize?: number): void {
     this.cloudMaterial?.setViewport(viewportHeightPx, fovY, maxPointSize);
+    this.cpuCloud?.setViewport(viewportHeightPx, fovY, maxPointSize);
   }
 
   dispose(): void {
     this.quad?.dispose();
     this.cloud?.dispose();
+    this.cpuCloud?.dispose();
     this.imageMaterial?.dispose();
     this.cloudMaterial?.dispose();
     this.texture.dispose();

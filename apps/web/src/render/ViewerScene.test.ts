@@ -133,4 +133,29 @@ describe("ViewerScene", () => {
     expect(middle[0]).toBeCloseTo(200, 3);
     expect(middle[1]).toBeCloseTo(200, 3);
   });
+
+  it("can unproject on the CPU instead (the benchmark's baseline)", () => {
+    const cpu = new ViewerScene(engine, "cpu");
+    for (const message of depthImage3dExample()) cpu.handleMessage(message);
+    cpu.frame();
+    expect(cpu.stats()[0]).toMatchObject({ hasCloud: true, uploads: 1 });
+    cpu.dispose();
+  });
+
+  it("builds the cloud and fits the view when the pinhole arrives after the frame, in both modes", () => {
+    for (const mode of ["gpu", "cpu"] as const) {
+      const late = new ViewerScene(engine, mode);
+      late.setPanels([{ id: "3d", kind: "3d", x: 0, y: 0, width: 400, height: 400 }], 400, 400);
+      const [pinhole, depth] = depthImage3dExample();
+      late.handleMessage(depth!);
+      late.frame();
+      expect(late.stats()[0]!.hasCloud).toBe(false);
+      late.handleMessage(pinhole!);
+      late.frame();
+      expect(late.stats()[0]!.hasCloud).toBe(true);
+      // Fitted: aiming between the camera (z = 0) and the far wall (z = 6.55).
+      expect(late.pose.target[2]).toBeCloseTo(6.5535 / 2, 1);
+      late.dispose();
+    }
+  });
 });

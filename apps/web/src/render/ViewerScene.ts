@@ -20,7 +20,7 @@ import {
   zoom,
 } from "./cameraPose.ts";
 import { ColormapTextures } from "./colormapTexture.ts";
-import { DepthVisual, LAYER_3D, ringMedian } from "./DepthVisual.ts";
+import { type CloudMode, DepthVisual, LAYER_3D, ringMedian } from "./DepthVisual.ts";
 import { EntityGraph } from "./EntityGraph.ts";
 import { frustumLines, pinholeSize } from "./frustum.ts";
 import { PoseCamera } from "./PoseCamera.ts";
@@ -91,6 +91,7 @@ export class ViewerScene {
   private canvasSize = { width: 1, height: 1 };
   private dirty = true;
   private userMovedCamera = false;
+  private autoFitted = false;
   private worldUpKnown = false;
   private currentPose: CameraPose;
   private worldUp: Vec3 = [0, -1, 0];
@@ -103,7 +104,11 @@ export class ViewerScene {
   /** Called after each draw (tests and the status bar read state then). */
   onDraw: (() => void) | undefined;
 
-  constructor(readonly engine: AbstractEngine) {
+  constructor(
+    readonly engine: AbstractEngine,
+    /** "cpu" draws clouds the slow way, as the benchmark's baseline. */
+    readonly cloudMode: CloudMode = "gpu",
+  ) {
     this.scene = new Scene(engine);
     this.scene.useRightHandedSystem = true;
     this.scene.clearColor = BACKGROUND;
@@ -152,7 +157,7 @@ export class ViewerScene {
     let visual = this.visuals.get(path);
     if (!visual) {
       const layer = this.nextLayerBit < MAX_2D_VIEWS ? 1 << this.nextLayerBit++ : 1 << MAX_2D_VIEWS;
-      visual = new DepthVisual(this.scene, path, this.colormaps, layer);
+      visual = new DepthVisual(this.scene, path, this.colormaps, layer, this.cloudMode);
       this.visuals.set(path, visual);
       const camera = new PoseCamera(`camera2d:${path}`, this.scene);
       camera.mode = Camera.ORTHOGRAPHIC_CAMERA;
@@ -186,7 +191,12 @@ export class ViewerScene {
     if (firstData) {
       for (const visual of this.visuals.values())
         if (visual.current && !this.views2d.has(visual.path)) this.fit2d(visual.path);
-      if (!this.userMovedCamera) this.fitToData(false);
+    }
+    // Fit the 3D view once, when the first cloud can be drawn (its pinhole may come after its frame).
+    if (!this.autoFitted && !this.userMovedCamera && [...this.visuals.values()].some((v) => v.hasCloud)) {
+      this.autoFitted = true;
+      this.fitToData(false);
+      this.placeGrid();
     }
     if (!this.dirty || this.scene.activeCameras?.length === 0) return false;
     this.dirty = false;
@@ -324,6 +334,21 @@ export class ViewerScene {
     this.userMovedCamera = false;
     this.currentPose = defaultPose(this.worldUp);
     this.fitToData(false);
+    this.placeGrid();
+    this.dirty = true;
+  }
+
+  /** Put the grid under the data: at the data's lowest point along the world's up. */
+  private placeGrid(): void {
+    const bounds = this.dataBounds();
+    if (!bounds) return;
+    const up = this.worldUp;
+    const heights: number[] = [];
+    for (const x of [bounds.min[0], bounds.max[0]])
+      for (const y of [bounds.min[1], bounds.max[1]])
+        for (const z of [bounds.min[2], bounds.max[2]]) heights.push(x * up[0] + y * up[1] + z * up[2]);
+    const lowest = Math.min(...heights);
+    this.grid.position.set(up[0] * lowest, up[1] * lowest, up[2] * lowest);
     this.dirty = true;
   }
 

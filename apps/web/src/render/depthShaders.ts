@@ -65,15 +65,19 @@ void main(void) {
 }
 `;
 
-/** 3D view: one vertex per pixel holding (u, v, 0), unprojected here from the depth texture (RDF). */
+/**
+ * 3D view: one vertex per pixel holding (u, v, 0), unprojected here from the depth texture (RDF).
+ * intrinsics = (fx, fy, cx, cy); pointDiameterPerDepth = 2 * fillRatio / fy (world diameter of a point at
+ * depth 1); pointSizeScale = screen pixels per world unit at view depth 1.
+ */
 export const depthCloudVertex = /* glsl */ `
 ${DEPTH_SAMPLER}
 attribute vec3 position;
 uniform mat4 world;
 uniform mat4 viewProjection;
-uniform vec4 intrinsics;          // fx, fy, cx, cy
-uniform float pointDiameterPerDepth; // 2 * fillRatio / fy: world diameter of a point at depth 1
-uniform float pointSizeScale;     // screen pixels per world unit at view depth 1
+uniform vec4 intrinsics;
+uniform float pointDiameterPerDepth;
+uniform float pointSizeScale;
 uniform float maxPointSize;
 varying vec3 vColor;
 void main(void) {

@@ -18,7 +18,7 @@ import { ViewerScene } from "../render/ViewerScene.ts";
 import { pixelAt } from "../render/view2d.ts";
 import { ViewerStore } from "../state/ViewerStore.ts";
 import { droppedFrames, statusSummary } from "../state/viewerState.ts";
-import { openSessionFeed } from "../stream/sessionFeed.ts";
+import { openSessionFeed, type SessionFeed } from "../stream/sessionFeed.ts";
 import { EntitySidebar } from "./EntitySidebar.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { attachPanelInput, type PanelInputHandlers } from "./panelInput.ts";
@@ -42,6 +42,7 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const viewerRef = useRef<ViewerScene | null>(null);
+  const feedRef = useRef<SessionFeed | null>(null);
   const bodies = useRef(new Map<string, { element: HTMLElement; kind: "3d" | "2d"; entity?: string }>());
   const panelRects = useRef<PanelRect[]>([]);
   const hovered = useRef<{ entity: string; u: number; v: number } | undefined>(undefined);
@@ -82,7 +83,9 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
       setGraphicsError("This viewer needs WebGL 2, which this browser does not offer.");
       return;
     }
-    const viewer = new ViewerScene(engine);
+    // `?cloud=cpu` draws clouds the slow way: the benchmark's baseline.
+    const cloudMode = new URLSearchParams(window.location.search).get("cloud") === "cpu" ? "cpu" : "gpu";
+    const viewer = new ViewerScene(engine, cloudMode);
     viewerRef.current = viewer;
     engine.runRenderLoop(() => viewer.frame());
     const observer = new ResizeObserver(() => {
@@ -90,7 +93,13 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
       measurePanels();
     });
     observer.observe(stage);
-    const removeHooks = installTestHooks(viewer, store, stage, () => panelRects.current);
+    const removeHooks = installTestHooks(
+      viewer,
+      store,
+      stage,
+      () => panelRects.current,
+      () => feedRef.current?.decode,
+    );
     setSceneReady(true);
     return () => {
       removeHooks();
@@ -105,10 +114,17 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
   // --- Frames from the relay ---
   useEffect(() => {
     if (!sceneReady) return;
-    const feed = openSessionFeed(link, {
-      onMessage: (message, arrivedAt) => viewerRef.current?.handleMessage(message, arrivedAt),
-      dispatch: (action) => store.dispatch(action),
-    });
+    // `?decode=main` decodes frames on the page instead of in the frame worker.
+    const decode = new URLSearchParams(window.location.search).get("decode") === "main" ? "main" : "worker";
+    const feed = openSessionFeed(
+      link,
+      {
+        onMessage: (message, arrivedAt) => viewerRef.current?.handleMessage(message, arrivedAt),
+        dispatch: (action) => store.dispatch(action),
+      },
+      { decode },
+    );
+    feedRef.current = feed;
     return () => feed.close();
   }, [link, sceneReady, store]);
 

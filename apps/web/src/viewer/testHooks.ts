@@ -1,3 +1,4 @@
+import { decodeMessage } from "@depthroom/schema";
 import type { CameraPose, Vec3 } from "../render/cameraPose.ts";
 import type { PanelRect, PixelReadout, ViewerScene, VisualStats } from "../render/ViewerScene.ts";
 import type { ViewerStore } from "../state/ViewerStore.ts";
@@ -9,6 +10,8 @@ import { type StatusSummary, statusSummary, type ViewerState } from "../state/vi
  */
 export interface DepthroomHooks {
   readonly version: 1;
+  /** Where frames are decoded: in the frame worker or on the page. */
+  decode(): "worker" | "main" | undefined;
   state(): ViewerState;
   status(): StatusSummary;
   pose(): CameraPose;
@@ -25,6 +28,8 @@ export interface DepthroomHooks {
   readout(entity: string, u: number, v: number): PixelReadout | null;
   fit(): void;
   lookThrough(entity: string): boolean;
+  /** Median ms of decoding these wire-message bytes (base64) `runs` times in this page (benchmark). */
+  decodeMs(base64: string, runs: number): number;
 }
 
 declare global {
@@ -38,6 +43,7 @@ export function installTestHooks(
   store: ViewerStore,
   stage: HTMLElement,
   panels: () => PanelRect[],
+  decode: () => "worker" | "main" | undefined,
 ): () => void {
   const offset = () => {
     const rect = stage.getBoundingClientRect();
@@ -45,6 +51,7 @@ export function installTestHooks(
   };
   const hooks: DepthroomHooks = {
     version: 1,
+    decode,
     state: () => store.getState(),
     status: () => statusSummary(store.getState(), Date.now()),
     pose: () => viewer.pose,
@@ -69,6 +76,17 @@ export function installTestHooks(
     readout: (entity, u, v) => viewer.readout(entity, u, v) ?? null,
     fit: () => viewer.fitToData(),
     lookThrough: (entity) => viewer.lookThrough(entity),
+    decodeMs: (base64, runs) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const times: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        const start = performance.now();
+        decodeMessage(bytes);
+        times.push(performance.now() - start);
+      }
+      times.sort((a, b) => a - b);
+      return times[Math.floor(times.length / 2)] ?? Number.NaN;
+    },
   };
   window.__depthroom = hooks;
   return () => {

@@ -1,0 +1,212 @@
+import { DepthImage, encodeMessage, makeSessionLink, Pinhole } from "@depthroom/schema";
+import { loadSampleSets } from "@depthroom/schema/testing";
+import { connect } from "@depthroom/sdk";
+import type { Page } from "playwright-core";
+import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../testing/index.ts";
+
+/*
+ * Browser benchmark (real Chromium, SwiftShader WebGL2 here; run with `npm run bench -w @depthroom/web`).
+ * For 640x480 and 1280x720 uint16 frames streamed at 30 Hz through a real relay, in the same run:
+ *   - decode: median ms to decode one wire message (RVL) in the page (`decodeMessage`);
+ *   - upload: median ms per frame from the decoded frame to its data on the GPU, as the viewer does it:
+ *     GPU path = R16UI texture upload (2 B/px); CPU baseline (`?cloud=cpu`) = the same texture plus an
+ *     xyz vertex buffer unprojected on the CPU and uploaded (12 B/px);
+ *   - arrival -> upload: median ms from the SDK handing over a decoded frame to the end of its upload
+ *     (includes waiting for the next animation frame);
+ *   - draws/s: frames the page drew per second while the rig streamed at 30 Hz.
+ * Goal: decode + upload < 5 ms per 640x480 frame.
+ */
+
+const RATE_HZ = 30;
+const WARMUP_MS = 2500;
+const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 6000);
+const VARIANTS = 8;
+
+interface Row {
+  size: string;
+  mode: "gpu" | "cpu";
+  decodeMs: number;
+  uploadMs: number;
+  arrivalToUploadMs: number;
+  drawsPerSecond: number;
+  framesPerSecond: number;
+}
+
+/** Frames of one size from the real TUM frame (nearest-neighbour resampled), each a little different. */
+function frames(width: number, height: number): Uint16Array[] {
+  const tum = loadSampleSets()[0]?.frames[0];
+  if (!tum) throw new Error("no TUM sample frame");
+  const base = new Uint16Array(width * height);
+  for (let v = 0; v < height; v++) {
+    const sv = Math.min(tum.height - 1, Math.floor((v * tum.height) / height));
+    for (let u = 0; u < width; u++) {
+      const su = Math.min(tum.width - 1, Math.floor((u * tum.width) / width));
+      base[v * width + u] = tum.depth[sv * tum.width + su] as number;
+    }
+  }
+  return Array.from({ length: VARIANTS }, (_, k) => base.map((d) => (d === 0 ? 0 : d + k * 15)));
+}
+
+async function measure(
+  page: Page,
+  webUrl: string,
+  relayUrl: string,
+  session: { id: string; tokens: Record<string, string> },
+  mode: "gpu" | "cpu",
+  images: Uint16Array[],
+  width: number,
+  height: number,
+  decodeMs: number,
+): Promise<Row> {
+  const link = makeSessionLink({
+    webUrl,
+    relayUrl,
+    session: session.id,
+    token: session.tokens.edit as string,
+  });
+  await page.goto(mode === "cpu" ? link.replace("#", "&cloud=cpu#") : link);
+  await page.waitForFunction(() => window.__depthroom?.status().key === "waiting", null, { timeout: 20_000 });
+  const rig = await connect(
+    {
+      link: makeSessionLink({
+        webUrl,
+        relayUrl,
+        session: session.id,
+        token: session.tokens.publish as string,
+      }),
+    },
+    { name: "bench rig" },
+  );
+  const scale = width / 640;
+  rig.log(
+    "world/camera",
+    Pinhole.fromIntrinsics({
+      fx: 525 * scale,
+      fy: 525 * scale,
+      cx: width / 2,
+      cy: height / 2,
+      width,
+      height,
+    }),
+  );
+  let frame = 0;
+  const timer = setInterval(() => {
+    rig.setTime("frame", frame);
+    rig.log(
+      "world/camera/depth",
+      new DepthImage(images[frame % images.length] as Uint16Array, { width, height, meter: 5000 }),
+    );
+    frame++;
+  }, 1000 / RATE_HZ);
+  await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
+  const sample = () =>
+    page.evaluate(() => {
+      const hooks = window.__depthroom!;
+      const stats = hooks.stats()[0];
+      return {
+        draws: hooks.framesDrawn(),
+        received: hooks.state().framesReceived,
+        uploadMs: stats?.uploadMsMedian ?? Number.NaN,
+        arrivalToUploadMs: stats?.arrivalToUploadMsMedian ?? Number.NaN,
+        at: performance.now(),
+      };
+    });
+  const before = await sample();
+  await new Promise((resolve) => setTimeout(resolve, MEASURE_MS));
+  const after = await sample();
+  clearInterval(timer);
+  await rig.close(1000);
+  const seconds = (after.at - before.at) / 1000;
+  return {
+    size: `${width}x${height}`,
+    mode,
+    decodeMs,
+    uploadMs: after.uploadMs,
+    arrivalToUploadMs: after.arrivalToUploadMs,
+    drawsPerSecond: (after.draws - before.draws) / seconds,
+    framesPerSecond: (after.received - before.received) / seconds,
+  };
+}
+
+async function main(): Promise<void> {
+  const build = await buildWebApp();
+  console.log(`web app ${build.built ? `built in ${(build.ms / 1000).toFixed(1)} s` : "build up to date"}`);
+  const relay = await startChildRelay();
+  const web = await startWebApp();
+  const browser = await launchChromium();
+  const rows: Row[] = [];
+  try {
+    const sizes = (process.env.BENCH_SIZES ?? "640x480,1280x720")
+      .split(",")
+      .map((s) => s.split("x").map(Number) as [number, number]);
+    const modes = (process.env.BENCH_MODES ?? "gpu,cpu").split(",") as ("gpu" | "cpu")[];
+    for (const [width, height] of sizes) {
+      const images = frames(width, height);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
+      // Decode cost of one real wire message (RVL, as the SDK sends U16), in this page.
+      const session0 = await relay.createSession("bench decode");
+      await page.goto(
+        makeSessionLink({
+          webUrl: web.url,
+          relayUrl: relay.url,
+          session: session0.id,
+          token: session0.tokens.view,
+        }),
+      );
+      await page.waitForFunction(() => window.__depthroom !== undefined, null, { timeout: 20_000 });
+      const wire = encodeMessage({
+        entityPath: "world/camera/depth",
+        timelines: [],
+        archetype: new DepthImage(images[0] as Uint16Array, { width, height, meter: 5000 }),
+      });
+      const decodeMs = await page.evaluate(
+        (base64) => window.__depthroom!.decodeMs(base64, 40),
+        Buffer.from(wire).toString("base64"),
+      );
+      for (const mode of modes) {
+        const session = await relay.createSession(`bench ${mode}`);
+        rows.push(await measure(page, web.url, relay.url, session, mode, images, width, height, decodeMs));
+        const row = rows.at(-1) as Row;
+        console.log(`  ${row.size} ${row.mode}: measured`);
+      }
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await web.stop();
+    await relay.stop();
+  }
+
+  const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+  console.log(
+    "\nbrowser benchmark: uint16 frames streamed at 30 Hz, Chromium + SwiftShader (no GPU), 2 cores",
+  );
+  console.log(
+    "size       path  decode ms  upload ms  decode+upload  arrival->upload ms  draws/s  frames in/s",
+  );
+  for (const r of rows) {
+    console.log(
+      `${r.size.padEnd(10)} ${r.mode.padEnd(5)} ${f(r.decodeMs).padStart(9)}  ${f(r.uploadMs).padStart(9)}  ${f(r.decodeMs + r.uploadMs).padStart(13)}  ${f(r.arrivalToUploadMs).padStart(18)}  ${f(r.drawsPerSecond, 1).padStart(7)}  ${f(r.framesPerSecond, 1).padStart(11)}`,
+    );
+  }
+  for (const size of ["640x480", "1280x720"]) {
+    const gpu = rows.find((r) => r.size === size && r.mode === "gpu");
+    const cpu = rows.find((r) => r.size === size && r.mode === "cpu");
+    if (!gpu || !cpu) continue;
+    console.log(
+      `${size}: CPU-unprojection baseline / GPU path: upload ${f(cpu.uploadMs / gpu.uploadMs, 1)}x the time, draws/s ${f(gpu.drawsPerSecond / Math.max(cpu.drawsPerSecond, 1e-9), 2)}x (GPU/CPU)`,
+    );
+  }
+  const vga = rows.find((r) => r.size === "640x480" && r.mode === "gpu");
+  if (vga) {
+    const total = vga.decodeMs + vga.uploadMs;
+    console.log(
+      `goal: decode+upload < 5 ms per 640x480 frame: ${f(total)} ms -> ${total < 5 ? "met" : "NOT met"}`,
+    );
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

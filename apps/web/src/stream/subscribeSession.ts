@@ -1,0 +1,80 @@
+import type { LogMessage } from "@depthroom/schema";
+import { type SdkError, type Subscription, subscribe } from "@depthroom/sdk";
+import type { ViewerAction } from "../state/viewerState.ts";
+
+/*
+ * The SDK subscription of a session, reported as decoded messages and viewer actions. Runs wherever it
+ * is called: on the page, or inside the frame worker (which must not import the module that starts it).
+ */
+
+export interface Target {
+  readonly relayUrl: string;
+  readonly session: string;
+  readonly token: string;
+}
+
+/** The value of the `frame` sequence timeline, if the message carries one. */
+export function frameNumber(message: LogMessage): number | undefined {
+  const point = message.timelines.find((t) => t.timeline === "frame" && t.kind === "sequence");
+  return point ? Number(point.value) : undefined;
+}
+
+/** What the viewer state records of a message (no pixels). */
+export function messageAction(message: LogMessage, at: number): ViewerAction {
+  const a = message.archetype;
+  const frame = frameNumber(message);
+  return a.kind === "DepthImage"
+    ? {
+        type: "message",
+        entityPath: message.entityPath,
+        kind: a.kind,
+        width: a.width,
+        height: a.height,
+        datatype: a.datatype,
+        frame,
+        at,
+      }
+    : { type: "message", entityPath: message.entityPath, kind: a.kind, frame, at };
+}
+
+/**
+ * Subscribe with the SDK and report everything as messages and viewer actions. Runs wherever it is
+ * called: on the page, or inside the frame worker.
+ */
+export function subscribeSession(
+  target: Target,
+  onMessage: (message: LogMessage) => void,
+  dispatch: (action: ViewerAction) => void,
+): { close(): void } {
+  let subscription: Subscription;
+  try {
+    subscription = subscribe(
+      { url: target.relayUrl, session: target.session, token: target.token },
+      (message) => {
+        onMessage(message);
+        dispatch(messageAction(message, Date.now()));
+      },
+      // A viewer waits for the relay as long as it takes, showing "connecting" meanwhile.
+      { name: "web viewer", connectTimeoutMs: Number.POSITIVE_INFINITY },
+    );
+  } catch (error) {
+    const e = error as Partial<SdkError>;
+    dispatch({ type: "closed", code: e.code ?? "bad-link", message: e.message ?? String(error) });
+    return { close() {} };
+  }
+  subscription.on("state", (state, error) => {
+    if (state === "closed") {
+      if (error) dispatch({ type: "closed", code: error.code, message: error.message });
+      return;
+    }
+    dispatch({ type: "connection", state, at: Date.now() });
+  });
+  subscription.on("subscribed", (entities, producers) =>
+    dispatch({ type: "subscribed", entities, producers, at: Date.now() }),
+  );
+  subscription.on("producer", (event) => dispatch({ type: "producer", event }));
+  subscription.on("problem", (problem) =>
+    dispatch({ type: "problem", code: problem.code, message: problem.message, at: Date.now() }),
+  );
+  return { close: () => subscription.close() };
+}
