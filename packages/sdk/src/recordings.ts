@@ -110,10 +110,16 @@ export async function stopRecording(
   request: { by?: string } = {},
   options: RequestOptions = {},
 ): Promise<RecordingDescription> {
-  const response = await call(access, "POST", `/api/recordings/${checkId(id)}/stop`, {
-    ...options,
-    json: request,
-  });
+  // `?session=` lets a load balancer route to the node that writes the recording (the relay ignores it).
+  const response = await call(
+    access,
+    "POST",
+    `/api/recordings/${checkId(id)}/stop?session=${access.session}`,
+    {
+      ...options,
+      json: request,
+    },
+  );
   return (await readJson(response)) as RecordingDescription;
 }
 
@@ -123,7 +129,7 @@ export async function deleteRecording(
   id: string,
   options: RequestOptions = {},
 ): Promise<void> {
-  await call(access, "DELETE", `/api/recordings/${checkId(id)}`, options);
+  await call(access, "DELETE", `/api/recordings/${checkId(id)}?session=${access.session}`, options);
 }
 
 /**
