@@ -11,7 +11,12 @@ import { launchChromium, producer, waitInPage } from "./support/session.ts";
 const ALICE = { name: "Alice Example", color: "#ef476f" };
 const BOB = { name: "Bob Example", color: "#4cc9f0" };
 
-type Pose = { eye: number[]; target: number[]; up: number[]; fovY: number };
+type Pose = {
+  readonly eye: readonly number[];
+  readonly target: readonly number[];
+  readonly up: readonly number[];
+  readonly fovY: number;
+};
 const poseGap = (a: Pose, b: Pose) =>
   Math.max(
     Math.abs(a.fovY - b.fovY),

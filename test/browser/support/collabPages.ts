@@ -1,6 +1,9 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { waitInPage } from "./session.ts";
 
+// `window.__depthroomCollab` is declared along with this type.
+export type { CollabHooks } from "@depthroom/web/testing";
+
 /* Pages of one session for the collaboration tests: each in its own browser context (its own
    localStorage), with a remembered name and colour, waiting until the session's doc is synced. */
 
