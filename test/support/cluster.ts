@@ -113,6 +113,8 @@ export interface ReceivedSequence {
   readonly sequence: number;
   /** performance.now() */
   readonly at: number;
+  /** The node of the connection it came through (its latest welcome). */
+  readonly node: string | undefined;
 }
 
 /** A viewer: subscribes after every welcome (reconnections too) and records the frames' sequences. */
@@ -122,7 +124,9 @@ export function trackedViewer(url: string, session: string, token: string, name:
   tracked.socket.on("welcome", () => tracked.socket.emit("subscribe", {}, () => {}));
   tracked.socket.on("frame", (payload, ack) => {
     const sequence = frameSequence(new Uint8Array(payload));
-    if (sequence !== undefined) frames.push({ sequence, at: performance.now() });
+    if (sequence !== undefined) {
+      frames.push({ sequence, at: performance.now(), node: tracked.welcomes.at(-1)?.node });
+    }
     ack();
   });
   return { ...tracked, frames };
