@@ -373,12 +373,18 @@ export class Recordings {
     const path = this.path(id);
     const startedAt = Date.now();
     const source = await fileSource(sourcePath);
-    const writer = await createRecordingFile(path, {
-      recordingId: id,
-      sessionId,
-      startedAtNs: BigInt(startedAt) * 1_000_000n,
-      metadata: { origin: "import", title },
-    });
+    let writer: Awaited<ReturnType<typeof createRecordingFile>>;
+    try {
+      writer = await createRecordingFile(path, {
+        recordingId: id,
+        sessionId,
+        startedAtNs: BigInt(startedAt) * 1_000_000n,
+        metadata: { origin: "import", title },
+      });
+    } catch (error) {
+      await source.close();
+      throw error;
+    }
     const run = importMcap(source);
     let messages = 0;
     try {
