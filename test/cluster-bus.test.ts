@@ -9,7 +9,13 @@ import {
   scaleOutFromEnv,
   startRelay,
 } from "@depthroom/relay";
-import { CloseCode, ErrorCode, type Health, type Refusal } from "@depthroom/schema";
+import {
+  CloseCode,
+  ErrorCode,
+  type Health,
+  type RecordingDescription,
+  type Refusal,
+} from "@depthroom/schema";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { collectFrames, connectFrames, openDoc, publish, subscribe, waitFor } from "./support/clients.ts";
@@ -31,6 +37,8 @@ describe("relay nodes on a Redis bus", () => {
     const { schema, drop } = await scratchSchema();
     cleanups.push(drop);
     const prefix = `depthroom-test-${randomBytes(4).toString("hex")}`;
+    const recordingsDir = await makeTempDir("depthroom-recordings-");
+    cleanups.push(() => rm(recordingsDir, { recursive: true, force: true }));
     const relays: RunningRelay[] = [];
     for (const nodeId of ids) {
       const dataDir = await makeTempDir();
@@ -43,7 +51,15 @@ describe("relay nodes on a Redis bus", () => {
         prefix,
         logger: { debug() {}, info() {}, warn() {}, error() {} },
       });
-      const relay = await startRelay({ port: 0, dataDir, store, secret, cluster: bus, logLevel: "warn" });
+      const relay = await startRelay({
+        port: 0,
+        dataDir,
+        recordingsDir,
+        store,
+        secret,
+        cluster: bus,
+        logLevel: "warn",
+      });
       cleanups.push(() => relay.close());
       relays.push(relay);
     }
@@ -126,6 +142,47 @@ describe("relay nodes on a Redis bus", () => {
     expect(viewerOnB.connected).toBe(true);
     expect(bystanderDisconnects).toEqual([]);
     expect(bystanderViewer.connected).toBe(true);
+  });
+
+  it("tells every node of a new session at once, and any node serves any recording", async () => {
+    const [a, b] = (await cluster(["node-a", "node-b"])) as [RunningRelay, RunningRelay];
+    const session = await createSession(a.url, { title: "made on a" });
+    // Node b never saw a token of this session; the bus told it of the session, so even a route that
+    // only looks in the registry (start recording) finds it.
+    let started: Response | undefined;
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; ) {
+      started = await fetch(`${b.url}/api/sessions/${session.id}/recordings`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${session.tokens.edit}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ title: "on b" }),
+      });
+      if (started.status !== 404) break;
+      await started.arrayBuffer();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(started?.status).toBe(201);
+    const recording = (await started?.json()) as RecordingDescription;
+    const { socket: rig } = await connectFrames(b.url, session.id, session.tokens.publish);
+    cleanups.push(() => rig.close());
+    for (let i = 0; i < 5; i++) expect(await publish(rig, rigFrame(i))).toEqual({ ok: true });
+    const stopped = await fetch(`${b.url}/api/recordings/${recording.id}/stop`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${session.tokens.edit}` },
+    });
+    expect(stopped.status).toBe(200);
+
+    // Node a serves it: the index from PostgreSQL, the file from the shared directory.
+    const described = await fetch(`${a.url}/api/recordings/${recording.id}`, {
+      headers: { Authorization: `Bearer ${session.tokens.view}` },
+    });
+    expect(described.status).toBe(200);
+    expect(await described.json()).toMatchObject({ id: recording.id, status: "stopped", frames: 5 });
+    const file = await fetch(`${a.url}/api/recordings/${recording.id}/file`, {
+      headers: { Authorization: `Bearer ${session.tokens.view}` },
+    });
+    expect(file.status).toBe(200);
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    expect(Buffer.from(bytes.subarray(1, 5)).toString("latin1")).toBe("MCAP");
   });
 
   it("keeps serving through a Redis outage, answers presence for itself, and the bus comes back", async () => {

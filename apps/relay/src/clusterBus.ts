@@ -4,12 +4,16 @@ import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import type { Server, Socket } from "socket.io";
 import type { Logger } from "./log.ts";
+import type { SessionRecord } from "./store.ts";
 
 /*
  * Between relay nodes (`DEPTHROOM_REDIS_URL`): socket.io's sharded Redis adapter (Redis 7 sharded
  * pub/sub, ioredis clients) carries the small cross-node events, never depth frames:
  *   presence  `GET /api/cluster` asks every node for its counts (sessions, producers, viewers, doc
  *             connections) and answers with all of them;
+ *   created   a node that created a session tells the others, which add it to their registry at
+ *             once (any node then admits its tokens; a node that missed it fetches it from PostgreSQL
+ *             when a genuine token names it);
  *   claim     a node that admits a connection of a session tells the others; a node still holding
  *             connections of that session (it was the session's node before a failover, or the
  *             balancer moved the session back) closes them with "going away", and they reconnect
@@ -18,6 +22,7 @@ import type { Logger } from "./log.ts";
  */
 
 const CLAIM = "depthroom:claim";
+const CREATED = "depthroom:session-created";
 const PRESENCE = "depthroom:presence";
 const STATUS_TIMEOUT_MS = 2000;
 const NODE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
@@ -50,11 +55,18 @@ export interface ClusterDocuments {
   releaseSession(session: string): number;
 }
 
+/** The session registry, as the bus needs it (SessionRegistry). */
+export interface ClusterRegistry {
+  onCreated(listener: (record: SessionRecord) => void): void;
+  learn(record: SessionRecord): void;
+}
+
 /** What relay.ts hands the bus once the node's servers exist. */
 export interface ClusterNode {
   // biome-ignore lint/suspicious/noExplicitAny: the relay's typed socket.io server, used untyped here
   readonly io: Server<any, any, any, any>;
   readonly documents: ClusterDocuments;
+  readonly registry: ClusterRegistry;
   readonly logger: Logger;
 }
 
@@ -133,7 +145,7 @@ export class ClusterBus implements RelayCluster {
   }
 
   attach(node: ClusterNode): void {
-    const { io, documents } = node;
+    const { io, documents, registry } = node;
     this.#io = io;
     this.#documents = documents;
     io.adapter(createShardedAdapter(this.pub, this.sub, { channelPrefix: `${this.prefix}:socket.io` }));
@@ -147,6 +159,13 @@ export class ClusterBus implements RelayCluster {
       const { session, node: claimant } = (claim ?? {}) as { session?: unknown; node?: unknown };
       if (typeof session !== "string" || !SESSION_ID.test(session) || claimant === this.nodeId) return;
       this.#release(session, String(claimant).slice(0, 64));
+    });
+    registry.onCreated((record) => io.serverSideEmit(CREATED, record));
+    io.on(CREATED, (record: unknown) => {
+      const r = (record ?? {}) as Partial<SessionRecord>;
+      if (typeof r.id !== "string" || !SESSION_ID.test(r.id)) return;
+      if (typeof r.title !== "string" || r.title.length > 1000 || typeof r.createdAt !== "number") return;
+      registry.learn({ id: r.id, title: r.title, createdAt: r.createdAt });
     });
     io.on(PRESENCE, (reply: unknown) => {
       if (typeof reply === "function") reply(this.#localPresence());

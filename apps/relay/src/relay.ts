@@ -132,7 +132,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     },
   });
   recordings.useDocuments(documents);
-  cluster?.attach({ io: frames.io, documents, logger });
+  cluster?.attach({ io: frames.io, documents, registry, logger });
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://relay");
     if (url.pathname.startsWith("/socket.io/")) return; // engine.io's own upgrade listener takes it

@@ -10,6 +10,7 @@ export class SessionRegistry {
   readonly #live = new Map<string, LiveSession>();
   readonly #idleTimers = new Map<string, NodeJS.Timeout>();
   readonly #fetching = new Map<string, Promise<SessionRecord | undefined>>();
+  readonly #createdListeners: ((record: SessionRecord) => void)[] = [];
 
   constructor(
     private readonly store: RelayStore,
@@ -37,7 +38,18 @@ export class SessionRegistry {
       this.#records.delete(record.id);
       throw error;
     }
+    for (const listener of this.#createdListeners) listener(record);
     return { ok: true, record };
+  }
+
+  /** Scale-out: hear of every session this node creates (the cluster bus tells the other nodes). */
+  onCreated(listener: (record: SessionRecord) => void): void {
+    this.#createdListeners.push(listener);
+  }
+
+  /** Scale-out: a session another node created and stored (the cluster bus heard of it). */
+  learn(record: SessionRecord): void {
+    if (!this.#records.has(record.id)) this.#records.set(record.id, record);
   }
 
   get(id: string): SessionRecord | undefined {
