@@ -193,7 +193,8 @@ async function runClients(
         selection: null,
         t,
       });
-      tick++;
+      // A late timer skips the ticks it missed (as a 15 Hz render loop would) instead of bursting.
+      tick = Math.max(tick + 1, Math.ceil((wallMs() - origin) / period));
       timer = setTimeout(publish, Math.max(0, origin + tick * period - wallMs()));
     };
     let timer = setTimeout(publish, Math.max(0, origin - wallMs()));
