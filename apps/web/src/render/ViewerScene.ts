@@ -382,17 +382,21 @@ export class ViewerScene {
     if (!this.userMovedCamera) this.currentPose = defaultPose(this.worldUp);
   }
 
-  /** World bounds of a sample of every cloud's points, and of every camera's position. */
+  /**
+   * World bounds of every camera's position and of a sample of every cloud's points, robust to stray
+   * far points: per axis, the cloud samples count from the 1st to the 99th percentile.
+   */
   dataBounds(): Bounds3 | undefined {
     const min = [Infinity, Infinity, Infinity];
     const max = [-Infinity, -Infinity, -Infinity];
-    const addPoint = (p: Vec3) => {
+    const include = (p: Vec3) => {
       for (let i = 0; i < 3; i++) {
         min[i] = Math.min(min[i] as number, p[i] as number);
         max[i] = Math.max(max[i] as number, p[i] as number);
       }
     };
-    for (const path of this.graph.pinholePaths()) addPoint(this.graph.rdfToWorld(path, [0, 0, 0]));
+    for (const path of this.graph.pinholePaths()) include(this.graph.rdfToWorld(path, [0, 0, 0]));
+    const axes: number[][] = [[], [], []];
     for (const visual of this.visuals.values()) {
       const image = visual.current;
       const found = this.graph.pinholeFor(visual.path);
@@ -407,10 +411,20 @@ export class ViewerScene {
           const p = unprojectPixel(u, v, Number(raw), image.meter, found.pinhole);
           if (!p) continue;
           Vector3.TransformCoordinatesFromFloatsToRef(p[0], p[1], p[2], frame, point);
-          addPoint([point.x, point.y, point.z]);
+          axes[0]?.push(point.x);
+          axes[1]?.push(point.y);
+          axes[2]?.push(point.z);
         }
       }
     }
+    axes.forEach((samples, i) => {
+      if (samples.length === 0) return;
+      samples.sort((a, b) => a - b);
+      const at = (q: number) =>
+        samples[Math.min(samples.length - 1, Math.max(0, Math.round(q * (samples.length - 1))))] as number;
+      min[i] = Math.min(min[i] as number, at(0.01));
+      max[i] = Math.max(max[i] as number, at(0.99));
+    });
     if (!((min[0] as number) <= (max[0] as number))) return undefined;
     return { min: min as unknown as Vec3, max: max as unknown as Vec3 };
   }

@@ -1,0 +1,110 @@
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { DepthImage, makeSessionLink, Pinhole } from "@depthroom/schema";
+import { loadSampleSets } from "@depthroom/schema/testing";
+import { connect } from "@depthroom/sdk";
+import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../testing/index.ts";
+
+/*
+ * README screenshots of the real sample (`npm run screenshots -w @depthroom/web`): the TUM RGB-D frame
+ * (Kinect v1, PrimeSense default intrinsics) streamed through a real relay into the viewer in Chromium,
+ * saved as docs/viewer.png (whole window), docs/view-3d.png and docs/view-2d.png.
+ */
+
+const outDir = fileURLToPath(new URL("../docs/", import.meta.url));
+const DEPTH = "world/kinect/depth";
+
+async function main(): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  const build = await buildWebApp();
+  console.log(`web app ${build.built ? "built" : "build up to date"}`);
+  const relay = await startChildRelay();
+  const web = await startWebApp();
+  const browser = await launchChromium();
+  try {
+    const session = await relay.createSession("TUM fr2 sample");
+    const page = await browser.newPage({ viewport: { width: 1440, height: 810 }, deviceScaleFactor: 1 });
+    await page.goto(
+      makeSessionLink({
+        webUrl: web.url,
+        relayUrl: relay.url,
+        session: session.id,
+        token: session.tokens.edit,
+      }),
+    );
+    await page.waitForFunction(() => window.__depthroom?.status().key === "waiting", null, {
+      timeout: 30_000,
+    });
+
+    const rig = await connect({
+      link: makeSessionLink({
+        webUrl: web.url,
+        relayUrl: relay.url,
+        session: session.id,
+        token: session.tokens.publish,
+      }),
+    });
+    const [tum] = loadSampleSets();
+    const frame = tum?.frames[0];
+    if (!tum || !frame) throw new Error("the TUM sample frame is missing");
+    rig.log(
+      "world/kinect",
+      Pinhole.fromIntrinsics({ fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: 640, height: 480 }),
+    );
+    // Stream the frame at 10 Hz while the pictures are taken, so the session shows as live.
+    let n = 0;
+    const timer = setInterval(() => {
+      rig.setTime("frame", n++);
+      rig.log(
+        DEPTH,
+        new DepthImage(frame.depth, { width: frame.width, height: frame.height, meter: tum.unitsPerMetre }),
+      );
+    }, 100);
+    await page.waitForFunction(
+      (entity) => window.__depthroom?.stats().find((s) => s.entity === entity)?.hasCloud,
+      DEPTH,
+      {
+        timeout: 30_000,
+      },
+    );
+    // Dismiss the first-visit name prompt of the collaboration layer, if it shows.
+    const ok = page.getByRole("button", { name: "OK", exact: true });
+    if (await ok.isVisible().catch(() => false)) await ok.click();
+    // A three-quarter view: orbit with the mouse and zoom in a little; then hover a desk pixel for the readout.
+    const panel3d = await page.evaluate(() => window.__depthroom?.panels().find((p) => p.kind === "3d"));
+    if (!panel3d) throw new Error("no 3D panel");
+    const cx = panel3d.x + panel3d.width / 2;
+    const cy = panel3d.y + panel3d.height / 2;
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx + 45, cy + 12, { steps: 8 });
+    await page.mouse.up();
+    await page.mouse.wheel(0, -300);
+    await page.waitForTimeout(500);
+    const at = await page.evaluate((entity) => window.__depthroom?.pixelToClient(entity, 420, 300), DEPTH);
+    if (at) await page.mouse.move(at[0], at[1]);
+    await page.waitForTimeout(1500);
+
+    await page.screenshot({ path: `${outDir}viewer.png` });
+    const panels = (await page.evaluate(() => window.__depthroom?.panels())) ?? [];
+    for (const panel of panels) {
+      const name = panel.kind === "3d" ? "view-3d" : "view-2d";
+      await page.screenshot({
+        path: `${outDir}${name}.png`,
+        clip: { x: panel.x, y: panel.y - 26, width: panel.width, height: panel.height + 26 },
+      });
+    }
+    clearInterval(timer);
+    await rig.close();
+    console.log(`wrote ${outDir}viewer.png, view-3d.png, view-2d.png`);
+  } finally {
+    await browser.close();
+    await web.stop();
+    await relay.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
