@@ -14,7 +14,7 @@ import { PostgresStore } from "../src/postgresStore.ts";
 import { wallMs } from "./frames.ts";
 
 /*
- * Cluster bench (about 45 s): two relay processes on one PostgreSQL database and one Redis, behind
+ * Cluster bench (about 40 s on a quiet machine): two relay processes on one PostgreSQL database and one Redis, behind
  * nginx with the shipped config. The same sessions (8; 4 per node when both serve), each with a
  * producer publishing the TUM 640x480 RVL frame as fast as the relay acks and 2 viewers, first with
  * both nodes behind nginx, then with one. Prints frames delivered per second in each case and the
@@ -26,8 +26,8 @@ import { wallMs } from "./frames.ts";
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? "16");
 const VIEWERS = Number(process.env.BENCH_VIEWERS_PER_SESSION ?? "2");
-const WARMUP_MS = 2000;
-const WINDOW_MS = Number(process.env.BENCH_SECONDS ?? "5") * 1000;
+const WARMUP_MS = 1500;
+const WINDOW_MS = Number(process.env.BENCH_SECONDS ?? "4") * 1000;
 /** Each configuration runs this many times, interleaved; the best run counts (the machine is shared). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "2");
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
