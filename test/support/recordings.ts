@@ -1,51 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { type DepthImage, decodeMessage, type LogMessage } from "@depthroom/schema";
-import type { CliResult } from "./sdk.ts";
 
-/* Helpers for the recording tests: a CLI child process that runs until stopped, and message lookups. */
-
-const bin = fileURLToPath(new URL("../../packages/sdk/bin/depthroom.mjs", import.meta.url));
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-
-export interface RunningCli {
-  readonly child: ChildProcess;
-  /** Send SIGINT (Ctrl-C) and wait for the exit. */
-  stop(): Promise<CliResult>;
-  readonly done: Promise<CliResult>;
-}
-
-/** Start `depthroom <args>` and leave it running (e.g. `stream --loop`). */
-export function startCli(args: readonly string[]): RunningCli {
-  const env: Record<string, string | undefined> = { ...process.env };
-  delete env.DEPTHROOM_LINK;
-  delete env.DEPTHROOM_RELAY;
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: repoRoot,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk.toString("utf8");
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString("utf8");
-  });
-  const done = new Promise<CliResult>((resolve) =>
-    child.once("close", (code) => resolve({ code, stdout, stderr })),
-  );
-  return {
-    child,
-    done,
-    stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      return done.finally(() => clearTimeout(timer));
-    },
-  };
-}
+/* Helpers for the recording tests: decoding latest-at answers and comparing depth values. */
 
 export function decodeAll(batch: readonly Uint8Array[]): LogMessage[] {
   return batch.map((bytes) => decodeMessage(bytes));
