@@ -5,8 +5,6 @@ export type { CollabHooks } from "../src/collab/collabHooks.ts";
 export { NO_DEPTH_COLORS } from "../src/render/noDepth.ts";
 // The page's `window.__depthroom` (declared globally by this import).
 export type { DepthroomHooks } from "../src/viewer/testHooks.ts";
-// The page's `window.__depthroomCollab` (collaboration: presence, annotations, following).
-export type { CollabHooks } from "../src/collab/collabHooks.ts";
 export {
   CHROMIUM_ARGS,
   CHROMIUM_PATH,

@@ -12,7 +12,7 @@ export interface CollabPage {
   readonly context: BrowserContext;
 }
 
-export const COLLAB_VIEWPORT = { width: 960, height: 540 };
+export const COLLAB_VIEWPORT = { width: 1280, height: 560 };
 
 export async function openAs(
   browser: Browser,

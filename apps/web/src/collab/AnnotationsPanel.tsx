@@ -3,7 +3,7 @@
 import type { Annotation } from "@depthroom/schema";
 import { useState } from "react";
 import type { CollabClient, CollabSnapshot } from "./CollabClient.ts";
-import type { PickedPoint } from "./pickPoint.ts";
+import type { NoteDraft } from "./pickPoint.ts";
 
 type Filter = "open" | "resolved" | "all";
 
@@ -26,7 +26,7 @@ export function AnnotationsPanel({
   client: CollabClient;
   snapshot: CollabSnapshot;
   canEdit: boolean;
-  draft: PickedPoint | null;
+  draft: NoteDraft | null;
   onSaveDraft: (text: string) => void;
   onCancelDraft: () => void;
   onGoTo: (annotation: Annotation) => void;
@@ -72,8 +72,10 @@ export function AnnotationsPanel({
           }}
         >
           <div className="muted small mono">
-            {draft.entity} ({draft.u}, {draft.v}) → ({fmt(draft.world[0])}, {fmt(draft.world[1])},{" "}
-            {fmt(draft.world[2])})
+            {draft.entity} ({draft.u}, {draft.v})
+            {draft.kind === "pin3d"
+              ? ` → (${fmt(draft.world[0])}, ${fmt(draft.world[1])}, ${fmt(draft.world[2])})`
+              : " (2D mark)"}
           </div>
           <textarea
             data-testid="note-text"

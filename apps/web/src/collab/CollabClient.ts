@@ -54,6 +54,9 @@ export class CollabClient {
   private readonly listeners = new Set<() => void>();
   private lastSentPose: CameraPose | undefined;
   private readonly cleanups: (() => void)[] = [];
+  /** `Date.now()` when this page first connected, and when each peer user id was first seen (tests). */
+  connectedAt: number | undefined;
+  readonly peerSeenAt = new Map<string, number>();
 
   constructor(link: SessionLink, role: Role, me: CollabUser) {
     this.canEdit = role === "edit";
@@ -75,15 +78,22 @@ export class CollabClient {
     const awareness = this.provider.awareness;
     awareness.setLocalState({ user: me, camera: null, pointer: null, selection: null, presenting: false });
 
-    const onStatus = ({ status }: { status: string }) =>
+    const onStatus = ({ status }: { status: string }) => {
+      if (status === "connected") this.connectedAt ??= Date.now();
       this.update({
         connection:
           status === "connected" ? "connected" : status === "connecting" ? "connecting" : "disconnected",
       });
+    };
     const onSync = (synced: boolean) => this.update({ synced, ...this.readDoc() });
     const onClose = () => this.update({ connection: "closed" });
-    const onAwareness = () =>
-      this.update({ peers: peersFromStates(awareness.getStates(), this.doc.clientID) });
+    const onAwareness = () => {
+      const peers = peersFromStates(awareness.getStates(), this.doc.clientID);
+      const now = Date.now();
+      for (const peer of peers)
+        if (!this.peerSeenAt.has(peer.user.id)) this.peerSeenAt.set(peer.user.id, now);
+      this.update({ peers });
+    };
     this.provider.on("status", onStatus);
     this.provider.on("sync", onSync);
     this.provider.on("closed" as never, onClose as never);
@@ -136,6 +146,21 @@ export class CollabClient {
     if (this.lastSentPose && poseDistance(this.lastSentPose, pose) < 1e-6) return;
     this.lastSentPose = pose;
     this.provider.awareness.setLocalStateField("camera", toCollabPose(pose));
+  }
+
+  /** Publish where this person hovers on a 2D view (null when not over one). */
+  publishPointer(pointer: { entityPath: string; u: number; v: number } | null): void {
+    const current = this.provider.awareness.getLocalState()?.pointer as typeof pointer | undefined;
+    if (current === pointer) return;
+    if (
+      current &&
+      pointer &&
+      current.entityPath === pointer.entityPath &&
+      current.u === pointer.u &&
+      current.v === pointer.v
+    )
+      return;
+    this.provider.awareness.setLocalStateField("pointer", pointer);
   }
 
   // --- Annotations (edit links only; the relay refuses a view link's writes anyway) ---

@@ -2,10 +2,12 @@
 
 import type { Annotation, SessionLink, TokenClaims } from "@depthroom/schema";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { createPortal } from "react-dom";
 import { AnnotationPins } from "../render/AnnotationPins.ts";
 import type { CameraPose } from "../render/cameraPose.ts";
 import { PresenceFrustums } from "../render/PresenceFrustums.ts";
 import type { ViewerScene } from "../render/ViewerScene.ts";
+import { pixelAt } from "../render/view2d.ts";
 import { AnnotationsPanel } from "./AnnotationsPanel.tsx";
 import { CollabClient, type CollabSnapshot } from "./CollabClient.ts";
 import { installCollabHooks } from "./collabHooks.ts";
@@ -17,8 +19,9 @@ import {
   saveIdentity,
   USER_COLORS,
 } from "./identity.ts";
+import { Overlay2d } from "./Overlay2d.tsx";
 import { PresenceBar } from "./PresenceBar.tsx";
-import { type PickedPoint, pickCloudPoint } from "./pickPoint.ts";
+import { type NoteDraft, pickCloudPoint } from "./pickPoint.ts";
 import { fromCollabPose, POSE_RATE_HZ, poseDistance, smoothPose } from "./presence.ts";
 import "./collab.css";
 
@@ -47,16 +50,19 @@ export function CollabLayer({
   stage: HTMLElement | null;
 }) {
   const [identity, setIdentity] = useState<StoredIdentity | null>(null);
-  const [askName, setAskName] = useState(false);
+  /** No remembered identity yet: the bar asks (without covering the views) until answered. */
+  const [unnamed, setUnnamed] = useState(false);
+  const [editingName, setEditingName] = useState(false);
   const [client, setClient] = useState<CollabClient | null>(null);
   const [tracking, setTracking] = useState<Tracking | null>(null);
   const [presenting, setPresenting] = useState(false);
   const [panelOpen, setPanelOpen] = useState(false);
   const [pinMode, setPinMode] = useState(false);
-  const [draft, setDraft] = useState<PickedPoint | null>(null);
+  const [draft, setDraft] = useState<NoteDraft | null>(null);
   const trackingRef = useRef<Tracking | null>(null);
   const presentingRef = useRef(false);
   const pinModeRef = useRef(false);
+  const pointerRef = useRef<{ entity: string; u: number; v: number } | null>(null);
   trackingRef.current = tracking;
   presentingRef.current = presenting;
   pinModeRef.current = pinMode;
@@ -68,7 +74,7 @@ export function CollabLayer({
     if (stored) setIdentity(stored);
     else {
       setIdentity(defaultIdentity());
-      setAskName(true);
+      setUnnamed(true);
     }
   }, []);
 
@@ -154,6 +160,8 @@ export function CollabLayer({
       if (now - lastPublish >= 1000 / POSE_RATE_HZ) {
         lastPublish = now;
         client.publishPose(viewer.pose);
+        const pointer = pointerRef.current;
+        client.publishPointer(pointer ? { entityPath: pointer.entity, u: pointer.u, v: pointer.v } : null);
         if (
           presentingRef.current &&
           now - lastPresenterWrite >= PRESENTER_WRITE_MS &&
@@ -191,7 +199,7 @@ export function CollabLayer({
     const pointerDown = (e: PointerEvent) => {
       const target = e.target as HTMLElement | null;
       if (target?.closest(".collab-ui")) return;
-      if (pinModeRef.current && target?.closest('[data-testid="panel-3d"]')) {
+      if (pinModeRef.current && target?.closest('[data-testid="panel-3d"], [data-testid^="panel-2d-"]')) {
         // In pin mode a click picks a point: the 3D view must not start an orbit.
         e.stopPropagation();
         down = { x: e.clientX, y: e.clientY };
@@ -204,13 +212,37 @@ export function CollabLayer({
       const moved = Math.hypot(e.clientX - down.x, e.clientY - down.y);
       down = undefined;
       if (moved > 6) return;
-      const rect = stage.getBoundingClientRect();
-      const picked = pickCloudPoint(viewer, e.clientX - rect.left, e.clientY - rect.top);
-      if (picked) {
-        setDraft(picked);
-        setPinMode(false);
-        setPanelOpen(true);
+      const target = e.target as HTMLElement | null;
+      const image = imageUnder(target, e.clientX, e.clientY);
+      if (image) {
+        setDraft({ kind: "point2d", ...image });
+      } else {
+        const rect = stage.getBoundingClientRect();
+        const picked = pickCloudPoint(viewer, e.clientX - rect.left, e.clientY - rect.top);
+        if (!picked) return;
+        setDraft({ kind: "pin3d", ...picked });
       }
+      setPinMode(false);
+      setPanelOpen(true);
+    };
+    /** The image pixel of a 2D panel under a client position, if any. */
+    const imageUnder = (target: HTMLElement | null, clientX: number, clientY: number) => {
+      const body = target?.closest<HTMLElement>('[data-testid^="panel-2d-"]');
+      const entity = body?.dataset.testid?.slice("panel-2d-".length);
+      if (!body || !entity) return undefined;
+      const view = viewer.view2d(entity);
+      const image = viewer.stats().find((s) => s.entity === entity);
+      if (!view || !image) return undefined;
+      const rect = body.getBoundingClientRect();
+      const pixel = pixelAt(view, rect, image, clientX - rect.left, clientY - rect.top);
+      return pixel ? { entity, u: pixel[0], v: pixel[1] } : undefined;
+    };
+    // Where this person hovers on a 2D view goes out with the next pose update.
+    const pointerMove = (e: PointerEvent) => {
+      pointerRef.current = imageUnder(e.target as HTMLElement | null, e.clientX, e.clientY) ?? null;
+    };
+    const pointerLeave = () => {
+      pointerRef.current = null;
     };
     const key = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
@@ -223,11 +255,15 @@ export function CollabLayer({
     };
     stage.addEventListener("pointerdown", pointerDown, true);
     stage.addEventListener("pointerup", pointerUp, true);
+    stage.addEventListener("pointermove", pointerMove, { passive: true });
+    stage.addEventListener("pointerleave", pointerLeave);
     stage.addEventListener("wheel", ownInput, true);
     window.addEventListener("keydown", key);
     return () => {
       stage.removeEventListener("pointerdown", pointerDown, true);
       stage.removeEventListener("pointerup", pointerUp, true);
+      stage.removeEventListener("pointermove", pointerMove);
+      stage.removeEventListener("pointerleave", pointerLeave);
       stage.removeEventListener("wheel", ownInput, true);
       window.removeEventListener("keydown", key);
     };
@@ -247,34 +283,45 @@ export function CollabLayer({
     if (annotation.viewpoint) setTracking({ kind: "viewpoint", pose: fromCollabPose(annotation.viewpoint) });
   };
 
+  const bar = (
+    <PresenceBar
+      snapshot={snapshot}
+      canEdit={canEdit}
+      following={tracking?.kind === "person" ? tracking : null}
+      presenting={presenting}
+      presenterPeer={presenterPeer}
+      notesOpen={panelOpen}
+      pinMode={pinMode}
+      onPinMode={setPinMode}
+      onFollow={follow}
+      onStopFollowing={() => setTracking(null)}
+      onPresent={(on) => {
+        setPresenting(on);
+        if (on && viewer) client.present(viewer.pose);
+        else client.stopPresenting();
+      }}
+      onToggleNotes={() => setPanelOpen((o) => !o)}
+      unnamed={unnamed}
+      onEditIdentity={() => setEditingName(true)}
+    />
+  );
+  // The bar sits in the viewer's top bar when there is one, so it never covers a view.
+  const topbar = stage?.closest(".viewer")?.querySelector<HTMLElement>(".topbar") ?? null;
+
   return (
     <div className="collab-layer">
-      <PresenceBar
-        snapshot={snapshot}
-        canEdit={canEdit}
-        following={tracking?.kind === "person" ? tracking : null}
-        presenting={presenting}
-        presenterPeer={presenterPeer}
-        notesOpen={panelOpen}
-        pinMode={pinMode}
-        onPinMode={setPinMode}
-        onFollow={follow}
-        onStopFollowing={() => setTracking(null)}
-        onPresent={(on) => {
-          setPresenting(on);
-          if (on && viewer) client.present(viewer.pose);
-          else client.stopPresenting();
-        }}
-        onToggleNotes={() => setPanelOpen((o) => !o)}
-        onEditIdentity={() => setAskName(true)}
-      />
-      {askName ? (
+      {topbar ? createPortal(bar, topbar) : bar}
+      {viewer ? (
+        <Overlay2d viewer={viewer} peers={snapshot.peers} annotations={snapshot.annotations} />
+      ) : null}
+      {editingName ? (
         <IdentityCard
           initial={identity}
           onDone={(next) => {
             saveIdentity(next);
             setIdentity(next);
-            setAskName(false);
+            setEditingName(false);
+            setUnnamed(false);
           }}
         />
       ) : null}
@@ -287,19 +334,24 @@ export function CollabLayer({
           onSaveDraft={(text) => {
             if (!draft || !viewer) return;
             const pose = viewer.pose;
-            client.addAnnotation({
-              kind: "pin3d",
+            const common = {
               entityPath: draft.entity,
-              geometry: { world: [...draft.world], local: [...draft.local] },
               time: { timeline: "log_time", value: Date.now() * 1e6 },
               viewpoint: {
-                position: [...pose.eye],
-                target: [...pose.target],
-                up: [...pose.up],
+                position: [...pose.eye] as [number, number, number],
+                target: [...pose.target] as [number, number, number],
+                up: [...pose.up] as [number, number, number],
                 fov: (pose.fovY * 180) / Math.PI,
               },
               text,
-            });
+            };
+            if (draft.kind === "pin3d")
+              client.addAnnotation({
+                kind: "pin3d",
+                geometry: { world: [...draft.world], local: [...draft.local] },
+                ...common,
+              });
+            else client.addAnnotation({ kind: "point2d", geometry: { u: draft.u, v: draft.v }, ...common });
             setDraft(null);
           }}
           onCancelDraft={() => setDraft(null)}

@@ -32,6 +32,7 @@ export function PresenceBar({
   onStopFollowing,
   onPresent,
   onToggleNotes,
+  unnamed,
   onEditIdentity,
 }: {
   snapshot: CollabSnapshot;
@@ -46,6 +47,8 @@ export function PresenceBar({
   onStopFollowing: () => void;
   onPresent: (on: boolean) => void;
   onToggleNotes: () => void;
+  /** This browser has no name yet: offer to set one. */
+  unnamed: boolean;
   onEditIdentity: () => void;
 }) {
   const { me, peers, connection, annotations } = snapshot;
@@ -88,6 +91,17 @@ export function PresenceBar({
           </button>
         ))}
       </span>
+      {unnamed ? (
+        <button
+          type="button"
+          className="small ghost"
+          data-testid="identity-ask"
+          onClick={onEditIdentity}
+          title="Others see you by this name and colour"
+        >
+          You are {me.name} · change?
+        </button>
+      ) : null}
       {following ? (
         <span className="collab-chip" data-testid="following-chip">
           Following {following.name}

@@ -13,6 +13,10 @@ export interface CollabHooks {
   readonly version: 1;
   connection(): CollabConnection;
   synced(): boolean;
+  /** `Date.now()` of this page's first connection to the doc. */
+  connectedAt(): number | null;
+  /** `Date.now()` when a peer (by name) was first seen in awareness here. */
+  peerSeenAt(name: string): number | null;
   me(): { id: string; name: string; color: string };
   peers(): Peer[];
   /** Other people's frustums as drawn now (smoothed), by awareness client id. */
@@ -41,6 +45,11 @@ export function installCollabHooks(
     version: 1,
     connection: () => client.getSnapshot().connection,
     synced: () => client.getSnapshot().synced,
+    connectedAt: () => client.connectedAt ?? null,
+    peerSeenAt: (name) => {
+      const peer = client.getSnapshot().peers.find((p) => p.user.name === name);
+      return peer ? (client.peerSeenAt.get(peer.user.id) ?? null) : null;
+    },
     me: () => client.getSnapshot().me,
     peers: () => [...client.getSnapshot().peers],
     remoteFrustums: frustums,

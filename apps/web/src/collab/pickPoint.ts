@@ -1,9 +1,10 @@
 /*
  * Which cloud point is under a click in the 3D view: every image entity's pixels are unprojected with
- * the hover readout's machinery (`ViewerScene.readout`) and projected back through the 3D camera; the
- * nearest on screen wins (a coarse pass, then every pixel around the best one).
+ * the hover readout's machinery (`ViewerScene.readout`) and projected back through the 3D camera. Of
+ * the points drawn within a few pixels of the click, the one nearest the eye wins (what is in front);
+ * failing that, the nearest on screen within `maxPx`. A coarse pass, then every pixel around the best.
  */
-import type { Vec3 } from "../render/cameraPose.ts";
+import { length, sub, type Vec3 } from "../render/cameraPose.ts";
 import type { ViewerScene } from "../render/ViewerScene.ts";
 
 export interface PickedPoint {
@@ -15,19 +16,42 @@ export interface PickedPoint {
   readonly local: Vec3;
   /** Distance on screen from the click, CSS px. */
   readonly screenDistance: number;
+  /** Distance from the 3D camera's eye, metres. */
+  readonly eyeDistance: number;
 }
 
-/** The cloud point nearest to canvas position (x, y) (CSS px), within `maxPx`, or null. */
+/** Points within this many CSS px of the click count as "under" it. */
+const UNDER_PX = 4;
+
+const better = (a: PickedPoint, b: PickedPoint | null): boolean => {
+  if (!b) return true;
+  const aUnder = a.screenDistance <= UNDER_PX;
+  const bUnder = b.screenDistance <= UNDER_PX;
+  if (aUnder !== bUnder) return aUnder;
+  return aUnder ? a.eyeDistance < b.eyeDistance : a.screenDistance < b.screenDistance;
+};
+
+/** The cloud point under canvas position (x, y) (CSS px), within `maxPx`, or null. */
 export function pickCloudPoint(viewer: ViewerScene, x: number, y: number, maxPx = 16): PickedPoint | null {
   let best: PickedPoint | null = null;
+  const eye = viewer.pose.eye;
   const consider = (entity: string, u: number, v: number) => {
     const readout = viewer.readout(entity, u, v);
     if (!readout?.worldPoint || !readout.cameraPoint) return;
     const at = viewer.projectToCanvas(readout.worldPoint);
     if (!at) return;
     const d = Math.hypot(at[0] - x, at[1] - y);
-    if (d <= maxPx && (!best || d < best.screenDistance))
-      best = { entity, u, v, world: readout.worldPoint, local: readout.cameraPoint, screenDistance: d };
+    if (d > maxPx) return;
+    const candidate: PickedPoint = {
+      entity,
+      u,
+      v,
+      world: readout.worldPoint,
+      local: readout.cameraPoint,
+      screenDistance: d,
+      eyeDistance: length(sub(readout.worldPoint, eye)),
+    };
+    if (better(candidate, best)) best = candidate;
   };
   for (const stats of viewer.stats()) {
     if (!stats.visible || !stats.hasCloud || stats.width === 0) continue;
@@ -43,3 +67,8 @@ export function pickCloudPoint(viewer: ViewerScene, x: number, y: number, maxPx 
   }
   return best;
 }
+
+/** What a click in pin mode proposes: a pin on a cloud, or a point on a 2D image. */
+export type NoteDraft =
+  | ({ readonly kind: "pin3d" } & PickedPoint)
+  | { readonly kind: "point2d"; readonly entity: string; readonly u: number; readonly v: number };

@@ -28,6 +28,8 @@ export interface Peer {
   readonly clientId: number;
   readonly user: CollabUser;
   readonly camera: CameraPose | null;
+  /** Where they hover on a 2D view, in image pixels. */
+  readonly pointer: { readonly entityPath: string; readonly u: number; readonly v: number } | null;
   readonly presenting: boolean;
 }
 
@@ -42,6 +44,7 @@ export function peersFromStates(states: ReadonlyMap<number, unknown>, ownClientI
       clientId,
       user: state.user,
       camera: state.camera ? fromCollabPose(state.camera) : null,
+      pointer: state.pointer,
       presenting: state.presenting === true,
     });
   }
