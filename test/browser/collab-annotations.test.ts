@@ -69,10 +69,11 @@ describe("shared annotations", () => {
       (entity) => window.__depthroom!.readout(entity, 100, 100)!.worldPoint!,
       DEPTH,
     ))!;
-    const at = (await a.page.evaluate((p) => window.__depthroom!.project(p), world))!;
     await a.page.getByTestId("add-note").click();
+    const at = (await a.page.evaluate((p) => window.__depthroom!.project(p), world))!;
     await a.page.mouse.click(at[0], at[1]);
     await a.page.getByTestId("note-draft").waitFor({ timeout: 5000 });
+    const drafted = await a.page.getByTestId("note-draft").textContent();
     await a.page.getByTestId("note-text").fill("Corner of the near square");
     await a.page.getByTestId("note-save").click();
     const saved = Date.now();
@@ -95,7 +96,10 @@ describe("shared annotations", () => {
     id = note.id;
     // The anchor is the cloud point under the click (the nearest on screen), in world and camera frames.
     for (let i = 0; i < 3; i++)
-      expect(Math.abs((note.geometry.world[i] as number) - (world[i] as number))).toBeLessThan(0.05);
+      expect(
+        Math.abs((note.geometry.world[i] as number) - (world[i] as number)),
+        `${drafted} clicked at ${at} for ${world}: ${JSON.stringify(note.geometry)}`,
+      ).toBeLessThan(0.05);
     expect(note.geometry.local[2]).toBeCloseTo(2.0, 3);
     expect(note.viewpoint).not.toBeNull();
     expect(note.time?.timeline).toBe("log_time");
@@ -186,5 +190,26 @@ describe("shared annotations", () => {
       id,
       1000,
     );
+  });
+
+  it("A marks a point on its 2D view: B sees the mark on its own 2D view", async () => {
+    for (const { page } of [a, b]) await page.keyboard.press("1"); // 3D + 2D
+    await waitInPage(a.page, (e) => window.__depthroom!.pixelToClient(e, 50, 60) !== null, DEPTH, 5000);
+    await a.page.getByTestId("add-note").click();
+    const at2d = (await a.page.evaluate((e) => window.__depthroom!.pixelToClient(e, 50, 60), DEPTH))!;
+    await a.page.mouse.click(at2d[0], at2d[1]);
+    await a.page.getByTestId("note-text").fill("A far corner");
+    await a.page.getByTestId("note-save").click();
+    await waitInPage(
+      b.page,
+      () => window.__depthroomCollab!.annotations().some((x) => x.kind === "point2d"),
+      undefined,
+      2000,
+    );
+    const mark = (await b.page.evaluate(() =>
+      window.__depthroomCollab!.annotations().find((x) => x.kind === "point2d"),
+    ))!;
+    expect(mark).toMatchObject({ entityPath: DEPTH, geometry: { u: 50, v: 60 }, text: "A far corner" });
+    await b.page.locator(`[data-testid="mark-2d"][data-id="${mark.id}"]`).waitFor({ timeout: 2000 });
   });
 });
