@@ -1,0 +1,87 @@
+import { DepthImage, encodeMessage, Pinhole, readEnvelope } from "@depthroom/schema";
+import { loadSampleSets } from "./samples.ts";
+
+/*
+ * Real depth frames for rate tests: the TUM fr2 640x480 sample (data/samples), RVL-encoded once; each
+ * published frame is a copy with its `frame` sequence and `capture_time` stamped into the header, so a
+ * receiver reads its latency from the bytes alone.
+ */
+
+export interface SampleStream {
+  /** Static Pinhole of `world/camera`. */
+  readonly pinhole: Uint8Array;
+  /** `world/camera/depth`, RVL, stamped with frame 0 / capture_time 0. */
+  readonly depth: Uint8Array;
+  /** Offsets of the two i64 time values in `depth`. */
+  readonly frameOffset: number;
+  readonly captureOffset: number;
+}
+
+/** Wall-clock ms with sub-ms precision, comparable between processes on one machine. */
+export function wallMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export function sampleStream(): SampleStream {
+  const tum = loadSampleSets()[0]!;
+  const sample = tum.frames[0]!;
+  const pinhole = encodeMessage({
+    entityPath: "world/camera",
+    timelines: [],
+    static: true,
+    archetype: Pinhole.fromIntrinsics({
+      fx: 525,
+      fy: 525,
+      cx: 319.5,
+      cy: 239.5,
+      width: sample.width,
+      height: sample.height,
+    }),
+  });
+  const entityPath = "world/camera/depth";
+  const depth = encodeMessage(
+    {
+      entityPath,
+      timelines: [
+        { timeline: "frame", kind: "sequence", value: 0n },
+        { timeline: "capture_time", kind: "timestamp", value: 0n },
+      ],
+      archetype: new DepthImage(sample.depth, {
+        width: sample.width,
+        height: sample.height,
+        meter: tum.unitsPerMetre,
+      }),
+    },
+    { depthEncoding: "rvl" },
+  );
+  // Header: magic(4) version kind kindVersion flags, u16 path length + path, u8 timeline count,
+  // then per timeline: u8 name length + name, u8 kind, i64 value.
+  const frameOffset = 8 + 2 + entityPath.length + 1 + 1 + "frame".length + 1;
+  const captureOffset = frameOffset + 8 + 1 + "capture_time".length + 1;
+  return { pinhole, depth, frameOffset, captureOffset };
+}
+
+/** A copy of the depth frame stamped with `sequence` and a capture time in wall-clock ms. */
+export function stampFrame(stream: SampleStream, sequence: number, captureMs: number): Uint8Array {
+  const bytes = new Uint8Array(stream.depth);
+  const view = new DataView(bytes.buffer);
+  view.setBigInt64(stream.frameOffset, BigInt(sequence), true);
+  view.setBigInt64(stream.captureOffset, BigInt(Math.round(captureMs * 1e6)), true);
+  return bytes;
+}
+
+/** The sequence and capture time (wall-clock ms) of a stamped frame, read from its header. */
+export function readStamp(bytes: Uint8Array): { sequence: number; captureMs: number } {
+  const envelope = readEnvelope(bytes);
+  const frame = envelope.timelines.find((t) => t.timeline === "frame");
+  const capture = envelope.timelines.find((t) => t.timeline === "capture_time");
+  return { sequence: Number(frame?.value ?? -1n), captureMs: Number(capture?.value ?? 0n) / 1e6 };
+}
+
+/** Capture time (wall-clock ms) of a stamped depth frame; undefined for other messages. */
+export function captureMsOf(bytes: Uint8Array): number | undefined {
+  const envelope = readEnvelope(bytes);
+  if (envelope.kind !== "DepthImage") return undefined;
+  const capture = envelope.timelines.find((t) => t.timeline === "capture_time");
+  return capture ? Number(capture.value) / 1e6 : undefined;
+}
