@@ -212,4 +212,30 @@ describe("shared annotations", () => {
     expect(mark).toMatchObject({ entityPath: DEPTH, geometry: { u: 50, v: 60 }, text: "A far corner" });
     await b.page.locator(`[data-testid="mark-2d"][data-id="${mark.id}"]`).waitFor({ timeout: 2000 });
   });
+
+  it("A drags a box on its 2D view: B sees the box mark", async () => {
+    // The notes panel sits over the right of the stage: close it so the whole 2D view takes the drag.
+    await a.page.getByTestId("notes-button").click();
+    await a.page.getByTestId("annotations-panel").waitFor({ state: "detached" });
+    await a.page.getByTestId("add-note").click();
+    const from = (await a.page.evaluate((e) => window.__depthroom!.pixelToClient(e, 20, 20), DEPTH))!;
+    const to = (await a.page.evaluate((e) => window.__depthroom!.pixelToClient(e, 60, 50), DEPTH))!;
+    await a.page.mouse.move(from[0], from[1]);
+    await a.page.mouse.down();
+    await a.page.mouse.move(to[0], to[1], { steps: 4 });
+    await a.page.mouse.up();
+    await a.page.getByTestId("note-text").fill("Background block");
+    await a.page.getByTestId("note-save").click();
+    await waitInPage(
+      b.page,
+      () => window.__depthroomCollab!.annotations().some((x) => x.kind === "box2d"),
+      undefined,
+      2000,
+    );
+    const box = (await b.page.evaluate(() =>
+      window.__depthroomCollab!.annotations().find((x) => x.kind === "box2d"),
+    ))!;
+    expect(box).toMatchObject({ entityPath: DEPTH, geometry: { u0: 20, v0: 20, u1: 60, v1: 50 } });
+    await b.page.locator(`[data-testid="mark-2d"][data-id="${box.id}"]`).waitFor({ timeout: 2000 });
+  });
 });

@@ -72,10 +72,14 @@ export function AnnotationsPanel({
           }}
         >
           <div className="muted small mono">
-            {draft.entity} ({draft.u}, {draft.v})
+            {draft.kind === "box2d"
+              ? `${draft.entity} box (${draft.u0}, ${draft.v0})–(${draft.u1}, ${draft.v1})`
+              : `${draft.entity} (${draft.u}, ${draft.v})`}
             {draft.kind === "pin3d"
               ? ` → (${fmt(draft.world[0])}, ${fmt(draft.world[1])}, ${fmt(draft.world[2])})`
-              : " (2D mark)"}
+              : draft.kind === "point2d"
+                ? " (2D mark)"
+                : ""}
           </div>
           <textarea
             data-testid="note-text"

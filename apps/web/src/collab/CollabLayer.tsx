@@ -195,26 +195,38 @@ export function CollabLayer({
       if (target?.closest(".collab-ui")) return;
       if (trackingRef.current) setTracking(null);
     };
-    let down: { x: number; y: number } | undefined;
+    let down: { x: number; y: number; target: HTMLElement | null } | undefined;
     const pointerDown = (e: PointerEvent) => {
       const target = e.target as HTMLElement | null;
       if (target?.closest(".collab-ui")) return;
       if (pinModeRef.current && target?.closest('[data-testid="panel-3d"], [data-testid^="panel-2d-"]')) {
         // In pin mode a click picks a point: the 3D view must not start an orbit.
         e.stopPropagation();
-        down = { x: e.clientX, y: e.clientY };
+        down = { x: e.clientX, y: e.clientY, target };
         return;
       }
       ownInput(e);
     };
     const pointerUp = (e: PointerEvent) => {
       if (!down || !pinModeRef.current) return;
-      const moved = Math.hypot(e.clientX - down.x, e.clientY - down.y);
+      const start = down;
+      const moved = Math.hypot(e.clientX - start.x, e.clientY - start.y);
       down = undefined;
-      if (moved > 6) return;
       const target = e.target as HTMLElement | null;
       const image = imageUnder(target, e.clientX, e.clientY);
-      if (image) {
+      const from = moved > 6 ? imageUnder(start.target, start.x, start.y) : undefined;
+      if (moved > 6 && !(image && from && from.entity === image.entity)) return;
+      if (image && from) {
+        // A drag on a 2D view: a box from where it started to where it ended.
+        setDraft({
+          kind: "box2d",
+          entity: image.entity,
+          u0: Math.min(from.u, image.u),
+          v0: Math.min(from.v, image.v),
+          u1: Math.max(from.u, image.u),
+          v1: Math.max(from.v, image.v),
+        });
+      } else if (image) {
         setDraft({ kind: "point2d", ...image });
       } else {
         const rect = stage.getBoundingClientRect();
@@ -351,7 +363,10 @@ export function CollabLayer({
                 geometry: { world: [...draft.world], local: [...draft.local] },
                 ...common,
               });
-            else client.addAnnotation({ kind: "point2d", geometry: { u: draft.u, v: draft.v }, ...common });
+            else if (draft.kind === "box2d") {
+              const { u0, v0, u1, v1 } = draft;
+              client.addAnnotation({ kind: "box2d", geometry: { u0, v0, u1, v1 }, ...common });
+            } else client.addAnnotation({ kind: "point2d", geometry: { u: draft.u, v: draft.v }, ...common });
             setDraft(null);
           }}
           onCancelDraft={() => setDraft(null)}

@@ -80,4 +80,12 @@ export function pickCloudPoint(viewer: ViewerScene, x: number, y: number, maxPx 
 /** What a click in pin mode proposes: a pin on a cloud, or a point on a 2D image. */
 export type NoteDraft =
   | ({ readonly kind: "pin3d" } & PickedPoint)
-  | { readonly kind: "point2d"; readonly entity: string; readonly u: number; readonly v: number };
+  | { readonly kind: "point2d"; readonly entity: string; readonly u: number; readonly v: number }
+  | {
+      readonly kind: "box2d";
+      readonly entity: string;
+      readonly u0: number;
+      readonly v0: number;
+      readonly u1: number;
+      readonly v1: number;
+    };
