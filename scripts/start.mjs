@@ -2,7 +2,6 @@
 // `npm start`: the relay, the web app and a demo rig streaming the shipped real depth samples, on an
 // embedded default (data in ./.depthroom-data, nothing else to install). Ctrl-C stops everything.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));

@@ -24,6 +24,7 @@ import {
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import type { CameraPose } from "../render/cameraPose.ts";
+import { forwardOwnAwarenessOnly } from "./ownAwarenessOnly.ts";
 import { type Peer, peersFromStates, poseDistance, toCollabPose } from "./presence.ts";
 
 export type CollabConnection = "connecting" | "connected" | "disconnected" | "closed";
@@ -65,6 +66,7 @@ export class CollabClient {
       params: { token: link.token },
       maxBackoffTime: 2500,
     });
+    forwardOwnAwarenessOnly(this.provider);
     this.undo = createAnnotationUndoManager(this.doc, this.origin);
     this.snapshot = {
       connection: "connecting",
