@@ -45,6 +45,8 @@ describe("rig offline and relay restart", () => {
     await waitInPage(page, () => window.__depthroom?.status().key === "waiting", null);
     const rig = await stream();
     await waitInPage(page, () => window.__depthroom?.status().key === "live", null);
+    // "Live" comes with the producer; wait until its frame is on screen too (decode runs in a worker).
+    await waitInPage(page, () => (window.__depthroom?.stats()[0]?.uploads ?? 0) > 0, null);
     const stoppedAt = Date.now();
     await rig.close(1000);
     await waitInPage(page, () => window.__depthroom?.status().key === "rig-offline", null, 3000);
