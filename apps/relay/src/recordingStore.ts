@@ -1,5 +1,11 @@
 import { type FileHandle, open, readFile, rename } from "node:fs/promises";
-import { isRecordingId, isSessionId, type RecordingOrigin, type RecordingStatus } from "@depthroom/schema";
+import {
+  isRecordingId,
+  isSessionId,
+  type RecordingDescription,
+  type RecordingOrigin,
+  type RecordingStatus,
+} from "@depthroom/schema";
 import { encodeRecord, readRecords } from "./updateLog.ts";
 
 /*
@@ -8,29 +14,12 @@ import { encodeRecord, readRecords } from "./updateLog.ts";
  * serves `MemoryStore`; `RecordingLogFile` is the embedded store's `recordings.log`.
  */
 
-/** One recording's metadata. Times in ms since the epoch; log times in ns as decimal strings. */
-export interface RecordingRecord {
-  /** 22 base64url characters, like session ids. */
-  readonly id: string;
-  readonly sessionId: string;
-  readonly title: string;
-  readonly origin: RecordingOrigin;
-  /** "recording" while a relay writes it (or after that relay died, until it restarts and recovers it). */
-  readonly status: RecordingStatus;
-  /** The relay node that writes (wrote) it; on restart a node recovers only its own "recording" ones. */
-  readonly node: string;
-  readonly startedAt: number;
-  readonly stoppedAt: number | null;
-  readonly startTimeNs: string | null;
-  readonly endTimeNs: string | null;
-  readonly entities: readonly string[];
-  readonly frames: number;
-  /** Size of the .mcap file (0 while recording). */
-  readonly bytes: number;
-  readonly dropped: number;
-  readonly recovered: boolean;
-  readonly problems: readonly string[];
-}
+/**
+ * One recording's metadata as stored: the API's description (defined once in @depthroom/schema)
+ * without the per-caller links, plus the relay node that writes (wrote) it; on restart a node recovers
+ * only its own recordings still marked "recording".
+ */
+export type RecordingRecord = Omit<RecordingDescription, "links"> & { readonly node: string };
 
 /** The store's part for recordings: four calls, all async (a PostgreSQL table fits). */
 export interface RecordingCatalog {
