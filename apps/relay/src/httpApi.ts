@@ -7,7 +7,10 @@ import {
   RELAY_PROTOCOL_VERSION,
   ROLES,
   type Role,
+  readTokenClaims,
   type SessionDescription,
+  type SessionLinks,
+  SHAREABLE_ROLES,
 } from "@depthroom/schema";
 import { admit, fetchSessionOfToken, httpStatusFor } from "./access.ts";
 import type { Logger } from "./log.ts";
@@ -17,7 +20,8 @@ import type { TokenSigner } from "./tokens.ts";
 import { RELAY_VERSION } from "./version.ts";
 
 /*
- * The HTTP API (JSON): `POST /api/sessions`, `GET /api/sessions/:id`, `GET /healthz`, `GET /metrics`.
+ * The HTTP API (JSON): `POST /api/sessions`, `GET /api/sessions/:id`, `GET /api/sessions/:id/links`,
+ * `GET /healthz`, `GET /metrics`.
  * Errors answer `{ error: Refusal }` with a matching status. CORS is open to any origin: the endpoints
  * carry no cookies, and tokens are the capabilities.
  */
@@ -89,8 +93,12 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
     return;
   }
   if (path === "/api/sessions" && req.method === "POST") return createSession(deps, req, res);
-  const match = /^\/api\/sessions\/([^/]+)$/.exec(path);
-  if (match && req.method === "GET") return describeSession(deps, req, res, match[1] as string, url);
+  const match = /^\/api\/sessions\/([^/]+)(\/links)?$/.exec(path);
+  if (match && req.method === "GET") {
+    return match[2]
+      ? shareSession(deps, req, res, match[1] as string, url)
+      : describeSession(deps, req, res, match[1] as string, url);
+  }
   throw new HttpError(ErrorCode.BadMessage, `no route ${req.method} ${path.slice(0, 80)}`);
 }
 
@@ -127,6 +135,42 @@ async function createSession(deps: HttpApiDeps, req: IncomingMessage, res: Serve
   sendJson(res, 201, response);
 }
 
+/** Admit the request's token (`Authorization: Bearer` or `?token=`) for session `id`. */
+async function admitRequest(deps: HttpApiDeps, req: IncomingMessage, id: string, url: URL) {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  const token = bearer ?? url.searchParams.get("token");
+  await fetchSessionOfToken(deps.signer, deps.registry, id, token);
+  const admission = admit(deps.signer, deps.registry, id, token);
+  if (!admission.ok) throw new HttpError(admission.code, admission.message);
+  return { ...admission, token: token as string };
+}
+
+/**
+ * Fresh tokens and links for the roles the caller may hand out (`SHAREABLE_ROLES`). They expire when
+ * the caller's token does, so sharing never outlives the capability it came from.
+ */
+async function shareSession(
+  deps: HttpApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  url: URL,
+): Promise<void> {
+  const admission = await admitRequest(deps, req, id, url);
+  const exp = readTokenClaims(admission.token)?.exp; // verified by the admission
+  const { relayUrl, webUrl } = deps.urls();
+  const tokens: Partial<Record<Role, string>> = {};
+  const links: Partial<Record<Role, string>> = {};
+  const now = Math.floor(Date.now() / 1000);
+  for (const role of SHAREABLE_ROLES[admission.role]) {
+    const token = deps.signer.issue(id, role, now, exp);
+    tokens[role] = token;
+    links[role] = makeSessionLink({ webUrl, relayUrl, session: id, token });
+  }
+  const response: SessionLinks = { tokens, links };
+  sendJson(res, 200, response);
+}
+
 async function describeSession(
   deps: HttpApiDeps,
   req: IncomingMessage,
@@ -134,10 +178,7 @@ async function describeSession(
   id: string,
   url: URL,
 ): Promise<void> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-  await fetchSessionOfToken(deps.signer, deps.registry, id, bearer ?? url.searchParams.get("token"));
-  const admission = admit(deps.signer, deps.registry, id, bearer ?? url.searchParams.get("token"));
-  if (!admission.ok) throw new HttpError(admission.code, admission.message);
+  const admission = await admitRequest(deps, req, id, url);
   const live = deps.registry.peekLive(id);
   const description: SessionDescription = {
     id,

@@ -35,8 +35,14 @@ export class TokenSigner {
     if (this.#secret.length < 16) throw new RangeError("the token secret needs at least 16 bytes");
   }
 
-  issue(session: string, role: Role, nowSeconds = Math.floor(Date.now() / 1000)): string {
-    const payload = encodeTokenPayload({ session, role, iat: nowSeconds });
+  /** `expiresAt` (seconds since the epoch): the token is refused after it; none by default. */
+  issue(session: string, role: Role, nowSeconds = Math.floor(Date.now() / 1000), expiresAt?: number): string {
+    const payload = encodeTokenPayload({
+      session,
+      role,
+      iat: nowSeconds,
+      ...(expiresAt !== undefined ? { exp: expiresAt } : {}),
+    });
     return `${TOKEN_PREFIX}.${payload}.${this.#sign(payload)}`;
   }
 

@@ -185,11 +185,12 @@ export type {
   Refusal,
   ServerToClientEvents,
   SessionDescription,
+  SessionLinks,
   SubscribeRequest,
   SubscribeResult,
   Welcome,
 } from "./protocol.ts";
-export { RELAY_PROTOCOL_VERSION } from "./protocol.ts";
+export { RELAY_PROTOCOL_VERSION, SHAREABLE_ROLES } from "./protocol.ts";
 export {
   decodeMessageBatch,
   encodeMessageBatch,

@@ -124,6 +124,23 @@ export interface SessionDescription {
   readonly viewers: number;
 }
 
+/**
+ * `GET /api/sessions/:id/links` (a token of the session, as for `GET /api/sessions/:id`): fresh tokens
+ * and links for the roles the caller may hand out (`SHAREABLE_ROLES` of its token's role), so anyone
+ * holding an edit link can share the session, not only the browser that created it.
+ */
+export interface SessionLinks {
+  readonly tokens: Readonly<Partial<Record<Role, string>>>;
+  readonly links: Readonly<Partial<Record<Role, string>>>;
+}
+
+/** Which roles a token of each role may hand out: edit shares everything, the others only themselves. */
+export const SHAREABLE_ROLES: Readonly<Record<Role, readonly Role[]>> = {
+  edit: ["view", "edit", "publish"],
+  view: ["view"],
+  publish: ["publish"],
+};
+
 /** `GET /healthz` */
 export interface Health {
   readonly ok: true;

@@ -10,6 +10,7 @@ export {
   type ProducerEvent,
   type ProducerInfo,
   type Refusal,
+  type SessionLinks,
   type TimePoint,
   Transform3D,
   type Welcome,
@@ -40,7 +41,12 @@ export {
   startRecording,
   stopRecording,
 } from "./recordings.ts";
-export { type CreateSessionOptions, createSession } from "./session.ts";
+export {
+  type CreateSessionOptions,
+  createSession,
+  type FetchSessionLinksOptions,
+  fetchSessionLinks,
+} from "./session.ts";
 export {
   type FrameInfo,
   type OnMessage,
