@@ -1,6 +1,7 @@
 "use client";
 
-import { makeSessionLink, ROLES, type Role, type SessionLink } from "@depthroom/schema";
+import { makeSessionLink, ROLES, type Role, type SessionLink, SHAREABLE_ROLES } from "@depthroom/schema";
+import { fetchSessionLinks } from "@depthroom/sdk";
 import { useEffect, useState } from "react";
 import { CopyField } from "../components/CopyField.tsx";
 import { streamCommand } from "../lib/links.ts";
@@ -12,7 +13,19 @@ const ROLE_HELP: Record<Role, string> = {
   publish: "for a rig: streams frames into the session",
 };
 
-/** The Share popover: the view / edit / publish links this browser knows, and the rig's stream line. */
+/** Where the links shown come from: this browser's memory, then the relay's answer. */
+type Asked =
+  | { readonly state: "asking" }
+  | { readonly state: "answered" }
+  | { readonly state: "failed"; readonly message: string };
+
+/**
+ * The Share popover: the view / edit / publish links this link may hand out, one click to copy each,
+ * and the rig's stream line. The relay gives them (`GET /api/sessions/:id/links`: an edit link gets all
+ * three, a view or publish link its own), so any edit-link holder can share, not only the browser that
+ * created the session; meanwhile, or if the relay cannot answer, the tokens this browser remembers.
+ * Links are built on this web app's address (the one the person is using), with the relay's tokens.
+ */
 export function ShareControl({
   link,
   role,
@@ -23,10 +36,38 @@ export function ShareControl({
   onClose: () => void;
 }) {
   const [tokens, setTokens] = useState<KnownTokens>({ [role]: link.token });
+  const [asked, setAsked] = useState<Asked>({ state: "asking" });
 
   useEffect(() => {
     rememberTokens(link.session, { [role]: link.token });
     setTokens(recallTokens(link.session));
+    const abort = new AbortController();
+    setAsked({ state: "asking" });
+    fetchSessionLinks({
+      relayUrl: link.relayUrl,
+      session: link.session,
+      token: link.token,
+      signal: abort.signal,
+    }).then(
+      (answer) => {
+        if (abort.signal.aborted) return;
+        // Only roles this link may hand out, whatever the answer holds.
+        const fresh: KnownTokens = {};
+        for (const r of SHAREABLE_ROLES[role]) {
+          const token = answer.tokens[r];
+          if (token) fresh[r] = token;
+        }
+        // The tokens already known (the link's own, the creator's) stay, so links do not change under
+        // the person's eyes; the relay's fill in the roles this browser has never seen.
+        setTokens((known) => ({ ...fresh, ...known }));
+        setAsked({ state: "answered" });
+      },
+      (error: unknown) => {
+        if (abort.signal.aborted) return;
+        setAsked({ state: "failed", message: error instanceof Error ? error.message : String(error) });
+      },
+    );
+    return () => abort.abort();
   }, [link, role]);
 
   const linkFor = (r: Role) => {
@@ -36,7 +77,13 @@ export function ShareControl({
   const publish = linkFor("publish");
 
   return (
-    <div className="popover share" role="dialog" aria-label="Share this session" data-testid="share-popover">
+    <div
+      className="popover share"
+      role="dialog"
+      aria-label="Share this session"
+      data-testid="share-popover"
+      data-links={asked.state}
+    >
       <div className="popover-head">
         <strong>Share this session</strong>
         <button type="button" className="ghost" onClick={onClose} aria-label="Close">
@@ -52,14 +99,23 @@ export function ShareControl({
             </div>
             {href ? (
               <CopyField value={href} testId={`share-${r}`} />
+            ) : asked.state === "asking" ? (
+              <p className="muted small" data-testid={`share-${r}-asking`}>
+                Asking the relay…
+              </p>
             ) : (
               <p className="muted small" data-testid={`share-${r}-missing`}>
-                Not available from a {role} link: ask whoever created the session.
+                Not available from a {role} link: ask someone with the edit link.
               </p>
             )}
           </div>
         );
       })}
+      {asked.state === "failed" ? (
+        <p className="muted small" data-testid="share-problem">
+          The relay did not give the links ({asked.message}); showing the ones this browser knows.
+        </p>
+      ) : null}
       <div className="share-row">
         <div className="share-role">
           <strong>Stream a rig</strong> <span className="muted">a folder of 16-bit depth PNGs</span>
