@@ -13,7 +13,8 @@ import { DecodeError } from "./errors.ts";
  * a decoder that truncates to 16 bits (all of the above do) recovers the pixels exactly.
  *
  * The two loops below are the hot path (per pixel, per frame): state lives in locals, the variable-
- * length code is written out inline, and the common one-nibble case takes a short path.
+ * length code is written out inline, the common one-nibble case takes a short path, and a decoded word
+ * of eight one-nibble codes is unrolled.
  */
 
 let scratch = new Int32Array(0);
@@ -162,6 +163,37 @@ export function rvlDecode(bytes: Uint8Array, pixelCount: number): Uint16Array {
         if (r >= wordCount) throw truncated(p);
         word = words[r++] as number;
         nibbles = 8;
+        // A fresh word of eight one-nibble codes (no continuation bit set) inside the run: eight pixels
+        // without the per-nibble checks (about a fifth of the words of real Kinect frames).
+        if ((word & 0x88888888) === 0 && end - p >= 8) {
+          let z = word >>> 28;
+          previous = (previous + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+          out[p] = previous;
+          z = (word >>> 24) & 7;
+          previous = (previous + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+          out[p + 1] = previous;
+          z = (word >>> 20) & 7;
+          previous = (previous + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+          out[p + 2] = previous;
+          z = (word >>> 16) & 7;
+          previous = (previous + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+          out[p + 3] = previous;
+          z = (word >>> 12) & 7;
+          previous = (previous + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+          out[p + 4] = previous;
+          z = (word >>> 8) & 7;
+          previous = (previous + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+          out[p + 5] = previous;
+          z = (word >>> 4) & 7;
+          previous = (previous + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+          out[p + 6] = previous;
+          z = word & 7;
+          previous = (previous + ((z >>> 1) ^ -(z & 1))) & 0xffff;
+          out[p + 7] = previous;
+          p += 8;
+          nibbles = 0;
+          continue;
+        }
       }
       nibble = word >>> 28;
       word <<= 4;
