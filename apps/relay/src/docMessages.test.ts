@@ -1,7 +1,7 @@
 import * as encoding from "lib0/encoding";
 import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
-import { readDocMessage, updateChangesDoc } from "./docMessages.ts";
+import { awarenessMessage, readDocMessage, updateChangesDoc } from "./docMessages.ts";
 
 function syncMessage(step: number, payload: Uint8Array): Uint8Array {
   const encoder = encoding.createEncoder();
@@ -33,10 +33,18 @@ describe("readDocMessage", () => {
     encoding.writeVarUint(inner, 3);
     encoding.writeVarString(inner, JSON.stringify({ user: { name: "a" } }));
     encoding.writeVarUint8Array(awareness, encoding.toUint8Array(inner));
+    const json = JSON.stringify({ user: { name: "a" } });
     expect(readDocMessage(encoding.toUint8Array(awareness))).toEqual({
       ok: true,
-      message: { type: "awareness" },
+      message: {
+        type: "awareness",
+        entries: [{ clientID: 42, clock: 3, json, state: { user: { name: "a" } } }],
+      },
     });
+    // awarenessMessage writes the same bytes back.
+    expect(awarenessMessage([{ clientID: 42, clock: 3, json, state: null }])).toEqual(
+      encoding.toUint8Array(awareness),
+    );
   });
 
   it("refuses malformed messages with a reason, never throws", () => {

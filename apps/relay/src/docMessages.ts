@@ -8,13 +8,23 @@ import * as Y from "yjs";
  * tell document writes from reads. Grammar (y-protocols): varUint type, then
  *   0 sync:      varUint step (0 = step 1: varUint8Array state vector; 1 = step 2, 2 = update: varUint8Array update)
  *   1 awareness: varUint8Array { varUint count, count x (varUint client, varUint clock, varString JSON) }
+ *                (a state is a JSON object, or null when the client left)
  *   2 auth, 3 query-awareness: not accepted from clients.
  */
+
+/** One entry of an awareness update: a Yjs clientID's state (null: the client left) at its clock. */
+export interface AwarenessEntry {
+  readonly clientID: number;
+  readonly clock: number;
+  /** The state as sent (forwarded verbatim when the relay keeps the entry). */
+  readonly json: string;
+  readonly state: unknown;
+}
 
 export type DocMessage =
   | { readonly type: "sync-step1" }
   | { readonly type: "sync-step2" | "update"; readonly update: Uint8Array }
-  | { readonly type: "awareness" };
+  | { readonly type: "awareness"; readonly entries: readonly AwarenessEntry[] };
 
 export type DocMessageCheck =
   | { readonly ok: true; readonly message: DocMessage }
@@ -42,8 +52,7 @@ export function readDocMessage(bytes: Uint8Array): DocMessageCheck {
         return { ok: false, reason: `unknown sync step ${step}` };
       }
     } else if (type === MESSAGE_AWARENESS) {
-      readAwarenessUpdate(decoding.readVarUint8Array(decoder));
-      message = { type: "awareness" };
+      message = { type: "awareness", entries: readAwarenessUpdate(decoding.readVarUint8Array(decoder)) };
     } else {
       return { ok: false, reason: `message type ${type} is not accepted from clients` };
     }
@@ -54,17 +63,36 @@ export function readDocMessage(bytes: Uint8Array): DocMessageCheck {
   }
 }
 
-function readAwarenessUpdate(update: Uint8Array): void {
+function readAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
+  const entries: AwarenessEntry[] = [];
   for (let i = 0; i < count; i++) {
-    decoding.readVarUint(decoder);
-    decoding.readVarUint(decoder);
-    const state: unknown = JSON.parse(decoding.readVarString(decoder));
+    const clientID = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const json = decoding.readVarString(decoder);
+    const state: unknown = JSON.parse(json);
     if (state !== null && typeof state !== "object")
       throw new TypeError("awareness state must be an object or null");
+    entries.push({ clientID, clock, json, state });
   }
   if (decoding.hasContent(decoder)) throw new TypeError("trailing bytes in awareness update");
+  return entries;
+}
+
+/** A y-websocket awareness message carrying `entries` (y-protocols' encodeAwarenessUpdate layout). */
+export function awarenessMessage(entries: readonly AwarenessEntry[]): Uint8Array {
+  const inner = encoding.createEncoder();
+  encoding.writeVarUint(inner, entries.length);
+  for (const entry of entries) {
+    encoding.writeVarUint(inner, entry.clientID);
+    encoding.writeVarUint(inner, entry.clock);
+    encoding.writeVarString(inner, entry.json);
+  }
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(encoder, encoding.toUint8Array(inner));
+  return encoding.toUint8Array(encoder);
 }
 
 /**

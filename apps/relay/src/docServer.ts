@@ -7,7 +7,15 @@ import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/we
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
 import { type Admission, admit, can, closeCodeFor, fetchSessionOfToken } from "./access.ts";
-import { type DocMessage, permissionDeniedMessage, readDocMessage, updateChangesDoc } from "./docMessages.ts";
+import { AwarenessOwners } from "./awarenessBinding.ts";
+import {
+  type AwarenessEntry,
+  awarenessMessage,
+  type DocMessage,
+  permissionDeniedMessage,
+  readDocMessage,
+  updateChangesDoc,
+} from "./docMessages.ts";
 import { type RelayLimits, TokenBucket } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -21,7 +29,9 @@ import type { TokenSigner } from "./tokens.ts";
  * that may read docs), parses every incoming message completely, and keeps read-only (view) clients
  * from writing: their document updates are dropped and answered with y-protocols' "permission denied"
  * (reason `read-only: ...`); the connection stays open so they keep reading. Awareness (presence,
- * pointers, camera poses) is allowed for every role that may read.
+ * pointers, camera poses) is allowed for every role that may read, bound to its connection: a
+ * connection sets and removes only its own clientID's state, and only valid states
+ * (awarenessBinding.ts).
  *
  * @y/websocket-server keeps its documents and persistence hook in module globals; each relay owns the
  * documents named `<relay tag>.<session id>`, and the hook installed here routes to the owning relay.
@@ -95,6 +105,8 @@ export class DocServer {
   readonly #pendingWrites = new Set<Promise<void>>();
   /** Documents whose stored state is still loading (connections hold their messages until then). */
   readonly #loading = new WeakMap<Y.Doc, Promise<void>>();
+  /** Which connection owns which awareness clientID, per document. */
+  readonly #awarenessOwners = new WeakMap<Y.Doc, AwarenessOwners<WebSocket>>();
   #closing = false;
 
   constructor(private readonly deps: DocServerDeps) {
@@ -154,6 +166,8 @@ export class DocServer {
     this.#sessionOf.set(ws, sessionId);
     metrics.docConnections++;
     ws.on("close", () => {
+      const doc = docs.get(docName);
+      if (doc) this.#awarenessOwners.get(doc)?.release(ws);
       this.#sockets.delete(ws);
       this.#sessionOf.delete(ws);
       metrics.docConnections--;
@@ -187,8 +201,14 @@ export class DocServer {
         }
         return;
       }
+      if (message.type === "awareness") {
+        const forwarded = this.#bindAwareness(ws, docName, sessionId, message.entries, data, logged);
+        if (forwarded) conn.emit("message", forwarded);
+        return;
+      }
       conn.emit("message", data);
     };
+    const logged = new Set<string>();
     setupWSConnection(conn as unknown as WebSocket, req, { docName });
     const loading = this.#loading.get(docs.get(docName) as Y.Doc);
     if (loading) {
@@ -202,6 +222,45 @@ export class DocServer {
     }
     logger.debug("doc connected", { session: sessionId, role: admission.role });
     this.deps.admitted?.(sessionId);
+  }
+
+  /**
+   * The awareness message to hand to @y/websocket-server: the entries this connection may apply, or
+   * undefined when none is left. Drops are counted, and logged once per connection and reason.
+   */
+  #bindAwareness(
+    ws: WebSocket,
+    docName: string,
+    session: string,
+    entries: readonly AwarenessEntry[],
+    data: Uint8Array,
+    logged: Set<string>,
+  ): Uint8Array | undefined {
+    const doc = docs.get(docName);
+    if (!doc) return undefined;
+    let owners = this.#awarenessOwners.get(doc);
+    if (!owners) {
+      owners = new AwarenessOwners(this.deps.limits);
+      this.#awarenessOwners.set(doc, owners);
+    }
+    const result = owners.filter(ws, entries);
+    for (const reason of ["foreign", "invalid"] as const) {
+      if (result[reason] === 0) continue;
+      this.deps.metrics.awarenessDrop(reason, result[reason]);
+      if (logged.has(reason)) continue;
+      logged.add(reason);
+      // Old y-websocket providers re-send their peers' states routinely: foreign entries are info.
+      this.deps.logger[reason === "foreign" ? "info" : "warn"]("awareness entries dropped", {
+        session,
+        reason:
+          reason === "foreign"
+            ? "clientID owned by another connection (or beyond this connection's own)"
+            : "state fails the awareness schema or size bound",
+        clientID: result.firstDropped,
+      });
+    }
+    if (result.kept.length === 0) return undefined;
+    return result.kept.length === entries.length ? data : awarenessMessage(result.kept);
   }
 
   /** Doc connections per session (scale-out presence). */

@@ -16,6 +16,10 @@ export interface RelayLimits {
   readonly maxDocMessageBytes: number;
   /** Sustained y-websocket messages per second per connection (burst: twice that). */
   readonly maxDocMessagesPerSecond: number;
+  /** Awareness clientIDs one doc connection may own (a y-websocket provider has one). */
+  readonly maxAwarenessClientsPerConnection: number;
+  /** Largest awareness state, in JSON characters; larger states are dropped. */
+  readonly maxAwarenessStateBytes: number;
   /** A session's live state (latest frames) is dropped after nobody was connected for this long (ms). */
   readonly idleSessionMs: number;
 }
@@ -29,6 +33,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxRefusalStreak: 100,
   maxDocMessageBytes: 8 * 1024 * 1024,
   maxDocMessagesPerSecond: 200,
+  maxAwarenessClientsPerConnection: 1,
+  maxAwarenessStateBytes: 16 * 1024,
   idleSessionMs: 10 * 60 * 1000,
 };
 

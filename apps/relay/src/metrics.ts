@@ -17,6 +17,8 @@ export class RelayMetrics implements LatestWinsCounters {
   docConnections = 0;
   docUpdatesRefused = 0;
   readonly rejected = new Map<string, number>();
+  /** Awareness entries dropped by the connection binding (awarenessBinding.ts), by reason. */
+  readonly awarenessDropped = new Map<string, number>();
 
   constructor(
     private readonly gauges: { sessions(): number; liveSessions(): number; pendingFrames(): number },
@@ -34,6 +36,10 @@ export class RelayMetrics implements LatestWinsCounters {
 
   reject(reason: string): void {
     this.rejected.set(reason, (this.rejected.get(reason) ?? 0) + 1);
+  }
+
+  awarenessDrop(reason: string, count: number): void {
+    this.awarenessDropped.set(reason, (this.awarenessDropped.get(reason) ?? 0) + count);
   }
 
   render(): string {
@@ -95,6 +101,12 @@ export class RelayMetrics implements LatestWinsCounters {
     );
     for (const [reason, count] of this.rejected)
       lines.push(`depthroom_rejected_total{reason="${reason}"} ${count}`);
+    lines.push(
+      "# HELP depthroom_awareness_dropped_total Awareness entries dropped: foreign (another connection's clientID) or invalid (state).",
+      "# TYPE depthroom_awareness_dropped_total counter",
+    );
+    for (const [reason, count] of this.awarenessDropped)
+      lines.push(`depthroom_awareness_dropped_total{reason="${reason}"} ${count}`);
     const usage = process.cpuUsage();
     metric(
       "process_cpu_seconds_total",
