@@ -1,6 +1,8 @@
 /*
- * The session's Y.Doc over y-websocket (`<relay>/yjs/<session>?token=...`), its awareness (who is here,
- * where they look) and the annotations, as one small store React subscribes to. Everything read from
+ * A room's Y.Doc over y-websocket (`<relay>/yjs/<room>?token=...`: a live session's doc, or a
+ * recording's review room `rec-<id>`), its awareness (who is here, where they look), the annotations,
+ * the shared `playback` state and the session's `recording` state (the red dot), as one small store
+ * React subscribes to. Everything read from
  * peers goes through the schema's validators; writes go through its accessors with one origin per tab,
  * so the undo manager undoes only this person's changes.
  */
@@ -12,12 +14,19 @@ import {
   type CollabUser,
   createAnnotationUndoManager,
   deleteAnnotation,
+  getPlayback,
   getPresenter,
+  getRecordingState,
   listAnnotations,
   observeAnnotations,
+  type PlaybackChange,
+  type PlaybackSource,
+  type PlaybackState,
   type PresenterState,
+  type RecordingState,
   type Role,
-  type SessionLink,
+  reanchorPlayback,
+  setPlayback,
   setPresenter,
   updateAnnotation,
 } from "@depthroom/schema";
@@ -36,7 +45,18 @@ export interface CollabSnapshot {
   readonly peers: readonly Peer[];
   readonly annotations: readonly Annotation[];
   readonly presenter: PresenterState | null;
+  /** The shared playback state of a review room (null until someone pressed play, pause or seek). */
+  readonly playback: PlaybackState | null;
+  /** The session's recording state (written by the relay alone): the red dot. */
+  readonly recording: RecordingState | null;
   readonly canUndo: boolean;
+}
+
+/** Which doc to open: `name` is the session id, or `rec-<recordingId>` for a review room. */
+export interface CollabRoom {
+  readonly relayUrl: string;
+  readonly name: string;
+  readonly token: string;
 }
 
 /** The relay's y-websocket endpoint for a link: `ws(s)://<relay>/yjs`. */
@@ -58,12 +78,14 @@ export class CollabClient {
   /** `Date.now()` when this page first connected, and when each peer user id was first seen (tests). */
   connectedAt: number | undefined;
   readonly peerSeenAt = new Map<string, number>();
+  /** `Date.now()` of the last change of the playback state seen here (local or remote; tests). */
+  playbackChangedAt: number | undefined;
 
-  constructor(link: SessionLink, role: Role, me: CollabUser) {
+  constructor(room: CollabRoom, role: Role, me: CollabUser) {
     this.canEdit = role === "edit";
     this.origin = { user: me.id };
-    this.provider = new WebsocketProvider(yjsUrl(link.relayUrl), link.session, this.doc, {
-      params: { token: link.token },
+    this.provider = new WebsocketProvider(yjsUrl(room.relayUrl), room.name, this.doc, {
+      params: { token: room.token },
       maxBackoffTime: 2500,
     });
     forwardOwnAwarenessOnly(this.provider);
@@ -75,6 +97,8 @@ export class CollabClient {
       peers: [],
       annotations: [],
       presenter: null,
+      playback: null,
+      recording: null,
       canUndo: false,
     };
     const awareness = this.provider.awareness;
@@ -104,6 +128,15 @@ export class CollabClient {
     const presenterMap = this.doc.getMap("presenter");
     const onPresenter = () => this.update({ presenter: getPresenter(this.doc) });
     presenterMap.observe(onPresenter);
+    const playbackMap = this.doc.getMap("playback");
+    const onPlayback = () => {
+      this.playbackChangedAt = Date.now();
+      this.update({ playback: getPlayback(this.doc) });
+    };
+    playbackMap.observe(onPlayback);
+    const recordingMap = this.doc.getMap("recording");
+    const onRecording = () => this.update({ recording: getRecordingState(this.doc) });
+    recordingMap.observe(onRecording);
     const onUndoStack = () => this.update({ canUndo: this.undo.undoStack.length > 0 });
     this.undo.on("stack-item-added", onUndoStack);
     this.undo.on("stack-item-popped", onUndoStack);
@@ -116,12 +149,19 @@ export class CollabClient {
       () => awareness.off("change", onAwareness),
       unobserve,
       () => presenterMap.unobserve(onPresenter),
+      () => playbackMap.unobserve(onPlayback),
+      () => recordingMap.unobserve(onRecording),
       () => window.removeEventListener("beforeunload", onUnload),
     );
   }
 
-  private readDoc(): Pick<CollabSnapshot, "annotations" | "presenter"> {
-    return { annotations: listAnnotations(this.doc), presenter: getPresenter(this.doc) };
+  private readDoc(): Pick<CollabSnapshot, "annotations" | "presenter" | "playback" | "recording"> {
+    return {
+      annotations: listAnnotations(this.doc),
+      presenter: getPresenter(this.doc),
+      playback: getPlayback(this.doc),
+      recording: getRecordingState(this.doc),
+    };
   }
 
   private update(patch: Partial<CollabSnapshot>): void {
@@ -189,6 +229,30 @@ export class CollabClient {
 
   undoLast(): void {
     this.undo.undo();
+  }
+
+  // --- Playback (review rooms; edit links only) ---
+
+  /**
+   * Play, pause, seek or change the rate for everyone: the state re-anchored at the current cursor (or
+   * at `seekTo`). `initial` is the state assumed when nobody wrote one yet (paused at the start).
+   */
+  changePlayback(
+    change: Omit<PlaybackChange, "by">,
+    initial: { source: PlaybackSource; anchorMediaTime: number },
+  ): PlaybackState | null {
+    if (!this.canEdit) return null;
+    const now = Date.now();
+    const current: PlaybackState = getPlayback(this.doc) ?? {
+      ...initial,
+      playing: false,
+      anchorWallTime: now,
+      rate: 1,
+      by: this.snapshot.me.id,
+    };
+    const next = reanchorPlayback(current, now, { ...change, by: this.snapshot.me.id });
+    setPlayback(this.doc, next, this.origin);
+    return next;
   }
 
   // --- Presenting ---

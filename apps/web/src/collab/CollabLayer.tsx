@@ -1,6 +1,6 @@
 "use client";
 
-import type { Annotation, SessionLink, TokenClaims } from "@depthroom/schema";
+import type { Annotation, TimelineTime, TokenClaims } from "@depthroom/schema";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { createPortal } from "react-dom";
 import { AnnotationPins } from "../render/AnnotationPins.ts";
@@ -9,7 +9,7 @@ import { PresenceFrustums } from "../render/PresenceFrustums.ts";
 import type { ViewerScene } from "../render/ViewerScene.ts";
 import { pixelAt } from "../render/view2d.ts";
 import { AnnotationsPanel } from "./AnnotationsPanel.tsx";
-import { CollabClient, type CollabSnapshot } from "./CollabClient.ts";
+import { CollabClient, type CollabRoom, type CollabSnapshot } from "./CollabClient.ts";
 import { installCollabHooks } from "./collabHooks.ts";
 import {
   defaultIdentity,
@@ -40,14 +40,23 @@ const PRESENTER_WRITE_MS = 500;
  */
 export function CollabLayer({
   viewer,
-  link,
+  room,
   claims,
   stage,
+  onClient,
+  noteTime = wallClockTime,
+  onGoToTime,
 }: {
   viewer: ViewerScene | null;
-  link: SessionLink;
+  room: CollabRoom;
   claims: TokenClaims;
   stage: HTMLElement | null;
+  /** The room's client once open (null when closed): the review room's timeline drives playback with it. */
+  onClient?: (client: CollabClient | null) => void;
+  /** The time a new note is stamped with: the wall clock live, the recording's cursor in a review. */
+  noteTime?: () => TimelineTime;
+  /** "Go to" on a note with a time (review rooms: seek there for everyone). */
+  onGoToTime?: (time: TimelineTime) => void;
 }) {
   const [identity, setIdentity] = useState<StoredIdentity | null>(null);
   /** No remembered identity yet: the bar asks (without covering the views) until answered. */
@@ -67,6 +76,8 @@ export function CollabLayer({
   presentingRef.current = presenting;
   pinModeRef.current = pinMode;
   const canEdit = claims.role === "edit";
+  const canEditRef = useRef(canEdit);
+  canEditRef.current = canEdit;
 
   // --- Who I am: remembered, else a default now and a question once ---
   useEffect(() => {
@@ -81,14 +92,20 @@ export function CollabLayer({
   // --- The session's doc and awareness: one connection per page, opened once an identity exists ---
   const identityRef = useRef(identity);
   identityRef.current = identity;
+  const onClientRef = useRef(onClient);
+  onClientRef.current = onClient;
   const hasIdentity = identity !== null;
   useEffect(() => {
     const initial = identityRef.current;
     if (!hasIdentity || !initial) return;
-    const next = new CollabClient(link, claims.role, makeUser(initial));
+    const next = new CollabClient(room, claims.role, makeUser(initial));
     setClient(next);
-    return () => next.close();
-  }, [link, claims.role, hasIdentity]);
+    onClientRef.current?.(next);
+    return () => {
+      onClientRef.current?.(null);
+      next.close();
+    };
+  }, [room, claims.role, hasIdentity]);
 
   useEffect(() => {
     if (!client || !identity) return;
@@ -263,6 +280,11 @@ export function CollabLayer({
         setPinMode(false);
         setDraft(null);
       }
+      // N: note mode (the next click on a view pins a note), again to leave it.
+      if (e.key === "n" && canEditRef.current && !e.metaKey && !e.ctrlKey && !e.altKey) {
+        e.preventDefault();
+        setPinMode((on) => !on);
+      }
       if (["f", "r", "l", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"].includes(e.key)) ownInput(e);
     };
     stage.addEventListener("pointerdown", pointerDown, true);
@@ -292,6 +314,7 @@ export function CollabLayer({
     : undefined;
 
   const goTo = (annotation: Annotation) => {
+    if (annotation.time && onGoToTime) onGoToTime(annotation.time);
     if (annotation.viewpoint) setTracking({ kind: "viewpoint", pose: fromCollabPose(annotation.viewpoint) });
   };
 
@@ -348,7 +371,7 @@ export function CollabLayer({
             const pose = viewer.pose;
             const common = {
               entityPath: draft.entity,
-              time: { timeline: "log_time", value: Date.now() * 1e6 },
+              time: noteTime(),
               viewpoint: {
                 position: [...pose.eye] as [number, number, number],
                 target: [...pose.target] as [number, number, number],
@@ -379,6 +402,9 @@ export function CollabLayer({
 }
 
 const noopSubscribe = () => () => {};
+
+/** Notes in a live session carry the wall clock as their log time, in ns. */
+const wallClockTime = (): TimelineTime => ({ timeline: "log_time", value: Date.now() * 1e6 });
 
 /** The pose to track now; null to wait; undefined when the tracked person left. */
 function trackedPose(t: Tracking, snapshot: CollabSnapshot): CameraPose | null | undefined {

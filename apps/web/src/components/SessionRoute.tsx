@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { type OpenedLink, openLink } from "../lib/links.ts";
 import { ViewerLoader } from "../viewer/ViewerLoader.tsx";
 import { ErrorPanel } from "./ErrorPanel.tsx";
@@ -16,7 +16,13 @@ export function SessionRoute({ session }: { session: string }) {
     return () => window.removeEventListener("hashchange", read);
   }, []);
 
+  // One source object per opened link: the viewer reconnects when it changes.
+  const source = useMemo(
+    () => (opened?.ok ? ({ kind: "live", link: opened.link, claims: opened.claims } as const) : undefined),
+    [opened],
+  );
+
   if (!opened) return <main className="error-page">Opening session {session}…</main>;
   if (!opened.ok) return <ErrorPanel title={opened.problem.title} detail={opened.problem.detail} />;
-  return <ViewerLoader link={opened.link} claims={opened.claims} />;
+  return source ? <ViewerLoader source={source} /> : null;
 }

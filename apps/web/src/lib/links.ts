@@ -2,7 +2,9 @@ import {
   isSessionId,
   LinkError,
   makeSessionLink,
+  parseRecordingLink,
   parseSessionLink,
+  type RecordingLink,
   type Role,
   readTokenClaims,
   type SessionLink,
@@ -79,6 +81,49 @@ export function openLink(href: string, nowSeconds: number): OpenedLink {
     return {
       ok: false,
       problem: { title: "This link's token is not valid", detail: "The token belongs to another session." },
+    };
+  }
+  if (claims.exp !== undefined && claims.exp <= nowSeconds) {
+    const when = new Date(claims.exp * 1000).toISOString();
+    return { ok: false, problem: { title: "This link has expired", detail: `It expired at ${when}.` } };
+  }
+  return { ok: true, link, claims };
+}
+
+export type OpenedReviewLink =
+  | { readonly ok: true; readonly link: RecordingLink; readonly claims: TokenClaims }
+  | { readonly ok: false; readonly problem: LinkProblem };
+
+/**
+ * Check a review link (`/r/<recording>?relay=...#token=...`) before connecting: a recording id, a relay,
+ * a token that has not expired and, when it is a recording's own token, of this recording. A session
+ * token is accepted too (the relay checks that the recording belongs to its session).
+ */
+export function openReviewLink(href: string, nowSeconds: number): OpenedReviewLink {
+  let link: RecordingLink;
+  try {
+    link = parseRecordingLink(href);
+  } catch (error) {
+    const detail = error instanceof LinkError ? error.message : String(error);
+    return { ok: false, problem: { title: "This link is not a review link", detail } };
+  }
+  const claims = readTokenClaims(link.token);
+  if (!claims) {
+    return {
+      ok: false,
+      problem: { title: "This link's token is not valid", detail: "The token is malformed." },
+    };
+  }
+  if (claims.recording !== undefined && claims.recording !== link.recording) {
+    return {
+      ok: false,
+      problem: { title: "This link's token is not valid", detail: "The token belongs to another recording." },
+    };
+  }
+  if (claims.role === "publish") {
+    return {
+      ok: false,
+      problem: { title: "This link does not allow viewing", detail: "A publish token cannot open a review." },
     };
   }
   if (claims.exp !== undefined && claims.exp <= nowSeconds) {

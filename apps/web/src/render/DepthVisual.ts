@@ -1,7 +1,7 @@
 import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import type { Colormap, DepthImage, Pinhole } from "@depthroom/schema";
+import type { Colormap, DepthImage, Pinhole, TimePoint } from "@depthroom/schema";
 import { type DepthRange, robustRange, smoothRange } from "./autoRange.ts";
 import { CpuDepthCloud } from "./CpuDepthCloud.ts";
 import type { ColormapTextures } from "./colormapTexture.ts";
@@ -26,6 +26,9 @@ export class DepthVisual {
   current: DepthImage | undefined;
   private pending: DepthImage | undefined;
   private pendingAt = 0;
+  private pendingTimelines: readonly TimePoint[] = [];
+  /** The time stamps of the frame on screen (tests read which frame was uploaded). */
+  currentTimelines: readonly TimePoint[] = [];
   private imageMaterial: DepthImageMaterial | undefined;
   private cloudMaterial: DepthCloudMaterial | undefined;
   private quad: Mesh | undefined;
@@ -60,10 +63,11 @@ export class DepthVisual {
   }
 
   /** Keep the newest frame for the next draw; `arrivedAt` is a `performance.now()` time. */
-  offer(image: DepthImage, arrivedAt: number): void {
+  offer(image: DepthImage, arrivedAt: number, timelines: readonly TimePoint[] = []): void {
     if (this.pending) this.skipped++;
     this.pending = image;
     this.pendingAt = arrivedAt;
+    this.pendingTimelines = timelines;
   }
 
   get hasPending(): boolean {
@@ -93,6 +97,7 @@ export class DepthVisual {
       this.arrivalToUploadMs[slot] = end - this.pendingAt;
       this.uploads++;
       this.current = image;
+      this.currentTimelines = this.pendingTimelines;
       if (!this.rangeOverride && !image.depthRange) {
         const next = robustRange(upload.data);
         this.autoRange = smoothRange(this.autoRange, next, this.lastRangeAt ? now - this.lastRangeAt : 0);

@@ -6,7 +6,13 @@ import { Viewport } from "@babylonjs/core/Maths/math.viewport.js";
 import { CreateLineSystem } from "@babylonjs/core/Meshes/Builders/linesBuilder.js";
 import type { LinesMesh } from "@babylonjs/core/Meshes/linesMesh.js";
 import { Scene } from "@babylonjs/core/scene.js";
-import { type Colormap, type LogMessage, rdfToCameraXyz, unprojectPixel } from "@depthroom/schema";
+import {
+  type Colormap,
+  type LogMessage,
+  rdfToCameraXyz,
+  type TimePoint,
+  unprojectPixel,
+} from "@depthroom/schema";
 import type { DepthRange } from "./autoRange.ts";
 import {
   type Bounds3,
@@ -66,6 +72,9 @@ export interface VisualStats {
   readonly arrivalToUploadMsMedian: number | undefined;
   readonly visible: boolean;
   readonly hasCloud: boolean;
+  /** The frame on screen: its `frame` sequence and log time (first timestamp timeline, ns), if stamped. */
+  readonly frame: number | undefined;
+  readonly timeNs: string | undefined;
 }
 
 const BACKGROUND = new Color4(0x14 / 255, 0x17 / 255, 0x1c / 255, 1);
@@ -132,7 +141,7 @@ export class ViewerScene {
     const { entityPath, archetype } = message;
     switch (archetype.kind) {
       case "DepthImage": {
-        this.visual(entityPath).offer(archetype, arrivedAt);
+        this.visual(entityPath).offer(archetype, arrivedAt, message.timelines);
         break;
       }
       case "Pinhole": {
@@ -541,6 +550,8 @@ export class ViewerScene {
       arrivalToUploadMsMedian: ringMedian(v.arrivalToUploadMs, v.uploads),
       visible: v.isVisible,
       hasCloud: v.hasCloud,
+      frame: sequenceOf(v.currentTimelines),
+      timeNs: v.currentTimelines.find((t) => t.kind === "timestamp")?.value.toString(),
     }));
   }
 
@@ -659,4 +670,9 @@ function toCameraXyz(rdf: readonly [number, number, number], cameraXyz: string):
   const row = (i: number) =>
     (m[i] as number) * rdf[0] + (m[i + 1] as number) * rdf[1] + (m[i + 2] as number) * rdf[2];
   return [row(0), row(3), row(6)];
+}
+
+function sequenceOf(timelines: readonly TimePoint[]): number | undefined {
+  const point = timelines.find((t) => t.timeline === "frame" && t.kind === "sequence");
+  return point ? Number(point.value) : undefined;
 }

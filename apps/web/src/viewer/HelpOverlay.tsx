@@ -6,12 +6,22 @@ const SHORTCUTS: [string, string][] = [
   ["L", "look through the selected (or first) camera"],
   ["1 / 2 / 3", "layout: 3D + 2D, 3D only, 2D only"],
   ["G", "grid and axes on/off"],
-  ["S", "share links"],
+  ["N", "note mode: the next click on a view pins a note (edit links)"],
   ["?", "this help"],
   ["Esc", "close"],
 ];
 
-export function HelpOverlay({ onClose }: { onClose: () => void }) {
+/** Live sessions only. */
+const LIVE_SHORTCUTS: [string, string][] = [["S", "share links"]];
+
+/** Review rooms only: the timeline, for everyone in the room (edit links drive it). */
+const REVIEW_SHORTCUTS: [string, string][] = [
+  ["Space", "play / pause"],
+  ["← / →", "previous / next frame"],
+];
+
+export function HelpOverlay({ onClose, review = false }: { onClose: () => void; review?: boolean }) {
+  const rows = [...(review ? REVIEW_SHORTCUTS : LIVE_SHORTCUTS), ...SHORTCUTS];
   return (
     <div
       className="overlay"
@@ -26,7 +36,7 @@ export function HelpOverlay({ onClose }: { onClose: () => void }) {
         </div>
         <table>
           <tbody>
-            {SHORTCUTS.map(([key, what]) => (
+            {rows.map(([key, what]) => (
               <tr key={key}>
                 <td>
                   <kbd>{key}</kbd>

@@ -1,7 +1,6 @@
 "use client";
 
 import { Engine } from "@babylonjs/core/Engines/engine.js";
-import type { SessionLink, TokenClaims } from "@depthroom/schema";
 import {
   useCallback,
   useEffect,
@@ -11,19 +10,25 @@ import {
   useState,
   useSyncExternalStore,
 } from "react";
+import type { CollabClient, CollabSnapshot } from "../collab/CollabClient.ts";
 import { CollabLayer } from "../collab/CollabLayer.tsx";
 import { ErrorPanel } from "../components/ErrorPanel.tsx";
+import { openRecordingFeed, type RecordingFeed, type RecordingFeedPhase } from "../playback/recordingFeed.ts";
+import { ReviewController } from "../playback/reviewController.ts";
+import { Timeline } from "../playback/Timeline.tsx";
 import type { PanelRect, PixelReadout } from "../render/ViewerScene.ts";
 import { ViewerScene } from "../render/ViewerScene.ts";
 import { pixelAt } from "../render/view2d.ts";
 import { ViewerStore } from "../state/ViewerStore.ts";
-import { droppedFrames, statusSummary } from "../state/viewerState.ts";
+import { droppedFrames, type StatusSummary, statusSummary } from "../state/viewerState.ts";
 import { openSessionFeed, type SessionFeed } from "../stream/sessionFeed.ts";
 import { EntitySidebar } from "./EntitySidebar.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { attachPanelInput, type PanelInputHandlers } from "./panelInput.ts";
+import { RecordingsControl } from "./RecordingsControl.tsx";
 import { ShareControl } from "./ShareControl.tsx";
-import { installTestHooks } from "./testHooks.ts";
+import { installTestHooks, type PlaybackHooks } from "./testHooks.ts";
+import { collabRoomOf, type ViewerSource } from "./viewerSource.ts";
 
 export type Layout = "split" | "3d" | "2d";
 
@@ -34,15 +39,31 @@ const LINK_FAILURES: Record<string, string> = {
   forbidden: "This link does not allow viewing",
   "session-not-found": "This session does not exist",
   "bad-link": "This is not a session link",
+  "recording-not-found": "This recording does not exist",
+  "recording-active": "This recording is still being recorded",
+  "recording-empty": "This recording holds no frames",
 };
 
-export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaims }) {
+/**
+ * The viewer of a live session or of a recording's review room: the same scene, views, entity tree and
+ * collaboration; only the frame source differs (the session's socket, or the recording fetched for the
+ * shared playback cursor, with a timeline).
+ */
+export function Viewer({ source }: { source: ViewerSource }) {
+  const { claims } = source;
+  const review = source.kind === "review";
+  const room = useMemo(() => collabRoomOf(source), [source]);
   const store = useMemo(() => new ViewerStore(), []);
   const state = useSyncExternalStore(store.subscribe, store.getState, store.getState);
   const stageRef = useRef<HTMLDivElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const viewerRef = useRef<ViewerScene | null>(null);
-  const feedRef = useRef<SessionFeed | null>(null);
+  const feedRef = useRef<SessionFeed | RecordingFeed | null>(null);
+  const [collab, setCollab] = useState<CollabClient | null>(null);
+  const [recordingFeed, setRecordingFeed] = useState<RecordingFeed | null>(null);
+  const [controller, setController] = useState<ReviewController | null>(null);
+  const controllerRef = useRef<ReviewController | null>(null);
+  controllerRef.current = controller;
   const bodies = useRef(new Map<string, { element: HTMLElement; kind: "3d" | "2d"; entity?: string }>());
   const panelRects = useRef<PanelRect[]>([]);
   const hovered = useRef<{ entity: string; u: number; v: number } | undefined>(undefined);
@@ -99,6 +120,7 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
       stage,
       () => panelRects.current,
       () => feedRef.current?.decode,
+      () => playbackHooks(controllerRef.current, feedRef.current),
     );
     setSceneReady(true);
     return () => {
@@ -111,22 +133,53 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
     };
   }, [store]);
 
-  // --- Frames from the relay ---
+  // --- Frames: the session's live feed, or the recording played at the shared cursor ---
   useEffect(() => {
     if (!sceneReady) return;
-    // `?decode=main` decodes frames on the page instead of in the frame worker.
+    // `?decode=main` decodes frames on the page instead of in a worker.
     const decode = new URLSearchParams(window.location.search).get("decode") === "main" ? "main" : "worker";
-    const feed = openSessionFeed(
-      link,
-      {
-        onMessage: (message, arrivedAt) => viewerRef.current?.handleMessage(message, arrivedAt),
-        dispatch: (action) => store.dispatch(action),
-      },
-      { decode },
-    );
+    const handlers = {
+      onMessage: (message: Parameters<ViewerScene["handleMessage"]>[0], arrivedAt: number) =>
+        viewerRef.current?.handleMessage(message, arrivedAt),
+      dispatch: (action: Parameters<ViewerStore["dispatch"]>[0]) => store.dispatch(action),
+    };
+    if (source.kind === "live") {
+      const feed = openSessionFeed(source.link, handlers, { decode });
+      feedRef.current = feed;
+      return () => feed.close();
+    }
+    const feed = openRecordingFeed(source.link, handlers, { decode });
     feedRef.current = feed;
-    return () => feed.close();
-  }, [link, sceneReady, store]);
+    setRecordingFeed(feed);
+    return () => {
+      setRecordingFeed(null);
+      feed.close();
+    };
+  }, [source, sceneReady, store]);
+
+  // --- Review rooms: the clock that turns the shared playback state into the cursor ---
+  const feedPhase = useSyncExternalStore(
+    recordingFeed ? recordingFeed.subscribe : noopSubscribe,
+    recordingFeed ? recordingFeed.phase : noPhase,
+    noPhase,
+  );
+  useEffect(() => {
+    if (source.kind !== "review" || !recordingFeed || !collab || feedPhase.kind !== "ready") return;
+    const next = new ReviewController(collab, recordingFeed, source.link.recording, {
+      startNs: feedPhase.startNs,
+      endNs: feedPhase.endNs,
+    });
+    setController(next);
+    return () => {
+      setController(null);
+      next.dispose();
+    };
+  }, [source, recordingFeed, collab, feedPhase]);
+  const collabSnapshot = useSyncExternalStore(
+    collab ? collab.subscribe : noopSubscribe,
+    collab ? collab.getSnapshot : noSnapshot,
+    noSnapshot,
+  );
 
   // --- A slow clock for "last seen", rates and stall detection ---
   useEffect(() => {
@@ -187,6 +240,16 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
         return;
       if (e.metaKey || e.ctrlKey || e.altKey) return;
       const viewer = viewerRef.current;
+      const playback = controllerRef.current;
+      if (playback && target?.tagName !== "BUTTON" && [" ", "ArrowLeft", "ArrowRight"].includes(e.key)) {
+        // Review room: space plays or pauses, the arrows step a frame (for everyone; edit links).
+        if (collabRef.current?.canEdit) {
+          if (e.key === " ") playback.togglePlay();
+          else void playback.step(e.key === "ArrowLeft" ? -1 : 1);
+        }
+        e.preventDefault();
+        return;
+      }
       switch (e.key) {
         case "f":
           viewer?.fitToData();
@@ -213,7 +276,7 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
           setShowGrid((g) => !g);
           break;
         case "s":
-          setShareOpen((open) => !open);
+          if (!review) setShareOpen((open) => !open);
           break;
         case "?":
           setHelpOpen((open) => !open);
@@ -229,7 +292,9 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [store]);
+  }, [store, review]);
+  const collabRef = useRef(collab);
+  collabRef.current = collab;
 
   useEffect(() => viewerRef.current?.setHelpersVisible(showGrid, showGrid), [showGrid]);
 
@@ -291,25 +356,53 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
     };
   };
 
+  /** "Go to" on a note stamped with a recording time: everyone pauses there (edit links drive). */
+  const goToTime = (time: { timeline: string; value: number }) => {
+    if (time.timeline !== "log_time" || !controller || !collab?.canEdit) return;
+    controller.seek(time.value);
+    controller.pause();
+  };
+
   const failure = state.connection.kind === "closed" ? LINK_FAILURES[state.connection.code] : undefined;
   if (failure && state.connection.kind === "closed") {
     return <ErrorPanel title={failure} detail={state.connection.message} />;
   }
   if (graphicsError) return <ErrorPanel title="Cannot draw here" detail={graphicsError} />;
 
-  const status = statusSummary(state, now);
+  const status: ShownStatus = review ? reviewStatus(feedPhase) : statusSummary(state, now);
   const dropped = droppedFrames(state);
   const hasCloud = imageEntities.length > 0;
 
   return (
-    <div className="viewer" data-testid="viewer" data-layout={layout}>
+    <div
+      className={`viewer${review ? " viewer-review" : ""}`}
+      data-testid="viewer"
+      data-layout={layout}
+      data-source={source.kind}
+    >
       <header className="topbar">
         <a className="brand" href="/">
           Depthroom
         </a>
-        <span className="session-id mono" title={`Session ${link.session} on ${link.relayUrl}`}>
-          {link.session.slice(0, 8)}…
-        </span>
+        {source.kind === "live" ? (
+          <span
+            className="session-id mono"
+            title={`Session ${source.link.session} on ${source.link.relayUrl}`}
+          >
+            {source.link.session.slice(0, 8)}…
+          </span>
+        ) : (
+          <span
+            className="session-id mono"
+            title={`Recording ${source.link.recording} on ${source.link.relayUrl}`}
+            data-testid="review-title"
+          >
+            Review ·{" "}
+            {feedPhase.kind === "ready"
+              ? feedPhase.recording.title || source.link.recording.slice(0, 8)
+              : "…"}
+          </span>
+        )}
         <span className={`role role-${claims.role}`}>{claims.role}</span>
         <span
           className={`status status-${status.tone}`}
@@ -326,6 +419,14 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
         <span className="counter mono" data-testid="frame-counter" data-frames={state.framesReceived}>
           {state.framesReceived} frames
         </span>
+        {source.kind === "live" && collabSnapshot ? (
+          <RecordingsControl
+            link={source.link}
+            role={claims.role}
+            recording={collabSnapshot.recording}
+            userName={collabSnapshot.me.name}
+          />
+        ) : null}
         {dropped > 0 ? (
           <span className="counter mono warn" data-testid="dropped-counter">
             {dropped} dropped
@@ -350,16 +451,18 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
         <button type="button" onClick={() => setHelpOpen((o) => !o)} title="Keyboard shortcuts (?)">
           ?
         </button>
-        <button
-          type="button"
-          className="primary"
-          onClick={() => setShareOpen((o) => !o)}
-          data-testid="share-button"
-        >
-          Share
-        </button>
-        {shareOpen ? (
-          <ShareControl link={link} role={claims.role} onClose={() => setShareOpen(false)} />
+        {source.kind === "live" ? (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setShareOpen((o) => !o)}
+            data-testid="share-button"
+          >
+            Share
+          </button>
+        ) : null}
+        {shareOpen && source.kind === "live" ? (
+          <ShareControl link={source.link} role={claims.role} onClose={() => setShareOpen(false)} />
         ) : null}
       </header>
 
@@ -441,11 +544,20 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
         </div>
         <CollabLayer
           viewer={sceneReady ? viewerRef.current : null}
-          link={link}
+          room={room}
           claims={claims}
           stage={sceneReady ? stageRef.current : null}
+          onClient={setCollab}
+          {...(controller ? { noteTime: controller.noteTime, onGoToTime: goToTime } : {})}
         />
       </main>
+      {review && controller ? (
+        <Timeline
+          controller={controller}
+          annotations={collabSnapshot?.annotations ?? []}
+          canEdit={claims.role === "edit"}
+        />
+      ) : null}
 
       <footer className="statusbar">
         {state.problems.length > 0 ? (
@@ -473,9 +585,66 @@ export function Viewer({ link, claims }: { link: SessionLink; claims: TokenClaim
         <span className="spacer" />
         <span className="muted mono">{drawn.frames} draws</span>
       </footer>
-      {helpOpen ? <HelpOverlay onClose={() => setHelpOpen(false)} /> : null}
+      {helpOpen ? <HelpOverlay review={review} onClose={() => setHelpOpen(false)} /> : null}
     </div>
   );
+}
+
+const noopSubscribe = () => () => {};
+const LOADING: RecordingFeedPhase = { kind: "loading" };
+const noPhase = (): RecordingFeedPhase => LOADING;
+const noSnapshot = (): CollabSnapshot | null => null;
+
+/** The top bar's status: the live feed's summary, or the review room's. */
+type ShownStatus = Omit<StatusSummary, "key"> & { readonly key: StatusSummary["key"] | "review" };
+
+function reviewStatus(phase: RecordingFeedPhase): ShownStatus {
+  switch (phase.kind) {
+    case "loading":
+      return {
+        key: "connecting",
+        label: "Opening",
+        detail: "Reading the recording from the relay…",
+        tone: "wait",
+      };
+    case "ready":
+      return {
+        key: "review",
+        label: "Review",
+        detail: `${phase.recording.entities.length} entities · ${((phase.endNs - phase.startNs) / 1e9).toFixed(1)} s recorded`,
+        tone: "ok",
+      };
+    case "failed":
+      return { key: "closed", label: "Cannot play", detail: phase.message, tone: "bad" };
+    default: {
+      const unhandled: never = phase;
+      throw new TypeError(`unhandled phase ${(unhandled as { kind: string }).kind}`);
+    }
+  }
+}
+
+/** `window.__depthroom.playback()` of a review room. */
+function playbackHooks(
+  controller: ReviewController | null,
+  feed: SessionFeed | RecordingFeed | null,
+): PlaybackHooks | null {
+  if (!controller || !feed || !("handed" in feed)) return null;
+  const c = controller;
+  const client = c.client;
+  return {
+    startNs: c.range.startNs,
+    endNs: c.range.endNs,
+    cursorNs: () => c.cursorNs,
+    cursorAt: (wallMs) => c.cursorAt(wallMs),
+    state: () => client.getSnapshot().playback,
+    changedAt: () => client.playbackChangedAt ?? null,
+    playing: () => c.getView().playing,
+    handed: () => feed.handed(),
+    feedStats: () => feed.stats(),
+    play: () => c.play(),
+    pause: () => c.pause(),
+    seek: (ns) => c.seek(ns),
+  };
 }
 
 function EmptyStage({ statusLabel, detail }: { statusLabel: string; detail: string }) {

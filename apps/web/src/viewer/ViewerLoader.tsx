@@ -1,7 +1,7 @@
 "use client";
 
-import type { SessionLink, TokenClaims } from "@depthroom/schema";
 import dynamic from "next/dynamic";
+import type { ViewerSource } from "./viewerSource.ts";
 
 // Babylon.js needs a browser: the viewer is loaded on the client only.
 const Viewer = dynamic(() => import("./Viewer.tsx").then((m) => m.Viewer), {
@@ -9,6 +9,6 @@ const Viewer = dynamic(() => import("./Viewer.tsx").then((m) => m.Viewer), {
   loading: () => <main className="error-page">Loading the viewer…</main>,
 });
 
-export function ViewerLoader({ link, claims }: { link: SessionLink; claims: TokenClaims }) {
-  return <Viewer link={link} claims={claims} />;
+export function ViewerLoader({ source }: { source: ViewerSource }) {
+  return <Viewer source={source} />;
 }

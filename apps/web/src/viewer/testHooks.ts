@@ -1,4 +1,5 @@
-import { decodeMessage } from "@depthroom/schema";
+import { decodeMessage, type PlaybackState } from "@depthroom/schema";
+import type { HandedFrame, RecordingFeedStats } from "../playback/recordingFeed.ts";
 import type { CameraPose, Vec3 } from "../render/cameraPose.ts";
 import type { PanelRect, PixelReadout, ViewerScene, VisualStats } from "../render/ViewerScene.ts";
 import type { ViewerStore } from "../state/ViewerStore.ts";
@@ -30,6 +31,31 @@ export interface DepthroomHooks {
   lookThrough(entity: string): boolean;
   /** Median and least ms of decoding these wire-message bytes (base64) `runs` times in this page (benchmark). */
   decodeMs(base64: string, runs: number): { median: number; min: number };
+  /** The review room's playback; null on a live session's page (or before the recording is open). */
+  playback(): PlaybackHooks | null;
+}
+
+/** What a review room's page plays (`window.__depthroom.playback()`). */
+export interface PlaybackHooks {
+  /** The recording's log-time range, ns. */
+  readonly startNs: number;
+  readonly endNs: number;
+  /** The cursor (ns) as of this page's last animation frame. */
+  cursorNs(): number;
+  /** The cursor this page computes for a wall time (ms since the epoch), clamped to the range. */
+  cursorAt(wallMs: number): number;
+  /** The shared playback state as this page reads it from the room's doc. */
+  state(): PlaybackState | null;
+  /** `Date.now()` when the playback state last changed here (written here or arrived from a peer). */
+  changedAt(): number | null;
+  playing(): boolean;
+  /** Per entity, the message the feed last handed to the scene (its log time and `frame`). */
+  handed(): HandedFrame[];
+  feedStats(): RecordingFeedStats;
+  /** Play, pause and seek as the controls do (edit links). */
+  play(): void;
+  pause(): void;
+  seek(ns: number): void;
 }
 
 declare global {
@@ -44,6 +70,7 @@ export function installTestHooks(
   stage: HTMLElement,
   panels: () => PanelRect[],
   decode: () => "worker" | "main" | undefined,
+  playback: () => PlaybackHooks | null = () => null,
 ): () => void {
   const offset = () => {
     const rect = stage.getBoundingClientRect();
@@ -52,6 +79,7 @@ export function installTestHooks(
   const hooks: DepthroomHooks = {
     version: 1,
     decode,
+    playback,
     state: () => store.getState(),
     status: () => statusSummary(store.getState(), Date.now()),
     pose: () => viewer.pose,

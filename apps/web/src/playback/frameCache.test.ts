@@ -1,0 +1,101 @@
+import { DepthImage, encodeMessage, Pinhole } from "@depthroom/schema";
+import { describe, expect, it } from "vitest";
+import { cacheBatch, FrameCache } from "./frameCache.ts";
+import { lookupTime } from "./recordingFeed.ts";
+import { clampedCursor } from "./reviewController.ts";
+
+const T0 = 1_764_000_000_000_000_000n; // a present-day time in ns
+const MS = 1_000_000n;
+
+function depth(entityPath: string, frame: number, timeNs: bigint): Uint8Array {
+  return encodeMessage({
+    entityPath,
+    timelines: [
+      { timeline: "frame", kind: "sequence", value: BigInt(frame) },
+      { timeline: "capture_time", kind: "timestamp", value: timeNs },
+    ],
+    archetype: new DepthImage(new Uint16Array([frame, frame, frame, frame]), { width: 2, height: 2 }),
+  });
+}
+const pinhole = encodeMessage({
+  entityPath: "world/cam",
+  timelines: [],
+  static: true,
+  archetype: Pinhole.fromFocalLength({ width: 2, height: 2, focalLength: 2 }),
+});
+
+/** Frames of `world/cam/depth` every 100 ms from T0: frame i at T0 + i * 100 ms. */
+const at = (i: number) => T0 + BigInt(i) * 100n * MS;
+const frames = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, k) => depth("world/cam/depth", from + k, at(from + k)));
+
+const framesOf = (messages: { frame: number | undefined; static: boolean }[]) =>
+  messages.filter((m) => !m.static).map((m) => m.frame);
+
+describe("FrameCache", () => {
+  it("answers the latest frame of each entity at any time a latest-at answer plus read-ahead covers", () => {
+    const cache = new FrameCache();
+    const segment = cache.addLatestAt(
+      at(3),
+      cacheBatch([pinhole, depth("world/cam/depth", 3, at(3))], at(3)),
+    );
+    expect(cache.covering(at(3) + 50n * MS)).toBeUndefined();
+    cache.extend(segment, at(9), cacheBatch(frames(4, 9), at(3) + 1n));
+    for (let i = 3; i <= 9; i++) {
+      const shown = cache.at(cache.covering(at(i))!, at(i));
+      expect(framesOf(shown)).toEqual([i]);
+      expect(shown.some((m) => m.static && m.entityPath === "world/cam")).toBe(true);
+      // Just before the next frame: still frame i.
+      if (i < 9) expect(framesOf(cache.at(segment, at(i + 1) - 1n))).toEqual([i]);
+    }
+    expect(cache.covering(at(10))).toBeUndefined();
+  });
+
+  it("steps to the neighbouring depth frames it holds", () => {
+    const cache = new FrameCache();
+    const segment = cache.addLatestAt(at(2), cacheBatch([depth("world/cam/depth", 2, at(2))], at(2)));
+    cache.extend(segment, at(6), cacheBatch(frames(3, 6), at(2) + 1n));
+    expect(cache.nextFrameTime(at(4))).toBe(at(5));
+    expect(cache.previousFrameTime(at(4))).toBe(at(3));
+    expect(cache.previousFrameTime(at(3))).toBe(at(2));
+    expect(cache.nextFrameTime(at(6))).toBeUndefined();
+  });
+
+  it("stays under its byte budget, keeping what the cursor needs", () => {
+    const one = depth("world/cam/depth", 0, at(0)).byteLength;
+    const cache = new FrameCache(one * 10);
+    const segment = cache.addLatestAt(at(0), cacheBatch(frames(0, 0), at(0)));
+    cache.extend(segment, at(40), cacheBatch(frames(1, 40), at(0) + 1n));
+    cache.evict(at(35), 200n * MS);
+    expect(cache.size.bytes).toBeLessThanOrEqual(one * 10);
+    const current = cache.covering(at(35))!;
+    expect(framesOf(cache.at(current, at(35)))).toEqual([35]);
+    expect(framesOf(cache.at(current, at(33)))).toEqual([33]);
+    expect(cache.covering(at(20))).toBeUndefined();
+  });
+});
+
+describe("review clock", () => {
+  const range = { startNs: 1e18, endNs: 1e18 + 5e9 };
+  const state = { playing: true, anchorMediaTime: 1e18 + 1e9, anchorWallTime: 1000, rate: 2 };
+
+  it("computes the cursor from the shared state, clamped to the recording", () => {
+    expect(clampedCursor(null, 5000, range)).toBe(range.startNs);
+    expect(clampedCursor({ ...state, source: { kind: "live" }, by: "a" }, 1500, range)).toBe(1e18 + 2e9);
+    expect(clampedCursor({ ...state, source: { kind: "live" }, by: "a" }, 99_000, range)).toBe(range.endNs);
+    expect(
+      clampedCursor(
+        { ...state, anchorMediaTime: 0, playing: false, source: { kind: "live" }, by: "a" },
+        0,
+        range,
+      ),
+    ).toBe(range.startNs);
+  });
+
+  it("finds a frame from the float cursor a seek to its exact time leaves", () => {
+    const exact = T0 + 123_456_789n;
+    const cursor = Number(exact); // what a seek writes into the shared state
+    expect(lookupTime(cursor) >= exact).toBe(true);
+    expect(lookupTime(cursor) - exact).toBeLessThan(1000n);
+  });
+});

@@ -1,0 +1,316 @@
+"use client";
+
+import {
+  type ImportRecordingResponse,
+  isRecordingId,
+  makeSessionLink,
+  type RecordingDescription,
+  type RecordingState,
+  type Role,
+  type SessionLink,
+} from "@depthroom/schema";
+import {
+  describeRecording,
+  listRecordings,
+  type RecordingAccess,
+  recordingAccess,
+  startRecording,
+  stopRecording,
+} from "@depthroom/sdk";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import "../playback/playback.css";
+
+/*
+ * Recordings of a live session: the red dot (the session doc's `recording` state, which the relay alone
+ * writes), Record / Stop (edit), the session's recordings with their review links, and the upload of an
+ * .mcap file (with progress) that becomes a new recording.
+ */
+
+type Upload =
+  | { readonly kind: "sending"; readonly name: string; readonly sent: number; readonly total: number }
+  | { readonly kind: "importing"; readonly name: string }
+  | {
+      readonly kind: "done";
+      readonly name: string;
+      readonly answer: ImportRecordingResponse;
+      readonly link?: string;
+    }
+  | { readonly kind: "failed"; readonly name: string; readonly message: string };
+
+const fmtBytes = (n: number) =>
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(2)} GB`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)} MB`
+      : `${(n / 1e3).toFixed(0)} kB`;
+
+const fmtDuration = (r: RecordingDescription) => {
+  if (r.startTimeNs === null || r.endTimeNs === null) return "";
+  const s = (Number(BigInt(r.endTimeNs) - BigInt(r.startTimeNs)) / 1e9).toFixed(1);
+  return `${s} s`;
+};
+
+/** The review link for this person's role (edit when allowed, else view). */
+async function reviewLinkOf(access: RecordingAccess, id: string): Promise<string | undefined> {
+  const described = await describeRecording(access, id);
+  return described.links?.edit ?? described.links?.view;
+}
+
+/**
+ * POST the file to the relay's import route with XMLHttpRequest, whose upload events give progress
+ * (fetch has none for request bodies). The answer is checked before it is used.
+ */
+function uploadMcap(
+  access: RecordingAccess,
+  file: File,
+  onProgress: (sent: number, total: number) => void,
+  onSent: () => void,
+): Promise<ImportRecordingResponse> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    const title = encodeURIComponent(file.name.replace(/\.mcap$/i, ""));
+    xhr.open("POST", `${access.relayUrl}/api/sessions/${access.session}/recordings/import?title=${title}`);
+    xhr.setRequestHeader("Authorization", `Bearer ${access.token}`);
+    xhr.setRequestHeader("Content-Type", "application/octet-stream");
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+    xhr.upload.onload = () => onSent();
+    xhr.onerror = () => reject(new Error(`the relay is unreachable (${access.relayUrl})`));
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        reject(new Error(`the relay answered ${xhr.status} without JSON`));
+        return;
+      }
+      const error = (body as { error?: { code?: unknown; message?: unknown } }).error;
+      if (xhr.status >= 400 || error) {
+        reject(
+          new Error(typeof error?.message === "string" ? error.message : `the relay answered ${xhr.status}`),
+        );
+        return;
+      }
+      const answer = body as Partial<ImportRecordingResponse>;
+      if (!isRecordingId(answer.recordingId) || typeof answer.messages !== "number") {
+        reject(new Error("the relay's answer names no recording"));
+        return;
+      }
+      resolve(body as ImportRecordingResponse);
+    };
+    xhr.send(file);
+  });
+}
+
+export function RecordingsControl({
+  link,
+  role,
+  recording,
+  userName,
+}: {
+  link: SessionLink;
+  role: Role;
+  /** The session's recording state from its doc (null until the relay wrote one). */
+  recording: RecordingState | null;
+  userName: string;
+}) {
+  const access = useMemo(() => recordingAccess(makeSessionLink(link)), [link]);
+  const canEdit = role === "edit";
+  const [open, setOpen] = useState(false);
+  const [list, setList] = useState<readonly RecordingDescription[]>([]);
+  const [links, setLinks] = useState<Record<string, string>>({});
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const [upload, setUpload] = useState<Upload | undefined>();
+  const active = recording?.active === true;
+
+  const refresh = useCallback(async () => {
+    try {
+      const recordings = [...(await listRecordings(access))].sort((a, b) => b.startedAt - a.startedAt);
+      setList(recordings);
+      setError(undefined);
+      const described = await Promise.all(
+        recordings
+          .filter((r) => r.status === "stopped")
+          .slice(0, 20)
+          .map(async (r) => [r.id, await reviewLinkOf(access, r.id).catch(() => undefined)] as const),
+      );
+      setLinks(
+        Object.fromEntries(described.filter((d): d is readonly [string, string] => d[1] !== undefined)),
+      );
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  }, [access]);
+
+  // The list follows the red dot (a recording started or stopped by anyone) while open.
+  const recordingKey = `${recording?.active}:${recording?.recordingId}`;
+  useEffect(() => {
+    if (open && recordingKey) void refresh();
+  }, [open, refresh, recordingKey]);
+
+  const toggleRecording = async () => {
+    setBusy(true);
+    try {
+      if (active && recording?.recordingId)
+        await stopRecording(access, recording.recordingId, { by: userName });
+      else await startRecording(access, { by: userName });
+      setError(undefined);
+      if (open) await refresh();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onFile = async (file: File) => {
+    setUpload({ kind: "sending", name: file.name, sent: 0, total: file.size });
+    try {
+      const answer = await uploadMcap(
+        access,
+        file,
+        (sent, total) => setUpload({ kind: "sending", name: file.name, sent, total }),
+        () => setUpload({ kind: "importing", name: file.name }),
+      );
+      const reviewLink = await reviewLinkOf(access, answer.recordingId).catch(() => undefined);
+      setUpload({ kind: "done", name: file.name, answer, ...(reviewLink ? { link: reviewLink } : {}) });
+      await refresh();
+    } catch (e) {
+      setUpload({ kind: "failed", name: file.name, message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  return (
+    <>
+      {active ? (
+        <span
+          className="rec-dot"
+          data-testid="recording-dot"
+          title={`Recording${recording?.by ? ` (started by ${recording.by})` : ""}`}
+        >
+          ● REC
+        </span>
+      ) : null}
+      {canEdit ? (
+        <button
+          type="button"
+          className={active ? "rec-stop" : ""}
+          data-testid="record-button"
+          disabled={busy}
+          onClick={() => void toggleRecording()}
+          title={active ? "Stop recording" : "Record this session for everyone"}
+        >
+          {active ? "■ Stop" : "● Record"}
+        </button>
+      ) : null}
+      <button type="button" data-testid="recordings-button" onClick={() => setOpen((o) => !o)}>
+        Recordings
+      </button>
+      {open ? (
+        <div className="popover recordings" data-testid="recordings-panel">
+          <div className="popover-head">
+            <strong>Recordings of this session</strong>
+            <span className="spacer" />
+            <button type="button" className="ghost small" onClick={() => setOpen(false)} aria-label="Close">
+              ✕
+            </button>
+          </div>
+          {error ? (
+            <p className="problem" data-testid="recordings-error">
+              {error}
+            </p>
+          ) : null}
+          {list.length === 0 ? <p className="muted small">None yet.</p> : null}
+          <ul className="recordings-list">
+            {list.map((r) => (
+              <li key={r.id} data-testid="recording-item" data-id={r.id} data-status={r.status}>
+                <span className="recordings-title">{r.title || r.id.slice(0, 8)}</span>
+                <span className="muted small">
+                  {new Date(r.startedAt).toLocaleString()} · {fmtDuration(r)} · {r.frames} messages ·{" "}
+                  {fmtBytes(r.bytes)}
+                  {r.origin === "import" ? " · imported" : ""}
+                </span>
+                {r.status === "recording" ? (
+                  <span className="rec-dot small">recording…</span>
+                ) : links[r.id] ? (
+                  <a href={links[r.id]} data-testid="open-review" target="_blank" rel="noreferrer">
+                    Open review
+                  </a>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {canEdit ? (
+            <div className="recordings-import">
+              <label className="button-like small">
+                Import .mcap…
+                <input
+                  type="file"
+                  accept=".mcap"
+                  data-testid="import-file"
+                  hidden
+                  onChange={(e) => {
+                    const file = e.target.files?.[0];
+                    e.target.value = "";
+                    if (file) void onFile(file);
+                  }}
+                />
+              </label>
+              {upload ? <UploadStatus upload={upload} /> : null}
+            </div>
+          ) : null}
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function UploadStatus({ upload }: { upload: Upload }) {
+  switch (upload.kind) {
+    case "sending":
+      return (
+        <div className="upload" data-testid="upload" data-state="sending">
+          <span className="small">
+            {upload.name}: {fmtBytes(upload.sent)} / {fmtBytes(upload.total)}
+          </span>
+          <progress max={upload.total || 1} value={upload.sent} data-testid="upload-progress" />
+        </div>
+      );
+    case "importing":
+      return (
+        <div className="upload" data-testid="upload" data-state="importing">
+          <span className="small">{upload.name}: sent; the relay is importing it…</span>
+          <progress />
+        </div>
+      );
+    case "done":
+      return (
+        <div className="upload" data-testid="upload" data-state="done">
+          <span className="small">
+            {upload.name}: {upload.answer.messages} messages imported
+            {upload.answer.skipped.length > 0
+              ? `; skipped ${upload.answer.skipped.map((s) => `${s.topic} (${s.reason})`).join(", ")}`
+              : ""}
+            {upload.answer.problems.length > 0
+              ? `; ${upload.answer.problems.map((p) => p.message).join("; ")}`
+              : ""}
+          </span>
+          {upload.link ? (
+            <a href={upload.link} data-testid="imported-review" target="_blank" rel="noreferrer">
+              Open its review
+            </a>
+          ) : null}
+        </div>
+      );
+    case "failed":
+      return (
+        <div className="upload problem" data-testid="upload" data-state="failed">
+          {upload.name}: {upload.message}
+        </div>
+      );
+    default: {
+      const unhandled: never = upload;
+      throw new TypeError(`unhandled upload state ${(unhandled as { kind: string }).kind}`);
+    }
+  }
+}

@@ -1,0 +1,317 @@
+import { DepthImage, Pinhole, type RecordingDescription } from "@depthroom/schema";
+import { loadSampleSets } from "@depthroom/schema/testing";
+import {
+  describeRecording,
+  type RecordingStream,
+  recordingAccess,
+  startRecording,
+  stopRecording,
+} from "@depthroom/sdk";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startTestRelay, type TestRelay } from "../support/relay.ts";
+import { type CollabPage, openAs } from "./support/collabPages.ts";
+import { linkFor } from "./support/links.ts";
+import { launchChromium, producer, waitInPage } from "./support/session.ts";
+
+// The review room (issue 7): a recording of the real TUM sample stream, opened by two people. A drives
+// the shared timeline (edit review link), B follows (view review link); both compute the cursor from the
+// room's `playback` state and fetch the frames of that time from the relay.
+
+const ENTITY = "world/camera/depth";
+const FPS = 10;
+const FRAME_MS = 1000 / FPS;
+const FRAME_NS = FRAME_MS * 1e6;
+const FRAMES = 40;
+const ALICE = { name: "Alice Example", color: "#ef476f" };
+const BOB = { name: "Bob Example", color: "#4cc9f0" };
+
+/** A sent frame: its sequence, log time (capture_time, ns) and pixels. */
+interface Sent {
+  readonly seq: number;
+  readonly timeNs: bigint;
+  readonly width: number;
+  readonly depth: Uint16Array;
+}
+
+/** The TUM frames at half resolution (320x240, lighter for SwiftShader), each stamped with its sequence
+ *  in the first 8 pixels of row 0 (1000 + seq units), so a frame's identity is in its depth values. */
+function stampedSampleFrame(seq: number): { width: number; height: number; depth: Uint16Array } {
+  const tum = loadSampleSets()[0]!;
+  const sample = tum.frames[seq % tum.frames.length]!;
+  const width = sample.width / 2;
+  const height = sample.height / 2;
+  const depth = new Uint16Array(width * height);
+  for (let v = 0; v < height; v++)
+    for (let u = 0; u < width; u++) depth[v * width + u] = sample.depth[2 * v * sample.width + 2 * u]!;
+  for (let u = 0; u < 8; u++) depth[u] = 1000 + seq;
+  return { width, height, depth };
+}
+
+/** The frame live at time t: the last one sent at or before it. */
+function liveAt(sent: readonly Sent[], t: bigint): Sent {
+  let found = sent[0]!;
+  for (const s of sent) if (s.timeNs <= t) found = s;
+  return found;
+}
+
+/** Pixels compared between what was sent and what a page shows: the stamp and a grid over the image. */
+const PROBES: [number, number][] = [
+  [0, 0],
+  [7, 0],
+  ...Array.from({ length: 24 }, (_, i) => [13 + ((i * 53) % 300), 9 + ((i * 37) % 220)] as [number, number]),
+];
+
+interface Shown {
+  readonly frame: number | undefined;
+  readonly timeNs: string | undefined;
+  readonly values: (number | null)[];
+}
+
+/** What a page has uploaded for the entity: the frame's stamps, and stored depth at the probes. */
+function shown(page: Page): Promise<Shown> {
+  return page.evaluate(
+    ({ entity, probes }) => {
+      const hooks = window.__depthroom!;
+      const stats = hooks.stats().find((s) => s.entity === entity);
+      return {
+        frame: stats?.frame,
+        timeNs: stats?.timeNs,
+        values: probes.map(([u, v]) => hooks.readout(entity, u, v)?.value ?? null),
+      };
+    },
+    { entity: ENTITY, probes: PROBES },
+  );
+}
+
+const expectedValues = (s: Sent) =>
+  PROBES.map(([u, v]) => {
+    const d = s.depth[v * s.width + u]!;
+    return d === 0 ? null : d;
+  });
+
+/** Wait until a page shows frame `seq`. */
+function waitForFrame(page: Page, seq: number, timeoutMs = 15_000): Promise<void> {
+  return waitInPage(
+    page,
+    ({ entity, seq }) => window.__depthroom?.stats().find((s) => s.entity === entity)?.frame === seq,
+    { entity: ENTITY, seq },
+    timeoutMs,
+  );
+}
+
+const cursorsAt = (pages: Page[], wallMs: number) =>
+  Promise.all(pages.map((p) => p.evaluate((t) => window.__depthroom!.playback()!.cursorAt(t), wallMs)));
+
+describe("review room: a recording played together", () => {
+  let relay: TestRelay;
+  let browser: Browser;
+  let rig: RecordingStream;
+  let a: CollabPage;
+  let b: CollabPage;
+  let recording: RecordingDescription;
+  const sent: Sent[] = [];
+
+  beforeAll(async () => {
+    const webUrl = inject("webUrl");
+    relay = await startTestRelay({ webUrl });
+    const session = await relay.createSession({ title: "review room" });
+    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
+    const first = stampedSampleFrame(0);
+    rig.log(
+      "world/camera",
+      Pinhole.fromIntrinsics({
+        fx: 262.5,
+        fy: 262.5,
+        cx: 159.75,
+        cy: 119.75,
+        width: first.width,
+        height: first.height,
+      }),
+      { static: true },
+    );
+    await rig.flush();
+    const edit = recordingAccess(linkFor(webUrl, relay.url, session, "edit"));
+    const started = await startRecording(edit, { title: "TUM take", by: "test" });
+    // Four seconds of the real sample stream at 10 fps, each frame stamped with the wall clock.
+    const t0 = performance.now();
+    for (let seq = 0; seq < FRAMES; seq++) {
+      const wait = t0 + seq * FRAME_MS - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await rig.whenSendable();
+      const frame = stampedSampleFrame(seq);
+      const timeNs = BigInt(Date.now()) * 1_000_000n;
+      rig.setTime("frame", seq);
+      rig.setTime("capture_time", timeNs);
+      rig.log(ENTITY, new DepthImage(frame.depth, { width: frame.width, height: frame.height, meter: 5000 }));
+      sent.push({ seq, timeNs, width: frame.width, depth: frame.depth });
+    }
+    await rig.flush();
+    expect(rig.stats.dropped).toBe(0);
+    await stopRecording(edit, started.id);
+    recording = await describeRecording(edit, started.id);
+    // The range may start earlier than the first frame: the static Pinhole written when recording began.
+    expect(BigInt(recording.startTimeNs!) <= sent[0]!.timeNs).toBe(true);
+    expect(BigInt(recording.endTimeNs!)).toBe(sent.at(-1)!.timeNs);
+    browser = await launchChromium();
+    a = await openAs(browser, recording.links!.edit!, ALICE);
+    b = await openAs(browser, recording.links!.view, BOB);
+    for (const { page } of [a, b]) {
+      await waitInPage(page, () => window.__depthroom?.playback() != null, undefined);
+    }
+    // Nobody pressed anything yet: both paused at the start.
+    const start = Number(recording.startTimeNs);
+    expect(await cursorsAt([a.page, b.page], Date.now() + 1000)).toEqual([start, start]);
+  });
+
+  afterAll(async () => {
+    for (const p of [a, b]) await p?.context.close();
+    await rig?.close();
+    await browser?.close();
+    await relay?.close();
+  });
+
+  it("A plays at 1x: B's cursor stays within one frame of A's; A seeks: B follows within 300 ms; A pauses: the same frame", async () => {
+    const pages = [a.page, b.page];
+    await a.page.getByTestId("play-pause").click();
+    await waitInPage(
+      b.page,
+      () => window.__depthroom!.playback()!.state()?.playing === true,
+      undefined,
+      5000,
+    );
+
+    // Sample both cursors at the same wall instants while it plays.
+    const gaps: number[] = [];
+    const framesSeenByB = new Set<number>();
+    const first = Date.now();
+    const [firstA] = await cursorsAt(pages, first);
+    for (let i = 0; i < 25; i++) {
+      const [ca, cb] = await cursorsAt(pages, Date.now());
+      gaps.push(Math.abs(ca! - cb!));
+      const f = (await shown(b.page)).frame;
+      if (f !== undefined) framesSeenByB.add(f);
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    const last = Date.now();
+    const [lastA] = await cursorsAt(pages, last);
+    process.stdout.write(
+      `play 1x: ${gaps.length} samples, max |A-B| ${(Math.max(...gaps) / 1e6).toFixed(3)} ms (one frame = ${FRAME_MS} ms); ` +
+        `A advanced ${((lastA! - firstA!) / 1e6).toFixed(0)} ms in ${last - first} ms; B showed ${framesSeenByB.size} frames\n`,
+    );
+    for (const gap of gaps) expect(gap).toBeLessThanOrEqual(FRAME_NS);
+    // It really plays, at 1x, and B's view moves with it.
+    expect(Math.abs((lastA! - firstA!) / 1e6 - (last - first))).toBeLessThan(FRAME_MS);
+    expect(framesSeenByB.size).toBeGreaterThan(2);
+
+    // A seeks by clicking the timeline at a quarter: B's state follows within 300 ms.
+    const bar = (await a.page.getByTestId("timeline-bar").boundingBox())!;
+    await a.page.mouse.click(bar.x + bar.width * 0.25, bar.y + bar.height / 2);
+    const seekTo = await a.page.evaluate(() => window.__depthroom!.playback()!.state()!.anchorMediaTime);
+    await waitInPage(
+      b.page,
+      (t) => window.__depthroom!.playback()!.state()?.anchorMediaTime === t,
+      seekTo,
+      5000,
+    );
+    const written = (await a.page.evaluate(() => window.__depthroom!.playback()!.changedAt()))!;
+    const arrived = (await b.page.evaluate(() => window.__depthroom!.playback()!.changedAt()))!;
+    process.stdout.write(`seek: B had A's new state ${arrived - written} ms after A wrote it\n`);
+    expect(arrived - written).toBeLessThan(300);
+    const start = Number(recording.startTimeNs);
+    const duration = Number(recording.endTimeNs) - start;
+    expect(Math.abs(seekTo - (start + duration * 0.25))).toBeLessThan(duration * 0.02);
+    const [sa, sb] = await cursorsAt(pages, Date.now());
+    expect(Math.abs(sa! - sb!)).toBeLessThanOrEqual(FRAME_NS);
+
+    // A pauses (space): both stop on the same cursor and show the same frame, the one live at that time.
+    await a.page.keyboard.press(" ");
+    await waitInPage(
+      b.page,
+      () => window.__depthroom!.playback()!.state()?.playing === false,
+      undefined,
+      5000,
+    );
+    const [pa, pb] = await cursorsAt(pages, Date.now() + 5000);
+    expect(pa).toBe(pb);
+    const expected = liveAt(sent, BigInt(Math.round(pa!)) + 512n);
+    await Promise.all(pages.map((p) => waitForFrame(p, expected.seq)));
+    const [shownA, shownB] = await Promise.all(pages.map(shown));
+    expect(shownA).toEqual(shownB);
+    expect(shownA!.timeNs).toBe(expected.timeNs.toString());
+    expect(shownA!.values).toEqual(expectedValues(expected));
+    expect(shownA!.values[0]).toBe(1000 + expected.seq);
+  });
+
+  it("a seek shows exactly the frame that was live at that time; arrows step one frame", async () => {
+    const pages = [a.page, b.page];
+    // Exact frame times, times between frames, the first and the last.
+    const targets = [0, 5, 17, 23, 31, 39].flatMap((i) => {
+      const t = sent[i]!.timeNs;
+      return i < FRAMES - 1 ? [t, t + BigInt(FRAME_NS / 2)] : [t];
+    });
+    for (const t of targets) {
+      await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(t));
+      const expected = liveAt(sent, t);
+      await Promise.all(pages.map((p) => waitForFrame(p, expected.seq)));
+      for (const page of pages) {
+        const s = await shown(page);
+        expect(s.timeNs).toBe(expected.timeNs.toString());
+        expect(s.values).toEqual(expectedValues(expected));
+      }
+    }
+
+    // From frame 20, the arrow keys step to the neighbouring frames, for both.
+    await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(sent[20]!.timeNs));
+    await Promise.all(pages.map((p) => waitForFrame(p, 20)));
+    await a.page.keyboard.press("ArrowRight");
+    await Promise.all(pages.map((p) => waitForFrame(p, 21)));
+    await a.page.keyboard.press("ArrowLeft");
+    await Promise.all(pages.map((p) => waitForFrame(p, 20)));
+    await a.page.keyboard.press("ArrowLeft");
+    await Promise.all(pages.map((p) => waitForFrame(p, 19)));
+    const s = await shown(b.page);
+    expect(s.values).toEqual(expectedValues(sent[19]!));
+  });
+
+  it("a note made in the review is stamped with the recording time: a marker for both, and Go to seeks there", async () => {
+    const pages = [a.page, b.page];
+    const noteFrame = sent[12]!;
+    await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(noteFrame.timeNs));
+    await Promise.all(pages.map((p) => waitForFrame(p, 12)));
+    // A pins a note on the cloud where pixel (160, 120) is drawn.
+    await a.page.keyboard.press("2");
+    await waitInPage(
+      a.page,
+      (entity) => window.__depthroom!.readout(entity, 160, 120)?.worldPoint != null,
+      ENTITY,
+    );
+    await a.page.evaluate(() => window.__depthroom!.fit());
+    await new Promise((r) => setTimeout(r, 300));
+    const world = (await a.page.evaluate(
+      (e) => window.__depthroom!.readout(e, 160, 120)!.worldPoint!,
+      ENTITY,
+    ))!;
+    const at = (await a.page.evaluate((p) => window.__depthroom!.project(p), world))!;
+    await a.page.keyboard.press("n");
+    await a.page.mouse.click(at[0], at[1]);
+    await a.page.getByTestId("note-text").fill("Look here at this time");
+    await a.page.getByTestId("note-save").click();
+    const marker = b.page.getByTestId("timeline-marker");
+    await marker.waitFor({ timeout: 5000 });
+    const markerTime = Number(await marker.getAttribute("data-time"));
+    expect(BigInt(Math.round(markerTime)) + 512n >= noteFrame.timeNs).toBe(true);
+    expect(liveAt(sent, BigInt(Math.round(markerTime)) + 512n).seq).toBe(12);
+
+    // Somewhere else, then A's "Go to" on the note: both back on frame 12.
+    await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(sent[30]!.timeNs));
+    await Promise.all(pages.map((p) => waitForFrame(p, 30)));
+    await a.page.getByTestId("annotation-goto").first().click();
+    await Promise.all(pages.map((p) => waitForFrame(p, 12)));
+    // And the marker on A's timeline jumps there too.
+    await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(sent[33]!.timeNs));
+    await Promise.all(pages.map((p) => waitForFrame(p, 33)));
+    await a.page.getByTestId("timeline-marker").first().click();
+    await Promise.all(pages.map((p) => waitForFrame(p, 12)));
+  });
+});
