@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  droppedFrames,
   entityRate,
   entityTree,
   initialViewerState,
@@ -70,6 +71,27 @@ describe("viewer state", () => {
     expect(entry.dropped).toBe(1);
     expect(entityRate(entry, 6 * 33)).toBeGreaterThan(20);
     expect(entityRate(entry, 6 * 33 + 5000)).toBeUndefined();
+  });
+
+  it("adds the frames this viewer replaced before showing them to the dropped count", () => {
+    const arrived: ViewerAction[] = [1, 2, 3].map((frame) => ({
+      type: "message",
+      entityPath: "cam/depth",
+      kind: "DepthImage",
+      frame,
+      at: frame * 16,
+    }));
+    const state = run([
+      ...arrived,
+      { type: "dropped", entityPath: "cam/depth", count: 1 },
+      { type: "dropped", entityPath: "cam/depth", count: 1 },
+      // Nothing to add to: an entity never seen, or no frames.
+      { type: "dropped", entityPath: "cam/other", count: 1 },
+      { type: "dropped", entityPath: "cam/depth", count: 0 },
+    ]);
+    expect(state.entities["cam/depth"]?.dropped).toBe(2);
+    expect(state.entities["cam/other"]).toBeUndefined();
+    expect(droppedFrames(state)).toBe(2);
   });
 
   it("lists entities as a tree with their parents", () => {

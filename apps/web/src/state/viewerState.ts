@@ -26,7 +26,11 @@ export interface EntityEntry {
   readonly intervalMs: number;
   /** The latest value of the `frame` sequence timeline, when the producer sets one. */
   readonly frame: number | undefined;
-  /** Frames the sequence skipped (dropped on the way: by the rig, the relay or this viewer). */
+  /**
+   * Frames dropped: gaps in the `frame` sequence of what arrived (dropped by the rig or the relay),
+   * plus frames this viewer received but replaced by a newer one before the page could take them
+   * (latest wins in the frame worker, when the page is busy).
+   */
   readonly dropped: number;
   readonly visible: boolean;
 }
@@ -75,6 +79,8 @@ export type ViewerAction =
       readonly frame?: number;
       readonly at: number;
     }
+  /** Frames of an entity this viewer received and replaced by a newer one before showing them. */
+  | { readonly type: "dropped"; readonly entityPath: string; readonly count: number }
   | { readonly type: "problem"; readonly code: string; readonly message: string; readonly at: number }
   | { readonly type: "dismiss-problem"; readonly id: number }
   | { readonly type: "set-visible"; readonly path: string; readonly visible: boolean }
@@ -163,6 +169,17 @@ export function viewerReducer(state: ViewerState, action: ViewerAction): ViewerS
         entities: { ...state.entities, [action.entityPath]: entry },
         framesReceived: state.framesReceived + (isFrame ? 1 : 0),
         lastFrameAt: isFrame ? action.at : state.lastFrameAt,
+      };
+    }
+    case "dropped": {
+      const entry = state.entities[action.entityPath];
+      if (!entry || !(action.count > 0)) return state;
+      return {
+        ...state,
+        entities: {
+          ...state.entities,
+          [action.entityPath]: { ...entry, dropped: entry.dropped + action.count },
+        },
       };
     }
     case "problem": {

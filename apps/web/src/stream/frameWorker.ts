@@ -5,7 +5,8 @@ import { type PageCommand, toPlain, type WorkerEvent } from "./transfer.ts";
 /*
  * The frame worker: subscribes to the session with the SDK and decodes frames (RVL) off the page's
  * main thread. Latest wins here too: per entity, one frame is with the page at a time; a newer frame
- * replaces the one waiting, so a busy page never receives a backlog.
+ * replaces the one waiting, so a busy page never receives a backlog (each replaced frame is reported
+ * as dropped).
  */
 
 interface WorkerScope {
@@ -30,6 +31,13 @@ function send(message: LogMessage): void {
 
 function onMessage(message: LogMessage): void {
   if (message.archetype.kind === "DepthImage" && withPage.has(message.entityPath)) {
+    // The page has not taken the previous frame yet: the newest waits, an older waiting one is dropped.
+    if (waiting.has(message.entityPath)) {
+      scope.postMessage({
+        type: "action",
+        action: { type: "dropped", entityPath: message.entityPath, count: 1 },
+      });
+    }
     waiting.set(message.entityPath, message);
     return;
   }
