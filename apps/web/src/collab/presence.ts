@@ -2,13 +2,21 @@
  * Presence as data: the viewer's camera in the collab layout's units, peers read (and validated) from
  * awareness, and the smoothing that turns 12 Hz pose updates into a steady motion on the receiving side.
  */
-import { type CameraPose as CollabCameraPose, type CollabUser, parseAwarenessState } from "@depthroom/schema";
+import {
+  type AwarenessState,
+  type CameraPose as CollabCameraPose,
+  type CollabUser,
+  parseAwarenessState,
+} from "@depthroom/schema";
 import type { CameraPose, Vec3 } from "../render/cameraPose.ts";
 
 /** How often a person's camera goes out through awareness (Hz). */
 export const POSE_RATE_HZ = 12;
 
 const DEG = 180 / Math.PI;
+
+/** Aspect (width / height) of a frustum whose sender did not say: the 4:3 of most depth cameras. */
+export const DEFAULT_PEER_ASPECT = 4 / 3;
 
 /** The viewer's pose (fov in radians) as the collab layout's `CameraPose` (fov in degrees). */
 export function toCollabPose(pose: CameraPose): CollabCameraPose {
@@ -20,6 +28,17 @@ export function toCollabPose(pose: CameraPose): CollabCameraPose {
   };
 }
 
+/**
+ * This person's camera for awareness: the pose and the aspect (width / height) of the 3D view it
+ * draws, clamped to what the schema accepts ([0.1, 10]); a non-finite aspect is left out.
+ */
+export function toAwarenessCamera(pose: CameraPose, aspect?: number): NonNullable<AwarenessState["camera"]> {
+  const collab = toCollabPose(pose);
+  return aspect !== undefined && Number.isFinite(aspect) && aspect > 0
+    ? { ...collab, aspect: Math.min(10, Math.max(0.1, aspect)) }
+    : collab;
+}
+
 export function fromCollabPose(pose: CollabCameraPose): CameraPose {
   return { eye: pose.position, target: pose.target, up: pose.up, fovY: pose.fov / DEG };
 }
@@ -28,6 +47,8 @@ export interface Peer {
   readonly clientId: number;
   readonly user: CollabUser;
   readonly camera: CameraPose | null;
+  /** The aspect (width / height) of their 3D view, when they send it. */
+  readonly aspect: number | undefined;
   /** Where they hover on a 2D view, in image pixels. */
   readonly pointer: { readonly entityPath: string; readonly u: number; readonly v: number } | null;
   readonly presenting: boolean;
@@ -44,6 +65,7 @@ export function peersFromStates(states: ReadonlyMap<number, unknown>, ownClientI
       clientId,
       user: state.user,
       camera: state.camera ? fromCollabPose(state.camera) : null,
+      aspect: state.camera?.aspect,
       pointer: state.pointer,
       presenting: state.presenting === true,
     });

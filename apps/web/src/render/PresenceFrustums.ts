@@ -3,13 +3,12 @@ import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { CreateLineSystem } from "@babylonjs/core/Meshes/Builders/linesBuilder.js";
 import type { LinesMesh } from "@babylonjs/core/Meshes/linesMesh.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import { smoothPose } from "../collab/presence.ts";
+import { DEFAULT_PEER_ASPECT, smoothPose } from "../collab/presence.ts";
 import { add, type CameraPose, cross, normalize, scale, sub, type Vec3 } from "./cameraPose.ts";
 import { LAYER_3D } from "./DepthVisual.ts";
 
 /** Length of a peer's frustum from eye to image plane, metres. */
 const FRUSTUM_DEPTH = 0.25;
-const ASPECT = 4 / 3;
 
 interface Shown {
   mesh: LinesMesh;
@@ -17,15 +16,29 @@ interface Shown {
   /** The pose drawn (smoothed) and the last pose received. */
   drawn: CameraPose;
   target: CameraPose;
+  /** Width / height of the frustum: the peer's view aspect. */
+  aspect: number;
 }
 
-/** The line strips of a small camera frustum at `pose`, in world coordinates. */
-export function poseFrustumLines(pose: CameraPose, depth = FRUSTUM_DEPTH): Vec3[][] {
+/** What `setTargets` takes per peer; `aspect` is their view's width / height when they send it. */
+export interface FrustumTarget {
+  readonly id: number;
+  readonly color: string;
+  readonly pose: CameraPose;
+  readonly aspect?: number | undefined;
+}
+
+/** The line strips of a small camera frustum at `pose` with `aspect` (width / height), in world coordinates. */
+export function poseFrustumLines(
+  pose: CameraPose,
+  aspect = DEFAULT_PEER_ASPECT,
+  depth = FRUSTUM_DEPTH,
+): Vec3[][] {
   const forward = normalize(sub(pose.target, pose.eye));
   const right = normalize(cross(forward, pose.up));
   const up = cross(right, forward);
   const h = depth * Math.tan(pose.fovY / 2);
-  const w = h * ASPECT;
+  const w = h * aspect;
   const centre = add(pose.eye, scale(forward, depth));
   const corner = (sx: number, sy: number) => add(centre, add(scale(right, sx * w), scale(up, sy * h)));
   const tl = corner(-1, 1);
@@ -56,13 +69,20 @@ export class PresenceFrustums {
 
   constructor(private readonly scene: Scene) {}
 
-  setTargets(targets: readonly { id: number; color: string; pose: CameraPose }[]): void {
+  setTargets(targets: readonly FrustumTarget[]): void {
     const seen = new Set<number>();
-    for (const { id, color, pose } of targets) {
+    for (const target of targets) {
+      const { id, color, pose } = target;
+      const aspect = validAspect(target.aspect);
       seen.add(id);
       const existing = this.shown.get(id);
       if (existing) {
         existing.target = pose;
+        if (existing.aspect !== aspect) {
+          existing.aspect = aspect;
+          // Redraw on the next step even if the pose has settled.
+          existing.drawn = { ...existing.drawn };
+        }
         if (existing.color !== color) {
           existing.color = color;
           existing.mesh.color = Color3.FromHexString(color);
@@ -71,14 +91,14 @@ export class PresenceFrustums {
       }
       const mesh = CreateLineSystem(
         `presence#${id}`,
-        { lines: toVectors(poseFrustumLines(pose)), updatable: true },
+        { lines: toVectors(poseFrustumLines(pose, aspect)), updatable: true },
         this.scene,
       );
       mesh.color = Color3.FromHexString(color);
       mesh.layerMask = LAYER_3D;
       mesh.isPickable = false;
       mesh.alwaysSelectAsActiveMesh = true;
-      this.shown.set(id, { mesh, color, drawn: pose, target: pose });
+      this.shown.set(id, { mesh, color, drawn: pose, target: pose, aspect });
     }
     for (const [id, shown] of this.shown) {
       if (seen.has(id)) continue;
@@ -94,7 +114,7 @@ export class PresenceFrustums {
       if (shown.drawn === shown.target) continue;
       shown.drawn = smoothPose(shown.drawn, shown.target, dtMs);
       CreateLineSystem(shown.mesh.name, {
-        lines: toVectors(poseFrustumLines(shown.drawn)),
+        lines: toVectors(poseFrustumLines(shown.drawn, shown.aspect)),
         instance: shown.mesh,
       });
       moved = true;
@@ -102,13 +122,20 @@ export class PresenceFrustums {
     return moved;
   }
 
-  /** The poses drawn now, by awareness client id (tests read them). */
-  drawnPoses(): { id: number; color: string; pose: CameraPose }[] {
-    return [...this.shown].map(([id, s]) => ({ id, color: s.color, pose: s.drawn }));
+  /** The poses (and aspects) drawn now, by awareness client id (tests read them). */
+  drawnPoses(): { id: number; color: string; pose: CameraPose; aspect: number }[] {
+    return [...this.shown].map(([id, s]) => ({ id, color: s.color, pose: s.drawn, aspect: s.aspect }));
   }
 
   dispose(): void {
     for (const shown of this.shown.values()) shown.mesh.dispose();
     this.shown.clear();
   }
+}
+
+/** A peer's aspect if it is a sane number (awareness validated it; this guards direct callers), else 4:3. */
+function validAspect(aspect: number | undefined): number {
+  return aspect !== undefined && Number.isFinite(aspect) && aspect >= 0.1 && aspect <= 10
+    ? aspect
+    : DEFAULT_PEER_ASPECT;
 }

@@ -18,6 +18,12 @@ describe("parseAwarenessState", () => {
     expect(parseAwarenessState({ ...idle, extra: { big: "x".repeat(10) } })).toEqual(idle);
   });
 
+  it("keeps the camera's view aspect when there is one (older peers send none)", () => {
+    const wide = { ...valid, camera: { ...pose, aspect: 16 / 9 } };
+    expect(parseAwarenessState(wide)?.camera?.aspect).toBeCloseTo(16 / 9);
+    expect(parseAwarenessState(valid)?.camera?.aspect).toBeUndefined();
+  });
+
   it.each([
     ["undefined", undefined],
     ["null", null],
@@ -31,6 +37,10 @@ describe("parseAwarenessState", () => {
     ["camera missing instead of null", { ...valid, camera: undefined }],
     ["a pointer with a bad path", { ...valid, pointer: { entityPath: "a b", u: 0, v: 0 } }],
     ["an infinite pointer", { ...valid, pointer: { entityPath: "a", u: Number.POSITIVE_INFINITY, v: 0 } }],
+    ["a zero aspect", { ...valid, camera: { ...pose, aspect: 0 } }],
+    ["a huge aspect", { ...valid, camera: { ...pose, aspect: 1e6 } }],
+    ["a NaN aspect", { ...valid, camera: { ...pose, aspect: Number.NaN } }],
+    ["a string aspect", { ...valid, camera: { ...pose, aspect: "16:9" } }],
     ["a numeric selection", { ...valid, selection: 7 }],
     ["a string presenting", { ...valid, presenting: "yes" }],
     ["an array", [valid]],

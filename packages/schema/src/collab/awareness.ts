@@ -18,9 +18,19 @@ export const AwarenessPointerSchema = z.object({
 });
 export type AwarenessPointer = z.infer<typeof AwarenessPointerSchema>;
 
+/**
+ * A person's camera: the shared pose plus, when the sender knows it, the aspect (width / height) of the
+ * view it draws, so others draw its frustum in that shape (optional: peers that do not send it are
+ * drawn 4:3). Senders clamp to [0.1, 10].
+ */
+export const AwarenessCameraSchema = CameraPoseSchema.extend({
+  aspect: z.number().min(0.1).max(10).optional(),
+});
+export type AwarenessCamera = z.infer<typeof AwarenessCameraSchema>;
+
 export const AwarenessStateSchema = z.object({
   user: CollabUserSchema,
-  camera: CameraPoseSchema.nullable(),
+  camera: AwarenessCameraSchema.nullable(),
   pointer: AwarenessPointerSchema.nullable(),
   /** What the user selected: an annotation id or an entity path. */
   selection: z.string().max(CollabLimits.selectionLength).nullable(),
