@@ -42,9 +42,9 @@ describe("PostgresStore shared by several nodes", () => {
 
   it("migrates once when nodes start together, and again is a no-op", async () => {
     const [a, b, c] = await nodes(3);
-    expect(await a?.migrations()).toEqual([1, 2]);
-    expect(await b?.migrations()).toEqual([1, 2]);
-    expect(await c?.migrations()).toEqual([1, 2]);
+    expect(await a?.migrations()).toEqual([1, 2, 3]);
+    expect(await b?.migrations()).toEqual([1, 2, 3]);
+    expect(await c?.migrations()).toEqual([1, 2, 3]);
   });
 
   it("finds a session another node created after it loaded the registry", async () => {
@@ -83,6 +83,27 @@ describe("PostgresStore shared by several nodes", () => {
     expect(await c.resolveSecret(given, () => "unused")).toBe(given);
     expect(await d.resolveSecret(given, () => "unused")).toBe(given);
     await expect(d.resolveSecret(undefined, () => "generated")).rejects.toThrow(/set it on this node too/);
+  });
+
+  it("every node accepts one admin token, generated once or given to all (DEPTHROOM_ADMIN_TOKEN)", async () => {
+    const [a, b] = (await nodes(2)) as [PostgresStore, PostgresStore];
+    const generated = await a.resolveAdminToken(undefined, () => "generated-admin-aaaaaaaaaaaaaaaaaaaa");
+    expect(generated).toBe("generated-admin-aaaaaaaaaaaaaaaaaaaa");
+    expect(await b.resolveAdminToken(undefined, () => "another-admin-bbbbbbbbbbbbbbbbbbbb")).toBe(generated);
+    // Independent of the token secret.
+    expect(await b.resolveSecret(undefined, () => "the-signing-secret-ccccccccccccccccccc")).toBe(
+      "the-signing-secret-ccccccccccccccccccc",
+    );
+    await expect(b.resolveAdminToken("an-operator-admin-token-dddd", () => "x")).rejects.toThrow(
+      /DEPTHROOM_ADMIN_TOKEN \(fingerprint [0-9a-f]{16}\) differs from the admin token the other nodes use/,
+    );
+    const [c, d] = (await nodes(2)) as [PostgresStore, PostgresStore];
+    expect(await c.resolveAdminToken("an-operator-admin-token-dddd", () => "unused")).toBe(
+      "an-operator-admin-token-dddd",
+    );
+    await expect(d.resolveAdminToken(undefined, () => "generated")).rejects.toThrow(
+      /the other nodes use their DEPTHROOM_ADMIN_TOKEN .*set it on this node too/,
+    );
   });
 
   it("an unreachable server fails to open with a message naming it", async () => {

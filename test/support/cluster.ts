@@ -20,6 +20,8 @@ export interface TestCluster {
   readonly nginx: NginxProcess;
   /** Node id -> process. */
   readonly nodes: Map<string, RelayProcess>;
+  /** Node id -> its data directory. */
+  readonly dataDirs: Map<string, string>;
   readonly databaseUrl: string;
   /** Stop nginx and every node still running, drop the database, delete the directories. */
   close(): Promise<void>;
@@ -34,20 +36,20 @@ export async function startCluster(
   const database = await scratchDatabase();
   const recordings = await makeTempDir("depthroom-recordings-");
   const prefix = `depthroom-test-${randomBytes(4).toString("hex")}`;
-  const dataDirs: string[] = [];
+  const dataDirs = new Map<string, string>();
   const nodes = new Map<string, RelayProcess>();
   const close = async () => {
     await nginx?.stop();
     await Promise.all([...nodes.values()].map((node) => node.stop("SIGTERM")));
     await database.drop();
-    for (const dir of [recordings, ...dataDirs]) await rm(dir, { recursive: true, force: true });
+    for (const dir of [recordings, ...dataDirs.values()]) await rm(dir, { recursive: true, force: true });
   };
   let nginx: NginxProcess | undefined;
   try {
     await Promise.all(
       nodeIds.map(async (id) => {
         const dataDir = await makeTempDir();
-        dataDirs.push(dataDir);
+        dataDirs.set(id, dataDir);
         const node = await spawnRelayProcess({
           dataDir,
           env: {
@@ -64,7 +66,7 @@ export async function startCluster(
       }),
     );
     nginx = await startNginx(behindNginx.map((id) => `127.0.0.1:${nodes.get(id)?.port}`));
-    return { nginx, nodes, databaseUrl: database.url, close };
+    return { nginx, nodes, dataDirs, databaseUrl: database.url, close };
   } catch (error) {
     await close();
     throw error;

@@ -27,6 +27,7 @@ export function runCli(
     delete env.DEPTHROOM_LINK;
     delete env.DEPTHROOM_RELAY;
     delete env.DEPTHROOM_DEBUG;
+    delete env.DEPTHROOM_ADMIN_TOKEN;
     Object.assign(env, options.env);
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: repoRoot,

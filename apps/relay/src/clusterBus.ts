@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CloseCode, ErrorCode } from "@depthroom/schema";
+import { type AdminNotice, AdminNoticeSchema, CloseCode, ErrorCode } from "@depthroom/schema";
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import type { Server, Socket } from "socket.io";
@@ -17,13 +17,16 @@ import type { SessionRecord } from "./store.ts";
  *   claim     a node that admits a connection of a session tells the others; a node still holding
  *             connections of that session (it was the session's node before a failover, or the
  *             balancer moved the session back) closes them with "going away", and they reconnect
- *             through the balancer to the session's node. So one session never stays split.
+ *             through the balancer to the session's node. So one session never stays split;
+ *   notice    an admin notice posted to one node (`POST /api/admin/notices`): every other node
+ *             validates it and emits it to its frame sockets (all, or the named session's).
  * Frame sockets join a room named after their session, so the adapter knows which node holds what.
  */
 
 const CLAIM = "depthroom:claim";
 const CREATED = "depthroom:session-created";
 const PRESENCE = "depthroom:presence";
+const NOTICE = "depthroom:notice";
 const STATUS_TIMEOUT_MS = 2000;
 const NODE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
@@ -67,6 +70,8 @@ export interface ClusterNode {
   readonly io: Server<any, any, any, any>;
   readonly documents: ClusterDocuments;
   readonly registry: ClusterRegistry;
+  /** Admin notices posted to another node: delivered to this node's sockets (AdminNotices). */
+  readonly notices: { deliver(notice: AdminNotice): number };
   readonly logger: Logger;
 }
 
@@ -76,6 +81,8 @@ export interface RelayCluster {
   attach(node: ClusterNode): void;
   /** A connection of `session` was admitted here. */
   claim(session: string): void;
+  /** An admin notice posted to this node: tell the other nodes (this one delivers it itself). */
+  broadcastNotice(notice: AdminNotice): void;
   /** Serve `GET /api/cluster`; false for every other request (after naming this node in a header). */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
   /** After the socket.io server closed (which closes the adapter): quit the Redis clients. */
@@ -167,6 +174,15 @@ export class ClusterBus implements RelayCluster {
       if (typeof r.title !== "string" || r.title.length > 1000 || typeof r.createdAt !== "number") return;
       registry.learn({ id: r.id, title: r.title, createdAt: r.createdAt });
     });
+    io.on(NOTICE, (raw: unknown) => {
+      const parsed = AdminNoticeSchema.safeParse(raw);
+      if (!parsed.success) {
+        this.logger.warn("bad notice on the cluster bus", { error: parsed.error.issues[0]?.message });
+        return;
+      }
+      const delivered = node.notices.deliver(parsed.data);
+      this.logger.info("admin notice from another node", { id: parsed.data.id, delivered });
+    });
     io.on(PRESENCE, (reply: unknown) => {
       if (typeof reply === "function") reply(this.#localPresence());
     });
@@ -175,6 +191,11 @@ export class ClusterBus implements RelayCluster {
   claim(session: string): void {
     if (this.#closed || !this.#io) return;
     this.#io.serverSideEmit(CLAIM, { session, node: this.nodeId });
+  }
+
+  broadcastNotice(notice: AdminNotice): void {
+    if (this.#closed || !this.#io) return;
+    this.#io.serverSideEmit(NOTICE, notice);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): boolean {

@@ -1,6 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
-import { mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { RecordingLogFile, type RecordingRecord } from "./recordingStore.ts";
 import type { RelayStore, SessionRecord } from "./store.ts";
 import { encodeRecord, readRecords } from "./updateLog.ts";
@@ -180,8 +180,17 @@ function parseSessionRecord(bytes: Uint8Array): SessionRecord | undefined {
 }
 
 /** Read the server secret from `<dir>/secret`, creating it (32 random bytes, mode 0600) if absent. */
-export async function loadOrCreateSecret(dir: string, create: () => string): Promise<string> {
-  const path = join(dir, "secret");
+export function loadOrCreateSecret(dir: string, create: () => string): Promise<string> {
+  return loadOrCreateFile(join(dir, "secret"), create);
+}
+
+/** The admin token's file: `<dir>/admin-token` (mode 0600). */
+export function adminTokenPath(dir: string): string {
+  return join(dir, "admin-token");
+}
+
+/** Read a secret of at least 32 characters from `path`, creating it with `create()` (mode 0600) if absent. */
+export async function loadOrCreateFile(path: string, create: () => string): Promise<string> {
   try {
     const text = (await readFile(path, "utf8")).trim();
     if (text.length >= 32) return text;
@@ -189,7 +198,13 @@ export async function loadOrCreateSecret(dir: string, create: () => string): Pro
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
   const secret = create();
-  await mkdir(dir, { recursive: true });
-  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  await writeSecretFile(path, secret);
   return secret;
+}
+
+/** Write a secret to `path`, readable by this user only (0600, also when the file existed). */
+export async function writeSecretFile(path: string, secret: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${secret}\n`, { mode: 0o600 });
+  await chmod(path, 0o600);
 }

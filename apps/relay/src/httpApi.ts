@@ -1,5 +1,7 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  AdminNoticeRequestSchema,
   type CreateSessionResponse,
   ErrorCode,
   type Health,
@@ -15,13 +17,14 @@ import {
 import { admit, fetchSessionOfToken, httpStatusFor } from "./access.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
+import type { AdminNotices } from "./notices.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
 import type { TokenSigner } from "./tokens.ts";
 import { RELAY_VERSION } from "./version.ts";
 
 /*
  * The HTTP API (JSON): `POST /api/sessions`, `GET /api/sessions/:id`, `GET /api/sessions/:id/links`,
- * `GET /healthz`, `GET /metrics`.
+ * `POST /api/admin/notices` (admin token), `GET /healthz`, `GET /metrics`.
  * Errors answer `{ error: Refusal }` with a matching status. CORS is open to any origin: the endpoints
  * carry no cookies, and tokens are the capabilities.
  */
@@ -36,6 +39,8 @@ export interface HttpApiDeps {
   readonly startedAt: number;
   /** Scale-out: this node's id, in `/healthz` and as `X-Depthroom-Node` on every response. */
   readonly node?: string;
+  /** The admin credential (`Authorization: Bearer`) and where its notices go. */
+  readonly admin: { readonly token: string; readonly notices: AdminNotices };
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -93,6 +98,7 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
     return;
   }
   if (path === "/api/sessions" && req.method === "POST") return createSession(deps, req, res);
+  if (path === "/api/admin/notices" && req.method === "POST") return postNotice(deps, req, res);
   const match = /^\/api\/sessions\/([^/]+)(\/links)?$/.exec(path);
   if (match && req.method === "GET") {
     return match[2]
@@ -189,6 +195,39 @@ async function describeSession(
     viewers: live?.viewerCount ?? 0,
   };
   sendJson(res, 200, description);
+}
+
+/** `POST /api/admin/notices`: the admin token only as `Authorization: Bearer` (never in a URL). */
+async function postNotice(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  if (!bearer) {
+    throw new HttpError(ErrorCode.Unauthorized, "no admin token (Authorization: Bearer <admin token>)");
+  }
+  if (!sameSecret(bearer, deps.admin.token)) throw new HttpError(ErrorCode.BadToken, "not the admin token");
+  const parsed = AdminNoticeRequestSchema.safeParse((await readJsonBody(req)) ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
+    throw new HttpError(ErrorCode.BadMessage, `bad notice: ${where}${issue?.message ?? "invalid"}`);
+  }
+  const { session } = parsed.data;
+  if (session !== undefined) {
+    if (!deps.registry.get(session) && deps.registry.fetches) await deps.registry.fetch(session);
+    if (!deps.registry.get(session)) throw new HttpError(ErrorCode.SessionNotFound, "no such session");
+  }
+  const notice = deps.admin.notices.post(parsed.data);
+  deps.logger.info("admin notice", {
+    id: notice.id,
+    level: notice.level,
+    ...(session !== undefined ? { session } : {}),
+  });
+  sendJson(res, 201, notice);
+}
+
+/** Constant-time comparison of two secrets of any length. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash("sha256").update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {

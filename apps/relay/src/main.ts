@@ -7,7 +7,7 @@ import { scaleOutFromEnv } from "./scaleOut.ts";
  * The relay's command line:
  *   tsx src/main.ts [--port 8787] [--host 127.0.0.1] [--data <dir>] [--web-url <url>] [--public-url <url>]
  * Environment (flags win): PORT, HOST, DEPTHROOM_DATA, DEPTHROOM_WEB_URL, DEPTHROOM_PUBLIC_URL,
- * DEPTHROOM_SECRET, DEPTHROOM_LOG_LEVEL, and for several nodes DEPTHROOM_DATABASE_URL, DEPTHROOM_REDIS_URL,
+ * DEPTHROOM_SECRET, DEPTHROOM_ADMIN_TOKEN, DEPTHROOM_LOG_LEVEL, and for several nodes DEPTHROOM_DATABASE_URL, DEPTHROOM_REDIS_URL,
  * DEPTHROOM_NODE_ID (scaleOut.ts), DEPTHROOM_RECORDINGS (or --recordings <dir>: the .mcap files, default
  * <data>/recordings). Prints one JSON line `{"msg":"listening","url":...}` when ready;
  * SIGTERM / SIGINT persist, close every socket with "going away" and exit 0.
@@ -56,6 +56,9 @@ const logLevel = values["log-level"] ?? env.DEPTHROOM_LOG_LEVEL ?? "info";
 if (!isLogLevel(logLevel)) fail(`bad log level "${logLevel}"`);
 const secret = env.DEPTHROOM_SECRET || undefined;
 if (secret !== undefined && secret.length < 16) fail("DEPTHROOM_SECRET must have at least 16 characters");
+const adminToken = env.DEPTHROOM_ADMIN_TOKEN || undefined;
+if (adminToken !== undefined && adminToken.length < 16)
+  fail("DEPTHROOM_ADMIN_TOKEN must have at least 16 characters");
 
 // Several nodes (PostgreSQL, Redis, node id) when the environment asks for it: see scaleOut.ts.
 const scaleOut = await scaleOutFromEnv(env, secret, logLevel).catch((error: unknown) => {
@@ -74,6 +77,7 @@ const relay = await startRelay({
   recordingsDir: values.recordings ?? env.DEPTHROOM_RECORDINGS ?? undefined,
   secret,
   logLevel,
+  ...(adminToken !== undefined ? { adminToken } : {}),
   ...scaleOut,
 }).catch((error: unknown) => {
   process.stderr.write(

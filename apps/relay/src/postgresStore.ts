@@ -65,6 +65,17 @@ const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX recordings_by_session ON ${s}.recordings (session_id, started_at, id);`,
   },
+  {
+    version: 3,
+    name: "cluster admin token",
+    sql: (s) => `
+      CREATE TABLE ${s}.cluster_admin_token (
+        id smallint PRIMARY KEY CHECK (id = 1),
+        token text,
+        fingerprint text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
 ];
 
 export interface PostgresStoreOptions {
@@ -243,32 +254,70 @@ export class PostgresStore implements RelayStore {
    * and a node given another secret refuses to start; without it, the first node stores a generated
    * secret (`create()`) and every later node uses that one.
    */
-  async resolveSecret(given: string | undefined, create: () => string): Promise<string> {
+  resolveSecret(given: string | undefined, create: () => string): Promise<string> {
+    return this.#resolveShared(
+      {
+        table: "cluster_secret",
+        column: "secret",
+        env: "DEPTHROOM_SECRET",
+        noun: "secret",
+        verb: "sign with",
+      },
+      given,
+      create,
+    );
+  }
+
+  /**
+   * The admin token (`POST /api/admin/notices`) every node accepts, shared like the token secret: with
+   * `given` (DEPTHROOM_ADMIN_TOKEN) only its fingerprint is stored and every node must be given the
+   * same; without it, the first node stores a generated token and every later node uses that one.
+   */
+  resolveAdminToken(given: string | undefined, create: () => string): Promise<string> {
+    return this.#resolveShared(
+      {
+        table: "cluster_admin_token",
+        column: "token",
+        env: "DEPTHROOM_ADMIN_TOKEN",
+        noun: "admin token",
+        verb: "use",
+      },
+      given,
+      create,
+    );
+  }
+
+  async #resolveShared(
+    where: { table: string; column: string; env: string; noun: string; verb: string },
+    given: string | undefined,
+    create: () => string,
+  ): Promise<string> {
+    const { table, column, env, noun, verb } = where;
     const candidate = given ?? create();
     await this.#pool.query(
-      `INSERT INTO ${this.#schema}.cluster_secret (id, secret, fingerprint) VALUES (1, $1, $2)
+      `INSERT INTO ${this.#schema}.${table} (id, ${column}, fingerprint) VALUES (1, $1, $2)
        ON CONFLICT (id) DO NOTHING`,
       [given === undefined ? candidate : null, fingerprint(candidate)],
     );
-    const result = await this.#pool.query<{ secret: string | null; fingerprint: string }>(
-      `SELECT secret, fingerprint FROM ${this.#schema}.cluster_secret WHERE id = 1`,
+    const result = await this.#pool.query<{ value: string | null; fingerprint: string }>(
+      `SELECT ${column} AS value, fingerprint FROM ${this.#schema}.${table} WHERE id = 1`,
     );
     const row = result.rows[0];
-    if (!row) throw new Error("the cluster secret row is missing");
+    if (!row) throw new Error(`the ${table} row is missing`);
     if (given !== undefined) {
       if (row.fingerprint !== fingerprint(given)) {
         throw new Error(
-          `DEPTHROOM_SECRET (fingerprint ${fingerprint(given)}) differs from the secret the other nodes use (fingerprint ${row.fingerprint})`,
+          `${env} (fingerprint ${fingerprint(given)}) differs from the ${noun} the other nodes use (fingerprint ${row.fingerprint})`,
         );
       }
       return given;
     }
-    if (row.secret === null) {
+    if (row.value === null) {
       throw new Error(
-        `the other nodes sign with their DEPTHROOM_SECRET (fingerprint ${row.fingerprint}): set it on this node too`,
+        `the other nodes ${verb} their ${env} (fingerprint ${row.fingerprint}): set it on this node too`,
       );
     }
-    return row.secret;
+    return row.value;
   }
 
   async close(): Promise<void> {

@@ -5,12 +5,19 @@ import { join } from "node:path";
 import { REVIEW_ROOM_PREFIX } from "@depthroom/schema";
 import type { RelayCluster } from "./clusterBus.ts";
 import { DocServer } from "./docServer.ts";
-import { FileStore, loadOrCreateSecret } from "./fileStore.ts";
+import {
+  adminTokenPath,
+  FileStore,
+  loadOrCreateFile,
+  loadOrCreateSecret,
+  writeSecretFile,
+} from "./fileStore.ts";
 import { FrameServer } from "./frameServer.ts";
 import { createHttpHandler } from "./httpApi.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { createLogger, type Logger, type LogLevel } from "./log.ts";
 import { RelayMetrics } from "./metrics.ts";
+import { AdminNotices } from "./notices.ts";
 import { Recordings } from "./recordings.ts";
 import { createRecordingsHttp } from "./recordingsHttp.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
@@ -43,6 +50,13 @@ export interface RelayOptions {
   readonly maxImportBytes?: number;
   /** Scale-out: this node's id and the bus to the other nodes (clusterBus.ts); none for one relay. */
   readonly cluster?: RelayCluster;
+  /**
+   * The admin credential (`POST /api/admin/notices`, `Authorization: Bearer`), >= 16 characters.
+   * Default: read from `<dataDir>/admin-token`, generated there once (mode 0600).
+   */
+  readonly adminToken?: string;
+  /** Also write `adminToken` to `<dataDir>/admin-token` (several nodes: the token shared through PostgreSQL). */
+  readonly writeAdminToken?: boolean;
 }
 
 export interface RunningRelay {
@@ -64,6 +78,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const secret =
     options.secret ?? (await loadOrCreateSecret(options.dataDir, () => randomBytes(32).toString("hex")));
   const signer = new TokenSigner(secret);
+  const adminToken = await resolveAdminToken(options, logger);
 
   let registry: SessionRegistry | undefined;
   let recordings: Recordings | undefined;
@@ -92,6 +107,17 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   let relayUrl = options.publicUrl ?? "";
   const { cluster } = options;
   const node = cluster?.nodeId;
+  const notices = new AdminNotices(
+    {
+      each(visit) {
+        for (const socket of frames.io.of("/").sockets.values()) {
+          const session = socket.data.session;
+          if (session) visit(session, (notice) => socket.emit("notice", notice));
+        }
+      },
+    },
+    cluster && ((notice) => cluster.broadcastNotice(notice)),
+  );
   const api = createHttpHandler({
     signer,
     registry,
@@ -100,6 +126,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     urls: () => ({ relayUrl, webUrl }),
     startedAt,
     node,
+    admin: { token: adminToken, notices },
   });
   const recordingsApi = createRecordingsHttp({
     signer,
@@ -116,6 +143,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       : (req, res) => recordingsApi(req, res) || api(req, res),
   );
   const frames = new FrameServer(server, { signer, registry, limits, metrics, logger, node });
+  // After FrameServer's own listener (which sends `welcome`): the notices still active.
+  frames.io.on("connection", (socket) => {
+    for (const notice of notices.activeFor(socket.data.session)) socket.emit("notice", notice);
+  });
   const admitted = cluster && ((session: string) => cluster.claim(session));
   const documents = new DocServer({
     signer,
@@ -132,7 +163,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     },
   });
   recordings.useDocuments(documents);
-  cluster?.attach({ io: frames.io, documents, registry, logger });
+  cluster?.attach({ io: frames.io, documents, registry, notices, logger });
   server.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://relay");
     if (url.pathname.startsWith("/socket.io/")) return; // engine.io's own upgrade listener takes it
@@ -183,4 +214,22 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     return closing;
   };
   return { url, port, metrics, close };
+}
+
+/** The admin token: given (and maybe written to the data directory), or `<dataDir>/admin-token`. */
+async function resolveAdminToken(options: RelayOptions, logger: Logger): Promise<string> {
+  const file = adminTokenPath(options.dataDir);
+  if (options.adminToken === undefined) {
+    const token = await loadOrCreateFile(file, () => randomBytes(32).toString("base64url"));
+    logger.info("admin token", { file });
+    return token;
+  }
+  if (options.adminToken.length < 16) throw new RangeError("the admin token needs at least 16 characters");
+  if (options.writeAdminToken) {
+    await writeSecretFile(file, options.adminToken);
+    logger.info("admin token", { file, shared: true });
+  } else {
+    logger.info("admin token", { given: true });
+  }
+  return options.adminToken;
 }

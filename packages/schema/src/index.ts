@@ -172,6 +172,8 @@ export {
   type ViewCoordinates,
 } from "./pinhole.ts";
 export type {
+  AdminNotice,
+  AdminNoticeRequest,
   ClientToServerEvents,
   CreateSessionRequest,
   CreateSessionResponse,
@@ -190,7 +192,14 @@ export type {
   SubscribeResult,
   Welcome,
 } from "./protocol.ts";
-export { RELAY_PROTOCOL_VERSION, SHAREABLE_ROLES } from "./protocol.ts";
+export {
+  AdminNoticeRequestSchema,
+  AdminNoticeSchema,
+  NOTICE_TEXT_MAX,
+  NOTICE_TTL_MAX_MS,
+  RELAY_PROTOCOL_VERSION,
+  SHAREABLE_ROLES,
+} from "./protocol.ts";
 export {
   decodeMessageBatch,
   encodeMessageBatch,

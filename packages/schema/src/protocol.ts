@@ -1,5 +1,6 @@
+import { z } from "zod";
 import type { ErrorCode } from "./codes.ts";
-import type { Role } from "./link.ts";
+import { type Role, SESSION_ID } from "./link.ts";
 import type { ArchetypeKind } from "./message.ts";
 
 /*
@@ -53,6 +54,8 @@ export type ProtocolEvent =
   | { from: "relay"; name: "producer"; payload: ProducerEvent }
   /** Something went wrong that is not the answer to a request (e.g. rate limit, about to close). */
   | { from: "relay"; name: "problem"; payload: Refusal }
+  /** A notice from the relay's operator (`POST /api/admin/notices`), to every socket or one session's. */
+  | { from: "relay"; name: "notice"; payload: AdminNotice }
   /** A producer publishes one wire message; the ack says whether the relay took it. */
   | { from: "client"; name: "publish"; payload: Uint8Array; ack: PublishResult }
   /** Start receiving frames: first the latest message of every entity, then live ones. */
@@ -140,6 +143,39 @@ export const SHAREABLE_ROLES: Readonly<Record<Role, readonly Role[]>> = {
   view: ["view"],
   publish: ["publish"],
 };
+
+/** Longest admin notice text (characters). */
+export const NOTICE_TEXT_MAX = 500;
+/** Longest time an admin notice stays active for sockets that connect later (7 days). */
+export const NOTICE_TTL_MAX_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * `POST /api/admin/notices` body (`Authorization: Bearer <admin token>`). `session`: only that
+ * session's sockets (default: every socket of every node). `ttlMs`: sockets that connect within that
+ * time get it too (default: only the sockets connected now). `level` defaults to "info".
+ */
+export const AdminNoticeRequestSchema = z
+  .object({
+    text: z.string().trim().min(1).max(NOTICE_TEXT_MAX),
+    level: z.enum(["info", "warning"]).default("info"),
+    session: z.string().regex(SESSION_ID, "not a session id").optional(),
+    ttlMs: z.number().int().min(1).max(NOTICE_TTL_MAX_MS).optional(),
+  })
+  .strict();
+export type AdminNoticeRequest = z.input<typeof AdminNoticeRequestSchema>;
+
+/** The `notice` event (and the answer of `POST /api/admin/notices`). */
+export const AdminNoticeSchema = z.object({
+  id: z.string().min(1).max(64),
+  text: z.string().min(1).max(NOTICE_TEXT_MAX),
+  level: z.enum(["info", "warning"]),
+  /** Wall-clock ms when the relay took it. */
+  at: z.number(),
+  session: z.string().regex(SESSION_ID).optional(),
+  /** Wall-clock ms after which it is no longer shown (set when the request had `ttlMs`). */
+  expiresAt: z.number().optional(),
+});
+export type AdminNotice = z.infer<typeof AdminNoticeSchema>;
 
 /** `GET /healthz` */
 export interface Health {

@@ -1,4 +1,6 @@
 import {
+  type AdminNotice,
+  AdminNoticeSchema,
   type ClientToServerEvents,
   ErrorCode,
   type ProducerEvent,
@@ -37,6 +39,8 @@ export interface ConnectionOptions {
   readonly reconnectDelayMs?: number;
   /** Longest delay between reconnection attempts; default 1000 ms, so a restarted relay is found within ~1 s. */
   readonly reconnectDelayMaxMs?: number;
+  /** A notice from the relay's operator (also the `notice` event). */
+  readonly onNotice?: (notice: AdminNotice) => void;
 }
 
 export type TypedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -47,6 +51,8 @@ export type ConnectionEvents = {
   welcome: [welcome: Welcome, reconnect: boolean];
   problem: [problem: Refusal];
   producer: [event: ProducerEvent];
+  /** A notice from the relay's operator (validated; malformed ones are dropped). */
+  notice: [notice: AdminNotice];
 };
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -113,6 +119,11 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
       if (isRefusal(problem)) this.emit("problem", problem);
     });
     this.socket.on("producer", (event) => this.emit("producer", event));
+    if (options.onNotice) this.on("notice", options.onNotice);
+    this.socket.on("notice", (raw) => {
+      const notice = AdminNoticeSchema.safeParse(raw);
+      if (notice.success) this.emit("notice", notice.data);
+    });
     this.socket.on("disconnect", (reason) => this.onDisconnect(reason));
   }
 

@@ -2,6 +2,8 @@
 // Node-only parts (PNG folders, the CLI) live behind `@depthroom/sdk/node`. Named exports only.
 
 export {
+  type AdminNotice,
+  type AdminNoticeRequest,
   type CreateSessionResponse,
   DepthImage,
   type EntityInfo,
@@ -15,6 +17,7 @@ export {
   Transform3D,
   type Welcome,
 } from "@depthroom/schema";
+export { type PostNoticeOptions, postNotice } from "./admin.ts";
 export type { ConnectionOptions, ConnectionState } from "./connection.ts";
 export { type DemoCamera, demoCameras, renderDemoDepth } from "./demoScene.ts";
 export type { LogOptions } from "./encodeLog.ts";

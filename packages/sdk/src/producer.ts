@@ -1,4 +1,11 @@
-import type { DepthEncoding, ProducerEvent, PublishResult, Refusal, Welcome } from "@depthroom/schema";
+import type {
+  AdminNotice,
+  DepthEncoding,
+  ProducerEvent,
+  PublishResult,
+  Refusal,
+  Welcome,
+} from "@depthroom/schema";
 import { type ConnectionOptions, type ConnectionState, isRefusal, RelayConnection } from "./connection.ts";
 import { Emitter } from "./emitter.ts";
 import { type EncodedLog, encodeLog, type LogOptions } from "./encodeLog.ts";
@@ -40,6 +47,8 @@ export type RecordingStreamEvents = {
   /** The relay refused a message or reported a problem; the stream goes on. */
   problem: [problem: Refusal];
   producer: [event: ProducerEvent];
+  /** A notice from the relay's operator (`POST /api/admin/notices`); also the `onNotice` option. */
+  notice: [notice: AdminNotice];
 };
 
 const DEFAULT_MAX_IN_FLIGHT = 3;
@@ -99,6 +108,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     });
     connection.on("problem", (problem) => this.emit("problem", problem));
     connection.on("producer", (event) => this.emit("producer", event));
+    connection.on("notice", (notice) => this.emit("notice", notice));
     connection.on("welcome", (_welcome, reconnect) => {
       if (reconnect) this.resendState();
       this.pump();

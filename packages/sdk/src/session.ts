@@ -6,8 +6,8 @@ import {
   type Role,
   type SessionLinks,
 } from "@depthroom/schema";
-import { isRefusal } from "./connection.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
+import { readAnswer, unreachable } from "./http.ts";
 import { normalizeRelayUrl } from "./target.ts";
 
 export interface CreateSessionOptions {
@@ -34,8 +34,7 @@ export async function createSession(options: CreateSessionOptions): Promise<Crea
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new SdkError(SdkErrorCode.RelayUnreachable, `relay unreachable: ${relayUrl} (${cause})`);
+    throw unreachable(relayUrl, error);
   }
   return checkCreateSessionResponse(await readAnswer(response, `${relayUrl}/api/sessions`));
 }
@@ -73,8 +72,7 @@ export async function fetchSessionLinks(options: FetchSessionLinksOptions): Prom
       signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
     });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new SdkError(SdkErrorCode.RelayUnreachable, `relay unreachable: ${relayUrl} (${cause})`);
+    throw unreachable(relayUrl, error);
   }
   const body = await readAnswer(response, url);
   return checkSessionLinks(body);
@@ -103,25 +101,6 @@ export function checkSessionLinks(body: unknown): SessionLinks {
     }
   }
   return { tokens: checkedTokens, links: checkedLinks };
-}
-
-/** The JSON body of an answer, or the relay's refusal as an `SdkError`. */
-async function readAnswer(response: Response, url: string): Promise<unknown> {
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    throw new SdkError(
-      response.ok ? SdkErrorCode.BadMessage : SdkErrorCode.Internal,
-      `${url.split("?")[0]} answered ${response.status} without JSON: is this a Depthroom relay?`,
-    );
-  }
-  if (!response.ok) {
-    const error = (body as { error?: unknown } | null)?.error;
-    if (isRefusal(error)) throw new SdkError(error.code, `the relay refused: ${error.message}`);
-    throw new SdkError(SdkErrorCode.Internal, `${url.split("?")[0]} answered ${response.status}`);
-  }
-  return body;
 }
 
 /** Validate the relay's answer (it crossed a network). */

@@ -1,4 +1,5 @@
 import {
+  type AdminNotice,
   decodeMessage,
   type EntityInfo,
   type LogMessage,
@@ -42,6 +43,8 @@ export type SubscriptionEvents = {
   /** A problem the relay reported, or a frame this side could not decode; the subscription goes on. */
   problem: [problem: Refusal];
   producer: [event: ProducerEvent];
+  /** A notice from the relay's operator (`POST /api/admin/notices`); also the `onNotice` option. */
+  notice: [notice: AdminNotice];
   /** The relay accepted the subscription (again, after each reconnect). */
   subscribed: [entities: readonly EntityInfo[], producers: readonly ProducerInfo[]];
 };
@@ -103,6 +106,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     });
     connection.on("problem", (problem) => this.emit("problem", problem));
     connection.on("producer", (event) => this.emit("producer", event));
+    connection.on("notice", (notice) => this.emit("notice", notice));
     connection.on("welcome", () => this.requestFrames());
     connection.socket.on("frame", (payload, ack) => this.onFrame(payload, ack));
   }

@@ -8,6 +8,7 @@ Usage:
   depthroom demo --link <publish link> [options]
   depthroom import <file.mcap> --link <edit link> [--json]
   depthroom export <recordingId> --link <link> [--format foxglove] [-o <file>]
+  depthroom admin notice "<text>" [--relay URL] [--session ID] [--level warning]
   depthroom help <command>
 
 Commands:
@@ -16,13 +17,15 @@ Commands:
   demo             Stream a synthetic two-camera rig (moving shapes), for trying things without data
   import           Upload an MCAP file (ROS 2, Foxglove or Depthroom) as a recording of a session
   export           Download a recording, as a Foxglove MCAP (default) or as stored
+  admin notice     Show a notice to every viewer and rig of the relay (or of one session)
 
 Options:
   -h, --help       Show help (also: depthroom <command> --help)
   --version        Print the version
 
 Environment:
-  DEPTHROOM_RELAY  Default relay URL for "session create" (default http://localhost:8787)
+  DEPTHROOM_RELAY  Default relay URL for "session create" and "admin" (default http://localhost:8787)
+  DEPTHROOM_ADMIN_TOKEN  The relay's admin token, for "admin"
   DEPTHROOM_LINK   Default --link for "stream", "demo", "import" and "export"
 
 Exit codes:
@@ -44,6 +47,25 @@ Options:
 
 Example:
   link=$(depthroom session create --json | node -p 'JSON.parse(require("fs").readFileSync(0)).links.publish')
+`;
+
+export const ADMIN_HELP = `Usage: depthroom admin notice "<text>" [--relay URL] [--admin-token T] [options]
+
+Send a notice from the relay's operator to every viewer and rig connected to the relay, on every node
+of a cluster (or to one session's): the web app and the SDK show it. At most 500 characters.
+
+Options:
+  --relay URL          Relay base URL, any node (default $DEPTHROOM_RELAY or http://localhost:8787)
+  --admin-token T      The relay's admin token (default $DEPTHROOM_ADMIN_TOKEN; the relay prints where
+                       its admin-token file is when it starts)
+  --session ID         Only this session's viewers and rigs
+  --level LEVEL        info (default) or warning
+  --ttl SECONDS        Also show it to those who connect within this time
+  --json               Print the notice as JSON
+  -h, --help           Show this help
+
+Example:
+  DEPTHROOM_ADMIN_TOKEN=$(cat .depthroom/relay/admin-token) depthroom admin notice "Restart at 17:00 UTC" --level warning --ttl 3600
 `;
 
 export const STREAM_HELP = `Usage: depthroom stream <folder> --link <publish link> [options]

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { adminCommand } from "./commands/admin.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { exportCommand } from "./commands/exportRecording.ts";
 import { importCommand } from "./commands/importRecording.ts";
@@ -6,7 +7,15 @@ import { sessionCommand } from "./commands/session.ts";
 import { streamCommand } from "./commands/stream.ts";
 import type { CliContext } from "./context.ts";
 import { describeFailure, ExitCode } from "./exitCodes.ts";
-import { DEMO_HELP, EXPORT_HELP, IMPORT_HELP, MAIN_HELP, SESSION_HELP, STREAM_HELP } from "./help.ts";
+import {
+  ADMIN_HELP,
+  DEMO_HELP,
+  EXPORT_HELP,
+  IMPORT_HELP,
+  MAIN_HELP,
+  SESSION_HELP,
+  STREAM_HELP,
+} from "./help.ts";
 
 const COMMANDS: Record<
   string,
@@ -17,6 +26,7 @@ const COMMANDS: Record<
   demo: { run: demoCommand, help: DEMO_HELP },
   import: { run: importCommand, help: IMPORT_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
+  admin: { run: adminCommand, help: ADMIN_HELP },
 };
 
 /** Run one CLI invocation; returns the exit code. Errors become one clear message on stderr. */
