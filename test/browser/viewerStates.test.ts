@@ -1,6 +1,8 @@
 import { once } from "node:events";
+import { readFile } from "node:fs/promises";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import {
   base64UrlEncode,
   DepthImage,
@@ -9,7 +11,7 @@ import {
   type Refusal,
   type Welcome,
 } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
+import { postNotice, type RecordingStream } from "@depthroom/sdk";
 import type { Browser, Page } from "playwright-core";
 import { Server as SocketServer } from "socket.io";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -199,6 +201,45 @@ describe("viewer connection states in the browser", () => {
       });
       expect(await counter.textContent()).toBe(`${dropped} dropped`);
       expect(dropped).toBeGreaterThanOrEqual(during.dropped);
+    });
+  });
+  describe("admin notices", () => {
+    let relay: TestRelay;
+    let page: Page;
+
+    beforeAll(async () => {
+      relay = await startTestRelay();
+      page = await newPage(browser);
+    });
+
+    afterAll(async () => {
+      await page?.close();
+      await relay?.close();
+    });
+
+    it("a notice from the relay's operator reaches the viewer state; one for another session does not", async () => {
+      const session = await relay.createSession({ title: "notices" });
+      const other = await relay.createSession({ title: "elsewhere" });
+      await page.goto(linkFor(inject("webUrl"), relay.url, session, "view"));
+      await waitInPage(page, () => window.__depthroom?.status().key === "waiting", null);
+      // The relay writes its generated admin token to its data directory.
+      const adminToken = (await readFile(join(relay.dataDir, "admin-token"), "utf8")).trim();
+      await postNotice({
+        relayUrl: relay.url,
+        adminToken,
+        session: other.id,
+        text: "only for the other session",
+      });
+      const sent = await postNotice({
+        relayUrl: relay.url,
+        adminToken,
+        session: session.id,
+        level: "warning",
+        text: "The relay restarts at 18:00 UTC",
+      });
+      await waitInPage(page, (id) => window.__depthroom?.state().notices.some((n) => n.id === id), sent.id);
+      const notices = await page.evaluate(() => window.__depthroom!.state().notices);
+      expect(notices).toEqual([sent]);
     });
   });
 });

@@ -22,8 +22,8 @@ export class ViewerStore {
     const next = viewerReducer(this.state, action);
     if (next === this.state) return;
     this.state = next;
-    // Anything but a routine message is shown at once.
-    if (action.type !== "message") this.flush();
+    // Anything but a routine message (or a frame dropped, which come at frame rate) is shown at once.
+    if (action.type !== "message" && action.type !== "dropped") this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.notifyEveryMs);
   }
 

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
+  activeNotices,
   droppedFrames,
   entityRate,
   entityTree,
   initialViewerState,
+  MAX_NOTICES,
   statusSummary,
   type ViewerAction,
   viewerReducer,
@@ -92,6 +94,33 @@ describe("viewer state", () => {
     expect(state.entities["cam/depth"]?.dropped).toBe(2);
     expect(state.entities["cam/other"]).toBeUndefined();
     expect(droppedFrames(state)).toBe(2);
+  });
+
+  it("keeps the relay's notices until dismissed or expired; a dismissed one sent again stays dismissed", () => {
+    const notice = (id: string, at: number, expiresAt?: number) => ({
+      id,
+      text: `notice ${id}`,
+      level: "info" as const,
+      at,
+      ...(expiresAt === undefined ? {} : { expiresAt }),
+    });
+    let state = run([
+      { type: "notice", notice: notice("a", 1) },
+      { type: "notice", notice: { ...notice("b", 2), level: "warning" } },
+      { type: "notice", notice: notice("c", 3, 5000) },
+      { type: "notice", notice: notice("a", 1) }, // sent again after a reconnect: not twice
+    ]);
+    expect(activeNotices(state, 1000).map((n) => n.id)).toEqual(["a", "c", "b"]);
+    expect(activeNotices(state, 6000).map((n) => n.id)).toEqual(["a", "b"]);
+    state = viewerReducer(state, { type: "dismiss-notice", id: "b" });
+    expect(viewerReducer(state, { type: "dismiss-notice", id: "b" })).toBe(state);
+    state = viewerReducer(state, { type: "notice", notice: notice("b", 2) });
+    expect(activeNotices(state, 1000).map((n) => n.id)).toEqual(["a", "c"]);
+    for (let i = 0; i < MAX_NOTICES + 3; i++) {
+      state = viewerReducer(state, { type: "notice", notice: notice(`n${i}`, 10 + i) });
+    }
+    expect(state.notices).toHaveLength(MAX_NOTICES);
+    expect(activeNotices(state, 1000)[0]?.id).toBe(`n${MAX_NOTICES + 2}`);
   });
 
   it("lists entities as a tree with their parents", () => {

@@ -1,4 +1,11 @@
-import type { ArchetypeKind, Datatype, EntityInfo, ProducerEvent, ProducerInfo } from "@depthroom/schema";
+import type {
+  AdminNotice,
+  ArchetypeKind,
+  Datatype,
+  EntityInfo,
+  ProducerEvent,
+  ProducerInfo,
+} from "@depthroom/schema";
 
 /*
  * What the viewer knows, as data: the connection, the rigs (producers), every entity seen, and the
@@ -52,6 +59,10 @@ export interface ViewerState {
   readonly framesReceived: number;
   readonly lastFrameAt: number | undefined;
   readonly problems: readonly Problem[];
+  /** Notices from the relay's operator (validated by the SDK), oldest first, not dismissed. */
+  readonly notices: readonly AdminNotice[];
+  /** Ids of notices dismissed here, so one sent again (after a reconnect) stays dismissed. */
+  readonly dismissedNotices: readonly string[];
   readonly selected: string | undefined;
 }
 
@@ -83,10 +94,15 @@ export type ViewerAction =
   | { readonly type: "dropped"; readonly entityPath: string; readonly count: number }
   | { readonly type: "problem"; readonly code: string; readonly message: string; readonly at: number }
   | { readonly type: "dismiss-problem"; readonly id: number }
+  | { readonly type: "notice"; readonly notice: AdminNotice }
+  | { readonly type: "dismiss-notice"; readonly id: string }
   | { readonly type: "set-visible"; readonly path: string; readonly visible: boolean }
   | { readonly type: "select"; readonly path: string | undefined };
 
 export const MAX_PROBLEMS = 8;
+/** Notices kept (newest win), and dismissed ids remembered. */
+export const MAX_NOTICES = 5;
+const MAX_DISMISSED_NOTICES = 64;
 
 export function initialViewerState(now: number): ViewerState {
   return {
@@ -97,6 +113,8 @@ export function initialViewerState(now: number): ViewerState {
     framesReceived: 0,
     lastFrameAt: undefined,
     problems: [],
+    notices: [],
+    dismissedNotices: [],
     selected: undefined,
   };
 }
@@ -195,6 +213,19 @@ export function viewerReducer(state: ViewerState, action: ViewerAction): ViewerS
     }
     case "dismiss-problem":
       return { ...state, problems: state.problems.filter((p) => p.id !== action.id) };
+    case "notice": {
+      const notice = action.notice;
+      if (state.dismissedNotices.includes(notice.id)) return state;
+      const others = state.notices.filter((n) => n.id !== notice.id);
+      return { ...state, notices: [...others, notice].slice(-MAX_NOTICES) };
+    }
+    case "dismiss-notice":
+      if (!state.notices.some((n) => n.id === action.id)) return state;
+      return {
+        ...state,
+        notices: state.notices.filter((n) => n.id !== action.id),
+        dismissedNotices: [...state.dismissedNotices, action.id].slice(-MAX_DISMISSED_NOTICES),
+      };
     case "set-visible": {
       const entry = state.entities[action.path];
       if (!entry || entry.visible === action.visible) return state;
@@ -338,7 +369,12 @@ export function entityTree(
     }));
 }
 
-/** Total frames the sequence numbers say were dropped. */
+/** The notices to show now: not dismissed, not expired (`expiresAt`), newest first. */
+export function activeNotices(state: ViewerState, now: number): AdminNotice[] {
+  return state.notices.filter((n) => n.expiresAt === undefined || n.expiresAt > now).reverse();
+}
+
+/** Total frames dropped: sequence gaps plus frames this viewer replaced before showing them. */
 export function droppedFrames(state: ViewerState): number {
   let total = 0;
   for (const entry of Object.values(state.entities)) total += entry.dropped;

@@ -73,6 +73,8 @@ export function subscribeSession(
     dispatch({ type: "subscribed", entities, producers, at: Date.now() }),
   );
   subscription.on("producer", (event) => dispatch({ type: "producer", event }));
+  // Validated by the SDK (malformed notices never reach here).
+  subscription.on("notice", (notice) => dispatch({ type: "notice", notice }));
   subscription.on("problem", (problem) =>
     dispatch({ type: "problem", code: problem.code, message: problem.message, at: Date.now() }),
   );
