@@ -39,6 +39,7 @@ export interface ReviewView {
 export class ReviewController {
   private raf = 0;
   private cursor: number;
+  private tickWallMs = 0;
   private view: ReviewView;
   private readonly listeners = new Set<() => void>();
   /** Called every animation frame with the cursor (ns): the timeline moves its thumb. */
@@ -75,6 +76,7 @@ export class ReviewController {
   tick(now = Date.now()): void {
     const state = this.state();
     this.cursor = clampedCursor(state, now, this.range);
+    this.tickWallMs = now;
     const atEnd = state?.playing === true && now >= endWallMs(state, this.range);
     const playing = state?.playing === true && !atEnd;
     if (atEnd && state && this.client.canEdit) {
@@ -97,6 +99,11 @@ export class ReviewController {
 
   get cursorNs(): number {
     return this.cursor;
+  }
+
+  /** The cursor of the last animation frame and the wall time (ms) it was computed for. */
+  lastTick(): { cursorNs: number; wallMs: number } {
+    return { cursorNs: this.cursor, wallMs: this.tickWallMs };
   }
 
   /** The recording time a note made now is stamped with. */

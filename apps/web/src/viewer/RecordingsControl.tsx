@@ -101,6 +101,21 @@ function uploadMcap(
   });
 }
 
+/** The red dot: shown to everyone in the session while it is being recorded. */
+export function RecordingDot({ recording }: { recording: RecordingState | null }) {
+  if (recording?.active !== true) return null;
+  return (
+    <span
+      className="rec-dot"
+      data-testid="recording-dot"
+      title={`Recording${recording.by ? ` (started by ${recording.by})` : ""}`}
+    >
+      ● REC
+    </span>
+  );
+}
+
+/** Record / Stop (edit), the session's recordings and the .mcap upload; sits in the status bar. */
 export function RecordingsControl({
   link,
   role,
@@ -182,19 +197,10 @@ export function RecordingsControl({
 
   return (
     <>
-      {active ? (
-        <span
-          className="rec-dot"
-          data-testid="recording-dot"
-          title={`Recording${recording?.by ? ` (started by ${recording.by})` : ""}`}
-        >
-          ● REC
-        </span>
-      ) : null}
       {canEdit ? (
         <button
           type="button"
-          className={active ? "rec-stop" : ""}
+          className={`small${active ? " rec-stop" : ""}`}
           data-testid="record-button"
           disabled={busy}
           onClick={() => void toggleRecording()}
@@ -203,7 +209,12 @@ export function RecordingsControl({
           {active ? "■ Stop" : "● Record"}
         </button>
       ) : null}
-      <button type="button" data-testid="recordings-button" onClick={() => setOpen((o) => !o)}>
+      <button
+        type="button"
+        className="small"
+        data-testid="recordings-button"
+        onClick={() => setOpen((o) => !o)}
+      >
         Recordings
       </button>
       {open ? (

@@ -1,6 +1,7 @@
 "use client";
 
 import { Engine } from "@babylonjs/core/Engines/engine.js";
+import type { Annotation } from "@depthroom/schema";
 import {
   useCallback,
   useEffect,
@@ -10,7 +11,7 @@ import {
   useState,
   useSyncExternalStore,
 } from "react";
-import type { CollabClient, CollabSnapshot } from "../collab/CollabClient.ts";
+import type { CollabClient } from "../collab/CollabClient.ts";
 import { CollabLayer } from "../collab/CollabLayer.tsx";
 import { ErrorPanel } from "../components/ErrorPanel.tsx";
 import { openRecordingFeed, type RecordingFeed, type RecordingFeedPhase } from "../playback/recordingFeed.ts";
@@ -25,7 +26,7 @@ import { openSessionFeed, type SessionFeed } from "../stream/sessionFeed.ts";
 import { EntitySidebar } from "./EntitySidebar.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { attachPanelInput, type PanelInputHandlers } from "./panelInput.ts";
-import { RecordingsControl } from "./RecordingsControl.tsx";
+import { RecordingDot, RecordingsControl } from "./RecordingsControl.tsx";
 import { ShareControl } from "./ShareControl.tsx";
 import { installTestHooks, type PlaybackHooks } from "./testHooks.ts";
 import { collabRoomOf, type ViewerSource } from "./viewerSource.ts";
@@ -175,10 +176,24 @@ export function Viewer({ source }: { source: ViewerSource }) {
       next.dispose();
     };
   }, [source, recordingFeed, collab, feedPhase]);
-  const collabSnapshot = useSyncExternalStore(
-    collab ? collab.subscribe : noopSubscribe,
-    collab ? collab.getSnapshot : noSnapshot,
-    noSnapshot,
+  // Only what the viewer itself shows of the room (the collab layer renders the rest): the red dot, the
+  // notes (timeline markers) and this person's name. Each is a stable reference until it changes, so
+  // awareness traffic (poses, pointers) does not re-render the viewer.
+  const subscribeCollab = collab ? collab.subscribe : noopSubscribe;
+  const recordingState = useSyncExternalStore(
+    subscribeCollab,
+    () => collab?.getSnapshot().recording ?? null,
+    () => null,
+  );
+  const annotations = useSyncExternalStore(
+    subscribeCollab,
+    () => collab?.getSnapshot().annotations ?? NO_ANNOTATIONS,
+    () => NO_ANNOTATIONS,
+  );
+  const userName = useSyncExternalStore(
+    subscribeCollab,
+    () => collab?.getSnapshot().me.name ?? "",
+    () => "",
   );
 
   // --- A slow clock for "last seen", rates and stall detection ---
@@ -419,14 +434,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
         <span className="counter mono" data-testid="frame-counter" data-frames={state.framesReceived}>
           {state.framesReceived} frames
         </span>
-        {source.kind === "live" && collabSnapshot ? (
-          <RecordingsControl
-            link={source.link}
-            role={claims.role}
-            recording={collabSnapshot.recording}
-            userName={collabSnapshot.me.name}
-          />
-        ) : null}
+        {source.kind === "live" ? <RecordingDot recording={recordingState} /> : null}
         {dropped > 0 ? (
           <span className="counter mono warn" data-testid="dropped-counter">
             {dropped} dropped
@@ -552,11 +560,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
         />
       </main>
       {review && controller ? (
-        <Timeline
-          controller={controller}
-          annotations={collabSnapshot?.annotations ?? []}
-          canEdit={claims.role === "edit"}
-        />
+        <Timeline controller={controller} annotations={annotations} canEdit={claims.role === "edit"} />
       ) : null}
 
       <footer className="statusbar">
@@ -583,6 +587,14 @@ export function Viewer({ source }: { source: ViewerSource }) {
           </span>
         )}
         <span className="spacer" />
+        {source.kind === "live" && collab ? (
+          <RecordingsControl
+            link={source.link}
+            role={claims.role}
+            recording={recordingState}
+            userName={userName}
+          />
+        ) : null}
         <span className="muted mono">{drawn.frames} draws</span>
       </footer>
       {helpOpen ? <HelpOverlay review={review} onClose={() => setHelpOpen(false)} /> : null}
@@ -593,7 +605,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
 const noopSubscribe = () => () => {};
 const LOADING: RecordingFeedPhase = { kind: "loading" };
 const noPhase = (): RecordingFeedPhase => LOADING;
-const noSnapshot = (): CollabSnapshot | null => null;
+const NO_ANNOTATIONS: readonly Annotation[] = [];
 
 /** The top bar's status: the live feed's summary, or the review room's. */
 type ShownStatus = Omit<StatusSummary, "key"> & { readonly key: StatusSummary["key"] | "review" };
@@ -635,6 +647,7 @@ function playbackHooks(
     startNs: c.range.startNs,
     endNs: c.range.endNs,
     cursorNs: () => c.cursorNs,
+    lastTick: () => c.lastTick(),
     cursorAt: (wallMs) => c.cursorAt(wallMs),
     state: () => client.getSnapshot().playback,
     changedAt: () => client.playbackChangedAt ?? null,
