@@ -38,24 +38,21 @@ export function ShareControl({
   const [tokens, setTokens] = useState<KnownTokens>({ [role]: link.token });
   const [asked, setAsked] = useState<Asked>({ state: "asking" });
 
+  // Primitive dependencies: a parent that rebuilds an equal link object does not ask the relay again.
+  const { relayUrl, session, token } = link;
   useEffect(() => {
-    rememberTokens(link.session, { [role]: link.token });
-    setTokens(recallTokens(link.session));
+    rememberTokens(session, { [role]: token });
+    setTokens(recallTokens(session));
     const abort = new AbortController();
     setAsked({ state: "asking" });
-    fetchSessionLinks({
-      relayUrl: link.relayUrl,
-      session: link.session,
-      token: link.token,
-      signal: abort.signal,
-    }).then(
+    fetchSessionLinks({ relayUrl, session, token, signal: abort.signal }).then(
       (answer) => {
         if (abort.signal.aborted) return;
         // Only roles this link may hand out, whatever the answer holds.
         const fresh: KnownTokens = {};
         for (const r of SHAREABLE_ROLES[role]) {
-          const token = answer.tokens[r];
-          if (token) fresh[r] = token;
+          const given = answer.tokens[r];
+          if (given) fresh[r] = given;
         }
         // The tokens already known (the link's own, the creator's) stay, so links do not change under
         // the person's eyes; the relay's fill in the roles this browser has never seen.
@@ -68,7 +65,7 @@ export function ShareControl({
       },
     );
     return () => abort.abort();
-  }, [link, role]);
+  }, [relayUrl, session, token, role]);
 
   const linkFor = (r: Role) => {
     const token = tokens[r];
