@@ -25,6 +25,8 @@ export interface FrameInfo {
   readonly byteLength: number;
   /** `Date.now()` when it arrived. */
   readonly receivedAt: number;
+  /** Milliseconds this side spent decoding it (RVL included), `performance.now()` resolution. */
+  readonly decodeMs: number;
 }
 
 /** Called for each decoded message; the relay gets the frame's ack after it returns (or its promise settles). */
@@ -178,9 +180,12 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     const done = typeof ack === "function" ? (ack as () => void) : () => {};
     const bytes = toBytes(payload);
     let message: LogMessage;
+    let decodeMs = 0;
     try {
       if (!bytes) throw new SdkError(SdkErrorCode.BadMessage, "frame: not binary");
+      const started = performance.now();
       message = decodeMessage(bytes);
+      decodeMs = performance.now() - started;
     } catch (error) {
       this.counts.undecodable++;
       done();
@@ -190,7 +195,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     }
     this.counts.received++;
     this.counts.bytes += bytes.length;
-    const info: FrameInfo = { byteLength: bytes.length, receivedAt: Date.now() };
+    const info: FrameInfo = { byteLength: bytes.length, receivedAt: Date.now(), decodeMs };
     // One message at a time, in arrival order; the ack follows the callback (and the iterator's pull).
     this.chain = this.chain.then(async () => {
       if (this.onMessage) {

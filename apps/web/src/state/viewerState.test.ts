@@ -66,13 +66,24 @@ describe("viewer state", () => {
     for (const frame of [1, 2, 3, 5, 6]) {
       actions.push({ type: "message", entityPath: "cam/depth", kind: "DepthImage", frame, at: frame * 33 });
     }
+    actions.push({
+      type: "message",
+      entityPath: "cam/depth",
+      kind: "DepthImage",
+      frame: 7,
+      at: 7 * 33,
+      decodeMs: 1.5,
+    });
+    actions.push({ type: "message", entityPath: "cam/depth", kind: "DepthImage", frame: 8, at: 8 * 33 });
     const state = run(actions);
     const entry = state.entities["cam/depth"]!;
-    expect(state.framesReceived).toBe(5);
-    expect(entry.frame).toBe(6);
+    // The latest decode time stays until a frame brings a new one.
+    expect(entry.decodeMs).toBe(1.5);
+    expect(state.framesReceived).toBe(7);
+    expect(entry.frame).toBe(8);
     expect(entry.dropped).toBe(1);
-    expect(entityRate(entry, 6 * 33)).toBeGreaterThan(20);
-    expect(entityRate(entry, 6 * 33 + 5000)).toBeUndefined();
+    expect(entityRate(entry, 8 * 33)).toBeGreaterThan(20);
+    expect(entityRate(entry, 8 * 33 + 5000)).toBeUndefined();
   });
 
   it("adds the frames this viewer replaced before showing them to the dropped count", () => {

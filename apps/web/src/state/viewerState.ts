@@ -39,6 +39,8 @@ export interface EntityEntry {
    * (latest wins in the frame worker, when the page is busy).
    */
   readonly dropped: number;
+  /** Milliseconds the latest frame took to decode (RVL included), in the frame worker or on the page. */
+  readonly decodeMs: number | undefined;
   readonly visible: boolean;
 }
 
@@ -89,6 +91,8 @@ export type ViewerAction =
       readonly datatype?: Datatype;
       readonly frame?: number;
       readonly at: number;
+      /** What decoding this frame took (depth images). */
+      readonly decodeMs?: number;
     }
   /** Frames of an entity this viewer received and replaced by a newer one before showing them. */
   | { readonly type: "dropped"; readonly entityPath: string; readonly count: number }
@@ -180,6 +184,7 @@ export function viewerReducer(state: ViewerState, action: ViewerAction): ViewerS
         intervalMs,
         frame: action.frame ?? previous.frame,
         dropped: previous.dropped + skipped,
+        decodeMs: action.decodeMs ?? previous.decodeMs,
       };
       const isFrame = action.kind === "DepthImage";
       return {
@@ -255,6 +260,7 @@ function newEntity(path: string, kind: ArchetypeKind, at: number): EntityEntry {
     intervalMs: 0,
     frame: undefined,
     dropped: 0,
+    decodeMs: undefined,
     visible: true,
   };
 }

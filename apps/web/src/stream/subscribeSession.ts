@@ -19,8 +19,8 @@ export function frameNumber(message: LogMessage): number | undefined {
   return point ? Number(point.value) : undefined;
 }
 
-/** What the viewer state records of a message (no pixels). */
-export function messageAction(message: LogMessage, at: number): ViewerAction {
+/** What the viewer state records of a message (no pixels); `decodeMs` is what decoding it took here. */
+export function messageAction(message: LogMessage, at: number, decodeMs?: number): ViewerAction {
   const a = message.archetype;
   const frame = frameNumber(message);
   return a.kind === "DepthImage"
@@ -33,6 +33,7 @@ export function messageAction(message: LogMessage, at: number): ViewerAction {
         datatype: a.datatype,
         frame,
         at,
+        ...(decodeMs === undefined ? {} : { decodeMs }),
       }
     : { type: "message", entityPath: message.entityPath, kind: a.kind, frame, at };
 }
@@ -50,9 +51,9 @@ export function subscribeSession(
   try {
     subscription = subscribe(
       { url: target.relayUrl, session: target.session, token: target.token },
-      (message) => {
+      (message, info) => {
         onMessage(message);
-        dispatch(messageAction(message, Date.now()));
+        dispatch(messageAction(message, Date.now(), info.decodeMs));
       },
       // A viewer waits for the relay as long as it takes, showing "connecting" meanwhile.
       { name: "web viewer", connectTimeoutMs: Number.POSITIVE_INFINITY },
