@@ -22,7 +22,7 @@ const ENTITY = "world/camera/depth";
 const FPS = 10;
 const FRAME_MS = 1000 / FPS;
 const FRAME_NS = FRAME_MS * 1e6;
-const FRAMES = 40;
+const FRAMES = 60;
 const ALICE = { name: "Alice Example", color: "#ef476f" };
 const BOB = { name: "Bob Example", color: "#4cc9f0" };
 
@@ -133,7 +133,7 @@ describe("review room: a recording played together", () => {
     await rig.flush();
     const edit = recordingAccess(linkFor(webUrl, relay.url, session, "edit"));
     const started = await startRecording(edit, { title: "TUM take", by: "test" });
-    // Four seconds of the real sample stream at 10 fps, each frame stamped with the wall clock.
+    // Six seconds of the real sample stream at 10 fps, each frame stamped with the wall clock.
     const t0 = performance.now();
     for (let seq = 0; seq < FRAMES; seq++) {
       const wait = t0 + seq * FRAME_MS - performance.now();
@@ -187,7 +187,8 @@ describe("review room: a recording played together", () => {
     const first = Date.now();
     const [firstA] = await cursorsAt(pages, first);
     const tickGaps: number[] = [];
-    for (let i = 0; i < 25; i++) {
+    // Sample for 2.5 s of the 6 s recording (well before its end, where A writes the pause), 10 times at least.
+    for (let i = 0; (i < 10 || Date.now() - first < 2500) && Date.now() - first < 4000; i++) {
       const [ca, cb] = await cursorsAt(pages, Date.now());
       gaps.push(Math.abs(ca! - cb!));
       // B's cursor as its last animation frame computed it (what it fetched frames for), against A's
@@ -253,7 +254,7 @@ describe("review room: a recording played together", () => {
   it("a seek shows exactly the frame that was live at that time; arrows step one frame", async () => {
     const pages = [a.page, b.page];
     // Exact frame times, times between frames, the first and the last.
-    const targets = [0, 5, 17, 23, 31, 39].flatMap((i) => {
+    const targets = [0, 5, 17, 23, 31, 47, FRAMES - 1].flatMap((i) => {
       const t = sent[i]!.timeNs;
       return i < FRAMES - 1 ? [t, t + BigInt(FRAME_NS / 2)] : [t];
     });
@@ -320,5 +321,42 @@ describe("review room: a recording played together", () => {
     await Promise.all(pages.map((p) => waitForFrame(p, 33)));
     await a.page.getByTestId("timeline-marker").first().click();
     await Promise.all(pages.map((p) => waitForFrame(p, 12)));
+  });
+
+  it("A plays at 4x from the start: both cursors run at 4x, and both stop paused at the end on the last frame", async () => {
+    const pages = [a.page, b.page];
+    await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(recording.startTimeNs));
+    await a.page.getByTestId("rate").selectOption("4");
+    await waitInPage(b.page, () => window.__depthroom!.playback()!.state()?.rate === 4, undefined, 5000);
+    // B's speed control shows it too.
+    await b.page.locator('[data-testid="timeline"][data-rate="4"]').waitFor({ timeout: 5000 });
+    await a.page.getByTestId("play-pause").click();
+    await waitInPage(
+      b.page,
+      () => window.__depthroom!.playback()!.state()?.playing === true,
+      undefined,
+      5000,
+    );
+    const t1 = Date.now();
+    const [a1, b1] = await cursorsAt(pages, t1);
+    const t2 = t1 + 250;
+    const [a2, b2] = await cursorsAt(pages, t2);
+    // 250 ms of wall time are a second of recording at 4x.
+    expect(a2! - a1!).toBeCloseTo(1e9, -6);
+    expect(Math.abs(a2! - b2!)).toBeLessThanOrEqual(FRAME_NS);
+    expect(Math.abs(a1! - b1!)).toBeLessThanOrEqual(FRAME_NS);
+    // About a second later the recording ends: paused at the end, for both, on the last frame.
+    const end = Number(recording.endTimeNs);
+    for (const page of pages)
+      await waitInPage(
+        page,
+        () => window.__depthroom!.playback()!.state()?.playing === false,
+        undefined,
+        10_000,
+      );
+    expect(await cursorsAt(pages, Date.now() + 5000)).toEqual([end, end]);
+    await Promise.all(pages.map((p) => waitForFrame(p, FRAMES - 1)));
+    expect((await shown(b.page)).values).toEqual(expectedValues(sent.at(-1)!));
+    await a.page.locator('[data-testid="timeline"][data-playing="false"]').waitFor({ timeout: 5000 });
   });
 });
