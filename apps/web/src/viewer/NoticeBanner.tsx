@@ -9,19 +9,27 @@ import { activeNotices } from "../state/viewerState.ts";
  * Notices from the relay's operator (`notice` events, e.g. "the relay restarts at 18:00"), above the
  * views: newest first, each dismissable (a dismissed one stays dismissed if the relay sends it again),
  * gone by itself when it expires. Warnings are amber and announced at once (role="alert"); information
- * is blue and polite (role="status").
+ * is blue and polite (role="status"). Mounted anywhere inside the viewer: it floats under the top bar.
  */
 
 const LEVEL_STYLE: Record<"info" | "warning", CSSProperties> = {
-  info: { borderColor: "var(--accent)", background: "rgba(74, 163, 255, 0.12)" },
-  warning: { borderColor: "var(--warn)", background: "rgba(245, 185, 61, 0.14)" },
+  info: { borderColor: "var(--accent)", background: "rgba(22, 40, 60, 0.94)" },
+  warning: { borderColor: "var(--warn)", background: "rgba(60, 46, 18, 0.94)" },
 };
 
+// Fixed under the top bar, centred over the views: out of the viewer's grid, so it can be mounted
+// anywhere inside it without taking a cell.
 const LIST_STYLE: CSSProperties = {
+  position: "fixed",
+  top: 52,
+  left: "50%",
+  transform: "translateX(-50%)",
+  zIndex: 30,
+  width: "min(720px, calc(100vw - 32px))",
   display: "flex",
   flexDirection: "column",
   gap: 4,
-  padding: "4px 10px",
+  padding: 0,
   margin: 0,
   listStyle: "none",
 };
@@ -34,6 +42,8 @@ const ITEM_STYLE: CSSProperties = {
   border: "1px solid",
   borderRadius: 6,
   color: "var(--text)",
+  backdropFilter: "blur(6px)",
+  boxShadow: "0 4px 16px rgba(0, 0, 0, 0.35)",
 };
 
 export function NoticeBanner({ store }: { store: ViewerStore }) {
