@@ -95,7 +95,7 @@ export function Timeline({
         disabled={!canEdit}
         onClick={() => void controller.step(-1)}
       >
-        ⏮
+        |◀
       </button>
       <button
         type="button"
@@ -118,7 +118,7 @@ export function Timeline({
         disabled={!canEdit}
         onClick={() => void controller.step(1)}
       >
-        ⏭
+        ▶|
       </button>
       <select
         className="timeline-rate"

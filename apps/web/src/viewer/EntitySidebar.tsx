@@ -24,8 +24,11 @@ export function EntitySidebar({
   onToggle,
   onSelect,
   viewer,
+  live = true,
 }: {
   state: ViewerState;
+  /** A live session shows its rigs; a review room has none. */
+  live?: boolean;
   now: number;
   onToggle: (path: string, visible: boolean) => void;
   onSelect: (path: string | undefined) => void;
@@ -35,8 +38,8 @@ export function EntitySidebar({
   const producers = Object.values(state.producers);
   return (
     <aside className="sidebar" data-testid="sidebar">
-      <h3>Rigs</h3>
-      {producers.length === 0 ? (
+      {live ? <h3>Rigs</h3> : null}
+      {!live ? null : producers.length === 0 ? (
         <p className="muted small" data-testid="no-rigs">
           {state.everHadProducer || state.framesReceived > 0 ? "Rig offline" : "No rig yet"}
         </p>

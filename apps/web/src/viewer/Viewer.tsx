@@ -435,7 +435,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
           {state.framesReceived} frames
         </span>
         {source.kind === "live" ? <RecordingDot recording={recordingState} /> : null}
-        {dropped > 0 ? (
+        {dropped > 0 && !review ? (
           <span className="counter mono warn" data-testid="dropped-counter">
             {dropped} dropped
           </span>
@@ -483,6 +483,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
         }}
         onSelect={(path) => store.dispatch({ type: "select", path })}
         viewer={viewerRef.current}
+        live={!review}
       />
 
       <main className="stage" ref={stageRef}>
@@ -511,7 +512,9 @@ export function Viewer({ source }: { source: ViewerSource }) {
                 </button>
               </div>
               <div className="panel-body" ref={registerBody("3d", "3d")} data-testid="panel-3d">
-                {!hasCloud ? <EmptyStage statusLabel={status.label} detail={status.detail} /> : null}
+                {!hasCloud ? (
+                  <EmptyStage statusLabel={status.label} detail={status.detail} review={review} />
+                ) : null}
               </div>
             </section>
           ) : null}
@@ -543,7 +546,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
               {!show3d && imageEntities.length === 0 ? (
                 <section className="panel">
                   <div className="panel-body">
-                    <EmptyStage statusLabel={status.label} detail={status.detail} />
+                    <EmptyStage statusLabel={status.label} detail={status.detail} review={review} />
                   </div>
                 </section>
               ) : null}
@@ -660,14 +663,26 @@ function playbackHooks(
   };
 }
 
-function EmptyStage({ statusLabel, detail }: { statusLabel: string; detail: string }) {
+function EmptyStage({
+  statusLabel,
+  detail,
+  review,
+}: {
+  statusLabel: string;
+  detail: string;
+  review: boolean;
+}) {
   return (
     <div className="empty-stage" data-testid="empty-stage">
       <strong>{statusLabel}</strong>
       <p>{detail}</p>
-      <p className="muted">
-        Stream a rig into this session: <strong>Share</strong> → the <code>npx depthroom stream</code> line.
-      </p>
+      {review ? (
+        <p className="muted">No depth image at this time of the recording yet: play or move the timeline.</p>
+      ) : (
+        <p className="muted">
+          Stream a rig into this session: <strong>Share</strong> → the <code>npx depthroom stream</code> line.
+        </p>
+      )}
     </div>
   );
 }
