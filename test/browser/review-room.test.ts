@@ -211,6 +211,11 @@ describe("review room: a recording played together", () => {
     // It really plays, at 1x, and B's view moves with it.
     expect(Math.abs((lastA! - firstA!) / 1e6 - (last - first))).toBeLessThan(FRAME_MS);
     expect(framesSeenByB.size).toBeGreaterThan(2);
+    // B read ahead while playing (range requests) and found frames for its cursor in its cache.
+    const feed = await b.page.evaluate(() => window.__depthroom!.playback()!.feedStats());
+    process.stdout.write(`B's feed while playing: ${JSON.stringify(feed)}\n`);
+    expect(feed.rangeRequests).toBeGreaterThan(0);
+    expect(feed.cacheHits).toBeGreaterThan(0);
 
     // A seeks by clicking the timeline at a quarter: B's state follows within 300 ms.
     const bar = (await a.page.getByTestId("timeline-bar").boundingBox())!;
