@@ -119,6 +119,26 @@ describe("presence: avatars, camera frustums, following", () => {
       aPose,
       3000,
     );
+    // ...drawn in the aspect of A's 3D view (not a fixed 4:3): A widens its 3D view, B's frustum follows.
+    const aspectOfA = () =>
+      a.page.evaluate(() => {
+        const panel = window.__depthroom!.panels().find((p) => p.kind === "3d")!;
+        return panel.width / panel.height;
+      });
+    const drawnAspect = () => b.page.evaluate(() => window.__depthroomCollab!.remoteFrustums()[0]!.aspect);
+    expect(Math.abs((await drawnAspect()) - (await aspectOfA()))).toBeLessThan(0.01);
+    await a.page.keyboard.press("2"); // the 3D view alone
+    await waitInPage(a.page, () => window.__depthroom!.panels().length === 1, null, 3000);
+    const wide = await aspectOfA();
+    expect(wide).toBeGreaterThan(1.5);
+    await waitInPage(
+      b.page,
+      (aspect) => Math.abs(window.__depthroomCollab!.remoteFrustums()[0]!.aspect - aspect) < 0.01,
+      wide,
+      3000,
+    );
+    await a.page.keyboard.press("1"); // back to 2D beside 3D for the next tests
+    await waitInPage(a.page, () => window.__depthroom!.panels().length > 1, null, 3000);
   });
 
   it("A hovers its 2D view: B draws A's pointer on the same image pixel", async () => {

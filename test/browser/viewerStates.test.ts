@@ -240,6 +240,16 @@ describe("viewer connection states in the browser", () => {
       await waitInPage(page, (id) => window.__depthroom?.state().notices.some((n) => n.id === id), sent.id);
       const notices = await page.evaluate(() => window.__depthroom!.state().notices);
       expect(notices).toEqual([sent]);
+      // Shown over the views as a warning, until its reader dismisses it.
+      const banner = page.locator('[data-testid="notice"]');
+      await banner.waitFor({ timeout: 3000 });
+      expect(await banner.locator('[data-testid="notice-text"]').textContent()).toContain(
+        "The relay restarts at 18:00 UTC",
+      );
+      expect(await banner.getAttribute("role")).toBe("alert");
+      expect(await page.locator('[data-testid="notice"]').count()).toBe(1);
+      await banner.locator('[data-testid="notice-dismiss"]').click();
+      await banner.waitFor({ state: "detached", timeout: 3000 });
     });
   });
 });

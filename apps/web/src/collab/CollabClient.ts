@@ -34,7 +34,7 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import type { CameraPose } from "../render/cameraPose.ts";
 import { forwardOwnAwarenessOnly } from "./ownAwarenessOnly.ts";
-import { type Peer, peersFromStates, poseDistance, toCollabPose } from "./presence.ts";
+import { type Peer, peersFromStates, poseDistance, toAwarenessCamera, toCollabPose } from "./presence.ts";
 
 export type CollabConnection = "connecting" | "connected" | "disconnected" | "closed";
 
@@ -74,6 +74,7 @@ export class CollabClient {
   private snapshot: CollabSnapshot;
   private readonly listeners = new Set<() => void>();
   private lastSentPose: CameraPose | undefined;
+  private lastSentAspect: number | undefined;
   private readonly cleanups: (() => void)[] = [];
   /** `Date.now()` when this page first connected, and when each peer user id was first seen (tests). */
   connectedAt: number | undefined;
@@ -183,11 +184,20 @@ export class CollabClient {
     this.update({ me });
   }
 
-  /** Publish this person's camera (call at POSE_RATE_HZ; unchanged poses are not re-sent). */
-  publishPose(pose: CameraPose): void {
-    if (this.lastSentPose && poseDistance(this.lastSentPose, pose) < 1e-6) return;
+  /**
+   * Publish this person's camera and the aspect of the 3D view it draws (call at POSE_RATE_HZ;
+   * unchanged poses and aspects are not re-sent).
+   */
+  publishPose(pose: CameraPose, aspect?: number): void {
+    if (
+      this.lastSentPose &&
+      poseDistance(this.lastSentPose, pose) < 1e-6 &&
+      Math.abs((this.lastSentAspect ?? 0) - (aspect ?? 0)) < 1e-3
+    )
+      return;
     this.lastSentPose = pose;
-    this.provider.awareness.setLocalStateField("camera", toCollabPose(pose));
+    this.lastSentAspect = aspect;
+    this.provider.awareness.setLocalStateField("camera", toAwarenessCamera(pose, aspect));
   }
 
   /** Publish where this person hovers on a 2D view (null when not over one). */

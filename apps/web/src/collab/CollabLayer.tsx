@@ -129,7 +129,9 @@ export function CollabLayer({
     const sync = () => {
       const s = client.getSnapshot();
       frustums.setTargets(
-        s.peers.flatMap((p) => (p.camera ? [{ id: p.clientId, color: p.user.color, pose: p.camera }] : [])),
+        s.peers.flatMap((p) =>
+          p.camera ? [{ id: p.clientId, color: p.user.color, pose: p.camera, aspect: p.aspect }] : [],
+        ),
       );
       pins.set(
         s.annotations.flatMap((a) =>
@@ -176,7 +178,7 @@ export function CollabLayer({
       }
       if (now - lastPublish >= 1000 / POSE_RATE_HZ) {
         lastPublish = now;
-        client.publishPose(viewer.pose);
+        client.publishPose(viewer.pose, viewer.aspect3d());
         const pointer = pointerRef.current;
         client.publishPointer(pointer ? { entityPath: pointer.entity, u: pointer.u, v: pointer.v } : null);
         if (

@@ -20,7 +20,7 @@ export interface CollabHooks {
   me(): { id: string; name: string; color: string };
   peers(): Peer[];
   /** Other people's frustums as drawn now (smoothed), by awareness client id. */
-  remoteFrustums(): { id: number; color: string; pose: CameraPose }[];
+  remoteFrustums(): { id: number; color: string; pose: CameraPose; aspect: number }[];
   annotations(): Annotation[];
   /** Pins drawn in the 3D view. */
   pins(): PinSpec[];
@@ -37,7 +37,7 @@ declare global {
 
 export function installCollabHooks(
   client: CollabClient,
-  frustums: () => { id: number; color: string; pose: CameraPose }[],
+  frustums: () => { id: number; color: string; pose: CameraPose; aspect: number }[],
   pins: () => PinSpec[],
   following: () => string | null,
 ): () => void {

@@ -312,7 +312,8 @@ export class ViewerScene {
     return this.panels.find((p) => p.kind === "3d");
   }
 
-  private aspect3d(): number {
+  /** Width / height of the 3D view (16:9 before it is laid out). */
+  aspect3d(): number {
     const panel = this.panel3d();
     return panel ? panel.width / Math.max(1, panel.height) : 16 / 9;
   }

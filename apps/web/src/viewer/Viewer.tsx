@@ -25,6 +25,7 @@ import { droppedFrames, type StatusSummary, statusSummary } from "../state/viewe
 import { openSessionFeed, type SessionFeed } from "../stream/sessionFeed.ts";
 import { EntitySidebar } from "./EntitySidebar.tsx";
 import { HelpOverlay } from "./HelpOverlay.tsx";
+import { NoticeBanner } from "./NoticeBanner.tsx";
 import { attachPanelInput, type PanelInputHandlers } from "./panelInput.ts";
 import { RecordingDot, RecordingsControl } from "./RecordingsControl.tsx";
 import { ShareControl } from "./ShareControl.tsx";
@@ -473,6 +474,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
           <ShareControl link={source.link} role={claims.role} onClose={() => setShareOpen(false)} />
         ) : null}
       </header>
+      <NoticeBanner store={store} />
 
       <EntitySidebar
         state={state}
