@@ -94,7 +94,7 @@ export function PresenceBar({
       {unnamed ? (
         <button
           type="button"
-          className="small ghost"
+          className="small ghost identity-ask"
           data-testid="identity-ask"
           onClick={onEditIdentity}
           title="Others see you by this name and colour"

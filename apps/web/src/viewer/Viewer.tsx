@@ -428,7 +428,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
         >
           <span className="dot" /> {status.label}
         </span>
-        <span className="muted small" data-testid="status-detail">
+        <span className="muted small status-detail" data-testid="status-detail">
           {status.detail}
         </span>
         <span className="spacer" />
