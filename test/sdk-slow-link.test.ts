@@ -114,8 +114,9 @@ describe("SDK on a slow link", () => {
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     const early = median(reports.filter((r) => r.t >= 500 && r.t < 3000).map(memory));
     const late = median(reports.filter((r) => r.t >= 3000).map(memory));
-    // Offered ~180 frames; the link carries ~3 a second.
-    expect(last.frames).toBeGreaterThan(120);
+    // Offered ~180 frames (fewer when the box is loaded: the producer makes them on the CPU); the link
+    // carries ~3 a second. 90 frames (55 MB) are already far past what the link takes in 6 s (12 MB).
+    expect(last.frames).toBeGreaterThan(90);
     expect(last.stats.depthFrames).toBeLessThan(last.frames / 2);
     expect(last.stats.dropped).toBeGreaterThan(last.frames / 3);
     expect(last.stats.pending).toBeLessThanOrEqual(2);
