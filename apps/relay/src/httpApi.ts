@@ -87,6 +87,7 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
       version: RELAY_VERSION,
       protocolVersion: RELAY_PROTOCOL_VERSION,
       uptimeSeconds: Math.round((Date.now() - deps.startedAt) / 1000),
+      serverTimeMs: Date.now(),
       ...(deps.node ? { node: deps.node } : {}),
     };
     return sendJson(res, 200, health);

@@ -183,6 +183,11 @@ export interface Health {
   readonly version: string;
   readonly protocolVersion: number;
   readonly uptimeSeconds: number;
+  /**
+   * The relay's clock (`Date.now()` when it answered, ms since the epoch): review rooms estimate their
+   * offset to it (NTP-style) so everyone's playback cursor runs on one clock.
+   */
+  readonly serverTimeMs: number;
   /** This relay node's id, when the relay runs as several nodes (DEPTHROOM_NODE_ID). */
   readonly node?: string;
 }

@@ -250,9 +250,10 @@ export class CollabClient {
   changePlayback(
     change: Omit<PlaybackChange, "by">,
     initial: { source: PlaybackSource; anchorMediaTime: number },
+    /** The anchor's wall time: the review room passes the relay's clock (see playback/relayClock.ts). */
+    now = Date.now(),
   ): PlaybackState | null {
     if (!this.canEdit) return null;
-    const now = Date.now();
     const current: PlaybackState = getPlayback(this.doc) ?? {
       ...initial,
       playing: false,

@@ -16,6 +16,7 @@ import type { FeedHandlers } from "../stream/sessionFeed.ts";
 import { messageAction } from "../stream/subscribeSession.ts";
 import { createDecoder, type Decoder } from "./decoder.ts";
 import { type CachedMessage, cacheBatch, FrameCache } from "./frameCache.ts";
+import { RelayClock, type RelayClockStats } from "./relayClock.ts";
 
 /*
  * A recording as a frame source for the viewer. The review room's timeline calls `show(cursor)` every
@@ -51,7 +52,7 @@ export interface HandedFrame {
   readonly frame: number | undefined;
 }
 
-export interface RecordingFeedStats {
+export interface RecordingFeedStats extends RelayClockStats {
   readonly latestAtRequests: number;
   readonly rangeRequests: number;
   readonly cacheHits: number;
@@ -64,6 +65,8 @@ export interface RecordingFeedStats {
 export interface RecordingFeed {
   readonly decode: "worker" | "main";
   readonly access: RecordingAccess;
+  /** The relay's clock (playback anchors are written and read in it). */
+  readonly clock: RelayClock;
   phase(): RecordingFeedPhase;
   /** Calls `listener` when the phase changes. */
   subscribe(listener: () => void): () => void;
@@ -99,6 +102,7 @@ export function openRecordingFeed(
   const access = recordingAccess(makeRecordingLink(link));
   const id = link.recording;
   const cache = new FrameCache();
+  const clock = new RelayClock(access.relayUrl);
   const decoder: Decoder = createDecoder(options.decode ?? "worker");
   const listeners = new Set<() => void>();
   let phase: RecordingFeedPhase = { kind: "loading" };
@@ -267,6 +271,7 @@ export function openRecordingFeed(
       return decoder.where;
     },
     access,
+    clock,
     phase: () => phase,
     subscribe(listener) {
       listeners.add(listener);
@@ -313,11 +318,12 @@ export function openRecordingFeed(
         timeNs: m.timeNs.toString(),
         frame: m.frame,
       })),
-    stats: () => ({ ...counts, cacheBytes: cache.size.bytes }),
+    stats: () => ({ ...counts, cacheBytes: cache.size.bytes, ...clock.stats() }),
     close() {
       closed = true;
       if (retry) clearTimeout(retry);
       abort.abort();
+      clock.close();
       decoder.close();
       listeners.clear();
     },

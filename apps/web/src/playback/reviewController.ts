@@ -5,7 +5,8 @@ import type { RecordingFeed } from "./recordingFeed.ts";
 /*
  * The review room's clock: every animation frame it computes the cursor from the shared `playback`
  * state (the room's Y.Doc) with `playbackCursor`, clamps it to the recording, and asks the feed for the
- * frames of that time. Nothing is written while playing; play, pause, seek, step and rate re-anchor the
+ * frames of that time. "Now" is the relay's clock (the feed's `RelayClock`), for reading and for writing
+ * anchors, so people whose system clocks differ still see the same time. Nothing is written while playing; play, pause, seek, step and rate re-anchor the
  * state for everyone (edit links only). At the end it pauses: the client that wrote the state writes the
  * pause (any other edit client after a second, in case the writer left); everyone clamps meanwhile.
  */
@@ -68,15 +69,16 @@ export class ReviewController {
     return state;
   }
 
-  /** The cursor this page computes for wall time `nowWallMs` (tests compare pages with it). */
-  cursorAt(nowWallMs: number): number {
-    return clampedCursor(this.state(), nowWallMs, this.range);
+  /** The cursor this page computes for `localWallMs` of its own clock (`Date.now()`; tests compare pages). */
+  cursorAt(localWallMs: number): number {
+    return clampedCursor(this.state(), this.feed.clock.toRelay(localWallMs), this.range);
   }
 
-  tick(now = Date.now()): void {
+  tick(localNow = Date.now()): void {
+    const now = this.feed.clock.toRelay(localNow);
     const state = this.state();
     this.cursor = clampedCursor(state, now, this.range);
-    this.tickWallMs = now;
+    this.tickWallMs = localNow;
     const atEnd = state?.playing === true && now >= endWallMs(state, this.range);
     const playing = state?.playing === true && !atEnd;
     if (atEnd && state && this.client.canEdit) {
@@ -101,7 +103,7 @@ export class ReviewController {
     return this.cursor;
   }
 
-  /** The cursor of the last animation frame and the wall time (ms) it was computed for. */
+  /** The cursor of the last animation frame and the wall time (ms, this page's clock) it was computed for. */
   lastTick(): { cursorNs: number; wallMs: number } {
     return { cursorNs: this.cursor, wallMs: this.tickWallMs };
   }
@@ -124,6 +126,7 @@ export class ReviewController {
     this.client.changePlayback(
       { ...change, ...(seekTo !== undefined ? { seekTo } : {}) },
       { source: { kind: "recording", recordingId: this.recordingId }, anchorMediaTime: this.cursor },
+      this.feed.clock.now(),
     );
     this.tick();
   }

@@ -42,9 +42,12 @@ export interface PlaybackHooks {
   readonly endNs: number;
   /** The cursor (ns) as of this page's last animation frame. */
   cursorNs(): number;
-  /** That cursor with the wall time (ms since the epoch) its animation frame computed it for. */
+  /** That cursor with the wall time (this page's `Date.now()`) its animation frame computed it for. */
   lastTick(): { cursorNs: number; wallMs: number };
-  /** The cursor this page computes for a wall time (ms since the epoch), clamped to the range. */
+  /**
+   * The cursor this page computes for a wall time of its own clock (`Date.now()`, ms since the epoch),
+   * clamped to the range (the page converts it to the relay's clock first).
+   */
   cursorAt(wallMs: number): number;
   /** The shared playback state as this page reads it from the room's doc. */
   state(): PlaybackState | null;
