@@ -1,14 +1,21 @@
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { DepthImage, makeSessionLink, Pinhole } from "@depthroom/schema";
+import {
+  DepthImage,
+  makeRecordingLink,
+  makeSessionLink,
+  Pinhole,
+  parseRecordingLink,
+} from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
-import { connect } from "@depthroom/sdk";
+import { connect, describeRecording, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
 import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../testing/index.ts";
 
 /*
  * README screenshots of the real sample (`npm run screenshots -w @depthroom/web`): the TUM RGB-D frame
  * (Kinect v1, PrimeSense default intrinsics) streamed through a real relay into the viewer in Chromium,
- * saved as docs/viewer.png (whole window), docs/view-3d.png and docs/view-2d.png.
+ * saved as docs/viewer.png (whole window), docs/view-3d.png and docs/view-2d.png; then three seconds of
+ * it recorded and opened as a review room, stopped at its middle: docs/review.png.
  */
 
 const outDir = fileURLToPath(new URL("../docs/", import.meta.url));
@@ -94,9 +101,44 @@ async function main(): Promise<void> {
         clip: { x: panel.x, y: panel.y - 26, width: panel.width, height: panel.height + 26 },
       });
     }
+
+    // The review room: record three seconds of the stream, open the recording, stop at its middle.
+    const access = recordingAccess(
+      makeSessionLink({
+        webUrl: web.url,
+        relayUrl: relay.url,
+        session: session.id,
+        token: session.tokens.edit,
+      }),
+    );
+    const started = await startRecording(access);
+    await page.waitForTimeout(3000);
+    await stopRecording(access, started.id);
+    const described = await describeRecording(access, started.id);
+    const edit = described.links?.edit;
+    if (!edit) throw new Error("the recording has no edit review link");
+    const review = await browser.newPage({ viewport: { width: 1440, height: 810 }, deviceScaleFactor: 1 });
+    await review.goto(makeRecordingLink({ ...parseRecordingLink(edit), webUrl: web.url }));
+    await review.getByTestId("timeline").waitFor({ timeout: 30_000 });
+    const okReview = review.getByRole("button", { name: "OK", exact: true });
+    if (await okReview.isVisible().catch(() => false)) await okReview.click();
+    await review.waitForFunction(() => window.__depthroom?.playback() != null, null, { timeout: 30_000 });
+    await review.evaluate(() => {
+      const playback = window.__depthroom?.playback();
+      if (!playback) throw new Error("the review room has no playback");
+      playback.seek((playback.startNs + playback.endNs) / 2);
+    });
+    await review.waitForFunction(
+      (entity) => window.__depthroom?.stats().find((s) => s.entity === entity)?.hasCloud,
+      DEPTH,
+      { timeout: 30_000 },
+    );
+    await review.waitForTimeout(1500);
+    await review.screenshot({ path: `${outDir}review.png` });
+
     clearInterval(timer);
     await rig.close();
-    console.log(`wrote ${outDir}viewer.png, view-3d.png, view-2d.png`);
+    console.log(`wrote ${outDir}viewer.png, view-3d.png, view-2d.png, review.png`);
   } finally {
     await browser.close();
     await web.stop();
