@@ -42,6 +42,7 @@ describe("recording: HTTP API", () => {
       ((await response.json()) as { error: { code: string } }).error.code,
     ];
 
+    const startedNs = BigInt(Date.now()) * 1_000_000n;
     const recording = await startRecording(edit, { title: "take 1" });
     // Starting again while it runs answers the same recording (200, not 201).
     const again = await api(
@@ -68,9 +69,14 @@ describe("recording: HTTP API", () => {
       ErrorCode.RecordingActive,
     ]);
     const stopped = await stopRecording(edit, recording.id);
+    const stoppedNs = BigInt(Date.now()) * 1_000_000n;
     expect(stopped).toMatchObject({
       status: "stopped",
       frames: 31,
+      // The log-time range of the temporal messages: from the first frame (not the static Pinhole
+      // written when recording began) to the last.
+      startTimeNs: String(BigInt(base) * 1_000_000n),
+      endTimeNs: String(BigInt(base + 2900) * 1_000_000n),
       origin: "live",
       recovered: false,
       problems: [],
@@ -92,17 +98,22 @@ describe("recording: HTTP API", () => {
     ).json()) as RecordingDescription;
     expect(Object.keys(asEdit.links ?? {}).sort()).toEqual(["edit", "view"]);
 
-    // Latest-at: a message batch, static first.
+    // Latest-at: a message batch, static first, each message with its log time.
     const at = await api(`/api/recordings/${recording.id}/at?t=${BigInt(base + 1050) * 1_000_000n}`);
     expect(at.headers.get("content-type")).toBe(MESSAGE_BATCH_CONTENT_TYPE);
     expect(at.headers.get("x-depthroom-messages")).toBe("2");
-    const latest = decodeMessageBatch(new Uint8Array(await at.arrayBuffer())).map((b) => decodeMessage(b));
+    const batch = decodeMessageBatch(new Uint8Array(await at.arrayBuffer()));
+    const latest = batch.map((m) => decodeMessage(m.bytes));
     expect(latest.map((m) => [m.entityPath, m.timelines.find((t) => t.timeline === "frame")?.value])).toEqual(
       [
         ["world/camera", undefined],
         ["world/camera/depth", 10n],
       ],
     );
+    // The frame's log time is its capture time; the Pinhole has no timestamp: the relay's receive time
+    // (when recording started), which the batch now says.
+    expect(batch[1]?.logTimeNs).toBe(BigInt(base + 1000) * 1_000_000n);
+    expect(batch[0]!.logTimeNs >= startedNs && batch[0]!.logTimeNs <= stoppedNs).toBe(true);
     // Range: temporal messages in order; a small maxBytes cuts it at a time boundary, `next` goes on.
     const view = recordingAccess(session.links.view);
     const from = BigInt(base) * 1_000_000n;
@@ -110,13 +121,16 @@ describe("recording: HTTP API", () => {
     const all = await fetchRange(view, recording.id, from, to);
     expect(all.next).toBeUndefined();
     expect(all.messages).toHaveLength(30);
-    const frameBytes = all.messages[0]?.byteLength as number;
+    expect(all.messages.map((m) => m.logTimeNs)).toEqual(
+      Array.from({ length: 30 }, (_, i) => BigInt(base + i * 100) * 1_000_000n),
+    );
+    const frameBytes = all.messages[0]?.bytes.byteLength as number;
     const first = await fetchRange(view, recording.id, from, to, { maxBytes: frameBytes * 7 + 10 });
     expect(first.messages).toHaveLength(7);
     expect(first.next).toBe(BigInt(base + 700) * 1_000_000n);
     const rest = await fetchRange(view, recording.id, first.next as bigint, to);
-    expect([...first.messages, ...rest.messages].map((b) => Buffer.from(b).toString("base64"))).toEqual(
-      all.messages.map((b) => Buffer.from(b).toString("base64")),
+    expect([...first.messages, ...rest.messages].map((m) => Buffer.from(m.bytes).toString("base64"))).toEqual(
+      all.messages.map((m) => Buffer.from(m.bytes).toString("base64")),
     );
 
     // Download: the .mcap file with its size and a file name.

@@ -1,9 +1,9 @@
-import { type DepthImage, decodeMessage, type LogMessage } from "@depthroom/schema";
+import { type BatchMessage, type DepthImage, decodeMessage, type LogMessage } from "@depthroom/schema";
 
 /* Helpers for the recording tests: decoding latest-at answers and comparing depth values. */
 
-export function decodeAll(batch: readonly Uint8Array[]): LogMessage[] {
-  return batch.map((bytes) => decodeMessage(bytes));
+export function decodeAll(batch: readonly BatchMessage[]): LogMessage[] {
+  return batch.map((m) => decodeMessage(m.bytes));
 }
 
 export function timeOf(m: LogMessage, timeline: string): bigint | undefined {

@@ -15,6 +15,7 @@ import {
   recoverRecordingFile,
 } from "@depthroom/recording/node";
 import {
+  type BatchMessage,
   ErrorCode,
   isRecordingId,
   REVIEW_ROOM_PREFIX,
@@ -444,11 +445,14 @@ export class Recordings {
     return { record, messages, skipped: run.skipped, problems: run.problems };
   }
 
-  /** The latest message of each entity at or before `timeNs` (static first, parents before children). */
-  async latestAt(record: RecordingRecord, timeNs: bigint): Promise<Uint8Array[]> {
+  /**
+   * The latest message of each entity at or before `timeNs` (static first, parents before children),
+   * each with its log time.
+   */
+  async latestAt(record: RecordingRecord, timeNs: bigint): Promise<BatchMessage[]> {
     this.#readable(record);
     return this.#readers.use(record.id, this.path(record.id), async (reader) =>
-      (await reader.latestAt(timeNs)).map((m) => m.bytes),
+      (await reader.latestAt(timeNs)).map((m) => ({ logTimeNs: m.logTimeNs, bytes: m.bytes })),
     );
   }
 
@@ -461,24 +465,22 @@ export class Recordings {
     from: bigint,
     to: bigint,
     maxBytes: number,
-  ): Promise<{ messages: Uint8Array[]; next: bigint | undefined }> {
+  ): Promise<{ messages: BatchMessage[]; next: bigint | undefined }> {
     this.#readable(record);
     return this.#readers.use(record.id, this.path(record.id), async (reader) => {
-      const messages: Uint8Array[] = [];
-      const times: bigint[] = [];
+      const messages: BatchMessage[] = [];
       let bytes = 0;
       for await (const m of reader.messagesInRange(from, to)) {
         if (bytes + m.bytes.byteLength > maxBytes && messages.length > 0) {
           // Cut at a time boundary: drop what we took of this message's time, unless that is everything.
           let keep = messages.length;
-          while (keep > 0 && times[keep - 1] === m.logTimeNs) keep--;
+          while (keep > 0 && messages[keep - 1]?.logTimeNs === m.logTimeNs) keep--;
           if (keep > 0) {
             messages.length = keep;
             return { messages, next: m.logTimeNs };
           }
         }
-        messages.push(m.bytes);
-        times.push(m.logTimeNs);
+        messages.push({ logTimeNs: m.logTimeNs, bytes: m.bytes });
         bytes += m.bytes.byteLength;
       }
       return { messages, next: undefined };

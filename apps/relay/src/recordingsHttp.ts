@@ -3,6 +3,7 @@ import { open, rm, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import {
+  type BatchMessage,
   CollabLimits,
   ErrorCode,
   encodeMessageBatch,
@@ -32,8 +33,9 @@ import type { TokenSigner } from "./tokens.ts";
  *   POST   /api/recordings/:id/stop               stop (edit)                      { by? }
  *   DELETE /api/recordings/:id                    delete (edit)
  *   GET    /api/recordings/:id/file               the .mcap file
- *   GET    /api/recordings/:id/at?t=<ns>          latest message of each entity at t (message batch)
- *   GET    /api/recordings/:id/range?from=&to=    temporal messages in [from, to] (message batch)
+ *   GET    /api/recordings/:id/at?t=<ns>          latest message of each entity at t (message batch v2:
+ *                                                 each message with its log time)
+ *   GET    /api/recordings/:id/range?from=&to=    temporal messages in [from, to] (message batch v2)
  * Tokens as `Authorization: Bearer <token>` or `?token=`. Errors: `{ error: { code, message } }`.
  */
 
@@ -352,7 +354,7 @@ async function sendFile(
   }
 }
 
-function sendBatch(res: ServerResponse, messages: readonly Uint8Array[], next: bigint | undefined): void {
+function sendBatch(res: ServerResponse, messages: readonly BatchMessage[], next: bigint | undefined): void {
   const body = encodeMessageBatch(messages);
   const headers: Record<string, string> = {
     "Content-Type": MESSAGE_BATCH_CONTENT_TYPE,

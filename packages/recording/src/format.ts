@@ -20,6 +20,9 @@ export const WIRE_SCHEMA_DATA = new TextEncoder().encode(
 export const METADATA_START = "depthroom.recording";
 /** Metadata record written by `close()` (stop time, counts, entities). A crashed file has none. */
 export const METADATA_END = "depthroom.recording.end";
+/** Keys of the end metadata: the log-time range of the temporal messages (ns, decimal). */
+export const END_TEMPORAL_START = "temporalStartNs";
+export const END_TEMPORAL_END = "temporalEndNs";
 
 /** Channel metadata keys. */
 export const CHANNEL_KIND = "kind";
@@ -84,7 +87,11 @@ export interface RecordingStats {
   readonly bytes: number;
   /** Entity paths, sorted. */
   readonly entities: readonly string[];
-  /** Log-time range of the messages (ns), undefined when empty. */
+  /**
+   * Log-time range of the TEMPORAL messages (ns), undefined when there are none: static messages (a
+   * Pinhole sent once, stamped with the time recording began) belong to all times and do not stretch the
+   * timeline, so a review starts at the first frame.
+   */
   readonly startTimeNs: bigint | undefined;
   readonly endTimeNs: bigint | undefined;
   readonly chunks: number;

@@ -166,19 +166,11 @@ class Reader implements RecordingReader {
   }
 
   timeRange(): { startNs: bigint; endNs: bigint } | undefined {
-    let start: bigint | undefined;
-    let end: bigint | undefined;
-    for (const state of this.#channels.values()) {
-      if (state.info.static) continue;
-      for (const ref of state.chunks) {
-        if (start === undefined || ref.start < start) start = ref.start;
-        if (end === undefined || ref.end > end) end = ref.end;
-      }
-    }
-    if (start === undefined || end === undefined) return undefined;
-    // Chunk bounds include every channel of the chunk; narrow them to temporal messages when static
-    // channels exist (rare, and then the bounds are only approximate at the edges).
-    return { startNs: start, endNs: end };
+    // Exact: the writer's end metadata or a scan's indexes (see `statsOf`).
+    const { startTimeNs, endTimeNs } = this.stats;
+    return startTimeNs === undefined || endTimeNs === undefined
+      ? undefined
+      : { startNs: startTimeNs, endNs: endTimeNs };
   }
 
   entities(): RecordingEntity[] {

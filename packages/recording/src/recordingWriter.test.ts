@@ -126,6 +126,53 @@ describe("recording writer", () => {
     expect(perSeek).toBeLessThan(file.byteLength / 10);
   });
 
+  it("the time range covers temporal messages only: a static Pinhole received earlier does not stretch it (writer, reader, recovery)", async () => {
+    // A recording begins with the static Pinhole the rig sent once, stamped with the time recording
+    // began, seconds before the first frame: the timeline starts at the first frame regardless.
+    const pinhole = encodeMessage({
+      entityPath: "world/early",
+      timelines: [],
+      static: true,
+      archetype: Pinhole.fromFocalLength({ width: 4, height: 4, focalLength: 2 }),
+    });
+    const temporal = sent.filter((m) => m.captureTimeNs !== undefined);
+    const times = temporal.map((m) => m.captureTimeNs as bigint).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const first = times[0] as bigint;
+    const last = times[times.length - 1] as bigint;
+    const late = encodeMessage({
+      entityPath: "world/late",
+      timelines: [],
+      static: true,
+      archetype: Pinhole.fromFocalLength({ width: 4, height: 4, focalLength: 2 }),
+    });
+    const early = [
+      { bytes: pinhole, receiveTimeNs: first - 5_000_000_000n },
+      ...sent,
+      { bytes: late, receiveTimeNs: last + 5_000_000_000n },
+    ];
+    const sink = memorySink();
+    const writer = createRecordingWriter(sink, { startedAtNs: first - 5_000_000_000n });
+    for (const m of early) writer.append(m.bytes, m.receiveTimeNs);
+    expect(writer.stats()).toMatchObject({ startTimeNs: first, endTimeNs: last });
+    await writer.flush();
+    // Crashed here (no summary): recovery scans and finds the same range.
+    const crashed = sink.bytes().slice();
+    const closed = await writer.close();
+    expect(closed).toMatchObject({ startTimeNs: first, endTimeNs: last });
+    const reader = await openRecording(bytesSource(sink.bytes()));
+    expect(reader.stats).toMatchObject({ startTimeNs: first, endTimeNs: last });
+    expect(reader.timeRange()).toEqual({ startNs: first, endNs: last });
+    const recovered = await openRecording(bytesSource(crashed));
+    expect(recovered.complete).toBe(false);
+    expect(recovered.timeRange()).toEqual({ startNs: first, endNs: last });
+    // A recording of static messages only has no timeline.
+    const onlyStatic = memorySink();
+    const staticWriter = createRecordingWriter(onlyStatic);
+    staticWriter.append(pinhole, 5n);
+    expect(await staticWriter.close()).toMatchObject({ startTimeNs: undefined, endTimeNs: undefined });
+    expect((await openRecording(bytesSource(onlyStatic.bytes()))).timeRange()).toBeUndefined();
+  });
+
   it("lists entities and the time range; messagesInRange yields temporal messages in time order", async () => {
     const reader = await openRecording(bytesSource(file));
     expect(reader.entities().map((e) => `${e.entityPath} ${e.kind} ${e.static} ${e.messages}`)).toEqual([

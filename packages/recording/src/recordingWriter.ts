@@ -6,6 +6,8 @@ import { RecordingError } from "./errors.ts";
 import {
   channelKey,
   channelMetadata,
+  END_TEMPORAL_END,
+  END_TEMPORAL_START,
   logTimeOf,
   METADATA_END,
   METADATA_START,
@@ -91,6 +93,9 @@ class Writer implements RecordingWriter {
   readonly #chunkIndexes: McapTypes.ChunkIndex[] = [];
   readonly #metadataIndexes: McapTypes.MetadataIndex[] = [];
   #wireBytes = 0;
+  /** Log-time range of the temporal messages (the timeline a review plays; statics belong to all times). */
+  #temporalStartNs: bigint | undefined;
+  #temporalEndNs: bigint | undefined;
   #position = 0;
   #pending: Promise<void> = Promise.resolve();
   #failure: RecordingError | undefined;
@@ -157,6 +162,11 @@ class Writer implements RecordingWriter {
       publishTime: receiveTimeNs,
       data: bytes,
     });
+    if (!envelope.static) {
+      if (this.#temporalStartNs === undefined || logTime < this.#temporalStartNs)
+        this.#temporalStartNs = logTime;
+      if (this.#temporalEndNs === undefined || logTime > this.#temporalEndNs) this.#temporalEndNs = logTime;
+    }
     const s = this.#statistics;
     if (s.messageCount === 0n || logTime < s.messageStartTime) s.messageStartTime = logTime;
     if (s.messageCount === 0n || logTime > s.messageEndTime) s.messageEndTime = logTime;
@@ -187,6 +197,9 @@ class Writer implements RecordingWriter {
       frames: String(stats.frames),
       bytes: String(stats.bytes),
       entities: JSON.stringify(stats.entities),
+      ...(stats.startTimeNs !== undefined && stats.endTimeNs !== undefined
+        ? { [END_TEMPORAL_START]: String(stats.startTimeNs), [END_TEMPORAL_END]: String(stats.endTimeNs) }
+        : {}),
     });
     this.#emit();
     const tail = buildSummarySection({
@@ -206,13 +219,12 @@ class Writer implements RecordingWriter {
 
   stats(): RecordingStats {
     const s = this.#statistics;
-    const empty = s.messageCount === 0n;
     return {
       frames: Number(s.messageCount),
       bytes: this.#wireBytes,
       entities: [...this.#entities].sort(),
-      startTimeNs: empty ? undefined : s.messageStartTime,
-      endTimeNs: empty ? undefined : s.messageEndTime,
+      startTimeNs: this.#temporalStartNs,
+      endTimeNs: this.#temporalEndNs,
       chunks: s.chunkCount,
     };
   }

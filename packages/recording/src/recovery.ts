@@ -3,6 +3,8 @@ import { decompressHandlers } from "./compression.ts";
 import { errorMessage, RecordingError } from "./errors.ts";
 import {
   channelInfo,
+  END_TEMPORAL_END,
+  END_TEMPORAL_START,
   METADATA_END,
   type RecordingInfo,
   type RecordingStats,
@@ -104,15 +106,49 @@ export function statsOf(index: RecordingIndex): RecordingStats {
     const info = channelInfo(channel);
     if (info) entities.add(info.entityPath);
   }
-  const empty = s.messageCount === 0n;
+  const range = temporalRangeOf(index);
   return {
     frames: Number(s.messageCount),
     bytes: index.messageBytes ?? 0,
     entities: [...entities].sort(),
-    startTimeNs: empty ? undefined : s.messageStartTime,
-    endTimeNs: empty ? undefined : s.messageEndTime,
+    startTimeNs: range?.startNs,
+    endTimeNs: range?.endNs,
     chunks: index.chunkIndexes.length,
   };
+}
+
+/**
+ * The log-time range of the temporal messages: from the scan's message indexes (a crashed file), else
+ * from the end metadata the writer wrote, else (a file written before it did) the range of all messages.
+ */
+function temporalRangeOf(index: RecordingIndex): { startNs: bigint; endNs: bigint } | undefined {
+  const temporal = new Set<number>();
+  for (const channel of index.channels.values()) {
+    const info = channelInfo(channel);
+    if (info && !info.static) temporal.add(channel.id);
+  }
+  if (index.messageIndexes) {
+    let startNs: bigint | undefined;
+    let endNs: bigint | undefined;
+    for (const byChannel of index.messageIndexes.values())
+      for (const [channelId, records] of byChannel) {
+        if (!temporal.has(channelId)) continue;
+        for (const [time] of records) {
+          if (startNs === undefined || time < startNs) startNs = time;
+          if (endNs === undefined || time > endNs) endNs = time;
+        }
+      }
+    return startNs === undefined || endNs === undefined ? undefined : { startNs, endNs };
+  }
+  const end = index.metadata.get(METADATA_END);
+  const start = end?.get(END_TEMPORAL_START);
+  const stop = end?.get(END_TEMPORAL_END);
+  if (start !== undefined && stop !== undefined && /^\d{1,20}$/.test(start) && /^\d{1,20}$/.test(stop))
+    return { startNs: BigInt(start), endNs: BigInt(stop) };
+  // A complete file whose end metadata does not say (or says it holds no temporal message).
+  if (end?.has("frames") && temporal.size === 0) return undefined;
+  const s = index.statistics;
+  return s.messageCount === 0n ? undefined : { startNs: s.messageStartTime, endNs: s.messageEndTime };
 }
 
 interface ScannedChunk {

@@ -201,12 +201,14 @@ export {
   SHAREABLE_ROLES,
 } from "./protocol.ts";
 export {
+  type BatchMessage,
   decodeMessageBatch,
   encodeMessageBatch,
   type ImportProblemReport,
   type ImportRecordingResponse,
   type ImportSkippedChannel,
   MESSAGE_BATCH_CONTENT_TYPE,
+  MESSAGE_BATCH_VERSION,
   REVIEW_ROOM_PREFIX,
   type RecordingDescription,
   type RecordingList,

@@ -9,23 +9,43 @@ import {
   parseSessionLink,
   readTokenClaims,
 } from "./link.ts";
-import { decodeMessageBatch, encodeMessageBatch, reviewRoomName } from "./recordingApi.ts";
+import {
+  decodeMessageBatch,
+  encodeMessageBatch,
+  MESSAGE_BATCH_VERSION,
+  reviewRoomName,
+} from "./recordingApi.ts";
 
 const recording = "Rk9vYmFyQmF6UXV4MTIzNA";
 
 describe("message batches", () => {
-  it("round trip, empty and non-empty messages", () => {
-    const messages = [new Uint8Array([1, 2, 3]), new Uint8Array(0), new Uint8Array(1000).fill(7)];
+  it("round trip with each message's log time, empty and non-empty messages", () => {
+    const messages = [
+      { logTimeNs: 1_764_000_000_123_456_789n, bytes: new Uint8Array([1, 2, 3]) },
+      { logTimeNs: 0n, bytes: new Uint8Array(0) },
+      { logTimeNs: (1n << 64n) - 1n, bytes: new Uint8Array(1000).fill(7) },
+    ];
     const batch = encodeMessageBatch(messages);
-    expect(batch.byteLength).toBe(3 * 4 + 1003);
+    expect(batch.byteLength).toBe(8 + 3 * 12 + 1003);
     expect(decodeMessageBatch(batch)).toEqual(messages);
-    expect(decodeMessageBatch(new Uint8Array(0))).toEqual([]);
+    expect(decodeMessageBatch(encodeMessageBatch([]))).toEqual([]);
+  });
+
+  it("is versioned: an unversioned (version 1) or a future batch is refused by name", () => {
+    // Version 1 had no header: the u32 length of the first message came first.
+    const v1 = new Uint8Array([5, 0, 0, 0, 1, 2, 3, 4, 5]);
+    expect(() => decodeMessageBatch(v1)).toThrow(/not a versioned message batch/);
+    const future = encodeMessageBatch([]);
+    new DataView(future.buffer).setUint32(4, MESSAGE_BATCH_VERSION + 1, true);
+    expect(() => decodeMessageBatch(future)).toThrow(/batch.version: version 3/);
   });
 
   it("refuses torn batches with a DecodeError", () => {
-    const batch = encodeMessageBatch([new Uint8Array([1, 2, 3])]);
+    const batch = encodeMessageBatch([{ logTimeNs: 5n, bytes: new Uint8Array([1, 2, 3]) }]);
+    expect(() => decodeMessageBatch(batch.subarray(0, batch.byteLength - 1))).toThrow(/batch.message/);
+    expect(() => decodeMessageBatch(batch.subarray(0, 14))).toThrow(/batch.entry/);
     expect(() => decodeMessageBatch(batch.subarray(0, 5))).toThrow(DecodeError);
-    expect(() => decodeMessageBatch(batch.subarray(0, 2))).toThrow(/batch.length/);
+    expect(() => decodeMessageBatch(new Uint8Array(0))).toThrow(/batch.header/);
   });
 });
 

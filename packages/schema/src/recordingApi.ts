@@ -95,42 +95,86 @@ export function reviewRoomName(recordingId: string): string {
 }
 
 /**
- * A batch of wire messages: each one as `u32 little-endian byte length` then its bytes, back to back.
- * (No count up front, so a server can stream it.)
+ * Version of the message batch framing. 1 (unversioned, no header) carried the bytes only; 2 adds each
+ * message's log time, so a reader never has to guess the time of a message without a timestamp timeline.
  */
-export function encodeMessageBatch(messages: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const m of messages) size += 4 + m.byteLength;
+export const MESSAGE_BATCH_VERSION = 2;
+/** The first 4 bytes of a versioned batch: "DRMB". */
+const BATCH_MAGIC = 0x424d5244;
+const BATCH_HEADER_BYTES = 8;
+const ENTRY_HEADER_BYTES = 12;
+
+/** A message of a batch: its log time in the recording (ns; MCAP log time) and its wire bytes. */
+export interface BatchMessage {
+  /** The message's log time: its first `timestamp` timeline, else when the relay received it. */
+  readonly logTimeNs: bigint;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * A batch of wire messages: a header (`"DRMB"`, `u32 little-endian version` = 2), then each message as
+ * `u32 LE byte length`, `u64 LE log time (ns)`, then its bytes, back to back. (No count up front, so a
+ * server can stream it.)
+ */
+export function encodeMessageBatch(messages: readonly BatchMessage[]): Uint8Array {
+  let size = BATCH_HEADER_BYTES;
+  for (const m of messages) size += ENTRY_HEADER_BYTES + m.bytes.byteLength;
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
-  let at = 0;
+  view.setUint32(0, BATCH_MAGIC, true);
+  view.setUint32(4, MESSAGE_BATCH_VERSION, true);
+  let at = BATCH_HEADER_BYTES;
   for (const m of messages) {
-    view.setUint32(at, m.byteLength, true);
-    out.set(m, at + 4);
-    at += 4 + m.byteLength;
+    view.setUint32(at, m.bytes.byteLength, true);
+    view.setBigUint64(at + 4, m.logTimeNs, true);
+    out.set(m.bytes, at + ENTRY_HEADER_BYTES);
+    at += ENTRY_HEADER_BYTES + m.bytes.byteLength;
   }
   return out;
 }
 
-/** The messages of a batch (views into `bytes`). Throws `DecodeError` on a torn or bad frame. */
-export function decodeMessageBatch(bytes: Uint8Array): Uint8Array[] {
+/**
+ * The messages of a batch (their bytes are views into `bytes`). Throws `DecodeError`: `bad-magic` (not a
+ * versioned batch, e.g. an old relay's), `unsupported-version`, `truncated` (a torn entry).
+ */
+export function decodeMessageBatch(bytes: Uint8Array): BatchMessage[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: Uint8Array[] = [];
-  let at = 0;
+  if (bytes.byteLength < BATCH_HEADER_BYTES) {
+    throw new DecodeError("truncated", "batch.header", `${bytes.byteLength} bytes, a batch starts with 8`);
+  }
+  if (view.getUint32(0, true) !== BATCH_MAGIC) {
+    throw new DecodeError(
+      "bad-magic",
+      "batch.header",
+      "not a versioned message batch (a relay that is too old?)",
+    );
+  }
+  const version = view.getUint32(4, true);
+  if (version !== MESSAGE_BATCH_VERSION) {
+    throw new DecodeError(
+      "unsupported-version",
+      "batch.version",
+      `version ${version}, this reader reads ${MESSAGE_BATCH_VERSION}`,
+    );
+  }
+  const out: BatchMessage[] = [];
+  let at = BATCH_HEADER_BYTES;
   while (at < bytes.byteLength) {
-    if (at + 4 > bytes.byteLength) {
-      throw new DecodeError("truncated", "batch.length", `${bytes.byteLength - at} bytes left at ${at}`);
+    if (at + ENTRY_HEADER_BYTES > bytes.byteLength) {
+      throw new DecodeError("truncated", "batch.entry", `${bytes.byteLength - at} bytes left at ${at}`);
     }
     const length = view.getUint32(at, true);
-    if (at + 4 + length > bytes.byteLength) {
+    const logTimeNs = view.getBigUint64(at + 4, true);
+    const begin = at + ENTRY_HEADER_BYTES;
+    if (begin + length > bytes.byteLength) {
       throw new DecodeError(
         "truncated",
         "batch.message",
         `message of ${length} bytes at ${at} runs past the end (${bytes.byteLength} bytes)`,
       );
     }
-    out.push(bytes.subarray(at + 4, at + 4 + length));
-    at += 4 + length;
+    out.push({ logTimeNs, bytes: bytes.subarray(begin, begin + length) });
+    at = begin + length;
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import {
+  type BatchMessage,
   decodeMessageBatch,
   type ImportRecordingResponse,
   isRecordingId,
@@ -134,21 +135,22 @@ export async function deleteRecording(
 
 /**
  * `GET /api/recordings/:id/at?t=`: the latest wire message of each entity at or before `timeNs`
- * (static first, parents before children). Decode each with `decodeMessage`.
+ * (static first, parents before children), each with its log time. Decode the bytes with `decodeMessage`.
  */
 export async function fetchLatestAt(
   access: RecordingAccess,
   id: string,
   timeNs: bigint,
   options: RequestOptions = {},
-): Promise<Uint8Array[]> {
+): Promise<BatchMessage[]> {
   const response = await call(access, "GET", `/api/recordings/${checkId(id)}/at?t=${timeNs}`, options);
   return readBatch(response);
 }
 
 /**
- * `GET /api/recordings/:id/range?from=&to=`: temporal wire messages in [from, to], in log-time order
- * (read-ahead while playing). When the relay cut the answer, `next` is where to continue.
+ * `GET /api/recordings/:id/range?from=&to=`: temporal wire messages in [from, to], in log-time order,
+ * each with its log time (read-ahead while playing). When the relay cut the answer, `next` is where to
+ * continue.
  */
 export async function fetchRange(
   access: RecordingAccess,
@@ -156,7 +158,7 @@ export async function fetchRange(
   fromNs: bigint,
   toNs: bigint,
   options: RequestOptions & { maxBytes?: number } = {},
-): Promise<{ messages: Uint8Array[]; next: bigint | undefined }> {
+): Promise<{ messages: BatchMessage[]; next: bigint | undefined }> {
   const query = `from=${fromNs}&to=${toNs}${options.maxBytes ? `&maxBytes=${options.maxBytes}` : ""}`;
   const response = await call(access, "GET", `/api/recordings/${checkId(id)}/range?${query}`, options);
   const next = response.headers.get("x-depthroom-next");
@@ -252,7 +254,7 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-async function readBatch(response: Response): Promise<Uint8Array[]> {
+async function readBatch(response: Response): Promise<BatchMessage[]> {
   try {
     return decodeMessageBatch(new Uint8Array(await response.arrayBuffer()));
   } catch (error) {

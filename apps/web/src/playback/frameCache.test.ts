@@ -1,4 +1,4 @@
-import { DepthImage, encodeMessage, Pinhole } from "@depthroom/schema";
+import { type BatchMessage, DepthImage, encodeMessage, Pinhole } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { cacheBatch, FrameCache } from "./frameCache.ts";
 import { lookupTime } from "./recordingFeed.ts";
@@ -7,8 +7,8 @@ import { clampedCursor } from "./reviewController.ts";
 const T0 = 1_764_000_000_000_000_000n; // a present-day time in ns
 const MS = 1_000_000n;
 
-function depth(entityPath: string, frame: number, timeNs: bigint): Uint8Array {
-  return encodeMessage({
+function depth(entityPath: string, frame: number, timeNs: bigint): BatchMessage {
+  const bytes = encodeMessage({
     entityPath,
     timelines: [
       { timeline: "frame", kind: "sequence", value: BigInt(frame) },
@@ -16,13 +16,18 @@ function depth(entityPath: string, frame: number, timeNs: bigint): Uint8Array {
     ],
     archetype: new DepthImage(new Uint16Array([frame, frame, frame, frame]), { width: 2, height: 2 }),
   });
+  return { logTimeNs: timeNs, bytes };
 }
-const pinhole = encodeMessage({
-  entityPath: "world/cam",
-  timelines: [],
-  static: true,
-  archetype: Pinhole.fromFocalLength({ width: 2, height: 2, focalLength: 2 }),
-});
+/** The static Pinhole, received (its log time) before the first frame. */
+const pinhole: BatchMessage = {
+  logTimeNs: T0 - 5_000n * MS,
+  bytes: encodeMessage({
+    entityPath: "world/cam",
+    timelines: [],
+    static: true,
+    archetype: Pinhole.fromFocalLength({ width: 2, height: 2, focalLength: 2 }),
+  }),
+};
 
 /** Frames of `world/cam/depth` every 100 ms from T0: frame i at T0 + i * 100 ms. */
 const at = (i: number) => T0 + BigInt(i) * 100n * MS;
@@ -33,14 +38,37 @@ const framesOf = (messages: { frame: number | undefined; static: boolean }[]) =>
   messages.filter((m) => !m.static).map((m) => m.frame);
 
 describe("FrameCache", () => {
+  it("takes each message's log time from the answer: a frame without a timestamp is not guessed", () => {
+    // Frame 5 has only its sequence: the relay logged it at its receive time, which the batch says.
+    const untimed: BatchMessage = {
+      logTimeNs: at(5) + 30n * MS,
+      bytes: encodeMessage({
+        entityPath: "world/cam/depth",
+        timelines: [{ timeline: "frame", kind: "sequence", value: 5n }],
+        archetype: new DepthImage(new Uint16Array([5, 5, 5, 5]), { width: 2, height: 2 }),
+      }),
+    };
+    const [still, first, second, third] = cacheBatch([
+      pinhole,
+      depth("world/cam/depth", 4, at(4)),
+      untimed,
+      depth("world/cam/depth", 6, at(6)),
+    ]);
+    expect(still?.timeNs).toBe(-1n);
+    expect([first?.timeNs, second?.timeNs, third?.timeNs]).toEqual([at(4), at(5) + 30n * MS, at(6)]);
+    const cache = new FrameCache();
+    const segment = cache.addLatestAt(at(4), cacheBatch([pinhole, depth("world/cam/depth", 4, at(4))]));
+    cache.extend(segment, at(6), cacheBatch([untimed, depth("world/cam/depth", 6, at(6))]));
+    // Before its log time the frame before it shows; from it on, it does.
+    expect(framesOf(cache.at(segment, at(5) + 29n * MS))).toEqual([4]);
+    expect(framesOf(cache.at(segment, at(5) + 30n * MS))).toEqual([5]);
+  });
+
   it("answers the latest frame of each entity at any time a latest-at answer plus read-ahead covers", () => {
     const cache = new FrameCache();
-    const segment = cache.addLatestAt(
-      at(3),
-      cacheBatch([pinhole, depth("world/cam/depth", 3, at(3))], at(3)),
-    );
+    const segment = cache.addLatestAt(at(3), cacheBatch([pinhole, depth("world/cam/depth", 3, at(3))]));
     expect(cache.covering(at(3) + 50n * MS)).toBeUndefined();
-    cache.extend(segment, at(9), cacheBatch(frames(4, 9), at(3) + 1n));
+    cache.extend(segment, at(9), cacheBatch(frames(4, 9)));
     for (let i = 3; i <= 9; i++) {
       const shown = cache.at(cache.covering(at(i))!, at(i));
       expect(framesOf(shown)).toEqual([i]);
@@ -53,8 +81,8 @@ describe("FrameCache", () => {
 
   it("steps to the neighbouring depth frames it holds", () => {
     const cache = new FrameCache();
-    const segment = cache.addLatestAt(at(2), cacheBatch([depth("world/cam/depth", 2, at(2))], at(2)));
-    cache.extend(segment, at(6), cacheBatch(frames(3, 6), at(2) + 1n));
+    const segment = cache.addLatestAt(at(2), cacheBatch([depth("world/cam/depth", 2, at(2))]));
+    cache.extend(segment, at(6), cacheBatch(frames(3, 6)));
     expect(cache.nextFrameTime(at(4))).toBe(at(5));
     expect(cache.previousFrameTime(at(4))).toBe(at(3));
     expect(cache.previousFrameTime(at(3))).toBe(at(2));
@@ -62,10 +90,10 @@ describe("FrameCache", () => {
   });
 
   it("stays under its byte budget, keeping what the cursor needs", () => {
-    const one = depth("world/cam/depth", 0, at(0)).byteLength;
+    const one = depth("world/cam/depth", 0, at(0)).bytes.byteLength;
     const cache = new FrameCache(one * 10);
-    const segment = cache.addLatestAt(at(0), cacheBatch(frames(0, 0), at(0)));
-    cache.extend(segment, at(40), cacheBatch(frames(1, 40), at(0) + 1n));
+    const segment = cache.addLatestAt(at(0), cacheBatch(frames(0, 0)));
+    cache.extend(segment, at(40), cacheBatch(frames(1, 40)));
     cache.evict(at(35), 200n * MS);
     expect(cache.size.bytes).toBeLessThanOrEqual(one * 10);
     const current = cache.covering(at(35))!;

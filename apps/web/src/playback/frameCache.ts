@@ -1,4 +1,4 @@
-import { type ArchetypeKind, readEnvelope } from "@depthroom/schema";
+import { type ArchetypeKind, type BatchMessage, readEnvelope } from "@depthroom/schema";
 
 /*
  * What a review client keeps of a recording: encoded wire messages (decoded only when shown), in
@@ -12,48 +12,36 @@ export interface CachedMessage {
   readonly entityPath: string;
   readonly kind: ArchetypeKind;
   readonly static: boolean;
-  /** Log time, ns: the first timestamp timeline (the relay's rule); static messages hold -1. */
+  /** Log time, ns, as the relay's answer says (the first timestamp timeline, else its receive time);
+   *  static messages hold -1 (they belong to all times). */
   readonly timeNs: bigint;
   /** The `frame` sequence timeline, if any. */
   readonly frame: number | undefined;
   readonly bytes: Uint8Array;
 }
 
-/**
- * Read a message's header. `fallbackNs` is the log time of a temporal message that carries no timestamp
- * (the relay used its receive time, which the batch does not say; answers are in log-time order, so the
- * time of the message before it is the closest we know). Throws the schema's DecodeError on bad bytes.
- */
-export function cacheMessage(bytes: Uint8Array, fallbackNs: bigint): CachedMessage {
-  const envelope = readEnvelope(bytes);
-  let timeNs = envelope.static ? -1n : fallbackNs;
+/** Read a message of a latest-at or range answer. Throws the schema's DecodeError on bad bytes. */
+export function cacheMessage(message: BatchMessage): CachedMessage {
+  const envelope = readEnvelope(message.bytes);
   let frame: number | undefined;
-  let timed = false;
-  for (const t of envelope.timelines) {
-    if (!envelope.static && !timed && t.kind === "timestamp" && t.value >= 0n) {
-      timeNs = t.value;
-      timed = true;
+  for (const t of envelope.timelines)
+    if (t.timeline === "frame" && t.kind === "sequence") {
+      frame = Number(t.value);
+      break;
     }
-    if (t.timeline === "frame" && t.kind === "sequence") frame = Number(t.value);
-  }
   return {
     entityPath: envelope.entityPath,
     kind: envelope.kind,
     static: envelope.static,
-    timeNs,
+    timeNs: envelope.static ? -1n : message.logTimeNs,
     frame,
-    bytes,
+    bytes: message.bytes,
   };
 }
 
-/** Turn a batch (in log-time order) into cached messages, carrying the time forward for untimed ones. */
-export function cacheBatch(batch: readonly Uint8Array[], startNs: bigint): CachedMessage[] {
-  let last = startNs;
-  return batch.map((bytes) => {
-    const m = cacheMessage(bytes, last);
-    if (!m.static) last = m.timeNs;
-    return m;
-  });
+/** The messages of a latest-at or range answer, as cached messages. */
+export function cacheBatch(batch: readonly BatchMessage[]): CachedMessage[] {
+  return batch.map(cacheMessage);
 }
 
 export interface Segment {

@@ -216,7 +216,7 @@ export function openRecordingFeed(
     fetchLatestAt(access, id, t, { signal: abort.signal })
       .then((batch) => {
         if (closed) return;
-        const messages = cacheBatch(batch, t);
+        const messages = cacheBatch(batch);
         const segment = cache.addLatestAt(t, messages);
         // The answer is the nearest thing known: show it if the cursor is not covered by now.
         if (!cache.covering(lookupTime(cursor))) handOver(cache.at(segment, t));
@@ -241,7 +241,7 @@ export function openRecordingFeed(
     fetchRange(access, id, from, to, { signal: abort.signal, maxBytes: RANGE_BYTES })
       .then(({ messages, next }) => {
         if (closed || !cache.has(segment) || segment.to !== from - 1n) return;
-        cache.extend(segment, next !== undefined ? next - 1n : to, cacheBatch(messages, from));
+        cache.extend(segment, next !== undefined ? next - 1n : to, cacheBatch(messages));
       })
       .catch((error: unknown) => problem(error, "read ahead"))
       .finally(() => {
@@ -293,14 +293,14 @@ export function openRecordingFeed(
           maxBytes: 1,
           signal: abort.signal,
         });
-        const found = cacheBatch(messages, after + 1n).find((m) => !m.static);
+        const found = cacheBatch(messages).find((m) => !m.static);
         return found ? Number(found.timeNs) : undefined;
       }
       const before = t - LOOKUP_TOLERANCE_NS;
       const cached = cache.previousFrameTime(before);
       if (cached !== undefined) return Number(cached);
       if (before <= start) return undefined;
-      const batch = cacheBatch(await fetchLatestAt(access, id, before - 1n, { signal: abort.signal }), start);
+      const batch = cacheBatch(await fetchLatestAt(access, id, before - 1n, { signal: abort.signal }));
       let best: bigint | undefined;
       for (const m of batch)
         if (
