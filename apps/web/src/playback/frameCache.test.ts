@@ -1,7 +1,7 @@
 import { type BatchMessage, DepthImage, encodeMessage, Pinhole } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { cacheBatch, FrameCache } from "./frameCache.ts";
-import { lookupTime } from "./recordingFeed.ts";
+import { absentEntities, lookupTime } from "./recordingFeed.ts";
 import { clampedCursor } from "./reviewController.ts";
 
 const T0 = 1_764_000_000_000_000_000n; // a present-day time in ns
@@ -125,5 +125,32 @@ describe("review clock", () => {
     const cursor = Number(exact); // what a seek writes into the shared state
     expect(lookupTime(cursor) >= exact).toBe(true);
     expect(lookupTime(cursor) - exact).toBeLessThan(1000n);
+  });
+
+  it("seeking back before an entity's first message: the answer lacks it, so the feed clears what it showed", () => {
+    // A second camera starts at frame 5; the first one from frame 0.
+    const cache = new FrameCache();
+    const segment = cache.addLatestAt(at(0), cacheBatch([pinhole, depth("world/cam/depth", 0, at(0))]));
+    cache.extend(
+      segment,
+      at(8),
+      cacheBatch(
+        [...frames(1, 8), depth("world/cam2/depth", 5, at(5)), depth("world/cam2/depth", 6, at(6))].sort(
+          (x, y) => (x.logTimeNs < y.logTimeNs ? -1 : x.logTimeNs > y.logTimeNs ? 1 : 0),
+        ),
+      ),
+    );
+    const shownAt7 = cache.at(segment, at(7)).map((m) => m.entityPath);
+    expect(shownAt7.sort()).toEqual(["world/cam", "world/cam/depth", "world/cam2/depth"]);
+    // Back to frame 3: cam2 had nothing yet.
+    expect(absentEntities(shownAt7, cache.at(segment, at(3)))).toEqual(["world/cam2/depth"]);
+    // A latest-at answer before everything temporal holds only the static Pinhole.
+    const early = cache.addLatestAt(at(0) - 1n, cacheBatch([pinhole]));
+    expect(absentEntities(shownAt7, cache.at(early, at(0) - 1n)).sort()).toEqual([
+      "world/cam/depth",
+      "world/cam2/depth",
+    ]);
+    // Forward again: nothing is absent.
+    expect(absentEntities(shownAt7, cache.at(segment, at(8)))).toEqual([]);
   });
 });

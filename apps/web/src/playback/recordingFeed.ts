@@ -35,6 +35,21 @@ export function lookupTime(cursorNs: number): bigint {
   return BigInt(Math.round(cursorNs)) + LOOKUP_TOLERANCE_NS;
 }
 
+/** The viewer's handlers, plus `onClear`: the scene hides an entity that has nothing at the cursor. */
+export interface RecordingFeedHandlers extends FeedHandlers {
+  /** Nothing of `entityPath` at or before the cursor (seeking back before its first message). */
+  readonly onClear?: (entityPath: string) => void;
+}
+
+/**
+ * The entities shown now that an answer for the cursor (complete: every entity with a message at or
+ * before it) does not hold: they have nothing at that time, so what they last showed must go.
+ */
+export function absentEntities(shown: Iterable<string>, answer: readonly CachedMessage[]): string[] {
+  const present = new Set(answer.map((m) => m.entityPath));
+  return [...shown].filter((entity) => !present.has(entity));
+}
+
 export type RecordingFeedPhase =
   | { readonly kind: "loading" }
   | {
@@ -96,7 +111,7 @@ const PERMANENT = new Set<string>([
 
 export function openRecordingFeed(
   link: RecordingLink,
-  handlers: FeedHandlers,
+  handlers: RecordingFeedHandlers,
   options: { decode?: "worker" | "main" } = {},
 ): RecordingFeed {
   const access = recordingAccess(makeRecordingLink(link));
@@ -165,7 +180,13 @@ export function openRecordingFeed(
 
   // --- Handing frames to the scene: one decode per entity in flight, the newest want waits ---
 
+  /** Hand the scene the state at the cursor: `messages` holds every entity with something at or before it. */
   const handOver = (messages: readonly CachedMessage[]) => {
+    for (const entity of absentEntities(handed.keys(), messages)) {
+      handed.delete(entity);
+      wanted.delete(entity);
+      handlers.onClear?.(entity);
+    }
     for (const m of messages) {
       if (handed.get(m.entityPath) === m || wanted.get(m.entityPath) === m) continue;
       if (decoding.has(m.entityPath)) {
@@ -184,7 +205,8 @@ export function openRecordingFeed(
     decoder
       .decode(m.bytes)
       .then((message) => {
-        if (closed) return;
+        // Cleared (the cursor moved before its first message) while it was decoded: not shown.
+        if (closed || handed.get(m.entityPath) !== m) return;
         handlers.onMessage(message, performance.now());
         handlers.dispatch(messageAction(message, Date.now()));
       })

@@ -158,4 +158,39 @@ describe("ViewerScene", () => {
       late.dispose();
     }
   });
+
+  it("clearEntity hides what an entity showed until a message for it comes, apart from the user's visibility", () => {
+    const messages = depthImage3dExample();
+    for (const message of messages) viewer.handleMessage(message);
+    viewer.frame();
+    const entity = "world/camera/depth";
+    const stat = () => viewer.stats().find((s) => s.entity === entity)!;
+    expect(stat().visible).toBe(true);
+    expect(viewer.readout(entity, 100, 100)).toBeDefined();
+    viewer.clearEntity(entity);
+    expect(viewer.frame()).toBe(true);
+    expect(stat()).toMatchObject({ visible: false, hasCloud: false, frame: undefined, timeNs: undefined });
+    expect(viewer.readout(entity, 100, 100)).toBeUndefined();
+    // The user shows it: still nothing at this time, so it stays hidden.
+    viewer.setVisible(entity, true);
+    expect(stat().visible).toBe(false);
+    // A message for it comes (the cursor reached its first frame): shown again.
+    const depthMessage = messages.find((m) => m.entityPath === entity)!;
+    viewer.handleMessage(depthMessage);
+    viewer.frame();
+    expect(stat()).toMatchObject({ visible: true, hasCloud: true });
+    expect(viewer.readout(entity, 100, 100)?.depthMeters).toBeCloseTo(2.0);
+    // The user hid it, then it is cleared and comes back: the user's choice holds.
+    viewer.setVisible(entity, false);
+    viewer.clearEntity(entity);
+    viewer.handleMessage(depthMessage);
+    viewer.frame();
+    expect(stat().visible).toBe(false);
+    // The camera's frustum goes with a cleared Pinhole too.
+    const pinholePath = messages.find((m) => m.archetype.kind === "Pinhole")!.entityPath;
+    const frustum = viewer.scene.getMeshByName(`${pinholePath}#frustum`)!;
+    expect(frustum.isEnabled()).toBe(true);
+    viewer.clearEntity(pinholePath);
+    expect(frustum.isEnabled()).toBe(false);
+  });
 });

@@ -72,7 +72,8 @@ export interface VisualStats {
   readonly arrivalToUploadMsMedian: number | undefined;
   readonly visible: boolean;
   readonly hasCloud: boolean;
-  /** The frame on screen: its `frame` sequence and log time (first timestamp timeline, ns), if stamped. */
+  /** The frame on screen: its `frame` sequence and log time (first timestamp timeline, ns), if stamped;
+   *  undefined while the entity is cleared (nothing at the time shown). */
   readonly frame: number | undefined;
   readonly timeNs: string | undefined;
 }
@@ -96,6 +97,9 @@ export class ViewerScene {
   private readonly frustums = new Map<string, LinesMesh>();
   private readonly cameras2d = new Map<string, PoseCamera>();
   private readonly views2d = new Map<string, View2D>();
+  /** Entities the user hid, and entities with nothing at the time shown (`clearEntity`). */
+  private readonly hidden = new Set<string>();
+  private readonly cleared = new Set<string>();
   private panels: PanelRect[] = [];
   private canvasSize = { width: 1, height: 1 };
   private dirty = true;
@@ -139,6 +143,7 @@ export class ViewerScene {
   /** Take one decoded message; `arrivedAt` is a `performance.now()` time. Depth frames wait for `frame()`. */
   handleMessage(message: LogMessage, arrivedAt = performance.now()): void {
     const { entityPath, archetype } = message;
+    if (this.cleared.delete(entityPath)) this.applyVisibility(entityPath);
     switch (archetype.kind) {
       case "DepthImage": {
         this.visual(entityPath).offer(archetype, arrivedAt, message.timelines);
@@ -475,7 +480,7 @@ export class ViewerScene {
   /** Depth, metres and 3D point of pixel (u, v) of an image entity, from the frame on screen. */
   readout(entity: string, u: number, v: number): PixelReadout | undefined {
     const visual = this.visuals.get(entity);
-    const image = visual?.current;
+    const image = this.cleared.has(entity) ? undefined : visual?.current;
     if (!image || u < 0 || v < 0 || u >= image.width || v >= image.height) return undefined;
     const raw = Number(image.data[v * image.width + u]);
     const value = image.datatype === "F16" ? undefined : raw;
@@ -505,9 +510,26 @@ export class ViewerScene {
   // --- Entities ----------------------------------------------------------------------------------
 
   setVisible(entity: string, visible: boolean): void {
+    if (visible) this.hidden.delete(entity);
+    else this.hidden.add(entity);
+    this.applyVisibility(entity);
+  }
+
+  /**
+   * Nothing of `entity` at the time shown (a review cursor before its first message): hide what it last
+   * showed (its image, cloud and frustum; no readout, no frame in `stats`) until a message for it comes.
+   * The user's own visibility is kept apart.
+   */
+  clearEntity(entity: string): void {
+    if (this.cleared.has(entity)) return;
+    this.cleared.add(entity);
+    this.applyVisibility(entity);
+  }
+
+  private applyVisibility(entity: string): void {
+    const visible = !this.hidden.has(entity) && !this.cleared.has(entity);
     this.visuals.get(entity)?.setVisible(visible);
-    const frustum = this.frustums.get(entity);
-    frustum?.setEnabled(visible);
+    this.frustums.get(entity)?.setEnabled(visible);
     this.dirty = true;
   }
 
@@ -551,8 +573,10 @@ export class ViewerScene {
       arrivalToUploadMsMedian: ringMedian(v.arrivalToUploadMs, v.uploads),
       visible: v.isVisible,
       hasCloud: v.hasCloud,
-      frame: sequenceOf(v.currentTimelines),
-      timeNs: v.currentTimelines.find((t) => t.kind === "timestamp")?.value.toString(),
+      frame: this.cleared.has(v.path) ? undefined : sequenceOf(v.currentTimelines),
+      timeNs: this.cleared.has(v.path)
+        ? undefined
+        : v.currentTimelines.find((t) => t.kind === "timestamp")?.value.toString(),
     }));
   }
 
