@@ -1,59 +1,26 @@
-import { DepthImage, Pinhole, type RecordingDescription } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
-import {
-  describeRecording,
-  type RecordingStream,
-  recordingAccess,
-  startRecording,
-  stopRecording,
-} from "@depthroom/sdk";
+import type { RecordingDescription } from "@depthroom/schema";
+import type { RecordingStream } from "@depthroom/sdk";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestRelay, type TestRelay } from "../support/relay.ts";
 import { type CollabPage, openAs } from "./support/collabPages.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, producer, waitInPage } from "./support/session.ts";
+import { liveAt, recordStampedTake, type Sent, TAKE_ENTITY, waitForFrame } from "./support/reviewTake.ts";
+import { launchChromium, waitInPage } from "./support/session.ts";
 
 // The review room (issue 7): a recording of the real TUM sample stream, opened by two people. A drives
 // the shared timeline (edit review link), B follows (view review link); both compute the cursor from the
 // room's `playback` state and fetch the frames of that time from the relay.
 
-const ENTITY = "world/camera/depth";
+const ENTITY = TAKE_ENTITY;
+/** A second image that starts at frame LATE_FROM: nothing of it exists before. */
+const LATE = "world/late/depth";
+const LATE_FROM = 40;
 const FPS = 10;
 const FRAME_MS = 1000 / FPS;
 const FRAME_NS = FRAME_MS * 1e6;
 const FRAMES = 60;
 const ALICE = { name: "Alice Example", color: "#ef476f" };
 const BOB = { name: "Bob Example", color: "#4cc9f0" };
-
-/** A sent frame: its sequence, log time (capture_time, ns) and pixels. */
-interface Sent {
-  readonly seq: number;
-  readonly timeNs: bigint;
-  readonly width: number;
-  readonly depth: Uint16Array;
-}
-
-/** The TUM frames at half resolution (320x240, lighter for SwiftShader), each stamped with its sequence
- *  in the first 8 pixels of row 0 (1000 + seq units), so a frame's identity is in its depth values. */
-function stampedSampleFrame(seq: number): { width: number; height: number; depth: Uint16Array } {
-  const tum = loadSampleSets()[0]!;
-  const sample = tum.frames[seq % tum.frames.length]!;
-  const width = sample.width / 2;
-  const height = sample.height / 2;
-  const depth = new Uint16Array(width * height);
-  for (let v = 0; v < height; v++)
-    for (let u = 0; u < width; u++) depth[v * width + u] = sample.depth[2 * v * sample.width + 2 * u]!;
-  for (let u = 0; u < 8; u++) depth[u] = 1000 + seq;
-  return { width, height, depth };
-}
-
-/** The frame live at time t: the last one sent at or before it. */
-function liveAt(sent: readonly Sent[], t: bigint): Sent {
-  let found = sent[0]!;
-  for (const s of sent) if (s.timeNs <= t) found = s;
-  return found;
-}
 
 /** Pixels compared between what was sent and what a page shows: the stamp and a grid over the image. */
 const PROBES: [number, number][] = [
@@ -90,16 +57,6 @@ const expectedValues = (s: Sent) =>
     return d === 0 ? null : d;
   });
 
-/** Wait until a page shows frame `seq`. */
-function waitForFrame(page: Page, seq: number, timeoutMs = 15_000): Promise<void> {
-  return waitInPage(
-    page,
-    ({ entity, seq }) => window.__depthroom?.stats().find((s) => s.entity === entity)?.frame === seq,
-    { entity: ENTITY, seq },
-    timeoutMs,
-  );
-}
-
 const cursorsAt = (pages: Page[], wallMs: number) =>
   Promise.all(pages.map((p) => p.evaluate((t) => window.__depthroom!.playback()!.cursorAt(t), wallMs)));
 
@@ -110,46 +67,24 @@ describe("review room: a recording played together", () => {
   let a: CollabPage;
   let b: CollabPage;
   let recording: RecordingDescription;
-  const sent: Sent[] = [];
+  let sent: readonly Sent[] = [];
+  let lateFirstNs: bigint;
 
   beforeAll(async () => {
     const webUrl = inject("webUrl");
     relay = await startTestRelay({ webUrl });
-    const session = await relay.createSession({ title: "review room" });
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    const first = stampedSampleFrame(0);
-    rig.log(
-      "world/camera",
-      Pinhole.fromIntrinsics({
-        fx: 262.5,
-        fy: 262.5,
-        cx: 159.75,
-        cy: 119.75,
-        width: first.width,
-        height: first.height,
-      }),
-      { static: true },
-    );
-    await rig.flush();
-    const edit = recordingAccess(linkFor(webUrl, relay.url, session, "edit"));
-    const started = await startRecording(edit, { title: "TUM take", by: "test" });
-    // Six seconds of the real sample stream at 10 fps, each frame stamped with the wall clock.
-    const t0 = performance.now();
-    for (let seq = 0; seq < FRAMES; seq++) {
-      const wait = t0 + seq * FRAME_MS - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      await rig.whenSendable();
-      const frame = stampedSampleFrame(seq);
-      const timeNs = BigInt(Date.now()) * 1_000_000n;
-      rig.setTime("frame", seq);
-      rig.setTime("capture_time", timeNs);
-      rig.log(ENTITY, new DepthImage(frame.depth, { width: frame.width, height: frame.height, meter: 5000 }));
-      sent.push({ seq, timeNs, width: frame.width, depth: frame.depth });
-    }
-    await rig.flush();
-    expect(rig.stats.dropped).toBe(0);
-    await stopRecording(edit, started.id);
-    recording = await describeRecording(edit, started.id);
+    const take = await recordStampedTake({
+      relay,
+      webUrl,
+      title: "TUM take",
+      frames: FRAMES,
+      fps: FPS,
+      late: { entity: LATE, fromSeq: LATE_FROM },
+    });
+    rig = take.rig;
+    recording = take.recording;
+    sent = take.sent;
+    lateFirstNs = take.lateFirstNs!;
     // The timeline is the temporal messages': it starts at the first frame (the static Pinhole written
     // when recording began belongs to all times).
     expect(BigInt(recording.startTimeNs!)).toBe(sent[0]!.timeNs);
@@ -327,6 +262,37 @@ describe("review room: a recording played together", () => {
     await Promise.all(pages.map((p) => waitForFrame(p, 33)));
     await a.page.getByTestId("timeline-marker").first().click();
     await Promise.all(pages.map((p) => waitForFrame(p, 12)));
+  });
+
+  it("seeking back before an entity's first message hides it; seeking past it shows it again", async () => {
+    const pages = [a.page, b.page];
+    const lateShown = (page: Page) =>
+      page.evaluate((entity) => {
+        const stats = window.__depthroom!.stats().find((s) => s.entity === entity);
+        return stats ? { visible: stats.visible, frame: stats.frame } : null;
+      }, LATE);
+    // After its first frame: both pages show the late image (its frame is the take's frame 45).
+    await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(sent[45]!.timeNs));
+    await Promise.all(pages.map((p) => waitForFrame(p, 45, LATE)));
+    for (const page of pages) expect(await lateShown(page)).toEqual({ visible: true, frame: 45 });
+    // Before it: the main image goes back to frame 10, the late one is hidden (it has nothing then).
+    expect(sent[10]!.timeNs).toBeLessThan(lateFirstNs);
+    await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(sent[10]!.timeNs));
+    await Promise.all(pages.map((p) => waitForFrame(p, 10)));
+    for (const page of pages)
+      await waitInPage(
+        page,
+        (entity) => {
+          const stats = window.__depthroom!.stats().find((s) => s.entity === entity);
+          return stats !== undefined && !stats.visible && stats.frame === undefined;
+        },
+        LATE,
+        5000,
+      );
+    // And back after it: shown again, with the frame of that time.
+    await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(sent[50]!.timeNs));
+    await Promise.all(pages.map((p) => waitForFrame(p, 50, LATE)));
+    for (const page of pages) expect(await lateShown(page)).toEqual({ visible: true, frame: 50 });
   });
 
   it("A plays at 4x from the start: both cursors run at 4x, and both stop paused at the end on the last frame", async () => {

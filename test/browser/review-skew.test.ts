@@ -1,54 +1,23 @@
-import { DepthImage, Pinhole, type RecordingDescription } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
-import {
-  describeRecording,
-  type RecordingStream,
-  recordingAccess,
-  startRecording,
-  stopRecording,
-} from "@depthroom/sdk";
+import type { RecordingDescription } from "@depthroom/schema";
+import type { RecordingStream } from "@depthroom/sdk";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestRelay, type TestRelay } from "../support/relay.ts";
 import { COLLAB_VIEWPORT, type CollabPage } from "./support/collabPages.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, producer, waitInPage } from "./support/session.ts";
+import { liveAt, recordStampedTake, type Sent, TAKE_ENTITY, waitForFrame } from "./support/reviewTake.ts";
+import { launchChromium, waitInPage } from "./support/session.ts";
 
 // Clock skew in a review room (issue 7): B's system clock is 5 s ahead. The page's `Date.now()` and
 // `new Date()` are shifted by +5 s before any of its scripts run, which is what a wrong system clock
 // looks like to the page. Both pages estimate their offset to the relay's clock and run the shared
 // cursor on it, so B still stays within one frame of A, and a seek B makes lands for A on the same frame.
 
-const ENTITY = "world/camera/depth";
+const ENTITY = TAKE_ENTITY;
 const FPS = 10;
 const FRAME_MS = 1000 / FPS;
 const FRAME_NS = FRAME_MS * 1e6;
 const FRAMES = 50;
 const SKEW_MS = 5000;
-
-interface Sent {
-  readonly seq: number;
-  readonly timeNs: bigint;
-  readonly first: number;
-}
-
-function stampedFrame(seq: number): { width: number; height: number; depth: Uint16Array } {
-  const tum = loadSampleSets()[0]!;
-  const sample = tum.frames[seq % tum.frames.length]!;
-  const width = sample.width / 2;
-  const height = sample.height / 2;
-  const depth = new Uint16Array(width * height);
-  for (let v = 0; v < height; v++)
-    for (let u = 0; u < width; u++) depth[v * width + u] = sample.depth[2 * v * sample.width + 2 * u]!;
-  for (let u = 0; u < 8; u++) depth[u] = 1000 + seq;
-  return { width, height, depth };
-}
-
-function liveAt(sent: readonly Sent[], t: bigint): Sent {
-  let found = sent[0]!;
-  for (const s of sent) if (s.timeNs <= t) found = s;
-  return found;
-}
 
 /** A page in its own context; `skewMs` shifts its clock (Date.now() and new Date()) before it loads. */
 async function openWithClock(
@@ -102,15 +71,6 @@ function shownFrame(page: Page): Promise<{ frame: number | undefined; first: num
   }, ENTITY);
 }
 
-function waitForFrame(page: Page, seq: number): Promise<void> {
-  return waitInPage(
-    page,
-    ({ entity, seq }) => window.__depthroom?.stats().find((s) => s.entity === entity)?.frame === seq,
-    { entity: ENTITY, seq },
-    15_000,
-  );
-}
-
 describe("review room with a skewed clock", () => {
   let relay: TestRelay;
   let browser: Browser;
@@ -118,37 +78,15 @@ describe("review room with a skewed clock", () => {
   let a: CollabPage;
   let b: CollabPage;
   let recording: RecordingDescription;
-  const sent: Sent[] = [];
+  let sent: readonly Sent[] = [];
 
   beforeAll(async () => {
     const webUrl = inject("webUrl");
     relay = await startTestRelay({ webUrl });
-    const session = await relay.createSession({ title: "review skew" });
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    const first = stampedFrame(0);
-    rig.log(
-      "world/camera",
-      Pinhole.fromIntrinsics({ fx: 262.5, fy: 262.5, cx: 159.75, cy: 119.75, ...first }),
-      { static: true },
-    );
-    await rig.flush();
-    const edit = recordingAccess(linkFor(webUrl, relay.url, session, "edit"));
-    const started = await startRecording(edit, { title: "skew take", by: "test" });
-    const t0 = performance.now();
-    for (let seq = 0; seq < FRAMES; seq++) {
-      const wait = t0 + seq * FRAME_MS - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      await rig.whenSendable();
-      const frame = stampedFrame(seq);
-      const timeNs = BigInt(Date.now()) * 1_000_000n;
-      rig.setTime("frame", seq);
-      rig.setTime("capture_time", timeNs);
-      rig.log(ENTITY, new DepthImage(frame.depth, { width: frame.width, height: frame.height, meter: 5000 }));
-      sent.push({ seq, timeNs, first: 1000 + seq });
-    }
-    await rig.flush();
-    await stopRecording(edit, started.id);
-    recording = await describeRecording(edit, started.id);
+    const take = await recordStampedTake({ relay, webUrl, title: "skew take", frames: FRAMES, fps: FPS });
+    rig = take.rig;
+    recording = take.recording;
+    sent = take.sent;
     browser = await launchChromium();
     a = await openWithClock(browser, recording.links!.edit!, "Alice Example", 0);
     b = await openWithClock(browser, recording.links!.edit!, "Bob Example", SKEW_MS);
@@ -247,7 +185,7 @@ describe("review room with a skewed clock", () => {
     const expected = liveAt(sent, BigInt(Math.round(pa!)) + 512n);
     await Promise.all([a.page, b.page].map((p) => waitForFrame(p, expected.seq)));
     const [shownA, shownB] = await Promise.all([a.page, b.page].map(shownFrame));
-    expect(shownA).toEqual({ frame: expected.seq, first: expected.first });
+    expect(shownA).toEqual({ frame: expected.seq, first: 1000 + expected.seq });
     expect(shownB).toEqual(shownA);
 
     // And a seek B makes while paused lands on the same exact frame for A.

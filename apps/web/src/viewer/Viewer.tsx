@@ -150,7 +150,12 @@ export function Viewer({ source }: { source: ViewerSource }) {
       feedRef.current = feed;
       return () => feed.close();
     }
-    const feed = openRecordingFeed(source.link, handlers, { decode });
+    const feed = openRecordingFeed(
+      source.link,
+      // Seeking back before an entity's first message hides what it showed.
+      { ...handlers, onClear: (entityPath: string) => viewerRef.current?.clearEntity(entityPath) },
+      { decode },
+    );
     feedRef.current = feed;
     setRecordingFeed(feed);
     return () => {
