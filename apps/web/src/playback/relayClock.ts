@@ -4,7 +4,7 @@ import type { Health } from "@depthroom/schema";
  * The relay's clock, as seen from this page. Everyone in a review room computes the cursor from the
  * shared `playback` anchor (a wall time) and "now": if each page used its own `Date.now()`, two people
  * whose system clocks differ by 2 s would be 2 s apart. So every page estimates its offset to the relay's
- * clock (`serverTimeMs` of `GET /healthz`) NTP-style and writes and reads anchors in relay time.
+ * clock (`serverTimeMs` of `GET /healthz`) from round trips and writes and reads anchors in relay time.
  */
 
 /** One round trip: this page's clock when the request left and when the answer came, the relay's between. */
@@ -17,25 +17,39 @@ export interface ClockSample {
 export interface ClockEstimate {
   /** Add to this page's `Date.now()` to get the relay's time. */
   readonly offsetMs: number;
-  /** Round trip of the sample used: the offset is off by at most half of it. */
+  /** The smallest round trip of the samples. */
   readonly rttMs: number;
 }
 
 /**
- * NTP-style: of several samples keep the one with the smallest round trip (the least queueing, so the
- * least asymmetry), and take the relay's time as the midpoint of that trip: offset = server - midpoint.
- * Samples with a negative round trip (the local clock stepped back) or non-finite numbers are ignored.
- * Undefined when no sample is usable.
+ * The page's offset to the relay's clock, from round trips. A sample bounds the offset: the relay read
+ * its clock between the request leaving and the answer coming back, so the offset lies in
+ * [server - received, server - sent]. The bounds of all samples are intersected: when zero lies in that
+ * interval the page's clock agrees with the relay's as far as can be measured (the same machine, or
+ * NTP-synced machines) and is not corrected at all, so measurement noise never puts two such pages apart;
+ * otherwise the offset is the interval's middle (off by at most half the smallest round trip).
+ * If the intervals do not meet (a clock stepped between samples), the sample with the smallest round
+ * trip decides alone. Samples with a negative round trip (the local clock stepped back) or non-finite
+ * numbers are ignored. Undefined when no sample is usable.
  */
 export function estimateClockOffset(samples: readonly ClockSample[]): ClockEstimate | undefined {
-  let best: ClockEstimate | undefined;
+  let lo = Number.NEGATIVE_INFINITY;
+  let hi = Number.POSITIVE_INFINITY;
+  let quickest: ClockSample | undefined;
   for (const s of samples) {
     if (![s.sentMs, s.serverMs, s.receivedMs].every(Number.isFinite)) continue;
-    const rttMs = s.receivedMs - s.sentMs;
-    if (rttMs < 0) continue;
-    if (!best || rttMs < best.rttMs) best = { offsetMs: s.serverMs - (s.sentMs + rttMs / 2), rttMs };
+    if (s.receivedMs < s.sentMs) continue;
+    lo = Math.max(lo, s.serverMs - s.receivedMs);
+    hi = Math.min(hi, s.serverMs - s.sentMs);
+    if (!quickest || s.receivedMs - s.sentMs < quickest.receivedMs - quickest.sentMs) quickest = s;
   }
-  return best;
+  if (!quickest) return undefined;
+  if (lo > hi) {
+    lo = quickest.serverMs - quickest.receivedMs;
+    hi = quickest.serverMs - quickest.sentMs;
+  }
+  const offsetMs = lo <= 0 && 0 <= hi ? 0 : (lo + hi) / 2;
+  return { offsetMs, rttMs: quickest.receivedMs - quickest.sentMs };
 }
 
 /** Samples per estimate, and how often the offset is estimated again (clocks drift, NTP steps them). */
