@@ -4,8 +4,9 @@
  * compute the cursor themselves from the anchor, so nothing is written while playing.
  *
  * Times: `anchorMediaTime` is in NANOSECONDS on the source's timeline, as a float64 number;
- * `anchorWallTime` is in MILLISECONDS since the Unix epoch (`Date.now()` of the writer; readers on a
- * skewed clock should add their estimated offset to `nowWallMs`).
+ * `anchorWallTime` is in MILLISECONDS since the Unix epoch on the relay's clock: writers and readers
+ * alike pass their estimate of the relay's time as `nowWallMs` (the web app's `RelayClock`), so people
+ * whose system clocks differ stay in step.
  */
 
 import type * as Y from "yjs";
