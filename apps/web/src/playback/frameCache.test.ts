@@ -1,4 +1,4 @@
-import { type BatchMessage, DepthImage, encodeMessage, Pinhole } from "@depthroom/schema";
+import { type BatchMessage, DepthImage, encodeMessage, Pinhole, Transform3D } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { cacheBatch, FrameCache } from "./frameCache.ts";
 import { absentEntities, lookupTime } from "./recordingFeed.ts";
@@ -77,6 +77,30 @@ describe("FrameCache", () => {
       if (i < 9) expect(framesOf(cache.at(segment, at(i + 1) - 1n))).toEqual([i]);
     }
     expect(cache.covering(at(10))).toBeUndefined();
+  });
+
+  it("keeps each archetype of an entity: a camera's Transform3D and its Pinhole on one path are both there", () => {
+    const transform = (x: number, timeNs: bigint): BatchMessage => ({
+      logTimeNs: timeNs,
+      bytes: encodeMessage({
+        entityPath: "world/cam",
+        timelines: [{ timeline: "capture_time", kind: "timestamp", value: timeNs }],
+        archetype: new Transform3D({ translation: [x, 0, 0] }),
+      }),
+    });
+    const cache = new FrameCache();
+    const segment = cache.addLatestAt(at(1), cacheBatch([pinhole, transform(1, at(1))]));
+    cache.extend(segment, at(3), cacheBatch([transform(2, at(2)), depth("world/cam/depth", 3, at(3))]));
+    const kinds = (t: bigint) =>
+      cache
+        .at(segment, t)
+        .filter((m) => m.entityPath === "world/cam")
+        .map((m) => m.kind)
+        .sort();
+    expect(kinds(at(1))).toEqual(["Pinhole", "Transform3D"]);
+    expect(kinds(at(3))).toEqual(["Pinhole", "Transform3D"]);
+    const moved = cache.at(segment, at(2)).find((m) => m.kind === "Transform3D");
+    expect(moved?.timeNs).toBe(at(2));
   });
 
   it("steps to the neighbouring depth frames it holds", () => {

@@ -20,6 +20,14 @@ export interface CachedMessage {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * What the cache keeps one latest message of: an entity's archetype (an entity path may hold several,
+ * e.g. a camera's Transform3D and its Pinhole), as the relay's latest-at does.
+ */
+export function componentKey(m: Pick<CachedMessage, "entityPath" | "kind">): string {
+  return `${m.entityPath}\u0000${m.kind}`;
+}
+
 /** Read a message of a latest-at or range answer. Throws the schema's DecodeError on bad bytes. */
 export function cacheMessage(message: BatchMessage): CachedMessage {
   const envelope = readEnvelope(message.bytes);
@@ -47,7 +55,9 @@ export function cacheBatch(batch: readonly BatchMessage[]): CachedMessage[] {
 export interface Segment {
   readonly from: bigint;
   to: bigint;
+  /** By `componentKey`. */
   readonly base: ReadonlyMap<string, CachedMessage>;
+  /** By `componentKey`. */
   readonly byEntity: Map<string, CachedMessage[]>;
   bytes: number;
   usedAt: number;
@@ -88,12 +98,12 @@ export class FrameCache {
     return this.segments.includes(segment);
   }
 
-  /** The latest message of each entity at or before t in a segment (statics included). */
+  /** The latest message of each entity's archetype at or before t in a segment (statics included). */
   at(segment: Segment, t: bigint): CachedMessage[] {
     const out = new Map(segment.base);
-    for (const [entity, messages] of segment.byEntity) {
+    for (const [key, messages] of segment.byEntity) {
       const i = lastAtOrBefore(messages, t);
-      if (i >= 0) out.set(entity, messages[i] as CachedMessage);
+      if (i >= 0) out.set(key, messages[i] as CachedMessage);
     }
     return [...out.values()];
   }
@@ -103,7 +113,7 @@ export class FrameCache {
     const base = new Map<string, CachedMessage>();
     let bytes = 0;
     for (const m of messages) {
-      base.set(m.entityPath, m);
+      base.set(componentKey(m), m);
       bytes += m.bytes.byteLength;
     }
     const segment: Segment = { from: t, to: t, base, byEntity: new Map(), bytes, usedAt: ++this.useCounter };
@@ -118,10 +128,11 @@ export class FrameCache {
   extend(segment: Segment, to: bigint, messages: readonly CachedMessage[]): void {
     for (const m of messages) {
       if (m.static || m.timeNs <= segment.to || m.timeNs > to) continue;
-      let list = segment.byEntity.get(m.entityPath);
+      const key = componentKey(m);
+      let list = segment.byEntity.get(key);
       if (!list) {
         list = [];
-        segment.byEntity.set(m.entityPath, list);
+        segment.byEntity.set(key, list);
       }
       list.push(m);
       segment.bytes += m.bytes.byteLength;
@@ -191,14 +202,14 @@ export class FrameCache {
     }
     if (total > this.maxBytes && current && keep - behindNs > current.from) {
       const from = keep - behindNs;
-      const base = new Map(this.at(current, from).map((m) => [m.entityPath, m]));
+      const base = new Map(this.at(current, from).map((m) => [componentKey(m), m]));
       const byEntity = new Map<string, CachedMessage[]>();
       let bytes = 0;
       for (const m of base.values()) bytes += m.bytes.byteLength;
-      for (const [entity, messages] of current.byEntity) {
+      for (const [key, messages] of current.byEntity) {
         const kept = messages.slice(lastAtOrBefore(messages, from) + 1);
         for (const m of kept) bytes += m.bytes.byteLength;
-        if (kept.length > 0) byEntity.set(entity, kept);
+        if (kept.length > 0) byEntity.set(key, kept);
       }
       const trimmed: Segment = { from, to: current.to, base, byEntity, bytes, usedAt: current.usedAt };
       this.segments = this.segments.map((s) => (s === current ? trimmed : s));

@@ -15,7 +15,7 @@ import {
 import type { FeedHandlers } from "../stream/sessionFeed.ts";
 import { messageAction } from "../stream/subscribeSession.ts";
 import { createDecoder, type Decoder } from "./decoder.ts";
-import { type CachedMessage, cacheBatch, FrameCache } from "./frameCache.ts";
+import { type CachedMessage, cacheBatch, componentKey, FrameCache } from "./frameCache.ts";
 import { RelayClock, type RelayClockStats } from "./relayClock.ts";
 
 /*
@@ -130,9 +130,12 @@ export function openRecordingFeed(
   let rate = 1;
   let latestAtInFlight = false;
   let rangeInFlight = false;
+  // By `componentKey` (entity path and archetype): the message handed to the scene, the decodes in
+  // flight and the newest message waiting for one; and the entity paths the scene shows something of.
   const handed = new Map<string, CachedMessage>();
   const decoding = new Set<string>();
   const wanted = new Map<string, CachedMessage>();
+  const shownEntities = new Set<string>();
   const counts = { latestAtRequests: 0, rangeRequests: 0, cacheHits: 0, decodes: 0, replaced: 0 };
 
   const setPhase = (next: RecordingFeedPhase) => {
@@ -182,16 +185,22 @@ export function openRecordingFeed(
 
   /** Hand the scene the state at the cursor: `messages` holds every entity with something at or before it. */
   const handOver = (messages: readonly CachedMessage[]) => {
-    for (const entity of absentEntities(handed.keys(), messages)) {
-      handed.delete(entity);
-      wanted.delete(entity);
+    const present = new Set(messages.map(componentKey));
+    for (const key of handed.keys())
+      if (!present.has(key)) {
+        handed.delete(key);
+        wanted.delete(key);
+      }
+    for (const entity of absentEntities(shownEntities, messages)) {
+      shownEntities.delete(entity);
       handlers.onClear?.(entity);
     }
     for (const m of messages) {
-      if (handed.get(m.entityPath) === m || wanted.get(m.entityPath) === m) continue;
-      if (decoding.has(m.entityPath)) {
-        if (wanted.has(m.entityPath)) counts.replaced++;
-        wanted.set(m.entityPath, m);
+      const key = componentKey(m);
+      if (handed.get(key) === m || wanted.get(key) === m) continue;
+      if (decoding.has(key)) {
+        if (wanted.has(key)) counts.replaced++;
+        wanted.set(key, m);
         continue;
       }
       startDecode(m);
@@ -199,14 +208,16 @@ export function openRecordingFeed(
   };
 
   const startDecode = (m: CachedMessage) => {
-    decoding.add(m.entityPath);
-    handed.set(m.entityPath, m);
+    const key = componentKey(m);
+    decoding.add(key);
+    handed.set(key, m);
+    shownEntities.add(m.entityPath);
     counts.decodes++;
     decoder
       .decode(m.bytes)
       .then((message) => {
         // Cleared (the cursor moved before its first message) while it was decoded: not shown.
-        if (closed || handed.get(m.entityPath) !== m) return;
+        if (closed || handed.get(key) !== m) return;
         handlers.onMessage(message, performance.now());
         handlers.dispatch(messageAction(message, Date.now()));
       })
@@ -220,10 +231,10 @@ export function openRecordingFeed(
         });
       })
       .finally(() => {
-        decoding.delete(m.entityPath);
-        const next = wanted.get(m.entityPath);
+        decoding.delete(key);
+        const next = wanted.get(key);
         if (next && !closed) {
-          wanted.delete(m.entityPath);
+          wanted.delete(key);
           startDecode(next);
         }
       });
