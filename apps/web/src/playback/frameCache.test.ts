@@ -124,6 +124,16 @@ describe("FrameCache", () => {
     expect(framesOf(cache.at(current, at(35)))).toEqual([35]);
     expect(framesOf(cache.at(current, at(33)))).toEqual([33]);
     expect(cache.covering(at(20))).toBeUndefined();
+    // Trimmed in place: a read-ahead in flight for this segment still lands on it.
+    expect(current).toBe(segment);
+    expect(cache.has(segment)).toBe(true);
+    // Over the budget again: the next frame does not trim again, only once another 200 ms have gone by.
+    cache.extend(segment, at(45), cacheBatch(frames(41, 45)));
+    cache.evict(at(36), 200n * MS);
+    expect(segment.from).toBe(at(33));
+    cache.evict(at(38), 200n * MS);
+    expect(segment.from).toBe(at(36));
+    expect(cache.size.bytes).toBeLessThanOrEqual(one * 10);
   });
 });
 

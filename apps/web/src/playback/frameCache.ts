@@ -53,12 +53,14 @@ export function cacheBatch(batch: readonly BatchMessage[]): CachedMessage[] {
 }
 
 export interface Segment {
-  readonly from: bigint;
+  /** Moves up when eviction forgets what is behind the cursor (the segment stays the same object, so
+   *  a read-ahead in flight for it still lands). */
+  from: bigint;
   to: bigint;
   /** By `componentKey`. */
-  readonly base: ReadonlyMap<string, CachedMessage>;
+  base: ReadonlyMap<string, CachedMessage>;
   /** By `componentKey`. */
-  readonly byEntity: Map<string, CachedMessage[]>;
+  byEntity: Map<string, CachedMessage[]>;
   bytes: number;
   usedAt: number;
 }
@@ -188,7 +190,8 @@ export class FrameCache {
 
   /**
    * Keep at most `maxBytes`: drop the least recently used segments other than the one at `keep`; if that
-   * one alone is too big, forget what it holds from before `keep - behindNs` (its base moves up).
+   * one alone is too big, forget what it holds from before `keep - behindNs` (its base moves up, in
+   * place). It trims only once another `behindNs` has gone by since the last trim, not on every frame.
    */
   evict(keep: bigint, behindNs: bigint): void {
     let total = this.size.bytes;
@@ -200,7 +203,7 @@ export class FrameCache {
       this.segments = this.segments.filter((x) => x !== s);
       total -= s.bytes;
     }
-    if (total > this.maxBytes && current && keep - behindNs > current.from) {
+    if (total > this.maxBytes && current && keep - behindNs > current.from + behindNs) {
       const from = keep - behindNs;
       const base = new Map(this.at(current, from).map((m) => [componentKey(m), m]));
       const byEntity = new Map<string, CachedMessage[]>();
@@ -211,8 +214,10 @@ export class FrameCache {
         for (const m of kept) bytes += m.bytes.byteLength;
         if (kept.length > 0) byEntity.set(key, kept);
       }
-      const trimmed: Segment = { from, to: current.to, base, byEntity, bytes, usedAt: current.usedAt };
-      this.segments = this.segments.map((s) => (s === current ? trimmed : s));
+      current.from = from;
+      current.base = base;
+      current.byEntity = byEntity;
+      current.bytes = bytes;
     }
   }
 }

@@ -15,7 +15,7 @@ import {
 import type { FeedHandlers } from "../stream/sessionFeed.ts";
 import { messageAction } from "../stream/subscribeSession.ts";
 import { createDecoder, type Decoder } from "./decoder.ts";
-import { type CachedMessage, cacheBatch, componentKey, FrameCache } from "./frameCache.ts";
+import { type CachedMessage, cacheBatch, componentKey, FrameCache, type Segment } from "./frameCache.ts";
 import { RelayClock, type RelayClockStats } from "./relayClock.ts";
 
 /*
@@ -242,8 +242,18 @@ export function openRecordingFeed(
 
   // --- Reading from the relay ---
 
+  /** After a failed read, no new one before this time (ms): a relay that is down is not hammered. */
+  let quietUntil = 0;
+  /** The segment the last latest-at answer made: while playing, read-ahead extends it up to the cursor. */
+  let playhead: Segment | undefined;
+
+  const failed = (error: unknown, what: string) => {
+    quietUntil = Date.now() + RETRY_MS;
+    problem(error, what);
+  };
+
   const requestLatestAt = (t: bigint) => {
-    if (latestAtInFlight || closed) return;
+    if (latestAtInFlight || closed || Date.now() < quietUntil) return;
     latestAtInFlight = true;
     counts.latestAtRequests++;
     fetchLatestAt(access, id, t, { signal: abort.signal })
@@ -251,21 +261,23 @@ export function openRecordingFeed(
         if (closed) return;
         const messages = cacheBatch(batch);
         const segment = cache.addLatestAt(t, messages);
+        playhead = segment;
         // The answer is the nearest thing known: show it if the cursor is not covered by now.
         if (!cache.covering(lookupTime(cursor))) handOver(cache.at(segment, t));
       })
-      .catch((error: unknown) => problem(error, "read the recording"))
+      .catch((error: unknown) => failed(error, "read the recording"))
       .finally(() => {
         latestAtInFlight = false;
         if (!closed) show(cursor, playing, rate);
       });
   };
 
-  const readAhead = (t: bigint, endNs: bigint) => {
-    if (rangeInFlight) return;
-    const segment = cache.covering(t);
-    if (!segment || segment.to >= endNs) return;
-    const windowNs = BigInt(Math.round(READ_AHEAD_MS * Math.max(1, rate) * 1e6));
+  const readAheadWindowNs = () => BigInt(Math.round(READ_AHEAD_MS * Math.max(1, rate) * 1e6));
+
+  /** Extend `segment` by a window of range answers once the cursor `t` is within half a window of its end. */
+  const readAhead = (segment: Segment, t: bigint, endNs: bigint) => {
+    if (rangeInFlight || closed || segment.to >= endNs || Date.now() < quietUntil) return;
+    const windowNs = readAheadWindowNs();
     if (segment.to - t > windowNs / 2n) return;
     const from = segment.to + 1n;
     const to = segment.to + windowNs < endNs ? segment.to + windowNs : endNs;
@@ -276,7 +288,7 @@ export function openRecordingFeed(
         if (closed || !cache.has(segment) || segment.to !== from - 1n) return;
         cache.extend(segment, next !== undefined ? next - 1n : to, cacheBatch(messages));
       })
-      .catch((error: unknown) => problem(error, "read ahead"))
+      .catch((error: unknown) => failed(error, "read ahead"))
       .finally(() => {
         rangeInFlight = false;
       });
@@ -288,13 +300,59 @@ export function openRecordingFeed(
     rate = nowRate;
     if (closed || phase.kind !== "ready") return;
     const t = lookupTime(cursorNs);
+    const endNs = BigInt(phase.recording.endTimeNs as string);
     const segment = cache.covering(t);
     if (segment) {
       counts.cacheHits++;
       handOver(cache.at(segment, t));
+      if (playing) readAhead(segment, t, endNs);
+    } else if (
+      playing &&
+      playhead &&
+      cache.has(playhead) &&
+      playhead.to < t &&
+      t - playhead.to <= readAheadWindowNs()
+    ) {
+      // Playing on past the last answer (it came a frame or more after its request): what is known up to
+      // its end stays on screen while read-ahead brings the times up to the cursor; no new latest-at.
+      readAhead(playhead, t, endNs);
     } else requestLatestAt(t);
-    if (playing) readAhead(t, BigInt(phase.recording.endTimeNs as string));
     cache.evict(t, KEEP_BEHIND_NS);
+  };
+
+  const stepTimeOf = async (cursorNs: number, direction: 1 | -1): Promise<number | undefined> => {
+    if (phase.kind !== "ready") return undefined;
+    const t = BigInt(Math.round(cursorNs));
+    const end = BigInt(phase.recording.endTimeNs as string);
+    const start = BigInt(phase.recording.startTimeNs as string);
+    if (direction > 0) {
+      const after = t + LOOKUP_TOLERANCE_NS;
+      const cached = cache.nextFrameTime(after);
+      if (cached !== undefined) return Number(cached);
+      if (after >= end) return undefined;
+      // The first time after the cursor that holds messages (the relay never cuts before the first).
+      const { messages } = await fetchRange(access, id, after + 1n, end, {
+        maxBytes: 1,
+        signal: abort.signal,
+      });
+      const found = cacheBatch(messages).find((m) => !m.static);
+      return found ? Number(found.timeNs) : undefined;
+    }
+    const before = t - LOOKUP_TOLERANCE_NS;
+    const cached = cache.previousFrameTime(before);
+    if (cached !== undefined) return Number(cached);
+    if (before <= start) return undefined;
+    const batch = cacheBatch(await fetchLatestAt(access, id, before - 1n, { signal: abort.signal }));
+    let best: bigint | undefined;
+    for (const m of batch)
+      if (
+        !m.static &&
+        m.kind === "DepthImage" &&
+        m.timeNs < before &&
+        (best === undefined || m.timeNs > best)
+      )
+        best = m.timeNs;
+    return best === undefined ? undefined : Number(best);
   };
 
   describe();
@@ -312,38 +370,12 @@ export function openRecordingFeed(
     },
     show,
     async stepTime(cursorNs, direction) {
-      if (phase.kind !== "ready") return undefined;
-      const t = BigInt(Math.round(cursorNs));
-      const end = BigInt(phase.recording.endTimeNs as string);
-      const start = BigInt(phase.recording.startTimeNs as string);
-      if (direction > 0) {
-        const after = t + LOOKUP_TOLERANCE_NS;
-        const cached = cache.nextFrameTime(after);
-        if (cached !== undefined) return Number(cached);
-        if (after >= end) return undefined;
-        // The first time after the cursor that holds messages (the relay never cuts before the first).
-        const { messages } = await fetchRange(access, id, after + 1n, end, {
-          maxBytes: 1,
-          signal: abort.signal,
-        });
-        const found = cacheBatch(messages).find((m) => !m.static);
-        return found ? Number(found.timeNs) : undefined;
+      try {
+        return await stepTimeOf(cursorNs, direction);
+      } catch (error) {
+        failed(error, "step");
+        throw error;
       }
-      const before = t - LOOKUP_TOLERANCE_NS;
-      const cached = cache.previousFrameTime(before);
-      if (cached !== undefined) return Number(cached);
-      if (before <= start) return undefined;
-      const batch = cacheBatch(await fetchLatestAt(access, id, before - 1n, { signal: abort.signal }));
-      let best: bigint | undefined;
-      for (const m of batch)
-        if (
-          !m.static &&
-          m.kind === "DepthImage" &&
-          m.timeNs < before &&
-          (best === undefined || m.timeNs > best)
-        )
-          best = m.timeNs;
-      return best === undefined ? undefined : Number(best);
     },
     handed: () =>
       [...handed.values()].map((m) => ({

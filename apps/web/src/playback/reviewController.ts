@@ -158,9 +158,15 @@ export class ReviewController {
   }
 
   /** Pause on the next (1) or previous (-1) depth frame. */
+  /** Step one frame; if the relay cannot say where the next frame is, nothing moves (the feed shows why). */
   async step(direction: 1 | -1): Promise<void> {
     const from = this.cursor;
-    const to = await this.feed.stepTime(from, direction);
+    let to: number | undefined;
+    try {
+      to = await this.feed.stepTime(from, direction);
+    } catch {
+      return;
+    }
     this.change({ playing: false, seekTo: to ?? (direction > 0 ? this.range.endNs : this.range.startNs) });
   }
 
