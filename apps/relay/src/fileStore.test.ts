@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -72,5 +72,14 @@ describe("FileStore", () => {
     expect(second).toBe(first);
     expect((await stat(join(dir, "secret"))).mode & 0o777).toBe(0o600);
     expect((await readFile(join(dir, "secret"), "utf8")).trim()).toBe(first);
+  });
+
+  it("refuses a secret file that is too short, naming it, and leaves it as it is", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "secret"), "short-secret\n");
+    await expect(loadOrCreateSecret(dir, () => "y".repeat(64))).rejects.toThrow(
+      `${join(dir, "secret")} holds 12 characters; a secret needs at least 32`,
+    );
+    expect(await readFile(join(dir, "secret"), "utf8")).toBe("short-secret\n");
   });
 });

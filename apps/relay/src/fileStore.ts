@@ -189,11 +189,18 @@ export function adminTokenPath(dir: string): string {
   return join(dir, "admin-token");
 }
 
-/** Read a secret of at least 32 characters from `path`, creating it with `create()` (mode 0600) if absent. */
+/**
+ * Read a secret of at least 32 characters from `path`, creating it with `create()` (mode 0600) if absent.
+ * A file that is there but shorter is an error naming it, never silently replaced (that would invalidate
+ * every link signed with it, or drop the token an operator wrote).
+ */
 export async function loadOrCreateFile(path: string, create: () => string): Promise<string> {
   try {
     const text = (await readFile(path, "utf8")).trim();
     if (text.length >= 32) return text;
+    throw new Error(
+      `${path} holds ${text.length} characters; a secret needs at least 32: put a longer one there, or delete the file to have one generated`,
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
