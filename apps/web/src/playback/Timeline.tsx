@@ -36,7 +36,9 @@ export function Timeline({
   const thumbRef = useRef<HTMLDivElement>(null);
   const timeRef = useRef<HTMLSpanElement>(null);
   const barRef = useRef<HTMLDivElement>(null);
-  const scrubbing = useRef<{ lastWrite: number; pending: number | undefined; timer?: number } | null>(null);
+  // While dragging: when the last seek was written (a drag writes at most every SCRUB_WRITE_MS, and once
+  // on release, so the release position always lands).
+  const scrubbing = useRef<{ lastWrite: number } | null>(null);
 
   useEffect(() => {
     controller.onTick = (cursor) => {
@@ -65,12 +67,9 @@ export function Timeline({
     const s = scrubbing.current;
     const now = performance.now();
     if (!s || final || now - s.lastWrite >= SCRUB_WRITE_MS) {
-      if (s) {
-        s.lastWrite = now;
-        s.pending = undefined;
-      }
+      if (s) s.lastWrite = now;
       controller.seek(ns);
-    } else s.pending = ns;
+    }
   };
 
   const markers = annotations.flatMap((a) =>
@@ -144,7 +143,7 @@ export function Timeline({
         onPointerDown={(e) => {
           if (!canEdit || (e.target as HTMLElement).closest(".timeline-marker")) return;
           e.currentTarget.setPointerCapture(e.pointerId);
-          scrubbing.current = { lastWrite: 0, pending: undefined };
+          scrubbing.current = { lastWrite: 0 };
           scrubTo(timeAt(e.clientX), false);
         }}
         onPointerMove={(e) => {

@@ -76,6 +76,7 @@ export function createDecoder(prefer: "worker" | "main"): Decoder {
     },
     close() {
       worker.terminate();
+      for (const [, entry] of waiting) entry.reject(new Error("decoder closed"));
       waiting.clear();
     },
   };

@@ -153,6 +153,11 @@ export class ReviewController {
     this.change({ seekTo: ns });
   }
 
+  /** Seek and pause there, in one write (Go to on a note). */
+  seekAndPause(ns: number): void {
+    this.change({ playing: false, seekTo: ns });
+  }
+
   setRate(rate: number): void {
     this.change({ rate: Math.min(PlaybackRate.max, Math.max(PlaybackRate.min, rate)) });
   }

@@ -380,8 +380,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
   /** "Go to" on a note stamped with a recording time: everyone pauses there (edit links drive). */
   const goToTime = (time: { timeline: string; value: number }) => {
     if (time.timeline !== "log_time" || !controller || !collab?.canEdit) return;
-    controller.seek(time.value);
-    controller.pause();
+    controller.seekAndPause(time.value);
   };
 
   const failure = state.connection.kind === "closed" ? LINK_FAILURES[state.connection.code] : undefined;
