@@ -26,15 +26,13 @@ export function homeRelayUrl(search: string, configured: string | undefined): st
   return chosen.replace(/\/+$/, "");
 }
 
-export type SessionLinks = Readonly<Record<Role, string>>;
-
 /** The view, edit and publish links of a session, on this web app's origin. */
 export function sessionLinks(
   webUrl: string,
   relayUrl: string,
   session: string,
   tokens: Readonly<Record<Role, string>>,
-): SessionLinks {
+): Readonly<Record<Role, string>> {
   const link = (role: Role) => makeSessionLink({ webUrl, relayUrl, session, token: tokens[role] });
   return { view: link("view"), edit: link("edit"), publish: link("publish") };
 }
@@ -54,35 +52,38 @@ export interface LinkProblem {
   readonly detail: string;
 }
 
-export type OpenedLink =
-  | { readonly ok: true; readonly link: SessionLink; readonly claims: TokenClaims }
+/** A link that passed the checks (with its token's claims), or why it cannot open. */
+export type Opened<L> =
+  | { readonly ok: true; readonly link: L; readonly claims: TokenClaims }
   | { readonly ok: false; readonly problem: LinkProblem };
+export type OpenedLink = Opened<SessionLink>;
+export type OpenedReviewLink = Opened<RecordingLink>;
+
+const badToken = (detail: string): LinkProblem => ({ title: "This link's token is not valid", detail });
 
 /**
- * Check the link the browser is on (`/s/<session>?relay=...#token=...`) before connecting: a session id,
- * a relay, a token of this session that has not expired. The relay still verifies the signature.
+ * The checks every link passes before connecting: it parses (`what` names the kind of link), its token
+ * reads, `refuse` finds nothing wrong with the pair, and the token has not expired. The relay still
+ * verifies the signature.
  */
-export function openLink(href: string, nowSeconds: number): OpenedLink {
-  let link: SessionLink;
+function openTokenLink<L extends { readonly token: string }>(
+  href: string,
+  nowSeconds: number,
+  what: string,
+  parse: (href: string) => L,
+  refuse: (link: L, claims: TokenClaims) => LinkProblem | undefined,
+): Opened<L> {
+  let link: L;
   try {
-    link = parseSessionLink(href);
+    link = parse(href);
   } catch (error) {
     const detail = error instanceof LinkError ? error.message : String(error);
-    return { ok: false, problem: { title: "This link is not a session link", detail } };
+    return { ok: false, problem: { title: `This link is not a ${what} link`, detail } };
   }
   const claims = readTokenClaims(link.token);
-  if (!claims) {
-    return {
-      ok: false,
-      problem: { title: "This link's token is not valid", detail: "The token is malformed." },
-    };
-  }
-  if (claims.session !== link.session) {
-    return {
-      ok: false,
-      problem: { title: "This link's token is not valid", detail: "The token belongs to another session." },
-    };
-  }
+  if (!claims) return { ok: false, problem: badToken("The token is malformed.") };
+  const problem = refuse(link, claims);
+  if (problem) return { ok: false, problem };
   if (claims.exp !== undefined && claims.exp <= nowSeconds) {
     const when = new Date(claims.exp * 1000).toISOString();
     return { ok: false, problem: { title: "This link has expired", detail: `It expired at ${when}.` } };
@@ -90,47 +91,26 @@ export function openLink(href: string, nowSeconds: number): OpenedLink {
   return { ok: true, link, claims };
 }
 
-export type OpenedReviewLink =
-  | { readonly ok: true; readonly link: RecordingLink; readonly claims: TokenClaims }
-  | { readonly ok: false; readonly problem: LinkProblem };
+/** Check the link the browser is on (`/s/<session>?relay=...#token=...`): a token of this session. */
+export function openLink(href: string, nowSeconds: number): OpenedLink {
+  return openTokenLink(href, nowSeconds, "session", parseSessionLink, (link, claims) =>
+    claims.session !== link.session ? badToken("The token belongs to another session.") : undefined,
+  );
+}
 
 /**
- * Check a review link (`/r/<recording>?relay=...#token=...`) before connecting: a recording id, a relay,
- * a token that has not expired and, when it is a recording's own token, of this recording. A session
- * token is accepted too (the relay checks that the recording belongs to its session).
+ * Check a review link (`/r/<recording>?relay=...#token=...`): a recording's own token must be of this
+ * recording; a session token is accepted too (the relay checks that the recording belongs to its
+ * session); a publish token cannot open a review.
  */
 export function openReviewLink(href: string, nowSeconds: number): OpenedReviewLink {
-  let link: RecordingLink;
-  try {
-    link = parseRecordingLink(href);
-  } catch (error) {
-    const detail = error instanceof LinkError ? error.message : String(error);
-    return { ok: false, problem: { title: "This link is not a review link", detail } };
-  }
-  const claims = readTokenClaims(link.token);
-  if (!claims) {
-    return {
-      ok: false,
-      problem: { title: "This link's token is not valid", detail: "The token is malformed." },
-    };
-  }
-  if (claims.recording !== undefined && claims.recording !== link.recording) {
-    return {
-      ok: false,
-      problem: { title: "This link's token is not valid", detail: "The token belongs to another recording." },
-    };
-  }
-  if (claims.role === "publish") {
-    return {
-      ok: false,
-      problem: { title: "This link does not allow viewing", detail: "A publish token cannot open a review." },
-    };
-  }
-  if (claims.exp !== undefined && claims.exp <= nowSeconds) {
-    const when = new Date(claims.exp * 1000).toISOString();
-    return { ok: false, problem: { title: "This link has expired", detail: `It expired at ${when}.` } };
-  }
-  return { ok: true, link, claims };
+  return openTokenLink(href, nowSeconds, "review", parseRecordingLink, (link, claims) => {
+    if (claims.recording !== undefined && claims.recording !== link.recording)
+      return badToken("The token belongs to another recording.");
+    if (claims.role === "publish")
+      return { title: "This link does not allow viewing", detail: "A publish token cannot open a review." };
+    return undefined;
+  });
 }
 
 /** A link a person pasted on `/`: a full session link, returned as the path to navigate to. */
