@@ -1,4 +1,4 @@
-import { CloseCode, ErrorCode, isSessionId, type Refusal, type Role } from "@depthroom/schema";
+import { ErrorCode, isSessionId, type Refusal, type Role } from "@depthroom/schema";
 import type { SessionRegistry } from "./sessionRegistry.ts";
 import type { SessionRecord } from "./store.ts";
 import type { TokenSigner } from "./tokens.ts";
@@ -26,7 +26,13 @@ export function can(role: Role, action: Action): boolean {
 }
 
 export type Admission =
-  | { readonly ok: true; readonly role: Role; readonly record: SessionRecord }
+  | {
+      readonly ok: true;
+      readonly role: Role;
+      readonly record: SessionRecord;
+      /** The token's expiry (seconds since the epoch), if it has one. */
+      readonly exp?: number | undefined;
+    }
   | ({ readonly ok: false } & Refusal);
 
 export function admit(
@@ -44,7 +50,7 @@ export function admit(
   if (!check.ok) return { ok: false, code: check.code, message: check.message };
   const record = registry.get(session);
   if (!record) return { ok: false, code: ErrorCode.SessionNotFound, message: "no such session" };
-  return { ok: true, role: check.claims.role, record };
+  return { ok: true, role: check.claims.role, record, exp: check.claims.exp };
 }
 
 /**
@@ -64,54 +70,5 @@ export function fetchSessionOfToken(
   return registry.fetch(session);
 }
 
-/** The WebSocket close code for a refusal. */
-export function closeCodeFor(code: ErrorCode): number {
-  switch (code) {
-    case ErrorCode.Unauthorized:
-      return CloseCode.Unauthorized;
-    case ErrorCode.BadToken:
-    case ErrorCode.Forbidden:
-      return CloseCode.Forbidden;
-    case ErrorCode.SessionNotFound:
-    case ErrorCode.RecordingNotFound:
-      return CloseCode.SessionNotFound;
-    case ErrorCode.VersionMismatch:
-      return CloseCode.VersionMismatch;
-    case ErrorCode.ReadOnly:
-      return CloseCode.ReadOnly;
-    case ErrorCode.RateLimited:
-      return CloseCode.RateLimited;
-    case ErrorCode.GoingAway:
-      return CloseCode.GoingAway;
-    default:
-      return CloseCode.BadMessage;
-  }
-}
-
-/** HTTP status for a refusal. */
-export function httpStatusFor(code: ErrorCode): number {
-  switch (code) {
-    case ErrorCode.Unauthorized:
-      return 401;
-    case ErrorCode.BadToken:
-    case ErrorCode.Forbidden:
-    case ErrorCode.ReadOnly:
-      return 403;
-    case ErrorCode.SessionNotFound:
-    case ErrorCode.RecordingNotFound:
-      return 404;
-    case ErrorCode.RecordingActive:
-      return 409;
-    case ErrorCode.MessageTooLarge:
-      return 413;
-    case ErrorCode.RateLimited:
-      return 429;
-    case ErrorCode.TooManySessions:
-    case ErrorCode.GoingAway:
-      return 503;
-    case ErrorCode.Internal:
-      return 500;
-    default:
-      return 400;
-  }
-}
+/** The WebSocket close code and the HTTP status of a refusal: the schema's one table of error codes. */
+export { closeCodeOf as closeCodeFor, httpStatusOf as httpStatusFor } from "@depthroom/schema";

@@ -65,9 +65,8 @@ const ROUTES =
  */
 export function createRecordingsHttp(
   deps: RecordingsHttpDeps,
-): (req: IncomingMessage, res: ServerResponse) => boolean {
-  return (req, res) => {
-    const url = new URL(req.url ?? "/", "http://relay");
+): (req: IncomingMessage, res: ServerResponse, url: URL) => boolean {
+  return (req, res, url) => {
     const match = ROUTES.exec(url.pathname);
     if (!match) return false;
     res.setHeader("Access-Control-Allow-Origin", "*");
@@ -126,7 +125,7 @@ async function route(
     parts.action === "stop" ? "POST" : parts.action === undefined && method === "DELETE" ? "DELETE" : "GET";
   if (method !== expected) throw refusal(ErrorCode.BadMessage, `no route ${method} ${url.pathname}`);
   const action: RecordingAction = parts.action === "stop" || method === "DELETE" ? "manage" : "read";
-  const { record, role } = await admitted(deps, parts.recordingId, token, action);
+  const { record, role, exp } = await admitted(deps, parts.recordingId, token, action);
   const { recordings } = deps;
   switch (parts.action) {
     case undefined:
@@ -135,7 +134,7 @@ async function route(
         res.writeHead(204).end();
         return;
       }
-      return sendJson(res, 200, describeWithLinks(deps, record, role));
+      return sendJson(res, 200, describeWithLinks(deps, record, role, exp));
     case "stop": {
       const body = await readJsonObject(req);
       const stopped = await recordings.stop(record.id, readName(body.by));
@@ -172,7 +171,7 @@ async function admitted(
   id: string,
   token: string | null,
   action: RecordingAction,
-): Promise<{ record: RecordingRecord; role: Role }> {
+): Promise<{ record: RecordingRecord; role: Role; exp: number | undefined }> {
   const verified = verifyToken(deps.signer, token);
   if (!verified.ok) throw refusal(verified.code, verified.message);
   const decoded = safeDecode(id);
@@ -181,7 +180,7 @@ async function admitted(
   if (!record) throw refusal(ErrorCode.RecordingNotFound, "no such recording");
   const admission = admitRecording(verified.claims, record, action);
   if (!admission.ok) throw refusal(admission.code, admission.message);
-  return { record, role: admission.role };
+  return { record, role: admission.role, exp: verified.claims.exp };
 }
 
 /** A session-level request: a session token of a known session, with the edit role. */
@@ -194,7 +193,7 @@ function admitSessionEdit(deps: RecordingsHttpDeps, sessionId: string, token: st
       `a ${admission.role} token cannot ${what}: use the session's edit link`,
     );
   }
-  return admission.record;
+  return admission;
 }
 
 async function listRecordings(deps: RecordingsHttpDeps, res: ServerResponse, token: string | null) {
@@ -222,12 +221,12 @@ async function startRecording(
   sessionId: string,
   token: string | null,
 ): Promise<void> {
-  const session = admitSessionEdit(deps, sessionId, token, "start recordings");
+  const { record: session, exp } = admitSessionEdit(deps, sessionId, token, "start recordings");
   const body = await readJsonObject(req);
   const by = readName(body.by);
   const title = readTitle(body.title) || `${session.title || "Recording"} ${new Date().toISOString()}`;
   const { record, created } = await deps.recordings.start(session.id, { title, by });
-  sendJson(res, created ? 201 : 200, describeWithLinks(deps, record, "edit"));
+  sendJson(res, created ? 201 : 200, describeWithLinks(deps, record, "edit", exp));
 }
 
 async function importRecording(
@@ -238,7 +237,7 @@ async function importRecording(
   sessionId: string,
   token: string | null,
 ): Promise<void> {
-  const session = admitSessionEdit(deps, sessionId, token, "import recordings");
+  const { record: session, exp } = admitSessionEdit(deps, sessionId, token, "import recordings");
   const title =
     readTitle(url.searchParams.get("title") ?? undefined) || `Imported ${new Date().toISOString()}`;
   const declared = Number(req.headers["content-length"] ?? Number.NaN);
@@ -255,7 +254,7 @@ async function importRecording(
     const result = await deps.recordings.importFile(session.id, temporary, title);
     const body: ImportRecordingResponse = {
       recordingId: result.record.id,
-      recording: describeWithLinks(deps, result.record, "edit"),
+      recording: describeWithLinks(deps, result.record, "edit", exp),
       messages: result.messages,
       skipped: result.skipped.map((s) => ({ topic: s.topic, schema: s.schema, reason: s.reason })),
       problems: result.problems.map((p) => ({
@@ -297,10 +296,12 @@ async function spool(req: IncomingMessage, path: string, maxBytes: number): Prom
   return size;
 }
 
+/** `exp`: the caller's token expiry, copied into the links' tokens (they never outlive it). */
 function describeWithLinks(
   deps: RecordingsHttpDeps,
   record: RecordingRecord,
   role: Role,
+  exp: number | undefined,
 ): RecordingDescription {
   const description = deps.recordings.describe(record);
   const roles = linkRolesFor(role);
@@ -311,7 +312,7 @@ function describeWithLinks(
       webUrl,
       relayUrl,
       recording: record.id,
-      token: deps.signer.issueForRecording(record.sessionId, record.id, r),
+      token: deps.signer.issueForRecording(record.sessionId, record.id, r, undefined, exp),
     });
   return {
     ...description,

@@ -36,6 +36,15 @@ describe("TokenSigner", () => {
     });
   });
 
+  it("a recording's token carries the expiry it is given and is refused after it", () => {
+    const recording = newSessionId();
+    const token = signer.issueForRecording(session, recording, "view", 1000, 2000);
+    expect(readTokenClaims(token)).toEqual({ session, role: "view", iat: 1000, exp: 2000, recording });
+    expect(signer.verify(token, undefined, 1999)).toMatchObject({ ok: true });
+    expect(signer.verify(token, undefined, 2001)).toMatchObject({ ok: false, message: "token expired" });
+    expect(readTokenClaims(signer.issueForRecording(session, recording, "view", 1000))?.exp).toBeUndefined();
+  });
+
   it("makes 128-bit session ids that do not repeat", () => {
     const ids = new Set(Array.from({ length: 1000 }, newSessionId));
     expect(ids.size).toBe(1000);

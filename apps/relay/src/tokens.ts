@@ -46,14 +46,24 @@ export class TokenSigner {
     return `${TOKEN_PREFIX}.${payload}.${this.#sign(payload)}`;
   }
 
-  /** A token that opens one recording of `session` (its data and review room), never the live session. */
+  /**
+   * A token that opens one recording of `session` (its data and review room), never the live session.
+   * `expiresAt`: the expiry of the token it is minted from, so a review link never outlives it.
+   */
   issueForRecording(
     session: string,
     recording: string,
     role: Role,
     nowSeconds = Math.floor(Date.now() / 1000),
+    expiresAt?: number,
   ): string {
-    const payload = encodeTokenPayload({ session, role, iat: nowSeconds, recording });
+    const payload = encodeTokenPayload({
+      session,
+      role,
+      iat: nowSeconds,
+      recording,
+      ...(expiresAt !== undefined ? { exp: expiresAt } : {}),
+    });
     return `${TOKEN_PREFIX}.${payload}.${this.#sign(payload)}`;
   }
 
