@@ -16,6 +16,7 @@ import {
   readDocMessage,
   updateChangesDoc,
 } from "./docMessages.ts";
+import { DocumentSizeCap } from "./documentSizeCap.ts";
 import { type RelayLimits, TokenBucket } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -108,8 +109,11 @@ export class DocServer {
   /** Which connection owns which awareness clientID, per document. */
   readonly #awarenessOwners = new WeakMap<Y.Doc, AwarenessOwners<WebSocket>>();
   #closing = false;
+  /** Updates that would make a document larger than `limits.maxDocumentBytes` are refused. */
+  readonly #sizeCap: DocumentSizeCap;
 
   constructor(private readonly deps: DocServerDeps) {
+    this.#sizeCap = new DocumentSizeCap(deps.limits.maxDocumentBytes);
     if (owners.size === 0) installPersistenceRouter();
     owners.set(this.tag, this);
     this.#wss = new WebSocketServer({
@@ -201,6 +205,21 @@ export class DocServer {
         }
         return;
       }
+      if (
+        (message.type === "sync-step2" || message.type === "update") &&
+        !this.#admitSize(docName, message)
+      ) {
+        metrics.reject(ErrorCode.MessageTooLarge);
+        logger.warn("doc update refused", { session: sessionId, code: ErrorCode.MessageTooLarge });
+        const cap = this.#sizeCap.maxBytes;
+        conn.send(
+          permissionDeniedMessage(
+            `${ErrorCode.MessageTooLarge}: the document would pass its ${cap}-byte cap`,
+          ),
+          {},
+        );
+        return;
+      }
       if (message.type === "awareness") {
         const forwarded = this.#bindAwareness(ws, docName, sessionId, message.entries, data, logged);
         if (forwarded) conn.emit("message", forwarded);
@@ -261,6 +280,11 @@ export class DocServer {
     }
     if (result.kept.length === 0) return undefined;
     return result.kept.length === entries.length ? data : awarenessMessage(result.kept);
+  }
+
+  #admitSize(docName: string, message: { readonly update: Uint8Array }): boolean {
+    const doc = docs.get(docName);
+    return !doc || this.#sizeCap.admit(doc, message.update.byteLength);
   }
 
   /** Doc connections per session (scale-out presence). */

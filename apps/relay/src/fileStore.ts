@@ -1,9 +1,10 @@
 import type { FileHandle } from "node:fs/promises";
 import { chmod, mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Logger } from "./log.ts";
 import { RecordingLogFile, type RecordingRecord } from "./recordingStore.ts";
-import type { RelayStore, SessionRecord } from "./store.ts";
-import { encodeRecord, readRecords } from "./updateLog.ts";
+import { DocumentTooLargeError, type RelayStore, type SessionRecord } from "./store.ts";
+import { encodeRecord, keepAside, MAX_RECORD_BYTES, readRecords } from "./updateLog.ts";
 
 /*
  * The embedded store: plain files in the data directory, nothing to install.
@@ -13,7 +14,18 @@ import { encodeRecord, readRecords } from "./updateLog.ts";
  * Every file is an append-only log of length-prefixed, CRC-checked records (updateLog.ts). Writes to one
  * file are chained so they land in call order; compaction writes a temporary file, syncs it and renames
  * it over the log, so a crash leaves either the old log or the new one.
+ * One bound for writing and reading a record (`maxRecordBytes`): a document write over it is refused
+ * with `DocumentTooLargeError` and the log stays as it was. A log that cannot be read to its end (torn
+ * by a crash, or damaged) is copied aside whole before it is rewritten with the records before the
+ * damage, and the copy's path is logged (updateLog.ts `keepAside`).
  */
+
+export interface FileStoreOptions {
+  /** Where damaged logs are reported. */
+  readonly logger?: Logger;
+  /** Largest record written or read (default MAX_RECORD_BYTES); tests set a small one. */
+  readonly maxRecordBytes?: number;
+}
 
 const DOC_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -28,24 +40,30 @@ export class FileStore implements RelayStore {
   readonly #recordings: RecordingLogFile;
   #closed = false;
 
-  private constructor(readonly dir: string) {
-    this.#recordings = new RecordingLogFile(join(dir, "recordings.log"));
+  readonly #logger: Logger | undefined;
+  readonly #maxRecordBytes: number;
+
+  private constructor(
+    readonly dir: string,
+    options: FileStoreOptions,
+  ) {
+    this.#logger = options.logger;
+    this.#maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
+    this.#recordings = new RecordingLogFile(join(dir, "recordings.log"), options.logger);
   }
 
-  static async open(dir: string): Promise<FileStore> {
+  static async open(dir: string, options: FileStoreOptions = {}): Promise<FileStore> {
     await mkdir(join(dir, "docs"), { recursive: true });
-    return new FileStore(dir);
+    return new FileStore(dir, options);
   }
 
   async loadSessions(): Promise<SessionRecord[]> {
-    const path = join(this.dir, "sessions.log");
-    const { records, discardedBytes } = readRecords(await readIfExists(path));
+    const records = await this.#load(join(this.dir, "sessions.log"), { kind: "sessions" });
     const sessions: SessionRecord[] = [];
     for (const record of records) {
       const parsed = parseSessionRecord(record);
       if (parsed) sessions.push(parsed);
     }
-    if (discardedBytes > 0) await this.#rewrite(path, records);
     return sessions;
   }
 
@@ -57,17 +75,33 @@ export class FileStore implements RelayStore {
   async loadDoc(name: string): Promise<Uint8Array[]> {
     const path = this.#docPath(name);
     await this.#fileOf(path).chain;
-    const { records, discardedBytes } = readRecords(await readIfExists(path));
-    if (discardedBytes > 0) await this.#rewrite(path, records);
-    return records;
+    return this.#load(path, { kind: "document", doc: name });
   }
 
   appendDocUpdate(name: string, update: Uint8Array): Promise<void> {
-    return this.#append(this.#docPath(name), update);
+    const path = this.#docPath(name);
+    if (update.byteLength > this.#maxRecordBytes) return this.#tooLarge(name, update);
+    return this.#append(path, update);
   }
 
   writeDocState(name: string, state: Uint8Array): Promise<void> {
-    return this.#rewrite(this.#docPath(name), [state]);
+    const path = this.#docPath(name);
+    if (state.byteLength > this.#maxRecordBytes) return this.#tooLarge(name, state);
+    return this.#rewrite(path, [state]);
+  }
+
+  #tooLarge(name: string, bytes: Uint8Array): Promise<never> {
+    return Promise.reject(new DocumentTooLargeError(name, bytes.byteLength, this.#maxRecordBytes));
+  }
+
+  /** A log's records; a log that ends in damage is kept aside whole, then rewritten without it. */
+  async #load(path: string, fields: Record<string, unknown>): Promise<Uint8Array[]> {
+    const read = readRecords(await readIfExists(path), this.#maxRecordBytes);
+    if (read.discardedBytes > 0) {
+      await keepAside(path, read, this.#logger, fields);
+      await this.#rewrite(path, read.records);
+    }
+    return read.records;
   }
 
   listRecordings(sessionId?: string): Promise<RecordingRecord[]> {
@@ -129,7 +163,7 @@ export class FileStore implements RelayStore {
   }
 
   #append(path: string, payload: Uint8Array): Promise<void> {
-    const record = encodeRecord(payload);
+    const record = encodeRecord(payload, this.#maxRecordBytes);
     return this.#enqueue(path, async (file) => {
       file.handle ??= await open(path, "a");
       await file.handle.write(record);
@@ -137,7 +171,7 @@ export class FileStore implements RelayStore {
   }
 
   #rewrite(path: string, payloads: readonly Uint8Array[]): Promise<void> {
-    const body = Buffer.concat(payloads.map(encodeRecord));
+    const body = Buffer.concat(payloads.map((payload) => encodeRecord(payload, this.#maxRecordBytes)));
     return this.#enqueue(path, async (file) => {
       const temporary = `${path}.tmp`;
       const handle = await open(temporary, "w");

@@ -1,3 +1,5 @@
+import { MAX_RECORD_BYTES } from "./updateLog.ts";
+
 /** Limits that keep one peer from hurting the others. All are per relay process. */
 export interface RelayLimits {
   /** Largest wire message a producer may publish (bytes). */
@@ -12,6 +14,11 @@ export interface RelayLimits {
   readonly messageBurst: number;
   /** Consecutive refused messages after which a producer is disconnected. */
   readonly maxRefusalStreak: number;
+  /**
+   * Largest session document (bytes of its encoded state, as compaction stores it); updates that would
+   * pass it are refused. At most the store's record bound (updateLog.ts MAX_RECORD_BYTES).
+   */
+  readonly maxDocumentBytes: number;
   /** Largest y-websocket message (bytes). */
   readonly maxDocMessageBytes: number;
   /** Sustained y-websocket messages per second per connection (burst: twice that). */
@@ -31,6 +38,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxMessagesPerSecond: 300,
   messageBurst: 600,
   maxRefusalStreak: 100,
+  maxDocumentBytes: 128 * 1024 * 1024,
   maxDocMessageBytes: 8 * 1024 * 1024,
   maxDocMessagesPerSecond: 200,
   maxAwarenessClientsPerConnection: 1,
@@ -44,6 +52,10 @@ export function resolveLimits(partial: Partial<RelayLimits> = {}): RelayLimits {
     if (!Number.isFinite(value) || value <= 0)
       throw new RangeError(`limits.${name} must be a positive number`);
   }
+  if (limits.maxDocumentBytes > MAX_RECORD_BYTES)
+    throw new RangeError(
+      `limits.maxDocumentBytes must be at most ${MAX_RECORD_BYTES} (the store's record bound)`,
+    );
   return limits;
 }
 

@@ -6,7 +6,8 @@ import {
   type RecordingOrigin,
   type RecordingStatus,
 } from "@depthroom/schema";
-import { encodeRecord, readRecords } from "./updateLog.ts";
+import type { Logger } from "./log.ts";
+import { encodeRecord, keepAside, readRecords } from "./updateLog.ts";
 
 /*
  * Recording metadata in the relay store (`RelayStore` extends `RecordingCatalog`). The recording's
@@ -73,7 +74,10 @@ export class RecordingLogFile implements RecordingCatalog {
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly logger?: Logger,
+  ) {}
 
   async listRecordings(sessionId?: string): Promise<RecordingRecord[]> {
     const all = [...(await this.#load()).values()];
@@ -115,14 +119,17 @@ export class RecordingLogFile implements RecordingCatalog {
         if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
         bytes = new Uint8Array(0);
       }
-      const { records: entries, discardedBytes } = readRecords(bytes);
+      const read = readRecords(bytes);
+      const entries = read.records;
+      // A damaged log is copied aside whole before compaction rewrites it without the damage.
+      if (read.discardedBytes > 0) await keepAside(this.path, read, this.logger, { kind: "recordings" });
       const records = new Map<string, RecordingRecord>();
       for (const payload of entries) {
         const entry = parseEntry(payload);
         if (entry?.op === "put") records.set(entry.record.id, entry.record);
         else if (entry?.op === "delete") records.delete(entry.id);
       }
-      if (discardedBytes > 0 || entries.length > records.size) await this.#compact(records);
+      if (read.discardedBytes > 0 || entries.length > records.size) await this.#compact(records);
       this.#records = records;
       return records;
     })();

@@ -74,7 +74,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const webUrl = options.webUrl ?? "http://localhost:3000";
   const limits = resolveLimits(options.limits);
   const logger: Logger = createLogger(options.logLevel ?? "info", options.logSink);
-  const store = options.store ?? (await FileStore.open(options.dataDir));
+  const store = options.store ?? (await FileStore.open(options.dataDir, { logger }));
   const secret =
     options.secret ?? (await loadOrCreateSecret(options.dataDir, () => randomBytes(32).toString("hex")));
   const signer = new TokenSigner(secret);

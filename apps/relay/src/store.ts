@@ -6,6 +6,21 @@ import { MemoryRecordingCatalog, type RecordingCatalog } from "./recordingStore.
  * PostgreSQL store can implement the same interface for scale-out.
  */
 
+/**
+ * A document write the store will not take: its one record (an update, or the whole state on
+ * compaction) is over the store's bound. Nothing was written; what was stored before is intact.
+ */
+export class DocumentTooLargeError extends RangeError {
+  override readonly name = "DocumentTooLargeError";
+  constructor(
+    readonly doc: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(`document ${doc}: ${bytes} bytes in one write, over the store's ${maxBytes}-byte bound`);
+  }
+}
+
 export interface SessionRecord {
   readonly id: string;
   readonly title: string;
