@@ -3,7 +3,9 @@
  *
  * `ErrorCode` names travel in socket.io acks and `connect_error` data, in HTTP error bodies and in
  * `DecodeError`s. `CloseCode` numbers close WebSockets (y-websocket treats 4400-4499 as permanent,
- * 4500-4599 as "retry later").
+ * 4500-4599 as "retry later"). `ClientErrorCode` names the failures only a client sees. What each code
+ * means (HTTP status, close code, whether a client tries again, a short sentence) is `ERROR_CODES`,
+ * the one table everybody reads.
  */
 export const ErrorCode = {
   /** No token was presented. */
@@ -56,6 +58,8 @@ export const CloseCode = {
   VersionMismatch: 4426,
   /** Too many messages: retry later. */
   RateLimited: 4529,
+  /** The relay cannot serve now (full, or failed inside): retry later. */
+  TryAgainLater: 4503,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -69,4 +73,88 @@ export function closeCodeName(code: number): string | undefined {
 /** Whether a client should retry after this close code (y-websocket's convention). */
 export function isRetryableClose(code: number): boolean {
   return !(code >= 4400 && code < 4500);
+}
+
+/** Failures only a client can see: the relay never sends these. */
+export const ClientErrorCode = {
+  /** The relay did not answer within the connect timeout (down, wrong URL, network). */
+  RelayUnreachable: "relay-unreachable",
+  /** The session link (or url/session/token triple) is malformed or expired before connecting. */
+  BadLink: "bad-link",
+  /** The stream or subscription was closed by this side. */
+  Closed: "closed",
+  /** Waiting for the relay (flush, an answer) took longer than allowed. */
+  Timeout: "timeout",
+} as const;
+export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
+
+/** What a code means, for the relay (status, close code) and for clients (retry, sentence). */
+export interface ErrorCodeRule {
+  /** HTTP status of a refusal with this code; null for client-side codes. */
+  readonly httpStatus: number | null;
+  /** WebSocket close code of a socket closed for it; null for client-side codes. */
+  readonly closeCode: CloseCode | null;
+  /** Whether a client tries again later (reconnects, asks again): false when the answer would not change. */
+  readonly retry: boolean;
+  /** What happened, in a few words, for messages (`refused: no such session`). */
+  readonly text: string;
+}
+
+const rule = (httpStatus: number, closeCode: CloseCode, retry: boolean, text: string): ErrorCodeRule => ({
+  httpStatus,
+  closeCode,
+  retry,
+  text,
+});
+const client = (retry: boolean, text: string): ErrorCodeRule => ({
+  httpStatus: null,
+  closeCode: null,
+  retry,
+  text,
+});
+
+/**
+ * The one table of error codes. A code's close code and its `retry` agree (`isRetryableClose`), so a
+ * y-websocket client and an SDK client make the same choice; a unit test holds them together.
+ */
+export const ERROR_CODES: Readonly<Record<ErrorCode | ClientErrorCode, ErrorCodeRule>> = {
+  [ErrorCode.Unauthorized]: rule(401, CloseCode.Unauthorized, false, "no token"),
+  [ErrorCode.BadToken]: rule(403, CloseCode.Forbidden, false, "bad or expired token"),
+  [ErrorCode.Forbidden]: rule(403, CloseCode.Forbidden, false, "the token does not allow this"),
+  [ErrorCode.SessionNotFound]: rule(404, CloseCode.SessionNotFound, false, "no such session"),
+  [ErrorCode.VersionMismatch]: rule(400, CloseCode.VersionMismatch, false, "protocol version mismatch"),
+  [ErrorCode.BadMessage]: rule(400, CloseCode.BadMessage, false, "malformed message"),
+  [ErrorCode.MessageTooLarge]: rule(413, CloseCode.BadMessage, false, "message too large"),
+  [ErrorCode.RateLimited]: rule(429, CloseCode.RateLimited, true, "too many messages"),
+  [ErrorCode.TooManyEntities]: rule(400, CloseCode.BadMessage, false, "too many entities in the session"),
+  [ErrorCode.TooManySessions]: rule(503, CloseCode.TryAgainLater, true, "the relay holds too many sessions"),
+  [ErrorCode.ReadOnly]: rule(403, CloseCode.ReadOnly, false, "read-only"),
+  [ErrorCode.GoingAway]: rule(503, CloseCode.GoingAway, true, "the relay is shutting down"),
+  [ErrorCode.RecordingNotFound]: rule(404, CloseCode.SessionNotFound, false, "no such recording"),
+  [ErrorCode.RecordingActive]: rule(409, CloseCode.BadMessage, false, "the recording is still being written"),
+  [ErrorCode.Internal]: rule(500, CloseCode.TryAgainLater, true, "the relay failed"),
+  [ClientErrorCode.RelayUnreachable]: client(true, "relay unreachable"),
+  [ClientErrorCode.BadLink]: client(false, "not a session link"),
+  [ClientErrorCode.Closed]: client(false, "closed"),
+  [ClientErrorCode.Timeout]: client(true, "timed out"),
+};
+
+/** The rule of a code, or undefined for a code this version does not know (a newer relay's). */
+export function errorCodeRule(code: string): ErrorCodeRule | undefined {
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode | ClientErrorCode] : undefined;
+}
+
+/** Whether a client should try again after this code; unknown codes (a newer relay's) are retried. */
+export function isRetryableCode(code: string): boolean {
+  return errorCodeRule(code)?.retry ?? true;
+}
+
+/** HTTP status of a refusal with this code (400 for a client-side code, which the relay never sends). */
+export function httpStatusOf(code: ErrorCode): number {
+  return ERROR_CODES[code]?.httpStatus ?? 400;
+}
+
+/** WebSocket close code of a socket closed for this code. */
+export function closeCodeOf(code: ErrorCode): CloseCode {
+  return ERROR_CODES[code]?.closeCode ?? CloseCode.BadMessage;
 }

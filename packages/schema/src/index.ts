@@ -1,7 +1,19 @@
 // @depthroom/schema: the data model. No I/O. Named exports only.
 
 export { Decoder, Encoder } from "./binary.ts";
-export { CloseCode, closeCodeName, ErrorCode, isRetryableClose } from "./codes.ts";
+export {
+  ClientErrorCode,
+  CloseCode,
+  closeCodeName,
+  closeCodeOf,
+  ERROR_CODES,
+  ErrorCode,
+  type ErrorCodeRule,
+  errorCodeRule,
+  httpStatusOf,
+  isRetryableClose,
+  isRetryableCode,
+} from "./codes.ts";
 export {
   ANNOTATION_VERSION,
   type Annotation,

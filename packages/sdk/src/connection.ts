@@ -2,7 +2,7 @@ import {
   type AdminNotice,
   AdminNoticeSchema,
   type ClientToServerEvents,
-  ErrorCode,
+  errorCodeRule,
   type ProducerEvent,
   RELAY_PROTOCOL_VERSION,
   type Refusal,
@@ -238,15 +238,7 @@ export function isRefusal(x: unknown): x is Refusal {
   );
 }
 
-const REFUSAL_PREFIX: Partial<Record<string, string>> = {
-  [ErrorCode.Unauthorized]: "refused: no token",
-  [ErrorCode.BadToken]: "refused: bad or expired token",
-  [ErrorCode.Forbidden]: "refused: the token does not allow this",
-  [ErrorCode.SessionNotFound]: "refused: no such session",
-  [ErrorCode.VersionMismatch]: "refused: protocol version mismatch",
-};
-
 function refusalSentence(refusal: Refusal): string {
-  const prefix = REFUSAL_PREFIX[refusal.code] ?? `refused (${refusal.code})`;
+  const prefix = `refused: ${errorCodeRule(refusal.code)?.text ?? refusal.code}`;
   return refusal.message ? `${prefix}: ${refusal.message}` : prefix;
 }

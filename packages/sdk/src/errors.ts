@@ -1,20 +1,18 @@
-import { DecodeError, ErrorCode, LinkError, ValidationError } from "@depthroom/schema";
+import {
+  ClientErrorCode,
+  DecodeError,
+  ErrorCode,
+  isRetryableCode,
+  LinkError,
+  ValidationError,
+} from "@depthroom/schema";
 
 /**
  * The codes an `SdkError` carries: every shared `ErrorCode` the relay can answer with, plus the few
- * failures only a client can see (the relay never answers, the link is not a link, the stream is closed).
+ * failures only a client can see (`ClientErrorCode`: the relay never answers, the link is not a link,
+ * the stream is closed, a wait timed out). What each means is the schema's `ERROR_CODES` table.
  */
-export const SdkErrorCode = {
-  ...ErrorCode,
-  /** The relay did not answer within the connect timeout (down, wrong URL, network). */
-  RelayUnreachable: "relay-unreachable",
-  /** The session link (or url/session/token triple) is malformed or expired before connecting. */
-  BadLink: "bad-link",
-  /** The stream or subscription was closed by this side. */
-  Closed: "closed",
-  /** Waiting for the relay (flush, an answer) took longer than allowed. */
-  Timeout: "timeout",
-} as const;
+export const SdkErrorCode = { ...ErrorCode, ...ClientErrorCode } as const;
 export type SdkErrorCode = (typeof SdkErrorCode)[keyof typeof SdkErrorCode];
 
 /** The one error type the SDK throws or rejects with: a `code` to branch on and a sentence to show. */
@@ -41,16 +39,7 @@ export class SdkError extends Error {
   }
 }
 
-/** Codes after which reconnecting cannot help: the relay will refuse again. */
-const PERMANENT: ReadonlySet<string> = new Set<SdkErrorCode>([
-  SdkErrorCode.Unauthorized,
-  SdkErrorCode.BadToken,
-  SdkErrorCode.Forbidden,
-  SdkErrorCode.SessionNotFound,
-  SdkErrorCode.VersionMismatch,
-  SdkErrorCode.BadLink,
-]);
-
+/** Codes after which trying again cannot help: the relay would refuse again (the table's `retry`). */
 export function isPermanent(code: string): boolean {
-  return PERMANENT.has(code);
+  return !isRetryableCode(code);
 }

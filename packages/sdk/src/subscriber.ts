@@ -167,7 +167,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
           ? result
           : { code: SdkErrorCode.Internal, message: "the relay answered the subscription oddly" };
         this.emit("problem", refusal);
-        if (isPermanent(refusal.code) || refusal.code === SdkErrorCode.BadMessage) {
+        if (isPermanent(refusal.code)) {
           const failure = new SdkError(refusal.code, `subscription refused: ${refusal.message}`);
           this.rejectReady(failure);
           this.finish(failure);

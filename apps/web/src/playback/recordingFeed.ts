@@ -1,5 +1,5 @@
 import {
-  ErrorCode,
+  isRetryableCode,
   makeRecordingLink,
   type RecordingDescription,
   type RecordingLink,
@@ -99,16 +99,6 @@ const RANGE_BYTES = 8 * 1024 * 1024;
 const KEEP_BEHIND_NS = 2_000_000_000n;
 const RETRY_MS = 2000;
 
-/** Codes that retrying cannot fix: the viewer shows its error page. */
-const PERMANENT = new Set<string>([
-  ErrorCode.BadToken,
-  ErrorCode.Unauthorized,
-  ErrorCode.Forbidden,
-  ErrorCode.RecordingNotFound,
-  ErrorCode.RecordingActive,
-  "bad-link",
-]);
-
 export function openRecordingFeed(
   link: RecordingLink,
   handlers: RecordingFeedHandlers,
@@ -148,7 +138,8 @@ export function openRecordingFeed(
     const e = error as Partial<SdkError>;
     const code = e.code ?? "internal";
     const message = `${what}: ${e.message ?? String(error)}`;
-    if (PERMANENT.has(code)) {
+    // Codes that retrying cannot fix (the schema's table): the viewer shows its error page.
+    if (!isRetryableCode(code)) {
       setPhase({ kind: "failed", code, message });
       handlers.dispatch({ type: "closed", code, message: e.message ?? message });
     } else handlers.dispatch({ type: "problem", code, message, at: Date.now() });
