@@ -14,7 +14,18 @@ import {
   type SessionLinks,
   SHAREABLE_ROLES,
 } from "@depthroom/schema";
-import { admit, fetchSessionOfToken, httpStatusFor } from "./access.ts";
+import { admit, fetchSessionOfToken } from "./access.ts";
+import {
+  allowCors,
+  answeredPreflight,
+  answerFailure,
+  bearerToken,
+  HttpError,
+  JSON_OBJECT,
+  readJsonBody,
+  sendJson,
+  tokenOf,
+} from "./httpKit.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { AdminNotices } from "./notices.ts";
@@ -25,8 +36,8 @@ import { RELAY_VERSION } from "./version.ts";
 /*
  * The HTTP API (JSON): `POST /api/sessions`, `GET /api/sessions/:id`, `GET /api/sessions/:id/links`,
  * `POST /api/admin/notices` (admin token), `GET /healthz`, `GET /metrics`.
- * Errors answer `{ error: Refusal }` with a matching status. CORS is open to any origin: the endpoints
- * carry no cookies, and tokens are the capabilities.
+ * Errors answer `{ error: Refusal }` with a matching status (httpKit.ts). CORS is open to any origin:
+ * the endpoints carry no cookies, and tokens are the capabilities.
  */
 
 export interface HttpApiDeps {
@@ -43,44 +54,22 @@ export interface HttpApiDeps {
   readonly admin: { readonly token: string; readonly notices: AdminNotices };
 }
 
-const MAX_BODY_BYTES = 16 * 1024;
 const MAX_TITLE_LENGTH = 200;
 
-class HttpError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export function createHttpHandler(deps: HttpApiDeps): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
-    res.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+/** The handler of these routes (and of any other path: `bad-message`, "no route"); `url` parsed by the kit. */
+export function createHttpHandler(
+  deps: HttpApiDeps,
+): (req: IncomingMessage, res: ServerResponse, url: URL) => void {
+  return (req, res, url) => {
+    allowCors(res, "GET, POST, OPTIONS");
     if (deps.node) res.setHeader("X-Depthroom-Node", deps.node);
-    handle(deps, req, res).catch((error: unknown) => {
-      const known = error instanceof HttpError;
-      const code = known ? error.code : ErrorCode.Internal;
-      const message = known ? error.message : "internal error";
-      if (!known)
-        deps.logger.error("http handler failed", { path: req.url?.split("?")[0], error: String(error) });
-      deps.metrics.reject(code);
-      if (!res.headersSent) sendJson(res, httpStatusFor(code), { error: { code, message } });
-      else res.end();
-    });
+    handle(deps, req, res, url).catch((error: unknown) => answerFailure(deps, req, res, error));
   };
 }
 
-async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? "/", "http://relay");
+async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const path = url.pathname;
-  if (req.method === "OPTIONS") {
-    res.writeHead(204, { "Access-Control-Max-Age": "600" }).end();
-    return;
-  }
+  if (answeredPreflight(req, res)) return;
   if (path === "/healthz" && req.method === "GET") {
     const health: Health = {
       ok: true,
@@ -110,22 +99,17 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
 }
 
 async function createSession(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readJsonBody(req);
+  const body = await readJsonBody(req, JSON_OBJECT);
   let title = "";
-  if (body !== undefined) {
-    if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new HttpError(ErrorCode.BadMessage, "the body must be a JSON object { title? }");
+  const raw = body.title;
+  if (raw !== undefined) {
+    if (typeof raw !== "string" || raw.length > MAX_TITLE_LENGTH) {
+      throw new HttpError(
+        ErrorCode.BadMessage,
+        `title must be a string of at most ${MAX_TITLE_LENGTH} characters`,
+      );
     }
-    const raw = (body as { title?: unknown }).title;
-    if (raw !== undefined) {
-      if (typeof raw !== "string" || raw.length > MAX_TITLE_LENGTH) {
-        throw new HttpError(
-          ErrorCode.BadMessage,
-          `title must be a string of at most ${MAX_TITLE_LENGTH} characters`,
-        );
-      }
-      title = raw.trim();
-    }
+    title = raw.trim();
   }
   const created = await deps.registry.create(title || "Untitled session");
   if (!created.ok) throw new HttpError(created.code, created.message);
@@ -144,8 +128,7 @@ async function createSession(deps: HttpApiDeps, req: IncomingMessage, res: Serve
 
 /** Admit the request's token (`Authorization: Bearer` or `?token=`) for session `id`. */
 async function admitRequest(deps: HttpApiDeps, req: IncomingMessage, id: string, url: URL) {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
-  const token = bearer ?? url.searchParams.get("token");
+  const token = tokenOf(req, url);
   await fetchSessionOfToken(deps.signer, deps.registry, id, token);
   const admission = admit(deps.signer, deps.registry, id, token);
   if (!admission.ok) throw new HttpError(admission.code, admission.message);
@@ -200,23 +183,18 @@ async function describeSession(
 
 /** `POST /api/admin/notices`: the admin token only as `Authorization: Bearer` (never in a URL). */
 async function postNotice(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
+  const bearer = bearerToken(req);
   if (!bearer) {
     throw new HttpError(ErrorCode.Unauthorized, "no admin token (Authorization: Bearer <admin token>)");
   }
   if (!sameSecret(bearer, deps.admin.token)) throw new HttpError(ErrorCode.BadToken, "not the admin token");
-  const parsed = AdminNoticeRequestSchema.safeParse((await readJsonBody(req)) ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? `${issue.path.join(".")}: ` : "";
-    throw new HttpError(ErrorCode.BadMessage, `bad notice: ${where}${issue?.message ?? "invalid"}`);
-  }
-  const { session } = parsed.data;
+  const request = await readJsonBody(req, AdminNoticeRequestSchema, { what: "notice" });
+  const { session } = request;
   if (session !== undefined) {
     if (!deps.registry.get(session) && deps.registry.fetches) await deps.registry.fetch(session);
     if (!deps.registry.get(session)) throw new HttpError(ErrorCode.SessionNotFound, "no such session");
   }
-  const notice = deps.admin.notices.post(parsed.data);
+  const notice = deps.admin.notices.post(request);
   deps.logger.info("admin notice", {
     id: notice.id,
     level: notice.level,
@@ -229,27 +207,4 @@ async function postNotice(deps: HttpApiDeps, req: IncomingMessage, res: ServerRe
 function sameSecret(given: string, expected: string): boolean {
   const digest = (text: string) => createHash("sha256").update(text).digest();
   return timingSafeEqual(digest(given), digest(expected));
-}
-
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES)
-      throw new HttpError(ErrorCode.MessageTooLarge, `body larger than ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString("utf8").trim();
-  if (text.length === 0) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(ErrorCode.BadMessage, "the body is not JSON");
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
-  res.end(JSON.stringify(body));
 }

@@ -14,6 +14,7 @@ import {
 } from "./fileStore.ts";
 import { FrameServer } from "./frameServer.ts";
 import { createHttpHandler } from "./httpApi.ts";
+import { guardRequest, guardUpgrade } from "./httpKit.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
 import { createLogger, type Logger, type LogLevel } from "./log.ts";
 import { RelayMetrics } from "./metrics.ts";
@@ -137,10 +138,13 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     urls: () => ({ relayUrl, webUrl }),
     maxImportBytes: options.maxImportBytes ?? 8 * 1024 ** 3,
   });
+  const guarded = { logger, metrics };
+  // Every listener is guarded (httpKit.ts): an unparsable target is refused, no exception escapes.
   const server = createServer(
-    cluster
-      ? (req, res) => cluster.handle(req, res) || recordingsApi(req, res) || api(req, res)
-      : (req, res) => recordingsApi(req, res) || api(req, res),
+    guardRequest(
+      guarded,
+      (req, res, url) => cluster?.handle(req, res) || recordingsApi(req, res, url) || api(req, res, url),
+    ),
   );
   const frames = new FrameServer(server, { signer, registry, limits, metrics, logger, node });
   // After FrameServer's own listener (which sends `welcome`): the notices still active.
@@ -164,19 +168,27 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   recordings.useDocuments(documents);
   cluster?.attach({ io: frames.io, documents, registry, notices, logger });
-  server.on("upgrade", (req, socket, head) => {
-    const url = new URL(req.url ?? "/", "http://relay");
-    if (url.pathname.startsWith("/socket.io/")) return; // engine.io's own upgrade listener takes it
-    if (url.pathname.startsWith(`/yjs/${REVIEW_ROOM_PREFIX}`)) {
-      // A recording's review room: its record is looked up first (the store is async).
-      const room = url.pathname.slice("/yjs/".length);
-      void recordings?.prepareRoom(room).then(() => documents.handleUpgrade(req, socket, head, url));
-      return;
+  server.on(
+    "upgrade",
+    guardUpgrade(guarded, (req, socket, head, url) => {
+      if (url.pathname.startsWith("/socket.io/")) return; // engine.io's own upgrade listener takes it
+      if (url.pathname.startsWith(`/yjs/${REVIEW_ROOM_PREFIX}`)) {
+        // A recording's review room: its record is looked up first (the store is async).
+        const room = url.pathname.slice("/yjs/".length);
+        return recordings?.prepareRoom(room).then(() => documents.handleUpgrade(req, socket, head, url));
+      }
+      if (url.pathname.startsWith("/yjs/")) return documents.handleUpgrade(req, socket, head, url);
+      socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+    }),
+  );
+  // Node's parser refused the request (bad target characters, headers too large): a plain 400.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && error.code !== "ECONNRESET") {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    } else {
+      socket.destroy();
     }
-    if (url.pathname.startsWith("/yjs/")) return documents.handleUpgrade(req, socket, head, url);
-    socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
   });
-  server.on("clientError", (_error, socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
