@@ -9,6 +9,10 @@ const config: NextConfig = {
   ...(process.env.DEPTHROOM_NEXT_DIST_DIR ? { distDir: process.env.DEPTHROOM_NEXT_DIST_DIR } : {}),
   // `npm test` typechecks every package first; the browser tests' build may skip the second pass.
   typescript: { ignoreBuildErrors: process.env.DEPTHROOM_SKIP_TYPECHECK === "1" },
+  // Test hooks (`window.__depthroom*`) are compiled in only when the build sets
+  // NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS=1 (@depthroom/web/testing's build, `npm run dev`); always inlined, so
+  // an unset flag folds to "" and the hooks' code is dropped from a production build.
+  env: { NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS: process.env.NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS === "1" ? "1" : "" },
 };
 
 export default config;

@@ -16,7 +16,9 @@ const repoDir = join(webDir, "..", "..");
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
 // The build directory: `.next`, or `DEPTHROOM_NEXT_DIST_DIR` (read by next.config.ts too).
-const STAMP = join(webDir, process.env.DEPTHROOM_NEXT_DIST_DIR ?? ".next", "depthroom-build-stamp");
+const distDir = join(webDir, process.env.DEPTHROOM_NEXT_DIST_DIR ?? ".next");
+const STAMP = join(distDir, "depthroom-build-stamp");
+const BUILD_ID = join(distDir, "BUILD_ID");
 
 /** What the build depends on: the app's sources and config, and the workspace packages it bundles. */
 const INPUTS = [
@@ -77,21 +79,30 @@ export interface BuildResult {
   readonly ms: number;
 }
 
+/** The id `next build` gave the build in the build directory (a build made elsewhere changes it). */
+function buildId(): string {
+  return existsSync(BUILD_ID) ? readFileSync(BUILD_ID, "utf8").trim() : "";
+}
+
 /**
- * `next build` unless `.next` already holds a build of the current inputs. Typechecking is left to
- * `npm run typecheck` (set `typecheck: true` to have Next do it too).
+ * `next build` with the test hooks compiled in (`window.__depthroom`, `NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS=1`;
+ * a production build has none), unless the build directory already holds this build of the current
+ * inputs (a plain `npm run build` or `npm start` since then is noticed by its build id). Typechecking
+ * is left to `npm run typecheck` (set `typecheck: true` to have Next do it too).
  */
 export async function buildWebApp(
   options: { force?: boolean; typecheck?: boolean } = {},
 ): Promise<BuildResult> {
   const start = performance.now();
   const hash = buildInputsHash();
-  if (!options.force && existsSync(STAMP) && readFileSync(STAMP, "utf8") === hash) {
+  if (!options.force && existsSync(STAMP) && readFileSync(STAMP, "utf8") === `${hash} ${buildId()}`) {
     return { built: false, ms: performance.now() - start };
   }
-  const { code, output } = await run(["build"], options.typecheck ? {} : { DEPTHROOM_SKIP_TYPECHECK: "1" });
+  const env: Record<string, string> = { NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS: "1" };
+  if (!options.typecheck) env.DEPTHROOM_SKIP_TYPECHECK = "1";
+  const { code, output } = await run(["build"], env);
   if (code !== 0) throw new Error(`next build failed (${code}):\n${output.slice(-4000)}`);
-  writeFileSync(STAMP, hash);
+  writeFileSync(STAMP, `${hash} ${buildId()}`);
   return { built: true, ms: performance.now() - start };
 }
 

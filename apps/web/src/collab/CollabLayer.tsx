@@ -10,7 +10,6 @@ import type { ViewerScene } from "../render/ViewerScene.ts";
 import { pixelAt } from "../render/view2d.ts";
 import { AnnotationsPanel } from "./AnnotationsPanel.tsx";
 import { CollabClient, type CollabRoom, type CollabSnapshot } from "./CollabClient.ts";
-import { installCollabHooks } from "./collabHooks.ts";
 import {
   defaultIdentity,
   loadIdentity,
@@ -144,15 +143,23 @@ export function CollabLayer({
     };
     sync();
     const unsubscribe = client.subscribe(sync);
-    const removeHooks = installCollabHooks(
-      client,
-      () => frustums.drawnPoses(),
-      () => pins.shown(),
-      () => {
-        const t = trackingRef.current;
-        return t?.kind === "person" ? t.name : null;
-      },
-    );
+    // `window.__depthroomCollab` only in builds with NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS=1 (see Viewer).
+    let removeHooks = () => {};
+    let disposed = false;
+    if (process.env.NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS === "1") {
+      void import("./collabHooks.ts").then(({ installCollabHooks }) => {
+        if (disposed) return;
+        removeHooks = installCollabHooks(
+          client,
+          () => frustums.drawnPoses(),
+          () => pins.shown(),
+          () => {
+            const t = trackingRef.current;
+            return t?.kind === "person" ? t.name : null;
+          },
+        );
+      });
+    }
     let last = performance.now();
     let lastPublish = 0;
     let lastPresenterWrite = 0;
@@ -199,6 +206,7 @@ export function CollabLayer({
     return () => {
       cancelAnimationFrame(raf);
       unsubscribe();
+      disposed = true;
       removeHooks();
       frustums.dispose();
       pins.dispose();

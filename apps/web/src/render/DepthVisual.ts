@@ -70,10 +70,6 @@ export class DepthVisual {
     this.pendingTimelines = timelines;
   }
 
-  get hasPending(): boolean {
-    return this.pending !== undefined;
-  }
-
   get colormap(): Colormap | undefined {
     return this.colormapOverride ?? this.current?.colormap;
   }

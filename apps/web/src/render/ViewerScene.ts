@@ -114,8 +114,6 @@ export class ViewerScene {
   /** Draw calls of the whole scene (frames drawn), and their timestamps for a rate. */
   framesDrawn = 0;
   private readonly drawTimes = new Float64Array(120);
-  /** Called after each draw (tests and the status bar read state then). */
-  onDraw: (() => void) | undefined;
 
   constructor(
     readonly engine: AbstractEngine,
@@ -159,6 +157,10 @@ export class ViewerScene {
         this.graph.setTransform(entityPath, archetype);
         break;
       }
+      case "Image":
+      case "EncodedImage":
+        // Colour images (issue 16): not drawn yet.
+        break;
       default: {
         const unknown: never = archetype;
         throw new TypeError(`unhandled archetype ${(unknown as { kind: string }).kind}`);
@@ -218,7 +220,6 @@ export class ViewerScene {
     this.scene.render();
     this.drawTimes[this.framesDrawn % this.drawTimes.length] = now;
     this.framesDrawn++;
-    this.onDraw?.();
     return true;
   }
 

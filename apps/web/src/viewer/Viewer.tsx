@@ -29,7 +29,7 @@ import { NoticeBanner } from "./NoticeBanner.tsx";
 import { attachPanelInput, type PanelInputHandlers } from "./panelInput.ts";
 import { RecordingDot, RecordingsControl } from "./RecordingsControl.tsx";
 import { ShareControl } from "./ShareControl.tsx";
-import { installTestHooks, type PlaybackHooks } from "./testHooks.ts";
+import type { PlaybackHooks } from "./testHooks.ts";
 import { collabRoomOf, type ViewerSource } from "./viewerSource.ts";
 
 export type Layout = "split" | "3d" | "2d";
@@ -116,16 +116,27 @@ export function Viewer({ source }: { source: ViewerSource }) {
       measurePanels();
     });
     observer.observe(stage);
-    const removeHooks = installTestHooks(
-      viewer,
-      store,
-      stage,
-      () => panelRects.current,
-      () => feedRef.current?.decode,
-      () => playbackHooks(controllerRef.current, feedRef.current),
-    );
+    // `window.__depthroom` only in builds made with NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS=1 (browser tests,
+    // benchmark, screenshots, `npm run dev`): the condition folds to false otherwise and the hooks'
+    // module is not in the bundle.
+    let removeHooks = () => {};
+    let disposed = false;
+    if (process.env.NEXT_PUBLIC_DEPTHROOM_TEST_HOOKS === "1") {
+      void import("./testHooks.ts").then(({ installTestHooks }) => {
+        if (disposed) return;
+        removeHooks = installTestHooks(
+          viewer,
+          store,
+          stage,
+          () => panelRects.current,
+          () => feedRef.current?.decode,
+          () => playbackHooks(controllerRef.current, feedRef.current),
+        );
+      });
+    }
     setSceneReady(true);
     return () => {
+      disposed = true;
       removeHooks();
       observer.disconnect();
       engine.stopRenderLoop();
