@@ -1,9 +1,11 @@
 import {
   type ArchetypeKind,
   checkEntityPath,
+  compareLatestAt,
   DecodeError,
   type EntityInfo,
   ErrorCode,
+  entityArchetypeKey,
   type ProducerEvent,
   type ProducerInfo,
   type PublishResult,
@@ -36,9 +38,8 @@ interface LatestEntry {
   readonly key: string;
   readonly entityPath: string;
   readonly kind: ArchetypeKind;
-  readonly depth: number;
   bytes: Uint8Array;
-  isStatic: boolean;
+  static: boolean;
   lastSeen: number;
   messages: number;
 }
@@ -128,7 +129,7 @@ export class LiveSession {
       if (error instanceof DecodeError) return this.#refuse(producer, error.code, error.message);
       return this.#refuse(producer, ErrorCode.BadMessage, String(error));
     }
-    const key = `${kind}:${entityPath}`;
+    const key = entityArchetypeKey(entityPath, kind);
     let entry = this.#latest.get(key);
     if (entry === undefined) {
       if (this.#latest.size >= this.limits.maxEntitiesPerSession) {
@@ -142,16 +143,15 @@ export class LiveSession {
         key,
         entityPath,
         kind,
-        depth: entityPath.split("/").length,
         bytes,
-        isStatic,
+        static: isStatic,
         lastSeen: now,
         messages: 0,
       };
       this.#latest.set(key, entry);
     }
     entry.bytes = bytes;
-    entry.isStatic = isStatic;
+    entry.static = isStatic;
     entry.lastSeen = now;
     entry.messages++;
     producer.refusalStreak = 0;
@@ -185,7 +185,7 @@ export class LiveSession {
     viewer.queue = queue;
     const current = [...this.#latest.values()].filter((e) => matches(viewer.filter, e.entityPath));
     // Static data first (it holds for all times), then parents before children (a Pinhole before its image).
-    current.sort((a, b) => Number(b.isStatic) - Number(a.isStatic) || a.depth - b.depth);
+    current.sort(compareLatestAt);
     for (const entry of current) queue.offer(entry.key, entry.bytes);
     return { ok: true, entities: this.entities(), producers: this.producers() };
   }
@@ -200,7 +200,7 @@ export class LiveSession {
   /** The latest message of every entity, in subscription order (static first, parents before children). */
   latestMessages(): Uint8Array[] {
     const current = [...this.#latest.values()];
-    current.sort((a, b) => Number(b.isStatic) - Number(a.isStatic) || a.depth - b.depth);
+    current.sort(compareLatestAt);
     return current.map((e) => e.bytes);
   }
 

@@ -139,6 +139,12 @@ export {
 export { DecodeError, type DecodeProblem, ValidationError } from "./errors.ts";
 export { depthImage3dExample, depthImageSimpleExample, rerunExampleDepth } from "./examples.ts";
 export {
+  compareLatestAt,
+  entityArchetypeKey,
+  type LatestAtCandidate,
+  replacesLatest,
+} from "./latestAt.ts";
+export {
   base64UrlDecode,
   base64UrlEncode,
   encodeTokenPayload,
@@ -231,6 +237,14 @@ export {
   type StopRecordingRequest,
 } from "./recordingApi.ts";
 export { rvlDecode, rvlEncode } from "./rvl.ts";
+export {
+  isTimelineName,
+  MAX_TIMELINE_NAME_LENGTH,
+  TIMELINE_NAME,
+  TIMELINE_NAME_RULE,
+  Timeline,
+  type WellKnownTimeline,
+} from "./timeline.ts";
 export {
   type Quaternion,
   TRANSFORM3D_DEFAULTS,

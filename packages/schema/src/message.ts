@@ -3,6 +3,7 @@ import { type DepthEncoding, type DepthImage, readDepthImage, writeDepthImage } 
 import { checkEntityPath } from "./entityPath.ts";
 import { DecodeError } from "./errors.ts";
 import { type Pinhole, readPinhole, writePinhole } from "./pinhole.ts";
+import { TIMELINE_NAME } from "./timeline.ts";
 import { readTransform3D, type Transform3D, writeTransform3D } from "./transform3d.ts";
 
 /*
@@ -33,7 +34,6 @@ const KIND_BY_ID = new Map<number, ArchetypeKind>(
 
 export type TimelineKind = "sequence" | "timestamp";
 const TIMELINE_KIND_IDS: Record<TimelineKind, number> = { sequence: 1, timestamp: 2 };
-const TIMELINE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** A time on one timeline: a `sequence` number (frame index) or a `timestamp` in nanoseconds. */
 export interface TimePoint {

@@ -4,6 +4,7 @@ import {
   type DepthEncoding,
   DepthImage,
   encodeMessage,
+  entityArchetypeKey,
   MAX_MESSAGE_BYTES,
   Pinhole,
   type TimePoint,
@@ -13,7 +14,7 @@ import { SdkError, SdkErrorCode } from "./errors.ts";
 
 /** One logged archetype, encoded once and ready to publish. */
 export interface EncodedLog {
-  /** `<entity path>#<kind>`: the producer keeps one pending slot per key (latest wins). */
+  /** The schema's `entityArchetypeKey`: the producer keeps one pending slot per key (latest wins). */
   readonly key: string;
   readonly entityPath: string;
   readonly kind: Archetype["kind"];
@@ -79,7 +80,7 @@ export function encodeLog(
     );
   }
   return {
-    key: `${checked.path}#${archetype.kind}`,
+    key: entityArchetypeKey(checked.path, archetype.kind),
     entityPath: checked.path,
     kind: archetype.kind,
     static: isStatic,

@@ -1,7 +1,5 @@
-import { MAX_TIMELINES, type TimePoint } from "@depthroom/schema";
+import { isTimelineName, MAX_TIMELINES, TIMELINE_NAME_RULE, type TimePoint } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "./errors.ts";
-
-const TIMELINE_NAME = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /**
  * The producer's current time on each timeline, stamped on every logged message (Rerun's `set_time`):
@@ -12,10 +10,10 @@ export class Timelines {
   private cached: readonly TimePoint[] = [];
 
   set(timeline: string, value: number | bigint): void {
-    if (typeof timeline !== "string" || !TIMELINE_NAME.test(timeline)) {
+    if (!isTimelineName(timeline)) {
       throw new SdkError(
         SdkErrorCode.BadMessage,
-        `timeline: "${String(timeline)}" is not a timeline name (1-64 of A-Z a-z 0-9 _ . : -)`,
+        `timeline: "${String(timeline)}" is not a timeline name (${TIMELINE_NAME_RULE})`,
         "timeline",
       );
     }

@@ -6,6 +6,7 @@
  * comments.
  */
 import { z } from "zod";
+import { TIMELINE_NAME, TIMELINE_NAME_RULE } from "../timeline.ts";
 import {
   CameraPoseSchema,
   CollabLimits,
@@ -24,7 +25,7 @@ export const ANNOTATION_VERSION = 1;
  * float64 number (exact to about 256 ns for present-day times, which is plenty to find the frame).
  */
 export const TimelineTimeSchema = z.object({
-  timeline: z.string().min(1).max(CollabLimits.timelineNameLength),
+  timeline: z.string().regex(TIMELINE_NAME, `not a timeline name (${TIMELINE_NAME_RULE})`),
   value: z.number(),
 });
 export type TimelineTime = z.infer<typeof TimelineTimeSchema>;

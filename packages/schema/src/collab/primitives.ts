@@ -11,7 +11,6 @@ export const CollabLimits = {
   nameLength: 100,
   titleLength: 200,
   textLength: 4000,
-  timelineNameLength: 128,
   selectionLength: MAX_ENTITY_PATH_BYTES,
 } as const;
 
