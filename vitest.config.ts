@@ -11,6 +11,7 @@ export default defineConfig({
             "packages/*/src/**/*.test.ts",
             "apps/relay/src/**/*.test.ts",
             "apps/web/src/**/*.test.ts",
+            "packages/python/tests/**/*.test.ts",
           ],
           environment: "node",
         },

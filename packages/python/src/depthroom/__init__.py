@@ -1,0 +1,26 @@
+"""depthroom: the Python client of Depthroom, with Rerun's words.
+
+    import depthroom as dr
+    rec = dr.connect("<publish link>")
+    rec.log("world/camera", dr.Pinhole(focal_length=525.0, width=640, height=480), static=True)
+    rec.set_time("frame", sequence=i)
+    rec.log("world/camera/depth", dr.DepthImage(depth_u16, meter=1000.0))
+"""
+
+from .archetypes import DepthImage, Pinhole, Transform3D
+from .errors import DecodeError, DepthroomError, ValidationError
+from .message import Message, TimePoint, decode_message, encode_message
+
+__all__ = [
+    "DecodeError",
+    "DepthImage",
+    "DepthroomError",
+    "Message",
+    "Pinhole",
+    "TimePoint",
+    "Transform3D",
+    "ValidationError",
+    "decode_message",
+    "encode_message",
+]
+__version__ = "0.1.0"

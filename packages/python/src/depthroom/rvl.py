@@ -1,0 +1,167 @@
+"""RVL, lossless depth compression (A. D. Wilson, "Fast Lossless Depth Image Compression", ISS 2017),
+byte-identical to packages/schema/src/rvl.ts, with numpy and no per-pixel Python loop.
+
+The stream (PROTOCOL.md): alternating runs of zero and non-zero pixels; each run length, then each
+non-zero pixel as the zigzag of its difference to the previous non-zero pixel, is a variable-length code
+of nibbles (3 data bits, low bits first; bit 3 = more follows). Nibbles fill 32-bit words from the most
+significant nibble down; words are little-endian; the last word is padded with zero nibbles.
+
+Encoding, vectorised: (1) the run lengths from where the non-zero mask changes; (2) one array of
+"tokens" (the values to code, in stream order: zeros, non-zeros, then that run's zigzags), placed by
+index arithmetic; (3) each token's nibble count from thresholds 8, 64, ...; (4) a (tokens x nibbles)
+table of 3-bit groups with continuation bits, flattened through the count mask, which is exactly the
+nibble stream; (5) pairs of nibbles to bytes, each word's four bytes reversed (MSB-first nibbles in a
+little-endian word).
+
+Decoding: the nibble stream and every code's value come out vectorised (a code ends at a nibble without
+bit 3; `add.reduceat` sums the shifted groups). Which codes are run lengths depends on the values (the
+next pair starts after the run's pixels), so that walk is a Python loop over runs (one step per pair of
+runs, never per pixel); pixels are then scattered with a mask and a cumulative sum of the deltas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DecodeError
+
+# A value v needs 1 + (number of thresholds <= v) nibbles.
+_THRESHOLDS = np.array([8**k for k in range(1, 11)], dtype=np.int64)
+
+
+def rvl_encode(depth: np.ndarray) -> bytes:
+    """Compress uint16 depth (any shape; row-major order) to RVL bytes."""
+    pixels = np.ascontiguousarray(depth, dtype=np.uint16).reshape(-1)
+    n = pixels.size
+    if n == 0:
+        return b""
+    nonzero = pixels != 0
+    # Run boundaries: where the mask changes, plus the ends.
+    changes = np.flatnonzero(nonzero[1:] != nonzero[:-1]) + 1
+    bounds = np.concatenate(([0], changes, [n]))
+    lengths = np.diff(bounds)
+    if nonzero[0]:
+        lengths = np.concatenate(([0], lengths))  # the stream starts with a (possibly empty) zero run
+    if lengths.size % 2:
+        lengths = np.concatenate((lengths, [0]))  # ends on zeros: an empty non-zero run closes it
+    zero_runs = lengths[0::2]
+    nonzero_runs = lengths[1::2]
+    pairs = zero_runs.size
+
+    values = pixels[nonzero].astype(np.int32)
+    deltas = np.empty_like(values)
+    if values.size:
+        deltas[0] = values[0]
+        np.subtract(values[1:], values[:-1], out=deltas[1:])
+    zigzag = (deltas << 1) ^ (deltas >> 31)
+
+    # Tokens (the values to code, in stream order): pair k starts at 2k + (non-zero pixels before pair k).
+    before = np.zeros(pairs, dtype=np.int64)
+    np.cumsum(nonzero_runs[:-1], out=before[1:])
+    starts = 2 * np.arange(pairs, dtype=np.int64) + before
+    tokens = np.empty(2 * pairs + values.size, dtype=np.int32)
+    is_pixel = np.ones(tokens.size, dtype=bool)
+    is_pixel[starts] = False
+    is_pixel[starts + 1] = False
+    tokens[starts] = zero_runs
+    tokens[starts + 1] = nonzero_runs
+    tokens[is_pixel] = zigzag
+
+    # Nibbles: every token's first nibble at its offset (most codes of real depth are one nibble), then
+    # the further nibbles of the longer codes after their first.
+    longer_mask = tokens > 7
+    first = (tokens & 7).astype(np.uint8) | (longer_mask.view(np.uint8) << 3)
+    longer = np.flatnonzero(longer_mask)
+    if longer.size == 0:
+        nibbles = first
+    else:
+        long_tokens = tokens[longer]
+        extra = np.searchsorted(_THRESHOLDS, long_tokens, side="right")
+        sizes = np.ones(tokens.size, dtype=np.intp)
+        sizes[longer] += extra
+        offsets = np.cumsum(sizes)
+        total = int(offsets[-1])
+        offsets -= sizes
+        nibbles = np.zeros(total + (-total) % 8, dtype=np.uint8)
+        nibbles[offsets] = first
+        k = np.arange(1, int(extra.max()) + 1, dtype=np.int32)
+        groups = (long_tokens[:, None] >> (3 * k)) & 7
+        groups |= (k < extra[:, None]) << 3
+        present = k <= extra[:, None]
+        nibbles[(offsets[longer][:, None] + k)[present]] = groups[present]
+    if nibbles.size % 8:
+        nibbles = np.concatenate((nibbles, np.zeros(8 - nibbles.size % 8, dtype=np.uint8)))
+    packed = (nibbles[0::2] << 4) | nibbles[1::2]
+    return packed.reshape(-1, 4)[:, ::-1].tobytes()
+
+
+def rvl_decode(data: bytes | bytearray | memoryview | np.ndarray, pixel_count: int) -> np.ndarray:
+    """Decompress `pixel_count` uint16 pixels (a flat array). Raises `DecodeError("corrupt-payload")`
+    when the stream ends early, a run overflows the image, or a code is longer than 30 bits."""
+    raw = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data.view(np.uint8)
+    if raw.size % 4:
+        raise DecodeError("corrupt-payload", "rvl", f"length {raw.size} is not a whole number of 32-bit words")
+    out = np.zeros(pixel_count, dtype=np.uint16)
+    if pixel_count == 0:
+        return out
+    ordered = raw.reshape(-1, 4)[:, ::-1].reshape(-1)
+    nibbles = np.empty(ordered.size * 2, dtype=np.uint8)
+    nibbles[0::2] = ordered >> 4
+    nibbles[1::2] = ordered & 15
+    ends = np.flatnonzero(nibbles < 8)  # a code ends at a nibble without the continuation bit
+    code_count = ends.size
+    if code_count == 0:
+        raise DecodeError("corrupt-payload", "rvl", "stream ends at pixel 0")
+    code_starts = np.empty(code_count, dtype=np.int64)
+    code_starts[0] = 0
+    code_starts[1:] = ends[:-1] + 1
+    code_lengths = ends - code_starts + 1
+    # Each code's value: its first group, then the (rare) further groups of the longer codes.
+    codes = (nibbles[code_starts] & 7).astype(np.int64)
+    longer = np.flatnonzero(code_lengths > 1)
+    k = 1
+    while longer.size and k < 10:
+        codes[longer] |= (nibbles[code_starts[longer] + k] & 7).astype(np.int64) << (3 * k)
+        longer = longer[code_lengths[longer] > k + 1]
+        k += 1
+
+    # Walk the run pairs: one step per pair, never per pixel.
+    codes_list = codes  # numpy scalars read with .item() below
+    lengths_list = code_lengths
+    pair_starts: list[int] = []
+    p = 0
+    t = 0
+    while p < pixel_count:
+        if t + 1 >= code_count:
+            raise DecodeError("corrupt-payload", "rvl", f"stream ends at pixel {p}")
+        if lengths_list.item(t) > 10 or lengths_list.item(t + 1) > 10:
+            raise DecodeError("corrupt-payload", "rvl", f"code longer than 30 bits at pixel {p}")
+        zeros = codes_list.item(t)
+        if zeros > pixel_count - p:
+            raise DecodeError("corrupt-payload", "rvl", f"run of {zeros} at pixel {p} overflows the image")
+        p += zeros
+        run = codes_list.item(t + 1)
+        if run > pixel_count - p:
+            raise DecodeError("corrupt-payload", "rvl", f"run of {run} at pixel {p} overflows the image")
+        if t + 2 + run > code_count:
+            raise DecodeError("corrupt-payload", "rvl", f"stream ends at pixel {p + (code_count - t - 2)}")
+        pair_starts.append(t)
+        p += run
+        t += 2 + run
+    starts = np.array(pair_starts, dtype=np.int64)
+    zero_runs = codes[starts]
+    nonzero_runs = codes[starts + 1]
+    is_pixel = np.ones(t, dtype=bool)
+    is_pixel[starts] = False
+    is_pixel[starts + 1] = False
+    if np.any(code_lengths[:t][is_pixel] > 10):
+        raise DecodeError("corrupt-payload", "rvl", "code longer than 30 bits in a run of pixels")
+    zigzag = codes[:t][is_pixel]
+    deltas = (zigzag >> 1) ^ -(zigzag & 1)
+    values = (np.cumsum(deltas) & 0xFFFF).astype(np.uint16)
+    runs = np.empty(2 * starts.size, dtype=np.int64)
+    runs[0::2] = zero_runs
+    runs[1::2] = nonzero_runs
+    mask = np.repeat(np.tile(np.array([False, True]), starts.size), runs)
+    out[: mask.size][mask] = values
+    return out

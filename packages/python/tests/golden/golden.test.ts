@@ -1,0 +1,18 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { casesJson, goldenBytes, goldenCases, goldenDir, samplesJson } from "./generate.ts";
+
+// The committed golden files are what the TypeScript encoder writes today: regenerate in memory and
+// compare, so the Python tests (test_golden.py) cannot pass against stale bytes.
+// On a deliberate wire change: node --import tsx packages/python/tests/golden/generate.ts
+describe("Python golden files", () => {
+  it("cases.json and samples.json are current", () => {
+    expect(JSON.parse(readFileSync(new URL("cases.json", goldenDir), "utf8"))).toEqual(casesJson());
+    expect(JSON.parse(readFileSync(new URL("samples.json", goldenDir), "utf8"))).toEqual(samplesJson());
+  });
+
+  it.each(goldenCases().map((c) => [c.name, c] as const))("%s.bin is encodeMessage's output", (name, c) => {
+    const committed = readFileSync(new URL(`${name}.bin`, goldenDir));
+    expect(Buffer.from(goldenBytes(c)).toString("hex")).toBe(committed.toString("hex"));
+  });
+});

@@ -1,0 +1,101 @@
+"""RVL and the wire codec on their own: round trips, defaults, named errors for bad input and bad bytes."""
+
+import numpy as np
+import pytest
+
+import depthroom as dr
+from depthroom.message import TimePoint, decode_message, encode_message
+from depthroom.rvl import rvl_decode, rvl_encode
+
+
+def test_rvl_round_trips_random_images_with_holes():
+    rng = np.random.default_rng(7)
+    for trial in range(200):
+        n = int(rng.integers(1, 300))
+        depth = rng.integers(0, 65536, n).astype(np.uint16)
+        depth[rng.random(n) < rng.random()] = 0
+        if trial % 3 == 0:
+            depth = (depth % 9).astype(np.uint16)
+        assert np.array_equal(rvl_decode(rvl_encode(depth), n), depth)
+
+
+def test_rvl_refuses_corrupt_streams_by_name():
+    depth = np.array([0, 0, 5, 6, 7, 0, 9], dtype=np.uint16)
+    encoded = rvl_encode(depth)
+    with pytest.raises(dr.DecodeError, match="corrupt-payload"):
+        rvl_decode(encoded[:-1], 7)  # not whole words
+    with pytest.raises(dr.DecodeError, match="overflows the image"):
+        rvl_decode(encoded, 3)
+    with pytest.raises(dr.DecodeError, match="stream ends"):
+        rvl_decode(encoded, 70)
+    with pytest.raises(dr.DecodeError, match="longer than 30 bits"):
+        rvl_decode(b"\xff\xff\xff\xff" + (0xFFFF0000).to_bytes(4, "little"), 4)
+
+
+def test_depth_image_defaults_are_reruns():
+    integer = dr.DepthImage(np.zeros((2, 2), np.uint16))
+    floating = dr.DepthImage(np.zeros((2, 2), np.float32))
+    assert (integer.meter, floating.meter) == (1000.0, 1.0)
+    assert (integer.colormap, integer.point_fill_ratio, integer.draw_order, integer.depth_range) == ("turbo", 1.0, -20.0, None)
+
+
+@pytest.mark.parametrize(
+    "build, field",
+    [
+        (lambda: dr.DepthImage(np.zeros((2, 2), np.complex64)), "DepthImage.image"),
+        (lambda: dr.DepthImage(np.zeros((2, 2), bool)), "DepthImage.image"),
+        (lambda: dr.DepthImage(np.zeros((2, 2, 3), np.uint16)), "DepthImage.image"),
+        (lambda: dr.DepthImage(np.zeros(4, np.uint16)), "DepthImage.image"),
+        (lambda: dr.DepthImage(np.zeros((2, 2), np.uint16), meter=-1), "DepthImage.meter"),
+        (lambda: dr.DepthImage(np.zeros((2, 2), np.uint16), colormap="rainbow"), "DepthImage.colormap"),
+        (lambda: dr.DepthImage(np.zeros((2, 2), np.uint16), depth_range=(5, 1)), "DepthImage.depth_range"),
+        (lambda: dr.DepthImage(np.zeros((2, 2), np.uint16), point_fill_ratio=-0.5), "DepthImage.point_fill_ratio"),
+        (lambda: dr.Pinhole(focal_length=-5, width=4, height=4), "Pinhole.focal_length"),
+        (lambda: dr.Pinhole(focal_length=5), "Pinhole.principal_point"),
+        (lambda: dr.Pinhole(focal_length=5, width=4), "Pinhole.width"),
+        (lambda: dr.Pinhole(focal_length=5, width=4, height=4, camera_xyz="RRF"), "Pinhole.camera_xyz"),
+        (lambda: dr.Pinhole(image_from_camera=np.eye(4)), "Pinhole.image_from_camera"),
+        (lambda: dr.Transform3D(quaternion=[0, 0, 0, 0]), "Transform3D.quaternion"),
+        (lambda: dr.Transform3D(translation=[1, 2]), "Transform3D.translation"),
+        (lambda: encode_message("world//x", dr.Transform3D()), "entity_path"),
+        (lambda: encode_message("world/x", dr.Transform3D(), [TimePoint("bad name", "sequence", 1)]), "timeline"),
+    ],
+)
+def test_bad_arguments_are_value_errors_naming_the_field(build, field):
+    with pytest.raises(ValueError) as caught:
+        build()
+    assert isinstance(caught.value, dr.DepthroomError)
+    assert caught.value.field == field
+    assert field in str(caught.value)
+
+
+def test_pinhole_forms_agree():
+    a = dr.Pinhole(focal_length=525.0, width=640, height=480)
+    b = dr.Pinhole(focal_length=[525.0, 525.0], principal_point=[320, 240], resolution=[640, 480])
+    c = dr.Pinhole(image_from_camera=[[525.0, 0, 320], [0, 525.0, 240], [0, 0, 1]], width=640, height=480)
+    assert vars(a) == vars(b) == vars(c)
+
+
+def test_corrupted_messages_give_decode_errors_never_anything_else():
+    rng = np.random.default_rng(3)
+    good = [
+        encode_message("world/cam/depth", dr.DepthImage(rng.integers(0, 3000, (24, 32)).astype(np.uint16)), [TimePoint("frame", "sequence", 1)]),
+        encode_message("world/cam/depth", dr.DepthImage(rng.random((8, 8)).astype(np.float32))),
+        encode_message("world/cam", dr.Pinhole(focal_length=50, width=32, height=24, image_plane_distance=1), static=True),
+        encode_message("world/cam", dr.Transform3D(translation=[1, 2, 3])),
+    ]
+    for message in good:
+        decode_message(message)
+        for _ in range(300):
+            data = bytearray(message)
+            for _ in range(int(rng.integers(1, 4))):
+                data[int(rng.integers(0, len(data)))] = int(rng.integers(0, 256))
+            cut = int(rng.integers(0, len(data) + 1)) if rng.random() < 0.3 else len(data)
+            try:
+                decode_message(bytes(data[:cut]))
+            except dr.DecodeError:
+                pass
+    with pytest.raises(dr.DecodeError, match="bad-magic"):
+        decode_message(b"NOPE" + good[0][4:])
+    with pytest.raises(dr.DecodeError, match="truncated"):
+        decode_message(good[0][:10])
