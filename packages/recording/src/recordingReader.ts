@@ -1,4 +1,4 @@
-import type { ArchetypeKind } from "@depthroom/schema";
+import { type ArchetypeKind, compareLatestAt, entityArchetypeKey, replacesLatest } from "@depthroom/schema";
 import { McapStreamReader, type McapTypes } from "@mcap/core";
 import { decompressChunk } from "./compression.ts";
 import { errorMessage, RecordingError } from "./errors.ts";
@@ -192,12 +192,14 @@ class Reader implements RecordingReader {
     for (const state of this.#channels.values()) {
       const hit = await this.#latestInChannel(state, state.info.static ? MAX_U64 : timeNs);
       if (!hit) continue;
-      const key = `${state.info.entityPath}#${state.info.kind}`;
+      const key = entityArchetypeKey(state.info.entityPath, state.info.kind);
       const current = found.get(key);
       const better =
         !current ||
-        (state.info.static && !current.state.info.static) ||
-        (state.info.static === current.state.info.static && hit.time >= current.hit.time);
+        replacesLatest(
+          { static: current.state.info.static, timeNs: current.hit.time },
+          { static: state.info.static, timeNs: hit.time },
+        );
       if (better) found.set(key, { hit, state });
     }
     const out = await Promise.all(
@@ -213,12 +215,7 @@ class Reader implements RecordingReader {
         };
       }),
     );
-    return out.sort(
-      (a, b) =>
-        Number(b.static) - Number(a.static) ||
-        depth(a.entityPath) - depth(b.entityPath) ||
-        (a.entityPath < b.entityPath ? -1 : a.entityPath > b.entityPath ? 1 : 0),
-    );
+    return out.sort(compareLatestAt);
   }
 
   async *messagesInRange(startNs: bigint, endNs: bigint): AsyncGenerator<RecordedMessage, void, void> {
@@ -432,12 +429,6 @@ function sortedIndex(records: readonly (readonly [bigint, bigint])[]): ChannelCh
     offsets[to] = Number(offset);
   });
   return { times, offsets };
-}
-
-function depth(entityPath: string): number {
-  let n = 0;
-  for (let i = 0; i < entityPath.length; i++) if (entityPath.charCodeAt(i) === 47) n++;
-  return n;
 }
 
 function utf8Length(s: string): number {

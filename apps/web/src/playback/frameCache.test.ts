@@ -103,6 +103,26 @@ describe("FrameCache", () => {
     expect(moved?.timeNs).toBe(at(2));
   });
 
+  it("lets a static message shadow temporal ones of the same entity archetype (the latest-at rule)", () => {
+    // A rig logged its Pinhole static, then (wrongly) temporal ones on the same path: the recording's
+    // latest-at answers the static one at every time, and so must the cache after read-ahead.
+    const temporalPinhole = (i: number): BatchMessage => ({
+      logTimeNs: at(i),
+      bytes: encodeMessage({
+        entityPath: "world/cam",
+        timelines: [{ timeline: "capture_time", kind: "timestamp", value: at(i) }],
+        archetype: Pinhole.fromFocalLength({ width: 2, height: 2, focalLength: 9 }),
+      }),
+    });
+    const cache = new FrameCache();
+    const segment = cache.addLatestAt(at(0), cacheBatch([pinhole, depth("world/cam/depth", 0, at(0))]));
+    cache.extend(segment, at(3), cacheBatch([temporalPinhole(1), ...frames(1, 3)]));
+    const shown = cache.at(segment, at(2));
+    const pinholes = shown.filter((m) => m.kind === "Pinhole");
+    expect(pinholes.map((m) => m.static)).toEqual([true]);
+    expect(framesOf(shown)).toEqual([2]);
+  });
+
   it("steps to the neighbouring depth frames it holds", () => {
     const cache = new FrameCache();
     const segment = cache.addLatestAt(at(2), cacheBatch([depth("world/cam/depth", 2, at(2))]));

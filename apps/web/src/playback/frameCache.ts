@@ -1,4 +1,10 @@
-import { type ArchetypeKind, type BatchMessage, readEnvelope } from "@depthroom/schema";
+import {
+  type ArchetypeKind,
+  type BatchMessage,
+  entityArchetypeKey,
+  readEnvelope,
+  replacesLatest,
+} from "@depthroom/schema";
 
 /*
  * What a review client keeps of a recording: encoded wire messages (decoded only when shown), in
@@ -22,10 +28,10 @@ export interface CachedMessage {
 
 /**
  * What the cache keeps one latest message of: an entity's archetype (an entity path may hold several,
- * e.g. a camera's Transform3D and its Pinhole), as the relay's latest-at does.
+ * e.g. a camera's Transform3D and its Pinhole), the schema's `entityArchetypeKey`, as the relay's does.
  */
 export function componentKey(m: Pick<CachedMessage, "entityPath" | "kind">): string {
-  return `${m.entityPath}\u0000${m.kind}`;
+  return entityArchetypeKey(m.entityPath, m.kind);
 }
 
 /** Read a message of a latest-at or range answer. Throws the schema's DecodeError on bad bytes. */
@@ -105,7 +111,10 @@ export class FrameCache {
     const out = new Map(segment.base);
     for (const [key, messages] of segment.byEntity) {
       const i = lastAtOrBefore(messages, t);
-      if (i >= 0) out.set(key, messages[i] as CachedMessage);
+      if (i < 0) continue;
+      const current = out.get(key);
+      const next = messages[i] as CachedMessage;
+      if (current === undefined || replacesLatest(current, next)) out.set(key, next);
     }
     return [...out.values()];
   }
