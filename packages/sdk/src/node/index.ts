@@ -3,6 +3,22 @@
 
 export { main as runCli } from "../cli/main.ts";
 export {
+  type BridgeEvents,
+  type BridgeOptions,
+  type BridgeStats,
+  bridgeFoxglove,
+  FoxgloveBridge,
+} from "../foxglove/bridge.ts";
+export {
+  BridgeError,
+  BridgeErrorCode,
+  BridgeMessageError,
+  BridgeMessageProblem,
+} from "../foxglove/errors.ts";
+export { ROS_TIME, SessionMapper, type TopicStats } from "../foxglove/mapper.ts";
+export { ROS2_SCHEMA_TEXT, type Ros2SchemaName } from "../foxglove/rosSchemas.ts";
+export { SUBPROTOCOLS as FOXGLOVE_SUBPROTOCOLS } from "../foxglove/source.ts";
+export {
   type DepthFolder,
   type DepthFolderLayout,
   type DepthFolderOptions,
