@@ -10,6 +10,8 @@
 from .archetypes import DepthImage, Pinhole, Transform3D
 from .errors import DecodeError, DepthroomError, ValidationError
 from .message import Message, TimePoint, decode_message, encode_message
+from .producer import RecordingStream, connect
+from .subscriber import Subscription, subscribe
 
 __all__ = [
     "DecodeError",
@@ -17,10 +19,14 @@ __all__ = [
     "DepthroomError",
     "Message",
     "Pinhole",
+    "RecordingStream",
+    "Subscription",
     "TimePoint",
     "Transform3D",
     "ValidationError",
+    "connect",
     "decode_message",
     "encode_message",
+    "subscribe",
 ]
 __version__ = "0.1.0"

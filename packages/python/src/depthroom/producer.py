@@ -1,0 +1,376 @@
+"""The producer: `dr.connect(link)` gives a RecordingStream with Rerun's words (`log`, `set_time`).
+
+`log()` never blocks on the network and never buffers without bound: the message is encoded (and so
+copied) at once, then waits in one slot per (entity, archetype); a sender thread publishes with at most
+`max_in_flight` messages unacknowledged. When the link is slower than the camera, a newer message
+replaces the waiting one (latest wins) and `stats()["dropped"]` counts it. Pinholes, transforms and
+static data go before depth and are kept: after a reconnect (the relay may have restarted) they are
+sent again. As the TypeScript SDK's producer (packages/sdk/src/producer.ts).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .archetypes import DepthImage, Pinhole, Transform3D
+from .connection import Connection, is_refusal
+from .errors import DepthroomError, ValidationError
+from .link import resolve_target
+from .message import MAX_MESSAGE_BYTES, MAX_TIMELINES, TimePoint, check_entity_path, check_timeline, encode_message
+
+_I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+@dataclass
+class _Encoded:
+    key: str
+    entity_path: str
+    kind: str
+    static: bool
+    data: bytes
+
+    @property
+    def is_state(self) -> bool:
+        return self.static or self.kind != "DepthImage"
+
+
+def connect(
+    link: str | None = None,
+    *,
+    url: str | None = None,
+    session: str | None = None,
+    token: str | None = None,
+    name: str = "python producer",
+    max_in_flight: int = 3,
+    ack_timeout: float = 10.0,
+    connect_timeout: float = 10.0,
+    depth_encoding: str | None = None,
+) -> RecordingStream:
+    """Connect to a session as a producer (its publish link); returns once the relay welcomed us.
+    Raises `DepthroomError`: bad-link, bad-token, token-expired, forbidden (not a publish link),
+    session-not-found, relay-unreachable (no answer within `connect_timeout` seconds)."""
+    target = resolve_target(link, url=url, session=session, token=token, need_role="publish")
+    if depth_encoding not in (None, "rvl", "raw"):
+        raise ValidationError("depth_encoding", f"{depth_encoding!r} is not rvl or raw")
+    stream = RecordingStream(max_in_flight=max_in_flight, ack_timeout=ack_timeout, depth_encoding=depth_encoding)
+    connection = Connection(
+        target,
+        name=name,
+        on_welcome=stream._on_welcome,
+        on_state=stream._on_state,
+        on_problem=stream._on_problem,
+        connect_timeout=connect_timeout,
+    )
+    stream._attach(connection)
+    try:
+        welcome = connection.wait_open()
+    except DepthroomError:
+        stream._stop()
+        raise
+    if welcome.get("role") != "publish":
+        stream._stop()
+        connection.close()
+        raise DepthroomError("forbidden", f"the relay admitted this token as {welcome.get('role')}; publishing needs publish")
+    return stream
+
+
+class RecordingStream:
+    """A recording stream, as Rerun's. Use `connect()`; also a context manager (closes on exit)."""
+
+    def __init__(self, *, max_in_flight: int, ack_timeout: float, depth_encoding: str | None) -> None:
+        self._max_in_flight = max(1, int(max_in_flight))
+        self._ack_timeout = float(ack_timeout)
+        self._depth_encoding = depth_encoding
+        self._times: dict[str, TimePoint] = {}
+        self._lock = threading.Condition()
+        self._control: OrderedDict[str, _Encoded] = OrderedDict()
+        self._depth: OrderedDict[str, _Encoded] = OrderedDict()
+        self._last_state: dict[str, _Encoded] = {}
+        self._in_flight: dict[int, tuple[_Encoded, float, int]] = {}
+        self._next_id = 0
+        self._counts = {"sent": 0, "depth_frames": 0, "dropped": 0, "rejected": 0, "bytes": 0}
+        self._problems: list[dict] = []
+        self._closing = False
+        self._stopped = False
+        self._connection: Connection | None = None
+        self._sender = threading.Thread(target=self._send_loop, name="depthroom-sender", daemon=True)
+
+    def _attach(self, connection: Connection) -> None:
+        self._connection = connection
+        self._sender.start()
+
+    # --- time ---------------------------------------------------------------------------------------
+
+    def set_time(
+        self,
+        timeline: str,
+        *,
+        sequence: int | None = None,
+        timestamp: float | np.datetime64 | _dt.datetime | None = None,
+    ) -> None:
+        """Set the time for later `log()` calls (Rerun's `set_time`): `sequence=` a frame number, or
+        `timestamp=` seconds since the epoch (float, or a datetime / numpy datetime64), stored in ns."""
+        check_timeline(timeline)
+        if (sequence is None) == (timestamp is None):
+            raise ValidationError("timeline", f'"{timeline}": give exactly one of sequence= or timestamp=')
+        if sequence is not None:
+            if isinstance(sequence, bool) or not isinstance(sequence, (int, np.integer)):
+                raise ValidationError("timeline", f'"{timeline}": sequence {sequence!r} is not an integer')
+            point = TimePoint(timeline, "sequence", int(sequence))
+        else:
+            point = TimePoint(timeline, "timestamp", _nanoseconds(timeline, timestamp))
+        if not _I64_MIN <= point.value <= _I64_MAX:
+            raise ValidationError("timeline", f'"{timeline}": {point.value} does not fit in 64 bits')
+        with self._lock:
+            if timeline not in self._times and len(self._times) >= MAX_TIMELINES:
+                raise ValidationError("timeline", f"more than {MAX_TIMELINES} timelines")
+            self._times[timeline] = point
+
+    def disable_timeline(self, timeline: str) -> None:
+        with self._lock:
+            self._times.pop(timeline, None)
+
+    def reset_time(self) -> None:
+        with self._lock:
+            self._times.clear()
+
+    # --- logging --------------------------------------------------------------------------------------
+
+    def log(self, entity_path: str, archetype: DepthImage | Pinhole | Transform3D, *, static: bool = False) -> None:
+        """Log one archetype at an entity path, stamped with the current times (none when `static`).
+        Returns at once. Raises `ValueError` (a `DepthroomError`) naming the field for bad input, and the
+        stream's failure (or `closed`) after it closed."""
+        self._check_open()
+        path = check_entity_path(entity_path)
+        if not isinstance(archetype, (DepthImage, Pinhole, Transform3D)):
+            raise ValidationError(
+                "archetype", f"expected dr.DepthImage, dr.Pinhole or dr.Transform3D, got {type(archetype).__name__}"
+            )
+        with self._lock:
+            times = () if static else tuple(self._times.values())
+        encoding = self._depth_encoding if isinstance(archetype, DepthImage) and archetype.datatype == "U16" else None
+        data = encode_message(path, archetype, times, static=bool(static), depth_encoding=encoding)
+        if len(data) > MAX_MESSAGE_BYTES:
+            raise DepthroomError("message-too-large", f"{path}: {len(data)} bytes exceeds {MAX_MESSAGE_BYTES}", archetype.kind)
+        message = _Encoded(f"{path}#{archetype.kind}", path, archetype.kind, bool(static), data)
+        with self._lock:
+            self._check_open()
+            if message.is_state:
+                self._last_state[message.key] = message
+            queue = self._control if message.is_state else self._depth
+            if message.key in queue:
+                self._counts["dropped"] += 1
+            queue[message.key] = message  # an existing key keeps its place in line
+            self._lock.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Block until every logged message was acknowledged (or dropped). Raises `DepthroomError`
+        (timeout, or why the stream closed)."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while not self._idle:
+                if self._connection is not None and self._connection.state == "closed":
+                    raise self._connection.error or DepthroomError("closed", "closed before the flush finished")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise DepthroomError(
+                        "timeout", f"flush: {len(self._control) + len(self._depth) + len(self._in_flight)} messages unsent after {timeout:g} s"
+                    )
+                self._lock.wait(min(left, 0.1))
+
+    def wait_sendable(self, timeout: float | None = None) -> bool:
+        """Block until a message logged now would go out at once (for producers that would rather wait
+        than drop: files, benchmarks). False on timeout or when the stream closed."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            while not self._has_room:
+                if self._stopped or (self._connection and self._connection.state == "closed"):
+                    return False
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    return False
+                self._lock.wait(0.1 if left is None else min(left, 0.1))
+            return True
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Flush (up to `timeout` seconds while connected), then close. Never raises."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+        if self._connection is not None and self._connection.state == "connected":
+            try:
+                self.flush(timeout)
+            except DepthroomError:
+                pass
+        self._stop()
+        if self._connection is not None:
+            self._connection.close()
+
+    def __enter__(self) -> RecordingStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def stats(self) -> dict[str, int]:
+        """sent (acknowledged), depth_frames (of those), dropped (replaced by a newer one, or lost),
+        rejected (refused by the relay, see `problems`), bytes, in_flight, pending, reconnects."""
+        with self._lock:
+            return {
+                **self._counts,
+                "in_flight": len(self._in_flight),
+                "pending": len(self._control) + len(self._depth),
+                "reconnects": self._connection.reconnects if self._connection else 0,
+            }
+
+    @property
+    def problems(self) -> list[dict]:
+        """Refusals the relay reported ({code, message}), oldest first (the last 100)."""
+        with self._lock:
+            return list(self._problems)
+
+    @property
+    def state(self) -> str:
+        """connecting, connected, reconnecting or closed."""
+        return self._connection.state if self._connection else "connecting"
+
+    @property
+    def error(self) -> DepthroomError | None:
+        return self._connection.error if self._connection else None
+
+    # --- internals ------------------------------------------------------------------------------------
+
+    @property
+    def _idle(self) -> bool:
+        return not self._control and not self._depth and not self._in_flight
+
+    @property
+    def _has_room(self) -> bool:
+        return (
+            not self._control
+            and not self._depth
+            and len(self._in_flight) < self._max_in_flight
+            and self._connection is not None
+            and self._connection.state == "connected"
+        )
+
+    def _check_open(self) -> None:
+        connection = self._connection
+        if connection is not None and connection.state == "closed" and connection.error is not None:
+            raise connection.error
+        if self._closing or self._stopped or (connection is not None and connection.state == "closed"):
+            raise DepthroomError("closed", "the recording stream is closed")
+
+    def _stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            self._counts["dropped"] += len(self._control) + len(self._depth)
+            self._control.clear()
+            self._depth.clear()
+            self._lock.notify_all()
+
+    def _on_welcome(self, _welcome: dict, reconnect: bool) -> None:
+        with self._lock:
+            # Messages in flight on the dead socket get their slot back unless something newer took it.
+            for message, _, _ in self._in_flight.values():
+                queue = self._control if message.is_state else self._depth
+                if message.key not in queue:
+                    queue[message.key] = message
+            self._in_flight.clear()
+            if reconnect:
+                for key, message in self._last_state.items():
+                    if key not in self._control:
+                        self._control[key] = message
+            self._lock.notify_all()
+
+    def _on_state(self, _state: str) -> None:
+        with self._lock:
+            self._lock.notify_all()
+
+    def _on_problem(self, problem: dict) -> None:
+        with self._lock:
+            self._problems = [*self._problems[-99:], problem]
+
+    def _send_loop(self) -> None:
+        while True:
+            with self._lock:
+                while True:
+                    if self._stopped:
+                        return
+                    self._expire_acks()
+                    connection = self._connection
+                    ready = connection is not None and connection.state == "connected"
+                    if ready and len(self._in_flight) < self._max_in_flight and (self._control or self._depth):
+                        queue = self._control if self._control else self._depth
+                        _, message = queue.popitem(last=False)
+                        break
+                    self._lock.wait(0.05 if self._in_flight else 0.25)
+                generation = connection.generation
+                message_id = self._next_id
+                self._next_id += 1
+                self._in_flight[message_id] = (message, time.monotonic(), generation)
+
+            def acked(result: Any = None, _id: int = message_id, _generation: int = generation) -> None:
+                self._acked(_id, _generation, result)
+
+            if not connection.emit("publish", message.data, callback=acked):
+                with self._lock:
+                    if self._in_flight.pop(message_id, None) is not None:
+                        queue = self._control if message.is_state else self._depth
+                        if message.key not in queue:
+                            queue[message.key] = message
+                            queue.move_to_end(message.key, last=False)
+                    self._lock.wait(0.05)
+
+    def _expire_acks(self) -> None:
+        now = time.monotonic()
+        for message_id, (_, sent_at, _) in list(self._in_flight.items()):
+            if now - sent_at > self._ack_timeout:
+                del self._in_flight[message_id]
+                self._counts["dropped"] += 1
+
+    def _acked(self, message_id: int, generation: int, result: Any) -> None:
+        with self._lock:
+            entry = self._in_flight.pop(message_id, None)
+            if entry is None:
+                return  # expired, or given back after a reconnect
+            message = entry[0]
+            if isinstance(result, dict) and result.get("ok") is True:
+                self._counts["sent"] += 1
+                if message.kind == "DepthImage":
+                    self._counts["depth_frames"] += 1
+                self._counts["bytes"] += len(message.data)
+            else:
+                self._counts["rejected"] += 1
+                problem = (
+                    {"code": result["code"], "message": f"{message.entity_path} ({message.kind}): {result['message']}"}
+                    if is_refusal(result)
+                    else {"code": "internal", "message": f"{message.entity_path}: the relay answered the publish oddly"}
+                )
+                self._problems = [*self._problems[-99:], problem]
+            self._lock.notify_all()
+
+
+def _nanoseconds(timeline: str, timestamp: Any) -> int:
+    if isinstance(timestamp, np.datetime64):
+        return int(timestamp.astype("datetime64[ns]").astype(np.int64))
+    if isinstance(timestamp, _dt.datetime):
+        if timestamp.tzinfo is None:
+            raise ValidationError("timeline", f'"{timeline}": a naive datetime is ambiguous; give it a timezone')
+        delta = timestamp - _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+    if isinstance(timestamp, bool) or not isinstance(timestamp, (int, float, np.integer, np.floating)):
+        raise ValidationError("timeline", f'"{timeline}": timestamp {timestamp!r} is not seconds since the epoch')
+    if isinstance(timestamp, (int, np.integer)):
+        return int(timestamp) * 1_000_000_000
+    if not np.isfinite(timestamp):
+        raise ValidationError("timeline", f'"{timeline}": timestamp {timestamp} is not finite')
+    return round(float(timestamp) * 1e9)
