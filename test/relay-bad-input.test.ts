@@ -112,7 +112,7 @@ describe("relay bad input", () => {
     expect(producer.connected).toBe(true);
     await othersKeepReceiving();
 
-    // Beyond twice the limit the WebSocket itself is closed (1009); the relay and everyone else go on.
+    // Beyond the limit plus framing (64 KiB) the WebSocket itself is closed (1009); the relay and everyone else go on.
     const disconnected = new Promise<string>((resolve) => producer.once("disconnect", resolve));
     producer.emit("publish", new Uint8Array(MAX_MESSAGE_BYTES * 2 + 2 * 1024 * 1024), () => {});
     expect(await disconnected).toBe("transport close");

@@ -19,6 +19,12 @@ import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { ViewerPort } from "./session.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
+import {
+  ADMISSION_TIMEOUT_MS,
+  admitFrameSocket,
+  boundedParser,
+  UNADMITTED_MESSAGE_BYTES,
+} from "./socketAdmission.ts";
 import type { TokenSigner } from "./tokens.ts";
 import { RELAY_VERSION } from "./version.ts";
 
@@ -86,9 +92,13 @@ export class FrameServer {
       perMessageDeflate: false,
       httpCompression: false,
       serveClient: false,
-      // Frames between maxMessageBytes and this hard cap are refused with a named error, and the
+      // Until the namespace admits a connection its WebSocket takes small messages only and its
+      // decoder no binary packet; then messages up to maxMessageBytes plus framing (socketAdmission.ts):
+      // frames between maxMessageBytes and that cap are refused with a named error, and the
       // connection goes on; beyond it the WebSocket itself is closed (1009).
-      maxHttpBufferSize: deps.limits.maxMessageBytes * 2 + 1024 * 1024,
+      maxHttpBufferSize: UNADMITTED_MESSAGE_BYTES,
+      parser: boundedParser,
+      connectTimeout: ADMISSION_TIMEOUT_MS,
       // y-websocket shares the HTTP server: engine.io must not end upgrades it does not own.
       destroyUpgrade: false,
       cors: { origin: true },
@@ -144,6 +154,9 @@ export class FrameServer {
     const session = registry.live(sessionId);
     const isProducer = can(role, "publish");
     const info = { id: socket.id, name, connectedAt: Date.now() };
+    if (!admitFrameSocket(socket as unknown as Socket, limits.maxMessageBytes)) {
+      logger.warn("frame socket bounds not lifted (socket.io internals changed)", { connection: socket.id });
+    }
     const port = new SocketViewerPort(socket, metrics);
     if (isProducer) {
       session.addProducer(info);
