@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { directFrameWriter, installFrameAckFastPath } from "./directFrames.ts";
+import { connectionBuffer, directFrameWriter, installFrameAckFastPath } from "./directFrames.ts";
 
 /* The hot-path shortcuts against a real socket.io server and client on port 0. */
 
@@ -34,6 +34,11 @@ describe("direct frame writes and ack fast path", () => {
 
     const write = directFrameWriter(socket);
     expect(write).toBeDefined();
+    // Flow control reads the connection's buffers (latestWins.ts): it must find them.
+    const buffer = connectionBuffer(socket);
+    expect(buffer).toBeDefined();
+    let drains = 0;
+    buffer?.watchDrain(() => drains++);
     expect(installFrameAckFastPath(socket)).toBe(true);
     const decoded: string[] = [];
     const decoder = (socket.client as unknown as { decoder: { add(data: unknown): void } }).decoder;
@@ -64,6 +69,21 @@ describe("direct frame writes and ack fast path", () => {
       }, 5);
     });
     expect(received.map((r) => [r.length, r[0]])).toEqual(frames.map((f) => [f.length, f[0]]));
+    expect(buffer?.bufferedBytes()).toBe(0);
+    // A frame over the socket's high-water mark: its write buffer empties later, and says so.
+    let bigAcked = false;
+    expect(write?.(new Uint8Array(4 << 20), () => (bigAcked = true))).toBe(true);
+    expect(buffer?.bufferedBytes()).toBeGreaterThan(0);
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (bigAcked) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    expect(drains).toBeGreaterThanOrEqual(1);
+    buffer?.watchDrain(null);
     expect(viaEmit).toBeLessThan(50);
     expect(decoded.filter((d) => d.startsWith("3"))).toEqual([]);
     expect((socket as unknown as { acks: Map<number, unknown> }).acks.size).toBe(0);

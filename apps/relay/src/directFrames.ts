@@ -17,15 +17,23 @@ import type { Socket } from "socket.io";
  * undefined and everything goes through socket.emit.
  */
 
+interface RawSocketInternals {
+  cork(): void;
+  uncork(): void;
+  readonly writableLength: number;
+  on(event: "drain", listener: () => void): void;
+  off(event: "drain", listener: () => void): void;
+}
+
 interface WsInternals {
   readyState: number;
   send(data: string | Uint8Array): void;
-  _socket?: { cork(): void; uncork(): void };
+  _socket?: RawSocketInternals;
 }
 
 interface EngineInternals {
   readyState: string;
-  writeBuffer: unknown[];
+  writeBuffer: { data?: unknown }[];
   transport: { name: string; writable: boolean; socket?: WsInternals };
 }
 
@@ -118,4 +126,47 @@ export function installFrameAckFastPath(socket: Socket): boolean {
   // socket.io removes `client.ondata` from the connection when the client closes: make that ours.
   client.ondata = fast;
   return true;
+}
+
+/** What a viewer's connection holds that the network has not taken yet (latestWins.ts flow control). */
+export interface ConnectionBuffer {
+  /** engine.io's queued packets plus the TCP socket's write buffer, in bytes. */
+  bufferedBytes(): number;
+  /** Call `listener` each time the TCP socket's write buffer empties; null stops it. */
+  watchDrain(listener: (() => void) | null): void;
+}
+
+/**
+ * The buffered bytes of a socket.io connection (websocket transport), or undefined when engine.io's
+ * or ws's internals are not what we expect (then flow control rests on acks alone).
+ */
+export function connectionBuffer(socket: Socket): ConnectionBuffer | undefined {
+  const conn = socket.conn as unknown as EngineInternals;
+  const raw = conn.transport?.socket?._socket;
+  if (
+    conn.transport?.name !== "websocket" ||
+    !Array.isArray(conn.writeBuffer) ||
+    raw === undefined ||
+    typeof raw.writableLength !== "number" ||
+    typeof raw.on !== "function"
+  ) {
+    return undefined;
+  }
+  let current: (() => void) | null = null;
+  return {
+    bufferedBytes() {
+      let bytes = raw.writableLength;
+      for (const packet of conn.writeBuffer) {
+        const data = packet.data;
+        if (typeof data === "string") bytes += data.length;
+        else if (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) bytes += data.byteLength;
+      }
+      return bytes;
+    },
+    watchDrain(listener) {
+      if (current) raw.off("drain", current);
+      current = listener;
+      if (listener) raw.on("drain", listener);
+    },
+  };
 }

@@ -13,7 +13,12 @@ import {
 } from "@depthroom/schema";
 import { Server, type Socket } from "socket.io";
 import { admit, can, fetchSessionOfToken } from "./access.ts";
-import { directFrameWriter, installFrameAckFastPath } from "./directFrames.ts";
+import {
+  type ConnectionBuffer,
+  connectionBuffer,
+  directFrameWriter,
+  installFrameAckFastPath,
+} from "./directFrames.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -40,6 +45,11 @@ interface SocketData {
   name: string;
 }
 
+interface WebSocketInternals {
+  close(code: number, reason: string): void;
+  terminate?(): void;
+}
+
 type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 export interface FrameServerDeps {
@@ -54,17 +64,22 @@ export interface FrameServerDeps {
 
 const NAME = /^[\p{L}\p{N} _.:@()/-]{1,64}$/u;
 const noop = () => {};
+/** How long a viewer closed for being too slow gets to take its close frame before the socket is cut. */
+const TOO_SLOW_GRACE_MS = 5000;
 
 class SocketViewerPort implements ViewerPort {
   readonly id: string;
   readonly #direct: ((bytes: Uint8Array, done: () => void) => boolean) | undefined;
+  readonly #buffer: ConnectionBuffer | undefined;
 
   constructor(
     readonly socket: RelaySocket,
     private readonly metrics: RelayMetrics,
+    private readonly logger: Logger,
   ) {
     this.id = socket.id;
     this.#direct = directFrameWriter(socket as unknown as Socket);
+    this.#buffer = connectionBuffer(socket as unknown as Socket);
     installFrameAckFastPath(socket as unknown as Socket);
   }
 
@@ -74,12 +89,41 @@ class SocketViewerPort implements ViewerPort {
     this.socket.emit("frame", bytes, done);
   }
 
+  bufferedBytes(): number {
+    return this.#buffer?.bufferedBytes() ?? 0;
+  }
+
+  watchDrain(listener: (() => void) | null): void {
+    this.#buffer?.watchDrain(listener);
+  }
+
+  /** Past the hard cap: close with TooSlow (a client that reads again sees why), cut it if it does not. */
+  tooSlow(bufferedBytes: number): void {
+    this.metrics.viewersTooSlow++;
+    this.logger.warn("viewer disconnected: its connection does not drain", {
+      session: this.socket.data.session,
+      connection: this.id,
+      bufferedBytes,
+    });
+    const ws = (this.socket.conn.transport as unknown as { socket?: WebSocketInternals }).socket;
+    try {
+      ws?.close(CloseCode.TooSlow, ErrorCode.TooSlow);
+    } catch {
+      // Already closing.
+    }
+    setTimeout(() => {
+      if (this.socket.connected) ws?.terminate?.();
+    }, TOO_SLOW_GRACE_MS).unref();
+  }
+
   producerEvent(event: ProducerEvent): void {
     this.socket.emit("producer", event);
   }
 }
 
 export class FrameServer {
+  /** Viewer ports by socket id (for the buffered-bytes gauge). */
+  readonly #ports = new Map<string, SocketViewerPort>();
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
   constructor(
@@ -125,6 +169,11 @@ export class FrameServer {
       });
     });
     this.io.on("connection", (socket) => this.#connected(socket));
+    deps.metrics.viewerBufferedBytes = () => {
+      let bytes = 0;
+      for (const port of this.#ports.values()) bytes += port.bufferedBytes();
+      return bytes;
+    };
     const node = deps.node;
     if (node)
       this.io.engine.on("headers", (headers: Record<string, string>) => (headers["X-Depthroom-Node"] = node));
@@ -157,12 +206,13 @@ export class FrameServer {
     if (!admitFrameSocket(socket as unknown as Socket, limits.maxMessageBytes)) {
       logger.warn("frame socket bounds not lifted (socket.io internals changed)", { connection: socket.id });
     }
-    const port = new SocketViewerPort(socket, metrics);
+    const port = new SocketViewerPort(socket, metrics, logger);
     if (isProducer) {
       session.addProducer(info);
       metrics.producers++;
     } else {
       session.addViewer(port);
+      this.#ports.set(socket.id, port);
       metrics.viewers++;
     }
     logger.info("frame connection", { session: sessionId, role, name, connection: socket.id });
@@ -206,6 +256,7 @@ export class FrameServer {
         metrics.producers--;
       } else {
         session.removeViewer(socket.id);
+        this.#ports.delete(socket.id);
         metrics.viewers--;
       }
       registry.release(sessionId);

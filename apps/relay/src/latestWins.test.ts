@@ -1,9 +1,33 @@
 import { describe, expect, it } from "vitest";
 import { LatestWinsQueue } from "./latestWins.ts";
 
+/**
+ * A sink that records what it was given and models a connection's write buffer: sent frames add their
+ * bytes to `buffered` until the test lets the network take them (`drain`).
+ */
 function recordingSink() {
   const sent: { bytes: Uint8Array; done: () => void }[] = [];
-  return { sent, sendFrame: (bytes: Uint8Array, done: () => void) => sent.push({ bytes, done }) };
+  const state = { buffered: 0, tooSlow: [] as number[], onDrain: null as (() => void) | null };
+  return {
+    sent,
+    state,
+    sendFrame(bytes: Uint8Array, done: () => void) {
+      sent.push({ bytes, done });
+      state.buffered += bytes.byteLength;
+    },
+    bufferedBytes: () => state.buffered,
+    watchDrain(listener: (() => void) | null) {
+      state.onDrain = listener;
+    },
+    tooSlow(bytes: number) {
+      state.tooSlow.push(bytes);
+    },
+    /** The network took everything buffered. */
+    drain() {
+      state.buffered = 0;
+      state.onDrain?.();
+    },
+  };
 }
 
 const counters = () => {
@@ -21,6 +45,10 @@ const counters = () => {
 };
 
 const frame = (n: number) => new Uint8Array([n]);
+const KiB = 1024;
+/** A frame of `kib` KiB whose first byte is `n`. */
+const big = (n: number, kib: number) => new Uint8Array(kib * KiB).fill(n, 0, 1);
+const flow = { maxBufferedBytes: 1024 * KiB, minBusyBytes: 64 * KiB };
 
 describe("LatestWinsQueue", () => {
   it("keeps one frame in flight per key and lets the newest pending frame win", () => {
@@ -65,5 +93,71 @@ describe("LatestWinsQueue", () => {
     sink.sent[1]!.done();
     queue.offer("a", frame(3));
     expect(sink.sent).toHaveLength(2);
+  });
+
+  it("holds frames while the connection buffers more than two frames, however fast the acks", () => {
+    const sink = recordingSink();
+    const k = counters();
+    const queue = new LatestWinsQueue(sink, k, flow);
+    // A client that acks everything at once but never reads: acks alone would send every frame.
+    for (let n = 1; n <= 10; n++) {
+      queue.offer("depth", big(n, 256));
+      for (const s of sink.sent) s.done();
+    }
+    // 0 -> 256 -> 512 KiB buffered: the third frame finds 512 KiB (= two frames) and goes, then waits.
+    expect(sink.sent.map((s) => s.bytes[0])).toEqual([1, 2, 3]);
+    expect(sink.state.buffered).toBe(768 * KiB);
+    expect(queue.pending).toBe(1);
+    expect(k.c.dropped).toBe(6);
+    // The network takes the buffer: the newest waiting frame goes, no ack needed.
+    sink.drain();
+    expect(sink.sent.map((s) => s.bytes[0])).toEqual([1, 2, 3, 10]);
+    expect(queue.pending).toBe(0);
+    expect(sink.state.tooSlow).toEqual([]);
+  });
+
+  it("lets small frames through below minBusyBytes and resumes keys in order after a drain", () => {
+    const sink = recordingSink();
+    const queue = new LatestWinsQueue(sink, counters(), flow);
+    sink.state.buffered = 60 * KiB;
+    queue.offer("pinhole", frame(1));
+    expect(sink.sent).toHaveLength(1);
+    sink.state.buffered = 100 * KiB;
+    queue.offer("transform", frame(2));
+    queue.offer("depth", big(3, 40));
+    expect(sink.sent).toHaveLength(1);
+    sink.drain();
+    expect(sink.sent.map((s) => s.bytes[0])).toEqual([1, 2, 3]);
+  });
+
+  it("gives the viewer up past the hard cap: tells the sink once, stops listening and sending", () => {
+    const sink = recordingSink();
+    const queue = new LatestWinsQueue(sink, counters(), flow);
+    queue.offer("a", big(1, 512));
+    queue.offer("b", big(2, 512));
+    expect(sink.state.tooSlow).toEqual([]);
+    queue.offer("c", big(3, 100)); // 1 MiB buffered: busy, waits
+    expect(sink.sent).toHaveLength(2);
+    sink.state.buffered += 1; // something else (an event) was written
+    queue.offer("c", big(4, 100));
+    expect(sink.state.tooSlow).toEqual([1024 * KiB + 1]);
+    expect(sink.state.onDrain).toBeNull();
+    for (const s of sink.sent) s.done();
+    queue.offer("d", frame(5));
+    expect(sink.sent).toHaveLength(2);
+    expect(sink.state.tooSlow).toHaveLength(1);
+  });
+
+  it("checks the cap after a send too", () => {
+    const sink = recordingSink();
+    const queue = new LatestWinsQueue(sink, counters(), {
+      maxBufferedBytes: 600 * KiB,
+      minBusyBytes: 64 * KiB,
+    });
+    queue.offer("a", big(1, 256));
+    queue.offer("b", big(2, 256));
+    queue.offer("c", big(3, 256));
+    expect(sink.sent).toHaveLength(3);
+    expect(sink.state.tooSlow).toEqual([768 * KiB]);
   });
 });

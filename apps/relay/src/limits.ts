@@ -19,6 +19,11 @@ export interface RelayLimits {
    * pass it are refused. At most the store's record bound (updateLog.ts MAX_RECORD_BYTES).
    */
   readonly maxDocumentBytes: number;
+  /**
+   * Bytes a viewer's connection may buffer (written, not yet sent to the network) before the relay
+   * disconnects it (close code TooSlow). Frames already wait while it buffers about two frames.
+   */
+  readonly maxViewerBufferedBytes: number;
   /** Largest y-websocket message (bytes). */
   readonly maxDocMessageBytes: number;
   /** Sustained y-websocket messages per second per connection (burst: twice that). */
@@ -39,6 +44,7 @@ export const DEFAULT_LIMITS: RelayLimits = {
   messageBurst: 600,
   maxRefusalStreak: 100,
   maxDocumentBytes: 128 * 1024 * 1024,
+  maxViewerBufferedBytes: 64 * 1024 * 1024,
   maxDocMessageBytes: 8 * 1024 * 1024,
   maxDocMessagesPerSecond: 200,
   maxAwarenessClientsPerConnection: 1,

@@ -16,6 +16,10 @@ export class RelayMetrics implements LatestWinsCounters {
   viewers = 0;
   docConnections = 0;
   docUpdatesRefused = 0;
+  /** Viewers disconnected because their connection did not drain (latestWins.ts hard cap). */
+  viewersTooSlow = 0;
+  /** Bytes buffered in viewers' connections, summed (the frame server sets this). */
+  viewerBufferedBytes: () => number = () => 0;
   readonly rejected = new Map<string, number>();
   /** Awareness entries dropped by the connection binding (awarenessBinding.ts), by reason. */
   readonly awarenessDropped = new Map<string, number>();
@@ -59,6 +63,18 @@ export class RelayMetrics implements LatestWinsCounters {
       "gauge",
       "Frames waiting in viewers' latest-wins slots (at most one per viewer and entity).",
       this.gauges.pendingFrames(),
+    );
+    metric(
+      "depthroom_viewer_buffered_bytes",
+      "gauge",
+      "Bytes written to viewers' connections and not yet taken by the network, summed.",
+      this.viewerBufferedBytes(),
+    );
+    metric(
+      "depthroom_viewers_too_slow_total",
+      "counter",
+      "Viewers disconnected because their connection kept more buffered than the hard cap.",
+      this.viewersTooSlow,
     );
     metric("depthroom_producers", "gauge", "Connected producers.", this.producers);
     metric("depthroom_viewers", "gauge", "Connected frame viewers (view and edit tokens).", this.viewers);

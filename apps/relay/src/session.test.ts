@@ -40,6 +40,9 @@ function viewer(id: string, autoAck = true) {
       if (autoAck) done();
       else acks.push(done);
     },
+    bufferedBytes: () => 0,
+    watchDrain() {},
+    tooSlow() {},
     producerEvent: (event) => events.push(event),
   };
   return { port, frames, acks, events };

@@ -12,7 +12,13 @@ import {
   readEnvelope,
   type SubscribeResult,
 } from "@depthroom/schema";
-import { type FrameSink, type LatestWinsCounters, LatestWinsQueue } from "./latestWins.ts";
+import {
+  DEFAULT_FLOW_LIMITS,
+  type FlowLimits,
+  type FrameSink,
+  type LatestWinsCounters,
+  LatestWinsQueue,
+} from "./latestWins.ts";
 import { type RelayLimits, TokenBucket } from "./limits.ts";
 
 /*
@@ -64,13 +70,16 @@ export class LiveSession {
   readonly #latest = new Map<string, LatestEntry>();
   readonly #viewers = new Map<string, Viewer>();
   readonly #producers = new Map<string, Producer>();
+  readonly #flow: FlowLimits;
 
   constructor(
     readonly id: string,
     private readonly limits: RelayLimits,
     private readonly counters: SessionCounters,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.#flow = { ...DEFAULT_FLOW_LIMITS, maxBufferedBytes: limits.maxViewerBufferedBytes };
+  }
 
   /* Producers */
 
@@ -181,7 +190,7 @@ export class LiveSession {
     }
     viewer.queue?.close();
     viewer.filter = filter.prefixes;
-    const queue = new LatestWinsQueue(viewer.port, this.counters);
+    const queue = new LatestWinsQueue(viewer.port, this.counters, this.#flow);
     viewer.queue = queue;
     const current = [...this.#latest.values()].filter((e) => matches(viewer.filter, e.entityPath));
     // Static data first (it holds for all times), then parents before children (a Pinhole before its image).

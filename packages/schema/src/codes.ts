@@ -38,6 +38,10 @@ export const ErrorCode = {
   RecordingActive: "recording-active",
   /** Something failed inside the relay; the message names no fault of the client. */
   Internal: "internal",
+  /** A viewer's connection kept more buffered than the relay allows (it stopped reading): reconnect. */
+  TooSlow: "too-slow",
+  /** The token of an open connection expired: the connection is closed; a fresh link is needed. */
+  TokenExpired: "token-expired",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -60,6 +64,10 @@ export const CloseCode = {
   RateLimited: 4529,
   /** The relay cannot serve now (full, or failed inside): retry later. */
   TryAgainLater: 4503,
+  /** The connection did not take its frames (it stopped reading): retry. */
+  TooSlow: 4508,
+  /** The connection's token expired while it was open: permanent (a fresh link is needed). */
+  TokenExpired: 4419,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -133,6 +141,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode | ClientErrorCode, ErrorCode
   [ErrorCode.RecordingNotFound]: rule(404, CloseCode.SessionNotFound, false, "no such recording"),
   [ErrorCode.RecordingActive]: rule(409, CloseCode.BadMessage, false, "the recording is still being written"),
   [ErrorCode.Internal]: rule(500, CloseCode.TryAgainLater, true, "the relay failed"),
+  [ErrorCode.TooSlow]: rule(503, CloseCode.TooSlow, true, "the connection did not take its frames"),
+  [ErrorCode.TokenExpired]: rule(401, CloseCode.TokenExpired, false, "the token expired"),
   [ClientErrorCode.RelayUnreachable]: client(true, "relay unreachable"),
   [ClientErrorCode.BadLink]: client(false, "not a session link"),
   [ClientErrorCode.Closed]: client(false, "closed"),
