@@ -36,16 +36,18 @@ describe("guardRequest", () => {
   it("answers 500 `internal` to a handler that throws or rejects, logging the route but not the query", async () => {
     const { url, lines } = await serve((_req, _res, target) => {
       if (target.pathname === "/throw") throw new Error("/srv/secret/path exploded");
+      if (target.pathname === "/internal") throw new HttpError("internal", "cannot read /srv/secret/file");
       return Promise.reject(new Error("/srv/secret/other"));
     });
-    for (const path of ["/throw?token=abc", "/reject?token=abc"]) {
+    for (const path of ["/throw?token=abc", "/reject?token=abc", "/internal?token=abc"]) {
       const response = await fetch(url + path);
       expect(response.status).toBe(500);
       const text = await response.text();
       expect(JSON.parse(text)).toEqual({ error: { code: "internal", message: "internal error" } });
       expect(text).not.toContain("/srv/");
     }
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toContain("cannot read /srv/secret/file");
     expect(JSON.parse(lines[0] as string)).toMatchObject({ level: "error", route: "GET /throw" });
     expect(lines.join("\n")).not.toContain("token=abc");
   });

@@ -144,8 +144,10 @@ export interface FailureDeps {
 }
 
 /**
- * The one catch of a route: an `HttpError` answers its code; anything else is logged (with the route,
- * never the query) and answers `internal` with no detail. After the head went out, the response is cut.
+ * The one catch of a route: an `HttpError` answers its code and message. Anything else, and an
+ * `internal` refusal, is the relay's own failure: its detail (paths, errnos) is logged with the route
+ * (never the query) and the client gets `internal` with no detail. After the head went out, the
+ * response is cut.
  */
 export function answerFailure(
   deps: FailureDeps,
@@ -153,12 +155,13 @@ export function answerFailure(
   res: ServerResponse,
   error: unknown,
 ): void {
-  const known = error instanceof HttpError;
-  const code = known ? error.code : ErrorCode.Internal;
-  if (!known) deps.logger.error("http request failed", { route: routeOf(req), error: describeError(error) });
+  const refusal = error instanceof HttpError && error.code !== ErrorCode.Internal;
+  const code = error instanceof HttpError ? error.code : ErrorCode.Internal;
+  if (!refusal)
+    deps.logger.error("http request failed", { route: routeOf(req), error: describeError(error) });
   deps.metrics.reject(code);
   if (res.headersSent) res.destroy();
-  else sendError(res, code, known ? error.message : "internal error");
+  else sendError(res, code, refusal ? error.message : "internal error");
 }
 
 function describeError(error: unknown): string {

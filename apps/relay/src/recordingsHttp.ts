@@ -15,7 +15,17 @@ import {
   type RecordingList,
   type Role,
 } from "@depthroom/schema";
-import { admit, httpStatusFor } from "./access.ts";
+import { admit } from "./access.ts";
+import {
+  allowCors,
+  answeredPreflight,
+  answerFailure,
+  HttpError,
+  JSON_OBJECT,
+  readJsonBody,
+  sendJson,
+  tokenOf,
+} from "./httpKit.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import { admitRecording, linkRolesFor, type RecordingAction, verifyToken } from "./recordingAccess.ts";
@@ -36,7 +46,8 @@ import type { TokenSigner } from "./tokens.ts";
  *   GET    /api/recordings/:id/at?t=<ns>          latest message of each entity at t (message batch v2:
  *                                                 each message with its log time)
  *   GET    /api/recordings/:id/range?from=&to=    temporal messages in [from, to] (message batch v2)
- * Tokens as `Authorization: Bearer <token>` or `?token=`. Errors: `{ error: { code, message } }`.
+ * Tokens as `Authorization: Bearer <token>` or `?token=`. Errors: `{ error: { code, message } }`
+ * (httpKit.ts: an `internal` failure is logged with its detail and answered without it).
  */
 
 export interface RecordingsHttpDeps {
@@ -50,7 +61,6 @@ export interface RecordingsHttpDeps {
   readonly maxImportBytes: number;
 }
 
-const MAX_JSON_BYTES = 16 * 1024;
 const MAX_TITLE_LENGTH = 200;
 const DEFAULT_RANGE_BYTES = 16 << 20;
 const MAX_RANGE_BYTES = 64 << 20;
@@ -69,28 +79,22 @@ export function createRecordingsHttp(
   return (req, res, url) => {
     const match = ROUTES.exec(url.pathname);
     if (!match) return false;
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    res.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
-    res.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-    res.setHeader(
-      "Access-Control-Expose-Headers",
+    allowCors(
+      res,
+      "GET, POST, DELETE, OPTIONS",
       "Content-Disposition, X-Depthroom-Messages, X-Depthroom-Next",
     );
-    if (req.method === "OPTIONS") {
-      res.writeHead(204, { "Access-Control-Max-Age": "600" }).end();
-      return true;
-    }
+    if (answeredPreflight(req, res)) return true;
     const [, recordingId, action, sessionId, importPath] = match;
-    route(deps, req, res, url, { recordingId, action, sessionId, importPath }).catch((error: unknown) => {
-      const known = error instanceof RecordingRefusal;
-      const code = known ? error.code : ErrorCode.Internal;
-      const message = known ? error.message : "internal error";
-      if (!known)
-        deps.logger.error("recordings request failed", { path: url.pathname, error: String(error) });
-      deps.metrics.reject(code);
-      if (!res.headersSent) sendJson(res, httpStatusFor(code), { error: { code, message } });
-      else res.destroy();
-    });
+    route(deps, req, res, url, { recordingId, action, sessionId, importPath }).catch((error: unknown) =>
+      // The recordings' own refusals are HTTP refusals; an `internal` one is logged, not answered.
+      answerFailure(
+        deps,
+        req,
+        res,
+        error instanceof RecordingRefusal ? new HttpError(error.code, error.message) : error,
+      ),
+    );
     return true;
   };
 }
@@ -112,18 +116,18 @@ async function route(
   const method = req.method ?? "GET";
   const token = tokenOf(req, url);
   if (parts.sessionId !== undefined) {
-    if (method !== "POST") throw refusal(ErrorCode.BadMessage, `no route ${method} ${url.pathname}`);
+    if (method !== "POST") throw new HttpError(ErrorCode.BadMessage, `no route ${method} ${url.pathname}`);
     return parts.importPath
       ? importRecording(deps, req, res, url, parts.sessionId, token)
       : startRecording(deps, req, res, parts.sessionId, token);
   }
   if (parts.recordingId === undefined) {
-    if (method !== "GET") throw refusal(ErrorCode.BadMessage, `no route ${method} ${url.pathname}`);
+    if (method !== "GET") throw new HttpError(ErrorCode.BadMessage, `no route ${method} ${url.pathname}`);
     return listRecordings(deps, res, token);
   }
   const expected =
     parts.action === "stop" ? "POST" : parts.action === undefined && method === "DELETE" ? "DELETE" : "GET";
-  if (method !== expected) throw refusal(ErrorCode.BadMessage, `no route ${method} ${url.pathname}`);
+  if (method !== expected) throw new HttpError(ErrorCode.BadMessage, `no route ${method} ${url.pathname}`);
   const action: RecordingAction = parts.action === "stop" || method === "DELETE" ? "manage" : "read";
   const { record, role, exp } = await admitted(deps, parts.recordingId, token, action);
   const { recordings } = deps;
@@ -136,7 +140,7 @@ async function route(
       }
       return sendJson(res, 200, describeWithLinks(deps, record, role, exp));
     case "stop": {
-      const body = await readJsonObject(req);
+      const body = await readJsonBody(req, JSON_OBJECT);
       const stopped = await recordings.stop(record.id, readName(body.by));
       return sendJson(res, 200, recordings.describe(stopped));
     }
@@ -150,13 +154,13 @@ async function route(
     case "range": {
       const from = readNs(url, "from");
       const to = readNs(url, "to");
-      if (to < from) throw refusal(ErrorCode.BadMessage, "to must not be before from");
+      if (to < from) throw new HttpError(ErrorCode.BadMessage, "to must not be before from");
       const maxBytesText = url.searchParams.get("maxBytes");
       let maxBytes = DEFAULT_RANGE_BYTES;
       if (maxBytesText !== null) {
         maxBytes = Number(maxBytesText);
         if (!Number.isSafeInteger(maxBytes) || maxBytes < 1 || maxBytes > MAX_RANGE_BYTES) {
-          throw refusal(ErrorCode.BadMessage, `maxBytes must be an integer in [1, ${MAX_RANGE_BYTES}]`);
+          throw new HttpError(ErrorCode.BadMessage, `maxBytes must be an integer in [1, ${MAX_RANGE_BYTES}]`);
         }
       }
       const { messages, next } = await recordings.range(record, from, to, maxBytes);
@@ -173,22 +177,22 @@ async function admitted(
   action: RecordingAction,
 ): Promise<{ record: RecordingRecord; role: Role; exp: number | undefined }> {
   const verified = verifyToken(deps.signer, token);
-  if (!verified.ok) throw refusal(verified.code, verified.message);
+  if (!verified.ok) throw new HttpError(verified.code, verified.message);
   const decoded = safeDecode(id);
-  if (!isRecordingId(decoded)) throw refusal(ErrorCode.RecordingNotFound, "not a recording id");
+  if (!isRecordingId(decoded)) throw new HttpError(ErrorCode.RecordingNotFound, "not a recording id");
   const record = await deps.recordings.get(decoded);
-  if (!record) throw refusal(ErrorCode.RecordingNotFound, "no such recording");
+  if (!record) throw new HttpError(ErrorCode.RecordingNotFound, "no such recording");
   const admission = admitRecording(verified.claims, record, action);
-  if (!admission.ok) throw refusal(admission.code, admission.message);
+  if (!admission.ok) throw new HttpError(admission.code, admission.message);
   return { record, role: admission.role, exp: verified.claims.exp };
 }
 
 /** A session-level request: a session token of a known session, with the edit role. */
 function admitSessionEdit(deps: RecordingsHttpDeps, sessionId: string, token: string | null, what: string) {
   const admission = admit(deps.signer, deps.registry, safeDecode(sessionId), token);
-  if (!admission.ok) throw refusal(admission.code, admission.message);
+  if (!admission.ok) throw new HttpError(admission.code, admission.message);
   if (admission.role !== "edit") {
-    throw refusal(
+    throw new HttpError(
       ErrorCode.Forbidden,
       `a ${admission.role} token cannot ${what}: use the session's edit link`,
     );
@@ -198,10 +202,10 @@ function admitSessionEdit(deps: RecordingsHttpDeps, sessionId: string, token: st
 
 async function listRecordings(deps: RecordingsHttpDeps, res: ServerResponse, token: string | null) {
   const verified = verifyToken(deps.signer, token);
-  if (!verified.ok) throw refusal(verified.code, verified.message);
+  if (!verified.ok) throw new HttpError(verified.code, verified.message);
   const { claims } = verified;
   if (claims.role === "publish") {
-    throw refusal(ErrorCode.Forbidden, "a publish token cannot list recordings");
+    throw new HttpError(ErrorCode.Forbidden, "a publish token cannot list recordings");
   }
   let records: RecordingRecord[];
   if (claims.recording !== undefined) {
@@ -222,7 +226,7 @@ async function startRecording(
   token: string | null,
 ): Promise<void> {
   const { record: session, exp } = admitSessionEdit(deps, sessionId, token, "start recordings");
-  const body = await readJsonObject(req);
+  const body = await readJsonBody(req, JSON_OBJECT);
   const by = readName(body.by);
   const title = readTitle(body.title) || `${session.title || "Recording"} ${new Date().toISOString()}`;
   const { record, created } = await deps.recordings.start(session.id, { title, by });
@@ -242,7 +246,7 @@ async function importRecording(
     readTitle(url.searchParams.get("title") ?? undefined) || `Imported ${new Date().toISOString()}`;
   const declared = Number(req.headers["content-length"] ?? Number.NaN);
   if (declared > deps.maxImportBytes) {
-    throw refusal(
+    throw new HttpError(
       ErrorCode.MessageTooLarge,
       `the file is larger than the relay accepts (${deps.maxImportBytes} bytes)`,
     );
@@ -250,7 +254,7 @@ async function importRecording(
   const temporary = deps.recordings.tempPath();
   try {
     const received = await spool(req, temporary, deps.maxImportBytes);
-    if (received === 0) throw refusal(ErrorCode.BadMessage, "not imported: the upload is empty");
+    if (received === 0) throw new HttpError(ErrorCode.BadMessage, "not imported: the upload is empty");
     const result = await deps.recordings.importFile(session.id, temporary, title);
     const body: ImportRecordingResponse = {
       recordingId: result.record.id,
@@ -280,7 +284,7 @@ async function spool(req: IncomingMessage, path: string, maxBytes: number): Prom
       size += bytes.byteLength;
       if (size > maxBytes) {
         req.resume();
-        throw refusal(
+        throw new HttpError(
           ErrorCode.MessageTooLarge,
           `the file is larger than the relay accepts (${maxBytes} bytes)`,
         );
@@ -326,14 +330,14 @@ async function sendFile(
   record: RecordingRecord,
 ): Promise<void> {
   if (record.status !== "stopped") {
-    throw refusal(ErrorCode.RecordingActive, "the recording is still being written: stop it first");
+    throw new HttpError(ErrorCode.RecordingActive, "the recording is still being written: stop it first");
   }
   const path = deps.recordings.path(record.id);
   let size: number;
   try {
     size = (await stat(path)).size;
   } catch {
-    throw refusal(ErrorCode.RecordingNotFound, "the recording's file is missing");
+    throw new HttpError(ErrorCode.RecordingNotFound, "the recording's file is missing");
   }
   res.writeHead(200, {
     "Content-Type": "application/octet-stream",
@@ -370,7 +374,10 @@ function sendBatch(res: ServerResponse, messages: readonly BatchMessage[], next:
 function readNs(url: URL, name: string): bigint {
   const text = url.searchParams.get(name);
   if (text === null || !/^\d{1,20}$/.test(text) || BigInt(text) > MAX_U64) {
-    throw refusal(ErrorCode.BadMessage, `${name} must be a time in nanoseconds (a non-negative integer)`);
+    throw new HttpError(
+      ErrorCode.BadMessage,
+      `${name} must be a time in nanoseconds (a non-negative integer)`,
+    );
   }
   return BigInt(text);
 }
@@ -378,7 +385,10 @@ function readNs(url: URL, name: string): bigint {
 function readTitle(value: unknown): string {
   if (value === undefined) return "";
   if (typeof value !== "string" || value.length > MAX_TITLE_LENGTH) {
-    throw refusal(ErrorCode.BadMessage, `title must be a string of at most ${MAX_TITLE_LENGTH} characters`);
+    throw new HttpError(
+      ErrorCode.BadMessage,
+      `title must be a string of at most ${MAX_TITLE_LENGTH} characters`,
+    );
   }
   return value.trim();
 }
@@ -386,43 +396,12 @@ function readTitle(value: unknown): string {
 function readName(value: unknown): string {
   if (value === undefined) return "";
   if (typeof value !== "string" || value.length > CollabLimits.nameLength) {
-    throw refusal(
+    throw new HttpError(
       ErrorCode.BadMessage,
       `by must be a string of at most ${CollabLimits.nameLength} characters`,
     );
   }
   return value.trim();
-}
-
-async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BYTES)
-      throw refusal(ErrorCode.MessageTooLarge, `body larger than ${MAX_JSON_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString("utf8").trim();
-  if (text.length === 0) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw refusal(ErrorCode.BadMessage, "the body is not JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw refusal(ErrorCode.BadMessage, "the body must be a JSON object");
-  }
-  return value as Record<string, unknown>;
-}
-
-function tokenOf(req: IncomingMessage, url: URL): string | null {
-  return /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? url.searchParams.get("token");
-}
-
-function refusal(code: ErrorCode, message: string): RecordingRefusal {
-  return new RecordingRefusal(code, message);
 }
 
 function safeDecode(text: string): string {
@@ -431,9 +410,4 @@ function safeDecode(text: string): string {
   } catch {
     return text;
   }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
-  res.end(JSON.stringify(body));
 }
