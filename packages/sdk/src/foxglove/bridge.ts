@@ -63,6 +63,8 @@ export type BridgeEvents = {
 };
 
 const DEPTH_KINDS = new Set(["image", "compressed-image"]);
+/** How long images wait for the first transform message after connecting (see `openGate`). */
+const TRANSFORMS_FIRST_MS = 1000;
 
 export class FoxgloveBridge extends Emitter<BridgeEvents> {
   /** Settles when the bridge stops: resolves after `close()` / abort, rejects with the error that ended it. */
@@ -77,6 +79,9 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
   private rejectDone!: (error: unknown) => void;
   private readonly past = { framesOut: 0, bytesOut: 0, dropped: 0 };
   private offlineDrops = 0;
+  private gate: "closed" | "waiting" | "open" = "closed";
+  private gateTimer: ReturnType<typeof setTimeout> | undefined;
+  private deferred: number[] = [];
   private rejected = 0;
 
   /** @internal Use `bridgeFoxglove()`. */
@@ -100,11 +105,22 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
       }
     });
     source.on("serverInfo", () => {
+      this.gate = "closed";
+      this.deferred = [];
       if (!this.producer && !this.producing) this.startProducer();
     });
     source.on("advertise", (channels) => {
       const ids = this.mapper.advertise(channels);
-      source.subscribe(ids);
+      if (this.gate === "open") return source.subscribe(ids);
+      const transforms = ids.filter((id) => this.mapper.isTransforms(id));
+      this.deferred.push(...ids.filter((id) => !this.mapper.isTransforms(id)));
+      if (transforms.length === 0 && this.gate === "closed") return this.openGate();
+      source.subscribe(transforms);
+      if (this.gate === "closed") {
+        this.gate = "waiting";
+        const gateTimer = setTimeout(() => this.openGate(), TRANSFORMS_FIRST_MS);
+        this.gateTimer = gateTimer;
+      }
     });
     source.on("unadvertise", (ids) => {
       for (const { entities } of this.mapper.unadvertise(ids)) {
@@ -160,6 +176,7 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
   async close(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.gateTimer);
     this.source.close();
     await this.producing?.catch(() => {});
     await this.producer?.close(1000);
@@ -172,7 +189,21 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
     this.producer = producer;
   }
 
+  /**
+   * Transforms first: images and camera infos are subscribed once the first transform message came (a
+   * latched /tf_static does at once) or TRANSFORMS_FIRST_MS passed, so the first frames already land
+   * where the frame tree puts them rather than at a path the tree moves a moment later.
+   */
+  private openGate(): void {
+    clearTimeout(this.gateTimer);
+    this.gate = "open";
+    const ids = this.deferred;
+    this.deferred = [];
+    this.source.subscribe(ids);
+  }
+
   private onMessage(channelId: number, logTimeNs: bigint, payload: Uint8Array): void {
+    if (this.gate !== "open" && this.mapper.isTransforms(channelId)) setImmediate(() => this.openGate());
     const logs = this.mapper.message(channelId, logTimeNs, payload);
     for (const log of logs) {
       if (log.static) this.state.set(`${log.entityPath}#${log.archetype.kind}`, log);
@@ -248,6 +279,7 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
   private fail(error: unknown): void {
     if (this.finished) return;
     this.finished = true;
+    clearTimeout(this.gateTimer);
     this.source.close();
     void this.producer?.close(0);
     this.rejectDone(error);

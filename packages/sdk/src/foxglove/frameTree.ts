@@ -47,14 +47,16 @@ export class FrameTree {
   /**
    * Take transforms; returns what to log: each transform at its child frame's entity, and, when a frame
    * changed parent, the latest transform of every frame whose entity path moved with it. A transform
-   * that would close a cycle is refused (returned in `refused`).
+   * that would close a cycle is refused (returned in `refused`). `moved`: the frames whose entity path
+   * changed (so what else sits on them, a Pinhole, can follow).
    */
   apply(
     transforms: readonly FrameTransform[],
     isStatic: boolean,
-  ): { placed: PlacedTransform[]; refused: FrameTransform[] } {
+  ): { placed: PlacedTransform[]; refused: FrameTransform[]; moved: string[] } {
     const placed: PlacedTransform[] = [];
     const refused: FrameTransform[] = [];
+    const movedFrames: string[] = [];
     for (const t of transforms) {
       const known = this.parents.get(t.child);
       if (t.parent === t.child || this.isAncestor(t.child, t.parent)) {
@@ -69,7 +71,9 @@ export class FrameTree {
       if (known !== t.parent) {
         const before = this.subtree(t.child).map((f) => [f, this.entityPath(f)] as const);
         this.parents.set(t.child, t.parent);
-        moved = before.filter(([f, path]) => f !== t.child && this.entityPath(f) !== path).map(([f]) => f);
+        const changed = before.filter(([f, path]) => this.entityPath(f) !== path).map(([f]) => f);
+        movedFrames.push(...changed);
+        moved = changed.filter((f) => f !== t.child);
       }
       this.latest.set(t.child, { transform: t, static: isStatic });
       placed.push({ entityPath: this.entityPath(t.child), transform: t, static: isStatic });
@@ -79,7 +83,7 @@ export class FrameTree {
           placed.push({ entityPath: this.entityPath(f), transform: last.transform, static: last.static });
       }
     }
-    return { placed, refused };
+    return { placed, refused, moved: movedFrames };
   }
 
   /** Is `ancestor` on the parent chain of `frame` (or the frame itself)? */

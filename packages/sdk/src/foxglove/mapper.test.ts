@@ -280,6 +280,24 @@ describe("SessionMapper: cameras and transforms", () => {
     );
   });
 
+  it("moves a camera's Pinhole when a transform places its frame after the camera info came", () => {
+    const mapper = new SessionMapper();
+    const depth = channel("/cam/depth/image_rect_raw", "sensor_msgs/msg/Image");
+    const info = channel("/cam/depth/camera_info", "sensor_msgs/msg/CameraInfo");
+    const tfc = channel("/tf_static", "tf2_msgs/msg/TFMessage");
+    mapper.advertise([depth, info, tfc]);
+    expect(mapper.message(info.id, 0n, cameraInfo("optical"))[0]?.entityPath).toBe("world/optical");
+    const logs = mapper.message(
+      tfc.id,
+      0n,
+      tf([{ parent: "camera_link", child: "optical", t: [0, 0, 0], q: [0, 0, 0, 1] }]),
+    );
+    expect(logs.map((l) => [l.entityPath, l.archetype.kind])).toEqual([
+      ["world/camera_link/optical", "Transform3D"],
+      ["world/camera_link/optical", "Pinhole"],
+    ]);
+  });
+
   it("re-logs the transforms of a subtree when its root gets a parent later; refuses cycles", () => {
     const mapper = new SessionMapper();
     const tfc = channel("/tf", "tf2_msgs/msg/TFMessage");

@@ -121,7 +121,7 @@ export class SessionMapper {
   private readonly channels = new Map<number, ChannelState>();
   private readonly tree = new FrameTree();
   private readonly match: ((topic: string) => boolean) | undefined;
-  /** Pinholes logged, per entity path: a camera_info repeated at 30 Hz is logged once per change. */
+  /** Pinholes logged, per frame: a camera_info repeated at 30 Hz is logged once per change. */
   private readonly pinholes = new Map<string, Pinhole>();
   /** Channels advertised with a shape the protocol does not allow. */
   invalidChannels = 0;
@@ -177,9 +177,18 @@ export class SessionMapper {
     return out;
   }
 
-  /** The source went away: every channel is forgotten (the server re-advertises on reconnect). */
+  /**
+   * The source went away: every channel is forgotten (the server re-advertises on reconnect), and the
+   * pinholes logged (a new relay connection gets them again). The frame tree stays.
+   */
   reset(): void {
     this.channels.clear();
+    this.pinholes.clear();
+  }
+
+  /** Is this channel one of transforms? (The adapter subscribes to those first.) */
+  isTransforms(channelId: number): boolean {
+    return this.channels.get(channelId)?.kind === "transforms";
   }
 
   /**
@@ -219,21 +228,22 @@ export class SessionMapper {
         const framePath = this.tree.entityPath(frame);
         const entityPath = `${framePath}/${topicSegment(topic)}`;
         state.stats.entityPath = entityPath;
-        state.stats.hasCamera = this.pinholes.has(framePath);
+        state.stats.hasCamera = this.pinholes.has(frame);
         return [{ entityPath, archetype: o.image, static: false, timeNs: o.stampNs, topic }];
       }
       case "camera": {
-        const entityPath = this.tree.entityPath(o.frameId === "" ? topicSegment(topic) : o.frameId);
+        const frame = o.frameId === "" ? topicSegment(topic) : o.frameId;
+        const entityPath = this.tree.entityPath(frame);
         state.stats.entityPath = entityPath;
         state.stats.distortion = o.distortion;
-        const last = this.pinholes.get(entityPath);
+        const last = this.pinholes.get(frame);
         if (last && samePinhole(last, o.pinhole)) return [];
-        this.pinholes.set(entityPath, o.pinhole);
+        this.pinholes.set(frame, o.pinhole);
         return [{ entityPath, archetype: o.pinhole, static: true, topic }];
       }
       case "transforms": {
         const isStatic = topic.endsWith("tf_static");
-        const { placed, refused } = this.tree.apply(o.transforms, isStatic);
+        const { placed, refused, moved } = this.tree.apply(o.transforms, isStatic);
         if (refused.length > 0) {
           state.stats.problems["bad-value"]++;
           state.stats.lastProblem = `transform ${refused[0]?.parent} -> ${refused[0]?.child} would close a cycle (or too many frames)`;
@@ -256,6 +266,12 @@ export class SessionMapper {
               ? { entityPath: p.entityPath, archetype, static: true, topic }
               : { entityPath: p.entityPath, archetype, static: false, timeNs: p.transform.stampNs, topic },
           );
+        }
+        // A camera whose frame moved in the tree: its Pinhole follows to the new entity path.
+        for (const frame of moved) {
+          const pinhole = this.pinholes.get(frame);
+          if (pinhole)
+            logs.push({ entityPath: this.tree.entityPath(frame), archetype: pinhole, static: true, topic });
         }
         return logs;
       }
