@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import depthroom as dr
+from depthroom.connection import PERMANENT_CODES
 from depthroom.message import TimePoint, decode_message, encode_message
 from depthroom.rvl import rvl_decode, rvl_encode
 
@@ -80,3 +81,8 @@ def test_rvl_equals_rvl_encode_on_the_shipped_real_frames():
         encoded = rvl_encode(depth)
         assert hashlib.sha256(encoded).hexdigest() == digests[str(path.relative_to(SAMPLES))], path.name
         assert np.array_equal(rvl_decode(encoded, depth.size).reshape(depth.shape), depth)
+
+
+def test_the_codes_not_retried_are_the_schemas():
+    codes = json.loads((GOLDEN / "codes.json").read_text())
+    assert PERMANENT_CODES == {code for code, retry in codes.items() if not retry}

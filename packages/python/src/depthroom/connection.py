@@ -206,6 +206,7 @@ class Connection:
         url, path = self._url()
         while self.state != "closed":
             refusal: dict | None = None
+            answered = threading.Event()  # the namespace connected, or was refused
             dropped = threading.Event()
             client = _SocketClient(self._on_frame if self._on_frame else None, reconnection=False, logger=False)
 
@@ -215,6 +216,11 @@ class Connection:
                 inner = data.get("data") if isinstance(data, dict) and "data" in data else data
                 if is_refusal(inner):
                     refusal = inner
+                answered.set()
+
+            @client.on("connect")
+            def on_connect() -> None:
+                answered.set()
 
             @client.on("disconnect")
             def on_disconnect() -> None:
@@ -236,8 +242,10 @@ class Connection:
                     transports=["websocket"],
                     socketio_path=path,
                     auth={"token": self.target.token},
-                    wait_timeout=5,
+                    wait=False,  # python-socketio would wait out its timeout after a refusal too
                 )
+                if not answered.wait(10) or refusal is not None or dropped.is_set():
+                    raise ConnectionError("no handshake answer" if not answered.is_set() else "refused")
             except Exception as error:  # noqa: BLE001 - any failure to connect is retried or refused below
                 self._drop_client(client)
                 if refusal is not None:

@@ -6,6 +6,7 @@ import {
   type DepthArray,
   type DepthEncoding,
   DepthImage,
+  ERROR_CODES,
   encodeMessage,
   Pinhole,
   rvlEncode,
@@ -20,7 +21,7 @@ import { loadPng16 } from "@depthroom/schema/testing";
  * base64) and the bytes `encodeMessage` gives for it (`<name>.bin`). `samples.json` holds the SHA-256 of
  * `rvlEncode` on every shipped real frame in data/samples. packages/python/tests/test_golden.py encodes
  * the same inputs in Python and compares; golden.test.ts (vitest) regenerates all of this in memory and
- * compares it with the committed files, so they cannot drift from the TypeScript side.
+ * compares it with the committed files (codes.json: which error codes a client retries after), so they cannot drift from the TypeScript side.
  *
  *   node --import tsx packages/python/tests/golden/generate.ts     (rewrites the files here)
  *   npx biome check --write packages/python/tests/golden           (formats the JSON)
@@ -335,6 +336,11 @@ export function sampleRvlDigests(): Record<string, string> {
   return out;
 }
 
+/** Every error code and whether a client retries after it (the Python client's PERMANENT_CODES). */
+export function codesJson(): Record<string, boolean> {
+  return Object.fromEntries(Object.entries(ERROR_CODES).map(([code, rule]) => [code, rule.retry]));
+}
+
 export const goldenDir = new URL("./", import.meta.url);
 
 /** The JSON files as plain data (the test compares parsed JSON: formatting is biome's business). */
@@ -349,6 +355,7 @@ export function samplesJson(): unknown {
 if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(new URL("cases.json", goldenDir), `${JSON.stringify(casesJson(), null, 2)}\n`);
   writeFileSync(new URL("samples.json", goldenDir), `${JSON.stringify(samplesJson(), null, 2)}\n`);
+  writeFileSync(new URL("codes.json", goldenDir), `${JSON.stringify(codesJson(), null, 2)}\n`);
   for (const c of goldenCases()) writeFileSync(new URL(`${c.name}.bin`, goldenDir), goldenBytes(c));
   process.stdout.write(
     `wrote ${goldenCases().length} golden messages and samples.json to ${goldenDir.pathname}\n`,

@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { casesJson, goldenBytes, goldenCases, goldenDir, samplesJson } from "./generate.ts";
+import { casesJson, codesJson, goldenBytes, goldenCases, goldenDir, samplesJson } from "./generate.ts";
 
 // The committed golden files are what the TypeScript encoder writes today: regenerate in memory and
 // compare, so the Python tests (test_golden.py) cannot pass against stale bytes.
 // On a deliberate wire change: node --import tsx packages/python/tests/golden/generate.ts
 describe("Python golden files", () => {
-  it("cases.json and samples.json are current", () => {
+  it("cases.json, samples.json and codes.json are current", () => {
+    expect(JSON.parse(readFileSync(new URL("codes.json", goldenDir), "utf8"))).toEqual(codesJson());
     expect(JSON.parse(readFileSync(new URL("cases.json", goldenDir), "utf8"))).toEqual(casesJson());
     expect(JSON.parse(readFileSync(new URL("samples.json", goldenDir), "utf8"))).toEqual(samplesJson());
   });
