@@ -1,19 +1,7 @@
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  type ImportProblem,
-  importMcap,
-  nowNs,
-  RecordingError,
-  type SkippedChannel,
-} from "@depthroom/recording";
-import {
-  createRecordingFile,
-  fileSource,
-  openRecordingFile,
-  type RecordingFileReader,
-  recoverRecordingFile,
-} from "@depthroom/recording/node";
+import { type ImportProblem, nowNs, RecordingError, type SkippedChannel } from "@depthroom/recording";
+import { openRecordingFile, type RecordingFileReader, recoverRecordingFile } from "@depthroom/recording/node";
 import {
   type BatchMessage,
   ErrorCode,
@@ -28,6 +16,7 @@ import type { Admission } from "./access.ts";
 import type { Logger } from "./log.ts";
 import { Recorder } from "./recorder.ts";
 import { admitRecording, verifyToken } from "./recordingAccess.ts";
+import { ImportQueue, type ImportQueueOptions, importProblemLines } from "./recordingImport.ts";
 import { RecordingStateMirror } from "./recordingState.ts";
 import type { RecordingCatalog, RecordingRecord } from "./recordingStore.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
@@ -65,6 +54,8 @@ export interface RecordingsOptions {
   readonly maxBacklogBytes?: number;
   /** Recordings kept open for reading at once (each caches up to 32 MiB of chunks). Default 4. */
   readonly maxOpenReaders?: number;
+  /** How imports run (recordingImport.ts): default one at a time in a worker with a 512 MiB heap. */
+  readonly imports?: ImportQueueOptions;
 }
 
 /** What recordings need from the documents (DocServer). */
@@ -98,7 +89,6 @@ interface ActiveRecording {
   readonly by: string;
 }
 
-const IMPORT_FLUSH_BYTES = 32 << 20;
 const READER_IDLE_MS = 60_000;
 /** A recording of another node whose file was not touched for this long is taken as abandoned. */
 const ABANDONED_AFTER_MS = 30_000;
@@ -111,6 +101,8 @@ export class Recordings {
   readonly #starting = new Map<string, Promise<RecordingRecord>>();
   readonly #stopping = new Map<string, Promise<RecordingRecord>>();
   readonly #readers: ReaderCache;
+  /** MCAP imports, one at a time, each in a worker thread. */
+  readonly #imports: ImportQueue;
   /** Records of review rooms about to be opened (`prepareRoom`), so `admitRoom` answers synchronously. */
   readonly #rooms = new Map<string, RecordingRecord>();
   readonly #options: RecordingsOptions;
@@ -126,6 +118,7 @@ export class Recordings {
     this.dir = options.dir;
     this.nodeId = options.nodeId ?? "local";
     this.#readers = new ReaderCache(options.maxOpenReaders ?? 4);
+    this.#imports = new ImportQueue(options.imports);
     this.mirror = new RecordingStateMirror({
       liveDoc: (session) => this.#docs?.liveDoc(session),
       loadDoc: (session) => deps.store.loadDoc(session),
@@ -373,50 +366,20 @@ export class Recordings {
     const id = newSessionId();
     const path = this.path(id);
     const startedAt = Date.now();
-    const source = await fileSource(sourcePath);
-    let writer: Awaited<ReturnType<typeof createRecordingFile>>;
-    try {
-      writer = await createRecordingFile(path, {
-        recordingId: id,
-        sessionId,
-        startedAtNs: BigInt(startedAt) * 1_000_000n,
-        metadata: { origin: "import", title },
-      });
-    } catch (error) {
-      await source.close();
-      throw error;
-    }
-    const run = importMcap(source);
-    let messages = 0;
-    try {
-      let sinceFlush = 0;
-      for await (const imported of run.messages) {
-        writer.append(imported.bytes, imported.logTimeNs);
-        messages++;
-        sinceFlush += imported.bytes.byteLength;
-        // Let the disk keep up (the writer queues whole chunks in memory otherwise).
-        if (sinceFlush >= IMPORT_FLUSH_BYTES) {
-          sinceFlush = 0;
-          await writer.flush();
-        }
-      }
-      if (messages === 0) {
-        throw new RecordingRefusal(
-          ErrorCode.BadMessage,
-          `nothing to import: ${describeImportProblems(run.skipped, run.problems) || "the file holds no messages"}`,
-        );
-      }
-    } catch (error) {
-      await writer.abandon().catch(() => undefined);
+    const outcome = await this.#imports.run({
+      sourcePath,
+      path,
+      recordingId: id,
+      sessionId,
+      startedAt,
+      title,
+    });
+    if (!outcome.ok) {
       await rm(path, { force: true });
-      if (error instanceof RecordingError) {
-        throw new RecordingRefusal(ErrorCode.BadMessage, `not imported: ${error.message}`);
-      }
-      throw error;
-    } finally {
-      await source.close();
+      if (outcome.refused) throw new RecordingRefusal(ErrorCode.BadMessage, outcome.message);
+      throw new Error(outcome.message);
     }
-    const stats = await writer.close(nowNs());
+    const { stats, messages } = outcome;
     const record: RecordingRecord = {
       id,
       sessionId,
@@ -433,7 +396,7 @@ export class Recordings {
       bytes: await fileSize(path),
       dropped: 0,
       recovered: false,
-      problems: importProblemLines(run.skipped, run.problems),
+      problems: importProblemLines(outcome.skipped, outcome.problems),
     };
     try {
       await this.deps.store.saveRecording(record);
@@ -442,7 +405,7 @@ export class Recordings {
       throw error;
     }
     this.deps.logger.info("recording imported", { session: sessionId, recording: id, messages });
-    return { record, messages, skipped: run.skipped, problems: run.problems };
+    return { record, messages, skipped: outcome.skipped, problems: outcome.problems };
   }
 
   /**
@@ -675,23 +638,6 @@ async function fileSize(path: string): Promise<number> {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-export function importProblemLines(
-  skipped: readonly SkippedChannel[],
-  problems: readonly ImportProblem[],
-): string[] {
-  return [
-    ...problems.map((p) => (p.count > 1 ? `${p.message} (${p.count} times)` : p.message)),
-    ...skipped.map((s) => `skipped ${s.topic} (${s.schema}): ${s.reason}`),
-  ];
-}
-
-function describeImportProblems(
-  skipped: readonly SkippedChannel[],
-  problems: readonly ImportProblem[],
-): string {
-  return importProblemLines(skipped, problems).join("; ");
 }
 
 /** Open recordings for reading, shared by concurrent requests; least recently used ones are closed. */

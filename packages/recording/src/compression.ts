@@ -10,14 +10,34 @@ import { RecordingError } from "./errors.ts";
  */
 export type ChunkCompression = "" | "lz4";
 
-/** The largest chunk any reader here will inflate (a header claiming more is corrupt). */
-export const MAX_CHUNK_BYTES = 1 << 30;
+/** The largest chunk any reader here will inflate (a header claiming more is refused). */
+export const MAX_CHUNK_BYTES = 256 * 1024 * 1024;
+/** Chunks up to this size inflate whatever their ratio (zeros compress very well). */
+export const RATIO_FREE_CHUNK_BYTES = 16 * 1024 * 1024;
+/** Larger chunks may inflate to at most this many times their compressed size (decompression bombs). */
+export const MAX_CHUNK_RATIO = 1000;
+/** The most records one chunk may hold (a million empty records take seconds to walk). */
+export const MAX_RECORDS_PER_CHUNK = 100_000;
 
+/**
+ * Inflate a chunk. Refused before any allocation (`RecordingError` `corrupt`): a declared size over
+ * MAX_CHUNK_BYTES, or over RATIO_FREE_CHUNK_BYTES and MAX_CHUNK_RATIO times the compressed bytes.
+ */
 export function decompressChunk(compression: string, data: Uint8Array, uncompressedSize: bigint): Uint8Array {
   if (uncompressedSize > BigInt(MAX_CHUNK_BYTES)) {
     throw new RecordingError(
       "corrupt",
       `chunk claims ${uncompressedSize} bytes, more than ${MAX_CHUNK_BYTES}`,
+    );
+  }
+  if (
+    compression !== "" &&
+    uncompressedSize > BigInt(RATIO_FREE_CHUNK_BYTES) &&
+    uncompressedSize > BigInt(data.byteLength) * BigInt(MAX_CHUNK_RATIO)
+  ) {
+    throw new RecordingError(
+      "corrupt",
+      `${compression} chunk of ${data.byteLength} bytes would inflate to ${uncompressedSize}, more than ${MAX_CHUNK_RATIO} times its size (refused as a decompression bomb)`,
     );
   }
   const size = Number(uncompressedSize);

@@ -1,5 +1,5 @@
 import { McapRecordBuilder, McapStreamReader, type McapTypes } from "@mcap/core";
-import { decompressHandlers } from "./compression.ts";
+import { decompressHandlers, MAX_RECORDS_PER_CHUNK } from "./compression.ts";
 import { errorMessage, RecordingError } from "./errors.ts";
 import { type RecordingSource, WindowedReader } from "./io.ts";
 
@@ -137,7 +137,13 @@ export class McapScan {
       try {
         stream.append(bytes);
         records = [];
-        for (let r = stream.nextRecord(); r; r = stream.nextRecord()) records.push(r);
+        for (let r = stream.nextRecord(); r; r = stream.nextRecord()) {
+          // The chunk itself, then the records inside it.
+          if (records.length > MAX_RECORDS_PER_CHUNK) {
+            throw new Error(`more than ${MAX_RECORDS_PER_CHUNK} records in one chunk (refused)`);
+          }
+          records.push(r);
+        }
         if (stream.bytesRemaining() !== 0) throw new Error("the record did not parse to its end");
       } catch (error) {
         const reason = `${opcode === OPCODE_CHUNK ? "chunk" : `record (opcode ${opcode})`} at byte ${offset}: ${errorMessage(error)}`;
