@@ -75,7 +75,7 @@ export async function startFoxgloveSource(options: FoxgloveSourceOptions = {}): 
     subscribed.add(channelId);
     const payload = latched.get(channelId);
     // Transient-local: the new subscriber gets the latched message once its subscription is in.
-    if (payload) setImmediate(() => server.sendMessage(channelId, nowNs(), payload));
+    if (payload) setImmediate(() => server.sendMessage(channelId, nowNs(), payload as BufferSource));
   });
   server.on("unsubscribe", (channelId) => subscribed.delete(channelId));
   server.on("error", () => {}); // a client's garbage is not the test's failure
@@ -109,11 +109,11 @@ export async function startFoxgloveSource(options: FoxgloveSourceOptions = {}): 
       server.removeChannel(id);
     },
     publish(id, payload, logTimeNs = nowNs()) {
-      server.sendMessage(id, logTimeNs, payload);
+      server.sendMessage(id, logTimeNs, payload as BufferSource);
     },
     latch(id, payload) {
       latched.set(id, payload);
-      server.sendMessage(id, nowNs(), payload);
+      server.sendMessage(id, nowNs(), payload as BufferSource);
     },
     async close() {
       for (const client of wss.clients) client.terminate();
