@@ -14,7 +14,7 @@ const IMPORT_ENCODINGS: Record<string, Datatype> = {
   "64FC1": "F64",
 };
 
-const EIGHT_BIT = /^(mono8|8UC\d|8SC\d|rgb8|rgba8|bgr8|bgra8|bayer_\w+8|yuv422(_yuy2)?|uyvy|yuyv|nv12)$/i;
+const EIGHT_BIT = /^(8SC\d|bayer_\w+8|yuv422(_yuy2)?|uyvy|yuyv|nv12)$/i;
 
 export type EncodingVerdict =
   | { readonly ok: true; readonly datatype: Datatype }

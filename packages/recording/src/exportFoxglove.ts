@@ -1,21 +1,26 @@
 import { type DepthImage, decodeMessage, type Pinhole, type Transform3D } from "@depthroom/schema";
-import { CameraCalibration, FrameTransform, RawImage } from "@foxglove/schemas/jsonschema";
+import { CameraCalibration, CompressedImage, FrameTransform, RawImage } from "@foxglove/schemas/jsonschema";
 import { McapWriter } from "@mcap/core";
 import { base64EncodeAscii } from "./base64.ts";
 import { exportPixels } from "./depthConversion.ts";
-import { IMPORT_METER_KEY } from "./importMcap.ts";
+import { compressedFormat, exportImage } from "./imageConversion.ts";
+import { IMPORT_IMAGE_KEY, IMPORT_METER_KEY } from "./importMcap.ts";
 import type { RecordingSink, RecordingSource } from "./io.ts";
 import { openRecording, type RecordedMessage } from "./recordingReader.ts";
 
 /*
  * Export a Depthroom recording as an MCAP file with Foxglove schemas, encoded as JSON with JSON Schema
  * (see README: Foxglove opens it, and it needs no protobuf descriptor machinery). Depth becomes
- * `foxglove.RawImage` (16UC1 or 32FC1), Pinhole `foxglove.CameraCalibration`, Transform3D
+ * `foxglove.RawImage` (16UC1 or 32FC1), Image `foxglove.RawImage` (rgb8, bgr8, rgba8, bgra8, mono8,
+ * mono16), EncodedImage `foxglove.CompressedImage` (jpeg, png), Pinhole `foxglove.CameraCalibration`, Transform3D
  * `foxglove.FrameTransform`; log times are kept, and message timestamps are the log (capture) times.
  */
 
 export interface FoxgloveExportStats {
+  /** Depth images. */
   readonly images: number;
+  /** Colour and grey images (raw and compressed). */
+  readonly colorImages: number;
   readonly calibrations: number;
   readonly transforms: number;
   readonly bytes: number;
@@ -34,6 +39,7 @@ export const EXPORT_TOPICS = {
 
 const JSON_SCHEMAS = {
   image: RawImage,
+  compressedImage: CompressedImage,
   calibration: CameraCalibration,
   transform: FrameTransform,
 } as const;
@@ -62,23 +68,26 @@ export async function exportFoxglove(
     chunkSize: 4 << 20,
   });
   await writer.start({ profile: "", library: "@depthroom/recording" });
+  // Schemas are registered when a channel first needs one, so the file names only those it uses.
   const schemaIds = new Map<keyof typeof JSON_SCHEMAS, number>();
-  for (const [kind, schema] of Object.entries(JSON_SCHEMAS) as [keyof typeof JSON_SCHEMAS, object][]) {
-    schemaIds.set(
-      kind,
-      await writer.registerSchema({
-        name: (schema as { title: string }).title,
+  const schemaId = async (kind: keyof typeof JSON_SCHEMAS) => {
+    let id = schemaIds.get(kind);
+    if (id === undefined) {
+      id = await writer.registerSchema({
+        name: (JSON_SCHEMAS[kind] as { title: string }).title,
         encoding: "jsonschema",
-        data: new TextEncoder().encode(JSON.stringify(schema)),
-      }),
-    );
-  }
+        data: new TextEncoder().encode(JSON.stringify(JSON_SCHEMAS[kind])),
+      });
+      schemaIds.set(kind, id);
+    }
+    return id;
+  };
   const channels = new Map<string, number>();
   const channel = async (kind: keyof typeof JSON_SCHEMAS, topic: string, metadata: Map<string, string>) => {
     let id = channels.get(topic);
     if (id === undefined) {
       id = await writer.registerChannel({
-        schemaId: schemaIds.get(kind) as number,
+        schemaId: await schemaId(kind),
         topic,
         messageEncoding: "json",
         metadata,
@@ -93,7 +102,7 @@ export async function exportFoxglove(
     return parentPath(entityPath) || entityPath;
   };
 
-  const stats = { images: 0, calibrations: 0, transforms: 0 };
+  const stats = { images: 0, colorImages: 0, calibrations: 0, transforms: 0 };
   let done = 0;
   const write = async (m: RecordedMessage) => {
     const message = decodeMessage(m.bytes);
@@ -119,6 +128,38 @@ export async function exportFoxglove(
         };
         data = px.data;
         stats.images++;
+        break;
+      }
+      case "Image": {
+        const image = message.archetype;
+        const px = exportImage(image);
+        const metadata = new Map([
+          ["depthroom.entity", m.entityPath],
+          [IMPORT_IMAGE_KEY, "true"],
+        ]);
+        channelId = await channel("image", EXPORT_TOPICS.image(m.entityPath), metadata);
+        body = {
+          timestamp,
+          frame_id: frameOfImage(m.entityPath),
+          width: image.width,
+          height: image.height,
+          encoding: px.encoding,
+          step: px.step,
+        };
+        data = px.data;
+        stats.colorImages++;
+        break;
+      }
+      case "EncodedImage": {
+        const image = message.archetype;
+        channelId = await channel(
+          "compressedImage",
+          EXPORT_TOPICS.image(m.entityPath),
+          new Map([["depthroom.entity", m.entityPath]]),
+        );
+        body = { timestamp, frame_id: frameOfImage(m.entityPath), format: compressedFormat(image.mediaType) };
+        data = image.blob;
+        stats.colorImages++;
         break;
       }
       case "Pinhole": {

@@ -1,4 +1,4 @@
-import { type ArchetypeKind, type Envelope, PROTOCOL_VERSION } from "@depthroom/schema";
+import { ARCHETYPE_KINDS, type ArchetypeKind, type Envelope, PROTOCOL_VERSION } from "@depthroom/schema";
 
 /*
  * The Depthroom recording format: an MCAP file (profile "depthroom") whose messages are Depthroom wire
@@ -48,7 +48,7 @@ export function channelMetadata(info: ChannelInfo): Map<string, string> {
   ]);
 }
 
-const KINDS = new Set<string>(["DepthImage", "Pinhole", "Transform3D"]);
+const KINDS = new Set<string>(ARCHETYPE_KINDS);
 
 /** The Depthroom meaning of an MCAP channel, or undefined if it is not one of ours. */
 export function channelInfo(channel: {

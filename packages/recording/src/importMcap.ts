@@ -15,6 +15,7 @@ import { importEncoding, pixelsFromImage } from "./depthConversion.ts";
 import { EntityMapper } from "./entityMapping.ts";
 import { errorMessage } from "./errors.ts";
 import { WIRE_MESSAGE_ENCODING } from "./format.ts";
+import { colorModelOfEncoding, encodedImageFromCompressed, imageFromRaw } from "./imageConversion.ts";
 import type { RecordingSource } from "./io.ts";
 import { readIndexedSummary } from "./recovery.ts";
 import { McapScan, type SkippedRecord } from "./scan.ts";
@@ -40,7 +41,7 @@ export type ImportProblemCode =
   | "truncated"
   /** A record could not be read (bad CRC, bad compression, garbage): skipped or the rest unread. */
   | "corrupt"
-  /** An image topic with an 8-bit (colour or grey) encoding. */
+  /** An image topic with an 8-bit encoding that is not imported (Bayer, YUV). */
   | "eight-bit-image"
   /** An image topic with another non-depth encoding. */
   | "unsupported-encoding"
@@ -86,10 +87,13 @@ export interface McapImport {
 
 /** The conventional units per metre of imported depth, unless channel metadata says otherwise. */
 export const IMPORT_METER_KEY = "depthroom.meter";
+/** Channel metadata of an exported Image: its mono16 is a grey image, not depth. */
+export const IMPORT_IMAGE_KEY = "depthroom.image";
 
 /**
- * Import ROS 2 (`sensor_msgs/msg/Image`, `sensor_msgs/msg/CameraInfo`, CDR), Foxglove
- * (`foxglove.RawImage`, `foxglove.CameraCalibration`, `foxglove.FrameTransform(s)`, JSON or ROS 2 CDR)
+ * Import ROS 2 (`sensor_msgs/msg/Image`, `sensor_msgs/msg/CompressedImage`, `sensor_msgs/msg/CameraInfo`,
+ * CDR), Foxglove (`foxglove.RawImage`, `foxglove.CompressedImage`, `foxglove.CameraCalibration`,
+ * `foxglove.FrameTransform(s)`, JSON or ROS 2 CDR)
  * and Depthroom recordings as Depthroom messages. Unsupported channels are listed and skipped.
  */
 export function importMcap(source: RecordingSource, options: ImportOptions = {}): McapImport {
@@ -114,12 +118,14 @@ export async function importMcapAll(
   return { messages, skipped: run.skipped, problems: run.problems };
 }
 
-type Kind = "image" | "calibration" | "transform" | "transforms" | "depthroom";
+type Kind = "image" | "compressedImage" | "calibration" | "transform" | "transforms" | "depthroom";
 
 interface ChannelPlan {
   readonly kind: Kind;
   readonly decode: (data: Uint8Array) => Record<string, unknown>;
   readonly meter: number | undefined;
+  /** Set on channels a Depthroom export wrote from an Image: their mono16 is grey, not depth. */
+  readonly greyImage?: boolean;
 }
 
 const SCHEMA_KINDS: Record<string, Kind> = {
@@ -127,6 +133,10 @@ const SCHEMA_KINDS: Record<string, Kind> = {
   "sensor_msgs/Image": "image",
   "foxglove.RawImage": "image",
   "foxglove_msgs/msg/RawImage": "image",
+  "sensor_msgs/msg/CompressedImage": "compressedImage",
+  "sensor_msgs/CompressedImage": "compressedImage",
+  "foxglove.CompressedImage": "compressedImage",
+  "foxglove_msgs/msg/CompressedImage": "compressedImage",
   "sensor_msgs/msg/CameraInfo": "calibration",
   "sensor_msgs/CameraInfo": "calibration",
   "foxglove.CameraCalibration": "calibration",
@@ -234,6 +244,7 @@ class ImportRun {
     let plan: ChannelPlan;
     const meterText = channel.metadata.get(IMPORT_METER_KEY);
     const meter = meterText !== undefined && Number(meterText) > 0 ? Number(meterText) : undefined;
+    const greyImage = channel.metadata.get(IMPORT_IMAGE_KEY) === "true";
     if (channel.messageEncoding === WIRE_MESSAGE_ENCODING) {
       plan = { kind: "depthroom", decode: () => ({}), meter };
     } else {
@@ -252,10 +263,20 @@ class ImportRun {
         } catch (error) {
           return skip(`its ros2msg definition does not parse: ${errorMessage(error)}`);
         }
-        plan = { kind, decode: (data) => reader.readMessage<Record<string, unknown>>(data), meter };
+        plan = {
+          kind,
+          decode: (data) => reader.readMessage<Record<string, unknown>>(data),
+          meter,
+          greyImage,
+        };
       } else if (channel.messageEncoding === "json") {
         const text = new TextDecoder();
-        plan = { kind, decode: (data) => JSON.parse(text.decode(data)) as Record<string, unknown>, meter };
+        plan = {
+          kind,
+          decode: (data) => JSON.parse(text.decode(data)) as Record<string, unknown>,
+          meter,
+          greyImage,
+        };
       } else {
         return skip(
           `message encoding "${channel.messageEncoding}" is not supported (ROS 2 CDR, JSON and Depthroom are)`,
@@ -296,7 +317,10 @@ class ImportRun {
     try {
       switch (plan.kind) {
         case "image":
-          yield* this.#image(topic, m, fields, plan.meter);
+          yield* this.#image(topic, m, fields, plan);
+          break;
+        case "compressedImage":
+          yield* this.#compressedImage(topic, m, fields);
           break;
         case "calibration":
           yield* this.#calibration(topic, m, fields);
@@ -317,9 +341,23 @@ class ImportRun {
     return { topic, logTimeNs: m.logTime, message, bytes: encodeMessage(message, this.options.encode) };
   }
 
-  *#image(topic: string, m: McapTypes.Message, f: Record<string, unknown>, meter: number | undefined) {
+  *#image(topic: string, m: McapTypes.Message, f: Record<string, unknown>, plan: ChannelPlan) {
     const { stamp, frameId } = header(f);
     const encoding = str(f.encoding);
+    if (colorModelOfEncoding(encoding) || (plan.greyImage && encoding === "mono16")) {
+      const image = imageFromRaw(
+        encoding,
+        num(f.width, "width"),
+        num(f.height, "height"),
+        num(f.step, "step"),
+        bytes(f.data),
+        Boolean(f.is_bigendian),
+      );
+      const entityPath = this.#mapper.imageEntity(topic, frameId);
+      yield this.#emit(topic, m, { entityPath, timelines: timelines(stamp, m.logTime), archetype: image });
+      return;
+    }
+    const meter = plan.meter;
     const verdict = importEncoding(encoding);
     if (!verdict.ok) {
       this.#problem(
@@ -335,6 +373,22 @@ class ImportRun {
     const data = bytes(f.data);
     const pixels = pixelsFromImage(verdict.datatype, width, height, step, data, Boolean(f.is_bigendian));
     const image = new DepthImage(pixels, { width, height, ...(meter !== undefined ? { meter } : {}) });
+    const entityPath = this.#mapper.imageEntity(topic, frameId);
+    yield this.#emit(topic, m, { entityPath, timelines: timelines(stamp, m.logTime), archetype: image });
+  }
+
+  *#compressedImage(topic: string, m: McapTypes.Message, f: Record<string, unknown>) {
+    const { stamp, frameId } = header(f);
+    const format = str(f.format);
+    if (/compressedDepth/i.test(format)) {
+      this.#problem(
+        "unsupported-encoding",
+        topic,
+        `topic ${topic}: format "${format}" is compressed depth, not imported from recordings; its images were skipped`,
+      );
+      return;
+    }
+    const image = encodedImageFromCompressed(format, bytes(f.data));
     const entityPath = this.#mapper.imageEntity(topic, frameId);
     yield this.#emit(topic, m, { entityPath, timelines: timelines(stamp, m.logTime), archetype: image });
   }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { DepthImage, MAX_PIXELS } from "./depthImage.ts";
+import { EncodedImage } from "./encodedImage.ts";
 import { DecodeError } from "./errors.ts";
+import { Image } from "./image.ts";
 import { decodeMessage, encodeMessage, type LogMessage } from "./message.ts";
 import { Pinhole } from "./pinhole.ts";
 import { Transform3D } from "./transform3d.ts";
@@ -51,6 +53,21 @@ function validMessages(random: () => number): Uint8Array[] {
         archetype: new DepthImage(
           Float32Array.from({ length: width * height }, () => random()),
           { width, height },
+        ),
+      }),
+      encodeMessage({
+        entityPath: `world/cam${i}/color`,
+        timelines: [{ timeline: "frame", kind: "sequence", value: BigInt(i) }],
+        archetype: new Image(
+          Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random() * 256)),
+          { width, height, colorModel: i % 2 ? "RGB" : "BGR" },
+        ),
+      }),
+      encodeMessage({
+        entityPath: `world/cam${i}/color`,
+        timelines: [],
+        archetype: new EncodedImage(
+          Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 40 }, () => random() * 256)]),
         ),
       }),
     );
@@ -147,6 +164,42 @@ describe("decoder fuzzing (seeded)", () => {
       expect(process.memoryUsage().arrayBuffers - before, name).toBeLessThan(1 << 20);
     }
     expect(16384 * 16384).toBeGreaterThan(MAX_PIXELS);
+  });
+
+  it("refuses hostile image headers before allocating", () => {
+    const base = encodeMessage({
+      entityPath: "d",
+      timelines: [],
+      archetype: new Image(Uint8Array.of(1, 2, 3, 4), { width: 2, height: 2, colorModel: "L" }),
+    });
+    const body = 16;
+    const hostile: [string, (b: Uint8Array) => void][] = [
+      [
+        "huge width x height",
+        (b) => {
+          u32At(b, body, 16384);
+          u32At(b, body + 4, 16384);
+        },
+      ],
+      ["RGBA claimed over L bytes", (b) => (b[body + 8] = 3)],
+      [
+        "16-bit RGB",
+        (b) => {
+          b[body + 8] = 2;
+          b[body + 9] = 8;
+        },
+      ],
+      ["unknown colour model", (b) => (b[body + 8] = 9)],
+      ["payload length 0xffffffff", (b) => u32At(b, body + 27, 0xffffffff)],
+      ["opacity 2", (b) => f64At(b, body + 11, 2)],
+    ];
+    for (const [name, mutate] of hostile) {
+      const bytes = base.slice();
+      mutate(bytes);
+      const before = process.memoryUsage().arrayBuffers;
+      expect(decodeOrDecodeError(bytes), name).toBe("refused");
+      expect(process.memoryUsage().arrayBuffers - before, name).toBeLessThan(1 << 20);
+    }
   });
 
   it("refuses a pinhole with NaN intrinsics", () => {

@@ -130,6 +130,14 @@ export {
   MAX_PIXELS,
 } from "./depthImage.ts";
 export {
+  ENCODED_IMAGE_VERSION,
+  EncodedImage,
+  type EncodedImageOptions,
+  guessImageMediaType,
+  IMAGE_MEDIA_TYPES,
+  type ImageMediaType,
+} from "./encodedImage.ts";
+export {
   checkEntityPath,
   entityAncestry,
   isEntityPath,
@@ -165,12 +173,25 @@ export {
   type TokenClaims,
 } from "./link.ts";
 export {
+  COLOR_MODELS,
+  type ColorModel,
+  IMAGE_DEFAULTS,
+  IMAGE_VERSION,
+  Image,
+  type ImageArray,
+  type ImageDatatype,
+  type ImageOptions,
+  imageBytesPerPixel,
+} from "./image.ts";
+export {
+  ARCHETYPE_KINDS,
   type Archetype,
   type ArchetypeKind,
   decodeMessage,
   type EncodeOptions,
   type Envelope,
   encodeMessage,
+  isFrameKind,
   type LogMessage,
   MAGIC,
   MAX_MESSAGE_BYTES,

@@ -1,8 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { DATATYPES, type Datatype, type DepthArray } from "./datatypes.ts";
 import { DepthImage } from "./depthImage.ts";
+import { EncodedImage } from "./encodedImage.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
-import { decodeMessage, encodeMessage, type LogMessage, readEnvelope } from "./message.ts";
+import { Image } from "./image.ts";
+import { decodeMessage, encodeMessage, isFrameKind, type LogMessage, readEnvelope } from "./message.ts";
 import { Pinhole } from "./pinhole.ts";
 import { Transform3D } from "./transform3d.ts";
 
@@ -94,6 +96,66 @@ describe("wire messages", () => {
     for (const m of messages) expect(decodeMessage(encodeMessage(m))).toEqual(m);
   });
 
+  it.each([
+    ["L", "U8", Uint8Array.from({ length: 12 }, (_, i) => i * 20)],
+    ["RGB", "U8", Uint8Array.from({ length: 36 }, (_, i) => i * 7)],
+    ["RGBA", "U8", Uint8Array.from({ length: 48 }, (_, i) => 255 - i)],
+    ["BGR", "U8", Uint8Array.from({ length: 36 }, (_, i) => i)],
+    ["BGRA", "U8", Uint8Array.from({ length: 48 }, (_, i) => i * 5)],
+    ["L", "U16", Uint16Array.from({ length: 12 }, (_, i) => i * 5000)],
+  ] as const)("round-trips a %s %s image unchanged", (colorModel, datatype, data) => {
+    const message: LogMessage = {
+      entityPath: "world/rig/cam0/color",
+      timelines: [{ timeline: "frame", kind: "sequence", value: 3n }],
+      archetype: new Image(data, { width: 4, height: 3, colorModel, datatype, opacity: 0.5, drawOrder: 2 }),
+    };
+    expect(decodeMessage(encodeMessage(message))).toEqual(message);
+  });
+
+  it("round-trips JPEG and PNG encoded images, guessing the media type from the bytes", () => {
+    const png = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3);
+    const jpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xdb, 9, 9);
+    for (const blob of [png, jpeg]) {
+      const message: LogMessage = {
+        entityPath: "cam/color",
+        timelines: [{ timeline: "capture_time", kind: "timestamp", value: 5n }],
+        archetype: new EncodedImage(blob),
+      };
+      expect(decodeMessage(encodeMessage(message))).toEqual(message);
+    }
+    expect([new EncodedImage(png).mediaType, new EncodedImage(jpeg).mediaType]).toEqual([
+      "image/png",
+      "image/jpeg",
+    ]);
+  });
+
+  it("applies Rerun's image defaults (opacity 1, draw order -10) and names bad image fields", () => {
+    const img = new Image(new Uint8Array(12), { width: 2, height: 2, colorModel: "RGB" });
+    expect([img.opacity, img.drawOrder, img.datatype, img.channels]).toEqual([1, -10, "U8", 3]);
+    expect(() => new Image(new Uint8Array(11), { width: 2, height: 2, colorModel: "RGB" })).toThrow(
+      /Image.data/,
+    );
+    expect(() => new Image(new Uint16Array(12), { width: 2, height: 2, colorModel: "RGB" })).toThrow(
+      /Image.datatype/,
+    );
+    expect(() => new Image(new Uint8Array(4), { width: 2, height: 2, colorModel: "HSV" as never })).toThrow(
+      /Image.colorModel/,
+    );
+    expect(() => new Image(new Uint8Array(4), { width: 2, height: 2, colorModel: "L", opacity: 2 })).toThrow(
+      /Image.opacity/,
+    );
+    expect(() => new EncodedImage(Uint8Array.of(1, 2, 3))).toThrow(/EncodedImage.blob/);
+    expect(() => new EncodedImage(Uint8Array.of(0xff, 0xd8, 0xff), { mediaType: "image/png" })).toThrow(
+      /EncodedImage.mediaType/,
+    );
+  });
+
+  it("counts depth and colour images as frames, Pinhole and Transform3D as state", () => {
+    expect(
+      (["DepthImage", "Image", "EncodedImage", "Pinhole", "Transform3D"] as const).map(isFrameKind),
+    ).toEqual([true, true, true, false, false]);
+  });
+
   it("reads the envelope without the body", () => {
     const bytes = encodeMessage({
       entityPath: "a/b",
@@ -160,6 +222,56 @@ describe("golden bytes (PROTOCOL.md)", () => {
         "000000000000f03f" +
         "030205" +
         "00",
+    );
+  });
+
+  it("Image 2 x 1 RGB, and EncodedImage PNG", () => {
+    const image = encodeMessage({
+      entityPath: "c",
+      timelines: [],
+      archetype: new Image(Uint8Array.of(255, 0, 0, 0, 0, 255), { width: 2, height: 1, colorModel: "RGB" }),
+    });
+    expect(hex(image)).toBe(
+      "44505448" +
+        "01" +
+        "04" +
+        "01" +
+        "00" +
+        "0100" +
+        "63" +
+        "00" +
+        "25000000" +
+        "02000000" +
+        "01000000" +
+        "02" +
+        "06" +
+        "00" +
+        "000000000000f03f" +
+        "00000000000024c0" +
+        "06000000" +
+        "ff00000000ff",
+    );
+    const encoded = encodeMessage({
+      entityPath: "c",
+      timelines: [],
+      archetype: new EncodedImage(Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)),
+    });
+    expect(hex(encoded)).toBe(
+      "44505448" +
+        "01" +
+        "05" +
+        "01" +
+        "00" +
+        "0100" +
+        "63" +
+        "00" +
+        "1e000000" +
+        "02" +
+        "00" +
+        "000000000000f03f" +
+        "00000000000024c0" +
+        "08000000" +
+        "89504e470d0a1a0a",
     );
   });
 

@@ -1,7 +1,9 @@
 import { Decoder, Encoder } from "./binary.ts";
 import { type DepthEncoding, type DepthImage, readDepthImage, writeDepthImage } from "./depthImage.ts";
+import { type EncodedImage, readEncodedImage, writeEncodedImage } from "./encodedImage.ts";
 import { checkEntityPath } from "./entityPath.ts";
 import { DecodeError } from "./errors.ts";
+import { type Image, readImage, writeImage } from "./image.ts";
 import { type Pinhole, readPinhole, writePinhole } from "./pinhole.ts";
 import { TIMELINE_NAME } from "./timeline.ts";
 import { readTransform3D, type Transform3D, writeTransform3D } from "./transform3d.ts";
@@ -19,15 +21,27 @@ export const PROTOCOL_VERSION = 1;
 export const MAX_MESSAGE_BYTES = (1 << 25) * 4 + 64 * 1024;
 export const MAX_TIMELINES = 16;
 
-export type Archetype = DepthImage | Pinhole | Transform3D;
+export type Archetype = DepthImage | Pinhole | Transform3D | Image | EncodedImage;
 export type ArchetypeKind = Archetype["kind"];
+
+/**
+ * Frames: archetypes that stream (one per capture), where only the newest matters (latest wins).
+ * Everything else (Pinhole, Transform3D) is state, kept and re-sent.
+ */
+export function isFrameKind(kind: ArchetypeKind): boolean {
+  return kind === "DepthImage" || kind === "Image" || kind === "EncodedImage";
+}
 
 /** Kind ids on the wire, and the current version of each archetype's body. */
 const KINDS = {
   DepthImage: { id: 1, version: 1 },
   Pinhole: { id: 2, version: 1 },
   Transform3D: { id: 3, version: 1 },
+  Image: { id: 4, version: 1 },
+  EncodedImage: { id: 5, version: 1 },
 } as const satisfies Record<ArchetypeKind, { id: number; version: number }>;
+/** Every archetype kind, in wire id order. */
+export const ARCHETYPE_KINDS = Object.keys(KINDS) as readonly ArchetypeKind[];
 const KIND_BY_ID = new Map<number, ArchetypeKind>(
   (Object.keys(KINDS) as ArchetypeKind[]).map((kind) => [KINDS[kind].id, kind]),
 );
@@ -75,7 +89,12 @@ export function encodeMessage(message: LogMessage, options: EncodeOptions = {}):
   if (!checked.ok) throw new RangeError(`entityPath: ${checked.reason}`);
   if (message.timelines.length > MAX_TIMELINES) throw new RangeError(`more than ${MAX_TIMELINES} timelines`);
   const archetype = message.archetype;
-  const estimate = archetype.kind === "DepthImage" ? archetype.data.byteLength + 512 : 512;
+  const estimate =
+    archetype.kind === "DepthImage" || archetype.kind === "Image"
+      ? archetype.data.byteLength + 512
+      : archetype.kind === "EncodedImage"
+        ? archetype.blob.byteLength + 512
+        : 512;
   const enc = new Encoder(estimate);
   enc.bytes(MAGIC);
   enc.u8(PROTOCOL_VERSION);
@@ -102,6 +121,12 @@ export function encodeMessage(message: LogMessage, options: EncodeOptions = {}):
       break;
     case "Transform3D":
       writeTransform3D(enc, archetype);
+      break;
+    case "Image":
+      writeImage(enc, archetype);
+      break;
+    case "EncodedImage":
+      writeEncodedImage(enc, archetype);
       break;
     default:
       throw new TypeError(`unknown archetype ${(archetype satisfies never as { kind: string }).kind}`);
@@ -198,6 +223,12 @@ export function decodeMessage(bytes: Uint8Array): LogMessage {
       break;
     case "Transform3D":
       archetype = readTransform3D(dec);
+      break;
+    case "Image":
+      archetype = readImage(dec);
+      break;
+    case "EncodedImage":
+      archetype = readEncodedImage(dec);
       break;
   }
   if (dec.remaining !== 0) {

@@ -1,4 +1,12 @@
-import { DepthImage, decodeMessage, Pinhole, readEnvelope, Transform3D } from "@depthroom/schema";
+import {
+  DepthImage,
+  decodeMessage,
+  EncodedImage,
+  Image,
+  Pinhole,
+  readEnvelope,
+  Transform3D,
+} from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { encodeLog } from "./encodeLog.ts";
 import { SdkError } from "./errors.ts";
@@ -17,6 +25,24 @@ function fieldOf(fn: () => unknown): string | undefined {
 
 describe("encodeLog", () => {
   const depth = new Uint16Array([0, 1000, 2000, 65535, 3, 4]);
+
+  it("takes colour images: Image and EncodedImage instances or plain objects, bad ones named", () => {
+    const rgb = new Image(Uint8Array.of(1, 2, 3, 4, 5, 6), { width: 2, height: 1, colorModel: "RGB" });
+    const jpeg = new EncodedImage(Uint8Array.of(0xff, 0xd8, 0xff, 0xd9));
+    const plainRgb = { kind: "Image", data: rgb.data, width: 2, height: 1, colorModel: "RGB" };
+    const plainJpeg = { kind: "EncodedImage", blob: jpeg.blob, mediaType: "image/jpeg" };
+    expect(decodeMessage(encodeLog("cam/rgb", rgb, []).bytes).archetype).toEqual(rgb);
+    expect(decodeMessage(encodeLog("cam/rgb", plainRgb, []).bytes).archetype).toEqual(rgb);
+    expect(decodeMessage(encodeLog("cam/jpeg", plainJpeg, []).bytes).archetype).toEqual(jpeg);
+    expect(encodeLog("cam/jpeg", jpeg, []).key).toBe("cam/jpeg#EncodedImage");
+    expect(fieldOf(() => encodeLog("cam/rgb", { ...plainRgb, data: [1, 2, 3] }, []))).toBe("Image.data");
+    expect(fieldOf(() => encodeLog("cam/rgb", { ...plainRgb, colorModel: "HSV" }, []))).toBe(
+      "Image.colorModel",
+    );
+    expect(fieldOf(() => encodeLog("cam/jpeg", { kind: "EncodedImage", blob: Uint8Array.of(1) }, []))).toBe(
+      "EncodedImage.blob",
+    );
+  });
 
   it("encodes U16 depth with RVL by default, raw on request, and round-trips", () => {
     const time = new Timelines();

@@ -3,8 +3,10 @@ import {
   checkEntityPath,
   type DepthEncoding,
   DepthImage,
+  EncodedImage,
   encodeMessage,
   entityArchetypeKey,
+  Image,
   MAX_MESSAGE_BYTES,
   Pinhole,
   type TimePoint,
@@ -90,13 +92,17 @@ export function encodeLog(
 
 /** An archetype instance as is; a plain `{ kind, ... }` object rebuilt (and so validated) by its class. */
 export function toArchetype(value: unknown): Archetype {
-  if (value instanceof DepthImage || value instanceof Pinhole || value instanceof Transform3D) return value;
+  if (
+    value instanceof DepthImage ||
+    value instanceof Pinhole ||
+    value instanceof Transform3D ||
+    value instanceof Image ||
+    value instanceof EncodedImage
+  ) {
+    return value;
+  }
   if (typeof value !== "object" || value === null) {
-    throw new SdkError(
-      SdkErrorCode.BadMessage,
-      "archetype: expected a DepthImage, Pinhole or Transform3D",
-      "archetype",
-    );
+    throw new SdkError(SdkErrorCode.BadMessage, `archetype: expected one of ${ARCHETYPE_NAMES}`, "archetype");
   }
   const { kind } = value as { kind?: unknown };
   try {
@@ -118,10 +124,36 @@ export function toArchetype(value: unknown): Archetype {
         return new Pinhole(stripKind(value as ConstructorParameters<typeof Pinhole>[0]));
       case "Transform3D":
         return new Transform3D(stripKind(value as ConstructorParameters<typeof Transform3D>[0] & object));
+      case "Image": {
+        const { data, ...options } = value as { data: Image["data"] } & ConstructorParameters<
+          typeof Image
+        >[1];
+        if (!(data instanceof Uint8Array || data instanceof Uint16Array)) {
+          throw new SdkError(
+            SdkErrorCode.BadMessage,
+            "Image.data: expected a Uint8Array or Uint16Array",
+            "Image.data",
+          );
+        }
+        return new Image(data, stripKind(options));
+      }
+      case "EncodedImage": {
+        const { blob, ...options } = value as { blob: unknown } & NonNullable<
+          ConstructorParameters<typeof EncodedImage>[1]
+        >;
+        if (!(blob instanceof Uint8Array)) {
+          throw new SdkError(
+            SdkErrorCode.BadMessage,
+            "EncodedImage.blob: expected a Uint8Array",
+            "EncodedImage.blob",
+          );
+        }
+        return new EncodedImage(blob, stripKind(options));
+      }
       default:
         throw new SdkError(
           SdkErrorCode.BadMessage,
-          `archetype.kind: "${String(kind)}" is not DepthImage, Pinhole or Transform3D`,
+          `archetype.kind: "${String(kind)}" is not one of ${ARCHETYPE_NAMES}`,
           "archetype.kind",
         );
     }
@@ -130,6 +162,8 @@ export function toArchetype(value: unknown): Archetype {
     throw wrapped;
   }
 }
+
+const ARCHETYPE_NAMES = "DepthImage, Pinhole, Transform3D, Image, EncodedImage";
 
 function stripKind<T extends object>(options: T): T {
   const { kind: _kind, ...rest } = options as T & { kind?: unknown };

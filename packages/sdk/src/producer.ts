@@ -1,10 +1,11 @@
-import type {
-  AdminNotice,
-  DepthEncoding,
-  ProducerEvent,
-  PublishResult,
-  Refusal,
-  Welcome,
+import {
+  type AdminNotice,
+  type DepthEncoding,
+  isFrameKind,
+  type ProducerEvent,
+  type PublishResult,
+  type Refusal,
+  type Welcome,
 } from "@depthroom/schema";
 import { type ConnectionOptions, type ConnectionState, isRefusal, RelayConnection } from "./connection.ts";
 import { Emitter } from "./emitter.ts";
@@ -83,6 +84,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   private readonly time = new Timelines();
   /** Pinholes, transforms and static data: sent before depth, and kept to re-send after a reconnect. */
   private readonly control = new LatestWinsQueue<string, EncodedLog>();
+  /** Frames (depth and colour images): latest wins per entity and kind. */
   private readonly depth = new LatestWinsQueue<string, EncodedLog>();
   private readonly lastState = new Map<string, EncodedLog>();
   private readonly maxInFlight: number;
@@ -140,7 +142,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
       throw this.connection.error ?? new SdkError(SdkErrorCode.Closed, "the recording stream is closed");
     }
     const message = encodeLog(entityPath, archetype, this.time.current, options, this.depthEncoding);
-    const isState = message.static || message.kind !== "DepthImage";
+    const isState = message.static || !isFrameKind(message.kind);
     if (isState) this.lastState.set(message.key, message);
     const replaced = (isState ? this.control : this.depth).put(message.key, message);
     if (replaced) this.counts.dropped++;
@@ -249,7 +251,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
         if (error) {
           // Lost with the connection: give it its slot back unless something newer took it (latest wins);
           // never acknowledged in time: count it as dropped.
-          const queue = message.static || message.kind !== "DepthImage" ? this.control : this.depth;
+          const queue = message.static || !isFrameKind(message.kind) ? this.control : this.depth;
           const lostWithConnection =
             !this.connection.ready && !this.closing && error.message.includes("disconnected");
           if (lostWithConnection && !queue.has(message.key)) queue.put(message.key, message);

@@ -114,6 +114,8 @@ export class ViewerScene {
   /** Draw calls of the whole scene (frames drawn), and their timestamps for a rate. */
   framesDrawn = 0;
   private readonly drawTimes = new Float64Array(120);
+  /** Called after each draw (tests and the status bar read state then). */
+  onDraw: (() => void) | undefined;
 
   constructor(
     readonly engine: AbstractEngine,
@@ -220,6 +222,7 @@ export class ViewerScene {
     this.scene.render();
     this.drawTimes[this.framesDrawn % this.drawTimes.length] = now;
     this.framesDrawn++;
+    this.onDraw?.();
     return true;
   }
 

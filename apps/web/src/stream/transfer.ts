@@ -1,7 +1,11 @@
 import {
   type Archetype,
+  type ColorModel,
   type Datatype,
   DepthImage,
+  EncodedImage,
+  Image,
+  type ImageMediaType,
   type LogMessage,
   Pinhole,
   type TimePoint,
@@ -39,6 +43,22 @@ export type PlainArchetype =
       readonly kind: "Transform3D";
       readonly translation: readonly number[];
       readonly rotation: readonly number[];
+    }
+  | {
+      readonly kind: "Image";
+      readonly width: number;
+      readonly height: number;
+      readonly colorModel: ColorModel;
+      readonly data: Image["data"];
+      readonly opacity: number;
+      readonly drawOrder: number;
+    }
+  | {
+      readonly kind: "EncodedImage";
+      readonly blob: Uint8Array;
+      readonly mediaType: ImageMediaType;
+      readonly opacity: number;
+      readonly drawOrder: number;
     };
 
 export interface PlainMessage {
@@ -101,6 +121,32 @@ export function toPlain(message: LogMessage): { plain: PlainMessage; transfer: A
     case "Transform3D":
       archetype = { kind: "Transform3D", translation: a.translation, rotation: a.rotation };
       break;
+    case "Image": {
+      const data = ownedArray(a.data);
+      transfer.push(data.buffer as ArrayBuffer);
+      archetype = {
+        kind: "Image",
+        width: a.width,
+        height: a.height,
+        colorModel: a.colorModel,
+        data,
+        opacity: a.opacity,
+        drawOrder: a.drawOrder,
+      };
+      break;
+    }
+    case "EncodedImage": {
+      const blob = ownedArray(a.blob);
+      transfer.push(blob.buffer as ArrayBuffer);
+      archetype = {
+        kind: "EncodedImage",
+        blob,
+        mediaType: a.mediaType,
+        opacity: a.opacity,
+        drawOrder: a.drawOrder,
+      };
+      break;
+    }
     default: {
       const unknown: never = a;
       throw new TypeError(`unknown archetype ${(unknown as { kind: string }).kind}`);
@@ -148,10 +194,33 @@ export function fromPlain(plain: PlainMessage): LogMessage {
         rotation: [a.rotation[0] ?? 0, a.rotation[1] ?? 0, a.rotation[2] ?? 0, a.rotation[3] ?? 1],
       });
       break;
+    case "Image":
+      archetype = new Image(a.data, {
+        width: a.width,
+        height: a.height,
+        colorModel: a.colorModel,
+        opacity: a.opacity,
+        drawOrder: a.drawOrder,
+      });
+      break;
+    case "EncodedImage":
+      archetype = new EncodedImage(a.blob, {
+        mediaType: a.mediaType,
+        opacity: a.opacity,
+        drawOrder: a.drawOrder,
+      });
+      break;
     default: {
       const unknown: never = a;
       throw new TypeError(`unknown archetype ${(unknown as { kind: string }).kind}`);
     }
   }
   return { entityPath: plain.entityPath, timelines: plain.timelines, static: plain.static, archetype };
+}
+
+/** `data` itself when it owns its whole ArrayBuffer (so it can be transferred), else a copy that does. */
+function ownedArray<T extends Uint8Array | Uint16Array>(data: T): T {
+  const owns =
+    data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+  return owns ? data : (data.slice() as T);
 }
