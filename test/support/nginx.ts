@@ -18,6 +18,8 @@ export interface NginxProcess {
   readonly pid: number;
   /** nginx's access log so far (the `depthroom` format: session=<key> upstream=<node>). */
   accessLog(): Promise<string>;
+  /** nginx's error log so far (the config's `error_log`, and startup errors). */
+  errorLog(): Promise<string>;
   /** Rewrite the config for these relay nodes, check it and reload (SIGHUP), as an operator adding a node does. */
   reload(relays: readonly string[]): Promise<void>;
   stop(): Promise<void>;
@@ -91,6 +93,7 @@ export async function startNginx(relays: readonly string[]): Promise<NginxProces
         port,
         pid: child.pid as number,
         accessLog: () => readFile(join(dir, "access.log"), "utf8").catch(() => ""),
+        errorLog: () => readFile(join(dir, "error.log"), "utf8").catch(() => ""),
         async reload(next) {
           await writeFile(conf, renderNginxConf({ listen: `127.0.0.1:${port}`, relays: next, dir }));
           execFileSync(binary, ["-t", "-q", "-p", dir, "-c", conf, "-e", join(dir, "error.log")]);
