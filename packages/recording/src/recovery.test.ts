@@ -110,6 +110,44 @@ describe("recovery of a recording whose writer was killed", () => {
     expect(n).toBe(written.chunks.slice(0, 3).reduce((sum, k) => sum + k.receiveTimes.length, 0));
   });
 
+  it("keeps every chunk that checks out past a damaged one, and names what was lost", async () => {
+    // A 20-frame recording of ten or more chunks whose writer was killed (no summary); then 64 bytes in
+    // the middle of the third chunk's records are overwritten.
+    const frames = sent.filter((m) => m.captureTimeNs !== undefined && m.entityPath === "world/azure/depth");
+    const twenty = frames.slice(0, 20);
+    expect(twenty).toHaveLength(20);
+    const sink = memorySink();
+    const writer = createRecordingWriter(sink, { recordingId: "d", chunkDurationMs: 1 });
+    for (const m of twenty) writer.append(m.bytes, m.receiveTimeNs);
+    await writer.close();
+    const finished = sink.bytes();
+    const mcap = await McapIndexedReader.Initialize({ readable: bytesSource(finished), decompressHandlers });
+    const chunks = [...mcap.chunkIndexes].sort((a, b) => Number(a.chunkStartOffset - b.chunkStartOffset));
+    expect(chunks.length).toBeGreaterThanOrEqual(10);
+    const damaged = chunks[2] as McapTypes.ChunkIndex;
+    const file = finished.slice(0, Number(mcap.dataEndOffset));
+    const middle = Number(damaged.chunkStartOffset + damaged.chunkLength / 2n);
+    file.fill(0x5a, middle, middle + 64);
+
+    const out = memorySink();
+    const result = await finishRecording(bytesSource(file), out);
+    const reader = await McapIndexedReader.Initialize({
+      readable: bytesSource(out.bytes()),
+      decompressHandlers,
+    });
+    const got: bigint[] = [];
+    for await (const m of reader.readMessages()) got.push(m.publishTime);
+    let lostInDamaged = 0;
+    for await (const m of mcap.readMessages()) {
+      if (m.logTime >= damaged.messageStartTime && m.logTime <= damaged.messageEndTime) lostInDamaged++;
+    }
+    expect(lostInDamaged).toBeGreaterThan(0);
+    expect(got).toHaveLength(20 - lostInDamaged);
+    expect(result.messages).toBe(20 - lostInDamaged);
+    expect(result.problems.join("; ")).toContain(`chunk at byte ${damaged.chunkStartOffset}`);
+    expect(result.problems.join("; ")).toMatch(/messages logged from \d+ to \d+ are lost/);
+  });
+
   it("reads an unfinished file directly (indexed by scanning) with the same latest-at answers", async () => {
     const cut = (written.chunks[5] as { end: number }).end + 3;
     const reader = await openRecording(bytesSource(written.file.subarray(0, cut)));

@@ -11,7 +11,7 @@ import {
   recordingInfoFrom,
 } from "./format.ts";
 import type { RecordingSink, RecordingSource } from "./io.ts";
-import { McapScan, recordOffsetsInChunk, type ScanEnd } from "./scan.ts";
+import { McapScan, recordOffsetsInChunk, type ScanEnd, type SkippedRecord } from "./scan.ts";
 import { buildSummarySection, emptyStatistics } from "./summarySection.ts";
 
 /** What an indexed reader needs: the summary of a complete file, or one rebuilt from a crashed file. */
@@ -188,12 +188,17 @@ export async function recoverRecording(source: RecordingSource): Promise<Recover
     };
   }
 
-  const scan = new McapScan(source);
+  const problems: string[] = [];
+  // A record that fails its check (a chunk's CRC, its compression) but whose length is sound is
+  // skipped and named: every chunk after it that checks out is kept.
+  const scan = new McapScan(source, {
+    skipCorrupt: true,
+    onSkip: (skipped) => problems.push(describeSkipped(skipped)),
+  });
   const chunks: ScannedChunk[] = [];
   const metadataIndexes: McapTypes.MetadataIndex[] = [];
   const metadata = new Map<string, ReadonlyMap<string, string>>();
   const statistics = emptyStatistics();
-  const problems: string[] = [];
   let messageBytes = 0;
   let lastGoodOffset = 0;
   /** The chunk whose message indexes may follow, while only message indexes follow it. */
@@ -336,6 +341,14 @@ export async function recoverRecording(source: RecordingSource): Promise<Recover
     cutOffset,
     tail,
   };
+}
+
+/** A skipped record in words: where, why, and for a chunk the log times of the messages lost with it. */
+function describeSkipped(skipped: SkippedRecord): string {
+  const lost = skipped.logTimes
+    ? `; its messages logged from ${skipped.logTimes.start} to ${skipped.logTimes.end} are lost`
+    : "; what it held is lost";
+  return `${skipped.reason} (${skipped.length} bytes, skipped)${lost}`;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface SkippedRecord {
   readonly offset: number;
   readonly length: number;
   readonly reason: string;
+  /** For a chunk: the log-time range its header declares (what was lost with it), if readable. */
+  readonly logTimes?: { readonly start: bigint; readonly end: bigint };
 }
 
 /**
@@ -151,7 +153,12 @@ export class McapScan {
           this.#end = { kind: "corrupt", offset, fileSize: size, detail: reason };
           return;
         }
-        this.options.onSkip?.({ offset, length, reason });
+        this.options.onSkip?.({
+          offset,
+          length,
+          reason,
+          ...(opcode === OPCODE_CHUNK && length >= RECORD_HEADER + 16 ? { logTimes: chunkTimes(bytes) } : {}),
+        });
         stream = this.#newStream();
         offset += length;
         continue;
@@ -179,6 +186,12 @@ export class McapScan {
     }
     return stream;
   }
+}
+
+/** A chunk record's declared message start and end times (they come first in its content). */
+function chunkTimes(record: Uint8Array): { start: bigint; end: bigint } {
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  return { start: view.getBigUint64(RECORD_HEADER, true), end: view.getBigUint64(RECORD_HEADER + 8, true) };
 }
 
 function torn(offset: number, size: number, have: number, opcode?: number, length?: number): ScanEnd {
