@@ -31,7 +31,7 @@ export interface AwarenessFilterResult {
 export interface AwarenessBindingLimits {
   /** ClientIDs one connection may own (a y-websocket provider has one). */
   readonly maxAwarenessClientsPerConnection: number;
-  /** Largest awareness state (JSON characters). */
+  /** Largest awareness state (bytes of JSON; docMessages.ts marks longer ones `oversized`, unparsed). */
   readonly maxAwarenessStateBytes: number;
 }
 
@@ -75,7 +75,8 @@ export class AwarenessOwners<C> {
       // y-protocols' initial local state `{}` carries nothing a peer could use: not forwarded, not a fault.
       if (isEmptyObject(entry.state)) continue;
       if (
-        entry.json.length > this.limits.maxAwarenessStateBytes ||
+        entry.oversized ||
+        Buffer.byteLength(entry.json) > this.limits.maxAwarenessStateBytes ||
         parseAwarenessState(entry.state) === null
       ) {
         invalid++;

@@ -77,6 +77,41 @@ describe("readDocMessage", () => {
   });
 });
 
+describe("readDocMessage with a state bound", () => {
+  const entry = (clientID: number, json: string) => {
+    const inner = encoding.createEncoder();
+    encoding.writeVarUint(inner, 1);
+    encoding.writeVarUint(inner, clientID);
+    encoding.writeVarUint(inner, 1);
+    encoding.writeVarString(inner, json);
+    const outer = encoding.createEncoder();
+    encoding.writeVarUint(outer, 1);
+    encoding.writeVarUint8Array(outer, encoding.toUint8Array(inner));
+    return encoding.toUint8Array(outer);
+  };
+
+  it("skips a state longer than the bound without decoding it (not even when it is not JSON)", () => {
+    expect(readDocMessage(entry(5, `{${"x".repeat(100)}`), 64)).toEqual({
+      ok: true,
+      message: {
+        type: "awareness",
+        entries: [{ clientID: 5, clock: 1, json: "", state: undefined, oversized: true }],
+      },
+    });
+    expect(readDocMessage(entry(5, `{${"x".repeat(100)}`)).ok).toBe(false);
+    expect(readDocMessage(entry(5, '{"a":1}'), 64)).toMatchObject({
+      ok: true,
+      message: { entries: [{ state: { a: 1 } }] },
+    });
+  });
+
+  it("refuses a declared length past the end of the message", () => {
+    const bytes = entry(5, "x".repeat(100)).slice(0, 60);
+    expect(readDocMessage(bytes, 64).ok).toBe(false);
+    expect(readDocMessage(bytes, 10).ok).toBe(false);
+  });
+});
+
 describe("updateChangesDoc", () => {
   it("tells an echo of known content from a write", () => {
     const server = new Y.Doc();

@@ -16,9 +16,11 @@ import * as Y from "yjs";
 export interface AwarenessEntry {
   readonly clientID: number;
   readonly clock: number;
-  /** The state as sent (forwarded verbatim when the relay keeps the entry). */
+  /** The state as sent (forwarded verbatim when the relay keeps the entry); "" when oversized. */
   readonly json: string;
   readonly state: unknown;
+  /** Its JSON was longer than the bound given to `readDocMessage`: skipped, never decoded or parsed. */
+  readonly oversized?: true;
 }
 
 export type DocMessage =
@@ -34,7 +36,25 @@ const MESSAGE_SYNC = 0;
 const MESSAGE_AWARENESS = 1;
 const MESSAGE_AUTH = 2;
 
-export function readDocMessage(bytes: Uint8Array): DocMessageCheck {
+/** The message type (sync 0, awareness 1, ...) read from the first byte(s), without parsing the rest. */
+export function peekDocMessageType(bytes: Uint8Array): number | undefined {
+  try {
+    return decoding.readVarUint(decoding.createDecoder(bytes));
+  } catch {
+    return undefined;
+  }
+}
+
+export const MESSAGE_AWARENESS_TYPE = 1;
+
+/**
+ * Parse and check a client's message. Awareness states longer than `maxAwarenessStateBytes` (UTF-8
+ * bytes, as declared in the framing) are skipped unread and returned `oversized`.
+ */
+export function readDocMessage(
+  bytes: Uint8Array,
+  maxAwarenessStateBytes = Number.POSITIVE_INFINITY,
+): DocMessageCheck {
   try {
     const decoder = decoding.createDecoder(bytes);
     const type = decoding.readVarUint(decoder);
@@ -52,7 +72,10 @@ export function readDocMessage(bytes: Uint8Array): DocMessageCheck {
         return { ok: false, reason: `unknown sync step ${step}` };
       }
     } else if (type === MESSAGE_AWARENESS) {
-      message = { type: "awareness", entries: readAwarenessUpdate(decoding.readVarUint8Array(decoder)) };
+      message = {
+        type: "awareness",
+        entries: readAwarenessUpdate(decoding.readVarUint8Array(decoder), maxAwarenessStateBytes),
+      };
     } else {
       return { ok: false, reason: `message type ${type} is not accepted from clients` };
     }
@@ -63,13 +86,23 @@ export function readDocMessage(bytes: Uint8Array): DocMessageCheck {
   }
 }
 
-function readAwarenessUpdate(update: Uint8Array): AwarenessEntry[] {
+function readAwarenessUpdate(update: Uint8Array, maxStateBytes: number): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
   const count = decoding.readVarUint(decoder);
   const entries: AwarenessEntry[] = [];
   for (let i = 0; i < count; i++) {
     const clientID = decoding.readVarUint(decoder);
     const clock = decoding.readVarUint(decoder);
+    // varString = varUint byte length + UTF-8: the length decides before any byte is decoded.
+    const start = decoder.pos;
+    const length = decoding.readVarUint(decoder);
+    if (decoder.pos + length > update.byteLength) throw new RangeError("awareness state past the end");
+    if (length > maxStateBytes) {
+      decoder.pos += length;
+      entries.push({ clientID, clock, json: "", state: undefined, oversized: true });
+      continue;
+    }
+    decoder.pos = start;
     const json = decoding.readVarString(decoder);
     const state: unknown = JSON.parse(json);
     if (state !== null && typeof state !== "object")

@@ -7,11 +7,15 @@ import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/we
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
 import { type Admission, admit, can, closeCodeFor, fetchSessionOfToken } from "./access.ts";
+import { type AddressBudget, AddressLimits } from "./addressLimits.ts";
 import { AwarenessOwners } from "./awarenessBinding.ts";
+import { TrustedProxies } from "./clientAddress.ts";
 import {
   type AwarenessEntry,
   awarenessMessage,
   type DocMessage,
+  MESSAGE_AWARENESS_TYPE,
+  peekDocMessageType,
   permissionDeniedMessage,
   readDocMessage,
   updateChangesDoc,
@@ -95,6 +99,8 @@ export interface DocServerDeps {
   readonly node?: string;
   /** Scale-out: a connection of this session was admitted (the cluster bus claims the session). */
   readonly admitted?: (session: string) => void;
+  /** Proxies whose `X-Forwarded-For` names the client (per-address limits); none by default. */
+  readonly trustedProxies?: TrustedProxies;
 }
 
 export class DocServer {
@@ -111,9 +117,17 @@ export class DocServer {
   #closing = false;
   /** Updates that would make a document larger than `limits.maxDocumentBytes` are refused. */
   readonly #sizeCap: DocumentSizeCap;
+  /** Message and awareness-byte rates per client address, over all its connections. */
+  readonly #addressLimits: AddressLimits;
+  readonly #trustedProxies: TrustedProxies;
 
   constructor(private readonly deps: DocServerDeps) {
     this.#sizeCap = new DocumentSizeCap(deps.limits.maxDocumentBytes);
+    this.#addressLimits = new AddressLimits({
+      messages: deps.limits.maxDocMessagesPerSecondPerAddress,
+      awarenessBytes: deps.limits.maxAwarenessBytesPerSecondPerAddress,
+    });
+    this.#trustedProxies = deps.trustedProxies ?? new TrustedProxies();
     if (owners.size === 0) installPersistenceRouter();
     owners.set(this.tag, this);
     this.#wss = new WebSocketServer({
@@ -164,12 +178,21 @@ export class DocServer {
     const readOnly = !can(admission.role, "write-doc");
     const docName = `${this.tag}.${sessionId}`;
     const conn = new GuardedSocket(ws);
-    const rate = this.deps.limits.maxDocMessagesPerSecond;
+    const { limits } = this.deps;
+    const rate = limits.maxDocMessagesPerSecond;
     const bucket = new TokenBucket(rate, rate * 2, Date.now());
+    const awarenessRate = limits.maxAwarenessBytesPerSecond;
+    const awarenessBytes = new TokenBucket(awarenessRate, awarenessRate * 2, Date.now());
+    const address = this.#trustedProxies.clientAddress(
+      req.socket.remoteAddress,
+      req.headers["x-forwarded-for"],
+    );
+    const perAddress: AddressBudget = this.#addressLimits.acquire(address);
     this.#sockets.add(ws);
     this.#sessionOf.set(ws, sessionId);
     metrics.docConnections++;
     ws.on("close", () => {
+      perAddress.release();
       const doc = docs.get(docName);
       if (doc) this.#awarenessOwners.get(doc)?.release(ws);
       this.#sockets.delete(ws);
@@ -179,13 +202,42 @@ export class DocServer {
     });
     ws.on("pong", () => conn.emit("pong"));
     let held: { message: DocMessage; data: Buffer }[] | null = null;
+    /** Drop reasons already logged for this connection. */
+    const logged = new Set<string>();
     ws.on("message", (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return this.#refuse(ws, ErrorCode.BadMessage, "text message", sessionId);
-      const check = readDocMessage(data);
-      if (!check.ok) return this.#refuse(ws, ErrorCode.BadMessage, check.reason, sessionId);
-      if (!bucket.take(Date.now())) {
+      // Rates and sizes first: nothing is parsed for a message over its budget.
+      const now = Date.now();
+      if (!bucket.take(now)) {
         return this.#refuse(ws, ErrorCode.RateLimited, `more than ${rate} document messages/s`, sessionId);
       }
+      if (!perAddress.take("messages")) {
+        return this.#refuse(
+          ws,
+          ErrorCode.RateLimited,
+          `more than ${limits.maxDocMessagesPerSecondPerAddress} document messages/s from this address`,
+          sessionId,
+        );
+      }
+      if (peekDocMessageType(data) === MESSAGE_AWARENESS_TYPE) {
+        if (data.byteLength > awarenessBytes.capacity) {
+          return this.#refuse(
+            ws,
+            ErrorCode.MessageTooLarge,
+            `awareness message of ${data.byteLength} bytes (at most ${awarenessBytes.capacity})`,
+            sessionId,
+          );
+        }
+        if (
+          !awarenessBytes.take(now, data.byteLength) ||
+          !perAddress.take("awarenessBytes", data.byteLength)
+        ) {
+          this.#awarenessDropped(sessionId, "rate", 1, logged);
+          return;
+        }
+      }
+      const check = readDocMessage(data, limits.maxAwarenessStateBytes);
+      if (!check.ok) return this.#refuse(ws, ErrorCode.BadMessage, check.reason, sessionId);
       // Until the stored state is loaded, hold the messages: answered now, a client's sync step 1
       // would get an empty document and the client would report "synced" without the stored state.
       if (held) held.push({ message: check.message, data });
@@ -227,7 +279,6 @@ export class DocServer {
       }
       conn.emit("message", data);
     };
-    const logged = new Set<string>();
     setupWSConnection(conn as unknown as WebSocket, req, { docName });
     const loading = this.#loading.get(docs.get(docName) as Y.Doc);
     if (loading) {
@@ -264,22 +315,35 @@ export class DocServer {
     }
     const result = owners.filter(ws, entries);
     for (const reason of ["foreign", "invalid"] as const) {
-      if (result[reason] === 0) continue;
-      this.deps.metrics.awarenessDrop(reason, result[reason]);
-      if (logged.has(reason)) continue;
-      logged.add(reason);
-      // Old y-websocket providers re-send their peers' states routinely: foreign entries are info.
-      this.deps.logger[reason === "foreign" ? "info" : "warn"]("awareness entries dropped", {
-        session,
-        reason:
-          reason === "foreign"
-            ? "clientID owned by another connection (or beyond this connection's own)"
-            : "state fails the awareness schema or size bound",
-        clientID: result.firstDropped,
-      });
+      if (result[reason] > 0)
+        this.#awarenessDropped(session, reason, result[reason], logged, result.firstDropped);
     }
     if (result.kept.length === 0) return undefined;
     return result.kept.length === entries.length ? data : awarenessMessage(result.kept);
+  }
+
+  /** Count dropped awareness entries (a whole message for "rate"); log once per connection and reason. */
+  #awarenessDropped(
+    session: string,
+    reason: "foreign" | "invalid" | "rate",
+    count: number,
+    logged: Set<string>,
+    clientID?: number,
+  ): void {
+    this.deps.metrics.awarenessDrop(reason, count);
+    if (logged.has(reason)) return;
+    logged.add(reason);
+    // Old y-websocket providers re-send their peers' states routinely: foreign entries are info.
+    this.deps.logger[reason === "foreign" ? "info" : "warn"]("awareness entries dropped", {
+      session,
+      reason:
+        reason === "foreign"
+          ? "clientID owned by another connection (or beyond this connection's own)"
+          : reason === "invalid"
+            ? "state fails the awareness schema or size bound"
+            : "awareness bytes/s over the connection's or the address's rate",
+      ...(clientID !== undefined ? { clientID } : {}),
+    });
   }
 
   #admitSize(docName: string, message: { readonly update: Uint8Array }): boolean {

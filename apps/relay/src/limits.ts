@@ -28,9 +28,18 @@ export interface RelayLimits {
   readonly maxDocMessageBytes: number;
   /** Sustained y-websocket messages per second per connection (burst: twice that). */
   readonly maxDocMessagesPerSecond: number;
+  /** Sustained y-websocket messages per second from one client address, all its connections (burst: twice). */
+  readonly maxDocMessagesPerSecondPerAddress: number;
+  /**
+   * Sustained awareness bytes per second per doc connection (burst: twice that, which is also the
+   * largest awareness message accepted: a larger one closes the connection, unparsed).
+   */
+  readonly maxAwarenessBytesPerSecond: number;
+  /** Sustained awareness bytes per second from one client address, all its connections (burst: twice). */
+  readonly maxAwarenessBytesPerSecondPerAddress: number;
   /** Awareness clientIDs one doc connection may own (a y-websocket provider has one). */
   readonly maxAwarenessClientsPerConnection: number;
-  /** Largest awareness state, in JSON characters; larger states are dropped. */
+  /** Largest awareness state, in bytes of JSON (UTF-8); larger states are dropped before parsing. */
   readonly maxAwarenessStateBytes: number;
   /** A session's live state (latest frames) is dropped after nobody was connected for this long (ms). */
   readonly idleSessionMs: number;
@@ -47,6 +56,9 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxViewerBufferedBytes: 64 * 1024 * 1024,
   maxDocMessageBytes: 8 * 1024 * 1024,
   maxDocMessagesPerSecond: 200,
+  maxDocMessagesPerSecondPerAddress: 1000,
+  maxAwarenessBytesPerSecond: 512 * 1024,
+  maxAwarenessBytesPerSecondPerAddress: 2 * 1024 * 1024,
   maxAwarenessClientsPerConnection: 1,
   maxAwarenessStateBytes: 16 * 1024,
   idleSessionMs: 10 * 60 * 1000,
@@ -79,14 +91,15 @@ export class TokenBucket {
     this.#last = now;
   }
 
-  take(now: number): boolean {
+  /** Take `cost` tokens (default one); false, and nothing taken, when there are not enough. */
+  take(now: number, cost = 1): boolean {
     const elapsed = now - this.#last;
     if (elapsed > 0) {
       this.#tokens = Math.min(this.capacity, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
       this.#last = now;
     }
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < cost) return false;
+    this.#tokens -= cost;
     return true;
   }
 }
