@@ -1,12 +1,20 @@
 #!/usr/bin/env node
-// `npm run test:python`: the Python client's pytest suite (packages/python/tests) with a Python that has
-// what it needs. Tries DEPTHROOM_PYTHON, then /usr/bin/python3 (Debian's, where .ci/run installs the
-// modules), then python3 on PATH; fails naming the missing modules when none has them all. Extra
-// arguments go to pytest (`npm run test:python -- -k golden`).
+// The Python client with a Python that has what it needs: DEPTHROOM_PYTHON, then /usr/bin/python3
+// (Debian's, where .ci/run installs the modules), then python3 on PATH; fails naming the missing modules
+// when none has them all.
+//   node scripts/python.mjs test [pytest args]   npm run test:python: packages/python/tests (pytest)
+//   node scripts/python.mjs bench [args]         npm run bench:python: python3 -m depthroom.bench
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const MODULES = ["numpy", "socketio", "websocket", "pytest", "cv2"];
+const [mode, ...rest] = process.argv.slice(2);
+if (mode !== "test" && mode !== "bench") {
+  process.stderr.write("usage: node scripts/python.mjs test|bench [args]\n");
+  process.exit(2);
+}
+// The bench reads the real sample with OpenCV when it can, and needs no pytest.
+const MODULES =
+  mode === "test" ? ["numpy", "socketio", "websocket", "pytest", "cv2"] : ["numpy", "socketio", "websocket"];
 const DEBIAN = "python3-numpy python3-socketio python3-websocket python3-pytest python3-opencv";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const candidates = [process.env.DEPTHROOM_PYTHON, "/usr/bin/python3", "python3"].filter(Boolean);
@@ -32,22 +40,22 @@ for (const candidate of candidates) {
 }
 if (!python) {
   process.stderr.write(
-    `test:python: no Python 3.10+ with ${MODULES.join(", ")}:\n  ${tried.join("\n  ")}\n` +
+    `${mode}:python: no Python 3.10+ with ${MODULES.join(", ")}:\n  ${tried.join("\n  ")}\n` +
       `Install them (Debian: apt-get install ${DEBIAN}) or set DEPTHROOM_PYTHON.\n`,
   );
   process.exit(1);
 }
 
-const run = spawnSync(
-  python,
-  ["-m", "pytest", "packages/python/tests", "-p", "no:cacheprovider", ...process.argv.slice(2)],
-  {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
-  },
-);
-if (run.status === 5) {
+const args =
+  mode === "test"
+    ? ["-m", "pytest", "packages/python/tests", "-p", "no:cacheprovider", ...rest]
+    : ["-m", "depthroom.bench", ...rest];
+const run = spawnSync(python, args, {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", PYTHONPATH: "packages/python/src" },
+});
+if (mode === "test" && run.status === 5) {
   process.stderr.write(
     "test:python: pytest collected no tests (exit 5): that is a failure here, not a pass\n",
   );

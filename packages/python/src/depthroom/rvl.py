@@ -48,12 +48,14 @@ def rvl_encode(depth: np.ndarray) -> bytes:
     nonzero_runs = lengths[1::2]
     pairs = zero_runs.size
 
-    values = pixels[nonzero].astype(np.int32)
-    deltas = np.empty_like(values)
+    values = pixels[nonzero]
+    zigzag = np.empty(values.size, dtype=np.int32)
     if values.size:
-        deltas[0] = values[0]
-        np.subtract(values[1:], values[:-1], out=deltas[1:])
-    zigzag = (deltas << 1) ^ (deltas >> 31)
+        zigzag[0] = values[0]
+        np.subtract(values[1:], values[:-1], out=zigzag[1:], dtype=np.int32)
+    sign = zigzag >> 31
+    zigzag <<= 1
+    zigzag ^= sign
 
     # Tokens (the values to code, in stream order): pair k starts at 2k + (non-zero pixels before pair k).
     before = np.zeros(pairs, dtype=np.int64)
@@ -70,7 +72,9 @@ def rvl_encode(depth: np.ndarray) -> bytes:
     # Nibbles: every token's first nibble at its offset (most codes of real depth are one nibble), then
     # the further nibbles of the longer codes after their first.
     longer_mask = tokens > 7
-    first = (tokens & 7).astype(np.uint8) | (longer_mask.view(np.uint8) << 3)
+    first = tokens.astype(np.uint8)
+    first &= 7
+    first |= longer_mask.view(np.uint8) << 3
     longer = np.flatnonzero(longer_mask)
     if longer.size == 0:
         nibbles = first
@@ -84,11 +88,15 @@ def rvl_encode(depth: np.ndarray) -> bytes:
         offsets -= sizes
         nibbles = np.zeros(total + (-total) % 8, dtype=np.uint8)
         nibbles[offsets] = first
-        k = np.arange(1, int(extra.max()) + 1, dtype=np.int32)
-        groups = (long_tokens[:, None] >> (3 * k)) & 7
-        groups |= (k < extra[:, None]) << 3
-        present = k <= extra[:, None]
-        nibbles[(offsets[longer][:, None] + k)[present]] = groups[present]
+        # Level k holds the k-th further nibble of every code that has one (a shrinking set).
+        at = offsets[longer]
+        shift = 3
+        while long_tokens.size:
+            at += 1
+            more = extra > shift // 3
+            nibbles[at] = ((long_tokens >> shift) & 7) | (more.view(np.uint8) << 3)
+            long_tokens, extra, at = long_tokens[more], extra[more], at[more]
+            shift += 3
     if nibbles.size % 8:
         nibbles = np.concatenate((nibbles, np.zeros(8 - nibbles.size % 8, dtype=np.uint8)))
     packed = (nibbles[0::2] << 4) | nibbles[1::2]
