@@ -1,6 +1,6 @@
-import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { DepthImage, LogMessage, Pinhole, Transform3D } from "@depthroom/schema";
+import type { DepthImage, EncodedImage, LogMessage, Pinhole, Transform3D } from "@depthroom/schema";
 import { loadPng16 } from "@depthroom/schema/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeTempDir, startTestRelay } from "./support/relay.ts";
@@ -55,6 +55,14 @@ describe("depthroom stream on real samples", () => {
     expect(image.data).toEqual(png.depth);
     expect(depth?.timelines.map((t) => t.timeline).sort()).toEqual(["capture_time", "frame", "sensor_time"]);
     expect(byKind(messages, "Transform3D")).toEqual([]); // the sample has no poses
+    // Its registered colour image: the PNG file's bytes, beside the depth under the same Pinhole.
+    await waitUntil(() => byKind(messages, "EncodedImage").length === 1, 5000, "the colour image");
+    const [rgb] = byKind(messages, "EncodedImage");
+    expect(rgb?.entityPath).toBe("world/camera/rgb");
+    const colour = rgb?.archetype as EncodedImage;
+    expect(colour.mediaType).toBe("image/png");
+    expect(colour.blob).toEqual(new Uint8Array(readFileSync(join(samples, "tum-fr2/rgb/TUM_color.png"))));
+    expect(rgb?.timelines).toEqual(depth?.timelines);
   });
 
   it("streams the six Azure Kinect frames (plain folder, --fx..): every frame, in order, exact", async () => {

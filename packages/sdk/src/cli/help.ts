@@ -71,16 +71,19 @@ Example:
 export const STREAM_HELP = `Usage: depthroom stream <folder> --link <publish link> [options]
 
 Stream a folder of 16-bit depth PNGs into a session as a live rig: the camera's Pinhole once, then one
-DepthImage per frame at --fps (and its pose as a Transform3D when the folder has poses).
+DepthImage per frame at --fps (and its pose as a Transform3D when the folder has poses). Colour beside
+the depth goes along as an EncodedImage at PATH/rgb (the JPEG/PNG file's bytes), registered to the depth.
 
 Layouts (detected):
   TUM RGB-D        depth.txt + depth/<timestamp>.png, 5000 units per metre; poses from groundtruth.txt;
-                   intrinsics from the freiburg rig named in depth.txt, or as below
+                   intrinsics from the freiburg rig named in depth.txt, or as below; colour from
+                   rgb.txt or rgb/<timestamp>.png|jpg, nearest in time within 20 ms
   7-Scenes, tsdf-fusion
                    frame-NNNNNN.depth.png (mm), frame-NNNNNN.pose.txt (4x4 camera-to-world),
-                   camera-intrinsics.txt (3x3)
+                   camera-intrinsics.txt (3x3), frame-NNNNNN.color.png|jpg
   plain folder     *.png in name order; intrinsics from the flags below (or a camera-intrinsics.txt or
-                   Open3D intrinsics .json in the folder); --depth-scale (default 1000, millimetres)
+                   Open3D intrinsics .json in the folder); --depth-scale (default 1000, millimetres);
+                   colour from color/ (same file name, else name order)
 
 Options:
   --link URL          The session's publish link (default $DEPTHROOM_LINK)

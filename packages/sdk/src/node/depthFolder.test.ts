@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { encode } from "fast-png";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDepthFolder, readDepthFrame } from "./depthFolder.ts";
+import { openDepthFolder, readColorFrame, readDepthFrame } from "./depthFolder.ts";
 
 const samples = fileURLToPath(new URL("../../../../data/samples/", import.meta.url));
 const azure = join(samples, "azure-kinect");
@@ -30,6 +30,70 @@ describe("openDepthFolder", () => {
     expect(f.frames).toHaveLength(1);
     expect(f.frames[0]?.timeNs).toBe(0n);
     expect(readDepthFrame(f, f.frames[0]!)).toHaveLength(640 * 480);
+    // Its registered colour image, from rgb.txt, sent as the PNG's bytes.
+    expect(f.colorFrames).toBe(1);
+    expect(f.frames[0]?.colorPath?.endsWith("rgb/TUM_color.png")).toBe(true);
+    const color = readColorFrame(f.frames[0]!);
+    expect([color?.mediaType, color?.blob.byteLength]).toEqual(["image/png", 475_346]);
+  });
+
+  it("pairs TUM colour with depth by nearest time within 20 ms (rgb/ names when there is no rgb.txt)", () => {
+    const dir = join(temp, "tum-colour");
+    mkdirSync(join(dir, "depth"), { recursive: true });
+    mkdirSync(join(dir, "rgb"), { recursive: true });
+    const times = ["1.000000", "1.033000", "2.000000"];
+    for (const t of times) writeFileSync(join(dir, "depth", `${t}.png`), png16(4, 3));
+    writeFileSync(join(dir, "depth.txt"), times.map((t) => `${t} depth/${t}.png`).join("\n"));
+    writeFileSync(join(dir, "camera-intrinsics.txt"), "4 0 2\n0 4 1.5\n0 0 1\n");
+    const jpeg = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0, 0xff, 0xd9);
+    for (const t of ["0.990000", "1.040000", "1.100000", "1.960000"]) {
+      writeFileSync(join(dir, "rgb", `${t}.jpg`), jpeg);
+    }
+    const f = openDepthFolder(dir);
+    expect(f.frames.map((x) => x.colorPath?.split("/").at(-1))).toEqual([
+      "0.990000.jpg", // 10 ms before
+      "1.040000.jpg", // 7 ms after (1.000 is nearer to 0.990)
+      undefined, // 40 ms from the nearest: no colour
+    ]);
+    expect(f.colorFrames).toBe(2);
+    expect(readColorFrame(f.frames[0]!)?.mediaType).toBe("image/jpeg");
+    // rgb.txt wins over the names, and must list files that exist.
+    writeFileSync(join(dir, "rgb.txt"), "1.001 rgb/1.100000.jpg\n");
+    expect(openDepthFolder(dir).frames.map((x) => x.colorPath?.split("/").at(-1))).toEqual([
+      "1.100000.jpg",
+      undefined,
+      undefined,
+    ]);
+    writeFileSync(join(dir, "rgb.txt"), "1.001 rgb/1.100000.jpg\n1.9999 rgb/missing.png\n");
+    expect(() => openDepthFolder(dir)).toThrow(/rgb.txt:2: rgb\/missing.png does not exist/);
+  });
+
+  it("finds 7-Scenes frame-N.color.png|jpg and a plain folder's color/ images; refuses non-images", () => {
+    const seven = join(temp, "seven-colour");
+    mkdirSync(seven);
+    const pngColour = encode({ width: 2, height: 2, data: new Uint8Array(12), depth: 8, channels: 3 });
+    for (let i = 0; i < 2; i++) writeFileSync(join(seven, `frame-00000${i}.depth.png`), png16(4, 3));
+    writeFileSync(join(seven, "frame-000001.color.jpg"), Uint8Array.of(0xff, 0xd8, 0xff, 0xd9));
+    writeFileSync(join(seven, "camera-intrinsics.txt"), "4 0 2\n0 4 1.5\n0 0 1\n");
+    const s7 = openDepthFolder(seven);
+    expect(s7.frames.map((x) => x.colorPath?.split("/").at(-1))).toEqual([
+      undefined,
+      "frame-000001.color.jpg",
+    ]);
+
+    const plain = folder("plain-colour", { "a.png": png16(4, 3), "b.png": png16(4, 3) });
+    mkdirSync(join(plain, "color"));
+    writeFileSync(join(plain, "color", "b.png"), pngColour);
+    writeFileSync(join(plain, "color", "notes.txt"), "not an image");
+    const p = openDepthFolder(plain, { fx: 4, fy: 4, cx: 2, cy: 1.5 });
+    expect(p.frames.map((x) => x.colorPath?.split("/").slice(-2).join("/"))).toEqual([
+      undefined,
+      "color/b.png",
+    ]);
+    expect(readColorFrame(p.frames[1]!)?.mediaType).toBe("image/png");
+
+    writeFileSync(join(plain, "color", "b.png"), "not a png");
+    expect(() => readColorFrame(p.frames[1]!)).toThrow(/color\/b.png: not a JPEG or PNG file/);
   });
 
   it("reads the shipped Azure Kinect frames as a plain folder, in name order, with intrinsics from flags", () => {

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
-import type { Quaternion, Vec3 } from "@depthroom/schema";
+import { EncodedImage, type Quaternion, ValidationError, type Vec3 } from "@depthroom/schema";
 import { InputError } from "./inputError.ts";
 import {
   checkIntrinsics,
@@ -15,9 +15,11 @@ import {
   SEVEN_SCENES_UNITS_PER_METRE,
 } from "./layouts/sevenScenes.ts";
 import {
+  associateNearest,
   associatePoses,
   parseTumDepthList,
   parseTumGroundtruth,
+  secondsToNs,
   TUM_UNITS_PER_METRE,
   tumIntrinsicsFromHeader,
 } from "./layouts/tum.ts";
@@ -27,6 +29,11 @@ import { checkDepthPngHeader, decodeDepthPng, readPngHeader } from "./png.ts";
  * A folder of 16-bit depth PNGs, in one of three layouts, checked up front: every frame's PNG header
  * (16-bit single channel, one size for all), the intrinsics and the poses. Frames are decoded one at a
  * time when streamed, so a long sequence never sits in memory.
+ *
+ * Colour beside depth is picked up when the folder has it (sent as the files' JPEG/PNG bytes, decoded by
+ * the viewer): TUM `rgb.txt` / `rgb/<timestamp>.png|jpg` (each depth frame takes the colour image
+ * nearest in time within 20 ms), 7-Scenes `frame-NNNNNN.color.png|jpg`, a plain folder's `color/`
+ * subfolder (same file stem as the depth PNG, else in name order when the counts agree).
  */
 
 export type DepthFolderLayout = "tum" | "7-scenes" | "plain";
@@ -52,6 +59,8 @@ export interface DepthFrameRef {
   readonly timeNs?: bigint;
   /** Camera-to-world pose, when the folder has one for this frame. */
   readonly pose?: Pose;
+  /** The colour image (JPEG or PNG) taken with this depth frame, when the folder has one. */
+  readonly colorPath?: string;
 }
 
 export interface DepthFolder {
@@ -64,6 +73,8 @@ export interface DepthFolder {
   readonly frames: readonly DepthFrameRef[];
   /** How many frames carry a pose. */
   readonly posedFrames: number;
+  /** How many frames carry a colour image. */
+  readonly colorFrames: number;
 }
 
 /** Look at a folder, work out its layout and check everything but the pixels; throws `InputError`. */
@@ -89,14 +100,22 @@ export function openDepthFolder(folder: string, options: DepthFolderOptions = {}
       list.map((f) => f.timeNs),
       poses,
     );
+    const colors = associateNearest(
+      list.map((f) => f.timeNs),
+      tumColorList(folder, names),
+    );
     frames = list.map((f, i) => {
       const path = join(folder, f.file);
       if (!existsSync(path))
         throw new InputError("missing", `${listPath}:${f.line}: ${f.file} does not exist`);
       const pose = matched[i];
-      return pose
-        ? { path, timeNs: f.timeNs, pose: { translation: pose.translation, rotation: pose.rotation } }
-        : { path, timeNs: f.timeNs };
+      const color = colors[i];
+      return {
+        path,
+        timeNs: f.timeNs,
+        ...(pose ? { pose: { translation: pose.translation, rotation: pose.rotation } } : {}),
+        ...(color ? { colorPath: color.path } : {}),
+      };
     });
   } else if (names.some((n) => SEVEN_SCENES_DEPTH.test(n))) {
     layout = "7-scenes";
@@ -107,17 +126,24 @@ export function openDepthFolder(folder: string, options: DepthFolderOptions = {}
       .map((name) => {
         const path = join(folder, name);
         const posePath = join(folder, poseFileFor(name));
-        return existsSync(posePath)
-          ? { path, pose: parsePoseMatrix(readText(posePath), posePath) }
-          : { path };
+        const colorName = [".color.png", ".color.jpg"]
+          .map((ext) => name.replace(/\.depth\.png$/, ext))
+          .find((n) => names.includes(n));
+        return {
+          path,
+          ...(existsSync(posePath) ? { pose: parsePoseMatrix(readText(posePath), posePath) } : {}),
+          ...(colorName ? { colorPath: join(folder, colorName) } : {}),
+        };
       });
   } else {
     layout = "plain";
     defaultScale = 1000;
-    frames = names
-      .filter((n) => n.toLowerCase().endsWith(".png"))
-      .sort(naturalOrder)
-      .map((name) => ({ path: join(folder, name) }));
+    const depthNames = names.filter((n) => n.toLowerCase().endsWith(".png")).sort(naturalOrder);
+    const colors = plainColorFiles(folder, names, depthNames);
+    frames = depthNames.map((name, i) => {
+      const colorPath = colors[i];
+      return colorPath ? { path: join(folder, name), colorPath } : { path: join(folder, name) };
+    });
     if (frames.length === 0) {
       throw new InputError(
         "missing",
@@ -146,7 +172,76 @@ export function openDepthFolder(folder: string, options: DepthFolderOptions = {}
     intrinsics,
     frames,
     posedFrames: frames.filter((f) => f.pose).length,
+    colorFrames: frames.filter((f) => f.colorPath).length,
   };
+}
+
+const COLOR_FILE = /\.(png|jpe?g)$/i;
+
+/** TUM colour images with their times: from rgb.txt, else from rgb/<timestamp>.<ext> names; sorted by time. */
+function tumColorList(folder: string, names: readonly string[]): { timeNs: bigint; path: string }[] {
+  let list: { timeNs: bigint; path: string }[] = [];
+  if (names.includes("rgb.txt")) {
+    const listPath = join(folder, "rgb.txt");
+    list = parseTumDepthList(readText(listPath), listPath, "colour images").map((f) => {
+      const path = join(folder, f.file);
+      if (!existsSync(path))
+        throw new InputError("missing", `${listPath}:${f.line}: ${f.file} does not exist`);
+      return { timeNs: f.timeNs, path };
+    });
+  } else if (names.includes("rgb") && statSync(join(folder, "rgb")).isDirectory()) {
+    for (const name of readdirSync(join(folder, "rgb"))) {
+      const timeNs = COLOR_FILE.test(name) ? secondsToNs(name.replace(COLOR_FILE, "")) : undefined;
+      if (timeNs !== undefined) list.push({ timeNs, path: join(folder, "rgb", name) });
+    }
+  }
+  return list.sort((a, b) => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
+}
+
+/** A plain folder's colour/ images for its depth PNGs: by file stem, else by order when the counts agree. */
+function plainColorFiles(
+  folder: string,
+  names: readonly string[],
+  depthNames: readonly string[],
+): (string | undefined)[] {
+  const dir = ["color", "colour", "rgb"].find(
+    (n) => names.includes(n) && statSync(join(folder, n)).isDirectory(),
+  );
+  if (!dir) return [];
+  const colorNames = readdirSync(join(folder, dir))
+    .filter((n) => COLOR_FILE.test(n))
+    .sort(naturalOrder);
+  const byStem = new Map(colorNames.map((n) => [n.replace(COLOR_FILE, ""), n]));
+  const stem = (n: string) => n.replace(/\.png$/i, "");
+  const matched = depthNames.map((n) => byStem.get(stem(n)));
+  const found = matched.some((n) => n !== undefined)
+    ? matched
+    : colorNames.length === depthNames.length
+      ? colorNames
+      : [];
+  return found.map((n) => (n === undefined ? undefined : join(folder, dir, n)));
+}
+
+/** The colour image of a frame as an EncodedImage (its file's bytes); throws `InputError`. */
+export function readColorFrame(frame: DepthFrameRef): EncodedImage | undefined {
+  if (!frame.colorPath) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(frame.colorPath);
+  } catch (error) {
+    throw new InputError(
+      "missing",
+      `${frame.colorPath}: cannot read (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+  try {
+    return new EncodedImage(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new InputError("data", `${frame.colorPath}: not a JPEG or PNG file`);
+    }
+    throw error;
+  }
 }
 
 /** Decode one frame; throws `InputError` if it is not 16-bit depth of the folder's size. */

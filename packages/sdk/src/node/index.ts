@@ -25,10 +25,17 @@ export {
   type DepthFrameRef,
   openDepthFolder,
   type Pose,
+  readColorFrame,
   readDepthFrame,
 } from "./depthFolder.ts";
 export { InputError, type InputProblem } from "./inputError.ts";
 export { type Intrinsics, parseIntrinsicsMatrix, parseOpen3dIntrinsics } from "./layouts/intrinsics.ts";
 export { parsePoseMatrix, quaternionFromRotation } from "./layouts/sevenScenes.ts";
-export { associatePoses, parseTumDepthList, parseTumGroundtruth, secondsToNs } from "./layouts/tum.ts";
+export {
+  associateNearest,
+  associatePoses,
+  parseTumDepthList,
+  parseTumGroundtruth,
+  secondsToNs,
+} from "./layouts/tum.ts";
 export { checkDepthPngHeader, decodeDepthPng, type PngHeader, readPngHeader } from "./png.ts";

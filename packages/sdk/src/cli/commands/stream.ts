@@ -1,7 +1,19 @@
 import { basename, resolve } from "node:path";
-import { DepthImage, Pinhole, type Quaternion, Transform3D, type Vec3 } from "@depthroom/schema";
+import {
+  DepthImage,
+  type EncodedImage,
+  Pinhole,
+  type Quaternion,
+  Transform3D,
+  type Vec3,
+} from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "../../errors.ts";
-import { type DepthFrameRef, openDepthFolder, readDepthFrame } from "../../node/depthFolder.ts";
+import {
+  type DepthFrameRef,
+  openDepthFolder,
+  readColorFrame,
+  readDepthFrame,
+} from "../../node/depthFolder.ts";
 import { InputError } from "../../node/inputError.ts";
 import { connect, type RecordingStream } from "../../producer.ts";
 import { resolveTarget } from "../../target.ts";
@@ -78,7 +90,8 @@ export async function streamCommand(argv: readonly string[], ctx: CliContext): P
   if (!quiet) {
     ctx.stderr.write(
       `streaming ${folder.frames.length} frames of ${width}x${height} from ${folderArg} (${LAYOUT_NAMES[folder.layout]}, ` +
-        `${folder.unitsPerMetre} units/m, intrinsics from ${k.source}, ${folder.posedFrames ? `${folder.posedFrames} poses` : "no poses"}) at ${fps} fps\n`,
+        `${folder.unitsPerMetre} units/m, intrinsics from ${k.source}, ${folder.posedFrames ? `${folder.posedFrames} poses` : "no poses"}, ` +
+        `${folder.colorFrames ? `${folder.colorFrames} colour images` : "no colour"}) at ${fps} fps\n`,
     );
   }
   const progress = new ProgressLine(ctx.stderr, quiet);
@@ -86,20 +99,26 @@ export async function streamCommand(argv: readonly string[], ctx: CliContext): P
     rec.log(entity, Pinhole.fromIntrinsics({ fx: k.fx, fy: k.fy, cx: k.cx, cy: k.cy, width, height }), {
       static: true,
     });
-    const cache: (Uint16Array | undefined)[] | undefined =
-      options.loop && folder.frames.length * width * height * 2 <= LOOP_CACHE_BYTES ? [] : undefined;
+    // Depth and colour of each frame, kept for --loop (colour is the file's bytes, a fraction of the depth).
+    const cache: ({ depth: Uint16Array; color: EncodedImage | undefined } | undefined)[] | undefined =
+      options.loop && folder.frames.length * width * height * 3 <= LOOP_CACHE_BYTES ? [] : undefined;
     const pacer = new Pacer(1000 / fps);
     let sequence = 0;
     for (let i = 0; !ctx.signal.aborted; ) {
       failIfClosed(rec);
       const frame = folder.frames[i] as DepthFrameRef;
-      const data = cache?.[i] ?? readDepthFrame(folder, frame);
-      if (cache) cache[i] = data;
+      const cached = cache?.[i] ?? { depth: readDepthFrame(folder, frame), color: readColorFrame(frame) };
+      if (cache) cache[i] = cached;
       rec.setTime("frame", sequence++);
       rec.setTime("capture_time", BigInt(Date.now()) * 1_000_000n);
       if (frame.timeNs !== undefined) rec.setTime("sensor_time", frame.timeNs);
       if (frame.pose) rec.log(entity, transformOf(frame.pose.translation, frame.pose.rotation));
-      rec.log(`${entity}/depth`, new DepthImage(data, { width, height, meter: folder.unitsPerMetre }));
+      rec.log(
+        `${entity}/depth`,
+        new DepthImage(cached.depth, { width, height, meter: folder.unitsPerMetre }),
+      );
+      // Under the same Pinhole as the depth: its registered colour (Rerun's convention).
+      if (cached.color) rec.log(`${entity}/rgb`, cached.color);
       progress.update(counts(rec));
       if (++i === folder.frames.length) {
         if (!options.loop) break;

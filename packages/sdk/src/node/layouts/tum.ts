@@ -6,6 +6,8 @@ import type { Intrinsics } from "./intrinsics.ts";
  * TUM RGB-D layout (https://cvg.cit.tum.de/data/datasets/rgbd-dataset/file_formats):
  *   depth.txt         "# comment" lines, then "<timestamp> <file>" per frame (file relative to the folder)
  *   depth/<t>.png     16-bit depth, 5000 units per metre, 0 = no depth
+ *   rgb.txt, rgb/     the colour images, listed the same way (optional); each depth frame takes the colour
+ *                     image nearest in time within 20 ms, as TUM's associate.py pairs them
  *   groundtruth.txt   "<timestamp> tx ty tz qx qy qz qw": camera pose in the world (optical centre, Hamilton
  *                     quaternion); sampled at its own rate, so each frame takes the nearest pose in time.
  */
@@ -45,8 +47,8 @@ function contentLines(text: string): { line: number; fields: string[] }[] {
   return out;
 }
 
-/** Parse depth.txt; throws `InputError` naming the file and line. */
-export function parseTumDepthList(text: string, where: string): TumFrame[] {
+/** Parse depth.txt (or rgb.txt: the same form); throws `InputError` naming the file and line. */
+export function parseTumDepthList(text: string, where: string, what = "depth frames"): TumFrame[] {
   const frames: TumFrame[] = [];
   for (const { line, fields } of contentLines(text)) {
     const timeNs = fields.length === 2 ? secondsToNs(fields[0] as string) : undefined;
@@ -58,7 +60,7 @@ export function parseTumDepthList(text: string, where: string): TumFrame[] {
     }
     frames.push({ timeNs, file: fields[1] as string, line });
   }
-  if (frames.length === 0) throw new InputError("data", `${where}: lists no depth frames`);
+  if (frames.length === 0) throw new InputError("data", `${where}: lists no ${what}`);
   return frames;
 }
 
@@ -88,17 +90,29 @@ export function associatePoses(
   poses: readonly TimedPose[],
   maxGapNs: bigint = TUM_MAX_POSE_GAP_NS,
 ): (TimedPose | undefined)[] {
+  return associateNearest(times, poses, maxGapNs);
+}
+
+/**
+ * For each time, the stamped item nearest in time if within `maxGapNs` (TUM's associate.py rule), else
+ * undefined. `items` sorted by time.
+ */
+export function associateNearest<T extends { readonly timeNs: bigint }>(
+  times: readonly bigint[],
+  items: readonly T[],
+  maxGapNs: bigint = TUM_MAX_POSE_GAP_NS,
+): (T | undefined)[] {
   return times.map((t) => {
     let lo = 0;
-    let hi = poses.length;
+    let hi = items.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((poses[mid] as TimedPose).timeNs < t) lo = mid + 1;
+      if ((items[mid] as T).timeNs < t) lo = mid + 1;
       else hi = mid;
     }
-    let best: TimedPose | undefined;
+    let best: T | undefined;
     let bestGap = maxGapNs + 1n;
-    for (const candidate of [poses[lo - 1], poses[lo]]) {
+    for (const candidate of [items[lo - 1], items[lo]]) {
       if (!candidate) continue;
       const gap = candidate.timeNs > t ? candidate.timeNs - t : t - candidate.timeNs;
       if (gap < bestGap) {
