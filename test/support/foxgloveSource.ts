@@ -3,8 +3,12 @@ import type { AddressInfo } from "node:net";
 import { decodeDepthPng, ROS2_SCHEMA_TEXT, type Ros2SchemaName } from "@depthroom/sdk/node";
 import { parse } from "@foxglove/rosmsg";
 import { MessageWriter } from "@foxglove/rosmsg2-serialization";
-import { FoxgloveServer } from "@foxglove/ws-protocol";
+import wsProtocol from "@foxglove/ws-protocol";
 import { WebSocketServer } from "ws";
+
+// CommonJS: plain Node hands it to ESM as a default export only (the rig also runs outside vitest).
+const { FoxgloveServer } = wsProtocol;
+type FoxgloveServer = InstanceType<typeof FoxgloveServer>;
 
 /*
  * A real Foxglove WebSocket server (FoxgloveServer from @foxglove/ws-protocol on a `ws` server, port 0)

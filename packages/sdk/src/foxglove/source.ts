@@ -3,10 +3,14 @@
 // reconnecting with backoff. It turns the protocol into a few events and leaves every decision to the
 // caller; nothing a server sends can throw out of it.
 
-import { FoxgloveClient } from "@foxglove/ws-protocol";
+import wsProtocol from "@foxglove/ws-protocol";
 import WebSocket from "ws";
 import { Emitter } from "../emitter.ts";
 import { BridgeError, BridgeErrorCode } from "./errors.ts";
+
+// The package is CommonJS: Node (tsx, the CLI) gives it to ESM as a default export only.
+const { FoxgloveClient } = wsProtocol;
+type FoxgloveClient = InstanceType<typeof FoxgloveClient>;
 
 /**
  * Offered in this order: current foxglove_bridge (built on the Foxglove SDK) accepts only the first and
