@@ -70,5 +70,29 @@ export function fetchSessionOfToken(
   return registry.fetch(session);
 }
 
+/** Longest delay a Node timer takes (about 24.8 days); later expiries are waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Call `onExpire` once a token's `exp` (seconds since the epoch) has passed, as `TokenSigner.verify`
+ * counts it (refused strictly after `exp`), so an open connection loses its rights when a new one
+ * would be refused. Returns the cancel (call it when the connection closes). No `exp`: never.
+ */
+export function whenExpired(exp: number | undefined, onExpire: () => void, now = Date.now): () => void {
+  if (exp === undefined) return () => {};
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    const delay = exp * 1000 - now() + 1;
+    if (delay <= 0) {
+      timer = undefined;
+      onExpire();
+      return;
+    }
+    timer = setTimeout(arm, Math.min(delay, MAX_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
 /** The WebSocket close code and the HTTP status of a refusal: the schema's one table of error codes. */
 export { closeCodeOf as closeCodeFor, httpStatusOf as httpStatusFor } from "@depthroom/schema";

@@ -6,7 +6,7 @@ import { CloseCode, ErrorCode, type ErrorCode as ErrorCodeType } from "@depthroo
 import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/websocket-server/utils";
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
-import { type Admission, admit, can, closeCodeFor, fetchSessionOfToken } from "./access.ts";
+import { type Admission, admit, can, closeCodeFor, fetchSessionOfToken, whenExpired } from "./access.ts";
 import { type AddressBudget, AddressLimits } from "./addressLimits.ts";
 import { AwarenessOwners } from "./awarenessBinding.ts";
 import { TrustedProxies } from "./clientAddress.ts";
@@ -191,7 +191,11 @@ export class DocServer {
     this.#sockets.add(ws);
     this.#sessionOf.set(ws, sessionId);
     metrics.docConnections++;
+    const cancelExpiry = whenExpired(admission.exp, () =>
+      this.#refuse(ws, ErrorCode.TokenExpired, "the token expired", sessionId),
+    );
     ws.on("close", () => {
+      cancelExpiry();
       perAddress.release();
       const doc = docs.get(docName);
       if (doc) this.#awarenessOwners.get(doc)?.release(ws);

@@ -12,7 +12,7 @@ import {
   type SubscribeResult,
 } from "@depthroom/schema";
 import { Server, type Socket } from "socket.io";
-import { admit, can, fetchSessionOfToken } from "./access.ts";
+import { admit, can, fetchSessionOfToken, whenExpired } from "./access.ts";
 import {
   type ConnectionBuffer,
   connectionBuffer,
@@ -43,6 +43,8 @@ interface SocketData {
   session: string;
   role: Role;
   name: string;
+  /** The token's expiry (seconds since the epoch): the connection is closed when it passes. */
+  exp: number | undefined;
 }
 
 interface WebSocketInternals {
@@ -105,12 +107,7 @@ class SocketViewerPort implements ViewerPort {
       connection: this.id,
       bufferedBytes,
     });
-    const ws = (this.socket.conn.transport as unknown as { socket?: WebSocketInternals }).socket;
-    try {
-      ws?.close(CloseCode.TooSlow, ErrorCode.TooSlow);
-    } catch {
-      // Already closing.
-    }
+    const ws = closeWebSocket(this.socket, CloseCode.TooSlow, ErrorCode.TooSlow);
     setTimeout(() => {
       if (this.socket.connected) ws?.terminate?.();
     }, TOO_SLOW_GRACE_MS).unref();
@@ -193,6 +190,7 @@ export class FrameServer {
     const rawName = typeof query.name === "string" ? query.name.trim() : "";
     socket.data.session = admission.record.id;
     socket.data.role = admission.role;
+    socket.data.exp = admission.exp;
     socket.data.name = NAME.test(rawName) ? rawName : admission.role === "publish" ? "producer" : "viewer";
     return undefined;
   }
@@ -250,7 +248,19 @@ export class FrameServer {
       reply(session.subscribe(socket.id, request));
     });
 
+    const cancelExpiry = whenExpired(socket.data.exp, () => {
+      metrics.reject(ErrorCode.TokenExpired);
+      logger.info("frame connection closed: token expired", { session: sessionId, connection: socket.id });
+      socket.emit("problem", {
+        code: ErrorCode.TokenExpired,
+        message: "the token expired: open the session with a fresh link",
+      });
+      // Let the problem event go out first, then close with the named code.
+      setImmediate(() => closeWebSocket(socket, CloseCode.TokenExpired, ErrorCode.TokenExpired));
+    });
+
     socket.on("disconnect", (reason) => {
+      cancelExpiry();
       if (isProducer) {
         session.removeProducer(socket.id);
         metrics.producers--;
@@ -282,17 +292,21 @@ export class FrameServer {
     // Let the problem events reach the sockets before they close.
     await new Promise((resolve) => setImmediate(resolve));
     for (const socket of this.io.sockets.sockets.values()) {
-      const transport = socket.conn.transport as unknown as {
-        socket?: { close(code: number, reason: string): void };
-      };
-      try {
-        transport.socket?.close(CloseCode.GoingAway, ErrorCode.GoingAway);
-      } catch {
-        // Already closed.
-      }
+      closeWebSocket(socket, CloseCode.GoingAway, ErrorCode.GoingAway);
     }
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
+}
+
+/** Close a socket.io connection's WebSocket with a close code (socket.io itself only has 1000/1001). */
+function closeWebSocket(socket: RelaySocket, code: number, reason: string): WebSocketInternals | undefined {
+  const ws = (socket.conn.transport as unknown as { socket?: WebSocketInternals }).socket;
+  try {
+    ws?.close(code, reason);
+  } catch {
+    // Already closed.
+  }
+  return ws;
 }
 
 function forbidden(role: Role, what: string): PublishResult & SubscribeResult {

@@ -191,6 +191,7 @@ export class Recordings {
       ok: true,
       role: admission.role,
       record: { id: reviewRoomName(record.id), title: record.title, createdAt: record.startedAt },
+      exp: verified.claims.exp,
     };
   }
 
