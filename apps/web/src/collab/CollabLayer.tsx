@@ -4,52 +4,50 @@ import type { Annotation, TimelineTime, TokenClaims } from "@depthroom/schema";
 import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { createPortal } from "react-dom";
 import { AnnotationPins } from "../render/AnnotationPins.ts";
-import type { CameraPose } from "../render/cameraPose.ts";
 import { PresenceFrustums } from "../render/PresenceFrustums.ts";
 import type { ViewerScene } from "../render/ViewerScene.ts";
-import { pixelAt } from "../render/view2d.ts";
+import type { FrameLoop } from "../viewer/frameLoop.ts";
+import { shortcutFor } from "../viewer/keymap.ts";
 import { AnnotationsPanel } from "./AnnotationsPanel.tsx";
-import { CollabClient, type CollabRoom, type CollabSnapshot } from "./CollabClient.ts";
-import {
-  defaultIdentity,
-  loadIdentity,
-  makeUser,
-  type StoredIdentity,
-  saveIdentity,
-  USER_COLORS,
-} from "./identity.ts";
+import type { CollabClient, CollabRoom } from "./CollabClient.ts";
+import { type StoredIdentity, USER_COLORS } from "./identity.ts";
+import { annotationFromDraft } from "./noteDraft.ts";
+import { attachNoteInput } from "./noteInput.ts";
 import { Overlay2d } from "./Overlay2d.tsx";
 import { PresenceBar } from "./PresenceBar.tsx";
-import { type NoteDraft, pickCloudPoint } from "./pickPoint.ts";
-import { fromCollabPose, POSE_RATE_HZ, poseDistance, smoothPose } from "./presence.ts";
+import { PresenceDriver, type PresenceState } from "./PresenceDriver.ts";
+import type { NoteDraft } from "./pickPoint.ts";
+import { fromCollabPose } from "./presence.ts";
+import { useCollabClient } from "./useCollabClient.ts";
 import "./collab.css";
-
-/** Whom this page's camera tracks: a person (by awareness client id) or an annotation's viewpoint. */
-type Tracking =
-  | { readonly kind: "person"; readonly clientId: number; readonly userId: string; readonly name: string }
-  | { readonly kind: "viewpoint"; readonly pose: CameraPose };
-
-/** How often a presenter rewrites the `presenter` key (its live camera also goes through awareness). */
-const PRESENTER_WRITE_MS = 500;
 
 /**
  * Collaboration over the viewer: presence (avatars, other people's camera frustums), following a
- * person or the presenter, and shared annotations pinned on the clouds. It sits on the stage as an
- * overlay and touches the scene only through `ViewerScene`'s public methods.
+ * person or the presenter, and shared annotations pinned on the clouds. It wires parts together: the
+ * room's client (`useCollabClient`), this page's presence (`PresenceDriver`, stepped by the frame loop's
+ * presence stage), note input on the stage (`attachNoteInput`) and the panels; it touches the scene only
+ * through `ViewerScene`'s public methods.
  */
 export function CollabLayer({
   viewer,
+  loop,
   room,
   claims,
   stage,
+  barSlot,
+  review = false,
   onClient,
   noteTime = wallClockTime,
   onGoToTime,
 }: {
   viewer: ViewerScene | null;
+  loop: FrameLoop | null;
   room: CollabRoom;
   claims: TokenClaims;
   stage: HTMLElement | null;
+  /** Where the presence bar goes (the viewer's top bar), so it never covers a view. */
+  barSlot: HTMLElement | null;
+  review?: boolean;
   /** The room's client once open (null when closed): the review room's timeline drives playback with it. */
   onClient?: (client: CollabClient | null) => void;
   /** The time a new note is stamped with: the wall clock live, the recording's cursor in a review. */
@@ -57,74 +55,32 @@ export function CollabLayer({
   /** "Go to" on a note with a time (review rooms: seek there for everyone). */
   onGoToTime?: (time: TimelineTime) => void;
 }) {
-  const [identity, setIdentity] = useState<StoredIdentity | null>(null);
-  /** No remembered identity yet: the bar asks (without covering the views) until answered. */
-  const [unnamed, setUnnamed] = useState(false);
+  const { client, snapshot, identity, unnamed, setIdentity } = useCollabClient(room, claims, onClient);
   const [editingName, setEditingName] = useState(false);
-  const [client, setClient] = useState<CollabClient | null>(null);
-  const [tracking, setTracking] = useState<Tracking | null>(null);
-  const [presenting, setPresenting] = useState(false);
   const [panelOpen, setPanelOpen] = useState(false);
-  const [pinMode, setPinMode] = useState(false);
+  const [noteMode, setNoteMode] = useState(false);
   const [draft, setDraft] = useState<NoteDraft | null>(null);
-  const trackingRef = useRef<Tracking | null>(null);
-  const presentingRef = useRef(false);
-  const pinModeRef = useRef(false);
-  const pointerRef = useRef<{ entity: string; u: number; v: number } | null>(null);
-  trackingRef.current = tracking;
-  presentingRef.current = presenting;
-  pinModeRef.current = pinMode;
+  const noteModeRef = useRef(false);
+  noteModeRef.current = noteMode;
   const canEdit = claims.role === "edit";
   const canEditRef = useRef(canEdit);
   canEditRef.current = canEdit;
 
-  // --- Who I am: remembered, else a default now and a question once ---
-  useEffect(() => {
-    const stored = loadIdentity();
-    if (stored) setIdentity(stored);
-    else {
-      setIdentity(defaultIdentity());
-      setUnnamed(true);
-    }
-  }, []);
-
-  // --- The session's doc and awareness: one connection per page, opened once an identity exists ---
-  const identityRef = useRef(identity);
-  identityRef.current = identity;
-  const onClientRef = useRef(onClient);
-  onClientRef.current = onClient;
-  const hasIdentity = identity !== null;
-  useEffect(() => {
-    const initial = identityRef.current;
-    if (!hasIdentity || !initial) return;
-    const next = new CollabClient(room, claims.role, makeUser(initial));
-    setClient(next);
-    onClientRef.current?.(next);
-    return () => {
-      onClientRef.current?.(null);
-      next.close();
-    };
-  }, [room, claims.role, hasIdentity]);
-
-  useEffect(() => {
-    if (!client || !identity) return;
-    client.rename(identity.name, identity.color);
-  }, [client, identity]);
-
-  const emptySnapshot = useMemo<CollabSnapshot | null>(() => null, []);
-  const snapshot = useSyncExternalStore(
-    client ? client.subscribe : noopSubscribe,
-    client ? client.getSnapshot : () => emptySnapshot,
-    () => emptySnapshot,
+  // --- Presence: frustums and pins drawn, the pose going out, the camera following someone ---
+  const driver = useMemo(
+    () => (viewer && client ? new PresenceDriver(client, viewer) : null),
+    [viewer, client],
   );
-
-  // --- Drawing: frustums, pins, the pose going out, the camera following someone ---
-  const drawing = useRef<{ frustums: PresenceFrustums; pins: AnnotationPins } | null>(null);
+  const presence = useSyncExternalStore(
+    driver ? driver.subscribe : noopSubscribe,
+    driver ? driver.getState : noPresence,
+    noPresence,
+  );
+  const tracking = presence.tracking;
   useEffect(() => {
-    if (!viewer || !client) return;
+    if (!viewer || !client || !driver || !loop) return;
     const frustums = new PresenceFrustums(viewer.scene);
     const pins = new AnnotationPins(viewer.scene);
-    drawing.current = { frustums, pins };
     const sync = () => {
       const s = client.getSnapshot();
       frustums.setTargets(
@@ -154,178 +110,73 @@ export function CollabLayer({
           () => frustums.drawnPoses(),
           () => pins.shown(),
           () => {
-            const t = trackingRef.current;
+            const t = driver.getTracking();
             return t?.kind === "person" ? t.name : null;
           },
         );
       });
     }
-    let last = performance.now();
-    let lastPublish = 0;
-    let lastPresenterWrite = 0;
-    let presentedPose: CameraPose | undefined;
-    let raf = 0;
-    const loop = (now: number) => {
-      raf = requestAnimationFrame(loop);
-      const dt = Math.min(100, now - last);
-      last = now;
-      let changed = false;
-      const t = trackingRef.current;
-      if (t) {
-        const target = trackedPose(t, client.getSnapshot());
-        if (target === undefined) setTracking(null);
-        else if (target) {
-          const next = smoothPose(viewer.pose, target, dt);
-          if (next !== viewer.pose) {
-            viewer.setPose(next);
-            changed = true;
-          }
-          if (t.kind === "viewpoint" && next === target) setTracking(null);
-        }
-      }
-      if (now - lastPublish >= 1000 / POSE_RATE_HZ) {
-        lastPublish = now;
-        client.publishPose(viewer.pose, viewer.aspect3d());
-        const pointer = pointerRef.current;
-        client.publishPointer(pointer ? { entityPath: pointer.entity, u: pointer.u, v: pointer.v } : null);
-        if (
-          presentingRef.current &&
-          now - lastPresenterWrite >= PRESENTER_WRITE_MS &&
-          (!presentedPose || poseDistance(presentedPose, viewer.pose) > 1e-4)
-        ) {
-          lastPresenterWrite = now;
-          presentedPose = viewer.pose;
-          client.present(viewer.pose);
-        }
-      }
+    const removeStep = loop.add("presence", (now, dt) => {
+      let changed = driver.step(now, dt);
       if (frustums.step(dt)) changed = true;
       if (pins.fitTo(viewer.pose)) changed = true;
       if (changed) viewer.requestDraw();
-    };
-    raf = requestAnimationFrame(loop);
+    });
     return () => {
-      cancelAnimationFrame(raf);
+      removeStep();
       unsubscribe();
       disposed = true;
       removeHooks();
+      driver.dispose();
       frustums.dispose();
       pins.dispose();
-      drawing.current = null;
     };
-  }, [viewer, client]);
+  }, [viewer, client, driver, loop]);
 
-  // --- Any input of one's own stops following; a click in pin mode drops a pin ---
+  // --- Own input stops following; note mode turns a click into a draft; the hovered pixel goes out ---
   useEffect(() => {
-    if (!stage || !viewer) return;
-    const ownInput = (e: Event) => {
-      const target = e.target as HTMLElement | null;
-      if (target?.closest(".collab-ui")) return;
-      if (trackingRef.current) setTracking(null);
-    };
-    let down: { x: number; y: number; target: HTMLElement | null } | undefined;
-    const pointerDown = (e: PointerEvent) => {
-      const target = e.target as HTMLElement | null;
-      if (target?.closest(".collab-ui")) return;
-      if (pinModeRef.current && target?.closest('[data-testid="panel-3d"], [data-testid^="panel-2d-"]')) {
-        // In pin mode a click picks a point: the 3D view must not start an orbit.
-        e.stopPropagation();
-        down = { x: e.clientX, y: e.clientY, target };
-        return;
-      }
-      ownInput(e);
-    };
-    const pointerUp = (e: PointerEvent) => {
-      if (!down || !pinModeRef.current) return;
-      const start = down;
-      const moved = Math.hypot(e.clientX - start.x, e.clientY - start.y);
-      down = undefined;
-      const target = e.target as HTMLElement | null;
-      const image = imageUnder(target, e.clientX, e.clientY);
-      const from = moved > 6 ? imageUnder(start.target, start.x, start.y) : undefined;
-      if (moved > 6 && !(image && from && from.entity === image.entity)) return;
-      if (image && from) {
-        // A drag on a 2D view: a box from where it started to where it ended.
-        setDraft({
-          kind: "box2d",
-          entity: image.entity,
-          u0: Math.min(from.u, image.u),
-          v0: Math.min(from.v, image.v),
-          u1: Math.max(from.u, image.u),
-          v1: Math.max(from.v, image.v),
-        });
-      } else if (image) {
-        setDraft({ kind: "point2d", ...image });
-      } else {
-        const rect = stage.getBoundingClientRect();
-        const picked = pickCloudPoint(viewer, e.clientX - rect.left, e.clientY - rect.top);
-        if (!picked) return;
-        setDraft({ kind: "pin3d", ...picked });
-      }
-      setPinMode(false);
-      setPanelOpen(true);
-    };
-    /** The image pixel of a 2D panel under a client position, if any. */
-    const imageUnder = (target: HTMLElement | null, clientX: number, clientY: number) => {
-      const body = target?.closest<HTMLElement>('[data-testid^="panel-2d-"]');
-      const entity = body?.dataset.testid?.slice("panel-2d-".length);
-      if (!body || !entity) return undefined;
-      const view = viewer.view2d(entity);
-      const image = viewer.stats().find((s) => s.entity === entity);
-      if (!view || !image) return undefined;
-      const rect = body.getBoundingClientRect();
-      const pixel = pixelAt(view, rect, image, clientX - rect.left, clientY - rect.top);
-      return pixel ? { entity, u: pixel[0], v: pixel[1] } : undefined;
-    };
-    // Where this person hovers on a 2D view goes out with the next pose update.
-    const pointerMove = (e: PointerEvent) => {
-      pointerRef.current = imageUnder(e.target as HTMLElement | null, e.clientX, e.clientY) ?? null;
-    };
-    const pointerLeave = () => {
-      pointerRef.current = null;
-    };
+    if (!stage || !viewer || !driver) return;
+    const detach = attachNoteInput(stage, viewer, {
+      isNoteMode: () => noteModeRef.current,
+      onOwnInput: () => driver.stopFollowing(),
+      onDraft: (next) => {
+        setDraft(next);
+        setNoteMode(false);
+        setPanelOpen(true);
+      },
+      onPointer: (pixel) => {
+        driver.pointer = pixel;
+      },
+    });
     const key = (e: KeyboardEvent) => {
-      const target = e.target as HTMLElement | null;
-      if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA")) return;
-      if (e.key === "Escape") {
-        setPinMode(false);
+      const shortcut = shortcutFor(e, review);
+      if (!shortcut) return;
+      if (shortcut.action === "close") {
+        setNoteMode(false);
         setDraft(null);
-      }
-      // N: note mode (the next click on a view pins a note), again to leave it.
-      if (e.key === "n" && canEditRef.current && !e.metaKey && !e.ctrlKey && !e.altKey) {
+      } else if (shortcut.action === "note-mode" && canEditRef.current) {
+        // N: note mode (the next click on a view pins a note), again to leave it.
         e.preventDefault();
-        setPinMode((on) => !on);
+        setNoteMode((on) => !on);
       }
-      if (["f", "r", "l", "ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown"].includes(e.key)) ownInput(e);
+      if (shortcut.breaksFollow) driver.stopFollowing();
     };
-    stage.addEventListener("pointerdown", pointerDown, true);
-    stage.addEventListener("pointerup", pointerUp, true);
-    stage.addEventListener("pointermove", pointerMove, { passive: true });
-    stage.addEventListener("pointerleave", pointerLeave);
-    stage.addEventListener("wheel", ownInput, true);
     window.addEventListener("keydown", key);
     return () => {
-      stage.removeEventListener("pointerdown", pointerDown, true);
-      stage.removeEventListener("pointerup", pointerUp, true);
-      stage.removeEventListener("pointermove", pointerMove);
-      stage.removeEventListener("pointerleave", pointerLeave);
-      stage.removeEventListener("wheel", ownInput, true);
+      detach();
       window.removeEventListener("keydown", key);
     };
-  }, [stage, viewer]);
+  }, [stage, viewer, driver, review]);
 
   if (!client || !snapshot || !identity) return null;
 
-  const follow = (clientId: number) => {
-    const peer = snapshot.peers.find((p) => p.clientId === clientId);
-    if (peer) setTracking({ kind: "person", clientId, userId: peer.user.id, name: peer.user.name });
-  };
   const presenterPeer = snapshot.presenter
     ? snapshot.peers.find((p) => p.user.id === snapshot.presenter?.userId)
     : undefined;
 
   const goTo = (annotation: Annotation) => {
     if (annotation.time && onGoToTime) onGoToTime(annotation.time);
-    if (annotation.viewpoint) setTracking({ kind: "viewpoint", pose: fromCollabPose(annotation.viewpoint) });
+    if (annotation.viewpoint) driver?.glideTo(fromCollabPose(annotation.viewpoint));
   };
 
   const bar = (
@@ -333,40 +184,32 @@ export function CollabLayer({
       snapshot={snapshot}
       canEdit={canEdit}
       following={tracking?.kind === "person" ? tracking : null}
-      presenting={presenting}
+      presenting={presence.presenting}
       presenterPeer={presenterPeer}
       notesOpen={panelOpen}
-      pinMode={pinMode}
-      onPinMode={setPinMode}
-      onFollow={follow}
-      onStopFollowing={() => setTracking(null)}
-      onPresent={(on) => {
-        setPresenting(on);
-        if (on && viewer) client.present(viewer.pose);
-        else client.stopPresenting();
-      }}
+      pinMode={noteMode}
+      onPinMode={setNoteMode}
+      onFollow={(clientId) => driver?.follow(clientId)}
+      onStopFollowing={() => driver?.stopFollowing()}
+      onPresent={(on) => driver?.setPresenting(on)}
       onToggleNotes={() => setPanelOpen((o) => !o)}
       unnamed={unnamed}
       onEditIdentity={() => setEditingName(true)}
     />
   );
-  // The bar sits in the viewer's top bar when there is one, so it never covers a view.
-  const topbar = stage?.closest(".viewer")?.querySelector<HTMLElement>(".topbar") ?? null;
 
   return (
     <div className="collab-layer">
-      {topbar ? createPortal(bar, topbar) : bar}
-      {viewer ? (
-        <Overlay2d viewer={viewer} peers={snapshot.peers} annotations={snapshot.annotations} />
+      {barSlot ? createPortal(bar, barSlot) : bar}
+      {viewer && loop ? (
+        <Overlay2d viewer={viewer} loop={loop} peers={snapshot.peers} annotations={snapshot.annotations} />
       ) : null}
       {editingName ? (
         <IdentityCard
           initial={identity}
           onDone={(next) => {
-            saveIdentity(next);
             setIdentity(next);
             setEditingName(false);
-            setUnnamed(false);
           }}
         />
       ) : null}
@@ -378,28 +221,7 @@ export function CollabLayer({
           draft={draft}
           onSaveDraft={(text) => {
             if (!draft || !viewer) return;
-            const pose = viewer.pose;
-            const common = {
-              entityPath: draft.entity,
-              time: noteTime(),
-              viewpoint: {
-                position: [...pose.eye] as [number, number, number],
-                target: [...pose.target] as [number, number, number],
-                up: [...pose.up] as [number, number, number],
-                fov: (pose.fovY * 180) / Math.PI,
-              },
-              text,
-            };
-            if (draft.kind === "pin3d")
-              client.addAnnotation({
-                kind: "pin3d",
-                geometry: { world: [...draft.world], local: [...draft.local] },
-                ...common,
-              });
-            else if (draft.kind === "box2d") {
-              const { u0, v0, u1, v1 } = draft;
-              client.addAnnotation({ kind: "box2d", geometry: { u0, v0, u1, v1 }, ...common });
-            } else client.addAnnotation({ kind: "point2d", geometry: { u: draft.u, v: draft.v }, ...common });
+            client.addAnnotation(annotationFromDraft(draft, viewer.pose, noteTime(), text));
             setDraft(null);
           }}
           onCancelDraft={() => setDraft(null)}
@@ -412,19 +234,11 @@ export function CollabLayer({
 }
 
 const noopSubscribe = () => () => {};
+const NO_PRESENCE: PresenceState = { tracking: null, presenting: false };
+const noPresence = (): PresenceState => NO_PRESENCE;
 
 /** Notes in a live session carry the wall clock as their log time, in ns. */
 const wallClockTime = (): TimelineTime => ({ timeline: "log_time", value: Date.now() * 1e6 });
-
-/** The pose to track now; null to wait; undefined when the tracked person left. */
-function trackedPose(t: Tracking, snapshot: CollabSnapshot): CameraPose | null | undefined {
-  if (t.kind === "viewpoint") return t.pose;
-  const peer = snapshot.peers.find((p) => p.clientId === t.clientId);
-  if (!peer) return undefined;
-  if (peer.camera) return peer.camera;
-  const presenter = snapshot.presenter;
-  return presenter && presenter.userId === t.userId ? fromCollabPose(presenter.camera) : null;
-}
 
 function IdentityCard({
   initial,

@@ -3,27 +3,35 @@
 import type { Annotation } from "@depthroom/schema";
 import { useEffect, useState } from "react";
 import type { ViewerScene } from "../render/ViewerScene.ts";
+import type { FrameLoop } from "../viewer/frameLoop.ts";
 import type { Peer } from "./presence.ts";
 
 /**
  * Drawn over the 2D views for everyone: other people's pointers (where they hover, in their colour)
  * and 2D marks (`point2d` rings, `box2d` rectangles). Positions come from the viewer's image-to-canvas
- * mapping, refreshed a few times a second so local zoom and pan carry them along.
+ * mapping, placed again after every draw so local zoom and pan carry them along.
  */
 export function Overlay2d({
   viewer,
+  loop,
   peers,
   annotations,
 }: {
   viewer: ViewerScene;
+  loop: FrameLoop;
   peers: readonly Peer[];
   annotations: readonly Annotation[];
 }) {
-  const [, setTick] = useState(0);
+  // Re-placed after each draw of the scene (zoom and pan draw), in the frame loop's UI stage.
+  const [, setDrawn] = useState(0);
   useEffect(() => {
-    const timer = setInterval(() => setTick((t) => t + 1), 150);
-    return () => clearInterval(timer);
-  }, []);
+    let seen = viewer.framesDrawn;
+    return loop.add("ui", () => {
+      if (viewer.framesDrawn === seen) return;
+      seen = viewer.framesDrawn;
+      setDrawn(seen);
+    });
+  }, [viewer, loop]);
   const at = (entity: string, u: number, v: number) => viewer.imageToCanvas(entity, u - 0.5, v - 0.5);
   return (
     <>

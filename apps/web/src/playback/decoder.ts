@@ -1,19 +1,12 @@
-import { decodeMessage, type LogMessage } from "@depthroom/schema";
-import { fromPlain, type PlainMessage } from "../stream/transfer.ts";
+import type { LogMessage } from "@depthroom/schema";
+import { openFrameChannel } from "../frames/frameChannel.ts";
+import { fromPlain } from "../stream/transfer.ts";
 
 /*
- * Decoding for the review room: in a Web Worker (decodeWorker.ts) by default, on the page when workers
- * are unavailable or `decode: "main"`. What the worker posts back is rebuilt through the schema's
- * validating constructors (`fromPlain`), so a bad answer is an error, not a crash.
+ * Decoding for the review room, in the frame core (frames/frameCore.ts): in the frame worker by
+ * default, on the page when workers are unavailable or `decode: "main"`. What comes back is rebuilt
+ * into the schema's archetypes (`fromPlain`), so a bad answer is an error, not a crash.
  */
-
-export interface DecodeRequest {
-  readonly id: number;
-  readonly bytes: Uint8Array;
-}
-export type DecodeReply =
-  | { readonly id: number; readonly message: PlainMessage }
-  | { readonly id: number; readonly error: string };
 
 export interface Decoder {
   readonly where: "worker" | "main";
@@ -21,61 +14,41 @@ export interface Decoder {
   close(): void;
 }
 
-function mainThreadDecoder(): Decoder {
-  return { where: "main", decode: async (bytes) => decodeMessage(bytes), close() {} };
-}
-
 export function createDecoder(prefer: "worker" | "main"): Decoder {
-  if (prefer === "main" || typeof Worker === "undefined") return mainThreadDecoder();
-  let worker: Worker;
-  try {
-    worker = new Worker(new URL("./decodeWorker.ts", import.meta.url), {
-      type: "module",
-      name: "depthroom-review-decode",
-    });
-  } catch {
-    return mainThreadDecoder();
-  }
   let nextId = 0;
-  let fallback: Decoder | undefined;
+  let closed = false;
   const waiting = new Map<number, { resolve: (m: LogMessage) => void; reject: (e: Error) => void }>();
-  worker.onmessage = (event: MessageEvent<DecodeReply>) => {
-    const reply = event.data;
-    const entry = waiting.get(reply.id);
+  const channel = openFrameChannel(prefer, "depthroom-review-decode", (event) => {
+    if (event.type !== "decoded" && event.type !== "decode-failed") return;
+    const entry = waiting.get(event.id);
     if (!entry) return;
-    waiting.delete(reply.id);
-    if ("error" in reply) entry.reject(new Error(reply.error));
+    waiting.delete(event.id);
+    if (event.type === "decode-failed") entry.reject(new Error(event.error));
     else {
       try {
-        entry.resolve(fromPlain(reply.message));
+        entry.resolve(fromPlain(event.message));
       } catch (error) {
         entry.reject(error instanceof Error ? error : new Error(String(error)));
       }
     }
-  };
-  worker.onerror = (event) => {
-    // A worker that cannot start: decode on the page from now on (and what was waiting).
-    event.preventDefault();
-    worker.terminate();
-    fallback = mainThreadDecoder();
-    for (const [, entry] of waiting) entry.reject(new Error("decode worker failed"));
-    waiting.clear();
-  };
+  });
   return {
     get where() {
-      return fallback ? "main" : "worker";
+      return channel.where;
     },
     decode(bytes) {
-      if (fallback) return fallback.decode(bytes);
+      if (closed) return Promise.reject(new Error("decoder closed"));
       const id = nextId++;
+      // A copy of its own, moved (not copied again) to the worker.
       const copy = bytes.slice();
       return new Promise<LogMessage>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        worker.postMessage({ id, bytes: copy } satisfies DecodeRequest, [copy.buffer]);
+        channel.send({ type: "decode", id, bytes: copy }, channel.where === "worker" ? [copy.buffer] : []);
       });
     },
     close() {
-      worker.terminate();
+      closed = true;
+      channel.close();
       for (const [, entry] of waiting) entry.reject(new Error("decoder closed"));
       waiting.clear();
     },

@@ -12,7 +12,7 @@ import {
   recordingAccess,
   type SdkError,
 } from "@depthroom/sdk";
-import type { FeedHandlers } from "../stream/sessionFeed.ts";
+import type { FrameSink, FrameSource } from "../frames/frameSource.ts";
 import { messageAction } from "../stream/subscribeSession.ts";
 import { createDecoder, type Decoder } from "./decoder.ts";
 import { type CachedMessage, cacheBatch, componentKey, FrameCache, type Segment } from "./frameCache.ts";
@@ -35,11 +35,8 @@ export function lookupTime(cursorNs: number): bigint {
   return BigInt(Math.round(cursorNs)) + LOOKUP_TOLERANCE_NS;
 }
 
-/** The viewer's handlers, plus `onClear`: the scene hides an entity that has nothing at the cursor. */
-export interface RecordingFeedHandlers extends FeedHandlers {
-  /** Nothing of `entityPath` at or before the cursor (seeking back before its first message). */
-  readonly onClear?: (entityPath: string) => void;
-}
+/** The viewer's handlers; `onClear`: the scene hides an entity that has nothing at the cursor. */
+export type RecordingFeedHandlers = FrameSink;
 
 /**
  * The entities shown now that an answer for the cursor (complete: every entity with a message at or
@@ -77,8 +74,8 @@ export interface RecordingFeedStats extends RelayClockStats {
   readonly replaced: number;
 }
 
-export interface RecordingFeed {
-  readonly decode: "worker" | "main";
+export interface RecordingFeed extends FrameSource {
+  readonly kind: "review";
   readonly access: RecordingAccess;
   /** The relay's clock (playback anchors are written and read in it). */
   readonly clock: RelayClock;
@@ -349,6 +346,7 @@ export function openRecordingFeed(
   describe();
 
   return {
+    kind: "review",
     get decode() {
       return decoder.where;
     },

@@ -3,10 +3,11 @@ import type { CollabClient } from "../collab/CollabClient.ts";
 import type { RecordingFeed } from "./recordingFeed.ts";
 
 /*
- * The review room's clock: every animation frame it computes the cursor from the shared `playback`
- * state (the room's Y.Doc) with `playbackCursor`, clamps it to the recording, and asks the feed for the
- * frames of that time. "Now" is the relay's clock (the feed's `RelayClock`), for reading and for writing
- * anchors, so people whose system clocks differ still see the same time. Nothing is written while playing; play, pause, seek, step and rate re-anchor the
+ * The review room's clock: every animation frame (`tick`, run by the frame loop's cursor stage) it
+ * computes the cursor from the shared `playback` state (the room's Y.Doc) with `playbackCursor`, clamps
+ * it to the recording, and asks the feed for the frames of that time. "Now" is the relay's clock (the
+ * feed's `RelayClock`), for reading and for writing anchors, so people whose system clocks differ still
+ * see the same time. Nothing is written while playing; play, pause, seek, step and rate re-anchor the
  * state for everyone (edit links only). At the end it pauses: the client that wrote the state writes the
  * pause (any other edit client after a second, in case the writer left); everyone clamps meanwhile.
  */
@@ -38,7 +39,6 @@ export interface ReviewView {
 }
 
 export class ReviewController {
-  private raf = 0;
   private cursor: number;
   private tickWallMs = 0;
   private view: ReviewView;
@@ -54,11 +54,6 @@ export class ReviewController {
   ) {
     this.cursor = range.startNs;
     this.view = { playing: false, rate: PlaybackRate.default, atEnd: false };
-    const loop = () => {
-      this.raf = requestAnimationFrame(loop);
-      this.tick();
-    };
-    this.raf = requestAnimationFrame(loop);
   }
 
   private state(): PlaybackState | null {
@@ -176,7 +171,6 @@ export class ReviewController {
   }
 
   dispose(): void {
-    cancelAnimationFrame(this.raf);
     this.listeners.clear();
     this.onTick = undefined;
   }

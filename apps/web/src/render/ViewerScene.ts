@@ -1,18 +1,11 @@
-import { Camera } from "@babylonjs/core/Cameras/camera.js";
+import type { Camera } from "@babylonjs/core/Cameras/camera.js";
 import type { AbstractEngine } from "@babylonjs/core/Engines/abstractEngine.js";
-import { Color3, Color4 } from "@babylonjs/core/Maths/math.color.js";
+import { Color4 } from "@babylonjs/core/Maths/math.color.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Viewport } from "@babylonjs/core/Maths/math.viewport.js";
-import { CreateLineSystem } from "@babylonjs/core/Meshes/Builders/linesBuilder.js";
 import type { LinesMesh } from "@babylonjs/core/Meshes/linesMesh.js";
 import { Scene } from "@babylonjs/core/scene.js";
-import {
-  type Colormap,
-  type LogMessage,
-  rdfToCameraXyz,
-  type TimePoint,
-  unprojectPixel,
-} from "@depthroom/schema";
+import type { Colormap, LogMessage, TimePoint } from "@depthroom/schema";
 import type { DepthRange } from "./autoRange.ts";
 import {
   type Bounds3,
@@ -25,12 +18,18 @@ import {
   type Vec3,
   zoom,
 } from "./cameraPose.ts";
+import { type AxisSamples, lowestAlong, robustBounds, sampleCloud } from "./cloudBounds.ts";
 import { ColormapTextures } from "./colormapTexture.ts";
 import { type CloudMode, DepthVisual, LAYER_3D, ringMedian } from "./DepthVisual.ts";
 import { EntityGraph } from "./EntityGraph.ts";
-import { frustumLines, pinholeSize } from "./frustum.ts";
+import { pinholeSize } from "./frustum.ts";
+import { ImageViews } from "./ImageViews.ts";
 import { PoseCamera } from "./PoseCamera.ts";
-import { fitView2D, imageToPanel, orthoBounds, panView2D, type View2D, zoomView2D } from "./view2d.ts";
+import { type PixelReadout, pixelReadout } from "./pixelReadout.ts";
+import { CameraFrustums, createAxes, createGrid } from "./sceneHelpers.ts";
+import { imageToPanel, pixelAt, type View2D } from "./view2d.ts";
+
+export type { PixelReadout } from "./pixelReadout.ts";
 
 /** Where a view sits on the canvas, in CSS pixels from the canvas's top-left. */
 export interface PanelRect {
@@ -44,18 +43,12 @@ export interface PanelRect {
   readonly height: number;
 }
 
-/** What the 2D hover readout shows for one pixel. */
-export interface PixelReadout {
+/** What `imageInfo` tells of the frame an image entity shows. */
+export interface ImageInfo {
   readonly entity: string;
-  readonly u: number;
-  readonly v: number;
-  /** Stored value, or undefined when the pixel has no depth. */
-  readonly value: number | undefined;
-  readonly depthMeters: number | undefined;
-  /** The unprojected point in the camera frame (the pinhole's `cameraXyz`), when a pinhole governs it. */
-  readonly cameraPoint: Vec3 | undefined;
-  /** The same point in the world. */
-  readonly worldPoint: Vec3 | undefined;
+  readonly width: number;
+  readonly height: number;
+  readonly datatype: string;
 }
 
 export interface VisualStats {
@@ -79,7 +72,6 @@ export interface VisualStats {
 }
 
 const BACKGROUND = new Color4(0x14 / 255, 0x17 / 255, 0x1c / 255, 1);
-const FRUSTUM_COLORS = ["#ffffff", "#ffd166", "#06d6a0", "#ef476f", "#4cc9f0", "#b388ff"];
 const MAX_2D_VIEWS = 24;
 
 /**
@@ -94,9 +86,8 @@ export class ViewerScene {
   readonly camera3d: PoseCamera;
   private readonly colormaps: ColormapTextures;
   private readonly visuals = new Map<string, DepthVisual>();
-  private readonly frustums = new Map<string, LinesMesh>();
-  private readonly cameras2d = new Map<string, PoseCamera>();
-  private readonly views2d = new Map<string, View2D>();
+  private readonly frustums: CameraFrustums;
+  private readonly images: ImageViews;
   /** Entities the user hid, and entities with nothing at the time shown (`clearEntity`). */
   private readonly hidden = new Set<string>();
   private readonly cleared = new Set<string>();
@@ -114,8 +105,6 @@ export class ViewerScene {
   /** Draw calls of the whole scene (frames drawn), and their timestamps for a rate. */
   framesDrawn = 0;
   private readonly drawTimes = new Float64Array(120);
-  /** Called after each draw (tests and the status bar read state then). */
-  onDraw: (() => void) | undefined;
 
   constructor(
     readonly engine: AbstractEngine,
@@ -129,12 +118,14 @@ export class ViewerScene {
     this.scene.autoClear = true;
     this.colormaps = new ColormapTextures(this.scene);
     this.graph = new EntityGraph(this.scene);
+    this.frustums = new CameraFrustums(this.scene);
+    this.images = new ImageViews(this.scene);
     this.camera3d = new PoseCamera("camera3d", this.scene);
     this.camera3d.layerMask = LAYER_3D;
     this.currentPose = defaultPose(this.worldUp);
     this.camera3d.setPose(this.currentPose);
-    this.grid = this.createGrid();
-    this.axes = this.createAxes();
+    this.grid = createGrid(this.scene, this.worldUp);
+    this.axes = createAxes(this.scene);
     this.updateActiveCameras();
   }
 
@@ -177,12 +168,7 @@ export class ViewerScene {
       const layer = this.nextLayerBit < MAX_2D_VIEWS ? 1 << this.nextLayerBit++ : 1 << MAX_2D_VIEWS;
       visual = new DepthVisual(this.scene, path, this.colormaps, layer, this.cloudMode);
       this.visuals.set(path, visual);
-      const camera = new PoseCamera(`camera2d:${path}`, this.scene);
-      camera.mode = Camera.ORTHOGRAPHIC_CAMERA;
-      camera.layerMask = layer;
-      camera.minZ = 0.1;
-      camera.maxZ = 100;
-      this.cameras2d.set(path, camera);
+      this.images.add(path, layer);
       this.updateActiveCameras();
     }
     return visual;
@@ -208,7 +194,7 @@ export class ViewerScene {
     }
     if (firstData) {
       for (const visual of this.visuals.values())
-        if (visual.current && !this.views2d.has(visual.path)) this.fit2d(visual.path);
+        if (visual.current && !this.images.view(visual.path)) this.fit2d(visual.path);
     }
     // Fit the 3D view once, when the first cloud can be drawn (its pinhole may come after its frame).
     if (!this.autoFitted && !this.userMovedCamera && [...this.visuals.values()].some((v) => v.hasCloud)) {
@@ -222,7 +208,6 @@ export class ViewerScene {
     this.scene.render();
     this.drawTimes[this.framesDrawn % this.drawTimes.length] = now;
     this.framesDrawn++;
-    this.onDraw?.();
     return true;
   }
 
@@ -256,7 +241,7 @@ export class ViewerScene {
       if (panel.width < 2 || panel.height < 2) continue;
       if (panel.kind === "3d") cameras.push(this.camera3d);
       else if (panel.entity) {
-        const camera = this.cameras2d.get(panel.entity);
+        const camera = this.images.camera(panel.entity);
         if (camera) cameras.push(camera);
       }
     }
@@ -282,21 +267,7 @@ export class ViewerScene {
           visual.setViewport(panel.height * pixelRatio, this.currentPose.fovY);
         }
       } else if (panel.entity) {
-        const camera = this.cameras2d.get(panel.entity);
-        const view = this.views2d.get(panel.entity);
-        if (!camera || !view) continue;
-        camera.viewport = viewport;
-        const bounds = orthoBounds(view, panel);
-        camera.orthoLeft = bounds.left;
-        camera.orthoRight = bounds.right;
-        camera.orthoTop = bounds.top;
-        camera.orthoBottom = bounds.bottom;
-        camera.setPose({
-          eye: [view.centerU, -view.centerV, 10],
-          target: [view.centerU, -view.centerV, 0],
-          up: [0, 1, 0],
-          fovY: 1,
-        });
+        this.images.apply(panel.entity, viewport, panel);
       }
     }
   }
@@ -362,11 +333,7 @@ export class ViewerScene {
     const bounds = this.dataBounds();
     if (!bounds) return;
     const up = this.worldUp;
-    const heights: number[] = [];
-    for (const x of [bounds.min[0], bounds.max[0]])
-      for (const y of [bounds.min[1], bounds.max[1]])
-        for (const z of [bounds.min[2], bounds.max[2]]) heights.push(x * up[0] + y * up[1] + z * up[2]);
-    const lowest = Math.min(...heights);
+    const lowest = lowestAlong(bounds, up);
     this.grid.position.set(up[0] * lowest, up[1] * lowest, up[2] * lowest);
     this.dirty = true;
   }
@@ -397,7 +364,7 @@ export class ViewerScene {
     this.worldUp = snapped;
     this.worldUpKnown = true;
     this.grid.dispose();
-    this.grid = this.createGrid();
+    this.grid = createGrid(this.scene, this.worldUp);
     if (!this.userMovedCamera) this.currentPose = defaultPose(this.worldUp);
   }
 
@@ -406,52 +373,35 @@ export class ViewerScene {
    * far points: per axis, the cloud samples count from the 1st to the 99th percentile.
    */
   dataBounds(): Bounds3 | undefined {
-    const min = [Infinity, Infinity, Infinity];
-    const max = [-Infinity, -Infinity, -Infinity];
-    const include = (p: Vec3) => {
-      for (let i = 0; i < 3; i++) {
-        min[i] = Math.min(min[i] as number, p[i] as number);
-        max[i] = Math.max(max[i] as number, p[i] as number);
-      }
-    };
-    for (const path of this.graph.pinholePaths()) include(this.graph.rdfToWorld(path, [0, 0, 0]));
-    const axes: number[][] = [[], [], []];
+    const cameras = this.graph.pinholePaths().map((path) => this.graph.rdfToWorld(path, [0, 0, 0]));
+    const samples: AxisSamples = [[], [], []];
     for (const visual of this.visuals.values()) {
       const image = visual.current;
       const found = this.graph.pinholeFor(visual.path);
       if (!image || !found || !visual.isVisible) continue;
-      const values = image.data;
-      const step = Math.max(1, Math.floor(Math.sqrt((image.width * image.height) / 4000)));
-      const frame = this.graph.cameraFrame(found.path).computeWorldMatrix(true);
-      const point = new Vector3();
-      for (let v = 0; v < image.height; v += step) {
-        for (let u = 0; u < image.width; u += step) {
-          const raw = values[v * image.width + u];
-          const p = unprojectPixel(u, v, Number(raw), image.meter, found.pinhole);
-          if (!p) continue;
-          Vector3.TransformCoordinatesFromFloatsToRef(p[0], p[1], p[2], frame, point);
-          axes[0]?.push(point.x);
-          axes[1]?.push(point.y);
-          axes[2]?.push(point.z);
-        }
-      }
+      sampleCloud(image, found.pinhole, this.graph.cameraFrame(found.path).computeWorldMatrix(true), samples);
     }
-    axes.forEach((samples, i) => {
-      if (samples.length === 0) return;
-      samples.sort((a, b) => a - b);
-      const at = (q: number) =>
-        samples[Math.min(samples.length - 1, Math.max(0, Math.round(q * (samples.length - 1))))] as number;
-      min[i] = Math.min(min[i] as number, at(0.01));
-      max[i] = Math.max(max[i] as number, at(0.99));
-    });
-    if (!((min[0] as number) <= (max[0] as number))) return undefined;
-    return { min: min as unknown as Vec3, max: max as unknown as Vec3 };
+    return robustBounds(cameras, samples);
   }
 
   // --- 2D views ----------------------------------------------------------------------------------
 
   view2d(entity: string): View2D | undefined {
-    return this.views2d.get(entity);
+    return this.images.view(entity);
+  }
+
+  /** The frame an image entity shows now: its size; undefined before its first frame or while cleared. */
+  imageInfo(entity: string): ImageInfo | undefined {
+    const image = this.cleared.has(entity) ? undefined : this.visuals.get(entity)?.current;
+    return image ? { entity, width: image.width, height: image.height, datatype: image.datatype } : undefined;
+  }
+
+  /** The image pixel under (x, y), CSS px from the top-left of the entity's 2D panel; undefined if none. */
+  pixelAtPanel(entity: string, x: number, y: number): [number, number] | undefined {
+    const view = this.images.view(entity);
+    const panel = this.panel2d(entity);
+    const image = this.imageInfo(entity);
+    return view && panel && image ? pixelAt(view, panel, image, x, y) : undefined;
   }
 
   private panel2d(entity: string): PanelRect | undefined {
@@ -462,53 +412,27 @@ export class ViewerScene {
     const image = this.visuals.get(entity)?.current;
     const panel = this.panel2d(entity);
     if (!image || !panel) return;
-    this.views2d.set(entity, fitView2D(image, panel));
+    this.images.fit(entity, image, panel);
     this.dirty = true;
   }
 
   zoom2d(entity: string, x: number, y: number, factor: number): void {
-    const view = this.views2d.get(entity);
     const panel = this.panel2d(entity);
-    if (!view || !panel) return;
-    this.views2d.set(entity, zoomView2D(view, panel, x, y, factor));
-    this.dirty = true;
+    if (panel && this.images.zoom(entity, panel, x, y, factor)) this.dirty = true;
   }
 
   pan2d(entity: string, dx: number, dy: number): void {
-    const view = this.views2d.get(entity);
-    if (!view) return;
-    this.views2d.set(entity, panView2D(view, dx, dy));
-    this.dirty = true;
+    if (this.images.pan(entity, dx, dy)) this.dirty = true;
   }
 
   /** Depth, metres and 3D point of pixel (u, v) of an image entity, from the frame on screen. */
   readout(entity: string, u: number, v: number): PixelReadout | undefined {
-    const visual = this.visuals.get(entity);
-    const image = this.cleared.has(entity) ? undefined : visual?.current;
-    if (!image || u < 0 || v < 0 || u >= image.width || v >= image.height) return undefined;
-    const raw = Number(image.data[v * image.width + u]);
-    const value = image.datatype === "F16" ? undefined : raw;
-    const z = value === undefined ? Number.NaN : value / image.meter;
-    const valid = z > 0 && Number.isFinite(z);
+    const image = this.cleared.has(entity) ? undefined : this.visuals.get(entity)?.current;
+    if (!image) return undefined;
     const found = this.graph.pinholeFor(entity);
-    let cameraPoint: Vec3 | undefined;
-    let worldPoint: Vec3 | undefined;
-    if (valid && found) {
-      const rdf = unprojectPixel(u, v, value as number, image.meter, found.pinhole);
-      if (rdf) {
-        cameraPoint = toCameraXyz(rdf, found.pinhole.cameraXyz);
-        worldPoint = this.graph.rdfToWorld(found.path, rdf);
-      }
-    }
-    return {
-      entity,
-      u,
-      v,
-      value: valid ? value : undefined,
-      depthMeters: valid ? z : undefined,
-      cameraPoint,
-      worldPoint,
-    };
+    return pixelReadout(entity, image, u, v, found?.pinhole, (rdf) =>
+      this.graph.rdfToWorld(found?.path ?? entity, rdf),
+    );
   }
 
   // --- Entities ----------------------------------------------------------------------------------
@@ -533,7 +457,7 @@ export class ViewerScene {
   private applyVisibility(entity: string): void {
     const visible = !this.hidden.has(entity) && !this.cleared.has(entity);
     this.visuals.get(entity)?.setVisible(visible);
-    this.frustums.get(entity)?.setEnabled(visible);
+    this.frustums.setEnabled(entity, visible);
     this.dirty = true;
   }
 
@@ -605,7 +529,7 @@ export class ViewerScene {
   /** Pixel (u, v) of an image entity on the canvas (CSS px), at the pixel's centre, in its 2D panel. */
   imageToCanvas(entity: string, u: number, v: number): [number, number] | undefined {
     const panel = this.panel2d(entity);
-    const view = this.views2d.get(entity);
+    const view = this.images.view(entity);
     if (!panel || !view) return undefined;
     const [x, y] = imageToPanel(view, panel, u + 0.5, v + 0.5);
     return [panel.x + x, panel.y + y];
@@ -618,63 +542,8 @@ export class ViewerScene {
     if (!pinhole) return;
     const visual = [...this.visuals.values()].find((v) => this.graph.pinholeFor(v.path)?.path === path);
     const [width, height] = pinholeSize(pinhole, visual?.current);
-    const key = `${pinhole.fx},${pinhole.fy},${pinhole.cx},${pinhole.cy},${width},${height},${pinhole.imagePlaneDistance}`;
-    const existing = this.frustums.get(path);
-    if (existing && existing.metadata === key) return;
-    existing?.dispose();
-    const lines = frustumLines(pinhole, width, height).map((strip) =>
-      strip.map((p) => new Vector3(p[0], p[1], p[2])),
-    );
-    const mesh = CreateLineSystem(`${path}#frustum`, { lines }, this.scene);
-    const colorIndex = this.graph.pinholePaths().indexOf(path) % FRUSTUM_COLORS.length;
-    mesh.color = Color3.FromHexString(FRUSTUM_COLORS[colorIndex] as string);
-    mesh.parent = this.graph.cameraFrame(path);
-    mesh.layerMask = LAYER_3D;
-    mesh.isPickable = false;
-    mesh.metadata = key;
-    this.frustums.set(path, mesh);
-  }
-
-  private createGrid(): LinesMesh {
-    const up = this.worldUp;
-    const axisA: Vec3 = Math.abs(up[1]) > 0.5 ? [1, 0, 0] : Math.abs(up[2]) > 0.5 ? [1, 0, 0] : [0, 1, 0];
-    const axisB: Vec3 = Math.abs(up[1]) > 0.5 ? [0, 0, 1] : Math.abs(up[2]) > 0.5 ? [0, 1, 0] : [0, 0, 1];
-    const lines: Vector3[][] = [];
-    const extent = 10;
-    const at = (a: number, b: number) =>
-      new Vector3(axisA[0] * a + axisB[0] * b, axisA[1] * a + axisB[1] * b, axisA[2] * a + axisB[2] * b);
-    for (let i = -extent; i <= extent; i++) {
-      lines.push([at(i, -extent), at(i, extent)]);
-      lines.push([at(-extent, i), at(extent, i)]);
-    }
-    const grid = CreateLineSystem("grid", { lines }, this.scene);
-    grid.color = new Color3(0.22, 0.25, 0.3);
-    grid.layerMask = LAYER_3D;
-    grid.isPickable = false;
-    return grid;
-  }
-
-  private createAxes(): LinesMesh {
-    const o = Vector3.Zero();
-    const axes = CreateLineSystem(
-      "axes",
-      {
-        lines: [
-          [o, new Vector3(1, 0, 0)],
-          [o, new Vector3(0, 1, 0)],
-          [o, new Vector3(0, 0, 1)],
-        ],
-        colors: [
-          [new Color4(0.94, 0.3, 0.3, 1), new Color4(0.94, 0.3, 0.3, 1)],
-          [new Color4(0.3, 0.85, 0.4, 1), new Color4(0.3, 0.85, 0.4, 1)],
-          [new Color4(0.3, 0.55, 1, 1), new Color4(0.3, 0.55, 1, 1)],
-        ],
-      },
-      this.scene,
-    );
-    axes.layerMask = LAYER_3D;
-    axes.isPickable = false;
-    return axes;
+    const index = this.graph.pinholePaths().indexOf(path);
+    this.frustums.update(path, pinhole, width, height, index, this.graph.cameraFrame(path));
   }
 
   setHelpersVisible(grid: boolean, axes: boolean): void {
@@ -690,15 +559,6 @@ export class ViewerScene {
     this.graph.dispose();
     this.scene.dispose();
   }
-}
-
-/** An RDF point in a pinhole's `cameraXyz` frame (what the readout shows). */
-function toCameraXyz(rdf: readonly [number, number, number], cameraXyz: string): Vec3 {
-  if (cameraXyz === "RDF") return [rdf[0], rdf[1], rdf[2]];
-  const m = rdfToCameraXyz(cameraXyz);
-  const row = (i: number) =>
-    (m[i] as number) * rdf[0] + (m[i + 1] as number) * rdf[1] + (m[i + 2] as number) * rdf[2];
-  return [row(0), row(3), row(6)];
 }
 
 function sequenceOf(timelines: readonly TimePoint[]): number | undefined {

@@ -1,102 +1,62 @@
-import type { LogMessage, SessionLink } from "@depthroom/schema";
-import type { ViewerAction } from "../state/viewerState.ts";
-import { subscribeSession, type Target } from "./subscribeSession.ts";
-import { fromPlain, type PageCommand, type WorkerEvent } from "./transfer.ts";
+import type { SessionLink } from "@depthroom/schema";
+import { openFrameChannel } from "../frames/frameChannel.ts";
+import type { FrameSink, FrameSource } from "../frames/frameSource.ts";
+import { fromPlain } from "./transfer.ts";
 
 /*
- * The session's frames, from the relay through `@depthroom/sdk`'s subscriber (decoded, RVL included),
- * turned into two streams: messages for the scene (which keeps only the newest per entity until it
- * draws) and actions for the viewer state. The subscriber acknowledges each frame after `onMessage`
- * returns, which is what lets the relay pace this viewer (latest wins there too).
+ * The session's frames, from the relay through `@depthroom/sdk`'s subscriber in the frame core (decoded
+ * there, RVL included), turned into two streams: messages for the scene (which keeps only the newest per
+ * entity until it draws) and actions for the viewer state. The subscriber acknowledges each frame after
+ * it was handed on, which is what lets the relay pace this viewer (latest wins there too); the core keeps
+ * one frame per entity with the page until the page says it took it.
  *
- * By default the subscriber runs in a Web Worker (frameWorker.ts), so decoding never blocks the page;
- * `decode: "main"` (or `?decode=main`) keeps it on the main thread.
+ * The core runs in the frame worker by default, so decoding never blocks the page; `decode: "main"` (or
+ * `?decode=main`) runs it on the page.
  */
 
-export interface FeedHandlers {
-  /** A decoded message; `arrivedAt` is a `performance.now()` time of when it was handed over decoded. */
-  readonly onMessage: (message: LogMessage, arrivedAt: number) => void;
-  readonly dispatch: (action: ViewerAction) => void;
-}
+/** The viewer's handlers for a live session: a `FrameSink` (nothing is ever cleared live). */
+export type FeedHandlers = FrameSink;
 
-export interface SessionFeed {
-  /** Where frames are decoded. */
-  readonly decode: "worker" | "main";
-  close(): void;
-}
-
-function openOnMainThread(target: Target, handlers: FeedHandlers): SessionFeed {
-  const feed = subscribeSession(target, (m) => handlers.onMessage(m, performance.now()), handlers.dispatch);
-  return { decode: "main", close: () => feed.close() };
-}
-
-function openInWorker(target: Target, handlers: FeedHandlers): SessionFeed | undefined {
-  let worker: Worker;
-  try {
-    worker = new Worker(new URL("./frameWorker.ts", import.meta.url), {
-      type: "module",
-      name: "depthroom-frames",
-    });
-  } catch {
-    return undefined;
-  }
-  let fallback: SessionFeed | undefined;
-  let heard = false;
-  const post = (command: PageCommand) => worker.postMessage(command);
-  worker.onmessage = (event: MessageEvent<WorkerEvent>) => {
-    heard = true;
-    const data = event.data;
-    if (data.type === "action") {
-      handlers.dispatch(data.action);
-      return;
-    }
-    let message: LogMessage;
-    try {
-      message = fromPlain(data.message);
-    } catch (error) {
-      handlers.dispatch({
-        type: "problem",
-        code: "bad-message",
-        message: `frame worker: ${String(error)}`,
-        at: Date.now(),
-      });
-      post({ type: "taken", entityPath: data.message.entityPath });
-      return;
-    }
-    handlers.onMessage(message, data.at - performance.timeOrigin);
-    post({ type: "taken", entityPath: message.entityPath });
-  };
-  worker.onerror = (event) => {
-    // A worker that cannot even start (no module workers, a bundling problem): decode on the page.
-    if (heard || fallback) return;
-    event.preventDefault();
-    worker.terminate();
-    fallback = openOnMainThread(target, handlers);
-  };
-  post({ type: "open", ...target });
-  return {
-    get decode() {
-      return fallback ? "main" : "worker";
-    },
-    close: () => {
-      if (fallback) fallback.close();
-      else {
-        post({ type: "close" });
-        setTimeout(() => worker.terminate(), 200);
-      }
-    },
-  };
+export interface SessionFeed extends FrameSource {
+  readonly kind: "live";
 }
 
 export function openSessionFeed(
   link: SessionLink,
-  handlers: FeedHandlers,
+  handlers: FrameSink,
   options: { decode?: "worker" | "main" } = {},
 ): SessionFeed {
-  const target = { relayUrl: link.relayUrl, session: link.session, token: link.token };
-  if (options.decode !== "main" && typeof Worker !== "undefined") {
-    const feed = openInWorker(target, handlers);
-    if (feed) return feed;
-  }
-  return openOnMainThread(target, handlers);
+  const channel = openFrameChannel(options.decode ?? "worker", "depthroom-frames", (event) => {
+    switch (event.type) {
+      case "action":
+        handlers.dispatch(event.action);
+        return;
+      case "message": {
+        const entityPath = event.message.entityPath;
+        try {
+          handlers.onMessage(fromPlain(event.message), event.at - performance.timeOrigin);
+        } catch (error) {
+          handlers.dispatch({
+            type: "problem",
+            code: "bad-message",
+            message: `frame worker: ${String(error)}`,
+            at: Date.now(),
+          });
+        }
+        channel.send({ type: "taken", entityPath });
+        return;
+      }
+      default:
+        // Decode answers belong to a review room's decoder.
+        return;
+    }
+  });
+  channel.send({ type: "open", relayUrl: link.relayUrl, session: link.session, token: link.token });
+  return {
+    kind: "live",
+    get decode() {
+      return channel.where;
+    },
+    close: () => channel.close(),
+  };
 }

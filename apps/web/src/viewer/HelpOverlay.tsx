@@ -1,27 +1,9 @@
 "use client";
 
-const SHORTCUTS: [string, string][] = [
-  ["F", "fit the 3D view (and every image) to the data"],
-  ["R", "reset the 3D view"],
-  ["L", "look through the selected (or first) camera"],
-  ["1 / 2 / 3", "layout: 3D + 2D, 3D only, 2D only"],
-  ["G", "grid and axes on/off"],
-  ["N", "note mode: the next click on a view pins a note (edit links)"],
-  ["?", "this help"],
-  ["Esc", "close"],
-];
-
-/** Live sessions only. */
-const LIVE_SHORTCUTS: [string, string][] = [["S", "share links"]];
-
-/** Review rooms only: the timeline, for everyone in the room (edit links drive it). */
-const REVIEW_SHORTCUTS: [string, string][] = [
-  ["Space", "play / pause"],
-  ["← / →", "previous / next frame"],
-];
+import { shortcutsOf } from "./keymap.ts";
 
 export function HelpOverlay({ onClose, review = false }: { onClose: () => void; review?: boolean }) {
-  const rows = [...(review ? REVIEW_SHORTCUTS : LIVE_SHORTCUTS), ...SHORTCUTS];
+  const rows = shortcutsOf(review);
   return (
     <div
       className="overlay"
@@ -36,12 +18,12 @@ export function HelpOverlay({ onClose, review = false }: { onClose: () => void; 
         </div>
         <table>
           <tbody>
-            {rows.map(([key, what]) => (
-              <tr key={key}>
+            {rows.map((shortcut) => (
+              <tr key={shortcut.action}>
                 <td>
-                  <kbd>{key}</kbd>
+                  <kbd>{shortcut.label}</kbd>
                 </td>
-                <td>{what}</td>
+                <td>{shortcut.help}</td>
               </tr>
             ))}
           </tbody>

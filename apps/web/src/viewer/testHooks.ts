@@ -1,9 +1,11 @@
 import { decodeMessage, type PlaybackState } from "@depthroom/schema";
-import type { HandedFrame, RecordingFeedStats } from "../playback/recordingFeed.ts";
+import type { HandedFrame, RecordingFeed, RecordingFeedStats } from "../playback/recordingFeed.ts";
+import type { ReviewController } from "../playback/reviewController.ts";
 import type { CameraPose, Vec3 } from "../render/cameraPose.ts";
 import type { PanelRect, PixelReadout, ViewerScene, VisualStats } from "../render/ViewerScene.ts";
 import type { ViewerStore } from "../state/ViewerStore.ts";
 import { type StatusSummary, statusSummary, type ViewerState } from "../state/viewerState.ts";
+import type { SceneHookSources } from "./useViewerScene.ts";
 
 /**
  * `window.__depthroom`: numbers a browser test (or a curious person in the console) needs, read from
@@ -73,10 +75,13 @@ export function installTestHooks(
   viewer: ViewerScene,
   store: ViewerStore,
   stage: HTMLElement,
-  panels: () => PanelRect[],
-  decode: () => "worker" | "main" | undefined,
-  playback: () => PlaybackHooks | null = () => null,
+  sources: SceneHookSources,
 ): () => void {
+  const { panels, decode } = sources;
+  const playback = () => {
+    const review = sources.review();
+    return review ? reviewPlaybackHooks(review.controller, review.feed) : null;
+  };
   const offset = () => {
     const rect = stage.getBoundingClientRect();
     return [rect.left, rect.top] as const;
@@ -125,5 +130,25 @@ export function installTestHooks(
   window.__depthroom = hooks;
   return () => {
     if (window.__depthroom === hooks) delete window.__depthroom;
+  };
+}
+
+/** `window.__depthroom.playback()` of a review room: its clock and its feed. */
+export function reviewPlaybackHooks(controller: ReviewController, feed: RecordingFeed): PlaybackHooks {
+  const client = controller.client;
+  return {
+    startNs: controller.range.startNs,
+    endNs: controller.range.endNs,
+    cursorNs: () => controller.cursorNs,
+    lastTick: () => controller.lastTick(),
+    cursorAt: (wallMs) => controller.cursorAt(wallMs),
+    state: () => client.getSnapshot().playback,
+    changedAt: () => client.playbackChangedAt ?? null,
+    playing: () => controller.getView().playing,
+    handed: () => feed.handed(),
+    feedStats: () => feed.stats(),
+    play: () => controller.play(),
+    pause: () => controller.pause(),
+    seek: (ns) => controller.seek(ns),
   };
 }
