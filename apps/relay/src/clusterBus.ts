@@ -21,6 +21,10 @@ import type { SessionRecord } from "./store.ts";
  *   notice    an admin notice posted to one node (`POST /api/admin/notices`): every other node
  *             validates it and emits it to its frame sockets (all, or the named session's).
  * Frame sockets join a room named after their session, so the adapter knows which node holds what.
+ *
+ * Heartbeat: every node refreshes a Redis key `<prefix>:node:<id>` each second with a 5 s expiry.
+ * A node whose key is gone is dead: the others take over its running recordings (recordings.ts), one
+ * of them per recording (`SET NX` on `<prefix>:takeover:<recording id>`).
  */
 
 const CLAIM = "depthroom:claim";
@@ -28,6 +32,10 @@ const CREATED = "depthroom:session-created";
 const PRESENCE = "depthroom:presence";
 const NOTICE = "depthroom:notice";
 const STATUS_TIMEOUT_MS = 2000;
+const HEARTBEAT_MS = 1000;
+/** A node whose heartbeat is older than this is taken as dead. */
+export const HEARTBEAT_TTL_MS = 5000;
+const TAKEOVER_CLAIM_MS = 10 * 60 * 1000;
 const NODE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
 
@@ -85,6 +93,10 @@ export interface RelayCluster {
   broadcastNotice(notice: AdminNotice): void;
   /** Serve `GET /api/cluster`; false for every other request (after naming this node in a header). */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Whether `node`'s heartbeat is current (true when the bus cannot tell: never take over on doubt). */
+  nodeAlive(node: string): Promise<boolean>;
+  /** Claim the takeover of a dead node's recording: true on exactly one node. */
+  claimTakeover(recordingId: string): Promise<boolean>;
   /** After the socket.io server closed (which closes the adapter): quit the Redis clients. */
   close(): Promise<void>;
 }
@@ -102,6 +114,7 @@ export class ClusterBus implements RelayCluster {
   #io: Server<any, any, any, any> | undefined;
   #documents: ClusterDocuments | undefined;
   #closed = false;
+  readonly #heartbeat: NodeJS.Timeout;
 
   private constructor(
     readonly nodeId: string,
@@ -109,7 +122,36 @@ export class ClusterBus implements RelayCluster {
     private readonly sub: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.#beat();
+    this.#heartbeat = setInterval(() => this.#beat(), HEARTBEAT_MS);
+    this.#heartbeat.unref();
+  }
+
+  #beat(): void {
+    this.pub
+      .set(`${this.prefix}:node:${this.nodeId}`, String(Date.now()), "PX", HEARTBEAT_TTL_MS)
+      .catch((error: unknown) => this.logger.warn("cluster heartbeat failed", { error: String(error) }));
+  }
+
+  async nodeAlive(node: string): Promise<boolean> {
+    if (node === this.nodeId) return !this.#closed;
+    if (!NODE_ID.test(node)) return true;
+    try {
+      return (await this.pub.exists(`${this.prefix}:node:${node}`)) === 1;
+    } catch {
+      return true;
+    }
+  }
+
+  async claimTakeover(recordingId: string): Promise<boolean> {
+    try {
+      const key = `${this.prefix}:takeover:${recordingId}`;
+      return (await this.pub.set(key, this.nodeId, "PX", TAKEOVER_CLAIM_MS, "NX")) === "OK";
+    } catch {
+      return false;
+    }
+  }
 
   /** Connect to Redis (7 or newer); fails with a message naming the server when it is unreachable. */
   static async connect(options: ClusterBusOptions): Promise<ClusterBus> {
@@ -248,6 +290,8 @@ export class ClusterBus implements RelayCluster {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#heartbeat);
+    await this.pub.del(`${this.prefix}:node:${this.nodeId}`).catch(() => undefined);
     await Promise.allSettled([this.pub.quit(), this.sub.quit()]);
   }
 

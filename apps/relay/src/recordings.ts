@@ -56,7 +56,22 @@ export interface RecordingsOptions {
   readonly maxOpenReaders?: number;
   /** How imports run (recordingImport.ts): default one at a time in a worker with a 512 MiB heap. */
   readonly imports?: ImportQueueOptions;
+  /**
+   * Scale-out (clusterBus.ts): which nodes are alive, and a claim so one node takes over a dead node's
+   * running recording. Without it, another node's recording is recovered only at start, once its
+   * file was not touched for 30 s.
+   */
+  readonly takeover?: RecordingTakeover;
 }
+
+/** What recordings need from the cluster to take over a dead node's recordings. */
+export interface RecordingTakeover {
+  nodeAlive(node: string): Promise<boolean>;
+  claimTakeover(recordingId: string): Promise<boolean>;
+}
+
+/** How often a node looks for running recordings of dead nodes (ms). */
+const TAKEOVER_SWEEP_MS = 2000;
 
 /** What recordings need from the documents (DocServer). */
 export interface RecordingDocs {
@@ -108,6 +123,8 @@ export class Recordings {
   readonly #options: RecordingsOptions;
   #docs: RecordingDocs | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #takeoverTimer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
   #closed = false;
 
   constructor(
@@ -149,6 +166,41 @@ export class Recordings {
     const interval = this.#options.flushIntervalMs ?? 1000;
     this.#timer = setInterval(() => this.#tick(), interval);
     this.#timer.unref();
+    if (this.#options.takeover) {
+      this.#takeoverTimer = setInterval(() => {
+        this.#sweeping ??= this.#takeOver().finally(() => {
+          this.#sweeping = undefined;
+        });
+      }, TAKEOVER_SWEEP_MS);
+      this.#takeoverTimer.unref();
+    }
+  }
+
+  /**
+   * Running recordings of nodes whose cluster heartbeat stopped: one surviving node claims each,
+   * recovers its file to the last valid chunk and marks it ended (the red dot goes off).
+   */
+  async #takeOver(): Promise<void> {
+    const takeover = this.#options.takeover;
+    if (!takeover || this.#closed) return;
+    try {
+      for (const record of await this.deps.store.listRecordings()) {
+        if (record.status !== "recording" || record.node === this.nodeId) continue;
+        if (await takeover.nodeAlive(record.node)) continue;
+        if (!(await takeover.claimTakeover(record.id))) continue;
+        this.deps.logger.warn("taking over a recording of a dead node", {
+          session: record.sessionId,
+          recording: record.id,
+          node: record.node,
+        });
+        await this.#recover(
+          record,
+          `relay node "${record.node}" stopped while writing it; node "${this.nodeId}" recovered it`,
+        );
+      }
+    } catch (error) {
+      this.deps.logger.error("recording takeover failed", { error: message(error) });
+    }
   }
 
   path(id: string): string {
@@ -456,6 +508,8 @@ export class Recordings {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#takeoverTimer) clearInterval(this.#takeoverTimer);
+    await this.#sweeping;
     await Promise.all(this.#starting.values()).catch(() => undefined);
     for (const active of [...this.#active.values()]) await this.#finish(active, "", []);
     await Promise.all(this.#stopping.values()).catch(() => undefined);
@@ -558,7 +612,7 @@ export class Recordings {
     }
   }
 
-  async #recover(record: RecordingRecord): Promise<void> {
+  async #recover(record: RecordingRecord, why?: string): Promise<void> {
     const { logger, store } = this.deps;
     const path = this.path(record.id);
     let modifiedAt: number;
@@ -583,7 +637,7 @@ export class Recordings {
         frames: stats.frames,
         bytes: await fileSize(path),
         recovered: true,
-        problems: [...record.problems, ...result.problems],
+        problems: [...record.problems, ...(why ? [why] : []), ...result.problems],
       });
       logger.warn("interrupted recording recovered", {
         session: record.sessionId,
@@ -604,7 +658,7 @@ export class Recordings {
         status: "stopped",
         stoppedAt: modifiedAt,
         recovered: true,
-        problems: [...record.problems, `could not be recovered: ${message(error)}`],
+        problems: [...record.problems, ...(why ? [why] : []), `could not be recovered: ${message(error)}`],
       });
       logger.error("interrupted recording could not be recovered", {
         recording: record.id,

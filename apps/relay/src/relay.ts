@@ -100,7 +100,11 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   });
   await registry.load();
   recordings = new Recordings(
-    { dir: options.recordingsDir ?? join(options.dataDir, "recordings"), nodeId: options.cluster?.nodeId },
+    {
+      dir: options.recordingsDir ?? join(options.dataDir, "recordings"),
+      nodeId: options.cluster?.nodeId,
+      takeover: options.cluster,
+    },
     { store, registry, signer, logger },
   );
   await recordings.open();
