@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ErrorCode } from "./codes.ts";
-import { type Role, SESSION_ID } from "./link.ts";
+import { EntityPathSchema } from "./collab/primitives.ts";
+import { ROLES, type Role, SESSION_ID } from "./link.ts";
 import type { ArchetypeKind } from "./message.ts";
 
 /*
@@ -23,11 +24,23 @@ export interface HandshakeQuery {
   readonly name?: string;
 }
 
-/** Data of a refused handshake (`connect_error`) and of `problem` events: a named code and a sentence. */
-export interface Refusal {
-  readonly code: ErrorCode;
-  readonly message: string;
-}
+/**
+ * Data of a refused handshake (`connect_error`), of `problem` events and of HTTP error bodies: a named
+ * code and a sentence. A code this version does not know (a newer relay's) is kept as it is.
+ */
+export const RefusalSchema = z.object({
+  code: z
+    .string()
+    .min(1)
+    .max(64)
+    .transform((code) => code as ErrorCode),
+  message: z.string().max(4096),
+});
+export type Refusal = z.output<typeof RefusalSchema>;
+
+/** The body of every HTTP error answer. */
+export const ErrorBodySchema = z.object({ error: RefusalSchema });
+export type ErrorBody = z.output<typeof ErrorBodySchema>;
 
 export interface ProducerInfo {
   /** Stable for the connection's life. */
@@ -78,10 +91,17 @@ export type ProducerEvent =
 
 export type PublishResult = { readonly ok: true } | ({ readonly ok: false } & Refusal);
 
-export interface SubscribeRequest {
-  /** Only these entity paths (and their descendants); all when absent. */
-  readonly entities?: readonly string[];
-}
+/** Most entity paths a subscription may filter on. */
+export const MAX_SUBSCRIBE_ENTITIES = 64;
+
+/** `subscribe` payload: absent or null means everything. */
+export const SubscribeRequestSchema = z
+  .object({
+    /** Only these entity paths (and their descendants), normalized; all when absent. */
+    entities: z.array(EntityPathSchema).max(MAX_SUBSCRIBE_ENTITIES).readonly().optional(),
+  })
+  .nullish();
+export type SubscribeRequest = z.input<typeof SubscribeRequestSchema>;
 
 export type SubscribeResult =
   | {
@@ -104,18 +124,29 @@ export type ClientToServerEvents = { [E in EventsFrom<"client"> as E["name"]]: L
 
 /* HTTP API (JSON). Errors answer with a status and `{ error: Refusal }`. */
 
+/** Longest session or recording title (characters, before trimming). */
+export const MAX_TITLE_LENGTH = 200;
+
+/** A session's or a recording's title as a client gives it: trimmed; empty means the relay picks one. */
+export const TitleSchema = z
+  .string()
+  .max(MAX_TITLE_LENGTH, `title must be a string of at most ${MAX_TITLE_LENGTH} characters`)
+  .trim();
+
 /** `POST /api/sessions` body (optional). */
-export interface CreateSessionRequest {
-  readonly title?: string;
-}
+export const CreateSessionRequestSchema = z.object({ title: TitleSchema.optional() });
+export type CreateSessionRequest = z.input<typeof CreateSessionRequestSchema>;
+
+const byEveryRole = z.record(z.enum(ROLES), z.string().min(1));
 
 /** `POST /api/sessions` response. Links need the web app's URL; the relay knows it from its config. */
-export interface CreateSessionResponse {
-  readonly id: string;
-  readonly title: string;
-  readonly tokens: Readonly<Record<Role, string>>;
-  readonly links: Readonly<Record<Role, string>>;
-}
+export const CreateSessionResponseSchema = z.object({
+  id: z.string().regex(SESSION_ID, "not a session id"),
+  title: z.string().default(""),
+  tokens: byEveryRole,
+  links: byEveryRole,
+});
+export type CreateSessionResponse = z.output<typeof CreateSessionResponseSchema>;
 
 /** `GET /api/sessions/:id` (any token of the session, as `Authorization: Bearer` or `?token=`). */
 export interface SessionDescription {
@@ -132,10 +163,15 @@ export interface SessionDescription {
  * and links for the roles the caller may hand out (`SHAREABLE_ROLES` of its token's role), so anyone
  * holding an edit link can share the session, not only the browser that created it.
  */
-export interface SessionLinks {
-  readonly tokens: Readonly<Partial<Record<Role, string>>>;
-  readonly links: Readonly<Partial<Record<Role, string>>>;
-}
+export const SessionLinksSchema = z
+  .object({
+    tokens: z.partialRecord(z.enum(ROLES), z.string().min(1)),
+    links: z.partialRecord(z.enum(ROLES), z.string().min(1)),
+  })
+  .refine((x) => ROLES.every((role) => (x.tokens[role] === undefined) === (x.links[role] === undefined)), {
+    message: "tokens and links name different roles",
+  });
+export type SessionLinks = z.output<typeof SessionLinksSchema>;
 
 /** Which roles a token of each role may hand out: edit shares everything, the others only themselves. */
 export const SHAREABLE_ROLES: Readonly<Record<Role, readonly Role[]>> = {

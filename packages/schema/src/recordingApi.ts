@@ -1,4 +1,7 @@
+import { z } from "zod";
+import { CollabLimits } from "./collab/primitives.ts";
 import { DecodeError } from "./errors.ts";
+import { TitleSchema } from "./protocol.ts";
 
 /*
  * The relay's recordings API: HTTP bodies shared by the relay, the SDK/CLI and the web app, and the
@@ -6,83 +9,97 @@ import { DecodeError } from "./errors.ts";
  * who may call them are described in apps/relay/README.md ("Recordings").
  */
 
-export type RecordingStatus = "recording" | "stopped";
+export const RecordingStatusSchema = z.enum(["recording", "stopped"]);
+export type RecordingStatus = z.infer<typeof RecordingStatusSchema>;
 /** `live`: recorded from a session; `import`: made from an uploaded MCAP file. */
-export type RecordingOrigin = "live" | "import";
+export const RecordingOriginSchema = z.enum(["live", "import"]);
+export type RecordingOrigin = z.infer<typeof RecordingOriginSchema>;
+
+/** A time in ns since the epoch, as a decimal string (JSON numbers cannot hold it). */
+const NsStringSchema = z.string().regex(/^\d{1,20}$/, "not a time in ns");
 
 /** `GET /api/recordings/:id` (and the items of `GET /api/recordings`). */
-export interface RecordingDescription {
-  readonly id: string;
-  readonly sessionId: string;
-  readonly title: string;
-  readonly status: RecordingStatus;
-  readonly origin: RecordingOrigin;
+export const RecordingDescriptionSchema = z.object({
+  id: z.string().min(1).max(64),
+  sessionId: z.string(),
+  title: z.string(),
+  status: RecordingStatusSchema,
+  origin: RecordingOriginSchema,
   /** Wall clock, ms since the epoch. */
-  readonly startedAt: number;
-  readonly stoppedAt: number | null;
+  startedAt: z.number(),
+  stoppedAt: z.number().nullable(),
   /** Log-time (capture time) range of the temporal messages, ns since the epoch as decimal strings. */
-  readonly startTimeNs: string | null;
-  readonly endTimeNs: string | null;
+  startTimeNs: NsStringSchema.nullable(),
+  endTimeNs: NsStringSchema.nullable(),
   /** Entity paths, sorted. */
-  readonly entities: readonly string[];
+  entities: z.array(z.string()).readonly(),
   /** Wire messages stored. */
-  readonly frames: number;
+  frames: z.number().int().nonnegative(),
   /** Size of the `.mcap` file in bytes. */
-  readonly bytes: number;
+  bytes: z.number().nonnegative(),
   /** Messages the relay could not record (the disk was too slow); 0 normally. */
-  readonly dropped: number;
+  dropped: z.number().int().nonnegative(),
   /** The relay died while recording and re-indexed the file on restart (the last ~1 s is lost). */
-  readonly recovered: boolean;
+  recovered: z.boolean(),
   /** What was lost or skipped (recovery, import), in words. */
-  readonly problems: readonly string[];
+  problems: z.array(z.string()).readonly(),
   /**
    * Review-room links for the caller's role and below (a view token gets `view` only), in the form
    * `<web>/r/<recording>?relay=<relay>#token=<recording token>`. Only in `GET /api/recordings/:id`.
    */
-  readonly links?: { readonly view: string; readonly edit?: string };
-}
+  links: z.object({ view: z.string(), edit: z.string().optional() }).optional(),
+});
+export type RecordingDescription = z.output<typeof RecordingDescriptionSchema>;
 
 /** `GET /api/recordings` */
-export interface RecordingList {
-  readonly recordings: readonly RecordingDescription[];
-}
+export const RecordingListSchema = z.object({ recordings: z.array(RecordingDescriptionSchema).readonly() });
+export type RecordingList = z.output<typeof RecordingListSchema>;
+
+/** Who pressed record or stop (a user name, as in awareness), trimmed. */
+const ByNameSchema = z
+  .string()
+  .max(CollabLimits.nameLength, `by must be a string of at most ${CollabLimits.nameLength} characters`)
+  .trim();
 
 /** `POST /api/sessions/:id/recordings` body (optional). */
-export interface StartRecordingRequest {
-  readonly title?: string;
+export const StartRecordingRequestSchema = z.object({
+  title: TitleSchema.optional(),
   /** Who pressed record (shown with the red dot). */
-  readonly by?: string;
-}
+  by: ByNameSchema.optional(),
+});
+export type StartRecordingRequest = z.input<typeof StartRecordingRequestSchema>;
 
 /** `POST /api/recordings/:id/stop` body (optional). */
-export interface StopRecordingRequest {
-  readonly by?: string;
-}
+export const StopRecordingRequestSchema = z.object({ by: ByNameSchema.optional() });
+export type StopRecordingRequest = z.input<typeof StopRecordingRequestSchema>;
 
 /** A channel of an imported file that was not imported. */
-export interface ImportSkippedChannel {
-  readonly topic: string;
-  readonly schema: string;
-  readonly reason: string;
-}
+export const ImportSkippedChannelSchema = z.object({
+  topic: z.string(),
+  schema: z.string(),
+  reason: z.string(),
+});
+export type ImportSkippedChannel = z.output<typeof ImportSkippedChannelSchema>;
 
 /** A problem met while importing (code as in @depthroom/recording's `ImportProblemCode`). */
-export interface ImportProblemReport {
-  readonly code: string;
-  readonly topic?: string;
-  readonly message: string;
-  readonly count: number;
-}
+export const ImportProblemReportSchema = z.object({
+  code: z.string(),
+  topic: z.string().optional(),
+  message: z.string(),
+  count: z.number(),
+});
+export type ImportProblemReport = z.output<typeof ImportProblemReportSchema>;
 
 /** `POST /api/sessions/:id/recordings/import` (body: the MCAP file) answers 201 with this. */
-export interface ImportRecordingResponse {
-  readonly recordingId: string;
-  readonly recording: RecordingDescription;
+export const ImportRecordingResponseSchema = z.object({
+  recordingId: z.string(),
+  recording: RecordingDescriptionSchema,
   /** Messages imported. */
-  readonly messages: number;
-  readonly skipped: readonly ImportSkippedChannel[];
-  readonly problems: readonly ImportProblemReport[];
-}
+  messages: z.number(),
+  skipped: z.array(ImportSkippedChannelSchema).readonly(),
+  problems: z.array(ImportProblemReportSchema).readonly(),
+});
+export type ImportRecordingResponse = z.output<typeof ImportRecordingResponseSchema>;
 
 /** Content type of a batch of wire messages (latest-at and range answers). */
 export const MESSAGE_BATCH_CONTENT_TYPE = "application/vnd.depthroom.messages";

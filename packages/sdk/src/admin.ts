@@ -5,7 +5,7 @@ import {
   AdminNoticeSchema,
 } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "./errors.ts";
-import { readAnswer, unreachable } from "./http.ts";
+import { call, readJson } from "./http.ts";
 import { normalizeRelayUrl } from "./target.ts";
 
 export interface PostNoticeOptions extends AdminNoticeRequest {
@@ -38,19 +38,11 @@ export async function postNotice(options: PostNoticeOptions): Promise<AdminNotic
   if (typeof adminToken !== "string" || adminToken.length === 0) {
     throw new SdkError(SdkErrorCode.Unauthorized, "adminToken: missing");
   }
-  const url = `${relayUrl}/api/admin/notices`;
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: "POST",
-      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-      body: JSON.stringify(checked.data),
-      signal: AbortSignal.timeout(timeoutMs ?? 10_000),
-    });
-  } catch (error) {
-    throw unreachable(relayUrl, error);
-  }
-  const answer = AdminNoticeSchema.safeParse(await readAnswer(response, url));
-  if (!answer.success) throw new SdkError(SdkErrorCode.BadMessage, "the relay's notice answer is malformed");
-  return answer.data;
+  const response = await call(relayUrl, "/api/admin/notices", {
+    method: "POST",
+    token: adminToken,
+    json: checked.data,
+    timeoutMs: timeoutMs ?? 10_000,
+  });
+  return readJson(response, AdminNoticeSchema, "the relay's notice answer");
 }

@@ -6,6 +6,7 @@ import {
   type ProducerEvent,
   RELAY_PROTOCOL_VERSION,
   type Refusal,
+  RefusalSchema,
   type ServerToClientEvents,
   type Welcome,
 } from "@depthroom/schema";
@@ -229,13 +230,9 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
   }
 }
 
+/** Whether a peer's payload is a refusal (the schema's `RefusalSchema`: a named code and a sentence). */
 export function isRefusal(x: unknown): x is Refusal {
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    typeof (x as Refusal).code === "string" &&
-    typeof (x as Refusal).message === "string"
-  );
+  return RefusalSchema.safeParse(x).success;
 }
 
 function refusalSentence(refusal: Refusal): string {

@@ -2,17 +2,19 @@ import {
   type BatchMessage,
   decodeMessageBatch,
   type ImportRecordingResponse,
+  ImportRecordingResponseSchema,
   isRecordingId,
   parseRecordingLink,
   parseSessionLink,
   type RecordingDescription,
-  type RecordingList,
+  RecordingDescriptionSchema,
+  RecordingListSchema,
   type Role,
   readTokenClaims,
   type StartRecordingRequest,
 } from "@depthroom/schema";
-import { isRefusal } from "./connection.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
+import { type CallOptions, call as callRelay, readJson } from "./http.ts";
 import { normalizeRelayUrl } from "./target.ts";
 
 /*
@@ -78,7 +80,7 @@ export async function listRecordings(
   options: RequestOptions = {},
 ): Promise<readonly RecordingDescription[]> {
   const response = await call(access, "GET", "/api/recordings", options);
-  return ((await readJson(response)) as RecordingList).recordings;
+  return (await readJson(response, RecordingListSchema, "the relay's recording list")).recordings;
 }
 
 /** `GET /api/recordings/:id` (with review links for the caller's role). */
@@ -88,7 +90,7 @@ export async function describeRecording(
   options: RequestOptions = {},
 ): Promise<RecordingDescription> {
   const response = await call(access, "GET", `/api/recordings/${checkId(id)}`, options);
-  return (await readJson(response)) as RecordingDescription;
+  return readDescription(response);
 }
 
 /** `POST /api/sessions/:id/recordings` (edit): start recording, or the recording already running. */
@@ -101,7 +103,7 @@ export async function startRecording(
     ...options,
     json: request,
   });
-  return (await readJson(response)) as RecordingDescription;
+  return readDescription(response);
 }
 
 /** `POST /api/recordings/:id/stop` (edit). */
@@ -121,7 +123,7 @@ export async function stopRecording(
       json: request,
     },
   );
-  return (await readJson(response)) as RecordingDescription;
+  return readDescription(response);
 }
 
 /** `DELETE /api/recordings/:id` (edit). */
@@ -190,68 +192,21 @@ export async function importRecording(
     ...options,
     body,
   });
-  return (await readJson(response)) as ImportRecordingResponse;
+  return readJson(response, ImportRecordingResponseSchema, "the relay's import answer");
 }
 
-interface CallOptions extends RequestOptions {
-  readonly json?: unknown;
-  readonly body?: Blob | ReadableStream<Uint8Array> | Uint8Array;
-  readonly size?: number;
-}
-
-async function call(
+/** `call()` with the access's relay and token. */
+function call(
   access: RecordingAccess,
   method: string,
   path: string,
-  options: CallOptions,
+  options: RequestOptions & Pick<CallOptions, "json" | "body" | "size">,
 ): Promise<Response> {
-  const url = `${access.relayUrl}${path}`;
-  const headers: Record<string, string> = { Authorization: `Bearer ${access.token}` };
-  let body: BodyInit | undefined;
-  if (options.json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    body = JSON.stringify(options.json);
-  } else if (options.body !== undefined) {
-    headers["Content-Type"] = "application/octet-stream";
-    if (options.size !== undefined) headers["Content-Length"] = String(options.size);
-    body = options.body as BodyInit;
-  }
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const signals = [options.signal, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
-    (s): s is AbortSignal => s !== undefined,
-  );
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method,
-      headers,
-      ...(body !== undefined ? { body } : {}),
-      ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
-      // Node's fetch streams a ReadableStream body only in half-duplex mode.
-      ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
-    } as RequestInit);
-  } catch (error) {
-    if (options.signal?.aborted) throw new SdkError(SdkErrorCode.Closed, "cancelled");
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new SdkError(SdkErrorCode.RelayUnreachable, `relay unreachable: ${access.relayUrl} (${cause})`);
-  }
-  if (response.ok) return response;
-  let refusal: unknown;
-  try {
-    refusal = ((await response.json()) as { error?: unknown }).error;
-  } catch {
-    // not JSON
-  }
-  if (isRefusal(refusal)) throw new SdkError(refusal.code, `the relay refused: ${refusal.message}`);
-  throw new SdkError(SdkErrorCode.Internal, `${method} ${url.split("?")[0]} answered ${response.status}`);
+  return callRelay(access.relayUrl, path, { ...options, method, token: access.token });
 }
 
-async function readJson(response: Response): Promise<unknown> {
-  try {
-    return await response.json();
-  } catch {
-    throw new SdkError(SdkErrorCode.BadMessage, `${response.url.split("?")[0]} answered without JSON`);
-  }
+function readDescription(response: Response): Promise<RecordingDescription> {
+  return readJson(response, RecordingDescriptionSchema, "the relay's recording description");
 }
 
 async function readBatch(response: Response): Promise<BatchMessage[]> {

@@ -1,13 +1,12 @@
 import {
   type CreateSessionResponse,
-  isRole,
+  CreateSessionResponseSchema,
   isSessionId,
-  ROLES,
-  type Role,
   type SessionLinks,
+  SessionLinksSchema,
 } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "./errors.ts";
-import { readAnswer, unreachable } from "./http.ts";
+import { call, readJson } from "./http.ts";
 import { normalizeRelayUrl } from "./target.ts";
 
 export interface CreateSessionOptions {
@@ -24,19 +23,12 @@ export interface CreateSessionOptions {
  */
 export async function createSession(options: CreateSessionOptions): Promise<CreateSessionResponse> {
   const relayUrl = normalizeRelayUrl(options.relayUrl);
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  let response: Response;
-  try {
-    response = await fetch(`${relayUrl}/api/sessions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(options.title === undefined ? {} : { title: options.title }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-  } catch (error) {
-    throw unreachable(relayUrl, error);
-  }
-  return checkCreateSessionResponse(await readAnswer(response, `${relayUrl}/api/sessions`));
+  const response = await call(relayUrl, "/api/sessions", {
+    method: "POST",
+    json: options.title === undefined ? {} : { title: options.title },
+    timeoutMs: options.timeoutMs ?? 10_000,
+  });
+  return readJson(response, CreateSessionResponseSchema, "the relay's session answer");
 }
 
 export interface FetchSessionLinksOptions {
@@ -63,63 +55,10 @@ export async function fetchSessionLinks(options: FetchSessionLinksOptions): Prom
   if (typeof options.token !== "string" || options.token.length === 0) {
     throw new SdkError(SdkErrorCode.Unauthorized, "token: missing");
   }
-  const url = `${relayUrl}/api/sessions/${options.session}/links`;
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      headers: { authorization: `Bearer ${options.token}` },
-      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
-    });
-  } catch (error) {
-    throw unreachable(relayUrl, error);
-  }
-  const body = await readAnswer(response, url);
-  return checkSessionLinks(body);
-}
-
-/** Validate the relay's links answer: role keys only, string values, a link for every token. */
-export function checkSessionLinks(body: unknown): SessionLinks {
-  const bad = (what: string) => new SdkError(SdkErrorCode.BadMessage, `the relay's links answer: ${what}`);
-  if (typeof body !== "object" || body === null) throw bad("not an object");
-  const { tokens, links } = body as Record<string, unknown>;
-  const byRole = (x: unknown, name: string): Partial<Record<Role, string>> => {
-    if (typeof x !== "object" || x === null || Array.isArray(x)) throw bad(`${name} missing`);
-    const out: Partial<Record<Role, string>> = {};
-    for (const [role, value] of Object.entries(x)) {
-      if (!isRole(role)) throw bad(`${name}.${role.slice(0, 20)} is not a role`);
-      if (typeof value !== "string") throw bad(`${name}.${role} is not a string`);
-      out[role] = value;
-    }
-    return out;
-  };
-  const checkedTokens = byRole(tokens, "tokens");
-  const checkedLinks = byRole(links, "links");
-  for (const role of ROLES) {
-    if ((checkedTokens[role] === undefined) !== (checkedLinks[role] === undefined)) {
-      throw bad(`tokens and links disagree about ${role}`);
-    }
-  }
-  return { tokens: checkedTokens, links: checkedLinks };
-}
-
-/** Validate the relay's answer (it crossed a network). */
-export function checkCreateSessionResponse(body: unknown): CreateSessionResponse {
-  const bad = (what: string) => new SdkError(SdkErrorCode.BadMessage, `the relay's session answer: ${what}`);
-  if (typeof body !== "object" || body === null) throw bad("not an object");
-  const { id, title, tokens, links } = body as Record<string, unknown>;
-  if (!isSessionId(id)) throw bad("id is not a session id");
-  const strings = (x: unknown, name: string) => {
-    if (typeof x !== "object" || x === null) throw bad(`${name} missing`);
-    for (const role of ROLES) {
-      if (typeof (x as Record<string, unknown>)[role] !== "string") throw bad(`${name}.${role} missing`);
-    }
-    return x as Record<(typeof ROLES)[number], string>;
-  };
-  return {
-    id,
-    title: typeof title === "string" ? title : "",
-    tokens: strings(tokens, "tokens"),
-    links: strings(links, "links"),
-  };
+  const response = await call(relayUrl, `/api/sessions/${options.session}/links`, {
+    token: options.token,
+    timeoutMs: options.timeoutMs ?? 10_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return readJson(response, SessionLinksSchema, "the relay's links answer");
 }
