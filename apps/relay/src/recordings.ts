@@ -181,26 +181,30 @@ export class Recordings {
    * recovers its file to the last valid chunk and marks it ended (the red dot goes off).
    */
   async #takeOver(): Promise<void> {
-    const takeover = this.#options.takeover;
-    if (!takeover || this.#closed) return;
+    if (!this.#options.takeover || this.#closed) return;
     try {
-      for (const record of await this.deps.store.listRecordings()) {
-        if (record.status !== "recording" || record.node === this.nodeId) continue;
-        if (await takeover.nodeAlive(record.node)) continue;
-        if (!(await takeover.claimTakeover(record.id))) continue;
-        this.deps.logger.warn("taking over a recording of a dead node", {
-          session: record.sessionId,
-          recording: record.id,
-          node: record.node,
-        });
-        await this.#recover(
-          record,
-          `relay node "${record.node}" stopped while writing it; node "${this.nodeId}" recovered it`,
-        );
-      }
+      for (const record of await this.deps.store.listRecordings()) await this.#takeOverOne(record);
     } catch (error) {
       this.deps.logger.error("recording takeover failed", { error: message(error) });
     }
+  }
+
+  /** Take over one running recording if its node is dead and this node wins the claim; its new record. */
+  async #takeOverOne(record: RecordingRecord): Promise<RecordingRecord | undefined> {
+    const takeover = this.#options.takeover;
+    if (!takeover || record.status !== "recording" || record.node === this.nodeId) return undefined;
+    if (await takeover.nodeAlive(record.node)) return undefined;
+    if (!(await takeover.claimTakeover(record.id))) return undefined;
+    this.deps.logger.warn("taking over a recording of a dead node", {
+      session: record.sessionId,
+      recording: record.id,
+      node: record.node,
+    });
+    await this.#recover(
+      record,
+      `relay node "${record.node}" stopped while writing it; node "${this.nodeId}" recovered it`,
+    );
+    return this.deps.store.getRecording(record.id);
   }
 
   path(id: string): string {
@@ -328,6 +332,9 @@ export class Recordings {
     const active = this.#active.get(record.sessionId);
     if (!active || active.record.id !== id) {
       if (record.status === "stopped") return record;
+      // Its node is gone (no heartbeat): take it over now rather than at the next sweep.
+      const recovered = await this.#takeOverOne(record);
+      if (recovered) return recovered;
       throw new RecordingRefusal(
         ErrorCode.RecordingActive,
         `the recording is being written by relay node "${record.node}"`,
