@@ -3,7 +3,9 @@
     python3 packages/python/examples/tum_folder.py data/samples/tum-fr2 "<publish link>" [--fps 30] [--loops 1]
 
 Intrinsics: `camera_primesense.json` (Open3D's format) when the folder has one, else the Freiburg 2
-Kinect's published values. Needs OpenCV (python3-opencv) to read the PNGs.
+Kinect's published values. Colour: when the folder has rgb.txt, the image nearest in time (within 20 ms,
+TUM's associate.py rule) goes to world/camera/rgb as its file's bytes (EncodedImage), registered under
+the depth's Pinhole. Needs OpenCV (python3-opencv) to read the depth PNGs.
 """
 
 import argparse
@@ -16,9 +18,11 @@ import cv2
 import depthroom as dr
 
 
-def read_depth_list(folder: Path) -> list[tuple[float, Path]]:
+def read_list(folder: Path, name: str) -> list[tuple[float, Path]]:
+    if not (folder / name).is_file():
+        return []
     entries = []
-    for line in (folder / "depth.txt").read_text().splitlines():
+    for line in (folder / name).read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             stamp, name = line.split()[:2]
             entries.append((float(stamp), folder / name))
@@ -42,7 +46,8 @@ def main() -> None:
     parser.add_argument("--loops", type=int, default=1)
     args = parser.parse_args()
 
-    frames = read_depth_list(args.folder)
+    frames = read_list(args.folder, "depth.txt")
+    colours = read_list(args.folder, "rgb.txt")
     first = cv2.imread(str(frames[0][1]), cv2.IMREAD_UNCHANGED)
     with dr.connect(args.link, name="tum folder") as rec:
         rec.log("world/camera", read_pinhole(args.folder, first.shape[1], first.shape[0]), static=True)
@@ -53,6 +58,9 @@ def main() -> None:
                 rec.set_time("frame", sequence=sequence)
                 rec.set_time("capture", timestamp=stamp)
                 rec.log("world/camera/depth", dr.DepthImage(depth, meter=5000.0))
+                nearest = min(colours, key=lambda c: abs(c[0] - stamp), default=None)
+                if nearest is not None and abs(nearest[0] - stamp) <= 0.02:
+                    rec.log("world/camera/rgb", dr.EncodedImage(path=nearest[1]))
                 sequence += 1
                 time.sleep(1 / args.fps)
         rec.flush()

@@ -1,5 +1,5 @@
 """The README's TUM folder example runs here: it streams data/samples/tum-fr2 through a real relay and
-a subscriber receives the real frame bit-exact, with the folder's intrinsics."""
+a subscriber receives the real frame bit-exact, with the folder's intrinsics and its colour image."""
 
 import os
 import subprocess
@@ -30,7 +30,7 @@ def test_tum_folder_example_streams_the_sample(relay):
     expected = cv2.imread(str(SAMPLE / "depth" / "TUM_depth.png"), cv2.IMREAD_UNCHANGED)
     got = {}
     with dr.subscribe(session["links"]["view"]) as subscription:
-        while len(got) < 2:
+        while len(got) < 3:
             message = subscription.get(timeout=10)
             assert message is not None, f"only {sorted(got)} arrived"
             got[message.archetype.kind] = message
@@ -39,3 +39,6 @@ def test_tum_folder_example_streams_the_sample(relay):
     assert depth.times == {"frame": 1, "capture": 0}
     assert (pinhole.archetype.fx, pinhole.archetype.cx, pinhole.archetype.cy) == (525.0, 319.5, 239.5)
     assert pinhole.archetype.resolution == (640.0, 480.0) and pinhole.static
+    colour = got["EncodedImage"]
+    assert colour.entity_path == "world/camera/rgb" and colour.archetype.media_type == "image/png"
+    assert colour.archetype.contents == (SAMPLE / "rgb" / "TUM_color.png").read_bytes()

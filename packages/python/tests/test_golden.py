@@ -22,9 +22,11 @@ CASES = json.loads((GOLDEN / "cases.json").read_text())
 def build(case):
     spec = dict(case["archetype"])
     kind = spec.pop("kind")
-    if kind == "DepthImage":
+    if kind in ("DepthImage", "Image"):
         image = np.frombuffer(base64.b64decode(spec.pop("data")), dtype=np.dtype(spec.pop("dtype")))
-        return dr.DepthImage(image.reshape(spec.pop("shape")), **spec)
+        return getattr(dr, kind)(image.reshape(spec.pop("shape")), **spec)
+    if kind == "EncodedImage":
+        return dr.EncodedImage(contents=base64.b64decode(spec.pop("contents")), **spec)
     return {"Pinhole": dr.Pinhole, "Transform3D": dr.Transform3D}[kind](**spec)
 
 
@@ -35,7 +37,7 @@ def times(case):
 def test_every_datatype_and_archetype_has_a_case():
     kinds = {c["archetype"]["kind"] for c in CASES}
     dtypes = {c["archetype"].get("dtype") for c in CASES} - {None}
-    assert kinds == {"DepthImage", "Pinhole", "Transform3D"}
+    assert kinds == {"DepthImage", "Pinhole", "Transform3D", "Image", "EncodedImage"}
     assert len(dtypes) == 11
 
 
@@ -61,6 +63,12 @@ def test_decodes_the_typescript_bytes(case):
         assert got.image.dtype == original.image.dtype and got.image.shape == original.image.shape
         assert got.image.tobytes() == original.image.tobytes()  # bit-exact, NaN and -0 included
         for name in ("meter", "colormap", "depth_range", "point_fill_ratio", "draw_order", "datatype"):
+            assert getattr(got, name) == getattr(original, name), name
+    elif isinstance(original, dr.Image):
+        got = message.archetype
+        assert got.image.dtype == original.image.dtype and got.image.shape == original.image.shape
+        assert got.image.tobytes() == original.image.tobytes()
+        for name in ("color_model", "datatype", "opacity", "draw_order"):
             assert getattr(got, name) == getattr(original, name), name
     else:
         assert vars(message.archetype) == vars(original)

@@ -11,6 +11,7 @@ import pytest
 import depthroom as dr
 from relay import run_ts
 
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(range(40))
 DTYPES = ["u1", "i1", "u2", "i2", "u4", "i4", "u8", "i8", "f2", "f4", "f8"]
 NAMES = ["U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64", "F16", "F32", "F64"]
 
@@ -40,11 +41,14 @@ def test_python_producer_to_typescript_subscriber(relay):
         for name, dtype in zip(NAMES, DTYPES):
             rec.log(f"world/camera/{name}", dr.DepthImage(image_of(dtype), colormap="plasma", depth_range=[0.5, 9], draw_order=2))
         rec.log("world/camera/U16-raw", dr.DepthImage(image_of("u2"), meter=5000))
+        rec.log("world/camera/bgr", dr.Image(image_of("u1")[:, :6].reshape(6, 2, 3), "BGR", opacity=0.5))
+        rec.log("world/camera/png", dr.EncodedImage(contents=PNG_BYTES))
         rec.flush()
         stats = rec.stats()
-    assert stats["sent"] == 14 and stats["rejected"] == 0 and stats["dropped"] == 0
+    assert stats["sent"] == 16 and stats["rejected"] == 0 and stats["dropped"] == 0
 
     entities = ["world/camera", "world/rig", *[f"world/camera/{n}" for n in NAMES], "world/camera/U16-raw"]
+    entities += ["world/camera/bgr", "world/camera/png"]
     result = run_ts("subscribeMain.ts", session["links"]["view"], ",".join(entities), "30")
     got = {m["entity"]: m for m in map(json.loads, result.stdout.splitlines())}
     assert set(got) == set(entities)
@@ -65,13 +69,19 @@ def test_python_producer_to_typescript_subscriber(relay):
     assert got["world/camera"]["image_from_camera"] == [500.5, 0, 0, 0, 501.25, 0, 3.5, 3, 1]
     assert got["world/camera"]["resolution"] == [7, 6] and got["world/camera"]["camera_xyz"] == "RDF"
     assert got["world/rig"]["translation"] == [1, 2, 3] and got["world/rig"]["quaternion"] == [0, 0, 0.6, 0.8]
+    bgr = got["world/camera/bgr"]
+    assert (bgr["kind"], bgr["color_model"], bgr["datatype"], bgr["width"], bgr["height"]) == ("Image", "BGR", "U8", 2, 6)
+    assert base64.b64decode(bgr["data"]) == image_of("u1")[:, :6].tobytes() and bgr["opacity"] == 0.5
+    png = got["world/camera/png"]
+    assert (png["kind"], png["media_type"], png["draw_order"]) == ("EncodedImage", "image/png", -10)
+    assert base64.b64decode(png["contents"]) == PNG_BYTES
 
 
 def test_typescript_producer_to_python_subscriber(relay):
     session = relay.create_session()
     result = run_ts("produceMain.ts", session["links"]["publish"])
     sent = {m["entity"]: m for m in map(json.loads, result.stdout.splitlines())}
-    assert len(sent) == 13
+    assert len(sent) == 15
 
     received = {}
     with dr.subscribe(session["links"]["view"]) as subscription:
@@ -98,6 +108,14 @@ def test_typescript_producer_to_python_subscriber(relay):
             for field in ("meter", "colormap", "point_fill_ratio", "draw_order"):
                 assert getattr(archetype, field) == expected[field], field
             assert list(archetype.depth_range) == expected["depth_range"]
+        elif expected["kind"] == "Image":
+            assert (archetype.color_model, archetype.datatype) == (expected["color_model"], expected["datatype"])
+            assert archetype.image.shape == (expected["height"], expected["width"], 4)
+            assert archetype.image.tobytes() == base64.b64decode(expected["data"])
+            assert (archetype.opacity, archetype.draw_order) == (expected["opacity"], expected["draw_order"])
+        elif expected["kind"] == "EncodedImage":
+            assert archetype.contents == base64.b64decode(expected["contents"])
+            assert (archetype.media_type, archetype.draw_order) == (expected["media_type"], expected["draw_order"])
         elif expected["kind"] == "Pinhole":
             assert list(archetype.image_from_camera) == expected["image_from_camera"]
             assert list(archetype.resolution) == expected["resolution"]

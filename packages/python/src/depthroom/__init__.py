@@ -7,7 +7,7 @@
     rec.log("world/camera/depth", dr.DepthImage(depth_u16, meter=1000.0))
 """
 
-from .archetypes import DepthImage, Pinhole, Transform3D
+from .archetypes import DepthImage, EncodedImage, Image, Pinhole, Transform3D
 from .errors import DecodeError, DepthroomError, ValidationError
 from .message import Message, TimePoint, decode_message, encode_message
 from .producer import RecordingStream, connect
@@ -17,6 +17,8 @@ __all__ = [
     "DecodeError",
     "DepthImage",
     "DepthroomError",
+    "EncodedImage",
+    "Image",
     "Message",
     "Pinhole",
     "RecordingStream",

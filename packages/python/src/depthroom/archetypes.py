@@ -296,4 +296,121 @@ class Transform3D:
         return f"Transform3D(translation={self.translation}, quaternion={self.quaternion})"
 
 
-Archetype = DepthImage | Pinhole | Transform3D
+# Rerun's ColorModel (wire ids) and its channel counts; Image holds U8 pixels, or U16 for L only.
+COLOR_MODELS = {"L": (1, 1), "RGB": (2, 3), "RGBA": (3, 4), "BGR": (4, 3), "BGRA": (5, 4)}
+COLOR_MODEL_BY_ID = {wire_id: name for name, (wire_id, _) in COLOR_MODELS.items()}
+IMAGE_DEFAULTS = {"opacity": 1.0, "draw_order": -10.0}
+
+
+def _opacity(field: str, value: Any) -> float:
+    opacity = _number(field, IMAGE_DEFAULTS["opacity"] if value is None else value)
+    if not 0 <= opacity <= 1:
+        raise ValidationError(field, f"must be within 0..1, got {opacity}")
+    return opacity
+
+
+class Image:
+    """Colour or grey pixels (Rerun's `Image`): (height, width) or (height, width, 1) is L; (h, w, 3)
+    RGB and (h, w, 4) RGBA unless `color_model` says BGR / BGRA (OpenCV's order). uint8 pixels, or
+    uint16 for L (mono16). Under the same Pinhole as a depth image it is that depth's colour."""
+
+    kind = "Image"
+
+    def __init__(
+        self,
+        image: Any,
+        color_model: str | None = None,
+        *,
+        opacity: float | None = None,
+        draw_order: float | None = None,
+    ) -> None:
+        image = np.asarray(image)
+        if image.ndim == 2:
+            image = image[:, :, None]
+        if image.ndim != 3 or image.shape[2] not in (1, 3, 4):
+            raise ValidationError("Image.image", f"expected (height, width[, 1|3|4]), got shape {tuple(image.shape)}")
+        channels = image.shape[2]
+        if color_model is None:
+            color_model = {1: "L", 3: "RGB", 4: "RGBA"}[channels]
+        model = color_model.upper() if isinstance(color_model, str) else None
+        if model not in COLOR_MODELS:
+            raise ValidationError("Image.color_model", f"{color_model!r} is not one of {', '.join(COLOR_MODELS)}")
+        if COLOR_MODELS[model][1] != channels:
+            raise ValidationError("Image.color_model", f"{model} has {COLOR_MODELS[model][1]} channels, the image {channels}")
+        if image.dtype == np.uint8:
+            datatype = "U8"
+        elif image.dtype == np.uint16 and model == "L":
+            datatype = "U16"
+        else:
+            raise ValidationError(
+                "Image.image", f"dtype {image.dtype}: images hold uint8 pixels (or uint16 for L, mono16)"
+            )
+        height, width = image.shape[:2]
+        if not (1 <= width <= MAX_IMAGE_DIMENSION and 1 <= height <= MAX_IMAGE_DIMENSION):
+            raise ValidationError("Image.image", f"{width} x {height} is outside 1..{MAX_IMAGE_DIMENSION}")
+        if width * height > MAX_PIXELS:
+            raise ValidationError("Image.image", f"more than {MAX_PIXELS} pixels")
+        self.image: np.ndarray = np.array(image, dtype=DATATYPES[datatype][1], order="C", copy=True)
+        self.color_model = model
+        self.datatype = datatype
+        self.width = width
+        self.height = height
+        self.opacity = _opacity("Image.opacity", opacity)
+        self.draw_order = _number("Image.draw_order", IMAGE_DEFAULTS["draw_order"] if draw_order is None else draw_order)
+
+    def __repr__(self) -> str:
+        return f"Image({self.width}x{self.height} {self.color_model} {self.datatype}, opacity={self.opacity}, draw_order={self.draw_order})"
+
+
+MEDIA_TYPES = {"image/jpeg": 1, "image/png": 2}
+MEDIA_TYPE_BY_ID = {v: k for k, v in MEDIA_TYPES.items()}
+_SIGNATURES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+
+
+class EncodedImage:
+    """A JPEG or PNG file's bytes (Rerun's `EncodedImage`): `path=` or `contents=`; the media type is
+    taken from the bytes' signature (and must agree with `media_type` when given)."""
+
+    kind = "EncodedImage"
+
+    def __init__(
+        self,
+        *,
+        path: Any = None,
+        contents: bytes | bytearray | memoryview | np.ndarray | None = None,
+        media_type: str | None = None,
+        opacity: float | None = None,
+        draw_order: float | None = None,
+    ) -> None:
+        if (path is None) == (contents is None):
+            raise ValidationError("EncodedImage.contents", "give exactly one of path= or contents=")
+        if path is not None:
+            try:
+                with open(path, "rb") as file:
+                    blob = file.read()
+            except OSError as error:
+                raise ValidationError("EncodedImage.path", f"cannot read {path}: {error.strerror}") from None
+        else:
+            try:
+                blob = bytes(contents.tobytes() if isinstance(contents, np.ndarray) else contents)  # type: ignore[union-attr]
+            except TypeError:
+                raise ValidationError("EncodedImage.contents", f"expected bytes, got {type(contents).__name__}") from None
+        guessed = next((t for t, sig in _SIGNATURES.items() if blob.startswith(sig)), None)
+        if guessed is None:
+            raise ValidationError("EncodedImage.contents", "neither a JPEG nor a PNG file (no known signature)")
+        if media_type is not None and media_type != guessed:
+            raise ValidationError("EncodedImage.media_type", f"{media_type}, but the bytes are {guessed}")
+        self.contents = blob
+        self.media_type = guessed
+        self.opacity = _opacity("EncodedImage.opacity", opacity)
+        self.draw_order = _number(
+            "EncodedImage.draw_order", IMAGE_DEFAULTS["draw_order"] if draw_order is None else draw_order
+        )
+
+    def __repr__(self) -> str:
+        return f"EncodedImage({self.media_type}, {len(self.contents)} bytes, opacity={self.opacity}, draw_order={self.draw_order})"
+
+
+Archetype = DepthImage | Pinhole | Transform3D | Image | EncodedImage
+# Frames (latest wins, sent after state); Pinhole and Transform3D are state (isFrameKind in message.ts).
+FRAME_KINDS = frozenset({"DepthImage", "Image", "EncodedImage"})

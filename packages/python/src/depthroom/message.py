@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .archetypes import (
+    COLOR_MODEL_BY_ID,
+    COLOR_MODELS,
     COLORMAP_IDS,
     COLORMAPS,
     DATATYPE_BY_ID,
@@ -18,9 +20,13 @@ from .archetypes import (
     DIRECTION_IDS,
     DIRECTION_LETTERS,
     MAX_IMAGE_DIMENSION,
+    MEDIA_TYPE_BY_ID,
+    MEDIA_TYPES,
     MAX_PIXELS,
     Archetype,
     DepthImage,
+    EncodedImage,
+    Image,
     Pinhole,
     Transform3D,
 )
@@ -32,7 +38,7 @@ PROTOCOL_VERSION = 1
 MAX_MESSAGE_BYTES = (1 << 25) * 4 + 64 * 1024
 MAX_TIMELINES = 16
 MAX_ENTITY_PATH_BYTES = 512
-KIND_IDS = {"DepthImage": 1, "Pinhole": 2, "Transform3D": 3}
+KIND_IDS = {"DepthImage": 1, "Pinhole": 2, "Transform3D": 3, "Image": 4, "EncodedImage": 5}
 KIND_BY_ID = {v: k for k, v in KIND_IDS.items()}
 KIND_VERSION = 1
 TIMELINE_KIND_IDS = {"sequence": 1, "timestamp": 2}
@@ -105,8 +111,11 @@ def encode_message(
     if len(timelines) > MAX_TIMELINES:
         raise ValidationError("timelines", f"more than {MAX_TIMELINES} timelines")
     kind = getattr(archetype, "kind", None)
-    if not isinstance(archetype, (DepthImage, Pinhole, Transform3D)):
-        raise ValidationError("archetype", f"expected a DepthImage, Pinhole or Transform3D, got {type(archetype).__name__}")
+    if not isinstance(archetype, (DepthImage, Pinhole, Transform3D, Image, EncodedImage)):
+        raise ValidationError(
+            "archetype",
+            f"expected a DepthImage, Pinhole, Transform3D, Image or EncodedImage, got {type(archetype).__name__}",
+        )
     head = bytearray(MAGIC)
     head += struct.pack("<BBBB", PROTOCOL_VERSION, KIND_IDS[kind], KIND_VERSION, _FLAG_STATIC if static else 0)
     encoded_path = path.encode("utf-8")
@@ -123,6 +132,22 @@ def encode_message(
         parts = _depth_image_body(archetype, depth_encoding)
     elif isinstance(archetype, Pinhole):
         parts = [_pinhole_body(archetype)]
+    elif isinstance(archetype, Image):
+        head_fields = struct.pack(
+            "<IIBBBdd",
+            archetype.width,
+            archetype.height,
+            COLOR_MODELS[archetype.color_model][0],
+            DATATYPES[archetype.datatype][0],
+            0,
+            archetype.opacity,
+            archetype.draw_order,
+        )
+        payload = archetype.image.tobytes()
+        parts = [head_fields + struct.pack("<I", len(payload)), payload]
+    elif isinstance(archetype, EncodedImage):
+        head_fields = struct.pack("<BBddI", MEDIA_TYPES[archetype.media_type], 0, archetype.opacity, archetype.draw_order, len(archetype.contents))
+        parts = [head_fields, archetype.contents]
     else:
         parts = [struct.pack("<7d", *archetype.translation, *archetype.quaternion)]
     body_length = sum(len(p) for p in parts)
@@ -253,6 +278,10 @@ def decode_message(data: bytes | bytearray | memoryview) -> Message:
             archetype: Archetype = _read_depth_image(r)
         elif kind == "Pinhole":
             archetype = _read_pinhole(r)
+        elif kind == "Image":
+            archetype = _read_image(r)
+        elif kind == "EncodedImage":
+            archetype = _read_encoded_image(r)
         else:
             values = r.unpack("<7d", "Transform3D")
             archetype = Transform3D(translation=values[:3], quaternion=values[3:])
@@ -314,3 +343,42 @@ def _read_pinhole(r: _Reader) -> Pinhole:
     resolution = r.unpack("<dd", "Pinhole.resolution") if flags & _FLAG_RESOLUTION else None
     distance = r.unpack("<d", "Pinhole.imagePlaneDistance")[0] if flags & _FLAG_IMAGE_PLANE else None
     return Pinhole(image_from_camera=list(matrix), resolution=resolution, camera_xyz=xyz, image_plane_distance=distance)
+
+
+def _read_image(r: _Reader) -> Image:
+    width, height = r.unpack("<II", "Image.width")
+    if not (1 <= width <= MAX_IMAGE_DIMENSION and 1 <= height <= MAX_IMAGE_DIMENSION):
+        raise DecodeError("too-large", "Image.width", f"{width} x {height} is outside 1..{MAX_IMAGE_DIMENSION}")
+    if width * height > MAX_PIXELS:
+        raise DecodeError("too-large", "Image.width", f"{width} x {height} exceeds {MAX_PIXELS} pixels")
+    model_id, datatype_id, flags = r.unpack("<BBB", "Image.colorModel")
+    model = COLOR_MODEL_BY_ID.get(model_id)
+    if model is None:
+        raise DecodeError("invalid-field", "Image.colorModel", f"unknown colour model {model_id}")
+    datatype = DATATYPE_BY_ID.get(datatype_id)
+    if datatype not in ("U8", "U16"):
+        raise DecodeError("invalid-field", "Image.datatype", f"datatype {datatype or datatype_id} is not U8 or U16")
+    if flags != 0:
+        raise DecodeError("invalid-field", "Image.flags", f"unknown flags {flags}")
+    opacity, order = r.unpack("<dd", "Image.opacity")
+    (payload_length,) = r.unpack("<I", "Image.payload")
+    channels = COLOR_MODELS[model][1]
+    dtype = DATATYPES[datatype][1]
+    expected = width * height * channels * dtype.itemsize
+    if payload_length != expected:
+        raise DecodeError("invalid-field", "Image.payload", f"{payload_length} bytes, expected {expected}")
+    pixels = np.frombuffer(r.take(payload_length, "Image.payload"), dtype=dtype).reshape(height, width, channels)
+    return Image(pixels, model, opacity=opacity, draw_order=order)
+
+
+def _read_encoded_image(r: _Reader) -> EncodedImage:
+    media_id, flags = r.unpack("<BB", "EncodedImage.mediaType")
+    media_type = MEDIA_TYPE_BY_ID.get(media_id)
+    if media_type is None:
+        raise DecodeError("invalid-field", "EncodedImage.mediaType", f"unknown media type {media_id}")
+    if flags != 0:
+        raise DecodeError("invalid-field", "EncodedImage.flags", f"unknown flags {flags}")
+    opacity, order = r.unpack("<dd", "EncodedImage.opacity")
+    (length,) = r.unpack("<I", "EncodedImage.blob")
+    blob = bytes(r.take(length, "EncodedImage.blob"))
+    return EncodedImage(contents=blob, media_type=media_type, opacity=opacity, draw_order=order)

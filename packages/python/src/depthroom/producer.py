@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .archetypes import DepthImage, Pinhole, Transform3D
+from .archetypes import FRAME_KINDS, DepthImage, EncodedImage, Image, Pinhole, Transform3D
 from .connection import Connection, is_refusal
 from .errors import DepthroomError, ValidationError
 from .link import resolve_target
@@ -38,7 +38,7 @@ class _Encoded:
 
     @property
     def is_state(self) -> bool:
-        return self.static or self.kind != "DepthImage"
+        return self.static or self.kind not in FRAME_KINDS
 
 
 def connect(
@@ -143,15 +143,18 @@ class RecordingStream:
 
     # --- logging --------------------------------------------------------------------------------------
 
-    def log(self, entity_path: str, archetype: DepthImage | Pinhole | Transform3D, *, static: bool = False) -> None:
+    def log(
+        self, entity_path: str, archetype: DepthImage | Pinhole | Transform3D | Image | EncodedImage, *, static: bool = False
+    ) -> None:
         """Log one archetype at an entity path, stamped with the current times (none when `static`).
         Returns at once. Raises `ValueError` (a `DepthroomError`) naming the field for bad input, and the
         stream's failure (or `closed`) after it closed."""
         self._check_open()
         path = check_entity_path(entity_path)
-        if not isinstance(archetype, (DepthImage, Pinhole, Transform3D)):
+        if not isinstance(archetype, (DepthImage, Pinhole, Transform3D, Image, EncodedImage)):
             raise ValidationError(
-                "archetype", f"expected dr.DepthImage, dr.Pinhole or dr.Transform3D, got {type(archetype).__name__}"
+                "archetype",
+                f"expected dr.DepthImage, dr.Pinhole, dr.Transform3D, dr.Image or dr.EncodedImage, got {type(archetype).__name__}",
             )
         with self._lock:
             times = () if static else tuple(self._times.values())

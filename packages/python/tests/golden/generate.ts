@@ -6,8 +6,10 @@ import {
   type DepthArray,
   type DepthEncoding,
   DepthImage,
+  EncodedImage,
   ERROR_CODES,
   encodeMessage,
+  Image,
   Pinhole,
   rvlEncode,
   type TimePoint,
@@ -111,7 +113,7 @@ function pixels(datatype: Datatype): DepthArray {
   }
 }
 
-const base64 = (data: DepthArray) =>
+const base64 = (data: DepthArray | Uint8Array) =>
   Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
 
 const FRAME_AND_CAPTURE = [
@@ -231,6 +233,58 @@ export function goldenCases(): GoldenCase[] {
       quaternion: [0, 0, Math.SQRT1_2, Math.SQRT1_2],
     },
   });
+  const rgb = Uint8Array.from({ length: 3 * 2 * 3 }, (_, i) => (i * 37) % 256);
+  cases.push({
+    name: "image-RGB-defaults",
+    entity: "world/camera/rgb",
+    timelines: [...FRAME_AND_CAPTURE],
+    archetype: { kind: "Image", dtype: "<u1", shape: [2, 3, 3], data: base64(rgb) },
+  });
+  cases.push({
+    name: "image-BGRA-options",
+    entity: "world/camera/rgb",
+    timelines: [{ timeline: "frame", kind: "sequence", value: "1" }],
+    archetype: {
+      kind: "Image",
+      dtype: "<u1",
+      shape: [2, 2, 4],
+      data: base64(Uint8Array.from({ length: 16 }, (_, i) => 255 - i * 13)),
+      color_model: "BGRA",
+      opacity: 0.5,
+      draw_order: 4,
+    },
+  });
+  cases.push({
+    name: "image-L-U16",
+    entity: "world/ir",
+    timelines: [],
+    archetype: {
+      kind: "Image",
+      dtype: "<u2",
+      shape: [2, 2, 1],
+      data: base64(Uint16Array.from([0, 1, 65535, 4096])),
+    },
+  });
+  const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 73, 72, 68, 82]);
+  cases.push({
+    name: "encoded-image-png",
+    entity: "world/camera/rgb",
+    timelines: [...FRAME_AND_CAPTURE],
+    archetype: { kind: "EncodedImage", contents: base64(png) },
+  });
+  cases.push({
+    name: "encoded-image-jpeg-options",
+    entity: "world/camera/rgb",
+    static: true,
+    timelines: [],
+    archetype: {
+      kind: "EncodedImage",
+      contents: base64(Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3])),
+      media_type: "image/jpeg",
+      opacity: 0.25,
+      draw_order: -3,
+    },
+  });
   return cases;
 }
 
@@ -308,6 +362,24 @@ function archetypeOf(c: GoldenCase): Archetype {
       return new Transform3D({
         ...(a.translation ? { translation: a.translation } : {}),
         ...(a.quaternion ? { rotation: a.quaternion } : {}),
+      });
+    case "Image": {
+      const bytes = new Uint8Array(Buffer.from(a.data, "base64")).buffer;
+      const data = a.dtype === "<u2" ? new Uint16Array(bytes) : new Uint8Array(bytes);
+      const channelsModel = a.color_model ?? { 1: "L", 3: "RGB", 4: "RGBA" }[a.shape[2]];
+      return new Image(data, {
+        width: a.shape[1],
+        height: a.shape[0],
+        colorModel: channelsModel as Image["colorModel"],
+        ...(a.opacity !== undefined ? { opacity: a.opacity } : {}),
+        ...(a.draw_order !== undefined ? { drawOrder: a.draw_order } : {}),
+      });
+    }
+    case "EncodedImage":
+      return new EncodedImage(new Uint8Array(Buffer.from(a.contents, "base64")), {
+        ...(a.media_type !== undefined ? { mediaType: a.media_type as EncodedImage["mediaType"] } : {}),
+        ...(a.opacity !== undefined ? { opacity: a.opacity } : {}),
+        ...(a.draw_order !== undefined ? { drawOrder: a.draw_order } : {}),
       });
   }
 }

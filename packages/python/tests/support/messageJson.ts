@@ -37,6 +37,25 @@ export function messageJson(message: LogMessage): Record<string, unknown> {
       };
     case "Transform3D":
       return { ...base, translation: a.translation, quaternion: a.rotation };
+    case "Image":
+      return {
+        ...base,
+        color_model: a.colorModel,
+        datatype: a.datatype,
+        width: a.width,
+        height: a.height,
+        opacity: a.opacity,
+        draw_order: a.drawOrder,
+        data: Buffer.from(bytesOfArray(a.data)).toString("base64"),
+      };
+    case "EncodedImage":
+      return {
+        ...base,
+        media_type: a.mediaType,
+        opacity: a.opacity,
+        draw_order: a.drawOrder,
+        contents: Buffer.from(a.blob).toString("base64"),
+      };
     default:
       return { ...base };
   }

@@ -1,12 +1,12 @@
-import { type DepthArray, DepthImage, Pinhole, Transform3D } from "@depthroom/schema";
+import { type DepthArray, DepthImage, EncodedImage, Image, Pinhole, Transform3D } from "@depthroom/schema";
 import { connect } from "@depthroom/sdk";
 import { messageJson } from "./messageJson.ts";
 
 /*
  * A TypeScript producer for the Python tests:
  *   produceMain.ts <publish link>
- * Logs a Pinhole (static), a Transform3D and a 5 x 4 depth image of every datatype (one entity each,
- * extremes, zeros, NaN and -0 among the pixels), flushes, prints each logged message as one JSON line
+ * Logs a Pinhole (static), a Transform3D, a 5 x 4 depth image of every datatype (one entity each,
+ * extremes, zeros, NaN and -0 among the pixels), an RGBA Image and a JPEG EncodedImage, flushes, prints each logged message as one JSON line
  * (as the relay will hand it on) and exits.
  */
 const link = process.argv[2] as string;
@@ -70,6 +70,20 @@ for (const [name, { data, datatype }] of Object.entries(images)) {
   rec.log(`world/camera/${name}`, image);
   logged.push({ entityPath: `world/camera/${name}`, timelines, archetype: image });
 }
+const rgba = new Image(
+  Uint8Array.from({ length: 5 * 4 * 4 }, (_, i) => (i * 29) % 256),
+  {
+    width: 5,
+    height: 4,
+    colorModel: "RGBA",
+    opacity: 0.75,
+  },
+);
+rec.log("world/camera/rgba", rgba);
+logged.push({ entityPath: "world/camera/rgba", timelines, archetype: rgba });
+const jpeg = new EncodedImage(Uint8Array.from([0xff, 0xd8, 0xff, 0xdb, 9, 8, 7]), { drawOrder: 1 });
+rec.log("world/camera/jpeg", jpeg);
+logged.push({ entityPath: "world/camera/jpeg", timelines, archetype: jpeg });
 await rec.flush();
 if (rec.stats.rejected !== 0) throw new Error(`the relay rejected ${rec.stats.rejected} messages`);
 for (const message of logged) process.stdout.write(`${JSON.stringify(messageJson(message))}\n`);
