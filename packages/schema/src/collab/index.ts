@@ -77,3 +77,14 @@ export {
 } from "./recording.ts";
 export type { CollabIssue, CollabRecordName } from "./validation.ts";
 export { CollabValidationError } from "./validation.ts";
+export type { CloudViewSettings } from "./viewSettings.ts";
+export {
+  CLOUD_VIEW_DEFAULTS,
+  CloudViewSettingsSchema,
+  createViewSettingsUndoManager,
+  getViewSettings,
+  listViewSettings,
+  observeViewSettings,
+  setViewSettings,
+  VIEW_SETTINGS_VERSION,
+} from "./viewSettings.ts";

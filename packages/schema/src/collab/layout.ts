@@ -7,6 +7,7 @@ export const CollabRoot = {
   playback: "playback",
   presenter: "presenter",
   recording: "recording",
+  viewSettings: "viewSettings",
 } as const;
 
 /** The single key of the `playback`, `presenter` and `recording` maps: the whole state is replaced at once. */

@@ -8,6 +8,7 @@ export type CollabRecordName =
   | "playback"
   | "presenter"
   | "recording"
+  | "viewSettings"
   | "awareness";
 
 export interface CollabIssue {
