@@ -1,4 +1,5 @@
 import { SdkError, SdkErrorCode } from "../errors.ts";
+import { BridgeError, BridgeErrorCode } from "../foxglove/errors.ts";
 import { InputError } from "../node/inputError.ts";
 
 /** Exit codes scripts can rely on (also listed in `depthroom --help`). */
@@ -41,6 +42,10 @@ export function describeFailure(error: unknown): { code: ExitCode; message: stri
   if (error instanceof InputError) {
     return { code: error.kind === "usage" ? ExitCode.Usage : ExitCode.BadInput, message: error.message };
   }
+  if (error instanceof BridgeError) {
+    const { code, hint } = BRIDGE_FAILURES[error.code];
+    return { code, message: `${error.message}\n  ${hint}` };
+  }
   if (error instanceof SdkError) {
     const hint = HINTS[error.code];
     const message = hint ? `${error.message}\n  ${hint}` : error.message;
@@ -68,4 +73,24 @@ const HINTS: Partial<Record<string, string>> = {
     "Stop the recording first (in the web app, or POST /api/recordings/<id>/stop).",
   [SdkErrorCode.BadLink]:
     "A session link looks like http://host:3000/s/<session>?relay=<relay URL>#token=<token>",
+};
+
+/** What `depthroom bridge`'s own failures mean to a script, and what to try. */
+const BRIDGE_FAILURES: Record<BridgeErrorCode, { code: ExitCode; hint: string }> = {
+  [BridgeErrorCode.BadSourceUrl]: {
+    code: ExitCode.Usage,
+    hint: "The source is a WebSocket URL: ws://<rig>:8765",
+  },
+  [BridgeErrorCode.SourceUnreachable]: {
+    code: ExitCode.Unreachable,
+    hint: "Is foxglove_bridge running on the rig? ros2 launch foxglove_bridge foxglove_bridge_launch.xml",
+  },
+  [BridgeErrorCode.SourceRefused]: {
+    code: ExitCode.Unreachable,
+    hint: "Is this a Foxglove WebSocket server (foxglove_bridge listens on port 8765)?",
+  },
+  [BridgeErrorCode.NoDepthTopics]: {
+    code: ExitCode.BadInput,
+    hint: "See what it advertises and why nothing is taken: depthroom bridge <url> --list (pick topics with --topics)",
+  },
 };

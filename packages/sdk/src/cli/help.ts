@@ -6,6 +6,7 @@ Usage:
   depthroom session create [--relay URL] [--title TEXT] [--json]
   depthroom stream <folder> --link <publish link> [options]
   depthroom demo --link <publish link> [options]
+  depthroom bridge <ws://rig:8765> --link <publish link> [--topics GLOB...] [--list]
   depthroom import <file.mcap> --link <edit link> [--json]
   depthroom export <recordingId> --link <link> [--format foxglove] [-o <file>]
   depthroom admin notice "<text>" [--relay URL] [--session ID] [--level warning]
@@ -15,6 +16,7 @@ Commands:
   session create   Create a session on a relay; print its view, edit and publish links
   stream           Stream a folder of 16-bit depth PNGs (TUM RGB-D, 7-Scenes, plain) as a live rig
   demo             Stream a synthetic two-camera rig (moving shapes), for trying things without data
+  bridge           Stream a Foxglove WebSocket source (ROS 2 foxglove_bridge, OAK, Foxglove SDK apps)
   import           Upload an MCAP file (ROS 2, Foxglove or Depthroom) as a recording of a session
   export           Download a recording, as a Foxglove MCAP (default) or as stored
   admin notice     Show a notice to every viewer and rig of the relay (or of one session)
@@ -103,6 +105,46 @@ was slower than --fps (the newest frame wins).
 
 Example:
   depthroom stream data/samples/tum-fr2 --link "$LINK" --fps 5 --loop
+`;
+
+export const BRIDGE_HELP = `Usage: depthroom bridge <ws://rig:8765> --link <publish link> [options]
+       depthroom bridge <ws://rig:8765> --list [--topics GLOB...]
+
+Stream a Foxglove WebSocket source into a session: a ROS 2 rig running foxglove_bridge, a Luxonis OAK
+(RemoteConnection), Isaac Sim, an app on the Foxglove SDK. Run it near the rig: it connects out to
+both the source and the relay, and runs until Ctrl-C, reconnecting to the source with backoff (the
+session shows the rig offline meanwhile).
+
+What it bridges: sensor_msgs/msg/Image 16UC1, mono16 (millimetres), 32FC1 (metres); CompressedImage
+"16UC1; compressedDepth png|rvl" (and 32FC1 inverse depth); CameraInfo -> Pinhole; /tf and /tf_static
+-> Transform3D, with ROS frame ids as the entity tree (world/<parent>/<child>/...); foxglove.RawImage,
+CompressedImage (16-bit png), CameraCalibration, FrameTransform(s) in json. A depth image lands at
+<its frame's entity>/<topic with / as .>; header.stamp is the ros_time timeline. Messages that cannot
+be bridged are counted and skipped.
+
+Options:
+  --link URL          The session's publish link (default $DEPTHROOM_LINK)
+  --topics GLOB       Topics to bridge (repeat, or comma-separate): * within a name segment, ** across,
+                      ? one character. Default: every topic with depth or stereo in its name, the
+                      camera_info beside each, and the transforms
+  --list              Print what the source advertises, what would be bridged to which entity path,
+                      and why anything is skipped (listens --wait seconds, default 2); needs no link
+  --wait S            Give up with exit 3 if no depth topic is advertised within S seconds (default 30;
+                      0 waits forever)
+  --raw               Send depth uncompressed to the relay (default: RVL, lossless)
+  --connect-timeout S Give up if the source or the relay does not answer within S seconds (default 10)
+  -q, --quiet         No progress line or summary
+  -h, --help          Show this help
+
+Progress (stderr): topics bridged, depth frames per second in (from the source) and out (acknowledged
+by the relay), MB/s to the relay, frames dropped (the uplink was slower: the newest frame wins, per
+topic), messages skipped.
+
+Exit codes: 2 bad URL or options, 3 no depth topics, 4 link refused, 5 source or relay unreachable,
+130 Ctrl-C.
+
+Example (on the rig: ros2 launch foxglove_bridge foxglove_bridge_launch.xml):
+  depthroom bridge ws://localhost:8765 --link "$LINK" --topics '/camera/camera/depth/**'
 `;
 
 export const DEMO_HELP = `Usage: depthroom demo --link <publish link> [options]

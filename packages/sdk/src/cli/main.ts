@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { adminCommand } from "./commands/admin.ts";
+import { bridgeCommand } from "./commands/bridge.ts";
 import { demoCommand } from "./commands/demo.ts";
 import { exportCommand } from "./commands/exportRecording.ts";
 import { importCommand } from "./commands/importRecording.ts";
@@ -9,6 +10,7 @@ import type { CliContext } from "./context.ts";
 import { describeFailure, ExitCode } from "./exitCodes.ts";
 import {
   ADMIN_HELP,
+  BRIDGE_HELP,
   DEMO_HELP,
   EXPORT_HELP,
   IMPORT_HELP,
@@ -24,6 +26,7 @@ const COMMANDS: Record<
   session: { run: sessionCommand, help: SESSION_HELP },
   stream: { run: streamCommand, help: STREAM_HELP },
   demo: { run: demoCommand, help: DEMO_HELP },
+  bridge: { run: bridgeCommand, help: BRIDGE_HELP },
   import: { run: importCommand, help: IMPORT_HELP },
   export: { run: exportCommand, help: EXPORT_HELP },
   admin: { run: adminCommand, help: ADMIN_HELP },

@@ -59,6 +59,8 @@ export interface TopicStats {
   lastProblem?: string;
   /** Where its data goes, once a message said which frame (depth: the image entity; camera: the Pinhole's). */
   entityPath?: string;
+  /** Depth topics: the last image, as `848x480 U16`. */
+  image?: string;
   /** Depth topics: whether a camera calibration has been seen for their frame. */
   hasCamera?: boolean;
   /** Camera topics: the lens distortion they carry (kept for when Pinhole has distortion). */
@@ -229,6 +231,7 @@ export class SessionMapper {
         const entityPath = `${framePath}/${topicSegment(topic)}`;
         state.stats.entityPath = entityPath;
         state.stats.hasCamera = this.pinholes.has(frame);
+        state.stats.image = `${o.image.width}x${o.image.height} ${o.image.datatype}`;
         return [{ entityPath, archetype: o.image, static: false, timeNs: o.stampNs, topic }];
       }
       case "camera": {

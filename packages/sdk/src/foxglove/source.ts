@@ -78,6 +78,7 @@ export class FoxgloveSource extends Emitter<SourceEvents> {
   private rejectOpened!: (error: BridgeError) => void;
   private readonly firstDelayMs: number;
   private readonly maxDelayMs: number;
+  private lastFailure = "";
   /** Reconnections after the first connection. */
   reconnects = 0;
 
@@ -98,10 +99,11 @@ export class FoxgloveSource extends Emitter<SourceEvents> {
     const timeout = options.connectTimeoutMs ?? 10_000;
     if (Number.isFinite(timeout)) {
       this.openTimer = setTimeout(() => {
+        const last = this.lastFailure ? ` (last: ${this.lastFailure})` : "";
         this.fail(
           new BridgeError(
             BridgeErrorCode.SourceUnreachable,
-            `no Foxglove WebSocket server answered at ${url} within ${timeout} ms`,
+            `no Foxglove WebSocket server answered at ${url} within ${timeout} ms${last}`,
           ),
         );
       }, timeout);
@@ -226,6 +228,7 @@ export class FoxgloveSource extends Emitter<SourceEvents> {
   }
 
   private scheduleReconnect(why: string): void {
+    this.lastFailure = why;
     this.setState(this.everOpened ? "reconnecting" : "connecting", why);
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => {
