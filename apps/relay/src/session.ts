@@ -1,15 +1,16 @@
 import {
   type ArchetypeKind,
-  checkEntityPath,
   compareLatestAt,
   DecodeError,
   type EntityInfo,
   ErrorCode,
   entityArchetypeKey,
+  firstIssue,
   type ProducerEvent,
   type ProducerInfo,
   type PublishResult,
   readEnvelope,
+  SubscribeRequestSchema,
   type SubscribeResult,
 } from "@depthroom/schema";
 import {
@@ -64,7 +65,6 @@ interface Producer {
 }
 
 const OK: PublishResult = { ok: true };
-const MAX_FILTER_ENTRIES = 64;
 
 export class LiveSession {
   readonly #latest = new Map<string, LatestEntry>();
@@ -275,20 +275,9 @@ function matches(filter: readonly string[] | null, entityPath: string): boolean 
 
 function readFilter(
   request: unknown,
-): { ok: true; prefixes: string[] | null } | { ok: false; message: string } {
-  if (request === undefined || request === null) return { ok: true, prefixes: null };
-  if (typeof request !== "object") return { ok: false, message: "subscribe takes an object { entities? }" };
-  const entities = (request as { entities?: unknown }).entities;
-  if (entities === undefined) return { ok: true, prefixes: null };
-  if (!Array.isArray(entities) || entities.length > MAX_FILTER_ENTRIES) {
-    return { ok: false, message: `entities must be an array of at most ${MAX_FILTER_ENTRIES} entity paths` };
-  }
-  const prefixes: string[] = [];
-  for (const entity of entities) {
-    if (typeof entity !== "string") return { ok: false, message: "entities must be strings" };
-    const checked = checkEntityPath(entity);
-    if (!checked.ok) return { ok: false, message: `entities: ${checked.reason}` };
-    prefixes.push(checked.path);
-  }
-  return { ok: true, prefixes };
+): { ok: true; prefixes: readonly string[] | null } | { ok: false; message: string } {
+  const parsed = SubscribeRequestSchema.safeParse(request);
+  if (!parsed.success)
+    return { ok: false, message: `subscribe { entities? }: ${firstIssue(parsed.error).message}` };
+  return { ok: true, prefixes: parsed.data?.entities ?? null };
 }

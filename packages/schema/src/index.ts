@@ -299,3 +299,4 @@ export {
   type Vec3,
 } from "./transform3d.ts";
 export { unproject, unprojectPixel } from "./unproject.ts";
+export { firstIssue } from "./validate.ts";

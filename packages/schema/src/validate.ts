@@ -5,7 +5,16 @@ import { ValidationError } from "./errors.ts";
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, owner: string): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue && issue.path.length > 0 ? `${owner}.${issue.path.join(".")}` : owner;
-  throw new ValidationError(path, issue?.message ?? "invalid");
+  const { field } = firstIssue(result.error);
+  throw new ValidationError(
+    field ? `${owner}.${field}` : owner,
+    result.error.issues[0]?.message ?? "invalid",
+  );
+}
+
+/** The first problem of a failed zod parse, for error messages: the field (dotted path) and a sentence. */
+export function firstIssue(error: z.ZodError): { field: string | undefined; message: string } {
+  const issue = error.issues[0];
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : undefined;
+  return { field, message: `${field ? `${field}: ` : ""}${issue?.message ?? "invalid"}` };
 }

@@ -3,6 +3,7 @@ import {
   type AdminNoticeRequest,
   AdminNoticeRequestSchema,
   AdminNoticeSchema,
+  firstIssue,
 } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "./errors.ts";
 import { call, readJson } from "./http.ts";
@@ -27,13 +28,8 @@ export async function postNotice(options: PostNoticeOptions): Promise<AdminNotic
   const relayUrl = normalizeRelayUrl(given);
   const checked = AdminNoticeRequestSchema.safeParse(request);
   if (!checked.success) {
-    const issue = checked.error.issues[0];
-    const field = issue?.path.join(".") || undefined;
-    throw new SdkError(
-      SdkErrorCode.BadMessage,
-      `bad notice: ${field ? `${field}: ` : ""}${issue?.message ?? "invalid"}`,
-      field,
-    );
+    const { field, message } = firstIssue(checked.error);
+    throw new SdkError(SdkErrorCode.BadMessage, `bad notice: ${message}`, field);
   }
   if (typeof adminToken !== "string" || adminToken.length === 0) {
     throw new SdkError(SdkErrorCode.Unauthorized, "adminToken: missing");

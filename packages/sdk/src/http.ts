@@ -1,4 +1,4 @@
-import { ErrorBodySchema } from "@depthroom/schema";
+import { ErrorBodySchema, firstIssue } from "@depthroom/schema";
 import type { z } from "zod";
 import { SdkError, SdkErrorCode } from "./errors.ts";
 
@@ -90,13 +90,8 @@ export async function readJson<S extends z.ZodType>(
   }
   const checked = schema.safeParse(answer);
   if (!checked.success) {
-    const issue = checked.error.issues[0];
-    const field = issue?.path.join(".") || undefined;
-    throw new SdkError(
-      SdkErrorCode.BadMessage,
-      `${what} is malformed: ${field ? `${field}: ` : ""}${issue?.message ?? "invalid"}`,
-      field,
-    );
+    const { field, message } = firstIssue(checked.error);
+    throw new SdkError(SdkErrorCode.BadMessage, `${what} is malformed: ${message}`, field);
   }
   return checked.data;
 }
