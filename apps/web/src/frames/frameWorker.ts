@@ -1,3 +1,4 @@
+import "../zodJitless.ts";
 import { type FrameCommand, FrameCore, type FrameEvent } from "./frameCore.ts";
 
 /* The frame worker: the frame core off the page's main thread (see frameCore.ts). */

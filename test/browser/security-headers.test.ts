@@ -1,0 +1,76 @@
+import { depthImage3dExample } from "@depthroom/schema";
+import type { RecordingStream } from "@depthroom/sdk";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startTestRelay, type TestRelay } from "../support/relay.ts";
+import {
+  createSessionThroughHomePage,
+  launchChromium,
+  newPage,
+  producer,
+  waitInPage,
+} from "./support/session.ts";
+
+// The web app's security headers (issue 12 item 12): a CSP with frame-ancestors 'none', Referrer-Policy
+// no-referrer (links carry tokens), nosniff, on every page; and the viewer still works under them:
+// a session made on the home page (fetch to the relay), frames over the relay's WebSocket, decoded in
+// the frame worker, drawn as a cloud, with no CSP violation reported by the page.
+
+const DEPTH = "world/camera/depth";
+
+describe("web app security headers", () => {
+  let relay: TestRelay;
+  let browser: Browser;
+  let page: Page;
+  let rig: RecordingStream | undefined;
+
+  beforeAll(async () => {
+    relay = await startTestRelay();
+    browser = await launchChromium();
+    page = await newPage(browser);
+  });
+  afterAll(async () => {
+    await rig?.close();
+    await browser?.close();
+    await relay?.close();
+  });
+
+  it("sends the headers on the home page, a session page and a review page", async () => {
+    const webUrl = inject("webUrl");
+    for (const path of ["/", "/s/AAAAAAAAAAAAAAAAAAAAAA", "/r/AAAAAAAAAAAAAAAAAAAAAA", "/no-such-page"]) {
+      const response = await fetch(`${webUrl}${path}`);
+      await response.arrayBuffer();
+      const csp = response.headers.get("content-security-policy") ?? "";
+      expect(csp, path).toContain("frame-ancestors 'none'");
+      expect(csp, path).toContain("object-src 'none'");
+      expect(csp, path).toMatch(/script-src 'self'/);
+      expect(csp, path).not.toContain("'unsafe-eval'");
+      expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
+      expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(response.headers.get("x-frame-options"), path).toBe("DENY");
+    }
+  });
+
+  it("lets the viewer work: relay fetch and WebSocket, frame worker, cloud; no CSP violation", async () => {
+    const violations: string[] = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+    });
+    await page.addInitScript(() => {
+      document.addEventListener("securitypolicyviolation", (event) => {
+        console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`);
+      });
+    });
+    const links = await createSessionThroughHomePage(page, inject("webUrl"), relay.url);
+    rig = await producer(links.publish);
+    for (const message of depthImage3dExample()) rig.log(message.entityPath, message.archetype);
+    await rig.flush();
+    await waitInPage(
+      page,
+      (entity) => window.__depthroom?.stats().find((s) => s.entity === entity && s.hasCloud),
+      DEPTH,
+    );
+    expect(await page.evaluate(() => window.__depthroom!.decode())).toBe("worker");
+    expect(violations).toEqual([]);
+  });
+});
