@@ -156,6 +156,17 @@ export {
 export { DecodeError, type DecodeProblem, ValidationError } from "./errors.ts";
 export { depthImage3dExample, depthImageSimpleExample, rerunExampleDepth } from "./examples.ts";
 export {
+  COLOR_MODELS,
+  type ColorModel,
+  IMAGE_DEFAULTS,
+  IMAGE_VERSION,
+  Image,
+  type ImageArray,
+  type ImageDatatype,
+  type ImageOptions,
+  imageBytesPerPixel,
+} from "./image.ts";
+export {
   compareLatestAt,
   entityArchetypeKey,
   type LatestAtCandidate,
@@ -181,17 +192,6 @@ export {
   TOKEN_PREFIX,
   type TokenClaims,
 } from "./link.ts";
-export {
-  COLOR_MODELS,
-  type ColorModel,
-  IMAGE_DEFAULTS,
-  IMAGE_VERSION,
-  Image,
-  type ImageArray,
-  type ImageDatatype,
-  type ImageOptions,
-  imageBytesPerPixel,
-} from "./image.ts";
 export {
   ARCHETYPE_KINDS,
   type Archetype,
@@ -290,6 +290,12 @@ export {
   Timeline,
   type WellKnownTimeline,
 } from "./timeline.ts";
+export {
+  fromTransferable,
+  type TransferableArchetype,
+  type TransferableMessage,
+  toTransferable,
+} from "./transferable.ts";
 export {
   type Quaternion,
   TRANSFORM3D_DEFAULTS,

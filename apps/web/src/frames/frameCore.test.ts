@@ -1,6 +1,5 @@
-import { DepthImage, depthImage3dExample, encodeMessage } from "@depthroom/schema";
+import { DepthImage, depthImage3dExample, encodeMessage, fromTransferable } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
-import { fromPlain } from "../stream/transfer.ts";
 import { openFrameChannel } from "./frameChannel.ts";
 import { FrameCore, type FrameEvent } from "./frameCore.ts";
 
@@ -20,7 +19,7 @@ describe("FrameCore", () => {
     if (event.type !== "decoded") return;
     expect(event.id).toBe(4);
     expect(transfer).toHaveLength(1);
-    const message = fromPlain(structuredClone(event.message, { transfer: transfer as ArrayBuffer[] }));
+    const message = fromTransferable(structuredClone(event.message, { transfer: transfer as ArrayBuffer[] }));
     expect(message.archetype).toBeInstanceOf(DepthImage);
     expect((message.archetype as DepthImage).data[60 * 300 + 60]).toBe(20000);
     expect(message.timelines[0]?.value).toBe(3n);

@@ -1,14 +1,14 @@
-import { decodeMessage, type LogMessage } from "@depthroom/schema";
+import { decodeMessage, type LogMessage, type TransferableMessage, toTransferable } from "@depthroom/schema";
 import type { ViewerAction } from "../state/viewerState.ts";
 import { subscribeSession, type Target } from "../stream/subscribeSession.ts";
-import { type PlainMessage, toPlain } from "../stream/transfer.ts";
 
 /*
  * What runs in the frame worker (frameWorker.ts), or on the page when there is no worker: the one place
  * frames are decoded, for both sources. A live session is subscribed with the SDK (RVL decoded here)
  * with latest wins towards the page: per entity, one frame is with the page at a time; a newer one
  * replaces the one waiting, and each replaced frame is reported as dropped. A review room sends wire
- * bytes and gets the decoded message back. Messages leave as plain fields with their pixels transferred.
+ * bytes and gets the decoded message back. Messages leave as the schema's transferable form
+ * (`toTransferable`), their pixels moved, not copied.
  */
 
 /** What the page asks of the frame core. */
@@ -20,9 +20,9 @@ export type FrameCommand =
 
 /** What the frame core tells the page. */
 export type FrameEvent =
-  | { readonly type: "message"; readonly message: PlainMessage; readonly at: number }
+  | { readonly type: "message"; readonly message: TransferableMessage; readonly at: number }
   | { readonly type: "action"; readonly action: ViewerAction }
-  | { readonly type: "decoded"; readonly id: number; readonly message: PlainMessage }
+  | { readonly type: "decoded"; readonly id: number; readonly message: TransferableMessage }
   | { readonly type: "decode-failed"; readonly id: number; readonly error: string };
 
 export type PostFrameEvent = (event: FrameEvent, transfer?: Transferable[]) => void;
@@ -55,8 +55,8 @@ export class FrameCore {
       }
       case "decode":
         try {
-          const { plain, transfer } = toPlain(decodeMessage(command.bytes));
-          this.post({ type: "decoded", id: command.id, message: plain }, transfer);
+          const { message, transfer } = toTransferable(decodeMessage(command.bytes));
+          this.post({ type: "decoded", id: command.id, message }, transfer);
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           this.post({ type: "decode-failed", id: command.id, error: message });
@@ -76,9 +76,9 @@ export class FrameCore {
   }
 
   private send(message: LogMessage): void {
-    const { plain, transfer } = toPlain(message);
+    const { message: out, transfer } = toTransferable(message);
     this.withPage.add(message.entityPath);
-    this.post({ type: "message", message: plain, at: performance.timeOrigin + performance.now() }, transfer);
+    this.post({ type: "message", message: out, at: performance.timeOrigin + performance.now() }, transfer);
   }
 
   private onMessage(message: LogMessage): void {

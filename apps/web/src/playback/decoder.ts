@@ -1,11 +1,10 @@
-import type { LogMessage } from "@depthroom/schema";
+import { fromTransferable, type LogMessage } from "@depthroom/schema";
 import { openFrameChannel } from "../frames/frameChannel.ts";
-import { fromPlain } from "../stream/transfer.ts";
 
 /*
  * Decoding for the review room, in the frame core (frames/frameCore.ts): in the frame worker by
- * default, on the page when workers are unavailable or `decode: "main"`. What comes back is rebuilt
- * into the schema's archetypes (`fromPlain`), so a bad answer is an error, not a crash.
+ * default, on the page when workers are unavailable or `decode: "main"`. What comes back is the
+ * schema's transferable form, made archetypes again by `fromTransferable` (no second validation).
  */
 
 export interface Decoder {
@@ -26,7 +25,7 @@ export function createDecoder(prefer: "worker" | "main"): Decoder {
     if (event.type === "decode-failed") entry.reject(new Error(event.error));
     else {
       try {
-        entry.resolve(fromPlain(event.message));
+        entry.resolve(fromTransferable(event.message));
       } catch (error) {
         entry.reject(error instanceof Error ? error : new Error(String(error)));
       }

@@ -194,3 +194,24 @@ describe("ViewerScene", () => {
     expect(frustum.isEnabled()).toBe(false);
   });
 });
+
+describe("ViewerScene with the CPU cloud (the benchmark's baseline)", () => {
+  it("draws the cloud whether the pinhole comes before or after the frame", () => {
+    const [pinhole, depth] = depthImage3dExample();
+    for (const order of [
+      [pinhole!, depth!],
+      [depth!, pinhole!],
+    ]) {
+      const cpu = new ViewerScene(engine, "cpu");
+      cpu.setPanels([{ id: "3d", kind: "3d", x: 0, y: 0, width: 400, height: 400 }], 400, 400);
+      cpu.handleMessage(order[0]!);
+      cpu.frame();
+      cpu.handleMessage(order[1]!);
+      cpu.frame();
+      expect(cpu.stats()[0]).toMatchObject({ uploads: 1, hasCloud: true, format: "r16ui" });
+      cpu.setVisible("world/camera/depth", false);
+      expect(cpu.stats()[0]?.hasCloud).toBe(false);
+      cpu.dispose();
+    }
+  });
+});

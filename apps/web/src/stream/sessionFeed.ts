@@ -1,7 +1,6 @@
-import type { SessionLink } from "@depthroom/schema";
+import { fromTransferable, type SessionLink } from "@depthroom/schema";
 import { openFrameChannel } from "../frames/frameChannel.ts";
 import type { FrameSink, FrameSource } from "../frames/frameSource.ts";
-import { fromPlain } from "./transfer.ts";
 
 /*
  * The session's frames, from the relay through `@depthroom/sdk`'s subscriber in the frame core (decoded
@@ -34,7 +33,7 @@ export function openSessionFeed(
       case "message": {
         const entityPath = event.message.entityPath;
         try {
-          handlers.onMessage(fromPlain(event.message), event.at - performance.timeOrigin);
+          handlers.onMessage(fromTransferable(event.message), event.at - performance.timeOrigin);
         } catch (error) {
           handlers.dispatch({
             type: "problem",
