@@ -109,3 +109,24 @@ def test_latest_wins_drops_old_frames_instead_of_queueing(relay):
     assert stats["sent"] + stats["dropped"] == 500 and stats["dropped"] > 100
     assert stats["pending"] == 0 and stats["in_flight"] == 0
     assert logging_took < 5  # log() encodes and returns, never waits for the network
+
+
+def test_a_script_that_ends_without_close_still_delivers(relay):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    session = relay.create_session()
+    script = (
+        "import numpy as np, depthroom as dr\n"
+        f"rec = dr.connect({session['links']['publish']!r})\n"
+        "for i in range(3):\n"
+        "    rec.set_time('frame', sequence=i)\n"
+        "    rec.log('world/last', dr.DepthImage(np.full((240, 320), i + 1, np.uint16)))\n"
+    )
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    done = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": src}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with dr.subscribe(session["links"]["view"]) as subscription:
+        message = subscription.get(timeout=10)
+    assert message is not None and message.times == {"frame": 2}

@@ -10,8 +10,10 @@ sent again. As the TypeScript SDK's producer (packages/sdk/src/producer.ts).
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
 import threading
+import weakref
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -78,6 +80,16 @@ def connect(
         stream._stop()
         connection.close()
         raise DepthroomError("forbidden", f"the relay admitted this token as {welcome.get('role')}; publishing needs publish")
+    # A script that ends without close() still delivers what it logged (up to 2 s), as Rerun flushes at exit.
+    ref = weakref.ref(stream)
+
+    def close_at_exit() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.close(2.0)
+
+    stream._at_exit = close_at_exit
+    atexit.register(close_at_exit)
     return stream
 
 
@@ -100,6 +112,7 @@ class RecordingStream:
         self._closing = False
         self._stopped = False
         self._connection: Connection | None = None
+        self._at_exit: Any = None
         self._sender = threading.Thread(target=self._send_loop, name="depthroom-sender", daemon=True)
 
     def _attach(self, connection: Connection) -> None:
@@ -216,6 +229,9 @@ class RecordingStream:
         self._stop()
         if self._connection is not None:
             self._connection.close()
+        if self._at_exit is not None:
+            atexit.unregister(self._at_exit)
+            self._at_exit = None
 
     def __enter__(self) -> RecordingStream:
         return self
