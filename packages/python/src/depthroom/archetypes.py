@@ -63,6 +63,13 @@ def _numbers(field: str, value: Any, count: int) -> list[float]:
     return [_number(field, v) for v in items]
 
 
+def _check_size(field: str, width: int, height: int) -> None:
+    if not (1 <= width <= MAX_IMAGE_DIMENSION and 1 <= height <= MAX_IMAGE_DIMENSION):
+        raise ValidationError(field, f"{width} x {height} is outside 1..{MAX_IMAGE_DIMENSION}")
+    if width * height > MAX_PIXELS:
+        raise ValidationError(field, f"more than {MAX_PIXELS} pixels")
+
+
 class DepthImage:
     """One channel of depth (Rerun's `DepthImage`): a stored value d lies d / meter metres along the
     optical axis; 0 and NaN mean "no depth". `image` is a 2-D numpy array of uint8 ... uint64, int8 ...
@@ -98,10 +105,7 @@ class DepthImage:
                 f"dtype {image.dtype} is not a depth datatype (uint8..uint64, int8..int64, float16/32/64)",
             )
         height, width = image.shape
-        if not (1 <= width <= MAX_IMAGE_DIMENSION and 1 <= height <= MAX_IMAGE_DIMENSION):
-            raise ValidationError("DepthImage.image", f"{width} x {height} is outside 1..{MAX_IMAGE_DIMENSION}")
-        if width * height > MAX_PIXELS:
-            raise ValidationError("DepthImage.image", f"more than {MAX_PIXELS} pixels")
+        _check_size("DepthImage.image", width, height)
         is_float = DATATYPES[datatype][2]
         if meter is None:
             meter = DEPTH_IMAGE_DEFAULTS["meter_float" if is_float else "meter_integer"]
@@ -346,10 +350,7 @@ class Image:
                 "Image.image", f"dtype {image.dtype}: images hold uint8 pixels (or uint16 for L, mono16)"
             )
         height, width = image.shape[:2]
-        if not (1 <= width <= MAX_IMAGE_DIMENSION and 1 <= height <= MAX_IMAGE_DIMENSION):
-            raise ValidationError("Image.image", f"{width} x {height} is outside 1..{MAX_IMAGE_DIMENSION}")
-        if width * height > MAX_PIXELS:
-            raise ValidationError("Image.image", f"more than {MAX_PIXELS} pixels")
+        _check_size("Image.image", width, height)
         self.image: np.ndarray = np.array(image, dtype=DATATYPES[datatype][1], order="C", copy=True)
         self.color_model = model
         self.datatype = datatype

@@ -292,12 +292,18 @@ def decode_message(data: bytes | bytearray | memoryview) -> Message:
     return Message(raw_path, tuple(timelines), archetype, bool(flags & _FLAG_STATIC), len(view))
 
 
-def _read_depth_image(r: _Reader) -> DepthImage:
-    width, height = r.unpack("<II", "DepthImage.width")
+def _read_size(r: _Reader, field: str) -> tuple[int, int]:
+    """width, height: checked before anything is allocated for the pixels."""
+    width, height = r.unpack("<II", field)
     if not (1 <= width <= MAX_IMAGE_DIMENSION and 1 <= height <= MAX_IMAGE_DIMENSION):
-        raise DecodeError("too-large", "DepthImage.width", f"{width} x {height} is outside 1..{MAX_IMAGE_DIMENSION}")
+        raise DecodeError("too-large", field, f"{width} x {height} is outside 1..{MAX_IMAGE_DIMENSION}")
     if width * height > MAX_PIXELS:
-        raise DecodeError("too-large", "DepthImage.width", f"{width} x {height} exceeds {MAX_PIXELS} pixels")
+        raise DecodeError("too-large", field, f"{width} x {height} exceeds {MAX_PIXELS} pixels")
+    return width, height
+
+
+def _read_depth_image(r: _Reader) -> DepthImage:
+    width, height = _read_size(r, "DepthImage.width")
     datatype_id, colormap_id, encoding_id, flags = r.unpack("<BBBB", "DepthImage.datatype")
     datatype = DATATYPE_BY_ID.get(datatype_id)
     if datatype is None:
@@ -346,11 +352,7 @@ def _read_pinhole(r: _Reader) -> Pinhole:
 
 
 def _read_image(r: _Reader) -> Image:
-    width, height = r.unpack("<II", "Image.width")
-    if not (1 <= width <= MAX_IMAGE_DIMENSION and 1 <= height <= MAX_IMAGE_DIMENSION):
-        raise DecodeError("too-large", "Image.width", f"{width} x {height} is outside 1..{MAX_IMAGE_DIMENSION}")
-    if width * height > MAX_PIXELS:
-        raise DecodeError("too-large", "Image.width", f"{width} x {height} exceeds {MAX_PIXELS} pixels")
+    width, height = _read_size(r, "Image.width")
     model_id, datatype_id, flags = r.unpack("<BBB", "Image.colorModel")
     model = COLOR_MODEL_BY_ID.get(model_id)
     if model is None:
