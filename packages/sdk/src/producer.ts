@@ -1,17 +1,16 @@
-import {
-  type AdminNotice,
-  type DepthEncoding,
-  isFrameKind,
-  type ProducerEvent,
-  type PublishResult,
-  type Refusal,
-  type Welcome,
+import type {
+  AdminNotice,
+  DepthEncoding,
+  ProducerEvent,
+  PublishResult,
+  Refusal,
+  Welcome,
 } from "@depthroom/schema";
 import { type ConnectionOptions, type ConnectionState, isRefusal, RelayConnection } from "./connection.ts";
 import { Emitter } from "./emitter.ts";
 import { type EncodedLog, encodeLog, type LogOptions } from "./encodeLog.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
-import { LatestWinsQueue } from "./latestWins.ts";
+import { PublishQueue } from "./publishQueue.ts";
 import { type RelayTarget, resolveTarget } from "./target.ts";
 import { Timelines } from "./timelines.ts";
 
@@ -82,15 +81,10 @@ export async function connect(target: RelayTarget, options: ProducerOptions = {}
  */
 export class RecordingStream extends Emitter<RecordingStreamEvents> {
   private readonly time = new Timelines();
-  /** Pinholes, transforms and static data: sent before depth, and kept to re-send after a reconnect. */
-  private readonly control = new LatestWinsQueue<string, EncodedLog>();
-  /** Frames (depth and colour images): latest wins per entity and kind. */
-  private readonly depth = new LatestWinsQueue<string, EncodedLog>();
-  private readonly lastState = new Map<string, EncodedLog>();
-  private readonly maxInFlight: number;
+  /** State before frames, latest wins per key, the in-flight limit and what goes again after a reconnect. */
+  private readonly queue: PublishQueue;
   private readonly ackTimeoutMs: number;
   private readonly depthEncoding: DepthEncoding | undefined;
-  private counts = { sent: 0, depthFrames: 0, dropped: 0, rejected: 0, bytes: 0, inFlight: 0 };
   private idleWaiters: (() => void)[] = [];
   private roomWaiters: (() => void)[] = [];
   private closing = false;
@@ -101,7 +95,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     options: ProducerOptions,
   ) {
     super();
-    this.maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+    this.queue = new PublishQueue(Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)));
     this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
     this.depthEncoding = options.depthEncoding;
     connection.on("state", (state, error) => {
@@ -112,7 +106,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     connection.on("producer", (event) => this.emit("producer", event));
     connection.on("notice", (notice) => this.emit("notice", notice));
     connection.on("welcome", (_welcome, reconnect) => {
-      if (reconnect) this.resendState();
+      if (reconnect) this.queue.resendState();
       this.pump();
     });
   }
@@ -141,11 +135,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     if (this.closing || this.connection.state === "closed") {
       throw this.connection.error ?? new SdkError(SdkErrorCode.Closed, "the recording stream is closed");
     }
-    const message = encodeLog(entityPath, archetype, this.time.current, options, this.depthEncoding);
-    const isState = message.static || !isFrameKind(message.kind);
-    if (isState) this.lastState.set(message.key, message);
-    const replaced = (isState ? this.control : this.depth).put(message.key, message);
-    if (replaced) this.counts.dropped++;
+    this.queue.put(encodeLog(entityPath, archetype, this.time.current, options, this.depthEncoding));
     this.pump();
   }
 
@@ -163,7 +153,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
         reject(
           new SdkError(
             SdkErrorCode.Timeout,
-            `flush: ${this.pendingCount + this.counts.inFlight} messages unsent after ${timeoutMs} ms`,
+            `flush: ${this.queue.pending + this.queue.counts.inFlight} messages unsent after ${timeoutMs} ms`,
           ),
         );
       }, timeoutMs);
@@ -193,15 +183,15 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     if (this.closing) return;
     this.closing = true;
     if (this.connection.state === "connected") await this.flush(timeoutMs).catch(() => {});
-    this.counts.dropped += this.control.clear() + this.depth.clear();
+    this.queue.clear();
     this.connection.close();
     this.releaseWaiters();
   }
 
   get stats(): ProducerStats {
     return {
-      ...this.counts,
-      pending: this.pendingCount,
+      ...this.queue.counts,
+      pending: this.queue.pending,
       reconnects: this.connection.reconnects,
     };
   }
@@ -220,21 +210,17 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     return this.connection.opened;
   }
 
-  private get pendingCount(): number {
-    return this.control.size + this.depth.size;
-  }
-
   private get hasRoom(): boolean {
-    return this.pendingCount === 0 && this.counts.inFlight < this.maxInFlight && this.connection.ready;
+    return this.queue.hasRoom && this.connection.ready;
   }
 
   private get idle(): boolean {
-    return this.pendingCount === 0 && this.counts.inFlight === 0;
+    return this.queue.idle;
   }
 
   private pump(): void {
-    while (this.counts.inFlight < this.maxInFlight && this.connection.ready) {
-      const message = this.control.take() ?? this.depth.take();
+    while (this.connection.ready) {
+      const message = this.queue.next();
       if (!message) break;
       this.send(message);
     }
@@ -243,25 +229,18 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   }
 
   private send(message: EncodedLog): void {
-    this.counts.inFlight++;
     this.connection.socket
       .timeout(this.ackTimeoutMs)
       .emit("publish", message.bytes, (error: Error | null, result: PublishResult) => {
-        this.counts.inFlight--;
         if (error) {
-          // Lost with the connection: give it its slot back unless something newer took it (latest wins);
-          // never acknowledged in time: count it as dropped.
-          const queue = message.static || !isFrameKind(message.kind) ? this.control : this.depth;
-          const lostWithConnection =
+          // Lost with the connection (it may go again), or never acknowledged in time (dropped).
+          const withConnection =
             !this.connection.ready && !this.closing && error.message.includes("disconnected");
-          if (lostWithConnection && !queue.has(message.key)) queue.put(message.key, message);
-          else this.counts.dropped++;
+          this.queue.settle(message, { kind: "lost", withConnection });
         } else if (result && result.ok === true) {
-          this.counts.sent++;
-          if (message.kind === "DepthImage") this.counts.depthFrames++;
-          this.counts.bytes += message.bytes.length;
+          this.queue.settle(message, { kind: "acked" });
         } else {
-          this.counts.rejected++;
+          this.queue.settle(message, { kind: "refused" });
           const problem: Refusal = isRefusal(result)
             ? { code: result.code, message: `${message.entityPath} (${message.kind}): ${result.message}` }
             : {
@@ -272,13 +251,6 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
         }
         this.pump();
       });
-  }
-
-  /** After a reconnect: the relay may have restarted and forgotten; send the latest state again. */
-  private resendState(): void {
-    for (const [key, message] of this.lastState) {
-      if (!this.control.has(key)) this.control.put(key, message);
-    }
   }
 
   private releaseWaiters(): void {

@@ -1,0 +1,130 @@
+import type { ArchetypeKind } from "@depthroom/schema";
+import { describe, expect, it } from "vitest";
+import type { EncodedLog } from "./encodeLog.ts";
+import { PublishQueue } from "./publishQueue.ts";
+
+let serial = 0;
+function msg(entityPath: string, kind: ArchetypeKind, isStatic = false): EncodedLog {
+  serial++;
+  return {
+    key: `${entityPath}#${kind}`,
+    entityPath,
+    kind,
+    static: isStatic,
+    bytes: new Uint8Array(serial % 7),
+  };
+}
+const depth = (path = "cam/depth") => msg(path, "DepthImage");
+const pinhole = (path = "cam") => msg(path, "Pinhole");
+
+/** Take everything `next()` gives now. */
+function drain(queue: PublishQueue): EncodedLog[] {
+  const out: EncodedLog[] = [];
+  for (let m = queue.next(); m; m = queue.next()) out.push(m);
+  return out;
+}
+
+describe("PublishQueue (the producer core)", () => {
+  it("sends state before frames, and at most maxInFlight at once", () => {
+    const queue = new PublishQueue(2);
+    const frame = depth();
+    const camera = pinhole();
+    const other = pinhole("cam2");
+    queue.put(frame);
+    queue.put(camera);
+    queue.put(other);
+    expect(drain(queue)).toEqual([camera, other]);
+    expect(queue.counts.inFlight).toBe(2);
+    expect(queue.hasRoom).toBe(false);
+    queue.settle(camera, { kind: "acked" });
+    expect(drain(queue)).toEqual([frame]);
+    expect(queue.pending).toBe(0);
+  });
+
+  it("keeps one message per key: a newer frame replaces the waiting one, counted as dropped", () => {
+    const queue = new PublishQueue(1);
+    const first = depth();
+    queue.put(first);
+    expect(queue.next()).toBe(first);
+    const second = depth();
+    const third = depth();
+    queue.put(second);
+    queue.put(third);
+    expect(queue.counts.dropped).toBe(1);
+    expect(queue.pending).toBe(1);
+    queue.settle(first, { kind: "acked" });
+    expect(queue.next()).toBe(third);
+  });
+
+  it("counts acks (bytes, depth frames) and refusals", () => {
+    const queue = new PublishQueue(3);
+    const frame = depth();
+    const camera = pinhole();
+    const refused = depth("cam2/depth");
+    queue.put(frame);
+    queue.put(camera);
+    queue.put(refused);
+    drain(queue);
+    queue.settle(frame, { kind: "acked" });
+    queue.settle(camera, { kind: "acked" });
+    queue.settle(refused, { kind: "refused" });
+    expect(queue.counts).toEqual({
+      sent: 2,
+      depthFrames: 1,
+      dropped: 0,
+      rejected: 1,
+      bytes: frame.bytes.length + camera.bytes.length,
+      inFlight: 0,
+    });
+    expect(queue.idle).toBe(true);
+  });
+
+  it("gives a publish lost with the connection its slot back, unless a newer one took it", () => {
+    const queue = new PublishQueue(2);
+    const lost = depth();
+    const overtaken = depth("cam2/depth");
+    queue.put(lost);
+    queue.put(overtaken);
+    drain(queue);
+    const newer = depth("cam2/depth");
+    queue.put(newer);
+    queue.settle(lost, { kind: "lost", withConnection: true });
+    queue.settle(overtaken, { kind: "lost", withConnection: true });
+    expect(queue.counts.dropped).toBe(1);
+    expect(drain(queue)).toEqual([newer, lost]);
+  });
+
+  it("drops a publish never answered in time", () => {
+    const queue = new PublishQueue(1);
+    const frame = depth();
+    queue.put(frame);
+    queue.next();
+    queue.settle(frame, { kind: "lost", withConnection: false });
+    expect(queue.counts.dropped).toBe(1);
+    expect(queue.idle).toBe(true);
+  });
+
+  it("sends the latest state of every key again after a reconnect, never frames, never over a newer one", () => {
+    const queue = new PublishQueue(8);
+    const oldCamera = pinhole();
+    const camera = pinhole();
+    const fixed = msg("world", "Transform3D", true);
+    const staticFrame = msg("cam/still", "DepthImage", true);
+    for (const m of [oldCamera, camera, fixed, staticFrame, depth()]) queue.put(m);
+    for (const m of drain(queue)) queue.settle(m, { kind: "acked" });
+    const waiting = msg("world", "Transform3D", true);
+    queue.put(waiting);
+    queue.resendState();
+    expect(drain(queue)).toEqual([waiting, camera, staticFrame]);
+  });
+
+  it("clears what waits, counting it as dropped", () => {
+    const queue = new PublishQueue(1);
+    queue.put(pinhole());
+    queue.put(depth());
+    queue.put(depth("b/depth"));
+    expect(queue.clear()).toBe(3);
+    expect(queue.counts.dropped).toBe(3);
+    expect(queue.next()).toBeUndefined();
+  });
+});
