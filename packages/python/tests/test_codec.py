@@ -106,3 +106,9 @@ def test_corrupted_messages_give_decode_errors_never_anything_else():
         decode_message(b"NOPE" + good[0][4:])
     with pytest.raises(dr.DecodeError, match="truncated"):
         decode_message(good[0][:10])
+
+
+def test_rvl_decode_ignores_words_past_the_longest_stream_and_allocates_for_the_image_only():
+    depth = np.array([[0, 7, 7, 0, 65535, 1]], dtype=np.uint16)
+    padded = rvl_encode(depth) + b"\x11\x22\x33\x44" * 250_000  # 1 MB of junk after a complete stream
+    assert np.array_equal(rvl_decode(padded, depth.size), depth.reshape(-1))

@@ -112,6 +112,10 @@ def rvl_decode(data: bytes | bytearray | memoryview | np.ndarray, pixel_count: i
     out = np.zeros(pixel_count, dtype=np.uint16)
     if pixel_count == 0:
         return out
+    # Words past the longest stream n pixels can take are never read (as in rvl.ts, which stops at n
+    # pixels): at most 3n codes (a pixel, or a pair of run lengths per pixel) of at most 10 nibbles.
+    # Cutting them here bounds the work arrays by the image, not by what a peer sent.
+    raw = raw[: 4 * ((30 * pixel_count + 7) // 8 + 1)]
     ordered = raw.reshape(-1, 4)[:, ::-1].reshape(-1)
     nibbles = np.empty(ordered.size * 2, dtype=np.uint8)
     nibbles[0::2] = ordered >> 4
