@@ -3,6 +3,7 @@ import { type AdminNotice, AdminNoticeSchema, CloseCode, ErrorCode } from "@dept
 import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import type { Server, Socket } from "socket.io";
+import type { RelayExtension } from "./extension.ts";
 import type { Logger } from "./log.ts";
 import type { SessionRecord } from "./store.ts";
 
@@ -83,8 +84,11 @@ export interface ClusterNode {
   readonly logger: Logger;
 }
 
-/** The scale-out hooks of one relay node (RelayOptions.cluster). */
-export interface RelayCluster {
+/**
+ * The scale-out hooks of one relay node (RelayOptions.cluster); a relay extension: `onAdmitted`
+ * claims the session, `destroy` quits Redis once the relay's servers closed.
+ */
+export interface RelayCluster extends RelayExtension {
   readonly nodeId: string;
   attach(node: ClusterNode): void;
   /** A connection of `session` was admitted here. */
@@ -98,7 +102,7 @@ export interface RelayCluster {
   /** Claim the takeover of a dead node's recording: true on exactly one node. */
   claimTakeover(recordingId: string): Promise<boolean>;
   /** After the socket.io server closed (which closes the adapter): quit the Redis clients. */
-  close(): Promise<void>;
+  destroy(): Promise<void>;
 }
 
 export interface ClusterBusOptions {
@@ -110,6 +114,7 @@ export interface ClusterBusOptions {
 }
 
 export class ClusterBus implements RelayCluster {
+  readonly name = "cluster";
   // biome-ignore lint/suspicious/noExplicitAny: see ClusterNode
   #io: Server<any, any, any, any> | undefined;
   #documents: ClusterDocuments | undefined;
@@ -230,6 +235,10 @@ export class ClusterBus implements RelayCluster {
     });
   }
 
+  onAdmitted(session: string): void {
+    this.claim(session);
+  }
+
   claim(session: string): void {
     if (this.#closed || !this.#io) return;
     this.#io.serverSideEmit(CLAIM, { session, node: this.nodeId });
@@ -287,7 +296,7 @@ export class ClusterBus implements RelayCluster {
     });
   }
 
-  async close(): Promise<void> {
+  async destroy(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#heartbeat);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AdminNotice } from "@depthroom/schema";
+import type { RelayExtension } from "./extension.ts";
 
 /*
  * Admin notices (`POST /api/admin/notices`): a short text from the relay's operator to every frame
@@ -17,7 +18,8 @@ export interface NoticeSockets {
 
 const MAX_ACTIVE = 64;
 
-export class AdminNotices {
+export class AdminNotices implements RelayExtension {
+  readonly name = "notices";
   readonly #active: AdminNotice[] = [];
 
   constructor(
@@ -61,6 +63,11 @@ export class AdminNotices {
       delivered++;
     });
     return delivered;
+  }
+
+  /** A frame socket of `session` connected: the notices still active, oldest first. */
+  onFrameSocket(session: string, emitNotice: (notice: AdminNotice) => void): void {
+    for (const notice of this.activeFor(session)) emitNotice(notice);
   }
 
   /** The active notices a socket of `session` that just connected should get, oldest first. */

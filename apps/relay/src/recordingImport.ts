@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { Worker } from "node:worker_threads";
 import {
   type ImportProblem,
@@ -8,13 +9,85 @@ import {
   type SkippedChannel,
 } from "@depthroom/recording";
 import { createRecordingFile, fileSource } from "@depthroom/recording/node";
+import { ErrorCode } from "@depthroom/schema";
+import type { Logger } from "./log.ts";
+import { fileSize } from "./recordingRecovery.ts";
+import { RecordingRefusal } from "./recordingRefusal.ts";
+import { type RecordingCatalog, type RecordingRecord, recordFigures } from "./recordingStore.ts";
+import { newSessionId } from "./tokens.ts";
 
 /*
  * Imports of MCAP files, off the relay's event loop: `runImportJob` reads an uploaded file and writes
  * the recording (the work itself, testable anywhere); `ImportQueue` runs one job at a time, each in a
  * fresh worker thread with a heap limit, so a hostile file can neither stall `/healthz` nor take the
- * relay's memory (the import limits of @depthroom/recording bound what one chunk may cost).
+ * relay's memory (the import limits of @depthroom/recording bound what one chunk may cost);
+ * `RecordingImports` turns an upload into a stored recording.
  */
+
+/** A recording made from an uploaded file. */
+export interface ImportResult {
+  readonly record: RecordingRecord;
+  readonly messages: number;
+  readonly skipped: readonly SkippedChannel[];
+  readonly problems: readonly ImportProblem[];
+}
+
+export interface RecordingImportsDeps {
+  readonly nodeId: string;
+  readonly pathOf: (id: string) => string;
+  readonly store: Pick<RecordingCatalog, "saveRecording">;
+  readonly logger: Logger;
+}
+
+export class RecordingImports {
+  readonly #queue: ImportQueue;
+
+  constructor(
+    private readonly deps: RecordingImportsDeps,
+    options: ImportQueueOptions = {},
+  ) {
+    this.#queue = new ImportQueue(options);
+  }
+
+  /**
+   * Import an MCAP file (ROS 2, Foxglove or Depthroom; spooled at `sourcePath`) as a new recording of
+   * the session. Refuses with `bad-message` when nothing could be imported; the caller removes the file.
+   */
+  async importFile(sessionId: string, sourcePath: string, title: string): Promise<ImportResult> {
+    const { nodeId, pathOf, store, logger } = this.deps;
+    const id = newSessionId();
+    const path = pathOf(id);
+    const startedAt = Date.now();
+    const outcome = await this.#queue.run({ sourcePath, path, recordingId: id, sessionId, startedAt, title });
+    if (!outcome.ok) {
+      await rm(path, { force: true });
+      if (outcome.refused) throw new RecordingRefusal(ErrorCode.BadMessage, outcome.message);
+      throw new Error(outcome.message);
+    }
+    const record: RecordingRecord = {
+      id,
+      sessionId,
+      title,
+      origin: "import",
+      status: "stopped",
+      node: nodeId,
+      startedAt,
+      stoppedAt: Date.now(),
+      ...recordFigures(outcome.stats, await fileSize(path)),
+      dropped: 0,
+      recovered: false,
+      problems: importProblemLines(outcome.skipped, outcome.problems),
+    };
+    try {
+      await store.saveRecording(record);
+    } catch (error) {
+      await rm(path, { force: true });
+      throw error;
+    }
+    logger.info("recording imported", { session: sessionId, recording: id, messages: outcome.messages });
+    return { record, messages: outcome.messages, skipped: outcome.skipped, problems: outcome.problems };
+  }
+}
 
 /** What one import needs: where the upload is spooled and where the recording goes. */
 export interface ImportJob {

@@ -1,4 +1,5 @@
 import { type FileHandle, open, readFile, rename } from "node:fs/promises";
+import type { RecordingStats } from "@depthroom/recording";
 import {
   isRecordingId,
   isSessionId,
@@ -21,6 +22,20 @@ import { encodeRecord, keepAside, readRecords } from "./updateLog.ts";
  * only its own recordings still marked "recording".
  */
 export type RecordingRecord = Omit<RecordingDescription, "links"> & { readonly node: string };
+
+/** A record's figures from a writer's or a recovery's stats and the file's size: the one mapping. */
+export function recordFigures(
+  stats: RecordingStats,
+  bytes: number,
+): Pick<RecordingRecord, "startTimeNs" | "endTimeNs" | "entities" | "frames" | "bytes"> {
+  return {
+    startTimeNs: stats.startTimeNs?.toString() ?? null,
+    endTimeNs: stats.endTimeNs?.toString() ?? null,
+    entities: [...stats.entities],
+    frames: stats.frames,
+    bytes,
+  };
+}
 
 /** The store's part for recordings: four calls, all async (a PostgreSQL table fits). */
 export interface RecordingCatalog {

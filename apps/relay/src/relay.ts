@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { REVIEW_ROOM_PREFIX } from "@depthroom/schema";
 import type { RelayCluster } from "./clusterBus.ts";
 import { DocServer } from "./docServer.ts";
+import { RelayExtensions } from "./extension.ts";
 import {
   adminTokenPath,
   FileStore,
@@ -82,7 +83,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const adminToken = await resolveAdminToken(options, logger);
 
   let registry: SessionRegistry | undefined;
-  let recordings: Recordings | undefined;
+  // Recordings, admin notices and the cluster bus plug in here (extension.ts).
+  const extensions = new RelayExtensions(logger);
   const metrics = new RelayMetrics({
     sessions: () => registry?.size ?? 0,
     liveSessions: () => registry?.liveSize ?? 0,
@@ -96,10 +98,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     reject: (reason) => metrics.reject(reason),
     sent: (bytes) => metrics.sent(bytes),
     dropped: () => metrics.dropped(),
-    tap: (session, bytes) => recordings?.tap(session, bytes),
+    tap: (session, bytes) => extensions.onPublish(session, bytes),
   });
   await registry.load();
-  recordings = new Recordings(
+  const recordings = new Recordings(
     {
       dir: options.recordingsDir ?? join(options.dataDir, "recordings"),
       nodeId: options.cluster?.nodeId,
@@ -107,6 +109,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     },
     { store, registry, signer, logger },
   );
+  extensions.add(recordings);
   await recordings.open();
 
   let relayUrl = options.publicUrl ?? "";
@@ -123,6 +126,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     },
     cluster && ((notice) => cluster.broadcastNotice(notice)),
   );
+  extensions.add(notices);
+  if (cluster) extensions.add(cluster);
   const api = createHttpHandler({
     signer,
     registry,
@@ -153,9 +158,8 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   const frames = new FrameServer(server, { signer, registry, limits, metrics, logger, node });
   // After FrameServer's own listener (which sends `welcome`): the notices still active.
   frames.io.on("connection", (socket) => {
-    for (const notice of notices.activeFor(socket.data.session)) socket.emit("notice", notice);
+    extensions.onFrameSocket(socket.data.session, (notice) => socket.emit("notice", notice));
   });
-  const admitted = cluster && ((session: string) => cluster.claim(session));
   const documents = new DocServer({
     signer,
     registry,
@@ -164,11 +168,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     metrics,
     logger,
     node,
-    admitted,
-    admitRoom: (room, token) => recordings?.admitRoom(room, token),
-    docBound: (room, doc) => {
-      if (!room.startsWith(REVIEW_ROOM_PREFIX)) recordings?.mirror.bind(room, doc);
-    },
+    admitted: (session) => extensions.onAdmitted(session),
+    admitRoom: (room, token) => extensions.admitRoom(room, token),
+    docBound: (room, doc) => extensions.onDocLoaded(room, doc),
   });
   recordings.useDocuments(documents);
   cluster?.attach({ io: frames.io, documents, registry, notices, logger });
@@ -179,7 +181,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       if (url.pathname.startsWith(`/yjs/${REVIEW_ROOM_PREFIX}`)) {
         // A recording's review room: its record is looked up first (the store is async).
         const room = url.pathname.slice("/yjs/".length);
-        return recordings?.prepareRoom(room).then(() => documents.handleUpgrade(req, socket, head, url));
+        return extensions.prepareRoom(room).then(() => documents.handleUpgrade(req, socket, head, url));
       }
       if (url.pathname.startsWith("/yjs/")) return documents.handleUpgrade(req, socket, head, url);
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
@@ -218,10 +220,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     closing ??= (async () => {
       logger.info("shutting down", {});
       // Finish running recordings first: the red dot goes off in documents that are still open.
-      await recordings?.close();
+      await extensions.close();
       await documents.close();
       await frames.close();
-      await cluster?.close();
+      await extensions.destroy();
       registry.close();
       server.closeAllConnections();
       await store.close();
