@@ -29,6 +29,9 @@ export interface TestRelayOptions {
   /** Use this data directory (kept on close) instead of a temporary one. */
   readonly dataDir?: string;
   readonly webUrl?: string;
+  /** RelayOptions.createToken / trustedProxies. */
+  readonly createToken?: string;
+  readonly trustedProxies?: readonly string[];
 }
 
 export async function makeTempDir(prefix = "depthroom-test-"): Promise<string> {
@@ -58,6 +61,8 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
     logLevel: options.logLevel ?? "warn",
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.webUrl ? { webUrl: options.webUrl } : {}),
+    ...(options.createToken ? { createToken: options.createToken } : {}),
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
   });
   return {
     url: relay.url,

@@ -56,3 +56,44 @@ export class AddressLimits {
     return this.#entries.size;
   }
 }
+
+/**
+ * One token bucket per client address for requests (no connection to hold the entry): entries are
+ * dropped once refilled, checked when the table passes `maxAddresses`, so it stays bounded.
+ */
+export class RequestRateByAddress {
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number = Date.now,
+    private readonly maxAddresses = 10_000,
+  ) {}
+
+  take(address: string): boolean {
+    const now = this.now();
+    let bucket = this.#buckets.get(address);
+    if (!bucket) {
+      if (this.#buckets.size >= this.maxAddresses) this.#prune(now);
+      bucket = new TokenBucket(this.ratePerSecond, this.burst, now);
+      this.#buckets.set(address, bucket);
+    }
+    return bucket.take(now);
+  }
+
+  get size(): number {
+    return this.#buckets.size;
+  }
+
+  #prune(now: number): void {
+    for (const [address, bucket] of this.#buckets) {
+      if (bucket.full(now)) this.#buckets.delete(address);
+    }
+    // Everyone is still spending: forget the oldest entries rather than grow.
+    for (const address of this.#buckets.keys()) {
+      if (this.#buckets.size < this.maxAddresses) break;
+      this.#buckets.delete(address);
+    }
+  }
+}

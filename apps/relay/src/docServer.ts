@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { CloseCode, ErrorCode, type ErrorCode as ErrorCodeType } from "@depthroom/schema";
+import { CloseCode, ErrorCode, type ErrorCode as ErrorCodeType, isSessionId } from "@depthroom/schema";
 import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/websocket-server/utils";
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
@@ -135,6 +135,9 @@ export class DocServer {
       perMessageDeflate: false,
       maxPayload: deps.limits.maxDocMessageBytes,
     });
+    deps.registry.onEnded((id, end) => {
+      void this.closeRoom(id, ErrorCode.SessionNotFound, `the session was ${end}`);
+    });
     const node = deps.node;
     if (node) this.#wss.on("headers", (headers) => headers.push(`X-Depthroom-Node: ${node}`));
   }
@@ -191,11 +194,14 @@ export class DocServer {
     this.#sockets.add(ws);
     this.#sessionOf.set(ws, sessionId);
     metrics.docConnections++;
+    // Sessions (not review rooms) are held open while a document connection is.
+    const unhold = this.deps.registry.get(sessionId) ? this.deps.registry.hold(sessionId) : () => {};
     const cancelExpiry = whenExpired(admission.exp, () =>
       this.#refuse(ws, ErrorCode.TokenExpired, "the token expired", sessionId),
     );
     ws.on("close", () => {
       cancelExpiry();
+      unhold();
       perAddress.release();
       const doc = docs.get(docName);
       if (doc) this.#awarenessOwners.get(doc)?.release(ws);
@@ -388,7 +394,7 @@ export class DocServer {
   bindDoc(session: string, doc: WSSharedDoc): void {
     const { store, logger } = this.deps;
     doc.on("update", (update: Uint8Array, origin: unknown) => {
-      if (origin === LOADED_FROM_STORE) return;
+      if (origin === LOADED_FROM_STORE || this.#ended(session)) return;
       this.#track(store.appendDocUpdate(session, update), session);
     });
     const load = async () => {
@@ -440,7 +446,13 @@ export class DocServer {
 
   /** Persistence hook (last client left, or shutdown): store the document as one state update. */
   compactDoc(session: string, doc: Y.Doc): Promise<void> {
+    if (this.#ended(session)) return Promise.resolve();
     return this.#track(this.deps.store.writeDocState(session, Y.encodeStateAsUpdate(doc)), session);
+  }
+
+  /** A session that was deleted or expired while its document was open: nothing more is stored. */
+  #ended(room: string): boolean {
+    return isSessionId(room) && this.deps.registry.get(room) === undefined && !this.deps.registry.fetches;
   }
 
   #track(write: Promise<void>, session: string): Promise<void> {

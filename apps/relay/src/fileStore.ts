@@ -8,7 +8,7 @@ import { encodeRecord, keepAside, MAX_RECORD_BYTES, readRecords } from "./update
 
 /*
  * The embedded store: plain files in the data directory, nothing to install.
- *   <dir>/sessions.log        one record per session (JSON)
+ *   <dir>/sessions.log        one record per session (JSON); `{ id, deleted: true }` forgets one
  *   <dir>/docs/<name>.ylog    one record per Yjs update; rewritten as a single state record on compaction
  *   <dir>/recordings.log      recordings' metadata (recordingStore.ts; the .mcap files live elsewhere)
  * Every file is an append-only log of length-prefixed, CRC-checked records (updateLog.ts). Writes to one
@@ -59,12 +59,26 @@ export class FileStore implements RelayStore {
 
   async loadSessions(): Promise<SessionRecord[]> {
     const records = await this.#load(join(this.dir, "sessions.log"), { kind: "sessions" });
-    const sessions: SessionRecord[] = [];
+    const sessions = new Map<string, SessionRecord>();
     for (const record of records) {
       const parsed = parseSessionRecord(record);
-      if (parsed) sessions.push(parsed);
+      if (parsed === undefined) continue;
+      if (typeof parsed === "string") sessions.delete(parsed);
+      else sessions.set(parsed.id, parsed);
     }
-    return sessions;
+    return [...sessions.values()];
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    const tombstone = new TextEncoder().encode(JSON.stringify({ id, deleted: true }));
+    await this.#append(join(this.dir, "sessions.log"), tombstone);
+    const path = this.#docPath(id);
+    await this.#enqueue(path, async (file) => {
+      await file.handle?.close();
+      file.handle = null;
+      await rm(path, { force: true });
+    });
+    this.#files.delete(path);
   }
 
   saveSession(record: SessionRecord): Promise<void> {
@@ -197,9 +211,13 @@ async function readIfExists(path: string): Promise<Uint8Array> {
   }
 }
 
-function parseSessionRecord(bytes: Uint8Array): SessionRecord | undefined {
+/** A session record, or the id of a deleted session (its tombstone), or undefined if unreadable. */
+function parseSessionRecord(bytes: Uint8Array): SessionRecord | string | undefined {
   try {
-    const value = JSON.parse(new TextDecoder().decode(bytes)) as Partial<SessionRecord>;
+    const value = JSON.parse(new TextDecoder().decode(bytes)) as Partial<SessionRecord> & {
+      deleted?: unknown;
+    };
+    if (typeof value.id === "string" && value.deleted === true) return value.id;
     if (
       typeof value.id !== "string" ||
       typeof value.title !== "string" ||

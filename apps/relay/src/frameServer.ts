@@ -166,6 +166,14 @@ export class FrameServer {
       });
     });
     this.io.on("connection", (socket) => this.#connected(socket));
+    // A deleted or expired session: its frame sockets are told, then closed with session-not-found.
+    deps.registry.onEnded((id, end) => {
+      for (const socket of this.io.sockets.sockets.values()) {
+        if (socket.data.session !== id) continue;
+        socket.emit("problem", { code: ErrorCode.SessionNotFound, message: `the session was ${end}` });
+        setImmediate(() => closeWebSocket(socket, CloseCode.SessionNotFound, ErrorCode.SessionNotFound));
+      }
+    });
     deps.metrics.viewerBufferedBytes = () => {
       let bytes = 0;
       for (const port of this.#ports.values()) bytes += port.bufferedBytes();
@@ -199,6 +207,7 @@ export class FrameServer {
     const { registry, metrics, logger, limits } = this.deps;
     const { session: sessionId, role, name } = socket.data;
     const session = registry.live(sessionId);
+    const unhold = registry.hold(sessionId);
     const isProducer = can(role, "publish");
     const info = { id: socket.id, name, connectedAt: Date.now() };
     if (!admitFrameSocket(socket as unknown as Socket, limits.maxMessageBytes)) {
@@ -261,6 +270,7 @@ export class FrameServer {
 
     socket.on("disconnect", (reason) => {
       cancelExpiry();
+      unhold();
       if (isProducer) {
         session.removeProducer(socket.id);
         metrics.producers--;

@@ -15,6 +15,8 @@ import {
   SHAREABLE_ROLES,
 } from "@depthroom/schema";
 import { admit, fetchSessionOfToken } from "./access.ts";
+import { RequestRateByAddress } from "./addressLimits.ts";
+import { TrustedProxies } from "./clientAddress.ts";
 import {
   allowCors,
   answeredPreflight,
@@ -26,6 +28,7 @@ import {
   sendJson,
   tokenOf,
 } from "./httpKit.ts";
+import { DEFAULT_LIMITS, type RelayLimits } from "./limits.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { AdminNotices } from "./notices.ts";
@@ -52,6 +55,11 @@ export interface HttpApiDeps {
   readonly node?: string;
   /** The admin credential (`Authorization: Bearer`) and where its notices go. */
   readonly admin: { readonly token: string; readonly notices: AdminNotices };
+  /** The operator's token `POST /api/sessions` requires (`Authorization: Bearer`); none: open. */
+  readonly createToken?: string;
+  /** Proxies whose `X-Forwarded-For` names the client (the per-address creation rate). */
+  readonly trustedProxies?: TrustedProxies;
+  readonly limits?: Pick<RelayLimits, "maxSessionCreatesPerMinutePerAddress">;
 }
 
 const MAX_TITLE_LENGTH = 200;
@@ -60,14 +68,34 @@ const MAX_TITLE_LENGTH = 200;
 export function createHttpHandler(
   deps: HttpApiDeps,
 ): (req: IncomingMessage, res: ServerResponse, url: URL) => void {
+  const perMinute = (deps.limits ?? DEFAULT_LIMITS).maxSessionCreatesPerMinutePerAddress;
+  const creates = new RequestRateByAddress(perMinute / 60, perMinute * 2);
+  const proxies = deps.trustedProxies ?? new TrustedProxies();
+  const gate: CreateGate = {
+    allow: (req) =>
+      creates.take(proxies.clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"])),
+    perMinute,
+  };
   return (req, res, url) => {
-    allowCors(res, "GET, POST, OPTIONS");
+    allowCors(res, "GET, POST, DELETE, OPTIONS");
     if (deps.node) res.setHeader("X-Depthroom-Node", deps.node);
-    handle(deps, req, res, url).catch((error: unknown) => answerFailure(deps, req, res, error));
+    handle(deps, gate, req, res, url).catch((error: unknown) => answerFailure(deps, req, res, error));
   };
 }
 
-async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+/** Who may create a session now: the per-address rate (the operator token is checked after it). */
+interface CreateGate {
+  allow(req: IncomingMessage): boolean;
+  readonly perMinute: number;
+}
+
+async function handle(
+  deps: HttpApiDeps,
+  gate: CreateGate,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const path = url.pathname;
   if (answeredPreflight(req, res)) return;
   if (path === "/healthz" && req.method === "GET") {
@@ -87,7 +115,7 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
       .end(deps.metrics.render());
     return;
   }
-  if (path === "/api/sessions" && req.method === "POST") return createSession(deps, req, res);
+  if (path === "/api/sessions" && req.method === "POST") return createSession(deps, gate, req, res);
   if (path === "/api/admin/notices" && req.method === "POST") return postNotice(deps, req, res);
   const match = /^\/api\/sessions\/([^/]+)(\/links)?$/.exec(path);
   if (match && req.method === "GET") {
@@ -95,10 +123,33 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
       ? shareSession(deps, req, res, match[1] as string, url)
       : describeSession(deps, req, res, match[1] as string, url);
   }
+  if (match && !match[2] && req.method === "DELETE")
+    return deleteSession(deps, req, res, match[1] as string, url);
   throw new HttpError(ErrorCode.BadMessage, `no route ${req.method} ${path.slice(0, 80)}`);
 }
 
-async function createSession(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function createSession(
+  deps: HttpApiDeps,
+  gate: CreateGate,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  if (!gate.allow(req)) {
+    throw new HttpError(
+      ErrorCode.RateLimited,
+      `more than ${gate.perMinute} sessions a minute from this address: try again later`,
+    );
+  }
+  if (deps.createToken !== undefined) {
+    const given = bearerToken(req);
+    if (!given) {
+      throw new HttpError(
+        ErrorCode.Unauthorized,
+        "this relay creates sessions for its operator's create token only (Authorization: Bearer)",
+      );
+    }
+    if (!sameSecret(given, deps.createToken)) throw new HttpError(ErrorCode.BadToken, "not the create token");
+  }
   const body = await readJsonBody(req, JSON_OBJECT);
   let title = "";
   const raw = body.title;
@@ -124,6 +175,23 @@ async function createSession(deps: HttpApiDeps, req: IncomingMessage, res: Serve
   const response: CreateSessionResponse = { id, title: created.record.title, tokens, links };
   deps.logger.info("session created", { session: id });
   sendJson(res, 201, response);
+}
+
+/** `DELETE /api/sessions/:id` with an edit token: the session, its document and links end; recordings stay. */
+async function deleteSession(
+  deps: HttpApiDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  url: URL,
+): Promise<void> {
+  const admission = await admitRequest(deps, req, id, url);
+  if (admission.role !== "edit") {
+    throw new HttpError(ErrorCode.Forbidden, `a ${admission.role} token cannot delete the session`);
+  }
+  await deps.registry.delete(id, "deleted");
+  deps.logger.info("session deleted", { session: id });
+  res.writeHead(204).end();
 }
 
 /** Admit the request's token (`Authorization: Bearer` or `?token=`) for session `id`. */

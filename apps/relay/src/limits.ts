@@ -41,6 +41,13 @@ export interface RelayLimits {
   readonly maxAwarenessClientsPerConnection: number;
   /** Largest awareness state, in bytes of JSON (UTF-8); larger states are dropped before parsing. */
   readonly maxAwarenessStateBytes: number;
+  /**
+   * A session nobody was connected to for this long (ms) is deleted, its document with it (its
+   * recordings stay); counted from the relay's start for sessions it loaded. Single-node stores only.
+   */
+  readonly sessionIdleExpiryMs: number;
+  /** `POST /api/sessions` per client address per minute, sustained (burst: twice that). */
+  readonly maxSessionCreatesPerMinutePerAddress: number;
   /** A session's live state (latest frames) is dropped after nobody was connected for this long (ms). */
   readonly idleSessionMs: number;
 }
@@ -62,6 +69,8 @@ export const DEFAULT_LIMITS: RelayLimits = {
   maxAwarenessClientsPerConnection: 1,
   maxAwarenessStateBytes: 16 * 1024,
   idleSessionMs: 10 * 60 * 1000,
+  sessionIdleExpiryMs: 30 * 24 * 3600 * 1000,
+  maxSessionCreatesPerMinutePerAddress: 30,
 };
 
 export function resolveLimits(partial: Partial<RelayLimits> = {}): RelayLimits {
@@ -89,6 +98,11 @@ export class TokenBucket {
   ) {
     this.#tokens = capacity;
     this.#last = now;
+  }
+
+  /** Whether the bucket has refilled completely by `now` (its owner has been quiet). */
+  full(now: number): boolean {
+    return this.#tokens + ((now - this.#last) * this.ratePerSecond) / 1000 >= this.capacity;
   }
 
   /** Take `cost` tokens (default one); false, and nothing taken, when there are not enough. */

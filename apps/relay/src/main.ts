@@ -7,7 +7,8 @@ import { scaleOutFromEnv } from "./scaleOut.ts";
  * The relay's command line:
  *   tsx src/main.ts [--port 8787] [--host 127.0.0.1] [--data <dir>] [--web-url <url>] [--public-url <url>]
  * Environment (flags win): PORT, HOST, DEPTHROOM_DATA, DEPTHROOM_WEB_URL, DEPTHROOM_PUBLIC_URL,
- * DEPTHROOM_SECRET, DEPTHROOM_ADMIN_TOKEN, DEPTHROOM_LOG_LEVEL, and for several nodes DEPTHROOM_DATABASE_URL, DEPTHROOM_REDIS_URL,
+ * DEPTHROOM_SECRET, DEPTHROOM_ADMIN_TOKEN, DEPTHROOM_CREATE_TOKEN, DEPTHROOM_TRUSTED_PROXIES,
+ * DEPTHROOM_SESSION_IDLE_DAYS, DEPTHROOM_LOG_LEVEL, and for several nodes DEPTHROOM_DATABASE_URL, DEPTHROOM_REDIS_URL,
  * DEPTHROOM_NODE_ID (scaleOut.ts), DEPTHROOM_RECORDINGS (or --recordings <dir>: the .mcap files, default
  * <data>/recordings). Prints one JSON line `{"msg":"listening","url":...}` when ready;
  * SIGTERM / SIGINT persist, close every socket with "going away" and exit 0.
@@ -56,6 +57,13 @@ const logLevel = values["log-level"] ?? env.DEPTHROOM_LOG_LEVEL ?? "info";
 if (!isLogLevel(logLevel)) fail(`bad log level "${logLevel}"`);
 const secret = env.DEPTHROOM_SECRET || undefined;
 if (secret !== undefined && secret.length < 16) fail("DEPTHROOM_SECRET must have at least 16 characters");
+const createToken = env.DEPTHROOM_CREATE_TOKEN || undefined;
+if (createToken !== undefined && createToken.length < 16)
+  fail("DEPTHROOM_CREATE_TOKEN must have at least 16 characters");
+const trustedProxies = env.DEPTHROOM_TRUSTED_PROXIES || undefined;
+const idleDaysText = env.DEPTHROOM_SESSION_IDLE_DAYS;
+const idleDays = idleDaysText === undefined || idleDaysText === "" ? undefined : Number(idleDaysText);
+if (idleDays !== undefined && !(idleDays > 0)) fail(`bad DEPTHROOM_SESSION_IDLE_DAYS "${idleDaysText}"`);
 const adminToken = env.DEPTHROOM_ADMIN_TOKEN || undefined;
 if (adminToken !== undefined && adminToken.length < 16)
   fail("DEPTHROOM_ADMIN_TOKEN must have at least 16 characters");
@@ -78,6 +86,9 @@ const relay = await startRelay({
   secret,
   logLevel,
   ...(adminToken !== undefined ? { adminToken } : {}),
+  ...(createToken !== undefined ? { createToken } : {}),
+  ...(trustedProxies !== undefined ? { trustedProxies } : {}),
+  ...(idleDays !== undefined ? { limits: { sessionIdleExpiryMs: idleDays * 24 * 3600 * 1000 } } : {}),
   ...scaleOut,
 }).catch((error: unknown) => {
   process.stderr.write(

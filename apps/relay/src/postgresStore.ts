@@ -144,6 +144,15 @@ export class PostgresStore implements RelayStore {
     );
   }
 
+  async deleteSession(id: string): Promise<void> {
+    await this.#enqueue(id, () =>
+      this.#transaction(async (client) => {
+        await client.query(`DELETE FROM ${this.#schema}.sessions WHERE id = $1`, [id]);
+        await client.query(`DELETE FROM ${this.#schema}.doc_updates WHERE doc = $1`, [id]);
+      }),
+    );
+  }
+
   async loadSession(id: string): Promise<SessionRecord | undefined> {
     const result = await this.#pool.query<{ id: string; title: string; created_at: string }>(
       `SELECT id, title, created_at FROM ${this.#schema}.sessions WHERE id = $1`,

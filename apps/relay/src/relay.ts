@@ -14,6 +14,7 @@ import {
   writeSecretFile,
 } from "./fileStore.ts";
 import { FrameServer } from "./frameServer.ts";
+import { TrustedProxies } from "./clientAddress.ts";
 import { createHttpHandler } from "./httpApi.ts";
 import { guardRequest, guardUpgrade } from "./httpKit.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
@@ -59,6 +60,10 @@ export interface RelayOptions {
   readonly adminToken?: string;
   /** Also write `adminToken` to `<dataDir>/admin-token` (several nodes: the token shared through PostgreSQL). */
   readonly writeAdminToken?: boolean;
+  /** `POST /api/sessions` only with this token (`Authorization: Bearer`), >= 16 characters; none: open. */
+  readonly createToken?: string;
+  /** Reverse proxies (IP addresses) whose `X-Forwarded-For` names the client, for per-address limits. */
+  readonly trustedProxies?: string | readonly string[];
 }
 
 export interface RunningRelay {
@@ -128,6 +133,10 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   );
   extensions.add(notices);
   if (cluster) extensions.add(cluster);
+  const trustedProxies = new TrustedProxies(options.trustedProxies);
+  if (options.createToken !== undefined && options.createToken.length < 16) {
+    throw new RangeError("the create token needs at least 16 characters");
+  }
   const api = createHttpHandler({
     signer,
     registry,
@@ -137,6 +146,9 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     startedAt,
     node,
     admin: { token: adminToken, notices },
+    limits,
+    trustedProxies,
+    ...(options.createToken !== undefined ? { createToken: options.createToken } : {}),
   });
   const recordingsApi = createRecordingsHttp({
     signer,
@@ -168,6 +180,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     metrics,
     logger,
     node,
+    trustedProxies,
     admitted: (session) => extensions.onAdmitted(session),
     admitRoom: (room, token) => extensions.admitRoom(room, token),
     docBound: (room, doc) => extensions.onDocLoaded(room, doc),

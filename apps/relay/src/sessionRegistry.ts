@@ -4,22 +4,46 @@ import { LiveSession, type SessionCounters } from "./session.ts";
 import type { RelayStore, SessionRecord } from "./store.ts";
 import { newSessionId } from "./tokens.ts";
 
-/** Every known session (persisted) and the live state of those in use (in memory). */
+export type SessionEnd = "deleted" | "expired";
+
+/**
+ * Every known session (persisted) and the live state of those in use (in memory). Sessions end: an
+ * edit token deletes one (`delete`), and one nobody was connected to for `sessionIdleExpiryMs` expires
+ * (a sweep, single-node stores only); either way its record and document go, its recordings stay, and
+ * `maxSessions` counts the sessions that remain.
+ */
 export class SessionRegistry {
   readonly #records = new Map<string, SessionRecord>();
   readonly #live = new Map<string, LiveSession>();
   readonly #idleTimers = new Map<string, NodeJS.Timeout>();
   readonly #fetching = new Map<string, Promise<SessionRecord | undefined>>();
   readonly #createdListeners: ((record: SessionRecord) => void)[] = [];
+  readonly #endedListeners: ((id: string, end: SessionEnd) => void)[] = [];
+  /** Open connections (frames and documents) per session, and when each session last had one. */
+  readonly #connections = new Map<string, number>();
+  readonly #lastActive = new Map<string, number>();
+  readonly #expiry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: RelayStore,
     private readonly limits: RelayLimits,
     private readonly counters: SessionCounters,
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    if (store.loadSession === undefined) {
+      const every = Math.min(Math.max(limits.sessionIdleExpiryMs / 4, 50), 60_000);
+      this.#expiry = setInterval(() => void this.expireIdle(), every);
+      this.#expiry.unref();
+    }
+  }
 
   async load(): Promise<void> {
-    for (const record of await this.store.loadSessions()) this.#records.set(record.id, record);
+    const now = this.now();
+    for (const record of await this.store.loadSessions()) {
+      this.#records.set(record.id, record);
+      // Activity is not persisted: a restart gives every session a fresh idle period.
+      this.#lastActive.set(record.id, now);
+    }
   }
 
   async create(title: string): Promise<{ ok: true; record: SessionRecord } | ({ ok: false } & Refusal)> {
@@ -30,8 +54,9 @@ export class SessionRegistry {
         message: `the relay holds ${this.limits.maxSessions} sessions`,
       };
     }
-    const record: SessionRecord = { id: newSessionId(), title, createdAt: Date.now() };
+    const record: SessionRecord = { id: newSessionId(), title, createdAt: this.now() };
     this.#records.set(record.id, record);
+    this.#lastActive.set(record.id, record.createdAt);
     try {
       await this.store.saveSession(record);
     } catch (error) {
@@ -40,6 +65,61 @@ export class SessionRegistry {
     }
     for (const listener of this.#createdListeners) listener(record);
     return { ok: true, record };
+  }
+
+  /**
+   * A connection to session `id` opened (frames or document): the session is not idle until the
+   * returned release is called.
+   */
+  hold(id: string): () => void {
+    this.#connections.set(id, (this.#connections.get(id) ?? 0) + 1);
+    this.#lastActive.set(id, this.now());
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#connections.get(id) ?? 1) - 1;
+      if (left > 0) this.#connections.set(id, left);
+      else this.#connections.delete(id);
+      if (this.#records.has(id)) this.#lastActive.set(id, this.now());
+    };
+  }
+
+  /** End a session: forget its record, live state and document (recordings stay); tell the listeners. */
+  async delete(id: string, end: SessionEnd = "deleted"): Promise<boolean> {
+    if (!this.#records.delete(id)) return false;
+    this.#lastActive.delete(id);
+    const timer = this.#idleTimers.get(id);
+    if (timer) clearTimeout(timer);
+    this.#idleTimers.delete(id);
+    this.#live.delete(id);
+    for (const listener of this.#endedListeners) listener(id, end);
+    await this.store.deleteSession(id);
+    return true;
+  }
+
+  /** Hear of every session that ends here (deleted or expired), to close its connections. */
+  onEnded(listener: (id: string, end: SessionEnd) => void): void {
+    this.#endedListeners.push(listener);
+  }
+
+  /** Delete the sessions nobody was connected to for `sessionIdleExpiryMs`; returns their ids. */
+  async expireIdle(): Promise<string[]> {
+    const cutoff = this.now() - this.limits.sessionIdleExpiryMs;
+    const expired: string[] = [];
+    for (const [id, record] of this.#records) {
+      if (this.#connections.has(id)) continue;
+      if ((this.#lastActive.get(id) ?? record.createdAt) > cutoff) continue;
+      expired.push(id);
+    }
+    for (const id of expired) {
+      try {
+        await this.delete(id, "expired");
+      } catch {
+        // The store failed; the record is gone from memory, so the sweep does not retry forever.
+      }
+    }
+    return expired;
   }
 
   /** Scale-out: hear of every session this node creates (the cluster bus tells the other nodes). */
@@ -108,8 +188,9 @@ export class SessionRegistry {
     this.#idleTimers.set(id, timer);
   }
 
-  /** Stop the idle timers (shutdown). */
+  /** Stop the idle timers and the expiry sweep (shutdown). */
   close(): void {
+    if (this.#expiry) clearInterval(this.#expiry);
     for (const timer of this.#idleTimers.values()) clearTimeout(timer);
     this.#idleTimers.clear();
   }

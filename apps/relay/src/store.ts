@@ -32,6 +32,8 @@ export interface RelayStore extends RecordingCatalog {
   /** Every session ever created (in creation order). */
   loadSessions(): Promise<SessionRecord[]>;
   saveSession(record: SessionRecord): Promise<void>;
+  /** Forget a session (deleted, or expired) and its document; its recordings stay. */
+  deleteSession(id: string): Promise<void>;
   /**
    * One session by id, for stores shared by several relay nodes (a session another node created since
    * `loadSessions`); single-node stores leave it out.
@@ -57,6 +59,12 @@ export class MemoryStore extends MemoryRecordingCatalog implements RelayStore {
 
   async saveSession(record: SessionRecord): Promise<void> {
     this.sessions.push(record);
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    const index = this.sessions.findIndex((s) => s.id === id);
+    if (index >= 0) this.sessions.splice(index, 1);
+    this.docs.delete(id);
   }
 
   async loadDoc(name: string): Promise<Uint8Array[]> {
