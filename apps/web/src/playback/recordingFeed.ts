@@ -47,6 +47,9 @@ export function absentEntities(shown: Iterable<string>, answer: readonly CachedM
   return [...shown].filter((entity) => !present.has(entity));
 }
 
+/** The feed's own code for a recording without frames (the relay has no such refusal). */
+export const RECORDING_EMPTY = "recording-empty";
+
 export type RecordingFeedPhase =
   | { readonly kind: "loading" }
   | {
@@ -150,7 +153,7 @@ export function openRecordingFeed(
         setPhase({ kind: "failed", code: "empty", message: "This recording holds no frames." });
         handlers.dispatch({
           type: "closed",
-          code: "recording-empty",
+          code: RECORDING_EMPTY,
           message: "This recording holds no frames.",
         });
         return;

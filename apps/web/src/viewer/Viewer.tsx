@@ -16,7 +16,7 @@ import { HelpOverlay } from "./HelpOverlay.tsx";
 import { type ShortcutAction, shortcutFor } from "./keymap.ts";
 import { NoticeBanner } from "./NoticeBanner.tsx";
 import { StatusBar } from "./StatusBar.tsx";
-import { LINK_FAILURES, reviewStatus, type ShownStatus } from "./shownStatus.ts";
+import { linkFailureTitle, reviewStatus, type ShownStatus } from "./shownStatus.ts";
 import { type Layout, TopBar } from "./TopBar.tsx";
 import { useFrameSource, type ViewerFeed } from "./useFrameSource.ts";
 import { useViewerScene } from "./useViewerScene.ts";
@@ -203,7 +203,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
     controller.seekAndPause(time.value);
   };
 
-  const failure = state.connection.kind === "closed" ? LINK_FAILURES[state.connection.code] : undefined;
+  const failure = state.connection.kind === "closed" ? linkFailureTitle(state.connection.code) : undefined;
   if (failure && state.connection.kind === "closed") {
     return <ErrorPanel title={failure} detail={state.connection.message} />;
   }

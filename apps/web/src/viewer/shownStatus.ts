@@ -1,4 +1,5 @@
-import type { RecordingFeedPhase } from "../playback/recordingFeed.ts";
+import { ClientErrorCode, ErrorCode } from "@depthroom/schema";
+import { RECORDING_EMPTY, type RecordingFeedPhase } from "../playback/recordingFeed.ts";
 import type { StatusSummary } from "../state/viewerState.ts";
 
 /** The top bar's status: the live feed's summary, or the review room's. */
@@ -29,14 +30,23 @@ export function reviewStatus(phase: RecordingFeedPhase): ShownStatus {
   }
 }
 
-/** Refusals that mean the link itself is wrong: shown as a plain error page, not a viewer. */
-export const LINK_FAILURES: Readonly<Record<string, string>> = {
-  "bad-token": "This link's token is not valid",
-  unauthorized: "This link has no token",
-  forbidden: "This link does not allow viewing",
-  "session-not-found": "This session does not exist",
-  "bad-link": "This is not a session link",
-  "recording-not-found": "This recording does not exist",
-  "recording-active": "This recording is still being recorded",
-  "recording-empty": "This recording holds no frames",
+/**
+ * Refusals that mean the link itself cannot work: shown as a plain error page, not a viewer. Keyed by
+ * the schema's error codes (`ERROR_CODES` says what each means and that none is retried).
+ */
+const LINK_FAILURES: Partial<Record<ErrorCode | ClientErrorCode | typeof RECORDING_EMPTY, string>> = {
+  [ErrorCode.BadToken]: "This link's token is not valid",
+  [ErrorCode.Unauthorized]: "This link has no token",
+  [ErrorCode.Forbidden]: "This link does not allow viewing",
+  [ErrorCode.TokenExpired]: "This link has expired",
+  [ErrorCode.SessionNotFound]: "This session does not exist",
+  [ClientErrorCode.BadLink]: "This is not a session link",
+  [ErrorCode.RecordingNotFound]: "This recording does not exist",
+  [ErrorCode.RecordingActive]: "This recording is still being recorded",
+  [RECORDING_EMPTY]: "This recording holds no frames",
 };
+
+/** The error page's title for a connection closed with `code`, if that code means the link cannot work. */
+export function linkFailureTitle(code: string): string | undefined {
+  return Object.hasOwn(LINK_FAILURES, code) ? LINK_FAILURES[code as keyof typeof LINK_FAILURES] : undefined;
+}
