@@ -34,7 +34,7 @@ describe("document size cap", () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await waitFor(() => writer.denials.length > 0, 5000, "the writer to be told");
-    expect(writer.denials[0]).toMatch(new RegExp(`^${ErrorCode.MessageTooLarge}: .*document.*${cap}`));
+    expect(writer.denials[0]).toMatch(new RegExp(`^${ErrorCode.DocumentTooLarge}: .*document.*${cap}`));
     await waitFor(() => witness.doc.getMap("blobs").size >= 3, 5000, "the witness to get the first three");
     await new Promise((resolve) => setTimeout(resolve, 200));
     const accepted = [...witness.doc.getMap("blobs").keys()].sort();

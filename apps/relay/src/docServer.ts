@@ -271,12 +271,12 @@ export class DocServer {
         (message.type === "sync-step2" || message.type === "update") &&
         !this.#admitSize(docName, message)
       ) {
-        metrics.reject(ErrorCode.MessageTooLarge);
-        logger.warn("doc update refused", { session: sessionId, code: ErrorCode.MessageTooLarge });
+        metrics.reject(ErrorCode.DocumentTooLarge);
+        logger.warn("doc update refused", { session: sessionId, code: ErrorCode.DocumentTooLarge });
         const cap = this.#sizeCap.maxBytes;
         conn.send(
           permissionDeniedMessage(
-            `${ErrorCode.MessageTooLarge}: the document would pass its ${cap}-byte cap`,
+            `${ErrorCode.DocumentTooLarge}: the document would pass its ${cap}-byte cap`,
           ),
           {},
         );

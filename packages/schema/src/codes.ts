@@ -22,6 +22,8 @@ export const ErrorCode = {
   BadMessage: "bad-message",
   /** A message is larger than the relay accepts. */
   MessageTooLarge: "message-too-large",
+  /** A document update was refused: the document would pass its size cap. */
+  DocumentTooLarge: "document-too-large",
   /** A producer sent faster than its rate limit. */
   RateLimited: "rate-limited",
   /** The session already holds the maximum number of entities. */
@@ -133,6 +135,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode | ClientErrorCode, ErrorCode
   [ErrorCode.VersionMismatch]: rule(400, CloseCode.VersionMismatch, false, "protocol version mismatch"),
   [ErrorCode.BadMessage]: rule(400, CloseCode.BadMessage, false, "malformed message"),
   [ErrorCode.MessageTooLarge]: rule(413, CloseCode.BadMessage, false, "message too large"),
+  [ErrorCode.DocumentTooLarge]: rule(413, CloseCode.BadMessage, false, "the document is at its size cap"),
   [ErrorCode.RateLimited]: rule(429, CloseCode.RateLimited, true, "too many messages"),
   [ErrorCode.TooManyEntities]: rule(400, CloseCode.BadMessage, false, "too many entities in the session"),
   [ErrorCode.TooManySessions]: rule(503, CloseCode.TryAgainLater, true, "the relay holds too many sessions"),
