@@ -10,66 +10,17 @@
  * For each size and encoding: (1) throughput: the producer logs a new frame whenever a publish slot is
  * free (whenSendable), for --seconds; (2) latency: frames at a steady 30 fps for --seconds, p50/p99.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type DepthEncoding, DepthImage, Pinhole } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect, createSession, subscribe } from "../src/index.ts";
+import { startRelay } from "./relayProcess.ts";
 
 const { values } = parseArgs({
   options: { relay: { type: "string" }, seconds: { type: "string", default: "5" } },
 });
 const seconds = Number(values.seconds);
 const wallMs = () => performance.timeOrigin + performance.now();
-
-async function startRelay(): Promise<{ url: string; stop(): void }> {
-  const dataDir = mkdtempSync(join(tmpdir(), "depthroom-bench-"));
-  const child: ChildProcess = spawn(
-    "npm",
-    [
-      "run",
-      "start",
-      "--silent",
-      "-w",
-      "@depthroom/relay",
-      "--",
-      "--port",
-      "0",
-      "--data",
-      dataDir,
-      "--log-level",
-      "info",
-    ],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-      detached: true,
-      env: { ...process.env, DEPTHROOM_LOG_LEVEL: "info" },
-    },
-  );
-  const stop = () => {
-    try {
-      if (child.pid) process.kill(-child.pid, "SIGTERM"); // the npm process group we started
-    } catch {}
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`relay did not start:\n${output}`)), 30_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      const match = /"msg":"listening".*?"url":"([^"]+)"/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1] as string);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`relay exited with ${code}:\n${output}`)));
-  });
-  return { url, stop };
-}
 
 /** The TUM sample as is, or resized (nearest neighbour) to another size. */
 function depthOf(width: number, height: number): Uint16Array {
