@@ -8,6 +8,7 @@ export {
   type NodePresence,
   type RelayCluster,
 } from "./clusterBus.ts";
+export { type RelayExtension, RelayExtensions } from "./extension.ts";
 export { FileStore } from "./fileStore.ts";
 export { type FrameSink, type LatestWinsCounters, LatestWinsQueue } from "./latestWins.ts";
 export { DEFAULT_LIMITS, type RelayLimits, resolveLimits } from "./limits.ts";
@@ -24,6 +25,6 @@ export { Recordings, type RecordingsOptions } from "./recordings.ts";
 export { type RelayOptions, type RunningRelay, startRelay } from "./relay.ts";
 export { type ScaleOutEnv, scaleOutFromEnv } from "./scaleOut.ts";
 export { LiveSession, type SessionCounters, type ViewerPort } from "./session.ts";
-export { MemoryStore, type RelayStore, type SessionRecord } from "./store.ts";
+export { DocumentTooLargeError, MemoryStore, type RelayStore, type SessionRecord } from "./store.ts";
 export { newSessionId, TokenSigner } from "./tokens.ts";
 export { RELAY_VERSION } from "./version.ts";
