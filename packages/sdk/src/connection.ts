@@ -2,17 +2,16 @@ import {
   type AdminNotice,
   AdminNoticeSchema,
   type ClientToServerEvents,
-  errorCodeRule,
   type ProducerEvent,
   RELAY_PROTOCOL_VERSION,
   type Refusal,
-  RefusalSchema,
   type ServerToClientEvents,
   type Welcome,
 } from "@depthroom/schema";
 import { io, type Socket } from "socket.io-client";
+import { ConnectionCore, type ConnectionInput, type ConnectionState, readRefusal } from "./connectionCore.ts";
 import { Emitter } from "./emitter.ts";
-import { isPermanent, SdkError, SdkErrorCode } from "./errors.ts";
+import { SdkError, SdkErrorCode } from "./errors.ts";
 import type { ResolvedTarget } from "./target.ts";
 
 /*
@@ -21,15 +20,7 @@ import type { ResolvedTarget } from "./target.ts";
  * the connection state as data. It never throws across the socket: failures become state and events.
  */
 
-export type ConnectionState =
-  /** Opening the first connection. */
-  | "connecting"
-  /** Welcomed by the relay; messages flow. */
-  | "connected"
-  /** Lost the connection; trying again on its own. */
-  | "reconnecting"
-  /** Closed for good: by `close()`, or after a refusal that retrying cannot fix (see `error`). */
-  | "closed";
+export type { ConnectionState } from "./connectionCore.ts";
 
 export interface ConnectionOptions {
   /** Shown to other peers (producer name, viewer name). */
@@ -62,10 +53,7 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
   readonly socket: TypedSocket;
   /** Resolves with the first `welcome`; rejects with an `SdkError` if the first connection fails. */
   readonly opened: Promise<Welcome>;
-  private currentState: ConnectionState = "connecting";
-  private failure: SdkError | undefined;
-  private welcomes = 0;
-  private lastConnectError = "";
+  private readonly core = new ConnectionCore();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private openTimer: ReturnType<typeof setTimeout> | undefined;
   private resolveOpened!: (welcome: Welcome) => void;
@@ -104,20 +92,18 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
     });
     const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     if (Number.isFinite(timeoutMs)) {
-      this.openTimer = setTimeout(() => {
-        const why = this.lastConnectError ? ` (${this.lastConnectError})` : "";
-        this.fail(
-          new SdkError(
-            SdkErrorCode.RelayUnreachable,
-            `relay unreachable: no answer from ${target.relayUrl} within ${Math.round(timeoutMs / 100) / 10} s${why}`,
-          ),
-        );
-      }, timeoutMs);
+      this.openTimer = setTimeout(
+        () => this.step({ type: "open-timeout", relayUrl: target.relayUrl, timeoutMs }),
+        timeoutMs,
+      );
     }
-    this.socket.on("connect_error", (error) => this.onConnectError(error));
-    this.socket.on("welcome", (welcome) => this.onWelcome(welcome));
+    this.socket.on("connect_error", (error: Error & { data?: unknown }) =>
+      this.step({ type: "connect-error", message: error.message, data: error.data }),
+    );
+    this.socket.on("welcome", (welcome) => this.step({ type: "welcome", welcome }));
     this.socket.on("problem", (problem) => {
-      if (isRefusal(problem)) this.emit("problem", problem);
+      const refusal = readRefusal(problem);
+      if (refusal) this.emit("problem", refusal);
     });
     this.socket.on("producer", (event) => this.emit("producer", event));
     if (options.onNotice) this.on("notice", options.onNotice);
@@ -125,96 +111,62 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
       const notice = AdminNoticeSchema.safeParse(raw);
       if (notice.success) this.emit("notice", notice.data);
     });
-    this.socket.on("disconnect", (reason) => this.onDisconnect(reason));
+    this.socket.on("disconnect", (reason) => this.step({ type: "disconnect", reason }));
   }
 
   get state(): ConnectionState {
-    return this.currentState;
+    return this.core.state;
   }
 
   /** Why the connection closed, when it closed by a failure. */
   get error(): SdkError | undefined {
-    return this.failure;
+    return this.core.failure;
   }
 
   /** Welcomed and connected now: messages can be sent. */
   get ready(): boolean {
-    return this.currentState === "connected" && this.socket.connected;
+    return this.core.state === "connected" && this.socket.connected;
   }
 
   /** Reconnections after the first connection. */
   get reconnects(): number {
-    return Math.max(0, this.welcomes - 1);
+    return Math.max(0, this.core.welcomes - 1);
   }
 
   close(): void {
-    this.setState("closed", undefined);
-    this.stop();
-    this.rejectOpened(new SdkError(SdkErrorCode.Closed, "closed before the relay answered"));
+    this.step({ type: "close" });
   }
 
-  private onWelcome(welcome: Welcome): void {
-    if (this.currentState === "closed") return;
-    if (typeof welcome !== "object" || welcome === null || typeof welcome.protocolVersion !== "number") {
-      this.fail(new SdkError(SdkErrorCode.BadMessage, "the relay sent a malformed welcome"));
-      return;
+  /** Feed one event to the core, then do what it says. */
+  private step(input: ConnectionInput): void {
+    const before = this.core.state;
+    const effect = this.core.step(input);
+    if (this.core.state !== before) this.emit("state", this.core.state, this.core.failure);
+    switch (effect.type) {
+      case "none":
+        return;
+      case "welcomed":
+        clearTimeout(this.openTimer);
+        this.resolveOpened(effect.welcome);
+        this.emit("welcome", effect.welcome, effect.reconnect);
+        return;
+      case "retry-later":
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => {
+          if (this.core.state !== "closed" && !this.socket.connected) this.socket.connect();
+        }, this.retryDelayMs);
+        return;
+      case "failed":
+        this.stop();
+        this.rejectOpened(effect.error);
+        return;
+      case "closed":
+        this.stop();
+        this.rejectOpened(new SdkError(SdkErrorCode.Closed, "closed before the relay answered"));
+        return;
+      default:
+        effect satisfies never;
     }
-    if (welcome.protocolVersion !== RELAY_PROTOCOL_VERSION) {
-      this.fail(
-        new SdkError(
-          SdkErrorCode.VersionMismatch,
-          `the relay speaks protocol ${welcome.protocolVersion}, this SDK ${RELAY_PROTOCOL_VERSION}`,
-        ),
-      );
-      return;
-    }
-    clearTimeout(this.openTimer);
-    this.welcomes++;
-    this.setState("connected", undefined);
-    this.resolveOpened(welcome);
-    this.emit("welcome", welcome, this.welcomes > 1);
-  }
-
-  private onConnectError(error: Error & { data?: unknown }): void {
-    if (this.currentState === "closed") return;
-    const refusal = isRefusal(error.data) ? error.data : undefined;
-    if (!refusal) {
-      // Network-level failure: socket.io retries on its own.
-      this.lastConnectError = error.message;
-      if (this.welcomes > 0) this.setState("reconnecting", undefined);
-      return;
-    }
-    this.lastConnectError = `${refusal.code}: ${refusal.message}`;
-    if (isPermanent(refusal.code)) {
-      this.fail(new SdkError(refusal.code, refusalSentence(refusal)));
-      return;
-    }
-    // A refusal that may pass (going away, too many sessions, internal): socket.io does not retry
-    // after a middleware refusal, so we do.
-    if (this.welcomes > 0) this.setState("reconnecting", undefined);
-    this.retryLater();
-  }
-
-  private onDisconnect(reason: string): void {
-    if (this.currentState === "closed") return;
-    this.setState("reconnecting", undefined);
-    // The relay closed this socket on purpose: socket.io will not reconnect by itself.
-    if (reason === "io server disconnect") this.retryLater();
-  }
-
-  private retryLater(): void {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => {
-      if (this.currentState !== "closed" && !this.socket.connected) this.socket.connect();
-    }, this.retryDelayMs);
-  }
-
-  private fail(error: SdkError): void {
-    if (this.currentState === "closed") return;
-    this.failure = error;
-    this.setState("closed", error);
-    this.stop();
-    this.rejectOpened(error);
   }
 
   private stop(): void {
@@ -222,20 +174,9 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
     clearTimeout(this.retryTimer);
     this.socket.disconnect();
   }
-
-  private setState(state: ConnectionState, error: SdkError | undefined): void {
-    if (this.currentState === state) return;
-    this.currentState = state;
-    this.emit("state", state, error);
-  }
 }
 
 /** Whether a peer's payload is a refusal (the schema's `RefusalSchema`: a named code and a sentence). */
 export function isRefusal(x: unknown): x is Refusal {
-  return RefusalSchema.safeParse(x).success;
-}
-
-function refusalSentence(refusal: Refusal): string {
-  const prefix = `refused: ${errorCodeRule(refusal.code)?.text ?? refusal.code}`;
-  return refusal.message ? `${prefix}: ${refusal.message}` : prefix;
+  return readRefusal(x) !== undefined;
 }
