@@ -94,24 +94,20 @@ export class RelayExtensions {
     }
   }
 
-  async close(): Promise<void> {
-    for (const extension of this.#list) {
-      if (!extension.close) continue;
-      try {
-        await extension.close();
-      } catch (error) {
-        this.#failed(extension, "close", error);
-      }
-    }
+  close(): Promise<void> {
+    return this.#lifecycle("close");
   }
 
-  async destroy(): Promise<void> {
+  destroy(): Promise<void> {
+    return this.#lifecycle("destroy");
+  }
+
+  async #lifecycle(hook: "close" | "destroy"): Promise<void> {
     for (const extension of this.#list) {
-      if (!extension.destroy) continue;
       try {
-        await extension.destroy();
+        await extension[hook]?.();
       } catch (error) {
-        this.#failed(extension, "destroy", error);
+        this.#failed(extension, hook, error);
       }
     }
   }
