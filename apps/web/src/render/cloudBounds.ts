@@ -1,7 +1,7 @@
 import type { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { type DepthImage, type Pinhole, unprojectPixel } from "@depthroom/schema";
-import type { Bounds3, Vec3 } from "./cameraPose.ts";
+import { type Bounds3, boundsOf, type Vec3 } from "./cameraPose.ts";
 
 /** About this many pixels of each image are unprojected for the bounds. */
 const SAMPLES_PER_IMAGE = 4000;
@@ -37,14 +37,9 @@ export function sampleCloud(
  * Undefined when there is nothing.
  */
 export function robustBounds(points: readonly Vec3[], samples: AxisSamples): Bounds3 | undefined {
-  const min = [Infinity, Infinity, Infinity];
-  const max = [-Infinity, -Infinity, -Infinity];
-  for (const p of points) {
-    for (let i = 0; i < 3; i++) {
-      min[i] = Math.min(min[i] as number, p[i] as number);
-      max[i] = Math.max(max[i] as number, p[i] as number);
-    }
-  }
+  const exact = boundsOf(points);
+  const min: number[] = exact ? [...exact.min] : [Infinity, Infinity, Infinity];
+  const max: number[] = exact ? [...exact.max] : [-Infinity, -Infinity, -Infinity];
   samples.forEach((axis, i) => {
     if (axis.length === 0) return;
     axis.sort((a, b) => a - b);

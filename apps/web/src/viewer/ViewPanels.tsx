@@ -157,22 +157,12 @@ export function ViewPanels({
           <div className="panel-head">
             <span>3D</span>
             <span className="spacer" />
-            <button
-              type="button"
-              className="ghost small"
-              onClick={() => viewer?.fitToData()}
-              title="Fit to data (F)"
-            >
+            <HeadButton title="Fit to data (F)" onClick={() => viewer?.fitToData()}>
               Fit
-            </button>
-            <button
-              type="button"
-              className="ghost small"
-              onClick={() => viewer?.resetView()}
-              title="Reset view (R)"
-            >
+            </HeadButton>
+            <HeadButton title="Reset view (R)" onClick={() => viewer?.resetView()}>
               Reset
-            </button>
+            </HeadButton>
           </div>
           <div className="panel-body" ref={panels.register("3d", "3d")} data-view="3d" data-testid="panel-3d">
             {imageEntities.length === 0 ? empty : null}
@@ -186,14 +176,9 @@ export function ViewPanels({
               <div className="panel-head">
                 <span className="mono">{entity}</span>
                 <span className="spacer" />
-                <button
-                  type="button"
-                  className="ghost small"
-                  onClick={() => viewer?.fit2d(entity)}
-                  title="Fit image (double click)"
-                >
+                <HeadButton title="Fit image (double click)" onClick={() => viewer?.fit2d(entity)}>
                   Fit
-                </button>
+                </HeadButton>
               </div>
               <div
                 className="panel-body"
@@ -214,6 +199,14 @@ export function ViewPanels({
         </div>
       ) : null}
     </div>
+  );
+}
+
+function HeadButton({ title, onClick, children }: { title: string; onClick: () => void; children: string }) {
+  return (
+    <button type="button" className="ghost small" onClick={onClick} title={title}>
+      {children}
+    </button>
   );
 }
 
