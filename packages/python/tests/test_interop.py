@@ -152,3 +152,24 @@ def test_timestamps_are_nanoseconds(relay, seconds):
         message = sub.get(timeout=10)
     assert message is not None and message.timelines[0].kind == "timestamp"
     assert message.times == {"capture": 1732000000500000000}
+
+
+def test_a_slow_subscriber_gets_the_latest_frame_not_a_backlog(relay):
+    """Frames are acknowledged when taken, so the relay replaces what a slow script has not taken yet
+    (latest wins per entity) instead of queuing every frame for it."""
+    session = relay.create_session()
+    with dr.subscribe(session["links"]["view"]) as subscription:
+        with dr.connect(session["links"]["publish"]) as rec:
+            for frame in range(100):
+                rec.set_time("frame", sequence=frame)
+                rec.log("world/cam/depth", dr.DepthImage(np.full((48, 64), frame + 1, np.uint16)))
+                rec.flush()
+        seen = []
+        while True:
+            message = subscription.get(timeout=3)
+            if message is None:
+                break
+            seen.append(message.times["frame"])
+            time.sleep(0.2)  # a slow analysis step
+    assert seen[-1] == 99  # the newest frame arrives
+    assert len(seen) <= 5, seen  # and not the 100-frame backlog
