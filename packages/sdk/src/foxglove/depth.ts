@@ -3,8 +3,8 @@
 // (foxglove.CompressedImage). Pure functions: bytes in, a DepthImage or a BridgeMessageError out.
 
 import { DepthImage, MAX_IMAGE_DIMENSION, MAX_PIXELS, rvlDecode } from "@depthroom/schema";
-import { decode as decodePng } from "fast-png";
 import { BridgeMessageError } from "./errors.ts";
+import { decodePng16 } from "./png16.ts";
 
 /** The raw encodings that carry depth, with the DepthImage they become. */
 const RAW_DEPTH_ENCODINGS = {
@@ -192,19 +192,11 @@ export function decodeGrey16Png(
     );
   }
   checkSize(width, height, what);
-  let png: ReturnType<typeof decodePng>;
   try {
-    png = decodePng(bytes);
+    return { width, height, data: decodePng16(bytes, width, height) };
   } catch (error) {
     throw new BridgeMessageError("bad-image", `${what}: corrupt PNG (${(error as Error).message})`);
   }
-  if (!(png.data instanceof Uint16Array) || png.channels !== 1 || png.data.length !== width * height) {
-    throw new BridgeMessageError(
-      "bad-image",
-      `${what}: decoded as ${png.depth}-bit x ${png.channels}, not 16-bit greyscale`,
-    );
-  }
-  return { width, height, data: png.data };
 }
 
 /** A 16-bit greyscale PNG as U16 depth in millimetres (foxglove.CompressedImage with format `png`). */
