@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import { FileStore, MemoryStore, PostgresStore } from "@depthroom/relay";
+import { DocumentTooLargeError, FileStore, MemoryStore, PostgresStore } from "@depthroom/relay";
 import { afterEach, describe, expect, it } from "vitest";
 import * as Y from "yjs";
 import { makeTempDir } from "./support/relay.ts";
@@ -22,6 +22,27 @@ describeStoreContract("MemoryStore", async () => {
 describeStoreContract("PostgresStore", async () => {
   const { schema, drop } = await scratchSchema();
   return { open: () => PostgresStore.open(DATABASE_URL, { schema }), cleanup: drop };
+});
+
+describe("PostgresStore record bound", () => {
+  it("refuses a document write over the bound, as the file store does, and keeps what it holds", async () => {
+    const { schema, drop } = await scratchSchema();
+    const store = await PostgresStore.open(DATABASE_URL, { schema, maxRecordBytes: 1024 });
+    try {
+      const doc = "DDDDDDDDDDDDDDDDDDDDDD";
+      for (let i = 0; i < 4; i++) await store.appendDocUpdate(doc, new Uint8Array(600).fill(i));
+      await expect(store.writeDocState(doc, new Uint8Array(2400))).rejects.toBeInstanceOf(
+        DocumentTooLargeError,
+      );
+      await expect(store.appendDocUpdate(doc, new Uint8Array(1025))).rejects.toBeInstanceOf(
+        DocumentTooLargeError,
+      );
+      expect((await store.loadDoc(doc)).map((row) => row[0])).toEqual([0, 1, 2, 3]);
+    } finally {
+      await store.close();
+      await drop();
+    }
+  });
 });
 
 describe("PostgresStore shared by several nodes", () => {

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from "node:crypto";
 import { Pool, type PoolClient } from "pg";
 import * as Y from "yjs";
 import { checkRecordingRecord, type RecordingRecord } from "./recordingStore.ts";
-import type { RelayStore, SessionRecord } from "./store.ts";
+import { DocumentTooLargeError, type RelayStore, type SessionRecord } from "./store.ts";
+import { MAX_RECORD_BYTES } from "./updateLog.ts";
 
 /*
  * The shared store for several relay nodes: PostgreSQL (`DEPTHROOM_DATABASE_URL`). Everything lives in
@@ -85,6 +86,11 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** Errors of idle connections (the server went away); they must not crash the process. */
   readonly onError?: (error: Error) => void;
+  /**
+   * Largest document row written, an update or a compacted state (default MAX_RECORD_BYTES, the file
+   * store's bound): a write over it is refused with `DocumentTooLargeError` and the rows stay.
+   */
+  readonly maxRecordBytes?: number;
 }
 
 export class PostgresStore implements RelayStore {
@@ -94,7 +100,11 @@ export class PostgresStore implements RelayStore {
   readonly #chains = new Map<string, Promise<void>>();
   #closed = false;
 
-  private constructor(pool: Pool, schema: string) {
+  private constructor(
+    pool: Pool,
+    schema: string,
+    private readonly maxRecordBytes: number,
+  ) {
     this.#pool = pool;
     this.#schema = schema;
   }
@@ -112,7 +122,7 @@ export class PostgresStore implements RelayStore {
       application_name: "depthroom-relay",
     });
     pool.on("error", (error) => options.onError?.(error));
-    const store = new PostgresStore(pool, schema);
+    const store = new PostgresStore(pool, schema, options.maxRecordBytes ?? MAX_RECORD_BYTES);
     try {
       await store.#migrate();
     } catch (error) {
@@ -174,6 +184,9 @@ export class PostgresStore implements RelayStore {
 
   appendDocUpdate(name: string, update: Uint8Array): Promise<void> {
     checkDocName(name);
+    if (update.byteLength > this.maxRecordBytes) {
+      return Promise.reject(new DocumentTooLargeError(name, update.byteLength, this.maxRecordBytes));
+    }
     return this.#enqueue(name, async () => {
       await this.#pool.query(`INSERT INTO ${this.#schema}.doc_updates (doc, update) VALUES ($1, $2)`, [
         name,
@@ -188,6 +201,9 @@ export class PostgresStore implements RelayStore {
    */
   writeDocState(name: string, state: Uint8Array): Promise<void> {
     checkDocName(name);
+    if (state.byteLength > this.maxRecordBytes) {
+      return Promise.reject(new DocumentTooLargeError(name, state.byteLength, this.maxRecordBytes));
+    }
     return this.#enqueue(name, () =>
       this.#transaction(async (client) => {
         // One compaction per document at a time, across nodes.
@@ -203,6 +219,10 @@ export class PostgresStore implements RelayStore {
         } catch {
           // A row that is not a Yjs update: keep every row, add the state.
           merges = false;
+        }
+        // Over the bound: the transaction rolls back, every row stays.
+        if (merged.byteLength > this.maxRecordBytes) {
+          throw new DocumentTooLargeError(name, merged.byteLength, this.maxRecordBytes);
         }
         if (merges) {
           await client.query(
