@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   AdminNoticeRequestSchema,
+  CreateSessionRequestSchema,
   type CreateSessionResponse,
   ErrorCode,
   type Health,
@@ -23,7 +24,6 @@ import {
   answerFailure,
   bearerToken,
   HttpError,
-  JSON_OBJECT,
   readJsonBody,
   sendJson,
   tokenOf,
@@ -61,8 +61,6 @@ export interface HttpApiDeps {
   readonly trustedProxies?: TrustedProxies;
   readonly limits?: Pick<RelayLimits, "maxSessionCreatesPerMinutePerAddress">;
 }
-
-const MAX_TITLE_LENGTH = 200;
 
 /** The handler of these routes (and of any other path: `bad-message`, "no route"); `url` parsed by the kit. */
 export function createHttpHandler(
@@ -150,18 +148,7 @@ async function createSession(
     }
     if (!sameSecret(given, deps.createToken)) throw new HttpError(ErrorCode.BadToken, "not the create token");
   }
-  const body = await readJsonBody(req, JSON_OBJECT);
-  let title = "";
-  const raw = body.title;
-  if (raw !== undefined) {
-    if (typeof raw !== "string" || raw.length > MAX_TITLE_LENGTH) {
-      throw new HttpError(
-        ErrorCode.BadMessage,
-        `title must be a string of at most ${MAX_TITLE_LENGTH} characters`,
-      );
-    }
-    title = raw.trim();
-  }
+  const { title = "" } = await readJsonBody(req, CreateSessionRequestSchema);
   const created = await deps.registry.create(title || "Untitled session");
   if (!created.ok) throw new HttpError(created.code, created.message);
   const { id } = created.record;

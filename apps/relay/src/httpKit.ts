@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { ErrorCode } from "@depthroom/schema";
-import { httpStatusFor } from "./access.ts";
+import { ErrorCode, httpStatusOf } from "@depthroom/schema";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 
@@ -58,7 +57,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendError(res: ServerResponse, code: ErrorCode, message: string): void {
-  sendJson(res, httpStatusFor(code), { error: { code, message } });
+  sendJson(res, httpStatusOf(code), { error: { code, message } });
 }
 
 /** Open CORS: the endpoints carry no cookies, tokens are the capabilities. */

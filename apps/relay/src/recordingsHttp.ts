@@ -7,6 +7,7 @@ import {
   CollabLimits,
   ErrorCode,
   encodeMessageBatch,
+  firstIssue,
   type ImportRecordingResponse,
   isRecordingId,
   MESSAGE_BATCH_CONTENT_TYPE,
@@ -14,6 +15,7 @@ import {
   type RecordingDescription,
   type RecordingList,
   type Role,
+  TitleSchema,
 } from "@depthroom/schema";
 import { admit } from "./access.ts";
 import {
@@ -61,7 +63,6 @@ export interface RecordingsHttpDeps {
   readonly maxImportBytes: number;
 }
 
-const MAX_TITLE_LENGTH = 200;
 const DEFAULT_RANGE_BYTES = 16 << 20;
 const MAX_RANGE_BYTES = 64 << 20;
 const MAX_U64 = (1n << 64n) - 1n;
@@ -382,15 +383,12 @@ function readNs(url: URL, name: string): bigint {
   return BigInt(text);
 }
 
+/** A title from a body or the query: the schema's rule (TitleSchema), "" when absent. */
 function readTitle(value: unknown): string {
   if (value === undefined) return "";
-  if (typeof value !== "string" || value.length > MAX_TITLE_LENGTH) {
-    throw new HttpError(
-      ErrorCode.BadMessage,
-      `title must be a string of at most ${MAX_TITLE_LENGTH} characters`,
-    );
-  }
-  return value.trim();
+  const parsed = TitleSchema.safeParse(value);
+  if (!parsed.success) throw new HttpError(ErrorCode.BadMessage, firstIssue(parsed.error).message);
+  return parsed.data;
 }
 
 function readName(value: unknown): string {
