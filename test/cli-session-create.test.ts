@@ -66,10 +66,10 @@ describe("depthroom session create", () => {
     const bare = await runCli([]);
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain("Usage:");
-    const wrong = await runCli(["session", "delete"]);
+    const wrong = await runCli(["session", "rename"]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toBe(
-      'depthroom session: unknown session command "delete" (try: depthroom session create)\n',
+      'depthroom session: unknown session command "rename" (try: depthroom session create)\n',
     );
     expect(hasStackTrace(wrong.stderr)).toBe(false);
   });

@@ -47,6 +47,8 @@ export {
 export {
   type CreateSessionOptions,
   createSession,
+  type DeleteSessionOptions,
+  deleteSession,
   type FetchSessionLinksOptions,
   fetchSessionLinks,
 } from "./session.ts";

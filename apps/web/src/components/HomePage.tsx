@@ -11,6 +11,8 @@ export function HomePage({ configuredRelay }: { configuredRelay: string | undefi
   const [relayUrl, setRelayUrl] = useState(() => homeRelayUrl("", configuredRelay));
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string | undefined>();
+  // The relay wants its operator's create token (DEPTHROOM_CREATE_TOKEN): asked for once it says so.
+  const [createToken, setCreateToken] = useState<string | undefined>();
   const [pasted, setPasted] = useState("");
   const [pasteError, setPasteError] = useState<string | undefined>();
 
@@ -20,13 +22,18 @@ export function HomePage({ configuredRelay }: { configuredRelay: string | undefi
     setCreating(true);
     setCreateError(undefined);
     try {
-      const created = await createSession({ relayUrl });
+      const created = await createSession({ relayUrl, ...(createToken ? { createToken } : {}) });
       rememberTokens(created.id, created.tokens);
       const links = sessionLinks(window.location.origin, relayUrl, created.id, created.tokens);
       window.location.assign(links.edit);
     } catch (error) {
       setCreating(false);
       const code = (error as { code?: string }).code;
+      if ((code === "unauthorized" || code === "bad-token") && createToken === undefined) {
+        setCreateToken("");
+        setCreateError("This relay creates sessions for its operator's create token only: enter it below.");
+        return;
+      }
       setCreateError(`${error instanceof Error ? error.message : String(error)}${code ? ` (${code})` : ""}`);
     }
   };
@@ -64,6 +71,18 @@ export function HomePage({ configuredRelay }: { configuredRelay: string | undefi
             data-testid="relay-url"
           />
         </div>
+        {createToken !== undefined ? (
+          <div className="row">
+            <input
+              type="password"
+              aria-label="Create token"
+              placeholder="The relay operator's create token"
+              value={createToken}
+              onChange={(e) => setCreateToken(e.target.value)}
+              data-testid="create-token"
+            />
+          </div>
+        ) : null}
         {createError ? (
           <p className="error-text" data-testid="create-error">
             {createError}

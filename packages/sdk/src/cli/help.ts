@@ -36,14 +36,19 @@ Exit codes:
   5 relay unreachable or connection lost   1 anything else   130 interrupted (Ctrl-C)
 `;
 
-export const SESSION_HELP = `Usage: depthroom session create [--relay URL] [--title TEXT] [--json]
+export const SESSION_HELP = `Usage: depthroom session create [--relay URL] [--title TEXT] [--create-token T] [--json]
+       depthroom session delete --link <edit link>
 
 Create a session on a relay and print its links: "view" (watch), "edit" (watch, annotate, drive
 playback) and "publish" (stream frames: give it to rigs, "depthroom stream" and "depthroom demo").
+Delete one with its edit link: its links stop working, its recordings stay.
 
 Options:
   --relay URL      Relay base URL (default $DEPTHROOM_RELAY or http://localhost:8787)
   --title TEXT     Session title shown in the viewer
+  --create-token T The relay operator's create token, if the relay requires one
+                   (default $DEPTHROOM_CREATE_TOKEN)
+  --link URL       delete: the session's edit link
   --json           Print {"id": ..., "links": {"view": ..., "edit": ..., "publish": ...}} only
   -h, --help       Show this help
 
