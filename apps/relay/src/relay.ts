@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { REVIEW_ROOM_PREFIX } from "@depthroom/schema";
+import { TrustedProxies } from "./clientAddress.ts";
 import type { RelayCluster } from "./clusterBus.ts";
 import { DocServer } from "./docServer.ts";
 import { RelayExtensions } from "./extension.ts";
@@ -14,7 +15,6 @@ import {
   writeSecretFile,
 } from "./fileStore.ts";
 import { FrameServer } from "./frameServer.ts";
-import { TrustedProxies } from "./clientAddress.ts";
 import { createHttpHandler } from "./httpApi.ts";
 import { guardRequest, guardUpgrade } from "./httpKit.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
