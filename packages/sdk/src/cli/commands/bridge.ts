@@ -77,9 +77,14 @@ export async function bridgeCommand(argv: readonly string[], ctx: CliContext): P
       `bridging ${bridged.length} topics from ${url}: ${bridged.map((t) => t.topic).join(", ")}\n`,
     );
   }
+  let sourceState = "connected";
   bridge.on("source", (state, detail) => {
-    if (quiet) return;
-    if (state === "reconnecting") ctx.stderr.write(`\nsource lost (${detail ?? "closed"}): reconnecting\n`);
+    // One line per change, not one per reconnection attempt.
+    const changed = state !== sourceState;
+    sourceState = state;
+    if (quiet || !changed) return;
+    if (state === "reconnecting")
+      ctx.stderr.write(`\nsource lost (${detail ?? "closed"}): reconnecting with backoff\n`);
     if (state === "connected") ctx.stderr.write("\nsource back\n");
   });
   const progress = new BridgeProgress(ctx.stderr, quiet);
