@@ -62,9 +62,10 @@ export function pickCloudPoint(viewer: ViewerScene, x: number, y: number, maxPx 
       eyeDistance: length(sub(readout.worldPoint, eye)),
     });
   };
-  for (const stats of viewer.stats()) {
-    if (!stats.visible || !stats.hasCloud || stats.width === 0) continue;
-    const { entity, width, height } = stats;
+  for (const name of viewer.imageEntities()) {
+    const info = viewer.imageInfo(name);
+    if (!info?.visible || !info.hasCloud) continue;
+    const { entity, width, height } = info;
     const step = Math.max(1, Math.floor(Math.sqrt((width * height) / 12_000)));
     for (let v = 0; v < height; v += step) for (let u = 0; u < width; u += step) consider(entity, u, v);
     const coarse = choose(candidates.filter((c) => c.entity === entity));

@@ -215,3 +215,27 @@ describe("ViewerScene with the CPU cloud (the benchmark's baseline)", () => {
     }
   });
 });
+
+describe("ViewerScene's query API for pointer events", () => {
+  it("imageInfo names size and visibility without a stats() snapshot; pixelAtPanel finds the pixel", () => {
+    const entity = "world/camera/depth";
+    expect(viewer.imageInfo(entity)).toBeUndefined();
+    for (const message of depthImage3dExample()) viewer.handleMessage(message);
+    viewer.frame();
+    expect(viewer.imageInfo(entity)).toEqual({
+      entity,
+      width: 300,
+      height: 200,
+      datatype: "U16",
+      visible: true,
+      hasCloud: true,
+    });
+    // The 2D panel is 400 x 400 px with the 300 x 200 image fitted (scale 1.28) in its middle.
+    expect(viewer.pixelAtPanel(entity, 200, 200)).toEqual([150, 100]);
+    expect(viewer.pixelAtPanel(entity, 1, 1)).toBeUndefined();
+    viewer.setVisible(entity, false);
+    expect(viewer.imageInfo(entity)?.visible).toBe(false);
+    viewer.clearEntity(entity);
+    expect(viewer.imageInfo(entity)).toBeUndefined();
+  });
+});

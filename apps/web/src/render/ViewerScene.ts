@@ -49,6 +49,10 @@ export interface ImageInfo {
   readonly width: number;
   readonly height: number;
   readonly datatype: string;
+  /** Shown (not hidden by the user, not cleared). */
+  readonly visible: boolean;
+  /** Its 3D cloud is drawn. */
+  readonly hasCloud: boolean;
 }
 
 export interface VisualStats {
@@ -392,8 +396,11 @@ export class ViewerScene {
 
   /** The frame an image entity shows now: its size; undefined before its first frame or while cleared. */
   imageInfo(entity: string): ImageInfo | undefined {
-    const image = this.cleared.has(entity) ? undefined : this.visuals.get(entity)?.current;
-    return image ? { entity, width: image.width, height: image.height, datatype: image.datatype } : undefined;
+    const visual = this.visuals.get(entity);
+    const image = this.cleared.has(entity) ? undefined : visual?.current;
+    if (!visual || !image) return undefined;
+    const { width, height, datatype } = image;
+    return { entity, width, height, datatype, visible: visual.isVisible, hasCloud: visual.hasCloud };
   }
 
   /** The image pixel under (x, y), CSS px from the top-left of the entity's 2D panel; undefined if none. */
