@@ -38,6 +38,7 @@ PERMANENT_CODES = frozenset(
         "version-mismatch",
         "bad-message",
         "message-too-large",
+        "document-too-large",
         "too-many-entities",
         "read-only",
         "recording-not-found",

@@ -65,7 +65,18 @@ export interface GoldenCase {
         kind: "Transform3D";
         translation?: [number, number, number];
         quaternion?: [number, number, number, number];
-      };
+      }
+    | {
+        kind: "Image";
+        /** "<u1" or "<u2"; shape [height, width, channels]. */
+        dtype: string;
+        shape: [number, number, number];
+        data: string;
+        color_model?: string;
+        opacity?: number;
+        draw_order?: number;
+      }
+    | { kind: "EncodedImage"; contents: string; media_type?: string; opacity?: number; draw_order?: number };
 }
 
 const DTYPES: Record<Datatype, string> = {
@@ -366,7 +377,8 @@ function archetypeOf(c: GoldenCase): Archetype {
     case "Image": {
       const bytes = new Uint8Array(Buffer.from(a.data, "base64")).buffer;
       const data = a.dtype === "<u2" ? new Uint16Array(bytes) : new Uint8Array(bytes);
-      const channelsModel = a.color_model ?? { 1: "L", 3: "RGB", 4: "RGBA" }[a.shape[2]];
+      const byChannels: Record<number, string> = { 1: "L", 3: "RGB", 4: "RGBA" };
+      const channelsModel = a.color_model ?? byChannels[a.shape[2]];
       return new Image(data, {
         width: a.shape[1],
         height: a.shape[0],
