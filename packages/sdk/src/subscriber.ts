@@ -9,9 +9,10 @@ import {
   type SubscribeRequest,
   type SubscribeResult,
 } from "@depthroom/schema";
-import { type ConnectionOptions, type ConnectionState, isRefusal, RelayConnection } from "./connection.ts";
+import { type ConnectionOptions, type ConnectionState, RelayConnection } from "./connection.ts";
 import { Emitter } from "./emitter.ts";
-import { isPermanent, SdkError, SdkErrorCode } from "./errors.ts";
+import { SdkError, SdkErrorCode } from "./errors.ts";
+import { FrameInbox, readSubscribeAnswer } from "./subscriberCore.ts";
 import { type RelayTarget, resolveTarget } from "./target.ts";
 
 export interface SubscribeOptions extends ConnectionOptions {
@@ -70,11 +71,6 @@ export function subscribe(
   );
 }
 
-interface Delivered {
-  readonly message: LogMessage;
-  readonly ack: () => void;
-}
-
 export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIterable<LogMessage> {
   /** Resolves when the relay first accepts the subscription; rejects with `SdkError` if it never will. */
   readonly ready: Promise<void>;
@@ -85,9 +81,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   private latestEntities: readonly EntityInfo[] = [];
   private latestProducers: readonly ProducerInfo[] = [];
   /** Async-iterator state: frames waiting to be pulled (at most one per entity: each waits for its ack). */
-  private readonly queue: Delivered[] = [];
-  private readonly pullers: ((result: IteratorResult<LogMessage>) => void)[] = [];
-  private pullerRejects: ((error: unknown) => void)[] = [];
+  private readonly inbox = new FrameInbox<LogMessage>();
   private iterating = false;
 
   /** @internal Use `subscribe()`. */
@@ -141,10 +135,10 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   [Symbol.asyncIterator](): AsyncIterator<LogMessage> {
     this.iterating = true;
     return {
-      next: () => this.pull(),
+      next: () => this.inbox.pull(),
       return: async () => {
         this.iterating = false;
-        for (const d of this.queue.splice(0)) d.ack();
+        this.inbox.release();
         return { done: true, value: undefined };
       },
     };
@@ -155,20 +149,21 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     this.connection.socket
       .timeout(10_000)
       .emit("subscribe", request, (error: Error | null, result: SubscribeResult) => {
-        if (error) return; // disconnected or no answer: the next welcome asks again
-        if (result && result.ok === true) {
-          this.latestEntities = Array.isArray(result.entities) ? result.entities : [];
-          this.latestProducers = Array.isArray(result.producers) ? result.producers : [];
+        const answer = readSubscribeAnswer(error, result);
+        if (answer.kind === "no-answer") return; // the next welcome asks again
+        if (answer.kind === "accepted") {
+          this.latestEntities = answer.entities;
+          this.latestProducers = answer.producers;
           this.emit("subscribed", this.latestEntities, this.latestProducers);
           this.resolveReady();
           return;
         }
-        const refusal: Refusal = isRefusal(result)
-          ? result
-          : { code: SdkErrorCode.Internal, message: "the relay answered the subscription oddly" };
-        this.emit("problem", refusal);
-        if (isPermanent(refusal.code)) {
-          const failure = new SdkError(refusal.code, `subscription refused: ${refusal.message}`);
+        this.emit("problem", answer.refusal);
+        if (answer.final) {
+          const failure = new SdkError(
+            answer.refusal.code,
+            `subscription refused: ${answer.refusal.message}`,
+          );
           this.rejectReady(failure);
           this.finish(failure);
           this.connection.close();
@@ -205,35 +200,8 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
           console.error("depthroom: the onMessage callback threw", error);
         }
       }
-      if (this.iterating) this.offer({ message, ack: done });
+      if (this.iterating) this.inbox.offer(message, done);
       else done();
-    });
-  }
-
-  private offer(delivered: Delivered): void {
-    const puller = this.pullers.shift();
-    if (puller) {
-      this.pullerRejects.shift();
-      delivered.ack();
-      puller({ done: false, value: delivered.message });
-    } else {
-      this.queue.push(delivered);
-    }
-  }
-
-  private pull(): Promise<IteratorResult<LogMessage>> {
-    const next = this.queue.shift();
-    if (next) {
-      next.ack();
-      return Promise.resolve({ done: false, value: next.message });
-    }
-    if (this.connection.state === "closed") {
-      const error = this.connection.error;
-      return error ? Promise.reject(error) : Promise.resolve({ done: true, value: undefined });
-    }
-    return new Promise((resolve, reject) => {
-      this.pullers.push(resolve);
-      this.pullerRejects.push(reject);
     });
   }
 
@@ -241,10 +209,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     this.rejectReady(
       error ?? new SdkError(SdkErrorCode.Closed, "closed before the relay accepted the subscription"),
     );
-    const pullers = this.pullers.splice(0);
-    const rejects = this.pullerRejects.splice(0);
-    if (error) for (const reject of rejects) reject(error);
-    else for (const resolve of pullers) resolve({ done: true, value: undefined });
+    this.inbox.end(error);
   }
 }
 

@@ -1,0 +1,109 @@
+import type { EntityInfo, ProducerInfo, Refusal } from "@depthroom/schema";
+import { readRefusal } from "./connectionCore.ts";
+import { isPermanent, SdkErrorCode } from "./errors.ts";
+
+/*
+ * The subscriber's bookkeeping, without a socket: what the relay's answer to `subscribe` means, and the
+ * async iterator's inbox, where each frame waits for a pull and is acknowledged only when it is taken
+ * (the ack is what lets the relay pace a slow subscriber with latest wins instead of queuing for it).
+ * The subscription (subscriber.ts) is the adapter around them.
+ */
+
+export type SubscribeAnswer =
+  | {
+      readonly kind: "accepted";
+      readonly entities: readonly EntityInfo[];
+      readonly producers: readonly ProducerInfo[];
+    }
+  /** `final`: asking again cannot help (the error table), the subscription ends. */
+  | { readonly kind: "refused"; readonly refusal: Refusal; readonly final: boolean }
+  /** Disconnected or not answered in time: the next welcome asks again. */
+  | { readonly kind: "no-answer" };
+
+/** Read the relay's answer to `subscribe` (a peer's payload: anything may come). */
+export function readSubscribeAnswer(error: Error | null, result: unknown): SubscribeAnswer {
+  if (error) return { kind: "no-answer" };
+  const answer = result as { ok?: unknown; entities?: unknown; producers?: unknown } | null;
+  if (typeof answer === "object" && answer !== null && answer.ok === true) {
+    return {
+      kind: "accepted",
+      entities: Array.isArray(answer.entities) ? (answer.entities as EntityInfo[]) : [],
+      producers: Array.isArray(answer.producers) ? (answer.producers as ProducerInfo[]) : [],
+    };
+  }
+  const refusal = readRefusal(result) ?? {
+    code: SdkErrorCode.Internal,
+    message: "the relay answered the subscription oddly",
+  };
+  return { kind: "refused", refusal, final: isPermanent(refusal.code) };
+}
+
+interface Waiting<T> {
+  readonly value: T;
+  readonly ack: () => void;
+}
+
+interface Puller<T> {
+  readonly resolve: (result: IteratorResult<T>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Frames waiting for the iterator: a frame is acknowledged when a pull takes it, so at most one frame
+ * per entity waits here (the relay sends the next only after the ack). After `end()`, pulls take what
+ * still waits, then finish (or reject with the error that ended it).
+ */
+export class FrameInbox<T> {
+  private readonly waiting: Waiting<T>[] = [];
+  private readonly pullers: Puller<T>[] = [];
+  private ended: { readonly error: unknown } | undefined;
+
+  /** A frame arrived: hand it to a waiting pull, or keep it (unacknowledged) until one comes. */
+  offer(value: T, ack: () => void): void {
+    if (this.ended) {
+      ack();
+      return;
+    }
+    const puller = this.pullers.shift();
+    if (puller) {
+      ack();
+      puller.resolve({ done: false, value });
+    } else {
+      this.waiting.push({ value, ack });
+    }
+  }
+
+  pull(): Promise<IteratorResult<T>> {
+    const next = this.waiting.shift();
+    if (next) {
+      next.ack();
+      return Promise.resolve({ done: false, value: next.value });
+    }
+    if (this.ended) {
+      const { error } = this.ended;
+      return error !== undefined ? Promise.reject(error) : Promise.resolve({ done: true, value: undefined });
+    }
+    return new Promise((resolve, reject) => this.pullers.push({ resolve, reject }));
+  }
+
+  /** No more frames will come: waiting pulls finish, or reject with `error`. */
+  end(error?: unknown): void {
+    if (this.ended) return;
+    this.ended = { error };
+    for (const puller of this.pullers.splice(0)) {
+      if (error !== undefined) puller.reject(error);
+      else puller.resolve({ done: true, value: undefined });
+    }
+  }
+
+  /** The iterator stopped: acknowledge (and forget) every frame still waiting; returns how many. */
+  release(): number {
+    const waiting = this.waiting.splice(0);
+    for (const w of waiting) w.ack();
+    return waiting.length;
+  }
+
+  get size(): number {
+    return this.waiting.length;
+  }
+}
