@@ -63,6 +63,8 @@ export type BridgeEvents = {
 };
 
 const DEPTH_KINDS = new Set(["image", "compressed-image"]);
+/** Static messages kept to replay to a new relay connection. */
+const MAX_REPLAYED = 10_000;
 /** How long images wait for the first transform message after connecting (see `openGate`). */
 const TRANSFORMS_FIRST_MS = 1000;
 
@@ -206,7 +208,7 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
     if (this.gate !== "open" && this.mapper.isTransforms(channelId)) setImmediate(() => this.openGate());
     const logs = this.mapper.message(channelId, logTimeNs, payload);
     for (const log of logs) {
-      if (log.static) this.state.set(`${log.entityPath}#${log.archetype.kind}`, log);
+      if (log.static) this.remember(log);
       const producer = this.producer;
       if (!producer) {
         if (!log.static) this.offlineDrops++;
@@ -214,6 +216,13 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
       }
       this.send(producer, log);
     }
+  }
+
+  /** Keep a static log for replay; bounded (a hostile source could name endless entities). */
+  private remember(log: BridgeLog): void {
+    const key = `${log.entityPath}#${log.archetype.kind}`;
+    if (!this.state.has(key) && this.state.size >= MAX_REPLAYED) return;
+    this.state.set(key, log);
   }
 
   private send(producer: RecordingStream, log: BridgeLog): void {

@@ -9,7 +9,9 @@ import type { FrameTransform } from "./messages.ts";
 export const WORLD = "world";
 /** Deeper chains are cut (a cycle or a hostile tree); also the bound on frames kept. */
 const MAX_DEPTH = 64;
-const MAX_FRAMES = 4096;
+export const MAX_FRAMES = 4096;
+/** Longer frame ids are refused (they would be kept as map keys). */
+export const MAX_FRAME_ID_LENGTH = 256;
 
 /** A frame id as one entity path segment: ROS 1 style leading `/` dropped, other characters made `_`. */
 export function frameSegment(frameId: string): string {
@@ -47,7 +49,8 @@ export class FrameTree {
   /**
    * Take transforms; returns what to log: each transform at its child frame's entity, and, when a frame
    * changed parent, the latest transform of every frame whose entity path moved with it. A transform
-   * that would close a cycle is refused (returned in `refused`). `moved`: the frames whose entity path
+   * that would close a cycle, name a frame id longer than MAX_FRAME_ID_LENGTH or add a frame past
+   * MAX_FRAMES is refused (returned in `refused`). `moved`: the frames whose entity path
    * changed (so what else sits on them, a Pinhole, can follow).
    */
   apply(
@@ -59,7 +62,8 @@ export class FrameTree {
     const movedFrames: string[] = [];
     for (const t of transforms) {
       const known = this.parents.get(t.child);
-      if (t.parent === t.child || this.isAncestor(t.child, t.parent)) {
+      const tooLong = t.parent.length > MAX_FRAME_ID_LENGTH || t.child.length > MAX_FRAME_ID_LENGTH;
+      if (tooLong || t.parent === t.child || this.isAncestor(t.child, t.parent)) {
         refused.push(t);
         continue;
       }

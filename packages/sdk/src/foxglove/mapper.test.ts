@@ -324,6 +324,11 @@ describe("SessionMapper: cameras and transforms", () => {
       ),
     ).toEqual([]);
     expect(mapper.topics()[0]?.problems["bad-value"]).toBe(1);
+    const long = "f".repeat(300);
+    expect(
+      mapper.message(tfc.id, 0n, tf([{ parent: "base_link", child: long, t: [0, 0, 0], q: [0, 0, 0, 1] }])),
+    ).toEqual([]);
+    expect(mapper.topics()[0]?.problems["bad-value"]).toBe(2);
   });
 });
 

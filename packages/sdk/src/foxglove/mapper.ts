@@ -5,7 +5,7 @@
 import { type Archetype, type Pinhole, Transform3D } from "@depthroom/schema";
 import { z } from "zod";
 import { BridgeMessageError, type BridgeMessageProblem } from "./errors.ts";
-import { FrameTree, frameSegment } from "./frameTree.ts";
+import { FrameTree, frameSegment, MAX_FRAMES } from "./frameTree.ts";
 import {
   type Distortion,
   FOXGLOVE_SCHEMAS,
@@ -80,6 +80,9 @@ export interface MapperOptions {
   readonly topics?: readonly string[];
 }
 
+/** Channels kept per source (a server advertising more is not a camera rig); past it they count as invalid. */
+const MAX_CHANNELS = 10_000;
+
 /** Topic names that usually carry depth (RealSense, Orbbec, Azure Kinect, ZED, OAK's stereo depth). */
 const DEPTH_LIKE = /depth|stereo/i;
 const TF_TOPICS = new Set(["/tf", "/tf_static", "tf", "tf_static"]);
@@ -142,6 +145,10 @@ export class SessionMapper {
     for (const raw of channels) {
       const parsed = channelSchema.safeParse(raw);
       if (!parsed.success) {
+        this.invalidChannels++;
+        continue;
+      }
+      if (!this.channels.has(parsed.data.id) && this.channels.size >= MAX_CHANNELS) {
         this.invalidChannels++;
         continue;
       }
@@ -241,7 +248,8 @@ export class SessionMapper {
         state.stats.distortion = o.distortion;
         const last = this.pinholes.get(frame);
         if (last && samePinhole(last, o.pinhole)) return [];
-        this.pinholes.set(frame, o.pinhole);
+        // Bounded like the frame tree: past MAX_FRAMES cameras each calibration is logged, not remembered.
+        if (last || this.pinholes.size < MAX_FRAMES) this.pinholes.set(frame, o.pinhole);
         return [{ entityPath, archetype: o.pinhole, static: true, topic }];
       }
       case "transforms": {
@@ -249,7 +257,8 @@ export class SessionMapper {
         const { placed, refused, moved } = this.tree.apply(o.transforms, isStatic);
         if (refused.length > 0) {
           state.stats.problems["bad-value"]++;
-          state.stats.lastProblem = `transform ${refused[0]?.parent} -> ${refused[0]?.child} would close a cycle (or too many frames)`;
+          const first = refused[0];
+          state.stats.lastProblem = `transform ${first?.parent.slice(0, 80)} -> ${first?.child.slice(0, 80)} refused: it would close a cycle, or a frame id is too long, or there are too many frames`;
         }
         const logs: BridgeLog[] = [];
         for (const p of placed) {
