@@ -1,7 +1,18 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { guardRequest, HttpError, JSON_OBJECT, readJsonBody, requestTarget, sendJson } from "./httpKit.ts";
+import {
+  guardRequest,
+  HttpError,
+  JSON_OBJECT,
+  readJsonBody,
+  requestTarget,
+  sendJson,
+  spoolBody,
+} from "./httpKit.ts";
 import { createLogger } from "./log.ts";
 import { RelayMetrics } from "./metrics.ts";
 
@@ -69,5 +80,24 @@ describe("guardRequest", () => {
     });
     const ok = await fetch(`${url}/body`, { method: "POST", body: '{"a":1}' });
     expect(await ok.json()).toEqual({ a: 1 });
+  });
+
+  it("spools a body to a new file, refusing it past the bound without storing the rest", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "depthroom-kit-"));
+    try {
+      let n = 0;
+      const { url } = await serve(async (req, res) => {
+        const size = await spoolBody(req, join(dir, `body-${n++}`), 1000);
+        sendJson(res, 200, { size });
+      });
+      const ok = await fetch(url, { method: "POST", body: "x".repeat(1000) });
+      expect(await ok.json()).toEqual({ size: 1000 });
+      expect(await readFile(join(dir, "body-0"), "utf8")).toBe("x".repeat(1000));
+      const big = await fetch(url, { method: "POST", body: "y".repeat(200_000) });
+      expect(big.status).toBe(413);
+      expect((await readFile(join(dir, "body-1"))).byteLength).toBeLessThanOrEqual(1000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,8 @@
+import { open } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ErrorCode, httpStatusOf } from "@depthroom/schema";
+import { tokenOrDeprecatedQuery } from "./access.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 
@@ -8,7 +10,7 @@ import type { RelayMetrics } from "./metrics.ts";
  * The relay's HTTP kit: what every HTTP route module (httpApi.ts, recordingsHttp.ts) shares, once.
  *   requestTarget   the request's URL, or undefined when its target does not parse (never throws)
  *   HttpError       a refusal with a named `ErrorCode`; its status comes from the code
- *   readJsonBody    a bounded JSON body checked against a (zod) schema
+ *   readJsonBody    a bounded JSON body checked against a (zod) schema; spoolBody: a bounded body to a file
  *   sendJson / sendError, allowCors, bearerToken / tokenOf
  *   answerFailure   the one catch of every route: a refusal answers its code, anything else is logged
  *                   with its route and answers `internal` (never a server path or a stack)
@@ -81,8 +83,9 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 }
 
 /** A capability token: `Authorization: Bearer` first, else `?token=`. */
-export function tokenOf(req: IncomingMessage, url: URL): string | null {
-  return bearerToken(req) ?? url.searchParams.get("token");
+export function tokenOf(req: IncomingMessage, url: URL, logger?: Logger): string | null {
+  const query = url.searchParams.get("token");
+  return tokenOrDeprecatedQuery(bearerToken(req), query, "http", logger ?? { warn() {} }) ?? null;
 }
 
 /** What `readJsonBody` needs of a schema: zod's `safeParse`. */
@@ -135,6 +138,35 @@ export async function readJsonBody<T>(
   const issue = parsed.error.issues[0];
   const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : "";
   throw new HttpError(ErrorCode.BadMessage, `bad ${what}: ${where}${issue?.message ?? "invalid"}`);
+}
+
+/**
+ * Write the request body to a new file (`wx`: never over an existing one), refusing it with
+ * `message-too-large` past `maxBytes` (the rest is drained, not stored); returns its size.
+ */
+export async function spoolBody(req: IncomingMessage, path: string, maxBytes: number): Promise<number> {
+  const handle = await open(path, "wx");
+  let size = 0;
+  try {
+    for await (const chunk of req) {
+      const bytes = chunk as Buffer;
+      size += bytes.byteLength;
+      if (size > maxBytes) {
+        req.resume();
+        throw new HttpError(
+          ErrorCode.MessageTooLarge,
+          `the file is larger than the relay accepts (${maxBytes} bytes)`,
+        );
+      }
+      let done = 0;
+      while (done < bytes.byteLength) {
+        done += (await handle.write(bytes, done, bytes.byteLength - done)).bytesWritten;
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  return size;
 }
 
 export interface FailureDeps {

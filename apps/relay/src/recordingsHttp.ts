@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { open, rm, stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import {
@@ -26,6 +26,7 @@ import {
   JSON_OBJECT,
   readJsonBody,
   sendJson,
+  spoolBody,
   tokenOf,
 } from "./httpKit.ts";
 import type { Logger } from "./log.ts";
@@ -115,7 +116,7 @@ async function route(
   parts: RouteParts,
 ): Promise<void> {
   const method = req.method ?? "GET";
-  const token = tokenOf(req, url);
+  const token = tokenOf(req, url, deps.logger);
   if (parts.sessionId !== undefined) {
     if (method !== "POST") throw new HttpError(ErrorCode.BadMessage, `no route ${method} ${url.pathname}`);
     return parts.importPath
@@ -254,7 +255,7 @@ async function importRecording(
   }
   const temporary = deps.recordings.tempPath();
   try {
-    const received = await spool(req, temporary, deps.maxImportBytes);
+    const received = await spoolBody(req, temporary, deps.maxImportBytes);
     if (received === 0) throw new HttpError(ErrorCode.BadMessage, "not imported: the upload is empty");
     const result = await deps.recordings.importFile(session.id, temporary, title);
     const body: ImportRecordingResponse = {
@@ -273,32 +274,6 @@ async function importRecording(
   } finally {
     await rm(temporary, { force: true });
   }
-}
-
-/** Write the request body to a file, refusing it past `maxBytes`; returns its size. */
-async function spool(req: IncomingMessage, path: string, maxBytes: number): Promise<number> {
-  const handle = await open(path, "wx");
-  let size = 0;
-  try {
-    for await (const chunk of req) {
-      const bytes = chunk as Buffer;
-      size += bytes.byteLength;
-      if (size > maxBytes) {
-        req.resume();
-        throw new HttpError(
-          ErrorCode.MessageTooLarge,
-          `the file is larger than the relay accepts (${maxBytes} bytes)`,
-        );
-      }
-      let done = 0;
-      while (done < bytes.byteLength) {
-        done += (await handle.write(bytes, done, bytes.byteLength - done)).bytesWritten;
-      }
-    }
-  } finally {
-    await handle.close();
-  }
-  return size;
 }
 
 /** `exp`: the caller's token expiry, copied into the links' tokens (they never outlive it). */
