@@ -8,10 +8,10 @@ significant nibble down; words are little-endian; the last word is padded with z
 
 Encoding, vectorised: (1) the run lengths from where the non-zero mask changes; (2) one array of
 "tokens" (the values to code, in stream order: zeros, non-zeros, then that run's zigzags), placed by
-index arithmetic; (3) each token's nibble count from thresholds 8, 64, ...; (4) a (tokens x nibbles)
-table of 3-bit groups with continuation bits, flattened through the count mask, which is exactly the
-nibble stream; (5) pairs of nibbles to bytes, each word's four bytes reversed (MSB-first nibbles in a
-little-endian word).
+index arithmetic; (3) each code's first nibble (3 bits, bit 3 when more follow); the further nibbles
+of the longer codes (values >= 8, a minority) placed level by level, then the first nibbles poured
+into the places left in one masked pass; (4) pairs of nibbles to bytes, each word's four bytes
+reversed (MSB-first nibbles in a little-endian word).
 
 Decoding: the nibble stream and every code's value come out vectorised (a code ends at a nibble without
 bit 3; `add.reduceat` sums the shifted groups). Which codes are run lengths depends on the values (the
@@ -69,36 +69,37 @@ def rvl_encode(depth: np.ndarray) -> bytes:
     tokens[starts + 1] = nonzero_runs
     tokens[is_pixel] = zigzag
 
-    # Nibbles: every token's first nibble at its offset (most codes of real depth are one nibble), then
-    # the further nibbles of the longer codes after their first.
+    # Nibbles: most codes of real depth are one nibble. The further nibbles of the longer codes are
+    # written first, level by level over a shrinking set (each longer code's first nibble lands after
+    # the further nibbles of the longer codes before it); then every first nibble fills, in order, the
+    # places left (a mask pass: no cumulative sum or scatter over all codes).
     longer_mask = tokens > 7
     first = tokens.astype(np.uint8)
     first &= 7
     first |= longer_mask.view(np.uint8) << 3
     longer = np.flatnonzero(longer_mask)
     if longer.size == 0:
-        nibbles = first
+        nibbles = first if first.size % 8 == 0 else np.concatenate((first, np.zeros(8 - first.size % 8, np.uint8)))
     else:
         long_tokens = tokens[longer]
         extra = np.searchsorted(_THRESHOLDS, long_tokens, side="right")
-        sizes = np.ones(tokens.size, dtype=np.intp)
-        sizes[longer] += extra
-        offsets = np.cumsum(sizes)
-        total = int(offsets[-1])
-        offsets -= sizes
+        before = np.empty(longer.size, dtype=np.intp)
+        before[0] = 0
+        np.cumsum(extra[:-1], out=before[1:])
+        total = tokens.size + int(before[-1] + extra[-1])
         nibbles = np.zeros(total + (-total) % 8, dtype=np.uint8)
-        nibbles[offsets] = first
-        # Level k holds the k-th further nibble of every code that has one (a shrinking set).
-        at = offsets[longer]
+        is_first = np.zeros(nibbles.size, dtype=bool)
+        is_first[:total] = True
+        at = longer + before
         shift = 3
         while long_tokens.size:
             at += 1
             more = extra > shift // 3
             nibbles[at] = ((long_tokens >> shift) & 7) | (more.view(np.uint8) << 3)
+            is_first[at] = False
             long_tokens, extra, at = long_tokens[more], extra[more], at[more]
             shift += 3
-    if nibbles.size % 8:
-        nibbles = np.concatenate((nibbles, np.zeros(8 - nibbles.size % 8, dtype=np.uint8)))
+        nibbles[is_first] = first
     packed = (nibbles[0::2] << 4) | nibbles[1::2]
     return packed.reshape(-1, 4)[:, ::-1].tobytes()
 
