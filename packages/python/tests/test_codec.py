@@ -112,3 +112,42 @@ def test_rvl_decode_ignores_words_past_the_longest_stream_and_allocates_for_the_
     depth = np.array([[0, 7, 7, 0, 65535, 1]], dtype=np.uint16)
     padded = rvl_encode(depth) + b"\x11\x22\x33\x44" * 250_000  # 1 MB of junk after a complete stream
     assert np.array_equal(rvl_decode(padded, depth.size), depth.reshape(-1))
+
+
+def test_rvl_decode_agrees_with_rvl_ts_on_random_and_corrupted_streams():
+    """Same pixels, or both refuse, as the TypeScript decoder: valid streams, bit flips, truncations,
+    non-canonical codes (extra zero groups) and random words."""
+    import base64
+    import json
+
+    from relay import run_ts
+
+    rng = np.random.default_rng(11)
+    cases = []
+    for trial in range(400):
+        n = int(rng.integers(1, 64))
+        depth = rng.integers(0, 65536, n).astype(np.uint16)
+        depth[rng.random(n) < 0.4] = 0
+        if trial % 2:
+            depth = (depth % 13).astype(np.uint16)
+        words = bytearray(rvl_encode(depth))
+        kind = trial % 4
+        if kind == 1 and words:
+            words[int(rng.integers(0, len(words)))] ^= 1 << int(rng.integers(0, 8))
+        elif kind == 2:
+            words = words[: 4 * int(rng.integers(0, len(words) // 4 + 1))]
+        elif kind == 3:
+            words = bytearray(rng.integers(0, 256, 4 * int(rng.integers(1, 12)), dtype=np.uint8).tobytes())
+        cases.append((n, bytes(words)))
+    # Non-canonical codes (a spare zero group each): nibbles 8 0 | 9 0 | A 1 = zeros 0, run 1, pixel 5.
+    cases.append((1, bytes([0x00, 0xA1, 0x90, 0x80])))
+    assert rvl_decode(cases[-1][1], 1).tolist() == [5]
+    stdin = "".join(json.dumps({"pixels": n, "words": base64.b64encode(w).decode()}) + "\n" for n, w in cases)
+    answers = [json.loads(line) for line in run_ts("rvlDecodeMain.ts", stdin=stdin).stdout.splitlines()]
+    assert len(answers) == len(cases)
+    for (n, words), answer in zip(cases, answers):
+        try:
+            got = {"ok": base64.b64encode(rvl_decode(words, n).tobytes()).decode()}
+        except dr.DecodeError as error:
+            got = {"error": error.problem}
+        assert got == answer, (n, words.hex())

@@ -121,39 +121,47 @@ def rvl_decode(data: bytes | bytearray | memoryview | np.ndarray, pixel_count: i
     nibbles = np.empty(ordered.size * 2, dtype=np.uint8)
     nibbles[0::2] = ordered >> 4
     nibbles[1::2] = ordered & 15
-    ends = np.flatnonzero(nibbles < 8)  # a code ends at a nibble without the continuation bit
-    code_count = ends.size
+    # A code ends at a nibble without the continuation bit; codes start at the first nibble and after
+    # each end (a start after the last end begins a code the stream never finishes: not a code).
+    terminal = nibbles < 8
+    code_count = int(np.count_nonzero(terminal))
     if code_count == 0:
         raise DecodeError("corrupt-payload", "rvl", "stream ends at pixel 0")
-    code_starts = np.empty(code_count, dtype=np.int64)
-    code_starts[0] = 0
-    code_starts[1:] = ends[:-1] + 1
-    code_lengths = ends - code_starts + 1
-    # Each code's value: its first group, then the (rare) further groups of the longer codes.
-    codes = (nibbles[code_starts] & 7).astype(np.int64)
-    longer = np.flatnonzero(code_lengths > 1)
-    k = 1
-    while longer.size and k < 10:
-        codes[longer] |= (nibbles[code_starts[longer] + k] & 7).astype(np.int64) << (3 * k)
-        longer = longer[code_lengths[longer] > k + 1]
-        k += 1
+    is_start = np.empty(nibbles.size, dtype=bool)
+    is_start[0] = True
+    is_start[1:] = terminal[:-1]
+    firsts = nibbles[is_start][:code_count]
+    # Each code's value: its first group, then the further groups of the (rarer) longer codes, level by
+    # level. A code still going on at its 10th nibble is longer than 30 bits: refused once reached.
+    codes = (firsts & 7).astype(np.int32)
+    index = np.flatnonzero(firsts >= 8)
+    at = np.flatnonzero(is_start & ~terminal)[: index.size]
+    first_overlong = code_count
+    for k in range(1, 10):
+        if index.size == 0:
+            break
+        at += 1
+        group = nibbles[at]
+        codes[index] |= (group & 7).astype(np.int32) << (3 * k)
+        going_on = group >= 8
+        index, at = index[going_on], at[going_on]
+    if index.size:
+        first_overlong = int(index[0])
 
     # Walk the run pairs: one step per pair, never per pixel.
-    codes_list = codes  # numpy scalars read with .item() below
-    lengths_list = code_lengths
     pair_starts: list[int] = []
     p = 0
     t = 0
     while p < pixel_count:
         if t + 1 >= code_count:
             raise DecodeError("corrupt-payload", "rvl", f"stream ends at pixel {p}")
-        if lengths_list.item(t) > 10 or lengths_list.item(t + 1) > 10:
+        if t + 1 >= first_overlong:
             raise DecodeError("corrupt-payload", "rvl", f"code longer than 30 bits at pixel {p}")
-        zeros = codes_list.item(t)
+        zeros = codes.item(t)
         if zeros > pixel_count - p:
             raise DecodeError("corrupt-payload", "rvl", f"run of {zeros} at pixel {p} overflows the image")
         p += zeros
-        run = codes_list.item(t + 1)
+        run = codes.item(t + 1)
         if run > pixel_count - p:
             raise DecodeError("corrupt-payload", "rvl", f"run of {run} at pixel {p} overflows the image")
         if t + 2 + run > code_count:
@@ -161,17 +169,20 @@ def rvl_decode(data: bytes | bytearray | memoryview | np.ndarray, pixel_count: i
         pair_starts.append(t)
         p += run
         t += 2 + run
+    if first_overlong < t:
+        raise DecodeError("corrupt-payload", "rvl", "code longer than 30 bits in a run of pixels")
     starts = np.array(pair_starts, dtype=np.int64)
     zero_runs = codes[starts]
     nonzero_runs = codes[starts + 1]
     is_pixel = np.ones(t, dtype=bool)
     is_pixel[starts] = False
     is_pixel[starts + 1] = False
-    if np.any(code_lengths[:t][is_pixel] > 10):
-        raise DecodeError("corrupt-payload", "rvl", "code longer than 30 bits in a run of pixels")
     zigzag = codes[:t][is_pixel]
-    deltas = (zigzag >> 1) ^ -(zigzag & 1)
-    values = (np.cumsum(deltas) & 0xFFFF).astype(np.uint16)
+    deltas = zigzag >> 1
+    zigzag &= 1
+    np.negative(zigzag, out=zigzag)
+    deltas ^= zigzag
+    values = np.cumsum(deltas, dtype=np.int32).astype(np.uint16)  # wraps: differences of 16-bit values
     runs = np.empty(2 * starts.size, dtype=np.int64)
     runs[0::2] = zero_runs
     runs[1::2] = nonzero_runs
