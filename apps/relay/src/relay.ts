@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { REVIEW_ROOM_PREFIX } from "@depthroom/schema";
+import { ErrorCode, REVIEW_ROOM_PREFIX } from "@depthroom/schema";
 import { TrustedProxies } from "./clientAddress.ts";
 import type { RelayCluster } from "./clusterBus.ts";
 import { DocServer } from "./docServer.ts";
@@ -24,6 +24,7 @@ import { AdminNotices } from "./notices.ts";
 import { Recordings } from "./recordings.ts";
 import { createRecordingsHttp } from "./recordingsHttp.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
+import { guardSocketListeners } from "./socketAdmission.ts";
 import type { RelayStore } from "./store.ts";
 import { TokenSigner } from "./tokens.ts";
 
@@ -168,6 +169,21 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
     ),
   );
   const frames = new FrameServer(server, { signer, registry, limits, metrics, logger, node });
+  // After the handshake middleware, before the connection listeners add their handlers: none of them
+  // may throw into the process; a socket whose handler failed is logged and disconnected.
+  frames.io.use((socket, next) => {
+    guardSocketListeners(socket, (event, error) => {
+      metrics.reject(ErrorCode.Internal);
+      logger.error("frame socket handler failed", {
+        session: socket.data.session,
+        connection: socket.id,
+        event: event.slice(0, 40),
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      socket.disconnect(true);
+    });
+    next();
+  });
   // After FrameServer's own listener (which sends `welcome`): the notices still active.
   frames.io.on("connection", (socket) => {
     extensions.onFrameSocket(socket.data.session, (notice) => socket.emit("notice", notice));
