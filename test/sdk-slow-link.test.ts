@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DepthImage, type LogMessage } from "@depthroom/schema";
 import { connect, type ProducerStats, subscribe } from "@depthroom/sdk";
 import { afterEach, describe, expect, it } from "vitest";
 import { startTestRelay } from "./support/relay.ts";
 import { waitUntil } from "./support/sdk.ts";
+import { throttledProxy } from "./support/throttledProxy.ts";
 
 // A slow link, two ways. (1) The producer's link to the relay is throttled (a real TCP proxy that
 // forwards at most 2 MB/s): the producer, in its own process, offers far more than that; its memory
@@ -15,38 +15,6 @@ import { waitUntil } from "./support/sdk.ts";
 // producer is not slowed at all.
 
 const require = createRequire(import.meta.url);
-
-/** A TCP proxy to `target` that forwards client-to-target bytes at most `bytesPerSecond`. */
-async function throttledProxy(
-  target: URL,
-  bytesPerSecond: number,
-): Promise<{ url: string; server: Server; sockets: Set<Socket> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
-    sockets.add(client).add(upstream);
-    let freeAt = performance.now();
-    client.on("data", (chunk: Buffer) => {
-      upstream.write(chunk);
-      const now = performance.now();
-      freeAt = Math.max(freeAt, now) + (chunk.length / bytesPerSecond) * 1000;
-      if (freeAt > now + 5) {
-        client.pause();
-        setTimeout(() => client.resume(), freeAt - now);
-      }
-    });
-    upstream.pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}`, server, sockets };
-}
 
 interface ProducerReport {
   t: number;
