@@ -70,6 +70,36 @@ export function fetchSessionOfToken(
   return registry.fetch(session);
 }
 
+/**
+ * The token of a socket or request: where it should travel (`given`: socket.io `auth`, the doc
+ * socket's subprotocol, `Authorization: Bearer`), else the deprecated `?token=` query form, which
+ * still works for this version and logs a warning (once per kind of socket per process; never the token).
+ */
+export function tokenOrDeprecatedQuery(
+  given: unknown,
+  query: unknown,
+  socket: "frames" | "doc" | "http",
+  logger: { warn(msg: string, fields: Record<string, unknown>): void },
+): string | undefined {
+  if (typeof given === "string" && given.length > 0) return given;
+  if (typeof query !== "string" || query.length === 0) return undefined;
+  if (!warnedQueryToken.has(socket)) {
+    warnedQueryToken.add(socket);
+    logger.warn("deprecated: token in the URL query", {
+      socket,
+      use:
+        socket === "frames"
+          ? "socket.io auth { token }"
+          : socket === "doc"
+            ? "the depthroom.token.<token> WebSocket subprotocol"
+            : "Authorization: Bearer <token>",
+    });
+  }
+  return query;
+}
+
+const warnedQueryToken = new Set<string>();
+
 /** Longest delay a Node timer takes (about 24.8 days); later expiries are waited for in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -2,11 +2,26 @@ import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { CloseCode, ErrorCode, type ErrorCode as ErrorCodeType, isSessionId } from "@depthroom/schema";
+import {
+  CloseCode,
+  DOC_SUBPROTOCOL,
+  ErrorCode,
+  type ErrorCode as ErrorCodeType,
+  isSessionId,
+  tokenFromProtocols,
+} from "@depthroom/schema";
 import { docs, setPersistence, setupWSConnection, type WSSharedDoc } from "@y/websocket-server/utils";
 import { type WebSocket, WebSocketServer } from "ws";
 import * as Y from "yjs";
-import { type Admission, admit, can, closeCodeFor, fetchSessionOfToken, whenExpired } from "./access.ts";
+import {
+  type Admission,
+  admit,
+  can,
+  closeCodeFor,
+  fetchSessionOfToken,
+  tokenOrDeprecatedQuery,
+  whenExpired,
+} from "./access.ts";
 import { type AddressBudget, AddressLimits } from "./addressLimits.ts";
 import { AwarenessOwners } from "./awarenessBinding.ts";
 import { TrustedProxies } from "./clientAddress.ts";
@@ -134,6 +149,8 @@ export class DocServer {
       noServer: true,
       perMessageDeflate: false,
       maxPayload: deps.limits.maxDocMessageBytes,
+      // A client that carries its token as a subprotocol offers ours too: answer that one, never the token.
+      handleProtocols: (protocols) => (protocols.has(DOC_SUBPROTOCOL) ? DOC_SUBPROTOCOL : false),
     });
     deps.registry.onEnded((id, end) => {
       void this.closeRoom(id, ErrorCode.SessionNotFound, `the session was ${end}`);
@@ -144,10 +161,18 @@ export class DocServer {
 
   /** Take an HTTP upgrade for `/yjs/<session>`; refusals are sent as close codes after the upgrade. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
-    const upgrade = () => this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, url));
     const { signer, registry, logger } = this.deps;
+    const offered = req.headers["sec-websocket-protocol"];
+    const token = tokenOrDeprecatedQuery(
+      typeof offered === "string" ? tokenFromProtocols(offered.split(",")) : undefined,
+      url.searchParams.get("token"),
+      "doc",
+      logger,
+    );
+    const upgrade = () =>
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws, req, url, token ?? null));
     const session = safeDecode(url.pathname.slice("/yjs/".length));
-    const fetching = fetchSessionOfToken(signer, registry, session, url.searchParams.get("token"));
+    const fetching = fetchSessionOfToken(signer, registry, session, token);
     if (!fetching) {
       upgrade();
       return;
@@ -158,7 +183,7 @@ export class DocServer {
     });
   }
 
-  #accept(ws: WebSocket, req: IncomingMessage, url: URL): void {
+  #accept(ws: WebSocket, req: IncomingMessage, url: URL, token: string | null): void {
     const { logger, metrics } = this.deps;
     ws.on("error", (error) => logger.warn("doc socket error", { error: error.message }));
     if (this.#closing) {
@@ -166,7 +191,6 @@ export class DocServer {
       return;
     }
     const session = safeDecode(url.pathname.slice("/yjs/".length));
-    const token = url.searchParams.get("token");
     const admission =
       this.deps.admitRoom?.(session, token) ?? admit(this.deps.signer, this.deps.registry, session, token);
     if (!admission.ok) {

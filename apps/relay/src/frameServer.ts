@@ -12,7 +12,7 @@ import {
   type SubscribeResult,
 } from "@depthroom/schema";
 import { Server, type Socket } from "socket.io";
-import { admit, can, fetchSessionOfToken, whenExpired } from "./access.ts";
+import { admit, can, fetchSessionOfToken, tokenOrDeprecatedQuery, whenExpired } from "./access.ts";
 import {
   type ConnectionBuffer,
   connectionBuffer,
@@ -157,7 +157,8 @@ export class FrameServer {
           next();
         }
       };
-      const { session, token } = socket.handshake.query;
+      const { session } = socket.handshake.query;
+      const token = handshakeToken(socket, deps.logger);
       const fetching = fetchSessionOfToken(deps.signer, deps.registry, session, token);
       if (!fetching) return decide();
       fetching.then(decide, (error: unknown) => {
@@ -193,7 +194,8 @@ export class FrameServer {
         message: `relay protocol ${RELAY_PROTOCOL_VERSION}, the client asked for ${String(version).slice(0, 16)}`,
       };
     }
-    const admission = admit(this.deps.signer, this.deps.registry, query.session, query.token);
+    const token = handshakeToken(socket, this.deps.logger);
+    const admission = admit(this.deps.signer, this.deps.registry, query.session, token);
     if (!admission.ok) return admission;
     const rawName = typeof query.name === "string" ? query.name.trim() : "";
     socket.data.session = admission.record.id;
@@ -306,6 +308,12 @@ export class FrameServer {
     }
     await new Promise<void>((resolve) => this.io.close(() => resolve()));
   }
+}
+
+/** The handshake's token: socket.io `auth.token`, or the deprecated `token` query parameter. */
+function handshakeToken(socket: RelaySocket, logger: Logger): string | undefined {
+  const auth = socket.handshake.auth as { token?: unknown } | undefined;
+  return tokenOrDeprecatedQuery(auth?.token, socket.handshake.query.token, "frames", logger);
 }
 
 /** Close a socket.io connection's WebSocket with a close code (socket.io itself only has 1000/1001). */

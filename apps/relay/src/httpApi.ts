@@ -183,7 +183,7 @@ async function deleteSession(
 
 /** Admit the request's token (`Authorization: Bearer` or `?token=`) for session `id`. */
 async function admitRequest(deps: HttpApiDeps, req: IncomingMessage, id: string, url: URL) {
-  const token = tokenOf(req, url);
+  const token = tokenOf(req, url, deps.logger);
   await fetchSessionOfToken(deps.signer, deps.registry, id, token);
   const admission = admit(deps.signer, deps.registry, id, token);
   if (!admission.ok) throw new HttpError(admission.code, admission.message);

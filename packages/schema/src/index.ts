@@ -154,6 +154,7 @@ export {
   parentEntityPath,
 } from "./entityPath.ts";
 export { DecodeError, type DecodeProblem, ValidationError } from "./errors.ts";
+export { DOC_SUBPROTOCOL, docSocketProtocols, tokenFromProtocols } from "./tokenTransport.ts";
 export { depthImage3dExample, depthImageSimpleExample, rerunExampleDepth } from "./examples.ts";
 export {
   COLOR_MODELS,

@@ -37,15 +37,23 @@ export interface ConnectionOptions {
 
 export type TypedSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export type ConnectionEvents = {
+/** What a connection, and so a producer and a subscriber, tell their users. */
+export type RelayEvents = {
   state: [state: ConnectionState, error: SdkError | undefined];
-  /** Each accepted handshake, the first and every reconnection. */
-  welcome: [welcome: Welcome, reconnect: boolean];
+  /** The relay refused something or reported a problem; the connection goes on. */
   problem: [problem: Refusal];
+  /** A producer joined or left the session. */
   producer: [event: ProducerEvent];
-  /** A notice from the relay's operator (validated; malformed ones are dropped). */
+  /** A notice from the relay's operator (`POST /api/admin/notices`, validated); also the `onNotice` option. */
   notice: [notice: AdminNotice];
 };
+
+export type ConnectionEvents = RelayEvents & {
+  /** Each accepted handshake, the first and every reconnection. */
+  welcome: [welcome: Welcome, reconnect: boolean];
+};
+
+const RELAYED_EVENTS = ["state", "problem", "producer", "notice"] as const;
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -73,9 +81,9 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
     this.opened.catch(() => {});
     this.retryDelayMs = options.reconnectDelayMaxMs ?? 1000;
     const url = new URL(target.relayUrl);
+    // The token travels in socket.io's auth payload, not the URL (which proxies and servers log).
     const query: Record<string, string> = {
       session: target.session,
-      token: target.token,
       v: String(RELAY_PROTOCOL_VERSION),
     };
     if (options.name) query.name = options.name;
@@ -84,6 +92,7 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
       transports: ["websocket"],
       forceNew: true,
       query,
+      auth: { token: target.token },
       reconnection: true,
       reconnectionDelay: options.reconnectDelayMs ?? 250,
       reconnectionDelayMax: this.retryDelayMs,
@@ -135,6 +144,14 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
 
   close(): void {
     this.step({ type: "close" });
+  }
+
+  /** Pass every `RelayEvents` event on through `emit` (a producer's or a subscriber's, whose events include them). */
+  relayTo<E extends RelayEvents & { [K in keyof E]: unknown[] }>(
+    emit: <K extends keyof E>(event: K, ...args: E[K]) => void,
+  ): void {
+    const relay = emit as unknown as (event: keyof RelayEvents, ...args: unknown[]) => void;
+    for (const event of RELAYED_EVENTS) this.on(event, (...args: unknown[]) => relay(event, ...args));
   }
 
   /** Feed one event to the core, then do what it says. */

@@ -1,5 +1,5 @@
 /*
- * A room's Y.Doc over y-websocket (`<relay>/yjs/<room>?token=...`: a live session's doc, or a
+ * A room's Y.Doc over y-websocket (`<relay>/yjs/<room>`, the token as a subprotocol: a live session's doc, or a
  * recording's review room `rec-<id>`), its awareness (who is here, where they look), the annotations,
  * the shared `playback` state and the session's `recording` state (the red dot), as one small store
  * React subscribes to. Everything read from
@@ -14,6 +14,7 @@ import {
   type CollabUser,
   createAnnotationUndoManager,
   deleteAnnotation,
+  docSocketProtocols,
   getPlayback,
   getPresenter,
   getRecordingState,
@@ -86,7 +87,8 @@ export class CollabClient {
     this.canEdit = role === "edit";
     this.origin = { user: me.id };
     this.provider = new WebsocketProvider(yjsUrl(room.relayUrl), room.name, this.doc, {
-      params: { token: room.token },
+      // The token as a subprotocol, not in the URL (which proxies and servers log).
+      protocols: docSocketProtocols(room.token),
       maxBackoffTime: 2500,
     });
     forwardOwnAwarenessOnly(this.provider);
