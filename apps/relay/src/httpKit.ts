@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { ErrorCode, httpStatusOf } from "@depthroom/schema";
 import { tokenOrDeprecatedQuery } from "./access.ts";
-import { tokenOrDeprecatedQuery } from "./access.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 
