@@ -1,11 +1,41 @@
+import { Constants } from "@babylonjs/core/Engines/constants.js";
 import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
 import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture.js";
+import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
+import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { Pinhole } from "@depthroom/schema";
 import { depthCloudFragment, depthCloudVertex } from "./depthShaders.ts";
 import type { DepthTextureFormat } from "./depthTexture.ts";
+
+/** How a cloud is drawn: the per-entity view settings the shader applies (see depthShaders.ts). */
+export interface CloudDrawSettings {
+  /** Metres; points with z outside are not drawn. */
+  readonly cullRange: readonly [number, number] | undefined;
+  /** > 0: drop points whose neighbours jump by more than this fraction of their depth; 0: off. */
+  readonly flyingFraction: number;
+  readonly normalShading: boolean;
+}
+
+/**
+ * Where a cloud's colours come from when coloured by an image: the colour texture, the colour camera's
+ * intrinsics in that texture's pixels, and the transform from the depth camera's RDF frame to the colour
+ * camera's (Babylon order: p_colour = p_depth * depthToColor).
+ */
+export interface CloudColorSource {
+  /** The colour image entity. */
+  readonly entity: string;
+  readonly texture: BaseTexture;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: "rgb" | "bgr" | "grey";
+  readonly intrinsics: { readonly fx: number; readonly fy: number; readonly cx: number; readonly cy: number };
+  readonly depthToColor: Matrix;
+}
+
+const CHANNELS = { rgb: 0, bgr: 1, grey: 2 } as const;
 
 /** Largest point size drawn, screen pixels (WebGL guarantees only 1; 64 is what most GPUs allow). */
 export const MAX_POINT_SIZE = 64;
@@ -39,8 +69,16 @@ export class DepthCloudMaterial {
           "pointDiameterPerDepth",
           "pointSizeScale",
           "maxPointSize",
+          "cullRange",
+          "flyingFraction",
+          "normalShading",
+          "colorFromImage",
+          "depthToColor",
+          "colorIntrinsics",
+          "colorSize",
+          "colorChannels",
         ],
-        samplers: ["depthTexture", "colormapTexture"],
+        samplers: ["depthTexture", "colormapTexture", "colorTexture"],
         defines: format === "r16ui" ? ["#define DEPTH_UINT"] : [],
       },
     );
@@ -48,6 +86,46 @@ export class DepthCloudMaterial {
     this.material.backFaceCulling = false;
     this.material.setFloat("maxPointSize", MAX_POINT_SIZE);
     this.material.setFloat("pointSizeScale", 500);
+    // A colour texture is always bound (a 1x1 stand-in when colouring by depth): an unbound sampler2D
+    // would share unit 0 with the integer depth texture, which WebGL2 refuses to draw.
+    this.placeholder = new RawTexture(
+      new Uint8Array(4),
+      1,
+      1,
+      Constants.TEXTUREFORMAT_RGBA,
+      scene,
+      false,
+      false,
+      Constants.TEXTURE_NEAREST_SAMPLINGMODE,
+    );
+    this.setSettings({ cullRange: undefined, flyingFraction: 0, normalShading: false });
+    this.setColorSource(undefined);
+  }
+
+  private readonly placeholder: RawTexture;
+
+  setSettings(settings: CloudDrawSettings): void {
+    const [min, max] = settings.cullRange ?? [0, 3e38];
+    this.material.setVector2("cullRange", { x: min, y: max });
+    this.material.setFloat("flyingFraction", Math.max(0, settings.flyingFraction));
+    this.material.setFloat("normalShading", settings.normalShading ? 1 : 0);
+  }
+
+  /** Colour the cloud from an image (see CloudColorSource), or by depth with `undefined`. */
+  setColorSource(source: CloudColorSource | undefined): void {
+    if (!source) {
+      this.material.setFloat("colorFromImage", 0);
+      this.material.setTexture("colorTexture", this.placeholder);
+      this.material.setMatrix("depthToColor", Matrix.Identity());
+      return;
+    }
+    this.material.setFloat("colorFromImage", 1);
+    this.material.setTexture("colorTexture", source.texture);
+    this.material.setMatrix("depthToColor", source.depthToColor);
+    const k = source.intrinsics;
+    this.material.setVector4("colorIntrinsics", { x: k.fx, y: k.fy, z: k.cx, w: k.cy });
+    this.material.setVector2("colorSize", { x: source.width, y: source.height });
+    this.material.setFloat("colorChannels", CHANNELS[source.channels]);
   }
 
   setDepth(texture: BaseTexture, meter: number): void {
@@ -76,6 +154,7 @@ export class DepthCloudMaterial {
 
   dispose(): void {
     this.material.dispose();
+    this.placeholder.dispose();
   }
 }
 

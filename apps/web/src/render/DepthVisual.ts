@@ -4,6 +4,7 @@ import type { Colormap, DepthImage, TimePoint } from "@depthroom/schema";
 import { type DepthRange, robustRange, smoothRange } from "./autoRange.ts";
 import { type CloudDrawer, type CloudMode, createCloudDrawer, type GoverningPinhole } from "./cloudDrawer.ts";
 import type { ColormapTextures } from "./colormapTexture.ts";
+import type { CloudColorSource, CloudDrawSettings } from "./DepthCloudMaterial.ts";
 import { createImageQuad, DepthImageMaterial } from "./DepthImageMaterial.ts";
 import { DepthTexture, depthTextureData } from "./depthTexture.ts";
 
@@ -27,6 +28,7 @@ export class DepthVisual {
   private quad: Mesh | undefined;
   /** The 3D cloud, drawn on the GPU (the CPU drawer is the benchmark's baseline). */
   private readonly cloud: CloudDrawer;
+  private cloudColor: string | undefined;
   private boundGeneration = -1;
   private autoRange: DepthRange | undefined;
   private lastRangeAt = 0;
@@ -130,6 +132,17 @@ export class DepthVisual {
     this.cloud.setRange(range.min, range.max);
     this.quad?.setEnabled(this.visible);
     return changed;
+  }
+
+  /** Colour (an image's, or none: the colormap) and filters of the 3D cloud, applied at the next flush. */
+  setCloudStyle(color: CloudColorSource | undefined, settings: CloudDrawSettings): void {
+    this.cloud.setStyle(color, settings);
+    this.cloudColor = color?.entity;
+  }
+
+  /** The colour image entity colouring the cloud, if one does. */
+  get cloudColorEntity(): string | undefined {
+    return this.cloudColor;
   }
 
   setVisible(visible: boolean): void {

@@ -5,8 +5,9 @@ import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Viewport } from "@babylonjs/core/Maths/math.viewport.js";
 import type { LinesMesh } from "@babylonjs/core/Meshes/linesMesh.js";
 import { Scene } from "@babylonjs/core/scene.js";
-import type { Colormap, LogMessage, TimePoint } from "@depthroom/schema";
+import type { CloudViewSettings, Colormap, LogMessage, TimePoint } from "@depthroom/schema";
 import type { DepthRange } from "./autoRange.ts";
+import { type ColorImageStats, ColorImages } from "./ColorImages.ts";
 import {
   type Bounds3,
   type CameraPose,
@@ -19,6 +20,7 @@ import {
   zoom,
 } from "./cameraPose.ts";
 import { type AxisSamples, lowestAlong, robustBounds, sampleCloud } from "./cloudBounds.ts";
+import { cloudStyle } from "./cloudStyle.ts";
 import { ColormapTextures } from "./colormapTexture.ts";
 import { type CloudMode, DepthVisual, LAYER_3D, ringMedian } from "./DepthVisual.ts";
 import { EntityGraph } from "./EntityGraph.ts";
@@ -89,6 +91,9 @@ export class ViewerScene {
   readonly graph: EntityGraph;
   readonly camera3d: PoseCamera;
   private readonly colormaps: ColormapTextures;
+  /** Colour images (Image / EncodedImage) on the GPU, and the room's per-entity cloud view settings. */
+  private readonly colors: ColorImages;
+  private readonly viewSettings = new Map<string, CloudViewSettings>();
   private readonly visuals = new Map<string, DepthVisual>();
   private readonly frustums: CameraFrustums;
   private readonly images: ImageViews;
@@ -122,6 +127,9 @@ export class ViewerScene {
     this.scene.autoClear = true;
     this.colormaps = new ColormapTextures(this.scene);
     this.graph = new EntityGraph(this.scene);
+    this.colors = new ColorImages(this.scene, () => {
+      this.dirty = true;
+    });
     this.frustums = new CameraFrustums(this.scene);
     this.images = new ImageViews(this.scene);
     this.camera3d = new PoseCamera("camera3d", this.scene);
@@ -156,7 +164,7 @@ export class ViewerScene {
       }
       case "Image":
       case "EncodedImage":
-        // Colour images (issue 16): not drawn yet.
+        this.colors.offer(entityPath, archetype, arrivedAt, message.timelines);
         break;
       default: {
         const unknown: never = archetype;
@@ -183,7 +191,10 @@ export class ViewerScene {
   /** Upload what is pending and draw if anything changed. Returns whether it drew. */
   frame(now = performance.now()): boolean {
     let firstData = false;
+    if (this.colors.flush()) this.dirty = true;
     for (const visual of this.visuals.values()) {
+      const style = cloudStyle(visual, this.viewSettings.get(visual.path), this.colors, this.graph);
+      visual.setCloudStyle(style.color, style.draw);
       const hadImage = visual.current !== undefined;
       const pinhole = this.graph.pinholeFor(visual.path);
       const changed = visual.flush(
@@ -493,6 +504,21 @@ export class ViewerScene {
     return [...this.visuals.keys()];
   }
 
+  /** Set how a depth entity's cloud is drawn (the room's settings from the Y.Doc); undefined: defaults. */
+  setViewSettings(entity: string, settings: CloudViewSettings | undefined): void {
+    if (settings) this.viewSettings.set(entity, settings);
+    else this.viewSettings.delete(entity);
+    this.dirty = true;
+  }
+
+  /** The colour images, and which one colours each depth cloud (tests, the benchmark). */
+  colorStats(): { images: ColorImageStats[]; clouds: { entity: string; colorEntity: string | undefined }[] } {
+    return {
+      images: this.colors.stats(),
+      clouds: [...this.visuals.values()].map((v) => ({ entity: v.path, colorEntity: v.cloudColorEntity })),
+    };
+  }
+
   stats(): VisualStats[] {
     return [...this.visuals.values()].map((v) => ({
       entity: v.path,
@@ -563,6 +589,7 @@ export class ViewerScene {
     for (const visual of this.visuals.values()) visual.dispose();
     this.visuals.clear();
     this.colormaps.dispose();
+    this.colors.dispose();
     this.graph.dispose();
     this.scene.dispose();
   }

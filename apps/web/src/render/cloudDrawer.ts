@@ -4,7 +4,12 @@ import type { TransformNode } from "@babylonjs/core/Meshes/transformNode.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { DepthImage, Pinhole } from "@depthroom/schema";
 import { CpuDepthCloud } from "./CpuDepthCloud.ts";
-import { createPixelCloud, DepthCloudMaterial } from "./DepthCloudMaterial.ts";
+import {
+  type CloudColorSource,
+  type CloudDrawSettings,
+  createPixelCloud,
+  DepthCloudMaterial,
+} from "./DepthCloudMaterial.ts";
 import { type DepthTextureData, type DepthTextureFormat, depthTextureData } from "./depthTexture.ts";
 
 /** Layer of everything the 3D camera sees; 2D views use the bits above it. */
@@ -40,6 +45,8 @@ export interface CloudDrawer {
   sync(frame: CloudFrame, pinhole: GoverningPinhole | undefined, visible: boolean): boolean;
   setColormap(texture: BaseTexture): void;
   setRange(min: number, max: number): void;
+  /** Colour from an image (or the colormap) and the view filters (the CPU baseline ignores them). */
+  setStyle(color: CloudColorSource | undefined, settings: CloudDrawSettings): void;
   setViewport(viewportHeightPx: number, fovY: number, maxPointSize?: number): void;
   setVisible(visible: boolean): void;
   readonly hasCloud: boolean;
@@ -56,6 +63,8 @@ export class GpuCloud implements CloudDrawer {
   private mesh: Mesh | undefined;
   private parent: TransformNode | undefined;
   private generation = -1;
+  private color: CloudColorSource | undefined;
+  private settings: CloudDrawSettings = { cullRange: undefined, flyingFraction: 0, normalShading: false };
 
   constructor(
     private readonly scene: Scene,
@@ -63,6 +72,11 @@ export class GpuCloud implements CloudDrawer {
   ) {}
 
   uploaded(): void {}
+
+  setStyle(color: CloudColorSource | undefined, settings: CloudDrawSettings): void {
+    this.color = color;
+    this.settings = settings;
+  }
 
   sync(frame: CloudFrame, pinhole: GoverningPinhole | undefined, visible: boolean): boolean {
     let changed = false;
@@ -94,6 +108,8 @@ export class GpuCloud implements CloudDrawer {
     }
     this.material.setDepth(frame.texture, image.meter);
     this.material.setPinhole(pinhole.pinhole, image.pointFillRatio);
+    this.material.setColorSource(this.color);
+    this.material.setSettings(this.settings);
     this.mesh.setEnabled(visible);
     return changed;
   }
@@ -137,6 +153,8 @@ export class CpuCloud implements CloudDrawer {
   uploaded(image: DepthImage, values: DepthTextureData["data"], pinhole: GoverningPinhole | undefined): void {
     if (pinhole) this.build(image, values, pinhole);
   }
+
+  setStyle(): void {}
 
   sync(frame: CloudFrame, pinhole: GoverningPinhole | undefined): boolean {
     if (!pinhole || this.cloud) return false;

@@ -69,6 +69,21 @@ void main(void) {
  * 3D view: one vertex per pixel holding (u, v, 0), unprojected here from the depth texture (RDF).
  * intrinsics = (fx, fy, cx, cy); pointDiameterPerDepth = 2 * fillRatio / fy (world diameter of a point at
  * depth 1); pointSizeScale = screen pixels per world unit at view depth 1.
+ *
+ * View settings (per entity, all on the GPU, nothing per pixel in JavaScript):
+ * - range culling: a point whose z (metres) lies outside cullRange = (min, max) is not drawn;
+ * - flying pixels: with flyingFraction f > 0, a point is not drawn when one of its 4 neighbours (with
+ *   depth) differs in z by more than f * z: the smeared points a depth edge leaves between fore- and
+ *   background;
+ * - normal shading: with normalShading = 1 the colour is scaled by 0.35 + 0.65 |n . l|, n the normal from
+ *   the neighbours' unprojected points, l the direction from the depth camera to the point (a headlight).
+ *
+ * Colour from an image: the point p (depth camera RDF) goes through depthToColor into the colour camera's
+ * RDF frame q, then to colour pixel (fx q.x / q.z + cx, fy q.y / q.z + cy) with colorIntrinsics (Rerun's
+ * convention: pixel (u, v) is centred on integer u, v, so the texel is round(.)). Registered colour (one
+ * Pinhole for both) makes depthToColor the identity and each point takes its own pixel's colour. A point
+ * behind the colour camera or outside its image keeps the depth colormap: edge texels are never smeared.
+ * colorChannels: 0 rgb, 1 bgr (swap), 2 grey (r).
  */
 export const depthCloudVertex = /* glsl */ `
 ${DEPTH_SAMPLER}
@@ -79,20 +94,81 @@ uniform vec4 intrinsics;
 uniform float pointDiameterPerDepth;
 uniform float pointSizeScale;
 uniform float maxPointSize;
+uniform vec2 cullRange;
+uniform float flyingFraction;
+uniform float normalShading;
+uniform float colorFromImage;
+uniform sampler2D colorTexture;
+uniform mat4 depthToColor;
+uniform vec4 colorIntrinsics;
+uniform vec2 colorSize;
+uniform float colorChannels;
 varying vec3 vColor;
+
+vec3 unprojectAt(vec2 pixel, float z) {
+  return vec3((pixel.x - intrinsics.z) * z / intrinsics.x, (pixel.y - intrinsics.w) * z / intrinsics.y, z);
+}
+
+/** z (metres) of a neighbour, or -1 when outside the image or without depth. */
+float neighbourZ(ivec2 pixel, ivec2 size) {
+  if (any(lessThan(pixel, ivec2(0))) || any(greaterThanEqual(pixel, size))) return -1.0;
+  float d = storedDepth(pixel);
+  return validDepth(d) ? d / meter : -1.0;
+}
+
 void main(void) {
-  float d = storedDepth(ivec2(position.xy));
-  if (!validDepth(d)) {
+  ivec2 pixel = ivec2(position.xy);
+  float d = storedDepth(pixel);
+  float z = d / meter;
+  bool drawn = validDepth(d) && z >= cullRange.x && z <= cullRange.y;
+  ivec2 size = textureSize(depthTexture, 0);
+  float zl = -1.0;
+  float zr = -1.0;
+  float zu = -1.0;
+  float zd = -1.0;
+  if (drawn && (flyingFraction > 0.0 || normalShading > 0.5)) {
+    zl = neighbourZ(pixel + ivec2(-1, 0), size);
+    zr = neighbourZ(pixel + ivec2(1, 0), size);
+    zu = neighbourZ(pixel + ivec2(0, -1), size);
+    zd = neighbourZ(pixel + ivec2(0, 1), size);
+  }
+  if (drawn && flyingFraction > 0.0) {
+    vec4 n = vec4(zl, zr, zu, zd);
+    vec4 jump = abs(n - vec4(z)) - vec4(flyingFraction * z);
+    drawn = !any(greaterThan(jump * step(0.0, n), vec4(0.0)));
+  }
+  if (!drawn) {
     gl_Position = vec4(2.0, 2.0, 2.0, 1.0); // outside the clip volume: not drawn
     gl_PointSize = 0.0;
     vColor = vec3(0.0);
     return;
   }
-  float z = d / meter;
-  vec3 rdf = vec3((position.x - intrinsics.z) * z / intrinsics.x, (position.y - intrinsics.w) * z / intrinsics.y, z);
+  vec2 uv = position.xy;
+  vec3 rdf = unprojectAt(uv, z);
   gl_Position = viewProjection * world * vec4(rdf, 1.0);
   gl_PointSize = clamp(pointDiameterPerDepth * z * pointSizeScale / max(gl_Position.w, 1e-6), 1.0, maxPointSize);
-  vColor = colormap(d);
+  vec3 color = colormap(d);
+  if (colorFromImage > 0.5) {
+    vec4 q = depthToColor * vec4(rdf, 1.0);
+    if (q.z > 1e-6) {
+      vec2 texel = floor(vec2(colorIntrinsics.x * q.x / q.z + colorIntrinsics.z,
+                              colorIntrinsics.y * q.y / q.z + colorIntrinsics.w) + 0.5);
+      if (all(greaterThanEqual(texel, vec2(0.0))) && all(lessThan(texel, colorSize))) {
+        vec4 rgba = texelFetch(colorTexture, ivec2(texel), 0);
+        color = colorChannels > 1.5 ? rgba.rrr : (colorChannels > 0.5 ? rgba.bgr : rgba.rgb);
+      }
+    }
+  }
+  if (normalShading > 0.5) {
+    vec3 px0 = zl > 0.0 ? unprojectAt(uv + vec2(-1.0, 0.0), zl) : rdf;
+    vec3 px1 = zr > 0.0 ? unprojectAt(uv + vec2(1.0, 0.0), zr) : rdf;
+    vec3 py0 = zu > 0.0 ? unprojectAt(uv + vec2(0.0, -1.0), zu) : rdf;
+    vec3 py1 = zd > 0.0 ? unprojectAt(uv + vec2(0.0, 1.0), zd) : rdf;
+    vec3 normal = cross(px1 - px0, py1 - py0);
+    float len = length(normal);
+    if (len > 0.0) color *= 0.35 + 0.65 * abs(dot(normal / len, normalize(rdf)));
+  }
+  vColor = color;
 }
 `;
 

@@ -1,4 +1,4 @@
-import { decodeMessage, type PlaybackState } from "@depthroom/schema";
+import { type CloudViewSettings, decodeMessage, type PlaybackState } from "@depthroom/schema";
 import type { HandedFrame, RecordingFeed, RecordingFeedStats } from "../playback/recordingFeed.ts";
 import type { ReviewController } from "../playback/reviewController.ts";
 import type { CameraPose, Vec3 } from "../render/cameraPose.ts";
@@ -31,6 +31,10 @@ export interface DepthroomHooks {
   readout(entity: string, u: number, v: number): PixelReadout | null;
   fit(): void;
   lookThrough(entity: string): boolean;
+  /** Colour images, and which one colours each depth cloud (issue 16). */
+  colors(): ReturnType<ViewerScene["colorStats"]>;
+  /** Draw an entity's cloud with these view settings on this page only (null: back to the defaults). */
+  setLocalViewSettings(entity: string, settings: CloudViewSettings | null): void;
   /** Median and least ms of decoding these wire-message bytes (base64) `runs` times in this page (benchmark). */
   decodeMs(base64: string, runs: number): { median: number; min: number };
   /** The review room's playback; null on a live session's page (or before the recording is open). */
@@ -113,6 +117,8 @@ export function installTestHooks(
     },
     readout: (entity, u, v) => viewer.readout(entity, u, v) ?? null,
     fit: () => viewer.fitToData(),
+    colors: () => viewer.colorStats(),
+    setLocalViewSettings: (entity, settings) => viewer.setViewSettings(entity, settings ?? undefined),
     lookThrough: (entity) => viewer.lookThrough(entity),
     decodeMs: (base64, runs) => {
       const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
