@@ -130,3 +130,23 @@ def test_a_script_that_ends_without_close_still_delivers(relay):
     with dr.subscribe(session["links"]["view"]) as subscription:
         message = subscription.get(timeout=10)
     assert message is not None and message.times == {"frame": 2}
+
+
+def test_the_token_travels_in_the_auth_payload_not_the_url(relay):
+    """The handshake URL holds no token; the relay, which warns about the deprecated query form, does not
+    warn, and no log line holds the token."""
+    from depthroom.connection import handshake_url
+    from depthroom.link import resolve_target
+
+    session = relay.create_session()
+    url, path = handshake_url(resolve_target(session["links"]["publish"]), "rig")
+    assert session["tokens"]["publish"] not in url and "token" not in url
+    assert url.startswith(relay.url) and f"session={session['id']}" in url and path == "/socket.io"
+    with dr.connect(session["links"]["publish"]) as rec, dr.subscribe(session["links"]["view"]) as sub:
+        rec.log("world/cam", dr.Transform3D())
+        rec.flush()
+        assert sub.get(timeout=10) is not None
+    output = "".join(relay.process.output)
+    assert "deprecated: token in the URL query" not in output
+    for token in session["tokens"].values():
+        assert token not in output

@@ -107,6 +107,16 @@ def refusal_error(refusal: dict) -> DepthroomError:
     return DepthroomError(refusal["code"], f"{prefix}: {refusal['message']}" if refusal["message"] else prefix)
 
 
+def handshake_url(target: Target, name: str) -> tuple[str, str]:
+    """The socket.io URL (origin and query) and path of the handshake (protocol.ts). The token is not in
+    it: it travels in socket.io's auth payload, since proxies and servers log URLs."""
+    parsed = urllib.parse.urlsplit(target.relay_url)
+    query = {"session": target.session, "v": str(RELAY_PROTOCOL_VERSION)}
+    if name:
+        query["name"] = name
+    return f"{parsed.scheme}://{parsed.netloc}?{urllib.parse.urlencode(query)}", f"{parsed.path.rstrip('/')}/socket.io"
+
+
 class Connection:
     """States: connecting, connected, reconnecting, closed (see `error` for why)."""
 
@@ -194,17 +204,9 @@ class Connection:
 
     # --- the connection loop (own thread) -------------------------------------------------------
 
-    def _url(self) -> tuple[str, str]:
-        parsed = urllib.parse.urlsplit(self.target.relay_url)
-        query = {"session": self.target.session, "token": self.target.token, "v": str(RELAY_PROTOCOL_VERSION)}
-        if self.name:
-            query["name"] = self.name
-        origin = f"{parsed.scheme}://{parsed.netloc}"
-        return f"{origin}?{urllib.parse.urlencode(query)}", f"{parsed.path.rstrip('/')}/socket.io"
-
     def _run(self) -> None:
         delay = self._retry_delay
-        url, path = self._url()
+        url, path = handshake_url(self.target, self.name)
         while self.state != "closed":
             refusal: dict | None = None
             answered = threading.Event()  # the namespace connected, or was refused
