@@ -1,12 +1,11 @@
-import type {
-  AdminNotice,
-  DepthEncoding,
-  ProducerEvent,
-  PublishResult,
-  Refusal,
-  Welcome,
-} from "@depthroom/schema";
-import { type ConnectionOptions, type ConnectionState, isRefusal, RelayConnection } from "./connection.ts";
+import type { DepthEncoding, PublishResult, Refusal, Welcome } from "@depthroom/schema";
+import {
+  type ConnectionOptions,
+  type ConnectionState,
+  isRefusal,
+  RelayConnection,
+  type RelayEvents,
+} from "./connection.ts";
 import { Emitter } from "./emitter.ts";
 import { type EncodedLog, encodeLog, type LogOptions } from "./encodeLog.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
@@ -42,14 +41,8 @@ export interface ProducerStats {
   readonly reconnects: number;
 }
 
-export type RecordingStreamEvents = {
-  state: [state: ConnectionState, error: SdkError | undefined];
-  /** The relay refused a message or reported a problem; the stream goes on. */
-  problem: [problem: Refusal];
-  producer: [event: ProducerEvent];
-  /** A notice from the relay's operator (`POST /api/admin/notices`); also the `onNotice` option. */
-  notice: [notice: AdminNotice];
-};
+/** The connection's events (`problem` also when the relay refuses a logged message; the stream goes on). */
+export type RecordingStreamEvents = RelayEvents;
 
 const DEFAULT_MAX_IN_FLIGHT = 3;
 const DEFAULT_ACK_TIMEOUT_MS = 10_000;
@@ -98,13 +91,10 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     this.queue = new PublishQueue(Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)));
     this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
     this.depthEncoding = options.depthEncoding;
-    connection.on("state", (state, error) => {
-      this.emit("state", state, error);
+    connection.relayTo<RecordingStreamEvents>((event, ...args) => this.emit(event, ...args));
+    connection.on("state", (state) => {
       if (state === "closed") this.releaseWaiters();
     });
-    connection.on("problem", (problem) => this.emit("problem", problem));
-    connection.on("producer", (event) => this.emit("producer", event));
-    connection.on("notice", (notice) => this.emit("notice", notice));
     connection.on("welcome", (_welcome, reconnect) => {
       if (reconnect) this.queue.resendState();
       this.pump();

@@ -1,15 +1,17 @@
 import {
-  type AdminNotice,
   decodeMessage,
   type EntityInfo,
   type LogMessage,
-  type ProducerEvent,
   type ProducerInfo,
-  type Refusal,
   type SubscribeRequest,
   type SubscribeResult,
 } from "@depthroom/schema";
-import { type ConnectionOptions, type ConnectionState, RelayConnection } from "./connection.ts";
+import {
+  type ConnectionOptions,
+  type ConnectionState,
+  RelayConnection,
+  type RelayEvents,
+} from "./connection.ts";
 import { Emitter } from "./emitter.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
 import { FrameInbox, readSubscribeAnswer } from "./subscriberCore.ts";
@@ -41,16 +43,11 @@ export interface SubscriptionStats {
   readonly reconnects: number;
 }
 
-export type SubscriptionEvents = {
-  state: [state: ConnectionState, error: SdkError | undefined];
-  /** A problem the relay reported, or a frame this side could not decode; the subscription goes on. */
-  problem: [problem: Refusal];
-  producer: [event: ProducerEvent];
-  /** A notice from the relay's operator (`POST /api/admin/notices`); also the `onNotice` option. */
-  notice: [notice: AdminNotice];
+/** The connection's events (`problem` also for a frame this side could not decode), and `subscribed`. */
+export interface SubscriptionEvents extends RelayEvents {
   /** The relay accepted the subscription (again, after each reconnect). */
   subscribed: [entities: readonly EntityInfo[], producers: readonly ProducerInfo[]];
-};
+}
 
 /**
  * Subscribe to a session's frames. Returns at once; `ready` settles when the relay accepted (or refused)
@@ -96,13 +93,10 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       this.rejectReady = reject;
     });
     this.ready.catch(() => {});
+    connection.relayTo<SubscriptionEvents>((event, ...args) => this.emit(event, ...args));
     connection.on("state", (state, error) => {
-      this.emit("state", state, error);
       if (state === "closed") this.finish(error);
     });
-    connection.on("problem", (problem) => this.emit("problem", problem));
-    connection.on("producer", (event) => this.emit("producer", event));
-    connection.on("notice", (notice) => this.emit("notice", notice));
     connection.on("welcome", () => this.requestFrames());
     connection.socket.on("frame", (payload, ack) => this.onFrame(payload, ack));
   }
