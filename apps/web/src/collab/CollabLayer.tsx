@@ -127,7 +127,6 @@ export function CollabLayer({
       unsubscribe();
       disposed = true;
       removeHooks();
-      driver.dispose();
       frustums.dispose();
       pins.dispose();
     };

@@ -37,7 +37,8 @@ export interface HoveredPixel {
  * This page's presence, one `step` per animation frame (the frame loop's presence stage): the camera
  * glides towards whom it follows (a person, the presenter, or a note's viewpoint, which ends once
  * reached), the pose and the hovered pixel go out at `POSE_RATE_HZ`, and a presenter's camera is written
- * to the room at most every `PRESENTER_WRITE_MS` while it moves. No DOM, no timers: tests drive it.
+ * to the room at most every `PRESENTER_WRITE_MS` while it moves. No DOM, no timers, nothing to dispose
+ * (React's own subscriptions come and go): tests drive it.
  */
 /** What the presence bar shows of this page: whom it follows, whether it presents. */
 export interface PresenceState {
@@ -143,10 +144,6 @@ export class PresenceDriver {
       }
     }
     return moved;
-  }
-
-  dispose(): void {
-    this.listeners.clear();
   }
 }
 
