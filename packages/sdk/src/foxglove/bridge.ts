@@ -62,7 +62,6 @@ export type BridgeEvents = {
   problem: [message: string];
 };
 
-const DEPTH_KINDS = new Set(["image", "compressed-image"]);
 /** Static messages kept to replay to a new relay connection. */
 const MAX_REPLAYED = 10_000;
 /** How long images wait for the first transform message after connecting (see `openGate`). */
@@ -144,31 +143,21 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
   }
 
   get stats(): BridgeStats {
-    const topics = this.mapper.topics();
-    let messagesIn = 0;
-    let depthIn = 0;
-    let bytesIn = 0;
-    let skipped = this.rejected;
-    for (const t of topics) {
-      messagesIn += t.received;
-      bytesIn += t.bytesIn;
-      if (t.status.state === "bridged" && DEPTH_KINDS.has(t.status.kind)) depthIn += t.received;
-      for (const n of Object.values(t.problems)) skipped += n;
-    }
+    const totals = this.mapper.totals();
     const live: Pick<ProducerStats, "depthFrames" | "bytes" | "dropped"> = this.producer?.stats ?? {
       depthFrames: 0,
       bytes: 0,
       dropped: 0,
     };
     return {
-      topics: topics.filter((t) => t.status.state === "bridged").length,
-      messagesIn,
-      depthIn,
-      bytesIn,
+      topics: this.mapper.bridgedIds.length,
+      messagesIn: totals.received,
+      depthIn: totals.depthReceived,
+      bytesIn: totals.bytesIn,
       framesOut: this.past.framesOut + live.depthFrames,
       bytesOut: this.past.bytesOut + live.bytes,
       dropped: this.past.dropped + live.dropped + this.offlineDrops,
-      skipped,
+      skipped: totals.skipped + this.rejected,
       reconnects: this.source.reconnects,
       source: this.source.state,
     };
@@ -199,7 +188,8 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
   private openGate(): void {
     clearTimeout(this.gateTimer);
     this.gate = "open";
-    const ids = this.deferred;
+    const bridged = new Set(this.mapper.bridgedIds);
+    const ids = this.deferred.filter((id) => bridged.has(id)); // not unadvertised meanwhile
     this.deferred = [];
     this.source.subscribe(ids);
   }

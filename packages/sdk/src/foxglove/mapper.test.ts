@@ -513,5 +513,12 @@ describe("SessionMapper: selection and bad input", () => {
     ]);
     expect(mapper.message(raw.id, 0n, image("16UC1", 2, 1, new Uint8Array(4)))).toEqual([]);
     expect(mapper.hasDepthTopics).toBe(false);
+    // Counts outlive their channel (progress lines and summaries stay cumulative).
+    expect(mapper.totals()).toEqual({
+      received: 1,
+      depthReceived: 1,
+      bytesIn: expect.any(Number),
+      skipped: 0,
+    });
   });
 });

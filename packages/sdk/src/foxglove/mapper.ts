@@ -180,10 +180,24 @@ export class SessionMapper {
     for (const id of ids) {
       const state = this.channels.get(id);
       if (!state) continue;
+      this.retire(state);
       this.channels.delete(id);
       out.push({ id, entities: [...state.entities] });
     }
     return out;
+  }
+
+  /** Counts since the start, channels gone included. */
+  totals(): { received: number; depthReceived: number; bytesIn: number; skipped: number } {
+    const t = { ...this.retired };
+    for (const state of this.channels.values()) add(t, state);
+    return t;
+  }
+
+  private readonly retired = { received: 0, depthReceived: 0, bytesIn: 0, skipped: 0 };
+
+  private retire(state: ChannelState): void {
+    add(this.retired, state);
   }
 
   /**
@@ -191,6 +205,7 @@ export class SessionMapper {
    * pinholes logged (a new relay connection gets them again). The frame tree stays.
    */
   reset(): void {
+    for (const state of this.channels.values()) this.retire(state);
     this.channels.clear();
     this.pinholes.clear();
   }
@@ -371,6 +386,17 @@ export class SessionMapper {
     }
     return false;
   }
+}
+
+function add(
+  totals: { received: number; depthReceived: number; bytesIn: number; skipped: number },
+  state: ChannelState,
+): void {
+  const s = state.stats;
+  totals.received += s.received;
+  totals.bytesIn += s.bytesIn;
+  if (state.kind === "image" || state.kind === "compressed-image") totals.depthReceived += s.received;
+  for (const n of Object.values(s.problems)) totals.skipped += n;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
