@@ -174,6 +174,16 @@ export {
   replacesLatest,
 } from "./latestAt.ts";
 export {
+  DISTORTION_MODEL_NAMES,
+  DISTORTION_MODELS,
+  type DistortionModel,
+  distort,
+  isFisheye,
+  type LensDistortion,
+  UNDISTORT_TOLERANCE,
+  undistort,
+} from "./lensDistortion.ts";
+export {
   base64UrlDecode,
   base64UrlEncode,
   encodeTokenPayload,
@@ -305,5 +315,5 @@ export {
   type Transform3DOptions,
   type Vec3,
 } from "./transform3d.ts";
-export { unproject, unprojectPixel } from "./unproject.ts";
+export { pixelRay, projectPoint, rayTable, unproject, unprojectPixel } from "./unproject.ts";
 export { firstIssue } from "./validate.ts";

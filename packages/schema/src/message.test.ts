@@ -225,6 +225,46 @@ describe("golden bytes (PROTOCOL.md)", () => {
     );
   });
 
+  it("Pinhole with lens distortion: body version 2, flags bit 2, model, count, coefficients", () => {
+    const bytes = encodeMessage({
+      entityPath: "cam",
+      timelines: [],
+      static: true,
+      archetype: Pinhole.fromIntrinsics({
+        fx: 2,
+        fy: 2,
+        cx: 1,
+        cy: 1,
+        distortion: { model: "plumb_bob", coefficients: [-0.5, 0.25, 0, 0, 0] },
+      }),
+    });
+    expect(hex(bytes)).toBe(
+      "44505448" +
+        "01" +
+        "02" +
+        "02" +
+        "01" +
+        "0300" +
+        "63616d" +
+        "00" +
+        "76000000" +
+        "0000000000000040" +
+        "0000000000000000".repeat(3) +
+        "0000000000000040" +
+        "0000000000000000" +
+        "000000000000f03f" +
+        "000000000000f03f" +
+        "000000000000f03f" +
+        "030205" +
+        "04" +
+        "01" +
+        "05" +
+        "000000000000e0bf" +
+        "000000000000d03f" +
+        "0000000000000000".repeat(3),
+    );
+  });
+
   it("Image 2 x 1 RGB, and EncodedImage PNG", () => {
     const image = encodeMessage({
       entityPath: "c",

@@ -4,7 +4,7 @@ import { type EncodedImage, readEncodedImage, writeEncodedImage } from "./encode
 import { checkEntityPath } from "./entityPath.ts";
 import { DecodeError } from "./errors.ts";
 import { type Image, readImage, writeImage } from "./image.ts";
-import { type Pinhole, readPinhole, writePinhole } from "./pinhole.ts";
+import { type Pinhole, pinholeBodyVersion, readPinhole, writePinhole } from "./pinhole.ts";
 import { TIMELINE_NAME } from "./timeline.ts";
 import { readTransform3D, type Transform3D, writeTransform3D } from "./transform3d.ts";
 
@@ -32,14 +32,22 @@ export function isFrameKind(kind: ArchetypeKind): boolean {
   return kind === "DepthImage" || kind === "Image" || kind === "EncodedImage";
 }
 
-/** Kind ids on the wire, and the current version of each archetype's body. */
+/**
+ * Kind ids on the wire, and the versions of each archetype's body this side reads (`oldest` to
+ * `version`). A writer writes the oldest version that holds the archetype (`bodyVersionOf`), so a
+ * new optional field only makes an older reader refuse the messages that carry it.
+ */
 const KINDS = {
-  DepthImage: { id: 1, version: 1 },
-  Pinhole: { id: 2, version: 1 },
-  Transform3D: { id: 3, version: 1 },
-  Image: { id: 4, version: 1 },
-  EncodedImage: { id: 5, version: 1 },
-} as const satisfies Record<ArchetypeKind, { id: number; version: number }>;
+  DepthImage: { id: 1, version: 1, oldest: 1 },
+  Pinhole: { id: 2, version: 2, oldest: 1 },
+  Transform3D: { id: 3, version: 1, oldest: 1 },
+  Image: { id: 4, version: 1, oldest: 1 },
+  EncodedImage: { id: 5, version: 1, oldest: 1 },
+} as const satisfies Record<ArchetypeKind, { id: number; version: number; oldest: number }>;
+
+function bodyVersionOf(archetype: Archetype): number {
+  return archetype.kind === "Pinhole" ? pinholeBodyVersion(archetype) : KINDS[archetype.kind].version;
+}
 /** Every archetype kind, in wire id order. */
 export const ARCHETYPE_KINDS = Object.keys(KINDS) as readonly ArchetypeKind[];
 const KIND_BY_ID = new Map<number, ArchetypeKind>(
@@ -99,7 +107,7 @@ export function encodeMessage(message: LogMessage, options: EncodeOptions = {}):
   enc.bytes(MAGIC);
   enc.u8(PROTOCOL_VERSION);
   enc.u8(KINDS[archetype.kind].id);
-  enc.u8(KINDS[archetype.kind].version);
+  enc.u8(bodyVersionOf(archetype));
   enc.u8(message.static ? FLAG_STATIC : 0);
   enc.string16(checked.path);
   enc.u8(message.timelines.length);
@@ -159,7 +167,7 @@ export function readEnvelope(bytes: Uint8Array): Envelope {
   const kind = KIND_BY_ID.get(kindId);
   if (!kind) throw new DecodeError("unknown-kind", "header.kind", `unknown archetype kind ${kindId}`);
   const kindVersion = dec.u8("header.kindVersion");
-  if (kindVersion !== KINDS[kind].version) {
+  if (kindVersion < KINDS[kind].oldest || kindVersion > KINDS[kind].version) {
     throw new DecodeError("unsupported-version", "header.kindVersion", `${kind} version ${kindVersion}`);
   }
   const flags = dec.u8("header.flags");
@@ -219,7 +227,7 @@ export function decodeMessage(bytes: Uint8Array): LogMessage {
       archetype = readDepthImage(dec);
       break;
     case "Pinhole":
-      archetype = readPinhole(dec);
+      archetype = readPinhole(dec, envelope.kindVersion);
       break;
     case "Transform3D":
       archetype = readTransform3D(dec);

@@ -1,14 +1,25 @@
 import { z } from "zod";
 import type { Decoder, Encoder } from "./binary.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
+import {
+  DISTORTION_MODELS,
+  type DistortionModel,
+  distortionModelOfId,
+  type LensDistortion,
+  lensDistortionSchema,
+} from "./lensDistortion.ts";
 import { parseOrThrow } from "./validate.ts";
 
 /**
  * Pinhole: a camera's intrinsics, as Rerun's `Pinhole` archetype. `imageFromCamera` is the 3x3 matrix
  * K = [[fx, 0, cx], [0, fy, cy], [0, 0, 1]] stored column-major, as Rerun stores it:
- * `[fx, 0, 0, 0, fy, 0, cx, cy, 1]`.
+ * `[fx, 0, 0, 0, fy, 0, cx, cy, 1]`. `distortion` is the lens's optional distortion (lensDistortion.ts).
+ *
+ * Body versions: 1 is the plain pinhole; 2 adds the distortion. A pinhole without distortion is still
+ * written as version 1 (byte for byte as before), so only a pinhole with distortion is refused by an
+ * older reader, by name (`unsupported-version`, "Pinhole version 2"), never misread.
  */
-export const PINHOLE_VERSION = 1;
+export const PINHOLE_VERSION = 2;
 
 /**
  * View coordinates: three letters for the directions of +X, +Y, +Z (Rerun's `ViewCoordinates`):
@@ -56,6 +67,7 @@ export const pinholeSchema = z.object({
   resolution: z.tuple([z.number().positive(), z.number().positive()]).optional(),
   cameraXyz: z.string().refine(isViewCoordinates, "not a view-coordinates triple like RDF").optional(),
   imagePlaneDistance: z.number().positive().optional(),
+  distortion: lensDistortionSchema.optional(),
 });
 export type PinholeOptions = z.input<typeof pinholeSchema>;
 
@@ -65,6 +77,7 @@ export class Pinhole {
   readonly resolution: readonly [number, number] | undefined;
   readonly cameraXyz: ViewCoordinates;
   readonly imagePlaneDistance: number | undefined;
+  readonly distortion: LensDistortion | undefined;
 
   /** From the column-major K matrix; throws `ValidationError`. */
   constructor(options: PinholeOptions) {
@@ -73,6 +86,7 @@ export class Pinhole {
     this.resolution = o.resolution;
     this.cameraXyz = o.cameraXyz ?? PINHOLE_DEFAULTS.cameraXyz;
     this.imagePlaneDistance = o.imagePlaneDistance;
+    this.distortion = o.distortion;
   }
 
   /** As Rerun's `Pinhole(width=, height=, focal_length=)`: principal point at the image centre. */
@@ -83,6 +97,7 @@ export class Pinhole {
     principalPoint?: readonly [number, number];
     cameraXyz?: ViewCoordinates;
     imagePlaneDistance?: number;
+    distortion?: LensDistortion;
   }): Pinhole {
     const [fx, fy] =
       typeof options.focalLength === "number"
@@ -102,13 +117,15 @@ export class Pinhole {
     height?: number;
     cameraXyz?: ViewCoordinates;
     imagePlaneDistance?: number;
+    distortion?: LensDistortion;
   }): Pinhole {
-    const { fx, fy, cx, cy, width, height, cameraXyz, imagePlaneDistance } = options;
+    const { fx, fy, cx, cy, width, height, cameraXyz, imagePlaneDistance, distortion } = options;
     return new Pinhole({
       imageFromCamera: [fx, 0, 0, 0, fy, 0, cx, cy, 1],
       resolution: width !== undefined && height !== undefined ? [width, height] : undefined,
       cameraXyz,
       imagePlaneDistance,
+      distortion,
     });
   }
 
@@ -128,39 +145,76 @@ export class Pinhole {
 
 /*
  * Wire body (see PROTOCOL.md):
- *   9 x f64 imageFromCamera (column-major), u8 cameraXyz[3], u8 flags (bit 0 resolution, bit 1 imagePlaneDistance),
- *   [f64 width, f64 height], [f64 imagePlaneDistance]
+ *   9 x f64 imageFromCamera (column-major), u8 cameraXyz[3], u8 flags (bit 0 resolution, bit 1 imagePlaneDistance,
+ *   bit 2 distortion: version 2 only), [f64 width, f64 height], [f64 imagePlaneDistance],
+ *   [u8 model, u8 count, count x f64 coefficients]
  */
 const FLAG_RESOLUTION = 1;
 const FLAG_IMAGE_PLANE = 2;
+const FLAG_DISTORTION = 4;
+
+/** The body version `writePinhole` writes for this pinhole: 2 with a distortion, else 1. */
+export function pinholeBodyVersion(p: Pinhole): 1 | 2 {
+  return p.distortion ? 2 : 1;
+}
 
 export function writePinhole(enc: Encoder, p: Pinhole): void {
   for (const v of p.imageFromCamera) enc.f64(v);
   for (const c of p.cameraXyz) enc.u8(DIRECTION_IDS[c as Direction]);
-  enc.u8((p.resolution ? FLAG_RESOLUTION : 0) | (p.imagePlaneDistance !== undefined ? FLAG_IMAGE_PLANE : 0));
+  enc.u8(
+    (p.resolution ? FLAG_RESOLUTION : 0) |
+      (p.imagePlaneDistance !== undefined ? FLAG_IMAGE_PLANE : 0) |
+      (p.distortion ? FLAG_DISTORTION : 0),
+  );
   if (p.resolution) {
     enc.f64(p.resolution[0]);
     enc.f64(p.resolution[1]);
   }
   if (p.imagePlaneDistance !== undefined) enc.f64(p.imagePlaneDistance);
+  if (p.distortion) {
+    enc.u8(DISTORTION_MODELS[p.distortion.model].id);
+    enc.u8(p.distortion.coefficients.length);
+    for (const c of p.distortion.coefficients) enc.f64(c);
+  }
 }
 
-export function readPinhole(dec: Decoder): Pinhole {
+/** Read a Pinhole body of `version` (1 or 2, from the message header); throws `DecodeError`. */
+export function readPinhole(dec: Decoder, version = PINHOLE_VERSION): Pinhole {
   const imageFromCamera: number[] = [];
   for (let i = 0; i < 9; i++) imageFromCamera.push(dec.f64("Pinhole.imageFromCamera"));
   let cameraXyz = "";
   for (let i = 0; i < 3; i++) cameraXyz += DIRECTION_LETTERS[dec.u8("Pinhole.cameraXyz")] ?? "?";
   const flags = dec.u8("Pinhole.flags");
-  if (flags & ~(FLAG_RESOLUTION | FLAG_IMAGE_PLANE)) {
+  const known = FLAG_RESOLUTION | FLAG_IMAGE_PLANE | (version >= 2 ? FLAG_DISTORTION : 0);
+  if (flags & ~known) {
     throw new DecodeError("invalid-field", "Pinhole.flags", `unknown flags ${flags}`);
   }
   const resolution: [number, number] | undefined =
     flags & FLAG_RESOLUTION ? [dec.f64("Pinhole.resolution"), dec.f64("Pinhole.resolution")] : undefined;
   const imagePlaneDistance = flags & FLAG_IMAGE_PLANE ? dec.f64("Pinhole.imagePlaneDistance") : undefined;
+  const distortion = flags & FLAG_DISTORTION ? readDistortion(dec) : undefined;
   try {
-    return new Pinhole({ imageFromCamera, resolution, cameraXyz, imagePlaneDistance });
+    return new Pinhole({ imageFromCamera, resolution, cameraXyz, imagePlaneDistance, distortion });
   } catch (error) {
     if (error instanceof ValidationError) throw new DecodeError("invalid-field", error.field, error.message);
     throw error;
   }
+}
+
+function readDistortion(dec: Decoder): LensDistortion {
+  const id = dec.u8("Pinhole.distortion.model");
+  const model: DistortionModel | undefined = distortionModelOfId(id);
+  if (!model) throw new DecodeError("invalid-field", "Pinhole.distortion.model", `unknown model ${id}`);
+  const count = dec.u8("Pinhole.distortion.coefficients");
+  const expected = DISTORTION_MODELS[model].coefficients.length;
+  if (count !== expected) {
+    throw new DecodeError(
+      "invalid-field",
+      "Pinhole.distortion.coefficients",
+      `${model} takes ${expected} coefficients, got ${count}`,
+    );
+  }
+  const coefficients: number[] = [];
+  for (let i = 0; i < count; i++) coefficients.push(dec.f64("Pinhole.distortion.coefficients"));
+  return { model, coefficients };
 }

@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { DecodeError } from "./errors.ts";
+import { distort, type LensDistortion, UNDISTORT_TOLERANCE, undistort } from "./lensDistortion.ts";
+import { decodeMessage, encodeMessage, readEnvelope } from "./message.ts";
+import { Pinhole } from "./pinhole.ts";
+import { pixelRay, projectPoint, unprojectPixel } from "./unproject.ts";
+
+const MODELS: LensDistortion[] = [
+  { model: "plumb_bob", coefficients: [-0.3, 0.1, 0.001, -0.002, -0.02] },
+  { model: "rational_polynomial", coefficients: [0.4, -0.2, 0.0005, 0.001, 0.02, 0.5, -0.1, 0.03] },
+  { model: "kannala_brandt", coefficients: [0.05, -0.01, 0.003, -0.0005] },
+  { model: "equidistant", coefficients: [-0.02, 0.004, 0, 0] },
+];
+
+describe("lens distortion", () => {
+  it("undistort inverts distort to 1e-9 over the image of each model", () => {
+    const out = [0, 0];
+    const back = [0, 0];
+    for (const d of MODELS) {
+      for (let y = -0.6; y <= 0.6; y += 0.05) {
+        for (let x = -0.8; x <= 0.8; x += 0.05) {
+          distort(d, x, y, out);
+          expect(undistort(d, out[0] as number, out[1] as number, back), `${d.model} ${x} ${y}`).toBe(true);
+          expect(Math.hypot((back[0] as number) - x, (back[1] as number) - y)).toBeLessThan(
+            UNDISTORT_TOLERANCE,
+          );
+        }
+      }
+    }
+  });
+
+  it("refuses a point the model cannot reach instead of returning a wrong ray", () => {
+    const strong: LensDistortion = { model: "plumb_bob", coefficients: [-0.5, 0, 0, 0, 0] };
+    // x (1 - 0.5 x²) peaks at x' = 0.544 (x = 0.816): nothing maps to x' = 0.7.
+    const out = [0, 0];
+    expect(undistort(strong, 0.7, 0, out)).toBe(false);
+    expect(out[0]).toBeNaN();
+    expect(undistort(strong, Number.NaN, 0, out)).toBe(false);
+  });
+
+  it("projectPoint and unprojectPixel are inverse, with fx != fy and an off-centre principal point", () => {
+    for (const distortion of [undefined, ...MODELS]) {
+      const pinhole = Pinhole.fromIntrinsics({ fx: 600, fy: 500, cx: 300, cy: 260, distortion });
+      for (const [u, v] of [
+        [10, 10],
+        [300, 260],
+        [620, 470],
+        [155.5, 401.25],
+      ] as const) {
+        const p = unprojectPixel(u, v, 2000, 1000, pinhole);
+        expect(p).toBeDefined();
+        expect(p?.[2]).toBe(2);
+        const [pu, pv] = projectPoint(pinhole, p as [number, number, number]) as [number, number];
+        expect(Math.abs(pu - u) + Math.abs(pv - v)).toBeLessThan(1e-6);
+      }
+    }
+    // No distortion: the plain pinhole formula.
+    const ray = [0, 0];
+    pixelRay(Pinhole.fromIntrinsics({ fx: 600, fy: 500, cx: 300, cy: 260 }), 900, 10, ray);
+    expect(ray).toEqual([1, -0.5]);
+  });
+
+  it("validates the model and its coefficient count", () => {
+    const base = { fx: 2, fy: 2, cx: 1, cy: 1 };
+    expect(() =>
+      Pinhole.fromIntrinsics({ ...base, distortion: { model: "plumb_bob", coefficients: [0, 0, 0, 0] } }),
+    ).toThrow(/Pinhole.distortion.coefficients: .*plumb_bob takes 5 coefficients/);
+    expect(() =>
+      Pinhole.fromIntrinsics({
+        ...base,
+        distortion: { model: "fisheye624" as "plumb_bob", coefficients: [0, 0, 0, 0, 0] },
+      }),
+    ).toThrow(/Pinhole.distortion.model/);
+    expect(() =>
+      Pinhole.fromIntrinsics({
+        ...base,
+        distortion: { model: "equidistant", coefficients: [0, Number.NaN, 0, 0] },
+      }),
+    ).toThrow(/Pinhole.distortion.coefficients/);
+  });
+});
+
+describe("Pinhole body versions", () => {
+  const plain = Pinhole.fromIntrinsics({ fx: 2, fy: 3, cx: 1, cy: 1, width: 4, height: 2 });
+  const withDistortion = Pinhole.fromIntrinsics({
+    fx: 2,
+    fy: 3,
+    cx: 1,
+    cy: 1,
+    width: 4,
+    height: 2,
+    distortion: MODELS[1],
+  });
+  const message = (archetype: Pinhole) => ({ entityPath: "cam", timelines: [], archetype });
+
+  it("writes version 1 without distortion and version 2 with it; both round-trip", () => {
+    const v1 = encodeMessage(message(plain));
+    const v2 = encodeMessage(message(withDistortion));
+    expect(readEnvelope(v1).kindVersion).toBe(1);
+    expect(readEnvelope(v2).kindVersion).toBe(2);
+    expect((decodeMessage(v1).archetype as Pinhole).distortion).toBeUndefined();
+    const back = decodeMessage(v2).archetype as Pinhole;
+    expect(back.distortion).toEqual(MODELS[1]);
+    expect(back.fy).toBe(3);
+  });
+
+  it("refuses the distortion flag in a version 1 body, an unknown model and a wrong count, by name", () => {
+    const v2 = encodeMessage(message(withDistortion));
+    const flagsAt = readEnvelope(v2).bodyOffset + 72 + 3;
+    const asV1 = v2.slice();
+    asV1[6] = 1;
+    expect(() => decodeMessage(asV1)).toThrow(DecodeError);
+    expect(() => decodeMessage(asV1)).toThrow(/Pinhole.flags/);
+    const badModel = v2.slice();
+    badModel[flagsAt + 1 + 16] = 9;
+    expect(() => decodeMessage(badModel)).toThrow(/Pinhole.distortion.model: unknown model 9/);
+    const badCount = v2.slice();
+    badCount[flagsAt + 1 + 16 + 1] = 7;
+    expect(() => decodeMessage(badCount)).toThrow(/rational_polynomial takes 8 coefficients, got 7/);
+    const v3 = v2.slice();
+    v3[6] = 3;
+    expect(() => decodeMessage(v3)).toThrow(/Pinhole version 3 \(unsupported-version\)/);
+  });
+});
