@@ -5,7 +5,8 @@ copied) at once, then waits in one slot per (entity, archetype); a sender thread
 `max_in_flight` messages unacknowledged. When the link is slower than the camera, a newer message
 replaces the waiting one (latest wins) and `stats()["dropped"]` counts it. Pinholes, transforms and
 static data go before depth and are kept: after a reconnect (the relay may have restarted) they are
-sent again. As the TypeScript SDK's producer (packages/sdk/src/producer.ts).
+sent again. The bookkeeping is publish_queue.py (no socket, unit-tested); this file is the adapter
+with the threads. As the TypeScript SDK's producer (packages/sdk/src/producer.ts, publishQueue.ts).
 """
 
 from __future__ import annotations
@@ -13,34 +14,20 @@ from __future__ import annotations
 import atexit
 import datetime as _dt
 import threading
-import weakref
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
+import weakref
 from typing import Any
 
 import numpy as np
 
-from .archetypes import FRAME_KINDS, DepthImage, EncodedImage, Image, Pinhole, Transform3D
+from .archetypes import DepthImage, EncodedImage, Image, Pinhole, Transform3D
 from .connection import Connection, is_refusal
 from .errors import DepthroomError, ValidationError
 from .link import resolve_target
 from .message import MAX_MESSAGE_BYTES, MAX_TIMELINES, TimePoint, check_entity_path, check_timeline, encode_message
+from .publish_queue import Encoded, PublishQueue
 
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
-
-
-@dataclass
-class _Encoded:
-    key: str
-    entity_path: str
-    kind: str
-    static: bool
-    data: bytes
-
-    @property
-    def is_state(self) -> bool:
-        return self.static or self.kind not in FRAME_KINDS
 
 
 def connect(
@@ -97,17 +84,11 @@ class RecordingStream:
     """A recording stream, as Rerun's. Use `connect()`; also a context manager (closes on exit)."""
 
     def __init__(self, *, max_in_flight: int, ack_timeout: float, depth_encoding: str | None) -> None:
-        self._max_in_flight = max(1, int(max_in_flight))
         self._ack_timeout = float(ack_timeout)
         self._depth_encoding = depth_encoding
         self._times: dict[str, TimePoint] = {}
         self._lock = threading.Condition()
-        self._control: OrderedDict[str, _Encoded] = OrderedDict()
-        self._depth: OrderedDict[str, _Encoded] = OrderedDict()
-        self._last_state: dict[str, _Encoded] = {}
-        self._in_flight: dict[int, tuple[_Encoded, float, int]] = {}
-        self._next_id = 0
-        self._counts = {"sent": 0, "depth_frames": 0, "dropped": 0, "rejected": 0, "bytes": 0}
+        self._queue = PublishQueue(max_in_flight)
         self._problems: list[dict] = []
         self._closing = False
         self._stopped = False
@@ -175,15 +156,10 @@ class RecordingStream:
         data = encode_message(path, archetype, times, static=bool(static), depth_encoding=encoding)
         if len(data) > MAX_MESSAGE_BYTES:
             raise DepthroomError("message-too-large", f"{path}: {len(data)} bytes exceeds {MAX_MESSAGE_BYTES}", archetype.kind)
-        message = _Encoded(f"{path}#{archetype.kind}", path, archetype.kind, bool(static), data)
+        message = Encoded(f"{path}#{archetype.kind}", path, archetype.kind, bool(static), data)
         with self._lock:
             self._check_open()
-            if message.is_state:
-                self._last_state[message.key] = message
-            queue = self._control if message.is_state else self._depth
-            if message.key in queue:
-                self._counts["dropped"] += 1
-            queue[message.key] = message  # an existing key keeps its place in line
+            self._queue.put(message)
             self._lock.notify_all()
 
     def flush(self, timeout: float = 10.0) -> None:
@@ -191,13 +167,13 @@ class RecordingStream:
         (timeout, or why the stream closed)."""
         deadline = time.monotonic() + timeout
         with self._lock:
-            while not self._idle:
+            while not self._queue.idle:
                 if self._connection is not None and self._connection.state == "closed":
                     raise self._connection.error or DepthroomError("closed", "closed before the flush finished")
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise DepthroomError(
-                        "timeout", f"flush: {len(self._control) + len(self._depth) + len(self._in_flight)} messages unsent after {timeout:g} s"
+                        "timeout", f"flush: {self._queue.pending + self._queue.in_flight} messages unsent after {timeout:g} s"
                     )
                 self._lock.wait(min(left, 0.1))
 
@@ -244,9 +220,9 @@ class RecordingStream:
         rejected (refused by the relay, see `problems`), bytes, in_flight, pending, reconnects."""
         with self._lock:
             return {
-                **self._counts,
-                "in_flight": len(self._in_flight),
-                "pending": len(self._control) + len(self._depth),
+                **self._queue.counts,
+                "in_flight": self._queue.in_flight,
+                "pending": self._queue.pending,
                 "reconnects": self._connection.reconnects if self._connection else 0,
             }
 
@@ -268,18 +244,8 @@ class RecordingStream:
     # --- internals ------------------------------------------------------------------------------------
 
     @property
-    def _idle(self) -> bool:
-        return not self._control and not self._depth and not self._in_flight
-
-    @property
     def _has_room(self) -> bool:
-        return (
-            not self._control
-            and not self._depth
-            and len(self._in_flight) < self._max_in_flight
-            and self._connection is not None
-            and self._connection.state == "connected"
-        )
+        return self._queue.has_room and self._connection is not None and self._connection.state == "connected"
 
     def _check_open(self) -> None:
         connection = self._connection
@@ -291,23 +257,15 @@ class RecordingStream:
     def _stop(self) -> None:
         with self._lock:
             self._stopped = True
-            self._counts["dropped"] += len(self._control) + len(self._depth)
-            self._control.clear()
-            self._depth.clear()
+            self._queue.clear()
             self._lock.notify_all()
 
     def _on_welcome(self, _welcome: dict, reconnect: bool) -> None:
         with self._lock:
             # Messages in flight on the dead socket get their slot back unless something newer took it.
-            for message, _, _ in self._in_flight.values():
-                queue = self._control if message.is_state else self._depth
-                if message.key not in queue:
-                    queue[message.key] = message
-            self._in_flight.clear()
+            self._queue.lose_in_flight()
             if reconnect:
-                for key, message in self._last_state.items():
-                    if key not in self._control:
-                        self._control[key] = message
+                self._queue.resend_state()
             self._lock.notify_all()
 
     def _on_state(self, _state: str) -> None:
@@ -324,51 +282,29 @@ class RecordingStream:
                 while True:
                     if self._stopped:
                         return
-                    self._expire_acks()
+                    self._queue.expire(time.monotonic(), self._ack_timeout)
                     connection = self._connection
-                    ready = connection is not None and connection.state == "connected"
-                    if ready and len(self._in_flight) < self._max_in_flight and (self._control or self._depth):
-                        queue = self._control if self._control else self._depth
-                        _, message = queue.popitem(last=False)
+                    taken = None
+                    if connection is not None and connection.state == "connected":
+                        taken = self._queue.next(time.monotonic())
+                    if taken is not None:
                         break
-                    self._lock.wait(0.05 if self._in_flight else 0.25)
-                generation = connection.generation
-                message_id = self._next_id
-                self._next_id += 1
-                self._in_flight[message_id] = (message, time.monotonic(), generation)
+                    self._lock.wait(0.05 if self._queue.in_flight else 0.25)
+            publish_id, message = taken
 
-            def acked(result: Any = None, _id: int = message_id, _generation: int = generation) -> None:
-                self._acked(_id, _generation, result)
+            def answered(result: Any = None, _id: int = publish_id) -> None:
+                self._answered(_id, result)
 
-            if not connection.emit("publish", message.data, callback=acked):
+            if not connection.emit("publish", message.data, callback=answered):
                 with self._lock:
-                    if self._in_flight.pop(message_id, None) is not None:
-                        queue = self._control if message.is_state else self._depth
-                        if message.key not in queue:
-                            queue[message.key] = message
-                            queue.move_to_end(message.key, last=False)
+                    self._queue.settle(publish_id, "lost")
                     self._lock.wait(0.05)
 
-    def _expire_acks(self) -> None:
-        now = time.monotonic()
-        for message_id, (_, sent_at, _) in list(self._in_flight.items()):
-            if now - sent_at > self._ack_timeout:
-                del self._in_flight[message_id]
-                self._counts["dropped"] += 1
-
-    def _acked(self, message_id: int, generation: int, result: Any) -> None:
+    def _answered(self, publish_id: int, result: Any) -> None:
         with self._lock:
-            entry = self._in_flight.pop(message_id, None)
-            if entry is None:
-                return  # expired, or given back after a reconnect
-            message = entry[0]
-            if isinstance(result, dict) and result.get("ok") is True:
-                self._counts["sent"] += 1
-                if message.kind == "DepthImage":
-                    self._counts["depth_frames"] += 1
-                self._counts["bytes"] += len(message.data)
-            else:
-                self._counts["rejected"] += 1
+            ok = isinstance(result, dict) and result.get("ok") is True
+            message = self._queue.settle(publish_id, "acked" if ok else "refused")
+            if message is not None and not ok:
                 problem = (
                     {"code": result["code"], "message": f"{message.entity_path} ({message.kind}): {result['message']}"}
                     if is_refusal(result)
