@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as _dt
+import math
 import threading
 import time
 import weakref
@@ -328,4 +329,8 @@ def _nanoseconds(timeline: str, timestamp: Any) -> int:
         return int(timestamp) * 1_000_000_000
     if not np.isfinite(timestamp):
         raise ValidationError("timeline", f'"{timeline}": timestamp {timestamp} is not finite')
-    return round(float(timestamp) * 1e9)
+    # Whole seconds and the fraction apart (the fraction of a float is exact): 1732000000.25 s is
+    # ...250000000 ns, where seconds * 1e9 in one float would give ...249999872.
+    seconds = float(timestamp)
+    whole = math.floor(seconds)
+    return whole * 1_000_000_000 + round((seconds - whole) * 1e9)
