@@ -222,11 +222,11 @@ class Connection:
                 answered.set()
 
             @client.on("connect")
-            def on_connect() -> None:
+            def on_connect(*_args: Any) -> None:
                 answered.set()
 
             @client.on("disconnect")
-            def on_disconnect() -> None:
+            def on_disconnect(*_args: Any) -> None:  # newer python-socketio passes a reason
                 dropped.set()
 
             @client.on("welcome")
