@@ -40,7 +40,7 @@ describe("bridge: Foxglove WebSocket source -> session", () => {
     const OPTICAL = "camera_depth_optical_frame";
     const raw = source.addRos2Channel("/camera/camera/depth/image_rect_raw", "sensor_msgs/msg/Image");
     const png = source.addRos2Channel(
-      "/camera/camera/depth/image_rect_raw/compressedDepth",
+      "/camera/camera/depth/image_png/compressedDepth",
       "sensor_msgs/msg/CompressedImage",
     );
     const rvl = source.addRos2Channel(
@@ -118,7 +118,7 @@ describe("bridge: Foxglove WebSocket source -> session", () => {
     const FRAMES = 6;
     const entities = {
       raw: `${opticalPath}/camera.camera.depth.image_rect_raw`,
-      png: `${opticalPath}/camera.camera.depth.image_rect_raw.compressedDepth`,
+      png: `${opticalPath}/camera.camera.depth.image_png.compressedDepth`,
       metres: `${opticalPath}/camera.camera.depth.image_metres`,
       rvl: "world/kinect_depth_optical_frame/kinect.depth.image_raw.compressedDepth",
     };

@@ -34,7 +34,7 @@ describe("bridge: malformed messages", () => {
     const good = source.addRos2Channel("/camera/depth/image_rect_raw", "sensor_msgs/msg/Image");
     const badRaw = source.addRos2Channel("/bad/depth/image_raw", "sensor_msgs/msg/Image");
     const badCompressed = source.addRos2Channel(
-      "/bad/depth/image_raw/compressedDepth",
+      "/bad/depth/packed/compressedDepth",
       "sensor_msgs/msg/CompressedImage",
     );
     const badJson = source.addChannel("/bad/depth/foxglove", "json", "foxglove.RawImage", "{}", "jsonschema");
@@ -137,10 +137,10 @@ describe("bridge: malformed messages", () => {
     expect(sum("/camera/depth/image_rect_raw")).toBe(59);
     expect(byTopic["/camera/depth/image_rect_raw"]?.bridged).toBe(goodSent + 1);
     expect(
-      sum("/bad/depth/image_raw") + sum("/bad/depth/image_raw/compressedDepth") + sum("/bad/depth/foxglove"),
+      sum("/bad/depth/image_raw") + sum("/bad/depth/packed/compressedDepth") + sum("/bad/depth/foxglove"),
     ).toBe(TOTAL - 59);
     expect(byTopic["/bad/depth/image_raw"]?.problems["unsupported-encoding"]).toBeGreaterThan(0);
-    expect(byTopic["/bad/depth/image_raw/compressedDepth"]?.problems["bad-image"]).toBeGreaterThan(0);
+    expect(byTopic["/bad/depth/packed/compressedDepth"]?.problems["bad-image"]).toBeGreaterThan(0);
     const last = viewer.messages.filter((m) => m.archetype.kind === "DepthImage").at(-1)
       ?.archetype as DepthImage;
     expect(samePixels(last.data, tum.depth)).toBe(true);

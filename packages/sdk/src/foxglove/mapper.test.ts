@@ -434,6 +434,29 @@ describe("SessionMapper: selection and bad input", () => {
     });
   });
 
+  it("bridges one variant of each camera image: compressedDepth over raw over compressed, unless --topics says", () => {
+    const chans = [
+      channel("/camera/depth/image_rect_raw", "sensor_msgs/msg/Image"),
+      channel("/camera/depth/image_rect_raw/compressed", "sensor_msgs/msg/CompressedImage"),
+      channel("/camera/depth/image_rect_raw/compressedDepth", "sensor_msgs/msg/CompressedImage"),
+      channel("/other/depth/image_raw", "sensor_msgs/msg/Image"),
+      channel("/other/depth/image_raw/compressed", "sensor_msgs/msg/CompressedImage"),
+    ];
+    const mapper = new SessionMapper();
+    expect(mapper.advertise(chans).sort()).toEqual([chans[2]?.id, chans[3]?.id].sort());
+    const reasons = Object.fromEntries(
+      mapper.topics().map((t) => [t.topic, t.status.state === "skipped" ? t.status.reason : "bridged"]),
+    );
+    expect(reasons["/camera/depth/image_rect_raw"]).toBe(
+      "the same image is bridged from /camera/depth/image_rect_raw/compressedDepth (pick this one with --topics)",
+    );
+    expect(reasons["/other/depth/image_raw/compressed"]).toBe(
+      "the same image is bridged from /other/depth/image_raw (pick this one with --topics)",
+    );
+    const chosen = new SessionMapper({ topics: ["/camera/depth/**"] });
+    expect(chosen.advertise(chans.slice(0, 3))).toHaveLength(3);
+  });
+
   it("takes --topics globs", () => {
     const match = topicMatcher(["/cam*/**/image_raw", "/x/?"]);
     expect(match("/camera/camera/color/image_raw")).toBe(true);
@@ -449,7 +472,7 @@ describe("SessionMapper: selection and bad input", () => {
   it("counts malformed, unsupported and corrupt messages and keeps mapping good ones", () => {
     const mapper = new SessionMapper();
     const raw = channel("/depth/image", "sensor_msgs/msg/Image");
-    const comp = channel("/depth/image/compressedDepth", "sensor_msgs/msg/CompressedImage");
+    const comp = channel("/depth/second/compressedDepth", "sensor_msgs/msg/CompressedImage");
     mapper.advertise([raw, comp, { id: "x", topic: 5 }]);
     expect(mapper.invalidChannels).toBe(1);
     const good = image("16UC1", 640, 480, bytesOf(sampleDepth));
@@ -495,7 +518,7 @@ describe("SessionMapper: selection and bad input", () => {
       "bad-value": 0,
     });
     expect(stats["/depth/image"]?.bridged).toBe(1);
-    expect(stats["/depth/image/compressedDepth"]?.problems).toEqual({
+    expect(stats["/depth/second/compressedDepth"]?.problems).toEqual({
       malformed: 0,
       "unsupported-encoding": 1,
       "bad-image": 2,

@@ -118,6 +118,16 @@ function cameraNamespace(topic: string): string {
   return parts.join("/");
 }
 
+/** An image topic without image_transport's suffix: `/cam/depth/image_raw/compressedDepth` -> `/cam/depth/image_raw`. */
+function imageBase(topic: string): string {
+  return topic.replace(/\/(compressedDepth|compressed)$/, "");
+}
+
+function variantRank(topic: string): number {
+  if (topic.endsWith("/compressedDepth")) return 0;
+  return topic.endsWith("/compressed") ? 2 : 1;
+}
+
 function noProblems(): Record<BridgeMessageProblem, number> {
   return { malformed: 0, "unsupported-encoding": 0, "bad-image": 0, "bad-value": 0 };
 }
@@ -142,18 +152,22 @@ export class SessionMapper {
    */
   advertise(channels: readonly unknown[]): number[] {
     const added: ChannelState[] = [];
+    const valid: SourceChannel[] = [];
     for (const raw of channels) {
       const parsed = channelSchema.safeParse(raw);
-      if (!parsed.success) {
+      if (parsed.success) valid.push(parsed.data);
+      else this.invalidChannels++;
+    }
+    // One image from each camera topic: its compressedDepth variant first (a fraction of the bytes from
+    // the rig), then the raw one, then image_transport's plain `compressed`.
+    valid.sort((a, b) => variantRank(a.topic) - variantRank(b.topic));
+    for (const channel of valid) {
+      if (!this.channels.has(channel.id) && this.channels.size >= MAX_CHANNELS) {
         this.invalidChannels++;
         continue;
       }
-      if (!this.channels.has(parsed.data.id) && this.channels.size >= MAX_CHANNELS) {
-        this.invalidChannels++;
-        continue;
-      }
-      const state = this.classify(parsed.data);
-      this.channels.set(parsed.data.id, state);
+      const state = this.classify(channel);
+      this.channels.set(channel.id, state);
       added.push(state);
     }
     // A camera_info advertised before its depth topic: re-check every skipped camera once more.
@@ -352,6 +366,9 @@ export class SessionMapper {
         return skipped(
           this.match ? "not matched by --topics" : "not a depth topic by name (pick it with --topics)",
         );
+      } else if (!this.match) {
+        const twin = this.bridgedVariant(channel);
+        if (twin) return skipped(`the same image is bridged from ${twin} (pick this one with --topics)`);
       }
     } else if (channel.encoding === "cdr" && !TF_TOPICS.has(channel.topic) && !this.match?.(channel.topic)) {
       return skipped("a TFMessage topic other than /tf and /tf_static (pick it with --topics)");
@@ -367,6 +384,17 @@ export class SessionMapper {
       decode = decodeJson;
     }
     return { channel, stats: stats({ state: "bridged", kind: k }), kind: k, decode, entities: new Set() };
+  }
+
+  /** Another variant of the same image topic (raw, compressedDepth, compressed) already bridged. */
+  private bridgedVariant(channel: SourceChannel): string | undefined {
+    const base = imageBase(channel.topic);
+    for (const state of this.channels.values()) {
+      if (state.channel.id === channel.id) continue;
+      if (state.kind !== "image" && state.kind !== "compressed-image") continue;
+      if (imageBase(state.channel.topic) === base) return state.channel.topic;
+    }
+    return undefined;
   }
 
   /** Every advertised channel with its status and counts, in topic order. */
