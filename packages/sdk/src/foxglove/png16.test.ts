@@ -22,13 +22,7 @@ function chunk(type: string, data: Uint8Array): Buffer {
 }
 
 /** A 16-bit grey PNG whose rows use the given filter types over arbitrary filtered bytes. */
-function pngWithFilters(
-  width: number,
-  height: number,
-  filters: number[],
-  seed: number,
-  interlace = 0,
-): Uint8Array {
+function pngWithFilters(width: number, height: number, filters: number[], seed: number): Uint8Array {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
