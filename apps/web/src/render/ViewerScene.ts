@@ -5,7 +5,7 @@ import { Vector3 } from "@babylonjs/core/Maths/math.vector.js";
 import { Viewport } from "@babylonjs/core/Maths/math.viewport.js";
 import type { LinesMesh } from "@babylonjs/core/Meshes/linesMesh.js";
 import { Scene } from "@babylonjs/core/scene.js";
-import type { CloudViewSettings, Colormap, LogMessage, TimePoint } from "@depthroom/schema";
+import type { CloudViewSettings, Colormap, LogMessage } from "@depthroom/schema";
 import type { DepthRange } from "./autoRange.ts";
 import { type ColorImageStats, ColorImages } from "./ColorImages.ts";
 import {
@@ -16,13 +16,14 @@ import {
   normalize,
   orbit,
   pan,
+  snapToAxis,
   type Vec3,
   zoom,
 } from "./cameraPose.ts";
 import { type AxisSamples, lowestAlong, robustBounds, sampleCloud } from "./cloudBounds.ts";
 import { cloudStyle } from "./cloudStyle.ts";
 import { ColormapTextures } from "./colormapTexture.ts";
-import { type CloudMode, DepthVisual, LAYER_3D, ringMedian } from "./DepthVisual.ts";
+import { type CloudMode, DepthVisual, LAYER_3D } from "./DepthVisual.ts";
 import { EntityGraph } from "./EntityGraph.ts";
 import { pinholeSize } from "./frustum.ts";
 import { ImageViews } from "./ImageViews.ts";
@@ -30,8 +31,10 @@ import { PoseCamera } from "./PoseCamera.ts";
 import { type PixelReadout, pixelReadout } from "./pixelReadout.ts";
 import { CameraFrustums, createAxes, createGrid } from "./sceneHelpers.ts";
 import { imageToPanel, pixelAt, type View2D } from "./view2d.ts";
+import { type VisualStats, visualStats } from "./visualStats.ts";
 
 export type { PixelReadout } from "./pixelReadout.ts";
+export type { VisualStats } from "./visualStats.ts";
 
 /** Where a view sits on the canvas, in CSS pixels from the canvas's top-left. */
 export interface PanelRect {
@@ -55,26 +58,6 @@ export interface ImageInfo {
   readonly visible: boolean;
   /** Its 3D cloud is drawn. */
   readonly hasCloud: boolean;
-}
-
-export interface VisualStats {
-  readonly entity: string;
-  readonly width: number;
-  readonly height: number;
-  readonly datatype: string;
-  readonly format: string;
-  readonly colormap: Colormap | undefined;
-  readonly range: DepthRange | undefined;
-  readonly uploads: number;
-  readonly skipped: number;
-  readonly uploadMsMedian: number | undefined;
-  readonly arrivalToUploadMsMedian: number | undefined;
-  readonly visible: boolean;
-  readonly hasCloud: boolean;
-  /** The frame on screen: its `frame` sequence and log time (first timestamp timeline, ns), if stamped;
-   *  undefined while the entity is cleared (nothing at the time shown). */
-  readonly frame: number | undefined;
-  readonly timeNs: string | undefined;
 }
 
 const BACKGROUND = new Color4(0x14 / 255, 0x17 / 255, 0x1c / 255, 1);
@@ -369,14 +352,7 @@ export class ViewerScene {
 
   private guessWorldUp(pinholePath: string): void {
     // Up is where the first camera's image "up" points, snapped to the nearest world axis.
-    const up = this.graph.rdfDirectionToWorld(pinholePath, [0, -1, 0]);
-    const axis = [0, 1, 2].reduce(
-      (best, i) => (Math.abs(up[i] as number) > Math.abs(up[best] as number) ? i : best),
-      0,
-    );
-    const snapped: [number, number, number] = [0, 0, 0];
-    snapped[axis] = Math.sign(up[axis] as number) || 1;
-    this.worldUp = snapped;
+    this.worldUp = snapToAxis(this.graph.rdfDirectionToWorld(pinholePath, [0, -1, 0]));
     this.worldUpKnown = true;
     this.grid.dispose();
     this.grid = createGrid(this.scene, this.worldUp);
@@ -520,25 +496,7 @@ export class ViewerScene {
   }
 
   stats(): VisualStats[] {
-    return [...this.visuals.values()].map((v) => ({
-      entity: v.path,
-      width: v.current?.width ?? 0,
-      height: v.current?.height ?? 0,
-      datatype: v.current?.datatype ?? "",
-      format: v.texture.format,
-      colormap: v.colormap,
-      range: v.range,
-      uploads: v.uploads,
-      skipped: v.skipped,
-      uploadMsMedian: ringMedian(v.uploadMs, v.uploads),
-      arrivalToUploadMsMedian: ringMedian(v.arrivalToUploadMs, v.uploads),
-      visible: v.isVisible,
-      hasCloud: v.hasCloud,
-      frame: this.cleared.has(v.path) ? undefined : sequenceOf(v.currentTimelines),
-      timeNs: this.cleared.has(v.path)
-        ? undefined
-        : v.currentTimelines.find((t) => t.kind === "timestamp")?.value.toString(),
-    }));
+    return [...this.visuals.values()].map((v) => visualStats(v, this.cleared.has(v.path)));
   }
 
   // --- Projection (hover, tests) -----------------------------------------------------------------
@@ -593,9 +551,4 @@ export class ViewerScene {
     this.graph.dispose();
     this.scene.dispose();
   }
-}
-
-function sequenceOf(timelines: readonly TimePoint[]): number | undefined {
-  const point = timelines.find((t) => t.timeline === "frame" && t.kind === "sequence");
-  return point ? Number(point.value) : undefined;
 }

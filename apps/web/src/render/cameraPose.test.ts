@@ -9,6 +9,7 @@ import {
   orbit,
   orbitAngles,
   pan,
+  snapToAxis,
   sub,
   type Vec3,
   zoom,
@@ -57,5 +58,14 @@ describe("camera pose", () => {
     expect(dot(normalize(sub(fitted.eye, fitted.target)), normalize(sub(pose.eye, pose.target)))).toBeCloseTo(
       1,
     );
+  });
+});
+
+describe("snapToAxis", () => {
+  it("snaps a direction to the nearest signed world axis", () => {
+    expect(snapToAxis([0.1, -0.9, 0.2])).toEqual([0, -1, 0]);
+    expect(snapToAxis([0.2, 0.1, 0.7])).toEqual([0, 0, 1]);
+    expect(snapToAxis([-0.8, 0.5, 0])).toEqual([-1, 0, 0]);
+    expect(snapToAxis([0, 0, 0])).toEqual([1, 0, 0]);
   });
 });

@@ -131,3 +131,12 @@ export function boundsOf(points: readonly Vec3[]): Bounds3 | undefined {
   }
   return { min: min as unknown as Vec3, max: max as unknown as Vec3 };
 }
+
+/** The world axis (unit, signed) nearest to direction `v`: +x, -x, +y, ... (ties: the first axis). */
+export function snapToAxis(v: Vec3): Vec3 {
+  let axis = 0;
+  for (let i = 1; i < 3; i++) if (Math.abs(v[i] as number) > Math.abs(v[axis] as number)) axis = i;
+  const snapped: [number, number, number] = [0, 0, 0];
+  snapped[axis] = Math.sign(v[axis] as number) || 1;
+  return snapped;
+}
