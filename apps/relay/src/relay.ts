@@ -216,10 +216,14 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
     }),
   );
-  // Node's parser refused the request (bad target characters, headers too large): a plain 400.
+  // Node's parser refused the request (bad target characters, headers too large): a plain 400 (431),
+  // as Node's default does, unless a response on that socket already started (never corrupt it).
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
-    if (socket.writable && error.code !== "ECONNRESET") {
-      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && error.code !== "ECONNRESET" && !inFlight?.headersSent) {
+      const status =
+        error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     } else {
       socket.destroy();
     }
