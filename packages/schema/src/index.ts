@@ -91,6 +91,7 @@ export {
   type RecordingState,
   RecordingStateSchema,
   reanchorPlayback,
+  readViewSettings,
   STATE_KEY,
   sameRecordingState,
   setMeta,

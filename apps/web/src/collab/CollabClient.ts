@@ -11,8 +11,10 @@ import {
   type AnnotationInput,
   addAnnotation,
   addComment,
+  type CloudViewSettings,
   type CollabUser,
   createAnnotationUndoManager,
+  createViewSettingsUndoManager,
   deleteAnnotation,
   docSocketProtocols,
   getPlayback,
@@ -29,6 +31,7 @@ import {
   reanchorPlayback,
   setPlayback,
   setPresenter,
+  setViewSettings,
   updateAnnotation,
 } from "@depthroom/schema";
 import { WebsocketProvider } from "y-websocket";
@@ -71,6 +74,8 @@ export class CollabClient {
   /** The origin of this tab's writes (and of its undo manager). */
   readonly origin: { readonly user: string };
   readonly undo: Y.UndoManager;
+  /** Undo of this tab's view-settings changes (issue 16), apart from the annotations'. */
+  readonly viewSettingsUndo: Y.UndoManager;
   readonly canEdit: boolean;
   private snapshot: CollabSnapshot;
   private readonly listeners = new Set<() => void>();
@@ -93,6 +98,7 @@ export class CollabClient {
     });
     forwardOwnAwarenessOnly(this.provider);
     this.undo = createAnnotationUndoManager(this.doc, this.origin);
+    this.viewSettingsUndo = createViewSettingsUndoManager(this.doc, this.origin);
     this.snapshot = {
       connection: "connecting",
       synced: false,
@@ -243,6 +249,18 @@ export class CollabClient {
     this.undo.undo();
   }
 
+  // --- View settings (issue 16; edit links only): how each depth cloud is drawn, for everyone ---
+
+  /** Change an entity's view settings for the room; null on a view link (it cannot write the doc). */
+  changeViewSettings(entity: string, change: Partial<CloudViewSettings>): CloudViewSettings | null {
+    if (!this.canEdit) return null;
+    return setViewSettings(this.doc, entity, change, this.origin);
+  }
+
+  undoViewSettings(): void {
+    this.viewSettingsUndo.undo();
+  }
+
   // --- Playback (review rooms; edit links only) ---
 
   /**
@@ -299,6 +317,7 @@ export class CollabClient {
     for (const cleanup of this.cleanups.splice(0)) cleanup();
     this.provider.awareness.setLocalState(null);
     this.undo.destroy();
+    this.viewSettingsUndo.destroy();
     this.provider.destroy();
     this.doc.destroy();
     this.listeners.clear();

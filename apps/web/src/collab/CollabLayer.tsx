@@ -19,6 +19,8 @@ import { PresenceDriver, type PresenceState } from "./PresenceDriver.ts";
 import type { NoteDraft } from "./pickPoint.ts";
 import { fromCollabPose } from "./presence.ts";
 import { useCollabClient } from "./useCollabClient.ts";
+import { ViewSettingsPanel } from "./ViewSettingsPanel.tsx";
+import { bindViewSettings } from "./viewSettingsBinding.ts";
 import "./collab.css";
 
 /**
@@ -132,6 +134,12 @@ export function CollabLayer({
     };
   }, [viewer, client, driver, loop]);
 
+  // --- The room's view settings (issue 16): what the doc holds is what every page draws ---
+  useEffect(() => {
+    if (!viewer || !client) return;
+    return bindViewSettings(client.doc, viewer);
+  }, [viewer, client]);
+
   // --- Own input stops following; note mode turns a click into a draft; the hovered pixel goes out ---
   useEffect(() => {
     if (!stage || !viewer || !driver) return;
@@ -212,6 +220,7 @@ export function CollabLayer({
           }}
         />
       ) : null}
+      {viewer ? <ViewSettingsPanel client={client} viewer={viewer} canEdit={canEdit} /> : null}
       {panelOpen ? (
         <AnnotationsPanel
           client={client}

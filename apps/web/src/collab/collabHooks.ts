@@ -1,5 +1,5 @@
 import type { Annotation, AnnotationInput } from "@depthroom/schema";
-import { addAnnotation } from "@depthroom/schema";
+import { addAnnotation, type CloudViewSettings, getViewSettings, setViewSettings } from "@depthroom/schema";
 import type { PinSpec } from "../render/AnnotationPins.ts";
 import type { CameraPose } from "../render/cameraPose.ts";
 import type { CollabClient, CollabConnection } from "./CollabClient.ts";
@@ -27,6 +27,12 @@ export interface CollabHooks {
   following(): string | null;
   /** Writes an annotation straight into this page's doc, bypassing the UI and the role check. */
   forceAddAnnotation(input: AnnotationInput): string;
+  /** An entity's view settings as this page's doc holds them (issue 16). */
+  viewSettings(entity: string): CloudViewSettings;
+  /** Changes them as the View panel does (null on a view link, which cannot). */
+  changeViewSettings(entity: string, change: Partial<CloudViewSettings>): CloudViewSettings | null;
+  /** Writes them straight into this page's doc, bypassing the role check (the relay must refuse it). */
+  forceViewSettings(entity: string, change: Partial<CloudViewSettings>): void;
 }
 
 declare global {
@@ -57,6 +63,11 @@ export function installCollabHooks(
     pins,
     following,
     forceAddAnnotation: (input) => addAnnotation(client.doc, input, { forced: true }),
+    viewSettings: (entity) => getViewSettings(client.doc, entity),
+    changeViewSettings: (entity, change) => client.changeViewSettings(entity, change),
+    forceViewSettings: (entity, change) => {
+      setViewSettings(client.doc, entity, change, { forced: true });
+    },
   };
   window.__depthroomCollab = hooks;
   return () => {

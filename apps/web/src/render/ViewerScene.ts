@@ -488,10 +488,17 @@ export class ViewerScene {
   }
 
   /** The colour images, and which one colours each depth cloud (tests, the benchmark). */
-  colorStats(): { images: ColorImageStats[]; clouds: { entity: string; colorEntity: string | undefined }[] } {
+  colorStats(): {
+    images: ColorImageStats[];
+    clouds: { entity: string; colorEntity: string | undefined; settings: CloudViewSettings | null }[];
+  } {
     return {
       images: this.colors.stats(),
-      clouds: [...this.visuals.values()].map((v) => ({ entity: v.path, colorEntity: v.cloudColorEntity })),
+      clouds: [...this.visuals.values()].map((v) => ({
+        entity: v.path,
+        colorEntity: v.cloudColorEntity,
+        settings: this.viewSettings.get(v.path) ?? null,
+      })),
     };
   }
 

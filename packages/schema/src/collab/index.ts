@@ -85,6 +85,7 @@ export {
   getViewSettings,
   listViewSettings,
   observeViewSettings,
+  readViewSettings,
   setViewSettings,
   VIEW_SETTINGS_VERSION,
 } from "./viewSettings.ts";

@@ -55,6 +55,14 @@ export function getViewSettings(doc: Y.Doc, entityPath: string): CloudViewSettin
   );
 }
 
+/** The stored settings of an entity, or undefined when none (or an invalid record) is stored. */
+export function readViewSettings(doc: Y.Doc, entityPath: string): CloudViewSettings | undefined {
+  return (
+    readVersioned(settingsMap(doc).get(entityPath), VIEW_SETTINGS_VERSION, CloudViewSettingsSchema) ??
+    undefined
+  );
+}
+
 /** Every entity with valid stored settings. */
 export function listViewSettings(doc: Y.Doc): Map<string, CloudViewSettings> {
   const out = new Map<string, CloudViewSettings>();

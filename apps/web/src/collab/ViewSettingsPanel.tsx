@@ -1,0 +1,196 @@
+import { type CloudViewSettings, getViewSettings, observeViewSettings } from "@depthroom/schema";
+import { useEffect, useState } from "react";
+import type { ViewerScene } from "../render/ViewerScene.ts";
+import type { CollabClient } from "./CollabClient.ts";
+import "./viewSettings.css";
+
+/**
+ * How each depth cloud is drawn, for the whole room (issue 16): colour by image or depth, a depth range
+ * outside which points are not drawn, the flying-pixel filter, normal shading. Changes go into the
+ * room's Y.Doc (edit links; view links see them read-only) and Undo takes back this tab's own.
+ */
+export function ViewSettingsPanel({
+  client,
+  viewer,
+  canEdit,
+}: {
+  client: CollabClient;
+  viewer: ViewerScene;
+  canEdit: boolean;
+}) {
+  const [open, setOpen] = useState(false);
+  const version = useViewSettingsVersion(client);
+  if (!open) {
+    return (
+      <button
+        type="button"
+        className="collab-ui small view-settings-toggle"
+        onClick={() => setOpen(true)}
+        data-testid="view-settings-toggle"
+        title="How each depth cloud is drawn, for everyone in the room"
+      >
+        View
+      </button>
+    );
+  }
+  const entities = viewer.stats().map((s) => s.entity);
+  const change = (entity: string, next: Partial<CloudViewSettings>) => {
+    client.changeViewSettings(entity, next);
+  };
+  return (
+    <aside
+      className="collab-ui collab-panel view-settings-panel"
+      data-testid="view-settings-panel"
+      data-v={version}
+    >
+      <div className="collab-panel-head">
+        <strong>View</strong>
+        <span className="spacer" />
+        {canEdit ? (
+          <button
+            type="button"
+            className="small ghost"
+            disabled={client.viewSettingsUndo.undoStack.length === 0}
+            onClick={() => client.undoViewSettings()}
+            data-testid="undo-view-settings"
+            title="Undo my last change to the view settings"
+          >
+            Undo
+          </button>
+        ) : null}
+        <button
+          type="button"
+          className="small ghost"
+          onClick={() => setOpen(false)}
+          aria-label="Close view settings"
+        >
+          ×
+        </button>
+      </div>
+      {canEdit ? null : (
+        <p className="view-settings-note">A view link sees the room's settings; it cannot change them.</p>
+      )}
+      {entities.length === 0 ? <p className="view-settings-note">No depth entity yet.</p> : null}
+      {entities.map((entity) => {
+        const s = getViewSettings(client.doc, entity);
+        return (
+          <fieldset key={entity} className="view-settings-entity" disabled={!canEdit} data-entity={entity}>
+            <legend>{entity}</legend>
+            <label>
+              Colour
+              <select
+                value={s.colorBy}
+                onChange={(e) => change(entity, { colorBy: e.target.value as CloudViewSettings["colorBy"] })}
+                data-testid={`view-color-${entity}`}
+              >
+                <option value="image">from the image</option>
+                <option value="depth">by depth</option>
+              </select>
+            </label>
+            <RangeInput
+              entity={entity}
+              value={s.cullRange}
+              onChange={(cullRange) => change(entity, { cullRange })}
+            />
+            <label>
+              <input
+                type="checkbox"
+                checked={s.flyingPixels}
+                onChange={(e) => change(entity, { flyingPixels: e.target.checked })}
+                data-testid={`view-flying-${entity}`}
+              />
+              Drop flying pixels (jump over {Math.round(s.flyingFraction * 100)} % of depth)
+            </label>
+            <label>
+              <input
+                type="checkbox"
+                checked={s.normalShading}
+                onChange={(e) => change(entity, { normalShading: e.target.checked })}
+                data-testid={`view-normals-${entity}`}
+              />
+              Shade by surface normal
+            </label>
+          </fieldset>
+        );
+      })}
+    </aside>
+  );
+}
+
+/** Bumped by every change of the doc's view settings (this tab's or a peer's) and of this tab's undo stack. */
+function useViewSettingsVersion(client: CollabClient): number {
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    const bump = () => setVersion((n) => n + 1);
+    const stop = observeViewSettings(client.doc, bump);
+    client.viewSettingsUndo.on("stack-item-added", bump);
+    client.viewSettingsUndo.on("stack-item-popped", bump);
+    return () => {
+      stop();
+      client.viewSettingsUndo.off("stack-item-added", bump);
+      client.viewSettingsUndo.off("stack-item-popped", bump);
+    };
+  }, [client]);
+  return version;
+}
+
+function RangeInput({
+  entity,
+  value,
+  onChange,
+}: {
+  entity: string;
+  value: readonly [number, number] | null;
+  onChange: (range: [number, number] | null) => void;
+}) {
+  const [min, setMin] = useState(value ? String(value[0]) : "");
+  const [max, setMax] = useState(value ? String(value[1]) : "");
+  const lo = Number(min);
+  const hi = Number(max);
+  const valid = min !== "" && max !== "" && Number.isFinite(lo) && Number.isFinite(hi) && lo >= 0 && lo <= hi;
+  return (
+    <div className="view-settings-range">
+      Depth range (m)
+      <input
+        type="number"
+        min={0}
+        step={0.1}
+        value={min}
+        onChange={(e) => setMin(e.target.value)}
+        aria-label={`nearest depth drawn for ${entity}`}
+        data-testid={`view-range-min-${entity}`}
+      />
+      –
+      <input
+        type="number"
+        min={0}
+        step={0.1}
+        value={max}
+        onChange={(e) => setMax(e.target.value)}
+        aria-label={`farthest depth drawn for ${entity}`}
+        data-testid={`view-range-max-${entity}`}
+      />
+      <button
+        type="button"
+        className="small"
+        disabled={!valid}
+        onClick={() => onChange([lo, hi])}
+        data-testid={`view-range-set-${entity}`}
+      >
+        Set
+      </button>
+      <button
+        type="button"
+        className="small ghost"
+        disabled={value === null}
+        onClick={() => {
+          setMin("");
+          setMax("");
+          onChange(null);
+        }}
+      >
+        All
+      </button>
+    </div>
+  );
+}
