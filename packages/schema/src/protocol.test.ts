@@ -2,12 +2,15 @@ import { describe, expect, it } from "vitest";
 import {
   CreateSessionRequestSchema,
   CreateSessionResponseSchema,
+  EntityInfoSchema,
   ErrorBodySchema,
   MAX_SUBSCRIBE_ENTITIES,
   MAX_TITLE_LENGTH,
+  ProducerEventSchema,
   RefusalSchema,
   SessionLinksSchema,
   SubscribeRequestSchema,
+  WelcomeSchema,
 } from "./protocol.ts";
 import { StartRecordingRequestSchema, StopRecordingRequestSchema } from "./recordingApi.ts";
 
@@ -87,5 +90,25 @@ describe("HTTP and socket bodies", () => {
     for (const bad of [{ entities: many }, { entities: ["a//b"] }, { entities: [3] }, { entities: "a" }, 5]) {
       expect(SubscribeRequestSchema.safeParse(bad).success, JSON.stringify(bad).slice(0, 40)).toBe(false);
     }
+  });
+
+  it("reads the relay's welcome, producer events and entity descriptions", () => {
+    const producer = { id: "p1", name: "rig", connectedAt: 1 };
+    const welcome = {
+      protocolVersion: 1,
+      relayVersion: "0.1.0",
+      session: SESSION,
+      role: "view",
+      connectionId: "c1",
+      producers: [producer],
+    };
+    expect(WelcomeSchema.parse(welcome)).toEqual(welcome);
+    expect(WelcomeSchema.safeParse({ ...welcome, role: "admin" }).success).toBe(false);
+    expect(WelcomeSchema.safeParse({ ...welcome, producers: [{ id: 1 }] }).success).toBe(false);
+    expect(ProducerEventSchema.parse({ type: "left", producer })).toEqual({ type: "left", producer });
+    expect(ProducerEventSchema.safeParse({ type: "renamed", producer }).success).toBe(false);
+    const entity = { entityPath: "world/cam", kind: "Pinhole", lastSeen: 5, messages: 2 };
+    expect(EntityInfoSchema.parse(entity)).toEqual(entity);
+    expect(EntityInfoSchema.safeParse({ ...entity, kind: "Mesh3D" }).success).toBe(false);
   });
 });

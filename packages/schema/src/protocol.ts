@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { ErrorCode } from "./codes.ts";
 import { EntityPathSchema } from "./collab/primitives.ts";
 import { ROLES, type Role, SESSION_ID } from "./link.ts";
-import type { ArchetypeKind } from "./message.ts";
+import { ARCHETYPE_KINDS, type ArchetypeKind } from "./message.ts";
 
 /*
  * The relay protocol, in one file: the socket.io handshake, every socket event and its payload, and
@@ -42,20 +42,23 @@ export type Refusal = z.output<typeof RefusalSchema>;
 export const ErrorBodySchema = z.object({ error: RefusalSchema });
 export type ErrorBody = z.output<typeof ErrorBodySchema>;
 
-export interface ProducerInfo {
+export const ProducerInfoSchema = z.object({
   /** Stable for the connection's life. */
-  readonly id: string;
-  readonly name: string;
-  readonly connectedAt: number;
-}
+  id: z.string(),
+  name: z.string(),
+  connectedAt: z.number(),
+});
+export type ProducerInfo = z.output<typeof ProducerInfoSchema>;
 
-export interface EntityInfo {
-  readonly entityPath: string;
-  readonly kind: ArchetypeKind;
+export const EntityInfoSchema = z.object({
+  entityPath: z.string(),
+  /** An archetype kind; a newer relay's unknown kind fails this schema (readers skip such entries). */
+  kind: z.enum(ARCHETYPE_KINDS as [ArchetypeKind, ...ArchetypeKind[]]),
   /** Wall-clock ms of the latest message. */
-  readonly lastSeen: number;
-  readonly messages: number;
-}
+  lastSeen: z.number(),
+  messages: z.number(),
+});
+export type EntityInfo = z.output<typeof EntityInfoSchema>;
 
 /** Every event, as one discriminated union: `from` says who sends it; `ack` is the reply, if any. */
 export type ProtocolEvent =
@@ -74,20 +77,23 @@ export type ProtocolEvent =
   /** Start receiving frames: first the latest message of every entity, then live ones. */
   | { from: "client"; name: "subscribe"; payload: SubscribeRequest; ack: SubscribeResult };
 
-export interface Welcome {
-  readonly protocolVersion: number;
-  readonly relayVersion: string;
-  readonly session: string;
-  readonly role: Role;
-  readonly connectionId: string;
-  readonly producers: readonly ProducerInfo[];
+export const WelcomeSchema = z.object({
+  protocolVersion: z.number(),
+  relayVersion: z.string(),
+  session: z.string(),
+  role: z.enum(ROLES),
+  connectionId: z.string(),
+  producers: z.array(ProducerInfoSchema).readonly(),
   /** The relay node serving this session, when the relay runs as several nodes (DEPTHROOM_NODE_ID). */
-  readonly node?: string;
-}
+  node: z.string().optional(),
+});
+export type Welcome = z.output<typeof WelcomeSchema>;
 
-export type ProducerEvent =
-  | { readonly type: "joined"; readonly producer: ProducerInfo }
-  | { readonly type: "left"; readonly producer: ProducerInfo };
+export const ProducerEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("joined"), producer: ProducerInfoSchema }),
+  z.object({ type: z.literal("left"), producer: ProducerInfoSchema }),
+]);
+export type ProducerEvent = z.output<typeof ProducerEventSchema>;
 
 export type PublishResult = { readonly ok: true } | ({ readonly ok: false } & Refusal);
 

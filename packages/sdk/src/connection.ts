@@ -3,6 +3,7 @@ import {
   AdminNoticeSchema,
   type ClientToServerEvents,
   type ProducerEvent,
+  ProducerEventSchema,
   RELAY_PROTOCOL_VERSION,
   type Refusal,
   type ServerToClientEvents,
@@ -114,7 +115,10 @@ export class RelayConnection extends Emitter<ConnectionEvents> {
       const refusal = readRefusal(problem);
       if (refusal) this.emit("problem", refusal);
     });
-    this.socket.on("producer", (event) => this.emit("producer", event));
+    this.socket.on("producer", (raw) => {
+      const event = ProducerEventSchema.safeParse(raw);
+      if (event.success) this.emit("producer", event.data);
+    });
     if (options.onNotice) this.on("notice", options.onNotice);
     this.socket.on("notice", (raw) => {
       const notice = AdminNoticeSchema.safeParse(raw);

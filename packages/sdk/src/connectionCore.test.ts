@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { ConnectionCore } from "./connectionCore.ts";
 import { SdkError } from "./errors.ts";
 
-const welcome = { protocolVersion: RELAY_PROTOCOL_VERSION, session: "s", role: "view", producers: [] };
+const welcome = {
+  protocolVersion: RELAY_PROTOCOL_VERSION,
+  relayVersion: "0.1.0",
+  session: "s",
+  role: "view",
+  connectionId: "c",
+  producers: [],
+};
 const refused = (code: string, message = "why") => ({
   type: "connect-error" as const,
   message: "refused",
@@ -84,6 +91,8 @@ describe("ConnectionCore (the connection's decisions)", () => {
     for (const [bad, code] of [
       [null, "bad-message"],
       [{ protocolVersion: "1" }, "bad-message"],
+      [{ ...welcome, role: "admin" }, "bad-message"],
+      [{ ...welcome, producers: "all" }, "bad-message"],
       [{ ...welcome, protocolVersion: RELAY_PROTOCOL_VERSION + 1 }, "version-mismatch"],
     ] as const) {
       const core = new ConnectionCore();

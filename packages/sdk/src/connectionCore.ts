@@ -1,9 +1,11 @@
 import {
   errorCodeRule,
+  firstIssue,
   RELAY_PROTOCOL_VERSION,
   type Refusal,
   RefusalSchema,
   type Welcome,
+  WelcomeSchema,
 } from "@depthroom/schema";
 import { isPermanent, SdkError, SdkErrorCode } from "./errors.ts";
 
@@ -74,18 +76,24 @@ export class ConnectionCore {
         return { type: "retry-later" };
       }
       case "welcome": {
-        const welcome = input.welcome as Welcome | null;
-        if (typeof welcome !== "object" || welcome === null || typeof welcome.protocolVersion !== "number") {
-          return this.fail(new SdkError(SdkErrorCode.BadMessage, "the relay sent a malformed welcome"));
-        }
-        if (welcome.protocolVersion !== RELAY_PROTOCOL_VERSION) {
+        // The version first: another version's welcome may have another shape.
+        const version = (input.welcome as { protocolVersion?: unknown } | null)?.protocolVersion;
+        if (typeof version === "number" && version !== RELAY_PROTOCOL_VERSION) {
           return this.fail(
             new SdkError(
               SdkErrorCode.VersionMismatch,
-              `the relay speaks protocol ${welcome.protocolVersion}, this SDK ${RELAY_PROTOCOL_VERSION}`,
+              `the relay speaks protocol ${version}, this SDK ${RELAY_PROTOCOL_VERSION}`,
             ),
           );
         }
+        const parsed = WelcomeSchema.safeParse(input.welcome);
+        if (!parsed.success) {
+          const { message, field } = firstIssue(parsed.error);
+          return this.fail(
+            new SdkError(SdkErrorCode.BadMessage, `the relay sent a malformed welcome: ${message}`, field),
+          );
+        }
+        const welcome = parsed.data;
         this.welcomes++;
         this.state = "connected";
         return { type: "welcomed", welcome, reconnect: this.welcomes > 1 };

@@ -33,6 +33,23 @@ describe("readSubscribeAnswer", () => {
     });
   });
 
+  it("keeps only well-formed entities and producers (a newer relay's unknown kinds are skipped)", () => {
+    const answer = readSubscribeAnswer(null, {
+      ok: true,
+      entities: [
+        { entityPath: "cam", kind: "Pinhole", lastSeen: 1, messages: 1 },
+        { entityPath: "cam/mesh", kind: "Mesh3D", lastSeen: 1, messages: 1 },
+        "junk",
+      ],
+      producers: [{ id: "p", name: "rig", connectedAt: 0 }, { id: 3 }],
+    });
+    expect(answer).toMatchObject({
+      kind: "accepted",
+      entities: [{ entityPath: "cam" }],
+      producers: [{ id: "p" }],
+    });
+  });
+
   it("names an odd answer as a problem that may pass, and waits out a lost one", () => {
     expect(readSubscribeAnswer(null, "what")).toMatchObject({
       kind: "refused",

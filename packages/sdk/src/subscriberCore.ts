@@ -1,4 +1,11 @@
-import type { EntityInfo, ProducerInfo, Refusal } from "@depthroom/schema";
+import {
+  type EntityInfo,
+  EntityInfoSchema,
+  type ProducerInfo,
+  ProducerInfoSchema,
+  type Refusal,
+} from "@depthroom/schema";
+import type { z } from "zod";
 import { readRefusal } from "./connectionCore.ts";
 import { isPermanent, SdkErrorCode } from "./errors.ts";
 
@@ -27,8 +34,8 @@ export function readSubscribeAnswer(error: Error | null, result: unknown): Subsc
   if (typeof answer === "object" && answer !== null && answer.ok === true) {
     return {
       kind: "accepted",
-      entities: Array.isArray(answer.entities) ? (answer.entities as EntityInfo[]) : [],
-      producers: Array.isArray(answer.producers) ? (answer.producers as ProducerInfo[]) : [],
+      entities: validItems(answer.entities, EntityInfoSchema),
+      producers: validItems(answer.producers, ProducerInfoSchema),
     };
   }
   const refusal = readRefusal(result) ?? {
@@ -37,6 +44,19 @@ export function readSubscribeAnswer(error: Error | null, result: unknown): Subsc
   };
   return { kind: "refused", refusal, final: isPermanent(refusal.code) };
 }
+
+/** The items of a peer's list that match `schema` (a newer relay's unknown kinds are skipped), at most 10k. */
+function validItems<S extends z.ZodType>(list: unknown, schema: S): z.output<S>[] {
+  if (!Array.isArray(list)) return [];
+  const out: z.output<S>[] = [];
+  for (const item of list.slice(0, MAX_LIST_ITEMS)) {
+    const parsed = schema.safeParse(item);
+    if (parsed.success) out.push(parsed.data);
+  }
+  return out;
+}
+
+const MAX_LIST_ITEMS = 10_000;
 
 interface Waiting<T> {
   readonly value: T;
