@@ -22,7 +22,8 @@ export function HomePage({ configuredRelay }: { configuredRelay: string | undefi
     setCreating(true);
     setCreateError(undefined);
     try {
-      const created = await createSession({ relayUrl, ...(createToken ? { createToken } : {}) });
+      const token = createToken?.trim();
+      const created = await createSession({ relayUrl, ...(token ? { createToken: token } : {}) });
       rememberTokens(created.id, created.tokens);
       const links = sessionLinks(window.location.origin, relayUrl, created.id, created.tokens);
       window.location.assign(links.edit);
