@@ -33,6 +33,8 @@ export interface Ros2FileOptions {
   readonly imu?: boolean;
   /** Write the images (default true). */
   readonly images?: boolean;
+  /** The CameraInfo's distortion_model and d (default plumb_bob, all zero). */
+  readonly distortion?: { readonly model: string; readonly d: readonly number[] };
 }
 
 const stamp = (ns: bigint) => ({ sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) });
@@ -79,8 +81,8 @@ export async function writeRos2Mcap(options: Ros2FileOptions): Promise<Uint8Arra
           header,
           height: f.height,
           width: f.width,
-          distortion_model: "plumb_bob",
-          d: [0, 0, 0, 0, 0],
+          distortion_model: options.distortion?.model ?? "plumb_bob",
+          d: options.distortion?.d ?? [0, 0, 0, 0, 0],
           k,
           r: [1, 0, 0, 0, 1, 0, 0, 0, 1],
           p: [k[0], 0, k[2], 0, 0, k[4], k[5], 0, 0, 0, 1, 0],

@@ -1,4 +1,10 @@
-import { type DepthImage, decodeMessage, type Pinhole, type Transform3D } from "@depthroom/schema";
+import {
+  cameraInfoDistortion,
+  type DepthImage,
+  decodeMessage,
+  type Pinhole,
+  type Transform3D,
+} from "@depthroom/schema";
 import { CameraCalibration, CompressedImage, FrameTransform, RawImage } from "@foxglove/schemas/jsonschema";
 import { McapWriter } from "@mcap/core";
 import { base64EncodeAscii } from "./base64.ts";
@@ -175,8 +181,7 @@ export async function exportFoxglove(
           frame_id: m.entityPath,
           width: Math.round(width),
           height: Math.round(height),
-          distortion_model: "plumb_bob",
-          D: [0, 0, 0, 0, 0],
+          ...cameraInfoDistortion(p.distortion),
           K: [p.fx, 0, p.cx, 0, p.fy, p.cy, 0, 0, 1],
           R: [1, 0, 0, 0, 1, 0, 0, 0, 1],
           P: [p.fx, 0, p.cx, 0, 0, p.fy, p.cy, 0, 0, 0, 1, 0],

@@ -1,6 +1,7 @@
 import {
   DepthImage,
   decodeMessage,
+  distortionFromCameraInfo,
   type EncodeOptions,
   encodeMessage,
   type LogMessage,
@@ -47,6 +48,8 @@ export type ImportProblemCode =
   | "unsupported-encoding"
   /** A CameraInfo / CameraCalibration whose K has fx or fy of 0 (uncalibrated). */
   | "zero-focal-length"
+  /** A CameraInfo / CameraCalibration whose distortion is not one Pinhole holds: imported without it. */
+  | "unsupported-distortion"
   /** A message that does not decode, or whose fields do not add up. */
   | "bad-message";
 
@@ -408,16 +411,22 @@ class ImportRun {
     }
     const width = Number(f.width);
     const height = Number(f.height);
+    const { distortion, problem } = distortionFromCameraInfo(
+      str(f.distortion_model),
+      asArray(f.D ?? f.d ?? []).map((v) => Number(v)),
+    );
+    if (problem) this.#problem("unsupported-distortion", topic, `topic ${topic}: ${problem}`);
     const pinhole = Pinhole.fromIntrinsics({
       fx,
       fy,
       cx,
       cy,
       ...(width > 0 && height > 0 ? { width, height } : {}),
+      distortion,
     });
     const entityPath = this.#mapper.calibrationEntity(topic, frameId);
     // A camera publishes the same calibration with every frame: keep the changes only.
-    const signature = `${pinhole.imageFromCamera.join(",")}|${pinhole.resolution?.join(",") ?? ""}`;
+    const signature = `${pinhole.imageFromCamera.join(",")}|${pinhole.resolution?.join(",") ?? ""}|${distortion?.model ?? ""}:${distortion?.coefficients.join(",") ?? ""}`;
     if (this.#lastPinhole.get(entityPath) === signature) return;
     this.#lastPinhole.set(entityPath, signature);
     yield this.#emit(topic, m, { entityPath, timelines: timelines(stamp, m.logTime), archetype: pinhole });

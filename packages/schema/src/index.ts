@@ -175,10 +175,12 @@ export {
   replacesLatest,
 } from "./latestAt.ts";
 export {
+  cameraInfoDistortion,
   DISTORTION_MODEL_NAMES,
   DISTORTION_MODELS,
   type DistortionModel,
   distort,
+  distortionFromCameraInfo,
   isFisheye,
   type LensDistortion,
   UNDISTORT_TOLERANCE,

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { DecodeError } from "./errors.ts";
-import { distort, type LensDistortion, UNDISTORT_TOLERANCE, undistort } from "./lensDistortion.ts";
+import {
+  cameraInfoDistortion,
+  distort,
+  distortionFromCameraInfo,
+  type LensDistortion,
+  UNDISTORT_TOLERANCE,
+  undistort,
+} from "./lensDistortion.ts";
 import { decodeMessage, encodeMessage, readEnvelope } from "./message.ts";
 import { Pinhole } from "./pinhole.ts";
 import { pixelRay, projectPoint, unprojectPixel } from "./unproject.ts";
@@ -120,5 +127,31 @@ describe("Pinhole body versions", () => {
     const v3 = v2.slice();
     v3[6] = 3;
     expect(() => decodeMessage(v3)).toThrow(/Pinhole version 3 \(unsupported-version\)/);
+  });
+});
+
+describe("distortionFromCameraInfo (the import's and the bridge's rule)", () => {
+  it("maps ROS and Foxglove D by model, pads short ones, drops zero extras, refuses the rest by sentence", () => {
+    expect(distortionFromCameraInfo("plumb_bob", [0, 0, 0, 0, 0])).toEqual({ distortion: undefined });
+    expect(distortionFromCameraInfo("", [])).toEqual({ distortion: undefined });
+    expect(distortionFromCameraInfo("plumb_bob", [-0.3, 0.1, 0, 0.001, 0.02]).distortion).toEqual({
+      model: "plumb_bob",
+      coefficients: [-0.3, 0.1, 0, 0.001, 0.02],
+    });
+    expect(distortionFromCameraInfo("plumb_bob", [-0.3, 0.1, 0, 0]).distortion?.coefficients).toEqual([
+      -0.3, 0.1, 0, 0, 0,
+    ]);
+    const fourteen = [0.4, -0.2, 0.001, 0.002, 0.03, 0.5, -0.1, 0.02, 0, 0, 0, 0, 0, 0];
+    expect(distortionFromCameraInfo("rational_polynomial", fourteen).distortion?.coefficients).toEqual(
+      fourteen.slice(0, 8),
+    );
+    expect(distortionFromCameraInfo("equidistant", [0.1, 0.01, 0, 0]).distortion?.model).toBe("equidistant");
+    expect(distortionFromCameraInfo("kannala_brandt", [0.1, 0.01, 0, 0]).distortion?.model).toBe(
+      "kannala_brandt",
+    );
+    expect(distortionFromCameraInfo("fisheye624", [0.1]).problem).toMatch(/"fisheye624" is not supported/);
+    expect(distortionFromCameraInfo("plumb_bob", [0.1, 0, 0, 0, 0, 0.3]).problem).toMatch(/non-zero extras/);
+    expect(distortionFromCameraInfo("plumb_bob", [Number.NaN, 0, 0, 0, 0]).problem).toMatch(/not usable/);
+    expect(cameraInfoDistortion(undefined)).toEqual({ distortion_model: "plumb_bob", D: [0, 0, 0, 0, 0] });
   });
 });

@@ -195,3 +195,51 @@ function undistortBrown(d: LensDistortion, xd: number, yd: number, out: Float64A
   out[1] = y;
   return true;
 }
+
+/**
+ * The lens distortion of a ROS CameraInfo / Foxglove CameraCalibration (`distortion_model`, `D`), the
+ * one rule the MCAP import and the Foxglove bridge share: an empty or all-zero D is no distortion;
+ * a known model takes its coefficients, a shorter D padded with zeros (OpenCV's reading), a longer one
+ * only when the extra coefficients are all 0 (say 14 for rational_polynomial); anything else (an unknown
+ * model with a non-zero D, non-zero extras, non-finite values) is no distortion and a `problem` sentence
+ * saying the cloud is drawn without it.
+ */
+export function distortionFromCameraInfo(
+  model: string,
+  d: readonly number[],
+): { distortion: LensDistortion | undefined; problem?: string } {
+  if (d.every((c) => c === 0)) return { distortion: undefined };
+  const known = Object.hasOwn(DISTORTION_MODELS, model) ? (model as DistortionModel) : undefined;
+  if (!known) {
+    return {
+      distortion: undefined,
+      problem: `distortion model "${model.slice(0, 64)}" is not supported (${DISTORTION_MODEL_NAMES.join(", ")}): drawn without distortion`,
+    };
+  }
+  const count = DISTORTION_MODELS[known].coefficients.length;
+  if (d.slice(count).some((c) => c !== 0)) {
+    return {
+      distortion: undefined,
+      problem: `${known} takes ${count} coefficients, D has ${d.length} with non-zero extras: drawn without distortion`,
+    };
+  }
+  const coefficients = Array.from({ length: count }, (_, i) => d[i] ?? 0);
+  const parsed = lensDistortionSchema.safeParse({ model: known, coefficients });
+  if (!parsed.success) {
+    return {
+      distortion: undefined,
+      problem: `${known} D is not usable (${parsed.error.issues[0]?.message}): drawn without distortion`,
+    };
+  }
+  return { distortion: parsed.data };
+}
+
+/** The CameraInfo / CameraCalibration fields of a distortion (none: plumb_bob with a zero D). */
+export function cameraInfoDistortion(distortion: LensDistortion | undefined): {
+  distortion_model: DistortionModel;
+  D: number[];
+} {
+  return distortion
+    ? { distortion_model: distortion.model, D: [...distortion.coefficients] }
+    : { distortion_model: "plumb_bob", D: [0, 0, 0, 0, 0] };
+}

@@ -247,6 +247,7 @@ describe("SessionMapper: cameras and transforms", () => {
     expect([pinhole.fx, pinhole.fy, pinhole.cx, pinhole.cy]).toEqual([615.5, 616.75, 424.25, 240.5]);
     expect(pinhole.imageFromCamera).toEqual([615.5, 0, 0, 0, 616.75, 0, 424.25, 240.5, 1]);
     expect(pinhole.resolution).toEqual([848, 480]);
+    expect(pinhole.distortion).toEqual({ model: "plumb_bob", coefficients: [0.1, -0.2, 0.001, 0.002, 0.05] });
     expect(mapper.message(info.id, 0n, cameraInfo("camera_depth_optical_frame"))).toEqual([]);
     const stats = mapper.topics().find((t) => t.topic === info.topic);
     expect(stats?.distortion).toEqual({ model: "plumb_bob", coefficients: [0.1, -0.2, 0.001, 0.002, 0.05] });

@@ -440,6 +440,8 @@ function samePinhole(a: Pinhole, b: Pinhole): boolean {
   return (
     a.imageFromCamera.every((v, i) => v === b.imageFromCamera[i]) &&
     a.resolution?.[0] === b.resolution?.[0] &&
-    a.resolution?.[1] === b.resolution?.[1]
+    a.resolution?.[1] === b.resolution?.[1] &&
+    a.distortion?.model === b.distortion?.model &&
+    (a.distortion?.coefficients ?? []).every((v, i) => v === b.distortion?.coefficients[i])
   );
 }

@@ -2,7 +2,7 @@
 // calibration, transforms between frames. One function per schema family; every field is checked
 // (a peer's schema text can say anything), failures are `BridgeMessageError`s.
 
-import { type DepthImage, Pinhole } from "@depthroom/schema";
+import { type DepthImage, distortionFromCameraInfo, Pinhole } from "@depthroom/schema";
 import { z } from "zod";
 import {
   depthFromCompressedDepth,
@@ -144,7 +144,13 @@ function stampNs(sec: number, nanos: number, logTimeNs: bigint): bigint {
   return ns === 0n ? logTimeNs : ns;
 }
 
-function pinholeOf(k: ArrayLike<number>, width: number, height: number, what: string): Pinhole {
+function pinholeOf(
+  k: ArrayLike<number>,
+  width: number,
+  height: number,
+  what: string,
+  distortion: Distortion,
+): Pinhole {
   if (k.length !== 9) throw new BridgeMessageError("bad-value", `${what}: K has ${k.length} values, not 9`);
   const fx = k[0] as number;
   const fy = k[4] as number;
@@ -160,6 +166,8 @@ function pinholeOf(k: ArrayLike<number>, width: number, height: number, what: st
   return new Pinhole({
     imageFromCamera: [k[0], k[3], k[6], k[1], k[4], k[7], k[2], k[5], k[8]] as number[],
     resolution: [width, height],
+    // The lens distortion when Pinhole holds its model (the schema's rule, shared with the MCAP import).
+    distortion: distortionFromCameraInfo(distortion.model, distortion.coefficients).distortion,
   });
 }
 
@@ -192,7 +200,10 @@ export function fromRos2(kind: MessageKind, message: unknown, logTimeNs: bigint)
         kind: "camera",
         frameId: m.header.frame_id,
         stampNs: stampNs(m.header.stamp.sec, m.header.stamp.nanosec, logTimeNs),
-        pinhole: pinholeOf(m.k, m.width, m.height, "CameraInfo"),
+        pinhole: pinholeOf(m.k, m.width, m.height, "CameraInfo", {
+          model: m.distortion_model,
+          coefficients: [...m.d],
+        }),
         distortion: { model: m.distortion_model, coefficients: [...m.d] },
       };
     }
@@ -278,7 +289,10 @@ export function fromFoxglove(
         kind: "camera",
         frameId: m.frame_id,
         stampNs: stampNs(m.timestamp.sec, m.timestamp.nsec, logTimeNs),
-        pinhole: pinholeOf(m.K, m.width, m.height, "CameraCalibration"),
+        pinhole: pinholeOf(m.K, m.width, m.height, "CameraCalibration", {
+          model: m.distortion_model,
+          coefficients: m.D,
+        }),
         distortion: { model: m.distortion_model, coefficients: m.D },
       };
     }
