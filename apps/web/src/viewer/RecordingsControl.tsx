@@ -1,7 +1,9 @@
 "use client";
 
 import {
+  ErrorBodySchema,
   type ImportRecordingResponse,
+  ImportRecordingResponseSchema,
   isRecordingId,
   makeSessionLink,
   type RecordingDescription,
@@ -83,19 +85,17 @@ function uploadMcap(
         reject(new Error(`the relay answered ${xhr.status} without JSON`));
         return;
       }
-      const error = (body as { error?: { code?: unknown; message?: unknown } }).error;
-      if (xhr.status >= 400 || error) {
-        reject(
-          new Error(typeof error?.message === "string" ? error.message : `the relay answered ${xhr.status}`),
-        );
+      const refusal = ErrorBodySchema.safeParse(body);
+      if (xhr.status >= 400 || refusal.success) {
+        reject(new Error(refusal.success ? refusal.data.error.message : `the relay answered ${xhr.status}`));
         return;
       }
-      const answer = body as Partial<ImportRecordingResponse>;
-      if (!isRecordingId(answer.recordingId) || typeof answer.messages !== "number") {
+      const answer = ImportRecordingResponseSchema.safeParse(body);
+      if (!answer.success || !isRecordingId(answer.data.recordingId)) {
         reject(new Error("the relay's answer names no recording"));
         return;
       }
-      resolve(body as ImportRecordingResponse);
+      resolve(answer.data);
     };
     xhr.send(file);
   });
