@@ -1,7 +1,8 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import {
   DepthImage,
+  EncodedImage,
   makeRecordingLink,
   makeSessionLink,
   Pinhole,
@@ -13,7 +14,8 @@ import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../te
 
 /*
  * README screenshots of the real sample (`npm run screenshots -w @depthroom/web`): the TUM RGB-D frame
- * (Kinect v1, PrimeSense default intrinsics) streamed through a real relay into the viewer in Chromium,
+ * (Kinect v1, PrimeSense default intrinsics) with its registered colour image (the shipped PNG, so the
+ * cloud is coloured) streamed through a real relay into the viewer in Chromium,
  * saved as docs/viewer.png (whole window), docs/view-3d.png and docs/view-2d.png; then three seconds of
  * it recorded and opened as a review room, stopped at its middle: docs/review.png.
  */
@@ -58,6 +60,11 @@ async function main(): Promise<void> {
       "world/kinect",
       Pinhole.fromIntrinsics({ fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: 640, height: 480 }),
     );
+    const colour = new EncodedImage(
+      new Uint8Array(
+        await readFile(new URL("../../../data/samples/tum-fr2/rgb/TUM_color.png", import.meta.url)),
+      ),
+    );
     // Stream the frame at 10 Hz while the pictures are taken, so the session shows as live.
     let n = 0;
     const timer = setInterval(() => {
@@ -66,9 +73,12 @@ async function main(): Promise<void> {
         DEPTH,
         new DepthImage(frame.depth, { width: frame.width, height: frame.height, meter: tum.unitsPerMetre }),
       );
+      rig.log("world/kinect/rgb", colour);
     }, 100);
     await page.waitForFunction(
-      (entity) => window.__depthroom?.stats().find((s) => s.entity === entity)?.hasCloud,
+      (entity) =>
+        window.__depthroom?.stats().find((s) => s.entity === entity)?.hasCloud &&
+        window.__depthroom?.colors().clouds.find((c) => c.entity === entity)?.colorEntity,
       DEPTH,
       {
         timeout: 30_000,
