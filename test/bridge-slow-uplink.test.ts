@@ -65,7 +65,8 @@ describe("bridge: slow uplink", () => {
     expect(stats.depthIn).toBeGreaterThan(100);
     for (const n of perTopic) expect(n).toBeGreaterThan(3);
     expect(stats.dropped).toBeGreaterThan(stats.depthIn / 2);
-    // Queued frames would arrive seconds late; latest-wins keeps the newest within about two transfers.
-    expect(lagMs).toBeLessThan(2000);
+    // Queued frames would arrive tens of seconds late (200 frames of ~180 KB at 1 MB/s); latest-wins keeps
+    // the newest within a few transfers (the frames in flight and the proxy's socket buffers).
+    expect(lagMs).toBeLessThan(3000);
   });
 });
