@@ -65,10 +65,16 @@ async function main() {
   console.log(
     "Depthroom: starting the relay, building the web app (first run takes a minute) and a demo rig",
   );
+  // The relay runs built (plain JavaScript in apps/relay/dist, a second or two to bundle), not under tsx.
+  const relayBuilt = await new Promise((resolve) =>
+    spawn(process.execPath, ["apps/relay/build.mjs"], { cwd: root, env, stdio: "inherit" }).on(
+      "exit",
+      (code) => resolve(code === 0),
+    ),
+  );
+  if (!relayBuilt) throw new Error("the relay did not build (see above)");
   const relay = run("relay", process.execPath, [
-    "--import",
-    "tsx",
-    "apps/relay/src/main.ts",
+    "apps/relay/dist/main.js",
     "--port",
     String(relayPort),
     "--data",

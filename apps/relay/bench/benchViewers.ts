@@ -1,27 +1,36 @@
-import {
-  type ClientToServerEvents,
-  RELAY_PROTOCOL_VERSION,
-  type ServerToClientEvents,
-} from "@depthroom/schema";
-import { io, type Socket } from "socket.io-client";
+import { decodeMessage, type LogMessage } from "@depthroom/schema";
+import { subscribe } from "@depthroom/sdk";
+import wsProtocol from "@foxglove/ws-protocol";
 import WebSocket from "ws";
-import { captureMsOf, wallMs } from "./frames.ts";
+import { wallMs } from "./frames.ts";
+
+const { FoxgloveClient } = wsProtocol;
 
 /*
- * Bench viewers, in a child process with IPC: <mode: depthroom|raw> <url> <count> [session token].
- * Each viewer records (arrival, latency) of every depth frame; the parent asks for a window's report.
- * depthroom viewers ack each frame as soon as it is read (what a fast viewer does).
+ * Bench viewers, in a child process with IPC: <mode: depthroom|raw|foxglove> <url> <count> <slowMs>
+ * [session token]. depthroom viewers are the real SDK (`subscribe`: decode, then the ack); raw and
+ * foxglove viewers decode each message with the same `decodeMessage`, so client CPU compares the
+ * transports, not the decode. Each viewer records (arrival, latency) of every depth frame. With
+ * slowMs > 0 a viewer takes that long per frame: the SDK's callback resolves after it (so the ack
+ * follows), a raw or Foxglove viewer pauses its socket for it (so the kernel buffers fill).
  */
 
-const [mode, url, countText, session, token] = process.argv.slice(2);
+const [mode, url, countText, slowText, session, token] = process.argv.slice(2);
 const count = Number(countText);
+const slowMs = Number(slowText);
 const arrivals: number[][] = [];
 const latencies: number[][] = [];
 let ready = 0;
 const sockets: { close(): void }[] = [];
 
-function record(viewer: number, bytes: Uint8Array): void {
-  const capture = captureMsOf(bytes);
+function captureMs(message: LogMessage): number | undefined {
+  if (message.archetype.kind !== "DepthImage") return undefined;
+  const capture = message.timelines.find((t) => t.timeline === "capture_time");
+  return capture ? Number(capture.value) / 1e6 : undefined;
+}
+
+function record(viewer: number, message: LogMessage): void {
+  const capture = captureMs(message);
   if (capture === undefined) return;
   const at = wallMs();
   arrivals[viewer]?.push(at);
@@ -32,37 +41,54 @@ function isReady(): void {
   if (++ready === count) process.send?.({ type: "ready" });
 }
 
+function pauseFor(ws: WebSocket): void {
+  if (slowMs <= 0) return;
+  ws.pause();
+  setTimeout(() => ws.resume(), slowMs);
+}
+
 for (let viewer = 0; viewer < count; viewer++) {
   arrivals.push([]);
   latencies.push([]);
   if (mode === "raw") {
     const ws = new WebSocket(`${url?.replace(/^http/, "ws")}/sub`, { perMessageDeflate: false });
     ws.on("open", isReady);
-    ws.on("message", (data: Buffer) => record(viewer, data));
+    ws.on("message", (data: Buffer) => {
+      record(viewer, decodeMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+      pauseFor(ws);
+    });
+    sockets.push({ close: () => ws.terminate() });
+  } else if (mode === "foxglove") {
+    const ws = new WebSocket(url?.replace(/^http/, "ws") ?? "", [FoxgloveClient.SUPPORTED_SUBPROTOCOL], {
+      perMessageDeflate: false,
+    });
+    const client = new FoxgloveClient({ ws: ws as never });
+    client.on("advertise", (channels) => {
+      const depth = channels.find((c) => c.topic === "/camera/depth");
+      if (depth) {
+        client.subscribe(depth.id);
+        isReady();
+      }
+    });
+    client.on("message", ({ data }) => {
+      record(viewer, decodeMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+      pauseFor(ws);
+    });
     sockets.push({ close: () => ws.terminate() });
   } else {
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(url ?? "", {
-      path: "/socket.io/",
-      transports: ["websocket"],
-      query: {
-        session: session ?? "",
-        token: token ?? "",
-        v: String(RELAY_PROTOCOL_VERSION),
-        name: `bench ${viewer}`,
+    const subscription = subscribe(
+      { url: url ?? "", session: session ?? "", token: token ?? "" },
+      (message) => {
+        record(viewer, message);
+        if (slowMs > 0) return new Promise((resolve) => setTimeout(resolve, slowMs));
       },
-      forceNew: true,
-      reconnection: false,
-    });
-    socket.on("frame", (payload, ack) => {
-      record(viewer, new Uint8Array(payload));
-      ack();
-    });
-    socket.on("welcome", () => socket.emit("subscribe", {}, () => isReady()));
-    socket.on("connect_error", (error) => {
+      { name: `bench ${viewer}` },
+    );
+    subscription.ready.then(isReady, (error: Error) => {
       process.stderr.write(`viewer ${viewer}: ${error.message}\n`);
       process.exit(1);
     });
-    sockets.push(socket);
+    sockets.push(subscription);
   }
 }
 
@@ -70,19 +96,24 @@ process.on("message", (message: { type: string; start: number; end: number }) =>
   if (message.type !== "report") return;
   const fps: number[] = [];
   const lags: number[] = [];
+  let gap = 0;
   for (let viewer = 0; viewer < count; viewer++) {
     const at = arrivals[viewer] ?? [];
     const lat = latencies[viewer] ?? [];
     let n = 0;
+    let previous = message.start;
     for (let i = 0; i < at.length; i++) {
       const t = at[i] as number;
       if (t >= message.start && t < message.end) {
         n++;
         lags.push(lat[i] as number);
+        gap = Math.max(gap, t - previous);
+        previous = t;
       }
     }
+    gap = Math.max(gap, message.end - previous);
     fps.push(n / ((message.end - message.start) / 1000));
   }
   for (const socket of sockets) socket.close();
-  process.send?.({ type: "report", fps, lags }, () => process.exit(0));
+  process.send?.({ type: "report", fps, lags, gap }, () => process.exit(0));
 });

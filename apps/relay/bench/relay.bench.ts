@@ -1,60 +1,75 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import {
-  type ClientToServerEvents,
-  type CreateSessionResponse,
-  RELAY_PROTOCOL_VERSION,
-  type ServerToClientEvents,
-} from "@depthroom/schema";
-import { io, type Socket } from "socket.io-client";
-import WebSocket from "ws";
-import { type BenchStream, benchStream, stampFrame, wallMs } from "./frames.ts";
+import type { CreateSessionResponse } from "@depthroom/schema";
+import { benchStream, wallMs } from "./frames.ts";
 
 /*
- * Relay benchmark: one producer at 30 Hz publishing the TUM 640x480 sample as RVL (~180 KB), N = 1, 8,
- * 32 viewers in separate processes (8 per process), against our relay and against a minimal raw `ws`
- * broadcast relay (the near-limit baseline). Prints delivered fps, p50/p99 latency, relay CPU % and
- * RSS, and our relay's CPU per delivered frame as a ratio to the baseline.
- *   npm run bench -w @depthroom/relay            (about 90 s)
- *   BENCH_VIEWERS=8 BENCH_SECONDS=10 BENCH_RELAYS=depthroom npm run bench -w @depthroom/relay
+ * Relay benchmark, Depthroom beside its peers in one run: one producer at 30 Hz publishing the TUM
+ * 640x480 sample as RVL (~184 KB), N = 1, 8, 32 viewers and 8 + one slow viewer (100 ms per frame), each
+ * peer in its own process (viewers 8 per process, the slow one alone), so CPU is per process.
+ *   raw       a minimal `ws` broadcast relay (rawRelay.ts): the near-limit baseline
+ *   foxglove  @foxglove/ws-protocol's FoxgloveServer relaying a client channel (foxgloveRelay.ts)
+ *   depthroom our relay, built (dist/main.js; `npm run build` first), real SDK producer and viewers
+ *   base      with BENCH_BASE=<checkout with node_modules>: that tree's relay under tsx, our SDK clients
+ * Prints per run: fast viewers' fps and longest gap, latency p50/p99, the slow viewer's lag, relay CPU
+ * per delivered frame and RSS, the viewers' and the producer's CPU (and its GC share); then each as a
+ * ratio to raw ws (medians over rounds). Rounds interleave the relays; the load average is printed.
+ *   npm run bench -w @depthroom/relay            (about 3 minutes)
+ *   BENCH_VIEWERS=8,8+slow BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_RELAYS=raw,depthroom npm run bench:frames -w @depthroom/relay
+ *   BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   profiles our relay
  */
 
-const HZ = 30;
 const WARMUP_MS = 3000;
 const WINDOW_MS = Number(process.env.BENCH_SECONDS ?? "6") * 1000;
-const COUNTS = (process.env.BENCH_VIEWERS ?? "1,8,32").split(",").map(Number);
-const KINDS = (process.env.BENCH_RELAYS ?? "raw,depthroom").split(",") as Kind[];
+const SCENARIOS = (process.env.BENCH_VIEWERS ?? "1,8,32,8+slow").split(",").map((text) => ({
+  label: text,
+  viewers: Number.parseInt(text, 10),
+  slow: text.endsWith("+slow"),
+}));
+const BASE = process.env.BENCH_BASE;
+const KINDS = (process.env.BENCH_RELAYS ?? `raw,foxglove,depthroom${BASE ? ",base" : ""}`).split(
+  ",",
+) as Kind[];
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "1");
+const SLOW_MS = 100;
 const VIEWERS_PER_PROCESS = 8;
-const PRODUCER_WINDOW = 3;
 const require = createRequire(import.meta.url);
 const tsx = pathToFileURL(require.resolve("tsx")).href;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const TICKS_PER_SECOND = 100;
+const BUILT_RELAY = here("../dist/main.js");
 
-type Kind = "raw" | "depthroom";
+type Kind = "raw" | "foxglove" | "depthroom" | "base";
+type Scenario = (typeof SCENARIOS)[number];
 
 interface Result {
   readonly kind: Kind;
-  readonly viewers: number;
+  readonly scenario: string;
   readonly fpsMean: number;
   readonly fpsMin: number;
+  readonly gapMs: number;
   readonly p50: number;
   readonly p99: number;
-  readonly cpuPercent: number;
+  readonly slowP50: number;
+  readonly slowMax: number;
+  readonly relayCpuPercent: number;
   readonly rssMB: number;
   readonly usPerFrame: number;
-  readonly userShare: number;
-  readonly delivered: number;
+  readonly viewerCpuPercent: number;
+  readonly producerCpuPercent: number;
+  readonly producerGcShare: number;
+  readonly skipped: number;
+  readonly load: number;
 }
 
-function spawnNode(args: string[], ipc = false, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, "--import", tsx, ...args], {
-    stdio: ipc ? ["ignore", "pipe", "inherit", "ipc"] : ["ignore", "pipe", "inherit"],
+function spawnNode(args: string[], options: { ipc?: boolean; nodeArgs?: string[]; plain?: boolean } = {}) {
+  const loader = options.plain ? [] : ["--import", tsx];
+  return spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, ...args], {
+    stdio: options.ipc ? ["ignore", "pipe", "inherit", "ipc"] : ["ignore", "pipe", "inherit"],
     env: { ...process.env, DEPTHROOM_LOG_LEVEL: "warn" },
   });
 }
@@ -73,23 +88,22 @@ function listening(child: ChildProcess): Promise<string> {
   });
 }
 
-/** CPU seconds of a process: total from schedstat (ns, summed over its threads), user/system from stat (ticks). */
-function cpuTimes(pid: number): { total: number; user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+/** CPU seconds of a process, summed over its threads (schedstat, ns). */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
   let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]) / 1e9;
-    } catch {
-      // The thread ended meanwhile.
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]) / 1e9;
+      } catch {
+        // The thread ended meanwhile.
+      }
     }
+  } catch {
+    // The process ended.
   }
-  return {
-    total,
-    user: Number(fields[11]) / TICKS_PER_SECOND,
-    system: Number(fields[12]) / TICKS_PER_SECOND,
-  };
+  return total;
 }
 
 function rssMB(pid: number): number {
@@ -98,146 +112,117 @@ function rssMB(pid: number): number {
 }
 
 const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
+const message = <T>(child: ChildProcess, type: string) =>
+  new Promise<T>((resolve) => {
+    const on = (m: { type: string }) => {
+      if (m.type !== type) return;
+      child.off("message", on);
+      resolve(m as T);
+    };
+    child.on("message", on);
+  });
 
-/** Publish at HZ on an absolute schedule until `end`; `send` returns false when it must skip a frame. */
-async function produce(
-  stream: BenchStream,
-  end: number,
-  send: (frame: Uint8Array) => boolean,
-): Promise<{ sent: number; skipped: number }> {
-  const start = wallMs();
-  let ticks = 0;
-  let sent = 0;
-  let skipped = 0;
-  while (wallMs() < end) {
-    if (send(stampFrame(stream, sent, wallMs()))) sent++;
-    else skipped++;
-    ticks++;
-    const wait = start + (ticks * 1000) / HZ - wallMs();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-  }
-  return { sent, skipped };
+function startRelay(kind: Kind, dataDir: string): ChildProcess {
+  if (kind === "raw") return spawnNode([here("./rawRelay.ts")]);
+  if (kind === "foxglove") return spawnNode([here("./foxgloveRelay.ts")]);
+  const args = ["--port", "0", "--data", dataDir, "--log-level", "warn"];
+  // e.g. BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile our relay.
+  const nodeArgs = (process.env.BENCH_RELAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  if (kind === "base") return spawnNode([join(BASE ?? "", "apps/relay/src/main.ts"), ...args], { nodeArgs });
+  return spawnNode([BUILT_RELAY, ...args], { nodeArgs, plain: true });
 }
 
-async function run(kind: Kind, viewers: number, stream: BenchStream): Promise<Result> {
+async function run(kind: Kind, scenario: Scenario): Promise<Result> {
   const dataDir = await mkdtemp(join(tmpdir(), "depthroom-bench-"));
-  const relay =
-    kind === "raw"
-      ? spawnNode([here("./rawRelay.ts")])
-      : spawnNode(
-          [here("../src/main.ts"), "--port", "0", "--data", dataDir, "--log-level", "warn"],
-          false,
-          // e.g. BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile our relay.
-          (process.env.BENCH_RELAY_NODE_ARGS ?? "").split(" ").filter(Boolean),
-        );
+  const relay = startRelay(kind, dataDir);
   const children: ChildProcess[] = [relay];
   try {
     const url = await listening(relay);
-    let session: CreateSessionResponse | undefined;
-    if (kind === "depthroom") {
-      session = (await (
+    const clientMode = kind === "base" ? "depthroom" : kind;
+    let viewerAuth: string[] = [];
+    let producerAuth: string[] = [];
+    if (clientMode === "depthroom") {
+      const session = (await (
         await fetch(`${url}/api/sessions`, { method: "POST", body: "{}" })
       ).json()) as CreateSessionResponse;
+      viewerAuth = [session.id, session.tokens.view as string];
+      producerAuth = [session.id, session.tokens.publish as string];
     }
-    const groups: ChildProcess[] = [];
-    for (let left = viewers; left > 0; left -= VIEWERS_PER_PROCESS) {
-      const n = Math.min(VIEWERS_PER_PROCESS, left);
-      const args = [here("./benchViewers.ts"), kind, url, String(n)];
-      if (session) args.push(session.id, session.tokens.view);
-      const child = spawnNode(args, true);
-      children.push(child);
-      groups.push(child);
-    }
-    await Promise.all(
-      groups.map(
-        (child) =>
-          new Promise<void>((resolve) =>
-            child.on("message", (m: { type: string }) => m.type === "ready" && resolve()),
-          ),
-      ),
-    );
-
-    const start = wallMs();
-    const windowStart = start + WARMUP_MS;
-    const end = windowStart + WINDOW_MS;
-    let cpuAtStart = { total: 0, user: 0, system: 0 };
-    const startCpu = setTimeout(() => {
-      cpuAtStart = cpuTimes(relay.pid as number);
-    }, WARMUP_MS);
-    let produced: { sent: number; skipped: number };
-    if (kind === "raw") {
-      const ws = new WebSocket(`${url.replace(/^http/, "ws")}/pub`, { perMessageDeflate: false });
-      await new Promise((resolve) => ws.once("open", resolve));
-      ws.send(stream.pinhole);
-      // No acks in the baseline: skip a frame only if the socket has more than a few frames buffered.
-      produced = await produce(stream, end, (frame) => {
-        if (ws.bufferedAmount > PRODUCER_WINDOW * frame.byteLength) return false;
-        ws.send(frame);
-        return true;
-      });
-      ws.close();
-    } else {
-      const producer: Socket<ServerToClientEvents, ClientToServerEvents> = io(url, {
-        path: "/socket.io/",
-        transports: ["websocket"],
-        query: {
-          session: session?.id ?? "",
-          token: session?.tokens.publish ?? "",
-          v: String(RELAY_PROTOCOL_VERSION),
-          name: "bench",
+    const viewers: ChildProcess[] = [];
+    const spawnViewers = (n: number, slowMs: number) => {
+      const child = spawnNode(
+        [here("./benchViewers.ts"), clientMode, url, String(n), String(slowMs), ...viewerAuth],
+        {
+          ipc: true,
         },
-        forceNew: true,
-        reconnection: false,
-      });
-      await new Promise((resolve) => producer.once("welcome", resolve));
-      await new Promise((resolve) => producer.emit("publish", stream.pinhole, resolve));
-      let inFlight = 0;
-      produced = await produce(stream, end, (frame) => {
-        if (inFlight >= PRODUCER_WINDOW) return false;
-        inFlight++;
-        producer.emit("publish", frame, () => {
-          inFlight--;
-        });
-        return true;
-      });
-      producer.close();
-    }
-    clearTimeout(startCpu);
-    const cpuAtEnd = cpuTimes(relay.pid as number);
-    const userCpu = cpuAtEnd.user - cpuAtStart.user;
-    const systemCpu = cpuAtEnd.system - cpuAtStart.system;
-    const cpu = cpuAtEnd.total - cpuAtStart.total;
+      );
+      children.push(child);
+      viewers.push(child);
+      return child;
+    };
+    for (let left = scenario.viewers; left > 0; left -= VIEWERS_PER_PROCESS)
+      spawnViewers(Math.min(VIEWERS_PER_PROCESS, left), 0);
+    const slow = scenario.slow ? spawnViewers(1, SLOW_MS) : undefined;
+    await Promise.all(viewers.map((child) => message(child, "ready")));
+    const producer = spawnNode([here("./benchProducer.ts"), clientMode, url, ...producerAuth], { ipc: true });
+    children.push(producer);
+    await message(producer, "ready");
+
+    const windowStart = wallMs() + WARMUP_MS;
+    const end = windowStart + WINDOW_MS;
+    const done = message<{ sent: number; skipped: number; cpuMs: number; gcMs: number }>(producer, "done");
+    producer.send({ type: "run", windowStart, end });
+    const sample = () => ({
+      relay: cpuSeconds(relay.pid),
+      viewers: viewers.reduce((sum, child) => sum + cpuSeconds(child.pid), 0),
+    });
+    await new Promise((resolve) => setTimeout(resolve, windowStart - wallMs()));
+    const atStart = sample();
+    await new Promise((resolve) => setTimeout(resolve, end - wallMs()));
+    const atEnd = sample();
     const rss = rssMB(relay.pid as number);
+    const load = loadavg()[0] as number;
+    const produced = await done;
+    type Report = { fps: number[]; lags: number[]; gap: number };
     const reports = await Promise.all(
-      groups.map(
-        (child) =>
-          new Promise<{ fps: number[]; lags: number[] }>((resolve) => {
-            child.on(
-              "message",
-              (m: { type: string; fps: number[]; lags: number[] }) => m.type === "report" && resolve(m),
-            );
-            child.send({ type: "report", start: windowStart, end });
-          }),
-      ),
+      viewers.map((child) => {
+        const report = message<Report>(child, "report");
+        child.send({ type: "report", start: windowStart, end });
+        return report;
+      }),
     );
-    const fps = reports.flatMap((r) => r.fps);
-    const lags = reports.flatMap((r) => r.lags).sort((a, b) => a - b);
-    const delivered = lags.length;
-    if (produced.skipped > 0)
-      process.stderr.write(`  (${kind} N=${viewers}: producer skipped ${produced.skipped} frames)\n`);
+    const fast = reports.filter((_, i) => viewers[i] !== slow);
+    const slowReport = slow ? reports[viewers.indexOf(slow)] : undefined;
+    const fps = fast.flatMap((r) => r.fps);
+    const lags = fast.flatMap((r) => r.lags).sort((a, b) => a - b);
+    const slowLags = [...(slowReport?.lags ?? [])].sort((a, b) => a - b);
+    const delivered = lags.length + slowLags.length;
+    const seconds = WINDOW_MS / 1000;
+    const relayCpu = atEnd.relay - atStart.relay;
     return {
       kind,
-      viewers,
+      scenario: scenario.label,
       fpsMean: fps.reduce((a, b) => a + b, 0) / fps.length,
       fpsMin: Math.min(...fps),
+      gapMs: Math.max(...fast.map((r) => r.gap)),
       p50: percentile(lags, 0.5),
       p99: percentile(lags, 0.99),
-      cpuPercent: (cpu / (WINDOW_MS / 1000)) * 100,
+      slowP50: slowReport ? percentile(slowLags, 0.5) : Number.NaN,
+      slowMax: slowReport ? (slowLags.at(-1) ?? Number.NaN) : Number.NaN,
+      relayCpuPercent: (relayCpu / seconds) * 100,
       rssMB: rss,
-      usPerFrame: (cpu * 1e6) / Math.max(1, delivered),
-      userShare: userCpu / Math.max(userCpu + systemCpu, 1e-9),
-      delivered,
+      usPerFrame: (relayCpu * 1e6) / Math.max(1, delivered),
+      viewerCpuPercent: ((atEnd.viewers - atStart.viewers) / seconds) * 100,
+      producerCpuPercent: (produced.cpuMs / 1000 / seconds) * 100,
+      producerGcShare: produced.gcMs / Math.max(produced.cpuMs, 1e-9),
+      skipped: produced.skipped,
+      load,
     };
   } finally {
     relay.kill("SIGTERM");
@@ -247,32 +232,80 @@ async function run(kind: Kind, viewers: number, stream: BenchStream): Promise<Re
   }
 }
 
+if (KINDS.includes("depthroom") && !existsSync(BUILT_RELAY)) {
+  console.error(`relay bench: ${BUILT_RELAY} is missing; run \`npm run build -w @depthroom/relay\` first`);
+  process.exit(1);
+}
 const stream = benchStream();
 console.log(
-  `relay bench: 1 producer, ${HZ} Hz, ${stream.depth.byteLength} B RVL frames (TUM fr2 640x480), ` +
-    `${WARMUP_MS / 1000} s warm-up + ${WINDOW_MS / 1000} s window, viewers in processes of ${VIEWERS_PER_PROCESS}`,
+  `relay bench: 1 producer, 30 Hz, ${stream.depth.byteLength} B RVL frames (TUM fr2 640x480), ` +
+    `${WARMUP_MS / 1000} s warm-up + ${WINDOW_MS / 1000} s window, ${ROUNDS} round(s), viewers in processes ` +
+    `of ${VIEWERS_PER_PROCESS}, slow viewer ${SLOW_MS} ms per frame; ${2} cores shared, load ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" ")}`,
 );
-const header = "relay      N  fps mean  fps min  p50 ms  p99 ms  CPU %  RSS MB  us/frame  user/total";
-console.log(header);
+const f = (value: number, width: number, digits = 1) =>
+  (Number.isFinite(value) ? value.toFixed(digits) : "-").padStart(width);
+console.log(
+  "round relay      N        fps  min fps  gap ms  p50 ms  p99 ms  slow p50/max ms  relay CPU %  us/frame  RSS MB  viewers CPU %  producer CPU % (GC %)  load",
+);
 const results: Result[] = [];
-for (const viewers of COUNTS) {
-  for (const kind of KINDS) {
-    const r = await run(kind, viewers, stream);
-    results.push(r);
-    console.log(
-      `${kind.padEnd(9)} ${String(viewers).padStart(2)}  ${r.fpsMean.toFixed(1).padStart(8)}  ${r.fpsMin.toFixed(1).padStart(7)}  ` +
-        `${r.p50.toFixed(1).padStart(6)}  ${r.p99.toFixed(1).padStart(6)}  ${r.cpuPercent.toFixed(0).padStart(5)}  ` +
-        `${r.rssMB.toFixed(0).padStart(6)}  ${r.usPerFrame.toFixed(0).padStart(8)}  ${(r.userShare * 100).toFixed(0).padStart(9)}%`,
-    );
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const scenario of SCENARIOS) {
+    // Interleaved: each scenario runs every relay before the next one; the order rotates per round.
+    const order = KINDS.map((_, i) => KINDS[(i + round - 1) % KINDS.length] as Kind);
+    for (const kind of order) {
+      const r = await run(kind, scenario);
+      results.push(r);
+      console.log(
+        `${String(round).padStart(5)} ${kind.padEnd(9)} ${scenario.label.padEnd(6)} ${f(r.fpsMean, 5)}  ${f(r.fpsMin, 7)}  ` +
+          `${f(r.gapMs, 6, 0)}  ${f(r.p50, 6)}  ${f(r.p99, 6)}  ${`${f(r.slowP50, 6, 0)}/${f(r.slowMax, 6, 0).trim()}`.padEnd(15)}  ` +
+          `${f(r.relayCpuPercent, 11, 0)}  ${f(r.usPerFrame, 8, 0)}  ${f(r.rssMB, 6, 0)}  ${f(r.viewerCpuPercent, 13, 0)}  ` +
+          `${f(r.producerCpuPercent, 14, 0)} (${f(r.producerGcShare * 100, 4, 1).trim()} %)${r.skipped ? ` skipped ${r.skipped}` : ""}  ${f(r.load, 4)}`,
+      );
+    }
   }
 }
-console.log("\nCPU per delivered frame, depthroom / raw ws (goal <= 1.5); p99 goal < 50 ms at N = 8");
-for (const viewers of COUNTS) {
-  const raw = results.find((r) => r.kind === "raw" && r.viewers === viewers);
-  const ours = results.find((r) => r.kind === "depthroom" && r.viewers === viewers);
-  if (!raw || !ours) continue;
-  console.log(
-    `N=${String(viewers).padStart(2)}: ${(ours.usPerFrame / raw.usPerFrame).toFixed(2)}x  ` +
-      `(${ours.usPerFrame.toFixed(0)} vs ${raw.usPerFrame.toFixed(0)} us), p99 ${ours.p99.toFixed(1)} ms`,
-  );
+
+console.log(
+  "\nRatios to raw ws, medians over rounds (goals: relay CPU/frame <= 1.2, p50 <= 1.3, viewer CPU <= 1.5; " +
+    "slow viewer's lag < 3 frames = 100 ms; producer GC < 5 %)",
+);
+console.log("relay      N       CPU/frame  p50   viewer CPU  RSS    slow lag p50 ms  producer GC %");
+const med = (kind: Kind, label: string, pick: (r: Result) => number) =>
+  median(results.filter((r) => r.kind === kind && r.scenario === label).map(pick));
+for (const scenario of SCENARIOS) {
+  for (const kind of KINDS) {
+    if (kind === "raw" || !KINDS.includes("raw")) continue;
+    const ratio = (pick: (r: Result) => number) =>
+      med(kind, scenario.label, pick) / med("raw", scenario.label, pick);
+    console.log(
+      `${kind.padEnd(9)} ${scenario.label.padEnd(6)}  ${f(
+        ratio((r) => r.usPerFrame),
+        9,
+        2,
+      )}  ${f(
+        ratio((r) => r.p50),
+        4,
+        2,
+      )}  ` +
+        `${f(
+          ratio((r) => r.viewerCpuPercent),
+          10,
+          2,
+        )}  ${f(
+          ratio((r) => r.rssMB),
+          4,
+          2,
+        )}  ` +
+        `${f(
+          med(kind, scenario.label, (r) => r.slowP50),
+          15,
+          0,
+        )}  ${f(
+          med(kind, scenario.label, (r) => r.producerGcShare * 100),
+          13,
+        )}`,
+    );
+  }
 }

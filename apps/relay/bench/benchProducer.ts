@@ -1,0 +1,122 @@
+import { PerformanceObserver } from "node:perf_hooks";
+import { DepthImage, Pinhole } from "@depthroom/schema";
+import { loadSampleSets } from "@depthroom/schema/testing";
+import { connect } from "@depthroom/sdk";
+import wsProtocol from "@foxglove/ws-protocol";
+import WebSocket from "ws";
+import { benchStream, stampFrame, wallMs } from "./frames.ts";
+
+const { FoxgloveClient } = wsProtocol;
+
+/*
+ * The bench's producer, in a child process with IPC: <mode: depthroom|raw|foxglove> <url> [session token].
+ * depthroom: the real SDK (`connect`, `setTime`, `log` of the TUM sample as a DepthImage, RVL-encoded
+ * per log() as a rig does). raw / foxglove: the same RVL message bytes, stamped, on a plain `ws` socket
+ * or a Foxglove client channel, skipping a frame when more than 3 are buffered. The parent sends
+ * {type:"run", windowStart, end}; the producer publishes at 30 Hz until `end` and answers with its counts,
+ * its CPU and its garbage-collection time over the window.
+ */
+
+const HZ = 30;
+const WINDOW = 3;
+const [mode, url, session, token] = process.argv.slice(2);
+const stream = benchStream();
+
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ["gc"] });
+
+type Send = (sequence: number) => boolean;
+
+async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
+  if (mode === "depthroom") {
+    const tum = loadSampleSets()[0]!;
+    const sample = tum.frames[0]!;
+    const rig = await connect({ url: url ?? "", session: session ?? "", token: token ?? "" });
+    rig.log(
+      "world/camera",
+      Pinhole.fromIntrinsics({
+        fx: 525,
+        fy: 525,
+        cx: 319.5,
+        cy: 239.5,
+        width: sample.width,
+        height: sample.height,
+      }),
+      { static: true },
+    );
+    const image = new DepthImage(sample.depth, {
+      width: sample.width,
+      height: sample.height,
+      meter: tum.unitsPerMetre,
+    });
+    return {
+      send: (sequence) => {
+        rig.setTime("frame", sequence);
+        rig.setTime("capture_time", BigInt(Math.round(wallMs() * 1e6)));
+        rig.log("world/camera/depth", image);
+        return true; // the SDK keeps the newest per entity when its window is full
+      },
+      close: () => rig.close(1000),
+    };
+  }
+  if (mode === "raw") {
+    const ws = new WebSocket(`${url?.replace(/^http/, "ws")}/pub`, { perMessageDeflate: false });
+    await new Promise((resolve) => ws.once("open", resolve));
+    ws.send(stream.pinhole);
+    return {
+      send: (sequence) => {
+        if (ws.bufferedAmount > WINDOW * stream.depth.byteLength) return false;
+        ws.send(stampFrame(stream, sequence, wallMs()));
+        return true;
+      },
+      close: () => ws.close(),
+    };
+  }
+  const ws = new WebSocket(url?.replace(/^http/, "ws") ?? "", [FoxgloveClient.SUPPORTED_SUBPROTOCOL], {
+    perMessageDeflate: false,
+  });
+  const client = new FoxgloveClient({ ws: ws as never });
+  await new Promise<void>((resolve) => client.on("serverInfo", () => resolve()));
+  const channel = client.advertise({
+    topic: "/camera/depth/in",
+    encoding: "depthroom",
+    schemaName: "depthroom.LogMessage",
+  });
+  return {
+    send: (sequence) => {
+      if (ws.bufferedAmount > WINDOW * stream.depth.byteLength) return false;
+      client.sendMessage(channel, stampFrame(stream, sequence, wallMs()));
+      return true;
+    },
+    close: () => client.close(),
+  };
+}
+
+const link = await open();
+process.send?.({ type: "ready" });
+process.on("message", async (message: { type: string; windowStart: number; end: number }) => {
+  if (message.type !== "run") return;
+  const start = wallMs();
+  let ticks = 0;
+  let sent = 0;
+  let skipped = 0;
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
+  let gcAtStart = 0;
+  while (wallMs() < message.end) {
+    if (!cpuAtStart && wallMs() >= message.windowStart) {
+      cpuAtStart = process.cpuUsage();
+      gcAtStart = gcMs;
+    }
+    if (link.send(sent + skipped)) sent++;
+    else skipped++;
+    ticks++;
+    const wait = start + (ticks * 1000) / HZ - wallMs();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  await link.close();
+  process.send?.({ type: "done", sent, skipped, cpuMs, gcMs: gcMs - gcAtStart }, () => process.exit(0));
+});
