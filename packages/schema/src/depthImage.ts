@@ -13,6 +13,7 @@ import {
   datatypeOfArray,
   isFloatDatatype,
 } from "./datatypes.ts";
+import { medDecode, medEncode } from "./depthCodec.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
 import { rvlDecode, rvlEncode } from "./rvl.ts";
 import { parseOrThrow } from "./validate.ts";
@@ -61,9 +62,13 @@ export const depthImageOptionsSchema = z
 
 export type DepthImageOptions = z.input<typeof depthImageOptionsSchema>;
 
-/** How a depth payload is carried on the wire: raw little-endian pixels, or RVL (lossless, U16 only). */
-export type DepthEncoding = "raw" | "rvl";
-const ENCODING_IDS: Record<DepthEncoding, number> = { raw: 0, rvl: 1 };
+/**
+ * How a depth payload is carried on the wire: raw little-endian pixels, RVL (lossless, U16 only), or
+ * MED-deflate (lossless, U16 only; depthCodec.ts: a spatial predictor then raw DEFLATE).
+ */
+export type DepthEncoding = "raw" | "rvl" | "med";
+export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ["raw", "rvl", "med"];
+const ENCODING_IDS: Record<DepthEncoding, number> = { raw: 0, rvl: 1, med: 2 };
 
 export class DepthImage {
   readonly kind = "DepthImage";
@@ -125,8 +130,8 @@ export function writeDepthImage(
   img: DepthImage,
   encoding: DepthEncoding = img.defaultEncoding,
 ): void {
-  if (encoding === "rvl" && img.datatype !== "U16") {
-    throw new ValidationError("DepthImage.encoding", `RVL carries U16 only, not ${img.datatype}`);
+  if (encoding !== "raw" && img.datatype !== "U16") {
+    throw new ValidationError("DepthImage.encoding", `${encoding} carries U16 only, not ${img.datatype}`);
   }
   enc.u32(img.width);
   enc.u32(img.height);
@@ -141,7 +146,12 @@ export function writeDepthImage(
     enc.f64(img.depthRange[0]);
     enc.f64(img.depthRange[1]);
   }
-  const payload = encoding === "rvl" ? rvlEncode(img.data as Uint16Array) : bytesOfArray(img.data);
+  const payload =
+    encoding === "rvl"
+      ? rvlEncode(img.data as Uint16Array)
+      : encoding === "med"
+        ? medEncode(img.data as Uint16Array, img.width)
+        : bytesOfArray(img.data);
   enc.u32(payload.length);
   enc.bytes(payload);
 }
@@ -172,7 +182,7 @@ export function readDepthImage(dec: Decoder): DepthImage {
   if (!colormap)
     throw new DecodeError("invalid-field", "DepthImage.colormap", `unknown colormap ${colormapNumber}`);
   const encodingId = dec.u8("DepthImage.encoding");
-  if (encodingId !== ENCODING_IDS.raw && encodingId !== ENCODING_IDS.rvl) {
+  if (encodingId !== ENCODING_IDS.raw && encodingId !== ENCODING_IDS.rvl && encodingId !== ENCODING_IDS.med) {
     throw new DecodeError("invalid-field", "DepthImage.encoding", `unknown encoding ${encodingId}`);
   }
   const flags = dec.u8("DepthImage.flags");
@@ -193,6 +203,10 @@ export function readDepthImage(dec: Decoder): DepthImage {
     if (datatype !== "U16")
       throw new DecodeError("invalid-field", "DepthImage.encoding", `RVL with ${datatype}`);
     data = rvlDecode(payload, pixels);
+  } else if (encodingId === ENCODING_IDS.med) {
+    if (datatype !== "U16")
+      throw new DecodeError("invalid-field", "DepthImage.encoding", `MED-deflate with ${datatype}`);
+    data = medDecode(payload, pixels, width);
   } else {
     const expected = pixels * bytesPerPixel(datatype);
     if (payloadLength !== expected) {

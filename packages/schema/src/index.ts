@@ -90,8 +90,8 @@ export {
   RECORDING_STATE_VERSION,
   type RecordingState,
   RecordingStateSchema,
-  reanchorPlayback,
   readViewSettings,
+  reanchorPlayback,
   STATE_KEY,
   sameRecordingState,
   setMeta,
@@ -130,7 +130,9 @@ export {
   isFloatDatatype,
   toFloat32,
 } from "./datatypes.ts";
+export { medDecode, medEncode, medInflate, medPredict, medUnpredict } from "./depthCodec.ts";
 export {
+  DEPTH_ENCODINGS,
   DEPTH_IMAGE_DEFAULTS,
   DEPTH_IMAGE_VERSION,
   type DepthEncoding,
@@ -155,7 +157,6 @@ export {
   parentEntityPath,
 } from "./entityPath.ts";
 export { DecodeError, type DecodeProblem, ValidationError } from "./errors.ts";
-export { DOC_SUBPROTOCOL, docSocketProtocols, tokenFromProtocols } from "./tokenTransport.ts";
 export { depthImage3dExample, depthImageSimpleExample, rerunExampleDepth } from "./examples.ts";
 export {
   COLOR_MODELS,
@@ -308,6 +309,7 @@ export {
   Timeline,
   type WellKnownTimeline,
 } from "./timeline.ts";
+export { DOC_SUBPROTOCOL, docSocketProtocols, tokenFromProtocols } from "./tokenTransport.ts";
 export {
   fromTransferable,
   type TransferableArchetype,
