@@ -3,7 +3,12 @@ import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { connectionBuffer, directFrameWriter, installFrameAckFastPath } from "./directFrames.ts";
+import {
+  connectionBuffer,
+  directFrameWriter,
+  installDirectAcks,
+  installFrameAckFastPath,
+} from "./directFrames.ts";
 
 /* The hot-path shortcuts against a real socket.io server and client on port 0. */
 
@@ -91,5 +96,42 @@ describe("direct frame writes and ack fast path", () => {
     const answer = await new Promise((resolve) => socket.emit("question", resolve));
     expect(answer).toBe("answer");
     expect(decoded.some((d) => d.startsWith("3") && d.endsWith('["answer"]'))).toBe(true);
+  });
+
+  it("answer an event's ack straight to the WebSocket with socket.io's bytes, binary answers through socket.io", async () => {
+    const http = createServer();
+    const server = new Server(http, { transports: ["websocket"], perMessageDeflate: false });
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+    const connected = new Promise<Socket>((resolve) => server.on("connection", resolve));
+    const client = io(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
+      transports: ["websocket"],
+      reconnection: false,
+    });
+    cleanups.push(() => client.close());
+    const socket = await connected;
+    expect(installDirectAcks(socket)).toBe(true);
+    // Packets that went through engine.io's own send path (socket.io's ack does; ours does not).
+    const viaEngine: unknown[] = [];
+    socket.conn.on("packetCreate", (packet: { data?: unknown }) => viaEngine.push(packet.data));
+    let calls = 0;
+    socket.on("publish", (bytes: Buffer, ack: (result: unknown) => void) => {
+      calls++;
+      const answer = bytes[0] === 1 ? { ok: true, nested: { seq: bytes.length } } : { blob: bytes };
+      ack(answer);
+      ack({ again: true }); // a second call is ignored, as socket.io's own
+    });
+    const answers: unknown[] = [];
+    for (let i = 0; i < 20; i++) {
+      answers.push(await client.timeout(2000).emitWithAck("publish", new Uint8Array(100 + i).fill(1)));
+    }
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => ({ ok: true, nested: { seq: 100 + i } })));
+    expect(viaEngine).toEqual([]);
+    const binary = (await client.timeout(2000).emitWithAck("publish", new Uint8Array([2, 3]))) as {
+      blob: ArrayBuffer;
+    };
+    expect([...new Uint8Array(binary.blob)]).toEqual([2, 3]);
+    expect(viaEngine.length).toBeGreaterThan(0);
+    expect(calls).toBe(21);
   });
 });

@@ -128,6 +128,58 @@ export function installFrameAckFastPath(socket: Socket): boolean {
   return true;
 }
 
+/**
+ * The third part: the answer to an event's ack (the producer's publish result, one per frame). socket.io
+ * sends it through `socket.packet`: its encoder, engine.io's write buffer and flush, a write of its own.
+ * Here `socket.ack(id)` (what socket.io calls to make an event's ack callback) returns a callback that
+ * writes the same bytes, `43<id>` + the JSON array of its arguments (an engine.io message holding a
+ * socket.io ACK on the default namespace), straight to the WebSocket when engine.io is idle on the
+ * connection; otherwise, or for binary answers, socket.io's own callback sends it. Returns false (and
+ * changes nothing) when socket.io's internals are not what we expect.
+ */
+export function installDirectAcks(socket: Socket): boolean {
+  const conn = socket.conn as unknown as EngineInternals;
+  const internals = socket as unknown as { ack?: (id: number) => (...args: unknown[]) => void };
+  const original = internals.ack;
+  if (
+    typeof original !== "function" ||
+    socket.nsp.name !== "/" ||
+    conn.transport?.name !== "websocket" ||
+    !Array.isArray(conn.writeBuffer)
+  ) {
+    return false;
+  }
+  internals.ack = (id: number) => {
+    let sent = false;
+    return (...args: unknown[]) => {
+      if (sent) return;
+      sent = true;
+      const transport = conn.transport;
+      const ws = transport.socket;
+      if (
+        conn.readyState === "open" &&
+        transport.writable &&
+        conn.writeBuffer.length === 0 &&
+        ws !== undefined &&
+        ws.readyState === WS_OPEN &&
+        !args.some((arg) => hasBinary(arg))
+      ) {
+        ws.send(`43${id}${JSON.stringify(args)}`);
+        return;
+      }
+      original.call(socket, id)(...args);
+    };
+  };
+  return true;
+}
+
+/** Whether socket.io would send `value` as a binary packet (deeper than any answer of ours: assume so). */
+function hasBinary(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || depth > 3) return true;
+  return Object.values(value).some((field) => hasBinary(field, depth + 1));
+}
+
 /** What a viewer's connection holds that the network has not taken yet (latestWins.ts flow control). */
 export interface ConnectionBuffer {
   /** engine.io's queued packets plus the TCP socket's write buffer, in bytes. */

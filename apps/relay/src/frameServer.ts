@@ -17,6 +17,7 @@ import {
   type ConnectionBuffer,
   connectionBuffer,
   directFrameWriter,
+  installDirectAcks,
   installFrameAckFastPath,
 } from "./directFrames.ts";
 import type { RelayLimits } from "./limits.ts";
@@ -217,6 +218,8 @@ export class FrameServer {
     }
     const port = new SocketViewerPort(socket, metrics, logger);
     if (isProducer) {
+      // The publish result goes straight to the WebSocket (directFrames.ts), one per frame.
+      installDirectAcks(socket as unknown as Socket);
       session.addProducer(info);
       metrics.producers++;
     } else {
