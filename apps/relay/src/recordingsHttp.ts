@@ -4,7 +4,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import {
   type BatchMessage,
-  CollabLimits,
   ErrorCode,
   encodeMessageBatch,
   firstIssue,
@@ -15,6 +14,8 @@ import {
   type RecordingDescription,
   type RecordingList,
   type Role,
+  StartRecordingRequestSchema,
+  StopRecordingRequestSchema,
   TitleSchema,
 } from "@depthroom/schema";
 import { admit } from "./access.ts";
@@ -23,7 +24,6 @@ import {
   answeredPreflight,
   answerFailure,
   HttpError,
-  JSON_OBJECT,
   readJsonBody,
   sendJson,
   spoolBody,
@@ -142,8 +142,8 @@ async function route(
       }
       return sendJson(res, 200, describeWithLinks(deps, record, role, exp));
     case "stop": {
-      const body = await readJsonBody(req, JSON_OBJECT);
-      const stopped = await recordings.stop(record.id, readName(body.by));
+      const body = await readJsonBody(req, StopRecordingRequestSchema, { what: "stop body" });
+      const stopped = await recordings.stop(record.id, body.by ?? "");
       return sendJson(res, 200, recordings.describe(stopped));
     }
     case "file":
@@ -228,9 +228,9 @@ async function startRecording(
   token: string | null,
 ): Promise<void> {
   const { record: session, exp } = admitSessionEdit(deps, sessionId, token, "start recordings");
-  const body = await readJsonBody(req, JSON_OBJECT);
-  const by = readName(body.by);
-  const title = readTitle(body.title) || `${session.title || "Recording"} ${new Date().toISOString()}`;
+  const body = await readJsonBody(req, StartRecordingRequestSchema, { what: "start body" });
+  const by = body.by ?? "";
+  const title = body.title || `${session.title || "Recording"} ${new Date().toISOString()}`;
   const { record, created } = await deps.recordings.start(session.id, { title, by });
   sendJson(res, created ? 201 : 200, describeWithLinks(deps, record, "edit", exp));
 }
@@ -364,17 +364,6 @@ function readTitle(value: unknown): string {
   const parsed = TitleSchema.safeParse(value);
   if (!parsed.success) throw new HttpError(ErrorCode.BadMessage, firstIssue(parsed.error).message);
   return parsed.data;
-}
-
-function readName(value: unknown): string {
-  if (value === undefined) return "";
-  if (typeof value !== "string" || value.length > CollabLimits.nameLength) {
-    throw new HttpError(
-      ErrorCode.BadMessage,
-      `by must be a string of at most ${CollabLimits.nameLength} characters`,
-    );
-  }
-  return value.trim();
 }
 
 function safeDecode(text: string): string {
