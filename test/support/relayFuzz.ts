@@ -456,25 +456,8 @@ function engineSocket(rng: Rng, url: string, fixture: Fixture): Promise<Outcome>
     ? `&session=${fixture.target.id}&v=1&token=${encodeURIComponent(rng.pick(fixture.tokens))}`
     : "";
   const frames = engineFrames(rng);
-  const ws = new WebSocket(`${url.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket${query}`);
-  return new Promise((resolve) => {
-    let opened = false;
-    const timer = setTimeout(() => {
-      ws.terminate();
-      resolve("errors");
-    }, OP_TIMEOUT_MS);
-    ws.on("error", () => {});
-    ws.on("open", () => {
-      opened = true;
-      if (rng.chance(0.5)) ws.send("40");
-      for (const frame of frames) ws.send(frame);
-      setTimeout(() => ws.close(), 20 + rng.int(100));
-    });
-    ws.on("close", (code) => {
-      clearTimeout(timer);
-      resolve(!opened ? "errors" : code === 1000 || code === 1005 ? "accepted" : "refused");
-    });
-  });
+  if (rng.chance(0.5)) frames.unshift("40");
+  return feedWebSocket(`/socket.io/?EIO=4&transport=websocket${query}`, url, frames, rng, "errors");
 }
 
 /** A y-websocket connection to the target's document (view or edit, or a bad token), fed messages. */
@@ -484,11 +467,23 @@ function docSocket(
   fixture: Fixture,
   category: "y-websocket" | "awareness",
 ): Promise<Outcome> {
-  const token = rng.pick(fixture.tokens);
-  const ws = new WebSocket(
-    `${url.replace(/^http/, "ws")}/yjs/${fixture.target.id}?token=${encodeURIComponent(token)}`,
-  );
+  const path = `/yjs/${fixture.target.id}?token=${encodeURIComponent(rng.pick(fixture.tokens))}`;
   const messages = category === "awareness" ? awarenessMessages(rng) : docMessages(rng);
+  return feedWebSocket(path, url, messages, rng, "refused");
+}
+
+/**
+ * Open a WebSocket at `path`, send `messages`, close it 20-120 ms later. Closed by us (1000/1005):
+ * accepted; closed by the relay with a code: refused; never opened: `unopened`.
+ */
+function feedWebSocket(
+  path: string,
+  url: string,
+  messages: readonly (string | Uint8Array)[],
+  rng: Rng,
+  unopened: Outcome,
+): Promise<Outcome> {
+  const ws = new WebSocket(`${url.replace(/^http/, "ws")}${path}`);
   return new Promise((resolve) => {
     let opened = false;
     const timer = setTimeout(() => {
@@ -503,7 +498,7 @@ function docSocket(
     });
     ws.on("close", (code) => {
       clearTimeout(timer);
-      resolve(!opened ? "refused" : code === 1000 || code === 1005 ? "accepted" : "refused");
+      resolve(!opened ? unopened : code === 1000 || code === 1005 ? "accepted" : "refused");
     });
   });
 }
