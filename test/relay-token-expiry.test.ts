@@ -1,7 +1,15 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { TokenSigner } from "@depthroom/relay";
-import { CloseCode, type CreateSessionResponse, ErrorCode, type Refusal } from "@depthroom/schema";
+import {
+  CloseCode,
+  type CreateSessionResponse,
+  ErrorCode,
+  parseRecordingLink,
+  type RecordingDescription,
+  type Refusal,
+  reviewRoomName,
+} from "@depthroom/schema";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectFrames, openDoc, subscribe, waitFor } from "./support/clients.ts";
 import { startTestRelay, type TestRelay } from "./support/relay.ts";
@@ -59,5 +67,27 @@ describe("token expiry on open connections", () => {
     expect(lasting.closes).toEqual([]);
     // The expired token is refused from now on.
     await expect(connectFrames(relay.url, session.id, expiring)).rejects.toThrow(/bad-token: token expired/);
+  });
+
+  it("closes a review room's doc when the review link's token (minted from an expiring one) expires", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expiring = signer.issue(session.id, "edit", now, now + 2);
+    const started = (await (
+      await fetch(`${relay.url}/api/sessions/${session.id}/recordings`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${expiring}`, "Content-Type": "application/json" },
+        body: "{}",
+      })
+    ).json()) as RecordingDescription;
+    const review = parseRecordingLink(started.links?.view as string);
+    const room = openDoc(relay.url, reviewRoomName(started.id), review.token);
+    cleanups.push(() => room.destroy());
+    await room.synced();
+    await waitFor(() => room.closes.length > 0, 5000, "the review room to close");
+    expect(room.closes[0]).toMatchObject({ code: CloseCode.TokenExpired });
+    await fetch(`${relay.url}/api/recordings/${started.id}/stop`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${session.tokens.edit}` },
+    });
   });
 });
