@@ -98,9 +98,29 @@ export function medPredict(input: Uint16Array, width: number): Uint8Array {
   return out.subarray(0, o);
 }
 
-/** Compress 16-bit depth of a `width`-wide image; returns a new Uint8Array (raw DEFLATE). */
+/**
+ * Node's own zlib when running in Node (found at run time through `process.getBuiltinModule`, so this
+ * file stays browser-safe with no `node:` import), else undefined and fflate (JS) does the DEFLATE.
+ */
+interface NativeZlib {
+  deflateRawSync(data: Uint8Array, options: { level: number }): Uint8Array;
+  inflateRawSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
+}
+const nativeZlib = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.("node:zlib") as NativeZlib | undefined;
+
+/** Which DEFLATE implementation this runtime uses: "node:zlib" (native) or "fflate" (JS). */
+export const MED_DEFLATE_IMPLEMENTATION: "node:zlib" | "fflate" = nativeZlib ? "node:zlib" : "fflate";
+
+/** Compress 16-bit depth of a `width`-wide image; returns a new Uint8Array (raw DEFLATE, level 1). */
 export function medEncode(input: Uint16Array, width: number): Uint8Array {
-  return deflateSync(medPredict(input, width), { level: 1 });
+  const stageOne = medPredict(input, width);
+  if (nativeZlib) {
+    const out = nativeZlib.deflateRawSync(stageOne, { level: 1 });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+  return deflateSync(stageOne, { level: 1 });
 }
 
 /** Undo stage 1: `stageOne` holds exactly the varint bytes of `pixelCount` pixels. */
@@ -186,8 +206,8 @@ export function medUnpredict(stageOne: Uint8Array, pixelCount: number, width: nu
 }
 
 /**
- * Decompress `pixelCount` 16-bit pixels of a `width`-wide image from raw DEFLATE bytes (fflate, in JS,
- * the same on every runtime). Throws `DecodeError("corrupt-payload")` for any bad input.
+ * Decompress `pixelCount` 16-bit pixels of a `width`-wide image from raw DEFLATE bytes (Node's zlib in
+ * Node, fflate elsewhere). Throws `DecodeError("corrupt-payload")` for any bad input.
  */
 export function medDecode(bytes: Uint8Array, pixelCount: number, width: number): Uint16Array {
   return medUnpredict(medInflate(bytes, pixelCount), pixelCount, width);
@@ -195,8 +215,25 @@ export function medDecode(bytes: Uint8Array, pixelCount: number, width: number):
 
 let inflateScratch = new Uint8Array(0);
 
-/** Stage 2 undone, bounded by `medStageOneBound(pixelCount)`; a view of a buffer reused by the next call. */
+/** Stage 2 undone (native zlib in Node, else fflate), bounded by `medStageOneBound(pixelCount)`. */
 export function medInflate(bytes: Uint8Array, pixelCount: number): Uint8Array {
+  const bound = medStageOneBound(pixelCount);
+  if (nativeZlib) {
+    try {
+      return nativeZlib.inflateRawSync(bytes, { maxOutputLength: bound });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "ERR_BUFFER_TOO_LARGE") {
+        throw new DecodeError("corrupt-payload", "med", `inflates past ${bound} bytes`);
+      }
+      throw new DecodeError("corrupt-payload", "med", `bad DEFLATE stream: ${(error as Error).message}`);
+    }
+  }
+  return medInflateJs(bytes, pixelCount);
+}
+
+/** Stage 2 undone by fflate (JS), as in browsers; exported so tests run it in Node too. */
+export function medInflateJs(bytes: Uint8Array, pixelCount: number): Uint8Array {
   const bound = medStageOneBound(pixelCount);
   if (inflateScratch.length < bound + 1) inflateScratch = new Uint8Array(bound + 1);
   const target = inflateScratch.subarray(0, bound + 1);
