@@ -42,6 +42,35 @@ export {
 } from "./awareness.ts";
 export type { CollabOrigin } from "./layout.ts";
 export { CollabRoot, STATE_KEY } from "./layout.ts";
+export type {
+  Measurement,
+  MeasurementInput,
+  MeasurementKind,
+  MeasurementPatch,
+  MeasurementPoint,
+  MeasurementValues,
+} from "./measurement.ts";
+export {
+  MAX_MEASUREMENT_POINTS,
+  MEASUREMENT_VERSION,
+  MeasurementInputSchema,
+  MeasurementKindSchema,
+  MeasurementPatchSchema,
+  MeasurementPointCounts,
+  MeasurementPointSchema,
+  MeasurementSchema,
+  measure,
+  measurementLabel,
+} from "./measurement.ts";
+export {
+  addMeasurement,
+  createMeasurementUndoManager,
+  deleteMeasurement,
+  getMeasurement,
+  listMeasurements,
+  observeMeasurements,
+  updateMeasurement,
+} from "./measurementDoc.ts";
 export type { CollabMeta } from "./meta.ts";
 export { CollabMetaSchema, getMeta, META_DEFAULTS, META_VERSION, setMeta } from "./meta.ts";
 export type { PlaybackChange, PlaybackSource, PlaybackState } from "./playback.ts";

@@ -8,6 +8,7 @@ export const CollabRoot = {
   presenter: "presenter",
   recording: "recording",
   viewSettings: "viewSettings",
+  measurements: "measurements",
 } as const;
 
 /** The single key of the `playback`, `presenter` and `recording` maps: the whole state is replaced at once. */

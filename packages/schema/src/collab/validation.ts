@@ -9,6 +9,7 @@ export type CollabRecordName =
   | "presenter"
   | "recording"
   | "viewSettings"
+  | "measurement"
   | "awareness";
 
 export interface CollabIssue {
