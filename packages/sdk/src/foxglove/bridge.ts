@@ -2,6 +2,7 @@
 // Foxglove SDK app) streamed into a Depthroom session. Wiring only: FoxgloveSource in, SessionMapper in
 // the middle, the SDK's producer out (which already drops per entity when the uplink is slow).
 
+import { entityArchetypeKey } from "@depthroom/schema";
 import { Emitter } from "../emitter.ts";
 import { isPermanent, SdkError, SdkErrorCode } from "../errors.ts";
 import { connect, type ProducerStats, type RecordingStream } from "../producer.ts";
@@ -210,7 +211,7 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
 
   /** Keep a static log for replay; bounded (a hostile source could name endless entities). */
   private remember(log: BridgeLog): void {
-    const key = `${log.entityPath}#${log.archetype.kind}`;
+    const key = entityArchetypeKey(log.entityPath, log.archetype.kind);
     if (!this.state.has(key) && this.state.size >= MAX_REPLAYED) return;
     this.state.set(key, log);
   }
