@@ -2,6 +2,7 @@
 
 import {
   ErrorBodySchema,
+  ErrorCode,
   type ImportRecordingResponse,
   ImportRecordingResponseSchema,
   isRecordingId,
@@ -16,6 +17,7 @@ import {
   listRecordings,
   type RecordingAccess,
   recordingAccess,
+  SdkError,
   startRecording,
   stopRecording,
 } from "@depthroom/sdk";
@@ -51,6 +53,13 @@ const fmtDuration = (r: RecordingDescription) => {
   const s = (Number(BigInt(r.endTimeNs) - BigInt(r.startTimeNs)) / 1e9).toFixed(1);
   return `${s} s`;
 };
+
+/**
+ * How long the page waits for another relay node to take over a recording whose writer died (the relay
+ * does it within ~5 s) before offering Stop again.
+ */
+const HANDOVER_WAIT_MS = 15_000;
+const HANDOVER_POLL_MS = 1_000;
 
 /** The review link for this person's role (edit when allowed, else view). */
 async function reviewLinkOf(access: RecordingAccess, id: string): Promise<string | undefined> {
@@ -136,6 +145,11 @@ export function RecordingsControl({
   const [error, setError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const [upload, setUpload] = useState<Upload | undefined>();
+  /**
+   * A Stop the relay refused with recording-active: the recording's writer node is gone and another node
+   * takes it over. Until then no Stop is offered (it cannot work), only that state.
+   */
+  const [handover, setHandover] = useState<{ id: string; since: number } | undefined>();
   const active = recording?.active === true;
 
   const refresh = useCallback(async () => {
@@ -163,6 +177,31 @@ export function RecordingsControl({
     if (open && recordingKey) void refresh();
   }, [open, refresh, recordingKey]);
 
+  // While handed over: ask the relay until the recording is no longer being written (taken over and
+  // stopped), the doc's red dot moves on, or the wait is over (then Stop is offered again).
+  const handoverId = handover?.id;
+  useEffect(() => {
+    if (!handoverId) return;
+    if (!active || recording?.recordingId !== handoverId) {
+      setHandover(undefined);
+      return;
+    }
+    let stopped = false;
+    const timer = setInterval(async () => {
+      const described = await describeRecording(access, handoverId).catch(() => undefined);
+      if (stopped) return;
+      if (described && described.status !== "recording") {
+        setHandover(undefined);
+        setError(undefined);
+        if (open) void refresh();
+      } else setHandover((h) => (h && Date.now() - h.since > HANDOVER_WAIT_MS ? undefined : h));
+    }, HANDOVER_POLL_MS);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [handoverId, active, recording?.recordingId, access, open, refresh]);
+
   const toggleRecording = async () => {
     setBusy(true);
     try {
@@ -172,7 +211,10 @@ export function RecordingsControl({
       setError(undefined);
       if (open) await refresh();
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      if (e instanceof SdkError && e.code === ErrorCode.RecordingActive && active && recording?.recordingId) {
+        setHandover({ id: recording.recordingId, since: Date.now() });
+        setError(undefined);
+      } else setError(e instanceof Error ? e.message : String(e));
     } finally {
       setBusy(false);
     }
@@ -197,7 +239,15 @@ export function RecordingsControl({
 
   return (
     <>
-      {canEdit ? (
+      {canEdit && handover ? (
+        <span
+          className="rec-dot small"
+          data-testid="recording-handover"
+          title="The relay node writing this recording is gone; another node takes it over within seconds"
+        >
+          Writer node gone: handing over…
+        </span>
+      ) : canEdit ? (
         <button
           type="button"
           className={`small${active ? " rec-stop" : ""}`}
