@@ -242,6 +242,45 @@ describe("colour images on depth clouds", () => {
     expect(colors.clouds.find((c) => c.entity === "reg/cam/depth")?.colorEntity).toBe("reg/cam/rgb");
   });
 
+  it("draws depth over colour in the 2D view with the opacity set (0: the checkerboard, 1: the colormap)", async () => {
+    const at = (u: number, v: number) =>
+      page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
+        "reg/cam/depth",
+        u,
+        v,
+      ] as const);
+    const panel = (await page.evaluate(() =>
+      window.__depthroom!.panels().find((p) => p.entity === "reg/cam/depth"),
+    ))!;
+    const shot2d = () =>
+      screenshotPixels(page, { x: panel.x, y: panel.y, width: panel.width, height: panel.height });
+    const samples: [number, number][] = [
+      [4, 4],
+      [12, 4],
+      [20, 28],
+      [36, 60],
+    ];
+    const colorsAt = async (shot: Pixels) =>
+      Promise.all(
+        samples.map(async ([u, v]) => {
+          const p = (await at(u, v))!;
+          return pixel(shot, Math.round(p[0] - panel.x), Math.round(p[1] - panel.y));
+        }),
+      );
+    const depthOnly = await colorsAt(await shot2d());
+    await setLocal("reg/cam/depth", { depthOpacity: 0 });
+    const colourOnly = await colorsAt(await shot2d());
+    await setLocal("reg/cam/depth", { depthOpacity: 0.5 });
+    const half = await colorsAt(await shot2d());
+    samples.forEach(([u, v], i) => {
+      expect(colorDistance(colourOnly[i]!, checker(u, v)), `(${u}, ${v}) colour`).toBeLessThanOrEqual(3);
+      expect(colorDistance(depthOnly[i]!, checker(u, v)), `(${u}, ${v}) depth`).toBeGreaterThan(60);
+      const mixed = checker(u, v).map((c, k) => (c + (depthOnly[i]![k] as number)) / 2);
+      expect(colorDistance(half[i]!, mixed), `(${u}, ${v}) half`).toBeLessThanOrEqual(4);
+    });
+    await setLocal("reg/cam/depth", null);
+  });
+
   it("colours from an offset colour camera only the points it sees; the others keep the colormap", async () => {
     await lookThrough("off/depth_cam/depth");
     const at = await projections("off/depth_cam/depth");

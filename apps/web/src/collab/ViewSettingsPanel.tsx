@@ -6,7 +6,8 @@ import "./viewSettings.css";
 
 /**
  * How each depth cloud is drawn, for the whole room (issue 16): colour by image or depth, a depth range
- * outside which points are not drawn, the flying-pixel filter, normal shading. Changes go into the
+ * outside which points are not drawn, the flying-pixel filter, normal shading, and in the 2D view the
+ * opacity of the depth over the colour image. Changes go into the
  * room's Y.Doc (edit links; view links see them read-only) and Undo takes back this tab's own.
  */
 export function ViewSettingsPanel({
@@ -109,6 +110,19 @@ export function ViewSettingsPanel({
                 data-testid={`view-normals-${entity}`}
               />
               Shade by surface normal
+            </label>
+            <label>
+              Depth over colour (2D)
+              <input
+                type="range"
+                min={0}
+                max={1}
+                step={0.05}
+                value={s.depthOpacity}
+                onChange={(e) => change(entity, { depthOpacity: Number(e.target.value) })}
+                data-testid={`view-opacity-${entity}`}
+              />
+              {Math.round(s.depthOpacity * 100)} %
             </label>
           </fieldset>
         );

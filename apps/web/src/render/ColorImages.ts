@@ -249,6 +249,7 @@ export class ColorImages {
     const colorWorld = graph.cameraFrame(chosen.pinholePath).computeWorldMatrix(true);
     return {
       entity: chosen.path,
+      registered: chosen.registered,
       texture: entry.texture,
       width: entry.width,
       height: entry.height,

@@ -27,6 +27,8 @@ export interface CloudDrawSettings {
 export interface CloudColorSource {
   /** The colour image entity. */
   readonly entity: string;
+  /** Under the depth's own Pinhole: pixel (u, v) of the depth is pixel (u, v) of the colour (scaled). */
+  readonly registered: boolean;
   readonly texture: BaseTexture;
   readonly width: number;
   readonly height: number;

@@ -1,8 +1,13 @@
+import { Constants } from "@babylonjs/core/Engines/constants.js";
 import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
 import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture.js";
+import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
+import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
 import type { Scene } from "@babylonjs/core/scene.js";
+import type { Pinhole } from "@depthroom/schema";
+import type { CloudColorSource } from "./DepthCloudMaterial.ts";
 import { depthImageFragment, depthImageVertex } from "./depthShaders.ts";
 import type { DepthTextureFormat } from "./depthTexture.ts";
 import { NO_DEPTH_CELL, NO_DEPTH_COLORS } from "./noDepth.ts";
@@ -25,14 +30,69 @@ export class DepthImageMaterial {
       { vertexSource: depthImageVertex, fragmentSource: depthImageFragment },
       {
         attributes: ["position"],
-        uniforms: ["worldViewProjection", "meter", "depthRange", "imageSize", "noDepthColors", "noDepthCell"],
-        samplers: ["depthTexture", "colormapTexture"],
+        uniforms: [
+          "worldViewProjection",
+          "meter",
+          "depthRange",
+          "imageSize",
+          "noDepthColors",
+          "noDepthCell",
+          "colorFromImage",
+          "colorRegistered",
+          "depthToColor",
+          "intrinsics",
+          "colorIntrinsics",
+          "colorSize",
+          "colorChannels",
+          "depthOpacity",
+        ],
+        samplers: ["depthTexture", "colormapTexture", "colorTexture"],
         defines: format === "r16ui" ? ["#define DEPTH_UINT"] : [],
       },
     );
     this.material.backFaceCulling = false;
     this.material.setArray3("noDepthColors", NO_DEPTH_COLORS.flat());
     this.material.setFloat("noDepthCell", NO_DEPTH_CELL);
+    // Always bound (see DepthCloudMaterial): a 1x1 stand-in when there is no colour image.
+    this.placeholder = new RawTexture(
+      new Uint8Array(4),
+      1,
+      1,
+      Constants.TEXTUREFORMAT_RGBA,
+      scene,
+      false,
+      false,
+      Constants.TEXTURE_NEAREST_SAMPLINGMODE,
+    );
+    this.setColor(undefined, undefined, 1);
+  }
+
+  private readonly placeholder: RawTexture;
+
+  /**
+   * Depth over colour: the colour image seen by each pixel (see depthShaders.ts), under the colormap
+   * drawn with `depthOpacity`; `source` undefined: depth only. `pinhole`: the depth's intrinsics.
+   */
+  setColor(source: CloudColorSource | undefined, pinhole: Pinhole | undefined, depthOpacity: number): void {
+    this.material.setFloat("depthOpacity", Math.min(1, Math.max(0, depthOpacity)));
+    if (!source || !pinhole) {
+      this.material.setFloat("colorFromImage", 0);
+      this.material.setTexture("colorTexture", this.placeholder);
+      this.material.setMatrix("depthToColor", Matrix.Identity());
+      return;
+    }
+    this.material.setFloat("colorFromImage", 1);
+    this.material.setFloat("colorRegistered", source.registered ? 1 : 0);
+    this.material.setTexture("colorTexture", source.texture);
+    this.material.setMatrix("depthToColor", source.depthToColor);
+    this.material.setVector4("intrinsics", { x: pinhole.fx, y: pinhole.fy, z: pinhole.cx, w: pinhole.cy });
+    const k = source.intrinsics;
+    this.material.setVector4("colorIntrinsics", { x: k.fx, y: k.fy, z: k.cx, w: k.cy });
+    this.material.setVector2("colorSize", { x: source.width, y: source.height });
+    this.material.setFloat(
+      "colorChannels",
+      source.channels === "grey" ? 2 : source.channels === "bgr" ? 1 : 0,
+    );
   }
 
   setDepth(texture: BaseTexture, width: number, height: number, meter: number): void {
@@ -52,6 +112,7 @@ export class DepthImageMaterial {
 
   dispose(): void {
     this.material.dispose();
+    this.placeholder.dispose();
   }
 }
 

@@ -29,6 +29,9 @@ export class DepthVisual {
   /** The 3D cloud, drawn on the GPU (the CPU drawer is the benchmark's baseline). */
   private readonly cloud: CloudDrawer;
   private cloudColor: string | undefined;
+  /** The 2D view: depth over this colour image with this opacity (1: depth only). */
+  private colorSource: CloudColorSource | undefined;
+  private depthOpacity = 1;
   private boundGeneration = -1;
   private autoRange: DepthRange | undefined;
   private lastRangeAt = 0;
@@ -114,6 +117,7 @@ export class DepthVisual {
       changed = true;
     }
     this.imageMaterial.setDepth(texture, current.width, current.height, current.meter);
+    this.imageMaterial.setColor(this.colorSource, pinhole?.pinhole, this.depthOpacity);
 
     const frame = {
       image: current,
@@ -135,9 +139,11 @@ export class DepthVisual {
   }
 
   /** Colour (an image's, or none: the colormap) and filters of the 3D cloud, applied at the next flush. */
-  setCloudStyle(color: CloudColorSource | undefined, settings: CloudDrawSettings): void {
+  setCloudStyle(color: CloudColorSource | undefined, settings: CloudDrawSettings, depthOpacity = 1): void {
     this.cloud.setStyle(color, settings);
     this.cloudColor = color?.entity;
+    this.colorSource = color;
+    this.depthOpacity = depthOpacity;
   }
 
   /** The colour image entity colouring the cloud, if one does. */

@@ -177,7 +177,7 @@ export class ViewerScene {
     if (this.colors.flush()) this.dirty = true;
     for (const visual of this.visuals.values()) {
       const style = cloudStyle(visual, this.viewSettings.get(visual.path), this.colors, this.graph);
-      visual.setCloudStyle(style.color, style.draw);
+      visual.setCloudStyle(style.color, style.draw, style.depthOpacity);
       const hadImage = visual.current !== undefined;
       const pinhole = this.graph.pinholeFor(visual.path);
       const changed = visual.flush(

@@ -8,14 +8,14 @@ import type { EntityGraph } from "./EntityGraph.ts";
  * A depth entity's view settings (the room's, from the Y.Doc) as what its cloud's shader needs: the colour
  * source when coloured by image and one exists, the cull range in metres (the user's, else the archetype's
  * `depthRange`, so points outside the range Rerun colours by are not drawn), the flying-pixel fraction
- * (0: off) and normal shading.
+ * (0: off) and normal shading; for the 2D view, the opacity of the depth over the colour image.
  */
 export function cloudStyle(
   visual: DepthVisual,
   settings: CloudViewSettings | undefined,
   colors: ColorImages,
   graph: EntityGraph,
-): { color: CloudColorSource | undefined; draw: CloudDrawSettings } {
+): { color: CloudColorSource | undefined; draw: CloudDrawSettings; depthOpacity: number } {
   const s = settings ?? CLOUD_VIEW_DEFAULTS;
   const image = visual.current;
   const archetypeRange: [number, number] | undefined = image?.depthRange
@@ -28,5 +28,6 @@ export function cloudStyle(
       flyingFraction: s.flyingPixels ? s.flyingFraction : 0,
       normalShading: s.normalShading,
     },
+    depthOpacity: s.depthOpacity,
   };
 }

@@ -46,22 +46,67 @@ void main(void) {
 }
 `;
 
+/*
+ * Depth over colour (issue 16): with a colour image (colorFromImage = 1) each pixel's colour texel is
+ * found as the 3D cloud finds it (the pixel unprojected at its depth with intrinsics, through
+ * depthToColor, projected with colorIntrinsics; registered colour needs no depth: colorRegistered = 1
+ * reads the same pixel, scaled to the colour image) and the colormap is drawn over it with depthOpacity
+ * (1: depth only, 0: colour only). Pixels without depth show the colour when it is known, else the
+ * no-depth checkerboard.
+ */
 export const depthImageFragment = /* glsl */ `
 ${DEPTH_SAMPLER}
 uniform vec2 imageSize;
 uniform vec3 noDepthColors[2];
 uniform float noDepthCell;
+uniform float colorFromImage;
+uniform float colorRegistered;
+uniform sampler2D colorTexture;
+uniform mat4 depthToColor;
+uniform vec4 intrinsics;
+uniform vec4 colorIntrinsics;
+uniform vec2 colorSize;
+uniform float colorChannels;
+uniform float depthOpacity;
 varying vec2 vPixel;
+
+/** The colour image's texel seen at depth pixel (u, v) with depth z (metres); false when outside it. */
+bool colorAt(vec2 uv, float z, out vec3 color) {
+  vec2 texel;
+  if (colorRegistered > 0.5) {
+    texel = floor((uv + 0.5) * colorSize / imageSize);
+  } else {
+    vec3 p = vec3((uv.x - intrinsics.z) * z / intrinsics.x, (uv.y - intrinsics.w) * z / intrinsics.y, z);
+    vec4 q = depthToColor * vec4(p, 1.0);
+    if (q.z <= 1e-6) return false;
+    texel = floor(vec2(colorIntrinsics.x * q.x / q.z + colorIntrinsics.z,
+                       colorIntrinsics.y * q.y / q.z + colorIntrinsics.w) + 0.5);
+  }
+  if (any(lessThan(texel, vec2(0.0))) || any(greaterThanEqual(texel, colorSize))) return false;
+  vec4 rgba = texelFetch(colorTexture, ivec2(texel), 0);
+  color = colorChannels > 1.5 ? rgba.rrr : (colorChannels > 0.5 ? rgba.bgr : rgba.rgb);
+  return true;
+}
+
 void main(void) {
   ivec2 pixel = clamp(ivec2(floor(vPixel)), ivec2(0), ivec2(imageSize) - 1);
   float d = storedDepth(pixel);
-  if (!validDepth(d)) {
+  bool valid = validDepth(d);
+  vec3 color = vec3(0.0);
+  bool colored = colorFromImage > 0.5 && (valid || colorRegistered > 0.5) &&
+                 colorAt(vec2(pixel), valid ? d / meter : 1.0, color);
+  if (!valid) {
+    if (colored) {
+      gl_FragColor = vec4(color, 1.0);
+      return;
+    }
     // "No depth" is a grey checkerboard in screen space: never mistaken for a colormap colour.
     vec2 cell = floor(gl_FragCoord.xy / noDepthCell);
     gl_FragColor = vec4(noDepthColors[int(mod(cell.x + cell.y, 2.0))], 1.0);
     return;
   }
-  gl_FragColor = vec4(colormap(d), 1.0);
+  vec3 depthColor = colormap(d);
+  gl_FragColor = vec4(colored ? mix(color, depthColor, depthOpacity) : depthColor, 1.0);
 }
 `;
 

@@ -30,6 +30,8 @@ export const CloudViewSettingsSchema = z
     flyingFraction: z.number().min(0.001).max(1),
     /** Shade points by the normal derived from neighbouring depths. */
     normalShading: z.boolean(),
+    /** 2D view: the depth colormap over the colour image with this opacity (1: depth only, 0: colour only). */
+    depthOpacity: z.number().min(0).max(1).default(1),
   })
   .strip();
 export type CloudViewSettings = z.infer<typeof CloudViewSettingsSchema>;
@@ -40,6 +42,7 @@ export const CLOUD_VIEW_DEFAULTS: CloudViewSettings = {
   flyingPixels: false,
   flyingFraction: 0.05,
   normalShading: false,
+  depthOpacity: 1,
 };
 
 function settingsMap(doc: Y.Doc): Y.Map<unknown> {
