@@ -12,6 +12,7 @@ import {
   type TimePoint,
   Transform3D,
 } from "@depthroom/schema";
+import { AutoDepthEncoding } from "./depthEncodingChoice.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
 
 /** One logged archetype, encoded once and ready to publish. */
@@ -40,7 +41,7 @@ export function encodeLog(
   value: unknown,
   timelines: readonly TimePoint[],
   options: LogOptions = {},
-  streamEncoding: DepthEncoding | undefined = undefined,
+  streamEncoding: DepthEncoding | AutoDepthEncoding | undefined = undefined,
 ): EncodedLog {
   const checked =
     typeof entityPath === "string"
@@ -56,7 +57,12 @@ export function encodeLog(
   const archetype = toArchetype(value);
   let encoding = options.encoding;
   if (encoding === undefined && archetype.kind === "DepthImage") {
-    encoding = archetype.datatype === "U16" ? (streamEncoding ?? "rvl") : "raw";
+    encoding =
+      archetype.datatype !== "U16"
+        ? "raw"
+        : streamEncoding instanceof AutoDepthEncoding
+          ? streamEncoding.pick(checked.path, archetype)
+          : (streamEncoding ?? "rvl");
   }
   const isStatic = options.static === true;
   let bytes: Uint8Array;

@@ -20,6 +20,7 @@ export {
 export { type PostNoticeOptions, postNotice } from "./admin.ts";
 export type { ConnectionOptions, ConnectionState } from "./connection.ts";
 export { type DemoCamera, demoCameras, renderDemoDepth } from "./demoScene.ts";
+export { AUTO_TRIAL_FRAMES, AutoDepthEncoding, type DepthEncodingOption } from "./depthEncodingChoice.ts";
 export type { LogOptions } from "./encodeLog.ts";
 export { isPermanent, SdkError, SdkErrorCode } from "./errors.ts";
 export { LatestWinsQueue } from "./latestWins.ts";

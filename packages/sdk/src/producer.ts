@@ -6,6 +6,7 @@ import {
   RelayConnection,
   type RelayEvents,
 } from "./connection.ts";
+import { AutoDepthEncoding, type DepthEncodingOption } from "./depthEncodingChoice.ts";
 import { Emitter } from "./emitter.ts";
 import { type EncodedLog, encodeLog, type LogOptions } from "./encodeLog.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
@@ -14,8 +15,12 @@ import { type RelayTarget, resolveTarget } from "./target.ts";
 import { Timelines } from "./timelines.ts";
 
 export interface ProducerOptions extends ConnectionOptions {
-  /** Depth payload encoding for U16 images: `rvl` (default, lossless) or `raw`. Other types are sent raw. */
-  readonly depthEncoding?: DepthEncoding;
+  /**
+   * Depth payload encoding for U16 images: `rvl` (default, lossless), `med` (MED-deflate, lossless,
+   * smaller on most depth), `auto` (per entity, the smaller of rvl and med over the first frames) or
+   * `raw`. Other types are sent raw.
+   */
+  readonly depthEncoding?: DepthEncodingOption;
   /** Messages sent but not yet acknowledged by the relay; default 3. More waits in per-entity slots. */
   readonly maxInFlight?: number;
   /** A publish the relay has not acknowledged after this long is counted as dropped; default 10 s. */
@@ -77,7 +82,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   /** State before frames, latest wins per key, the in-flight limit and what goes again after a reconnect. */
   private readonly queue: PublishQueue;
   private readonly ackTimeoutMs: number;
-  private readonly depthEncoding: DepthEncoding | undefined;
+  private readonly depthEncoding: DepthEncoding | AutoDepthEncoding | undefined;
   private idleWaiters: (() => void)[] = [];
   private roomWaiters: (() => void)[] = [];
   private closing = false;
@@ -90,7 +95,7 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     super();
     this.queue = new PublishQueue(Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)));
     this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
-    this.depthEncoding = options.depthEncoding;
+    this.depthEncoding = options.depthEncoding === "auto" ? new AutoDepthEncoding() : options.depthEncoding;
     connection.relayTo<RecordingStreamEvents>((event, ...args) => this.emit(event, ...args));
     connection.on("state", (state) => {
       if (state === "closed") this.releaseWaiters();

@@ -47,7 +47,7 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
     { link },
     {
       name: "depthroom demo",
-      depthEncoding: options.raw ? "raw" : "rvl",
+      depthEncoding: options.raw ? "raw" : "auto",
       connectTimeoutMs: connectTimeoutMs(options["connect-timeout"]),
     },
   );

@@ -83,7 +83,7 @@ export async function streamCommand(argv: readonly string[], ctx: CliContext): P
     { link },
     {
       name: `depthroom stream ${basename(resolve(folderArg))}`,
-      depthEncoding: options.raw ? "raw" : "rvl",
+      depthEncoding: options.raw ? "raw" : "auto",
       connectTimeoutMs: connectTimeoutMs(options["connect-timeout"]),
     },
   );

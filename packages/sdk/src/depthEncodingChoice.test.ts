@@ -1,0 +1,47 @@
+import { DecodeError, DepthImage, decodeMessage } from "@depthroom/schema";
+import { loadSampleSets } from "@depthroom/schema/testing";
+import { describe, expect, it } from "vitest";
+import { AUTO_TRIAL_FRAMES, AutoDepthEncoding } from "./depthEncodingChoice.ts";
+import { encodeLog } from "./encodeLog.ts";
+
+/** The encoding byte of an encoded DepthImage message with no timelines (PROTOCOL.md offsets). */
+function encodingOf(bytes: Uint8Array): number {
+  // header 8, entity length u16 + path, timelines count 0, body length u32, then width, height,
+  // datatype, colormap, encoding.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const pathLength = view.getUint16(8, true);
+  const body = 10 + pathLength + 1 + 4;
+  return bytes[body + 10] as number;
+}
+
+describe("auto depth encoding (per entity)", () => {
+  const tum = loadSampleSets()[0]!.frames[0]!;
+  const kinect = new DepthImage(tum.depth, { width: tum.width, height: tum.height, meter: 5000 });
+  // 2 pixels: RVL's one word (4 bytes) beats DEFLATE's framing (7 bytes).
+  const tiny = new DepthImage(Uint16Array.of(500, 501), { width: 2, height: 1 });
+
+  it("sends the smaller encoding while measuring, then keeps the smaller in total per entity", () => {
+    const auto = new AutoDepthEncoding();
+    const sent: number[] = [];
+    for (let i = 0; i < AUTO_TRIAL_FRAMES; i++) {
+      sent.push(encodingOf(encodeLog("cam/depth", kinect, [], {}, auto).bytes));
+      sent.push(encodingOf(encodeLog("tiny/depth", tiny, [], {}, auto).bytes));
+    }
+    expect(sent).toEqual([2, 1, 2, 1, 2, 1]);
+    expect(Object.fromEntries(auto.choices())).toEqual({ "cam/depth": "med", "tiny/depth": "rvl" });
+    // Kept after the trial, whatever later frames would favour.
+    expect(encodingOf(encodeLog("cam/depth", tiny, [], {}, auto).bytes)).toBe(2);
+    // A log() call naming its encoding wins; float images go raw.
+    expect(encodingOf(encodeLog("cam/depth", kinect, [], { encoding: "rvl" }, auto).bytes)).toBe(1);
+    const floats = new DepthImage(new Float32Array(4), { width: 2, height: 2 });
+    expect(encodingOf(encodeLog("f/depth", floats, [], {}, auto).bytes)).toBe(0);
+  });
+
+  it("is lossless: what auto sent decodes to the logged pixels", () => {
+    const auto = new AutoDepthEncoding();
+    const bytes = encodeLog("cam/depth", kinect, [], {}, auto).bytes;
+    const back = decodeMessage(bytes).archetype as DepthImage;
+    expect(Buffer.from((back.data as Uint16Array).buffer).equals(Buffer.from(tum.depth.buffer))).toBe(true);
+    expect(() => decodeMessage(bytes.subarray(0, bytes.length - 1))).toThrow(DecodeError);
+  });
+});
