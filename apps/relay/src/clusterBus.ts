@@ -30,6 +30,7 @@ import type { SessionRecord } from "./store.ts";
 
 const CLAIM = "depthroom:claim";
 const CREATED = "depthroom:session-created";
+const ENDED = "depthroom:session-ended";
 const PRESENCE = "depthroom:presence";
 const NOTICE = "depthroom:notice";
 const STATUS_TIMEOUT_MS = 2000;
@@ -71,6 +72,8 @@ export interface ClusterDocuments {
 export interface ClusterRegistry {
   onCreated(listener: (record: SessionRecord) => void): void;
   learn(record: SessionRecord): void;
+  onEnded(listener: (id: string, end: "deleted" | "expired", here: boolean) => void): void;
+  forget(id: string): boolean;
 }
 
 /** What relay.ts hands the bus once the node's servers exist. */
@@ -220,6 +223,14 @@ export class ClusterBus implements RelayCluster {
       if (typeof r.id !== "string" || !SESSION_ID.test(r.id)) return;
       if (typeof r.title !== "string" || r.title.length > 1000 || typeof r.createdAt !== "number") return;
       registry.learn({ id: r.id, title: r.title, createdAt: r.createdAt });
+    });
+    // A session deleted on one node is forgotten by the others (which close its connections there).
+    registry.onEnded((id, _end, here) => {
+      if (here) io.serverSideEmit(ENDED, { id });
+    });
+    io.on(ENDED, (message: unknown) => {
+      const id = (message ?? {}) as { id?: unknown };
+      if (typeof id.id === "string" && SESSION_ID.test(id.id)) registry.forget(id.id);
     });
     io.on(NOTICE, (raw: unknown) => {
       const parsed = AdminNoticeSchema.safeParse(raw);

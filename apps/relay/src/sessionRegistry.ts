@@ -18,7 +18,7 @@ export class SessionRegistry {
   readonly #idleTimers = new Map<string, NodeJS.Timeout>();
   readonly #fetching = new Map<string, Promise<SessionRecord | undefined>>();
   readonly #createdListeners: ((record: SessionRecord) => void)[] = [];
-  readonly #endedListeners: ((id: string, end: SessionEnd) => void)[] = [];
+  readonly #endedListeners: ((id: string, end: SessionEnd, here: boolean) => void)[] = [];
   /** Open connections (frames and documents) per session, and when each session last had one. */
   readonly #connections = new Map<string, number>();
   readonly #lastActive = new Map<string, number>();
@@ -87,20 +87,33 @@ export class SessionRegistry {
 
   /** End a session: forget its record, live state and document (recordings stay); tell the listeners. */
   async delete(id: string, end: SessionEnd = "deleted"): Promise<boolean> {
+    if (!this.#end(id, end, true)) return false;
+    await this.store.deleteSession(id);
+    return true;
+  }
+
+  /** Scale-out: a session another node deleted (the cluster bus heard of it): forget it, store untouched. */
+  forget(id: string): boolean {
+    return this.#end(id, "deleted", false);
+  }
+
+  /**
+   * Hear of every session that ends (deleted or expired), to close its connections; `here`: it ended on
+   * this node (the cluster bus tells the others), not one another node ended.
+   */
+  onEnded(listener: (id: string, end: SessionEnd, here: boolean) => void): void {
+    this.#endedListeners.push(listener);
+  }
+
+  #end(id: string, end: SessionEnd, here: boolean): boolean {
     if (!this.#records.delete(id)) return false;
     this.#lastActive.delete(id);
     const timer = this.#idleTimers.get(id);
     if (timer) clearTimeout(timer);
     this.#idleTimers.delete(id);
     this.#live.delete(id);
-    for (const listener of this.#endedListeners) listener(id, end);
-    await this.store.deleteSession(id);
+    for (const listener of this.#endedListeners) listener(id, end, here);
     return true;
-  }
-
-  /** Hear of every session that ends here (deleted or expired), to close its connections. */
-  onEnded(listener: (id: string, end: SessionEnd) => void): void {
-    this.#endedListeners.push(listener);
   }
 
   /** Delete the sessions nobody was connected to for `sessionIdleExpiryMs`; returns their ids. */
