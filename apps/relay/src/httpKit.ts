@@ -1,7 +1,7 @@
 import { open } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { ErrorCode, httpStatusOf } from "@depthroom/schema";
+import { ErrorCode, firstIssue, httpStatusOf } from "@depthroom/schema";
 import { tokenOrDeprecatedQuery } from "./access.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -135,9 +135,7 @@ export async function readJsonBody<T>(
   }
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ` : "";
-  throw new HttpError(ErrorCode.BadMessage, `bad ${what}: ${where}${issue?.message ?? "invalid"}`);
+  throw new HttpError(ErrorCode.BadMessage, `bad ${what}: ${firstIssue(parsed.error).message}`);
 }
 
 /**

@@ -12,8 +12,13 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, own
   );
 }
 
+/** What `firstIssue` reads of a failed parse: zod's error, or anything shaped like it. */
+export interface IssueList {
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+}
+
 /** The first problem of a failed zod parse, for error messages: the field (dotted path) and a sentence. */
-export function firstIssue(error: z.ZodError): { field: string | undefined; message: string } {
+export function firstIssue(error: IssueList): { field: string | undefined; message: string } {
   const issue = error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : undefined;
   return { field, message: `${field ? `${field}: ` : ""}${issue?.message ?? "invalid"}` };
