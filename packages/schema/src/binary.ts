@@ -79,6 +79,14 @@ export class Encoder {
   finish(): Uint8Array {
     return this.buf.subarray(0, this.pos);
   }
+  /** Start over, keeping the buffer (an encoder reused per message allocates only when it grows). */
+  reset(): void {
+    this.pos = 0;
+  }
+  /** The buffer's size in bytes. */
+  get capacity(): number {
+    return this.buf.length;
+  }
 }
 
 /** A bounds-checked little-endian reader: running past the end throws `DecodeError("truncated")`. */

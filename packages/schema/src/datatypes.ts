@@ -102,6 +102,40 @@ export function arrayFromBytes(datatype: Datatype, bytes: Uint8Array): DepthArra
   }
 }
 
+/**
+ * A typed array of `datatype` over `bytes` itself when they are aligned to the pixel size (no copy: the
+ * result shares `bytes`' memory), else over an aligned copy. What a decoder uses for raw pixels.
+ */
+export function arrayOverBytes(datatype: Datatype, bytes: Uint8Array): DepthArray {
+  const size = DATATYPES[datatype].bytes;
+  if (bytes.byteOffset % size !== 0) return arrayFromBytes(datatype, bytes);
+  const { buffer, byteOffset } = bytes;
+  const length = bytes.byteLength / size;
+  switch (datatype) {
+    case "U8":
+      return new Uint8Array(buffer, byteOffset, length);
+    case "I8":
+      return new Int8Array(buffer, byteOffset, length);
+    case "U16":
+    case "F16":
+      return new Uint16Array(buffer, byteOffset, length);
+    case "I16":
+      return new Int16Array(buffer, byteOffset, length);
+    case "U32":
+      return new Uint32Array(buffer, byteOffset, length);
+    case "I32":
+      return new Int32Array(buffer, byteOffset, length);
+    case "U64":
+      return new BigUint64Array(buffer, byteOffset, length);
+    case "I64":
+      return new BigInt64Array(buffer, byteOffset, length);
+    case "F32":
+      return new Float32Array(buffer, byteOffset, length);
+    case "F64":
+      return new Float64Array(buffer, byteOffset, length);
+  }
+}
+
 /** Little-endian pixel bytes of `data` (a view, no copy; this project only runs on little-endian hosts). */
 export function bytesOfArray(data: DepthArray): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -2,8 +2,8 @@ import { z } from "zod";
 import type { Decoder, Encoder } from "./binary.ts";
 import { COLORMAPS, type Colormap, colormapFromId, colormapId, DEFAULT_COLORMAP } from "./colormaps.ts";
 import {
-  arrayFromBytes,
   arrayMatchesDatatype,
+  arrayOverBytes,
   bytesOfArray,
   bytesPerPixel,
   DATATYPES,
@@ -15,7 +15,7 @@ import {
 } from "./datatypes.ts";
 import { medDecode, medEncode } from "./depthCodec.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
-import { rvlDecode, rvlEncode } from "./rvl.ts";
+import { rvlDecode, rvlEncodeScratch } from "./rvl.ts";
 import { parseOrThrow } from "./validate.ts";
 
 /**
@@ -70,6 +70,9 @@ export type DepthEncoding = "raw" | "rvl" | "med";
 export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ["raw", "rvl", "med"];
 const ENCODING_IDS: Record<DepthEncoding, number> = { raw: 0, rvl: 1, med: 2 };
 
+/** Marks options readDepthImage built and checked (module-private: nothing else can set it). */
+const DECODED = Symbol("decoded DepthImage options");
+
 export class DepthImage {
   readonly kind = "DepthImage";
   readonly width: number;
@@ -84,7 +87,8 @@ export class DepthImage {
 
   /** `new DepthImage(u16, { width: 640, height: 480, meter: 1000 })`; throws `ValidationError`. */
   constructor(data: DepthArray, options: DepthImageOptions) {
-    const o = parseOrThrow(depthImageOptionsSchema, options, "DepthImage");
+    // A decoder's options were checked field by field as read (readDepthImage): no zod per frame.
+    const o = DECODED in options ? options : parseOrThrow(depthImageOptionsSchema, options, "DepthImage");
     const datatype = o.datatype ?? datatypeOfArray(data);
     if (!arrayMatchesDatatype(data, datatype)) {
       throw new ValidationError("DepthImage.data", `a ${data.constructor.name} cannot hold ${datatype}`);
@@ -148,7 +152,7 @@ export function writeDepthImage(
   }
   const payload =
     encoding === "rvl"
-      ? rvlEncode(img.data as Uint16Array)
+      ? rvlEncodeScratch(img.data as Uint16Array) // copied into the message at once
       : encoding === "med"
         ? medEncode(img.data as Uint16Array, img.width)
         : bytesOfArray(img.data);
@@ -216,8 +220,17 @@ export function readDepthImage(dec: Decoder): DepthImage {
         `${payloadLength} bytes, expected ${expected}`,
       );
     }
-    data = arrayFromBytes(datatype, payload);
+    data = arrayOverBytes(datatype, payload); // a view of the message when aligned
   }
+  // What depthImageOptionsSchema checks beyond the reads above (zod's numbers are finite).
+  const bad = (field: string, why: string) => new DecodeError("invalid-field", `DepthImage.${field}`, why);
+  if (!(Number.isFinite(meter) && meter > 0)) throw bad("meter", `${meter} is not a positive number`);
+  if (!(Number.isFinite(pointFillRatio) && pointFillRatio >= 0))
+    throw bad("pointFillRatio", `${pointFillRatio} is not a number >= 0`);
+  if (!Number.isFinite(drawOrder)) throw bad("drawOrder", `${drawOrder} is not a finite number`);
+  if (depthRange && !(Number.isFinite(depthRange[0]) && Number.isFinite(depthRange[1])))
+    throw bad("depthRange", "not finite numbers");
+  if (depthRange && depthRange[0] > depthRange[1]) throw bad("depthRange", "min must not exceed max");
   try {
     return new DepthImage(data, {
       width,
@@ -228,7 +241,8 @@ export function readDepthImage(dec: Decoder): DepthImage {
       depthRange,
       pointFillRatio,
       drawOrder,
-    });
+      [DECODED]: true,
+    } as DepthImageOptions);
   } catch (error) {
     if (error instanceof ValidationError) throw new DecodeError("invalid-field", error.field, error.message);
     throw error;

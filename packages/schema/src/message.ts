@@ -97,13 +97,10 @@ export function encodeMessage(message: LogMessage, options: EncodeOptions = {}):
   if (!checked.ok) throw new RangeError(`entityPath: ${checked.reason}`);
   if (message.timelines.length > MAX_TIMELINES) throw new RangeError(`more than ${MAX_TIMELINES} timelines`);
   const archetype = message.archetype;
-  const estimate =
-    archetype.kind === "DepthImage" || archetype.kind === "Image"
-      ? archetype.data.byteLength + 512
-      : archetype.kind === "EncodedImage"
-        ? archetype.blob.byteLength + 512
-        : 512;
-  const enc = new Encoder(estimate);
+  // One encoder reused across messages (encoding never re-enters), so a frame allocates only its
+  // result; one that grew past SCRATCH_LIMIT for a large message is not kept.
+  const enc = scratch;
+  enc.reset();
   enc.bytes(MAGIC);
   enc.u8(PROTOCOL_VERSION);
   enc.u8(KINDS[archetype.kind].id);
@@ -139,10 +136,16 @@ export function encodeMessage(message: LogMessage, options: EncodeOptions = {}):
     default:
       throw new TypeError(`unknown archetype ${(archetype satisfies never as { kind: string }).kind}`);
   }
-  const bytes = enc.finish();
-  new DataView(bytes.buffer, bytes.byteOffset).setUint32(bodyLengthAt, enc.pos - bodyStart, true);
+  const written = enc.finish();
+  new DataView(written.buffer, written.byteOffset).setUint32(bodyLengthAt, enc.pos - bodyStart, true);
+  const bytes = written.slice(); // the message's own buffer, exactly its size
+  if (enc.capacity > SCRATCH_LIMIT) scratch = new Encoder(SCRATCH_START);
   return bytes;
 }
+
+const SCRATCH_START = 64 * 1024;
+const SCRATCH_LIMIT = 16 * 1024 * 1024;
+let scratch = new Encoder(SCRATCH_START);
 
 /** Read the header, entity path and time stamps; throws `DecodeError`. Does not read the body. */
 export function readEnvelope(bytes: Uint8Array): Envelope {

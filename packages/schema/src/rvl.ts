@@ -18,9 +18,26 @@ import { DecodeError } from "./errors.ts";
  */
 
 let scratch = new Int32Array(0);
+/** Where an unaligned payload is copied to be read as words; reused, so a decode allocates only its output. */
+let alignedCopy = new Int32Array(0);
+
+function unalignedWords(bytes: Uint8Array): Int32Array {
+  const count = bytes.length >> 2;
+  if (alignedCopy.length < count) alignedCopy = new Int32Array(count);
+  new Uint8Array(alignedCopy.buffer, 0, count * 4).set(bytes);
+  return alignedCopy.subarray(0, count);
+}
 
 /** Compress 16-bit depth; returns a new Uint8Array of little-endian 32-bit words. */
 export function rvlEncode(input: Uint16Array): Uint8Array {
+  return rvlEncodeScratch(input).slice();
+}
+
+/**
+ * `rvlEncode` without the copy: a view of this module's scratch buffer, valid until the next encode.
+ * For writers that copy it at once (the message encoder), so a frame allocates nothing here.
+ */
+export function rvlEncodeScratch(input: Uint16Array): Uint8Array {
   const n = input.length;
   // Bound: each nibble run (two run lengths, <= 9 nibbles each for n <= 2^27) precedes >= 1 non-zero
   // pixel or ends the image, and each pixel costs <= 6 nibbles: nibbles <= 24n + 18.
@@ -92,7 +109,7 @@ export function rvlEncode(input: Uint16Array): Uint8Array {
     }
   }
   if (nibbles !== 0) out[w++] = word << (4 * (8 - nibbles));
-  return new Uint8Array(out.buffer, 0, w * 4).slice();
+  return new Uint8Array(out.buffer, 0, w * 4);
 }
 
 /**
@@ -110,7 +127,7 @@ export function rvlDecode(bytes: Uint8Array, pixelCount: number): Uint16Array {
   const words =
     bytes.byteOffset % 4 === 0
       ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
-      : new Int32Array(new Uint8Array(bytes).buffer); // a copy, also for Node Buffers (whose slice() is a view)
+      : unalignedWords(bytes);
   const wordCount = words.length;
   const out = new Uint16Array(pixelCount);
   let r = 0;
