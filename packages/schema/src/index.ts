@@ -234,6 +234,7 @@ export {
   type DepthPick,
   depthValueAt,
   MEASURE_SNAP_RADIUS,
+  nearestPixel,
   pickDepthPoint,
   snapToDepth,
 } from "./measurePick.ts";

@@ -35,15 +35,17 @@ function hasDepth(depth: DepthImage, u: number, v: number): boolean {
 }
 
 /**
- * The pixel with depth nearest to (u, v) (fractional pixel coordinates allowed; the pixel index is the
- * rounded one), searched in growing rings up to `radius`; undefined when none is within reach or (u, v)
- * is not a finite position near the image.
+ * The pixel nearest to (u, v) (fractional pixel coordinates allowed) for which `has(u, v)` holds, among
+ * the pixels of a `width` x `height` image within `radius`, searched in growing rings; undefined when
+ * none is within reach or (u, v) is not finite. The web app snaps with its readout as `has`.
  */
-export function snapToDepth(
-  depth: DepthImage,
+export function nearestPixel(
+  width: number,
+  height: number,
   u: number,
   v: number,
-  radius = MEASURE_SNAP_RADIUS,
+  radius: number,
+  has: (u: number, v: number) => boolean,
 ): { u: number; v: number } | undefined {
   if (!Number.isFinite(u) || !Number.isFinite(v)) return undefined;
   const cu = Math.round(u);
@@ -52,22 +54,32 @@ export function snapToDepth(
   let best: { u: number; v: number } | undefined;
   let bestD2 = Number.POSITIVE_INFINITY;
   for (let ring = 0; ring <= r; ring++) {
-    // A pixel in ring k is at least k away, so stop once the best found is nearer than this ring.
-    if (best && bestD2 <= ring * ring) break;
+    // Every pixel of ring k is at least k - 0.5 from (u, v): stop once the best found is nearer.
+    if (best && bestD2 <= (ring - 0.5) ** 2) break;
     for (let dv = -ring; dv <= ring; dv++) {
       for (let du = -ring; du <= ring; du++) {
         if (Math.max(Math.abs(du), Math.abs(dv)) !== ring) continue;
         const pu = cu + du;
         const pv = cv + dv;
-        if (pu < 0 || pv < 0 || pu >= depth.width || pv >= depth.height) continue;
+        if (pu < 0 || pv < 0 || pu >= width || pv >= height) continue;
         const d2 = (pu - u) ** 2 + (pv - v) ** 2;
-        if (d2 > r * r || d2 >= bestD2 || !hasDepth(depth, pu, pv)) continue;
+        if (d2 > r * r || d2 >= bestD2 || !has(pu, pv)) continue;
         best = { u: pu, v: pv };
         bestD2 = d2;
       }
     }
   }
   return best;
+}
+
+/** The pixel with depth nearest to (u, v) within `radius` (see `nearestPixel`). */
+export function snapToDepth(
+  depth: DepthImage,
+  u: number,
+  v: number,
+  radius = MEASURE_SNAP_RADIUS,
+): { u: number; v: number } | undefined {
+  return nearestPixel(depth.width, depth.height, u, v, radius, (pu, pv) => hasDepth(depth, pu, pv));
 }
 
 /**

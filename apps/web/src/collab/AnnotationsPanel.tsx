@@ -1,7 +1,7 @@
 "use client";
 
 import type { Annotation } from "@depthroom/schema";
-import { useState } from "react";
+import { type ReactNode, useState } from "react";
 import type { CollabClient, CollabSnapshot } from "./CollabClient.ts";
 import type { NoteDraft } from "./pickPoint.ts";
 
@@ -22,6 +22,7 @@ export function AnnotationsPanel({
   onCancelDraft,
   onGoTo,
   onClose,
+  children,
 }: {
   client: CollabClient;
   snapshot: CollabSnapshot;
@@ -31,6 +32,8 @@ export function AnnotationsPanel({
   onCancelDraft: () => void;
   onGoTo: (annotation: Annotation) => void;
   onClose: () => void;
+  /** Shown below the notes (the room's measurements). */
+  children?: ReactNode;
 }) {
   const [filter, setFilter] = useState<Filter>("open");
   const [entity, setEntity] = useState("");
@@ -131,6 +134,7 @@ export function AnnotationsPanel({
           <AnnotationItem key={a.id} annotation={a} client={client} canEdit={canEdit} onGoTo={onGoTo} />
         ))}
       </ol>
+      {children}
     </aside>
   );
 }

@@ -11,17 +11,25 @@ import {
   type AnnotationInput,
   addAnnotation,
   addComment,
+  addMeasurement,
   type CloudViewSettings,
+  CollabRoot,
   type CollabUser,
   createAnnotationUndoManager,
   createViewSettingsUndoManager,
   deleteAnnotation,
+  deleteMeasurement,
   docSocketProtocols,
   getPlayback,
   getPresenter,
   getRecordingState,
   listAnnotations,
+  listMeasurements,
+  type Measurement,
+  type MeasurementInput,
+  type MeasurementPatch,
   observeAnnotations,
+  observeMeasurements,
   type PlaybackChange,
   type PlaybackSource,
   type PlaybackState,
@@ -33,6 +41,7 @@ import {
   setPresenter,
   setViewSettings,
   updateAnnotation,
+  updateMeasurement,
 } from "@depthroom/schema";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
@@ -48,6 +57,8 @@ export interface CollabSnapshot {
   readonly me: CollabUser;
   readonly peers: readonly Peer[];
   readonly annotations: readonly Annotation[];
+  /** Shared measurements (issue 20), oldest first. */
+  readonly measurements: readonly Measurement[];
   readonly presenter: PresenterState | null;
   /** The shared playback state of a review room (null until someone pressed play, pause or seek). */
   readonly playback: PlaybackState | null;
@@ -98,6 +109,8 @@ export class CollabClient {
     });
     forwardOwnAwarenessOnly(this.provider);
     this.undo = createAnnotationUndoManager(this.doc, this.origin);
+    // One Undo for this person's notes and measurements.
+    this.undo.addToScope(this.doc.getMap(CollabRoot.measurements));
     this.viewSettingsUndo = createViewSettingsUndoManager(this.doc, this.origin);
     this.snapshot = {
       connection: "connecting",
@@ -105,6 +118,7 @@ export class CollabClient {
       me,
       peers: [],
       annotations: [],
+      measurements: [],
       presenter: null,
       playback: null,
       recording: null,
@@ -134,6 +148,9 @@ export class CollabClient {
     this.provider.on("closed" as never, onClose as never);
     awareness.on("change", onAwareness);
     const unobserve = observeAnnotations(this.doc, () => this.update(this.readDoc()));
+    const unobserveMeasurements = observeMeasurements(this.doc, () =>
+      this.update({ measurements: listMeasurements(this.doc) }),
+    );
     const presenterMap = this.doc.getMap("presenter");
     const onPresenter = () => this.update({ presenter: getPresenter(this.doc) });
     presenterMap.observe(onPresenter);
@@ -157,6 +174,7 @@ export class CollabClient {
       () => this.provider.off("sync", onSync),
       () => awareness.off("change", onAwareness),
       unobserve,
+      unobserveMeasurements,
       () => presenterMap.unobserve(onPresenter),
       () => playbackMap.unobserve(onPlayback),
       () => recordingMap.unobserve(onRecording),
@@ -164,9 +182,13 @@ export class CollabClient {
     );
   }
 
-  private readDoc(): Pick<CollabSnapshot, "annotations" | "presenter" | "playback" | "recording"> {
+  private readDoc(): Pick<
+    CollabSnapshot,
+    "annotations" | "measurements" | "presenter" | "playback" | "recording"
+  > {
     return {
       annotations: listAnnotations(this.doc),
+      measurements: listMeasurements(this.doc),
       presenter: getPresenter(this.doc),
       playback: getPlayback(this.doc),
       recording: getRecordingState(this.doc),
@@ -247,6 +269,23 @@ export class CollabClient {
 
   undoLast(): void {
     this.undo.undo();
+  }
+
+  // --- Measurements (issue 20; edit links only, the relay refuses a view link's writes anyway) ---
+
+  addMeasurement(input: Omit<MeasurementInput, "author">): string | null {
+    if (!this.canEdit) return null;
+    return addMeasurement(this.doc, { ...input, author: this.snapshot.me } as MeasurementInput, this.origin);
+  }
+
+  updateMeasurement(id: string, patch: MeasurementPatch): boolean {
+    if (!this.canEdit) return false;
+    return updateMeasurement(this.doc, id, patch, this.origin);
+  }
+
+  removeMeasurement(id: string): boolean {
+    if (!this.canEdit) return false;
+    return deleteMeasurement(this.doc, id, this.origin);
   }
 
   // --- View settings (issue 16; edit links only): how each depth cloud is drawn, for everyone ---

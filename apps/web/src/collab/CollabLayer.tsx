@@ -11,6 +11,7 @@ import { shortcutFor } from "../viewer/keymap.ts";
 import { AnnotationsPanel } from "./AnnotationsPanel.tsx";
 import type { CollabClient, CollabRoom } from "./CollabClient.ts";
 import { type StoredIdentity, USER_COLORS } from "./identity.ts";
+import { MeasureLayer, MeasurementsList } from "./MeasureLayer.tsx";
 import { annotationFromDraft } from "./noteDraft.ts";
 import { attachNoteInput } from "./noteInput.ts";
 import { Overlay2d } from "./Overlay2d.tsx";
@@ -211,6 +212,18 @@ export function CollabLayer({
       {viewer && loop ? (
         <Overlay2d viewer={viewer} loop={loop} peers={snapshot.peers} annotations={snapshot.annotations} />
       ) : null}
+      {viewer && loop ? (
+        <MeasureLayer
+          client={client}
+          snapshot={snapshot}
+          viewer={viewer}
+          loop={loop}
+          stage={stage}
+          barSlot={barSlot}
+          canEdit={canEdit}
+          time={noteTime}
+        />
+      ) : null}
       {editingName ? (
         <IdentityCard
           initial={identity}
@@ -235,7 +248,14 @@ export function CollabLayer({
           onCancelDraft={() => setDraft(null)}
           onGoTo={goTo}
           onClose={() => setPanelOpen(false)}
-        />
+        >
+          <MeasurementsList
+            client={client}
+            measurements={snapshot.measurements}
+            canEdit={canEdit}
+            onGoTo={onGoToTime}
+          />
+        </AnnotationsPanel>
       ) : null}
     </div>
   );

@@ -1,5 +1,11 @@
-import type { Annotation, AnnotationInput } from "@depthroom/schema";
-import { addAnnotation, type CloudViewSettings, getViewSettings, setViewSettings } from "@depthroom/schema";
+import type { Annotation, AnnotationInput, Measurement, MeasurementInput } from "@depthroom/schema";
+import {
+  addAnnotation,
+  addMeasurement,
+  type CloudViewSettings,
+  getViewSettings,
+  setViewSettings,
+} from "@depthroom/schema";
 import type { PinSpec } from "../render/AnnotationPins.ts";
 import type { CameraPose } from "../render/cameraPose.ts";
 import type { CollabClient, CollabConnection } from "./CollabClient.ts";
@@ -33,6 +39,10 @@ export interface CollabHooks {
   changeViewSettings(entity: string, change: Partial<CloudViewSettings>): CloudViewSettings | null;
   /** Writes them straight into this page's doc, bypassing the role check (the relay must refuse it). */
   forceViewSettings(entity: string, change: Partial<CloudViewSettings>): void;
+  /** The room's measurements as this page's doc holds them (issue 20). */
+  measurements(): Measurement[];
+  /** Writes a measurement straight into this page's doc, bypassing the UI and the role check. */
+  forceAddMeasurement(input: MeasurementInput): string;
 }
 
 declare global {
@@ -68,6 +78,8 @@ export function installCollabHooks(
     forceViewSettings: (entity, change) => {
       setViewSettings(client.doc, entity, change, { forced: true });
     },
+    measurements: () => [...client.getSnapshot().measurements],
+    forceAddMeasurement: (input) => addMeasurement(client.doc, input, { forced: true }),
   };
   window.__depthroomCollab = hooks;
   return () => {
