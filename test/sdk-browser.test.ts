@@ -9,14 +9,15 @@ import { startTestRelay } from "./support/relay.ts";
 
 // The SDK in a real browser (Chromium): the browser entry of @depthroom/sdk bundles with no Node
 // built-ins, and its subscriber, in a page, receives a producer's frames through the relay with RVL
-// decoded to the exact values, each acked.
+// (and MED-deflate, inflated by fflate in the page) decoded to the exact values, each acked.
+const ENCODINGS = ["rvl", "med"] as const;
 describe("SDK in the browser", () => {
   const cleanups: (() => Promise<unknown> | unknown)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it("subscribes from a page and receives decoded depth", async () => {
+  it.each(ENCODINGS)("subscribes from a page and receives decoded depth (%s)", async (depthEncoding) => {
     // Bundle the browser entry exactly as a web bundler would, for the browser platform.
     const bundle = await build({
       stdin: {
@@ -85,7 +86,7 @@ describe("SDK in the browser", () => {
       await sub.ready;
     }, session.links.view);
 
-    const rec = await connect({ link: session.links.publish });
+    const rec = await connect({ link: session.links.publish }, { depthEncoding });
     cleanups.push(() => rec.close());
     const width = 64;
     const height = 48;
