@@ -4,6 +4,7 @@ import { createShardedAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import type { Server, Socket } from "socket.io";
 import type { RelayExtension } from "./extension.ts";
+import { allowCors, sendError, sendJson } from "./httpKit.ts";
 import type { Logger } from "./log.ts";
 import type { SessionRecord } from "./store.ts";
 
@@ -265,18 +266,16 @@ export class ClusterBus implements RelayCluster {
     res.setHeader("X-Depthroom-Node", this.nodeId);
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/api/cluster") return false;
-    res.setHeader("Access-Control-Allow-Origin", "*");
+    allowCors(res, "GET");
     if (req.method !== "GET") {
-      sendJson(res, 400, {
-        error: { code: ErrorCode.BadMessage, message: `no route ${req.method} ${path}` },
-      });
+      sendError(res, ErrorCode.BadMessage, `no route ${req.method} ${path}`);
       return true;
     }
     void this.status().then(
       (status) => sendJson(res, 200, status),
       (error: unknown) => {
         this.logger.error("cluster status failed", { error: String(error) });
-        sendJson(res, 500, { error: { code: ErrorCode.Internal, message: "internal error" } });
+        sendError(res, ErrorCode.Internal, "internal error");
       },
     );
     return true;
@@ -377,11 +376,6 @@ function isNodePresence(value: unknown): value is NodePresence {
     typeof v.viewers === "number" &&
     typeof v.docConnections === "number"
   );
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store" });
-  res.end(JSON.stringify(body));
 }
 
 function describeRedisUrl(url: string): string {
