@@ -215,9 +215,37 @@ export function medDecode(bytes: Uint8Array, pixelCount: number, width: number):
 
 let inflateScratch = new Uint8Array(0);
 
+/** Set only during `withInflatedPayload`'s synchronous call. */
+let inflatedAhead: { payload: Uint8Array; stageOne: Uint8Array } | undefined;
+
+/**
+ * Run `decode` (synchronous) with `payload`'s stage-1 bytes already inflated elsewhere (e.g. natively by
+ * `DecompressionStream`, which is asynchronous): `medInflate` of that very payload view returns them.
+ */
+export function withInflatedPayload<T>(payload: Uint8Array, stageOne: Uint8Array, decode: () => T): T {
+  inflatedAhead = { payload, stageOne };
+  try {
+    return decode();
+  } finally {
+    inflatedAhead = undefined;
+  }
+}
+
 /** Stage 2 undone (native zlib in Node, else fflate), bounded by `medStageOneBound(pixelCount)`. */
 export function medInflate(bytes: Uint8Array, pixelCount: number): Uint8Array {
   const bound = medStageOneBound(pixelCount);
+  const given = inflatedAhead;
+  if (
+    given &&
+    given.payload.buffer === bytes.buffer &&
+    given.payload.byteOffset === bytes.byteOffset &&
+    given.payload.byteLength === bytes.byteLength
+  ) {
+    if (given.stageOne.length > bound) {
+      throw new DecodeError("corrupt-payload", "med", `inflates past ${bound} bytes`);
+    }
+    return given.stageOne;
+  }
   if (nativeZlib) {
     try {
       return nativeZlib.inflateRawSync(bytes, { maxOutputLength: bound });

@@ -153,7 +153,21 @@ export {
   isFloatDatatype,
   toFloat32,
 } from "./datatypes.ts";
-export { medDecode, medEncode, medInflate, medPredict, medUnpredict } from "./depthCodec.ts";
+export {
+  MED_DEFLATE_IMPLEMENTATION,
+  medDecode,
+  medEncode,
+  medInflate,
+  medPredict,
+  medUnpredict,
+  withInflatedPayload,
+} from "./depthCodec.ts";
+export {
+  decodeMessageAsync,
+  decodesNativelyAsync,
+  inflateRawNative,
+  medPayloadOf,
+} from "./depthDecodeAsync.ts";
 export {
   DEPTH_ENCODINGS,
   DEPTH_IMAGE_DEFAULTS,
