@@ -1,5 +1,7 @@
 import {
   decodeMessage,
+  decodeMessageAsync,
+  decodesNativelyAsync,
   type EntityInfo,
   type LogMessage,
   type ProducerInfo,
@@ -168,6 +170,21 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   private onFrame(payload: unknown, ack: unknown): void {
     const done = typeof ack === "function" ? (ack as () => void) : () => {};
     const bytes = toBytes(payload);
+    if (bytes && decodesNativelyAsync(bytes)) {
+      // MED-deflate depth in a browser: inflated natively (asynchronously) inside the ordered chain.
+      this.chain = this.chain.then(async () => {
+        const started = performance.now();
+        let message: LogMessage;
+        try {
+          message = await decodeMessageAsync(bytes);
+        } catch (error) {
+          this.undecodable(error, done);
+          return;
+        }
+        await this.handOver(message, this.count(bytes, performance.now() - started), done);
+      });
+      return;
+    }
     let message: LogMessage;
     let decodeMs = 0;
     try {
@@ -176,27 +193,37 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       message = decodeMessage(bytes);
       decodeMs = performance.now() - started;
     } catch (error) {
-      this.counts.undecodable++;
-      done();
-      const text = error instanceof Error ? error.message : String(error);
-      this.emit("problem", { code: SdkErrorCode.BadMessage, message: `undecodable frame: ${text}` });
+      this.undecodable(error, done);
       return;
     }
+    const info = this.count(bytes, decodeMs);
+    // One message at a time, in arrival order; the ack follows the callback (and the iterator's pull).
+    this.chain = this.chain.then(() => this.handOver(message, info, done));
+  }
+
+  private undecodable(error: unknown, done: () => void): void {
+    this.counts.undecodable++;
+    done();
+    const text = error instanceof Error ? error.message : String(error);
+    this.emit("problem", { code: SdkErrorCode.BadMessage, message: `undecodable frame: ${text}` });
+  }
+
+  private count(bytes: Uint8Array, decodeMs: number): FrameInfo {
     this.counts.received++;
     this.counts.bytes += bytes.length;
-    const info: FrameInfo = { byteLength: bytes.length, receivedAt: Date.now(), decodeMs };
-    // One message at a time, in arrival order; the ack follows the callback (and the iterator's pull).
-    this.chain = this.chain.then(async () => {
-      if (this.onMessage) {
-        try {
-          await this.onMessage(message, info);
-        } catch (error) {
-          console.error("depthroom: the onMessage callback threw", error);
-        }
+    return { byteLength: bytes.length, receivedAt: Date.now(), decodeMs };
+  }
+
+  private async handOver(message: LogMessage, info: FrameInfo, done: () => void): Promise<void> {
+    if (this.onMessage) {
+      try {
+        await this.onMessage(message, info);
+      } catch (error) {
+        console.error("depthroom: the onMessage callback threw", error);
       }
-      if (this.iterating) this.inbox.offer(message, done);
-      else done();
-    });
+    }
+    if (this.iterating) this.inbox.offer(message, done);
+    else done();
   }
 
   private finish(error: SdkError | undefined): void {
