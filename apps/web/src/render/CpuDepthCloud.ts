@@ -2,7 +2,7 @@ import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
 import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import type { DepthImage, Pinhole } from "@depthroom/schema";
+import { type DepthImage, type Pinhole, rayTable } from "@depthroom/schema";
 import { MAX_POINT_SIZE } from "./DepthCloudMaterial.ts";
 import type { DepthTextureData } from "./depthTexture.ts";
 
@@ -97,7 +97,22 @@ export class CpuDepthCloud {
     const out = this.positions;
     const invMeter = 1 / meter;
     let i = 0;
-    for (let v = 0; v < height; v++) {
+    if (pinhole.distortion) {
+      // Through the lens distortion: each pixel's ray from the pinhole's ray table, built once.
+      const rays = this.raysFor(pinhole, width, height);
+      for (let p = 0; p < width * height; p++, i += 3) {
+        const z = (values[p] as number) * invMeter;
+        const x = rays[2 * p] as number;
+        if (z > 0 && z < Number.POSITIVE_INFINITY && !Number.isNaN(x)) {
+          out[i] = x * z;
+          out[i + 1] = (rays[2 * p + 1] as number) * z;
+          out[i + 2] = z;
+        } else {
+          out[i + 2] = 0;
+        }
+      }
+    }
+    for (let v = 0; v < height && !pinhole.distortion; v++) {
       const yScale = (v - cy) / fy;
       const row = v * width;
       for (let u = 0; u < width; u++) {
@@ -115,6 +130,15 @@ export class CpuDepthCloud {
     this.mesh.updateVerticesData("position", out, false, false);
     this.material.setFloat("meter", meter);
     this.material.setFloat("pointDiameterPerDepth", (2 * image.pointFillRatio) / fy);
+  }
+
+  private rays: { pinhole: Pinhole; table: Float32Array } | undefined;
+
+  private raysFor(pinhole: Pinhole, width: number, height: number): Float32Array {
+    if (this.rays?.pinhole !== pinhole || this.rays.table.length !== width * height * 2) {
+      this.rays = { pinhole, table: rayTable(pinhole, width, height) };
+    }
+    return this.rays.table;
   }
 
   setColormap(texture: BaseTexture): void {

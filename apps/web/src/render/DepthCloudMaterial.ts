@@ -9,6 +9,7 @@ import type { Scene } from "@babylonjs/core/scene.js";
 import type { Pinhole } from "@depthroom/schema";
 import { depthCloudFragment, depthCloudVertex } from "./depthShaders.ts";
 import type { DepthTextureFormat } from "./depthTexture.ts";
+import { floatRgTexture, RayTableTexture } from "./rayTableTexture.ts";
 
 /** How a cloud is drawn: the per-entity view settings the shader applies (see depthShaders.ts). */
 export interface CloudDrawSettings {
@@ -79,8 +80,9 @@ export class DepthCloudMaterial {
           "colorIntrinsics",
           "colorSize",
           "colorChannels",
+          "useRayTable",
         ],
-        samplers: ["depthTexture", "colormapTexture", "colorTexture"],
+        samplers: ["depthTexture", "colormapTexture", "colorTexture", "rayTable"],
         defines: format === "r16ui" ? ["#define DEPTH_UINT"] : [],
       },
     );
@@ -102,9 +104,18 @@ export class DepthCloudMaterial {
     );
     this.setSettings({ cullRange: undefined, flyingFraction: 0, normalShading: false });
     this.setColorSource(undefined);
+    // Likewise a ray table is always bound: a 1x1 stand-in when the pinhole has no distortion.
+    this.rays = new RayTableTexture(scene);
+    this.noRays = floatRgTexture(scene, new Float32Array(2), 1, 1);
+    this.material.setTexture("rayTable", this.noRays);
+    this.material.setFloat("useRayTable", 0);
   }
 
   private readonly placeholder: RawTexture;
+  private readonly rays: RayTableTexture;
+  private readonly noRays: RawTexture;
+  /** Draw through the ray table even without distortion (the bench compares the two paths). */
+  forceRayTable = false;
 
   setSettings(settings: CloudDrawSettings): void {
     const [min, max] = settings.cullRange ?? [0, 3e38];
@@ -143,9 +154,21 @@ export class DepthCloudMaterial {
     this.material.setVector2("depthRange", { x: min, y: max });
   }
 
-  setPinhole(pinhole: Pinhole, pointFillRatio: number): void {
+  /**
+   * The intrinsics; with a lens distortion (and the image size) the cloud draws through the pinhole's ray
+   * table, built here only when the intrinsics or the size change.
+   */
+  setPinhole(pinhole: Pinhole, pointFillRatio: number, size?: readonly [number, number]): void {
     this.material.setVector4("intrinsics", { x: pinhole.fx, y: pinhole.fy, z: pinhole.cx, w: pinhole.cy });
     this.material.setFloat("pointDiameterPerDepth", (2 * pointFillRatio) / pinhole.fy);
+    const useRays = size !== undefined && (pinhole.distortion !== undefined || this.forceRayTable);
+    this.material.setTexture("rayTable", useRays ? this.rays.get(pinhole, size[0], size[1]) : this.noRays);
+    this.material.setFloat("useRayTable", useRays ? 1 : 0);
+  }
+
+  /** How many ray tables this cloud built (one per intrinsics and size). */
+  get rayTableBuilds(): number {
+    return this.rays.builds;
   }
 
   /** Screen pixels per world unit at view depth 1: viewport height / (2 tan(fovY / 2)). */
@@ -157,6 +180,8 @@ export class DepthCloudMaterial {
   dispose(): void {
     this.material.dispose();
     this.placeholder.dispose();
+    this.rays.dispose();
+    this.noRays.dispose();
   }
 }
 

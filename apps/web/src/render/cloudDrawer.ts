@@ -107,7 +107,7 @@ export class GpuCloud implements CloudDrawer {
       this.parent = pinhole.frame;
     }
     this.material.setDepth(frame.texture, image.meter);
-    this.material.setPinhole(pinhole.pinhole, image.pointFillRatio);
+    this.material.setPinhole(pinhole.pinhole, image.pointFillRatio, [image.width, image.height]);
     this.material.setColorSource(this.color);
     this.material.setSettings(this.settings);
     this.mesh.setEnabled(visible);

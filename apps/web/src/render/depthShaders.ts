@@ -112,7 +112,10 @@ void main(void) {
 
 /**
  * 3D view: one vertex per pixel holding (u, v, 0), unprojected here from the depth texture (RDF).
- * intrinsics = (fx, fy, cx, cy); pointDiameterPerDepth = 2 * fillRatio / fy (world diameter of a point at
+ * intrinsics = (fx, fy, cx, cy). With lens distortion (useRayTable = 1) the ray of pixel (u, v) is one texel of
+ * rayTable (RG32F, the undistorted normalised (x, y), built once per intrinsics: rayTableTexture.ts) and the
+ * point is (x z, y z, z); a texel over 1e38 marks a pixel the model cannot invert, not drawn.
+ * pointDiameterPerDepth = 2 * fillRatio / fy (world diameter of a point at
  * depth 1); pointSizeScale = screen pixels per world unit at view depth 1.
  *
  * View settings (per entity, all on the GPU, nothing per pixel in JavaScript):
@@ -148,9 +151,15 @@ uniform mat4 depthToColor;
 uniform vec4 colorIntrinsics;
 uniform vec2 colorSize;
 uniform float colorChannels;
+uniform float useRayTable;
+uniform sampler2D rayTable;
 varying vec3 vColor;
 
 vec3 unprojectAt(vec2 pixel, float z) {
+  if (useRayTable > 0.5) {
+    vec2 ray = texelFetch(rayTable, ivec2(pixel), 0).rg;
+    return vec3(ray * z, z);
+  }
   return vec3((pixel.x - intrinsics.z) * z / intrinsics.x, (pixel.y - intrinsics.w) * z / intrinsics.y, z);
 }
 
@@ -166,6 +175,7 @@ void main(void) {
   float d = storedDepth(pixel);
   float z = d / meter;
   bool drawn = validDepth(d) && z >= cullRange.x && z <= cullRange.y;
+  if (drawn && useRayTable > 0.5) drawn = texelFetch(rayTable, pixel, 0).r < 1e38;
   ivec2 size = textureSize(depthTexture, 0);
   float zl = -1.0;
   float zr = -1.0;

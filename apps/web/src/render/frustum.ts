@@ -1,4 +1,4 @@
-import type { Pinhole } from "@depthroom/schema";
+import { type Pinhole, pixelRay } from "@depthroom/schema";
 import type { Vec3 } from "./cameraPose.ts";
 
 /** Image plane distance when the pinhole names none, metres. */
@@ -14,15 +14,19 @@ export function pinholeSize(pinhole: Pinhole, image?: { width: number; height: n
 /**
  * A camera frustum in the RDF camera frame, as line strips: the four rays from the centre to the image
  * corners at `imagePlaneDistance`, the image rectangle, and a small triangle above the top edge
- * marking "up" (as Rerun draws it).
+ * marking "up" (as Rerun draws it). Each point lies on its pixel's ray (through the lens distortion, as
+ * the cloud; a pixel the model cannot invert keeps the plain pinhole's ray).
  */
 export function frustumLines(pinhole: Pinhole, width: number, height: number, distance?: number): Vec3[][] {
   const d = distance ?? pinhole.imagePlaneDistance ?? DEFAULT_IMAGE_PLANE_DISTANCE;
-  const at = (u: number, v: number): Vec3 => [
-    ((u - pinhole.cx) * d) / pinhole.fx,
-    ((v - pinhole.cy) * d) / pinhole.fy,
-    d,
-  ];
+  const ray = [0, 0];
+  const at = (u: number, v: number): Vec3 => {
+    if (!pixelRay(pinhole, u, v, ray)) {
+      ray[0] = (u - pinhole.cx) / pinhole.fx;
+      ray[1] = (v - pinhole.cy) / pinhole.fy;
+    }
+    return [(ray[0] as number) * d, (ray[1] as number) * d, d];
+  };
   const tl = at(0, 0);
   const tr = at(width, 0);
   const br = at(width, height);

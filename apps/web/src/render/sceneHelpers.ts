@@ -94,7 +94,7 @@ export class CameraFrustums {
     index: number,
     frame: TransformNode,
   ): void {
-    const key = `${pinhole.fx},${pinhole.fy},${pinhole.cx},${pinhole.cy},${width},${height},${pinhole.imagePlaneDistance}`;
+    const key = `${pinhole.fx},${pinhole.fy},${pinhole.cx},${pinhole.cy},${width},${height},${pinhole.imagePlaneDistance},${pinhole.distortion?.model}:${pinhole.distortion?.coefficients}`;
     const existing = this.meshes.get(path);
     if (existing && existing.metadata === key) return;
     existing?.dispose();
