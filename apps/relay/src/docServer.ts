@@ -37,6 +37,7 @@ import {
 } from "./docMessages.ts";
 import { DocumentSizeCap } from "./documentSizeCap.ts";
 import { type RelayLimits, TokenBucket } from "./limits.ts";
+import { guardListeners } from "./listenerGuard.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
@@ -185,6 +186,15 @@ export class DocServer {
 
   #accept(ws: WebSocket, req: IncomingMessage, url: URL, token: string | null): void {
     const { logger, metrics } = this.deps;
+    // No handler of this socket may throw into the process: a failure is logged, the socket cut.
+    guardListeners(ws, (event, error) => {
+      metrics.reject(ErrorCode.Internal);
+      logger.error("doc socket handler failed", {
+        event,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      ws.terminate();
+    });
     ws.on("error", (error) => logger.warn("doc socket error", { error: error.message }));
     if (this.#closing) {
       ws.close(CloseCode.GoingAway, ErrorCode.GoingAway);

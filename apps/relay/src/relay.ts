@@ -18,13 +18,13 @@ import { FrameServer } from "./frameServer.ts";
 import { createHttpHandler } from "./httpApi.ts";
 import { guardRequest, guardUpgrade } from "./httpKit.ts";
 import { type RelayLimits, resolveLimits } from "./limits.ts";
+import { guardListeners } from "./listenerGuard.ts";
 import { createLogger, type Logger, type LogLevel } from "./log.ts";
 import { RelayMetrics } from "./metrics.ts";
 import { AdminNotices } from "./notices.ts";
 import { Recordings } from "./recordings.ts";
 import { createRecordingsHttp } from "./recordingsHttp.ts";
 import { SessionRegistry } from "./sessionRegistry.ts";
-import { guardSocketListeners } from "./socketAdmission.ts";
 import type { RelayStore } from "./store.ts";
 import { TokenSigner } from "./tokens.ts";
 
@@ -172,7 +172,7 @@ export async function startRelay(options: RelayOptions): Promise<RunningRelay> {
   // After the handshake middleware, before the connection listeners add their handlers: none of them
   // may throw into the process; a socket whose handler failed is logged and disconnected.
   frames.io.use((socket, next) => {
-    guardSocketListeners(socket, (event, error) => {
+    guardListeners(socket, (event, error) => {
       metrics.reject(ErrorCode.Internal);
       logger.error("frame socket handler failed", {
         session: socket.data.session,

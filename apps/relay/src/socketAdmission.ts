@@ -71,22 +71,3 @@ export function admitFrameSocket(socket: Socket, maxMessageBytes: number): boole
   receiver._maxPayload = maxMessageBytes + MESSAGE_FRAMING_BYTES;
   return true;
 }
-
-/**
- * The socket.io counterpart of the HTTP kit's guard: every listener later added to `socket` with `on`
- * runs inside a catch, so a throwing (or rejecting) event handler is handed to `fail` instead of
- * reaching the process (socket.io calls listeners from `process.nextTick`, where a throw is uncaught).
- * Install it from a middleware, before the `connection` listeners add theirs.
- */
-export function guardSocketListeners(socket: Socket, fail: (event: string, error: unknown) => void): void {
-  const on = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => unknown) => Socket;
-  (socket as unknown as { on: typeof on }).on = (event, listener) =>
-    on(event, (...args: unknown[]) => {
-      try {
-        const result = listener(...args);
-        if (result instanceof Promise) result.catch((error: unknown) => fail(event, error));
-      } catch (error) {
-        fail(event, error);
-      }
-    });
-}
