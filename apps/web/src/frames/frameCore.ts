@@ -1,4 +1,11 @@
-import { decodeMessage, type LogMessage, type TransferableMessage, toTransferable } from "@depthroom/schema";
+import {
+  decodeMessage,
+  decodeMessageAsync,
+  decodesNativelyAsync,
+  type LogMessage,
+  type TransferableMessage,
+  toTransferable,
+} from "@depthroom/schema";
 import type { ViewerAction } from "../state/viewerState.ts";
 import { subscribeSession, type Target } from "../stream/subscribeSession.ts";
 
@@ -54,6 +61,21 @@ export class FrameCore {
         break;
       }
       case "decode":
+        if (decodesNativelyAsync(command.bytes)) {
+          // MED-deflate depth: inflated by the browser's native DecompressionStream (asynchronous).
+          const { id } = command;
+          decodeMessageAsync(command.bytes).then(
+            (decoded) => {
+              const { message, transfer } = toTransferable(decoded);
+              this.post({ type: "decoded", id, message }, transfer);
+            },
+            (error: unknown) => {
+              const message = error instanceof Error ? error.message : String(error);
+              this.post({ type: "decode-failed", id, error: message });
+            },
+          );
+          break;
+        }
         try {
           const { message, transfer } = toTransferable(decodeMessage(command.bytes));
           this.post({ type: "decoded", id: command.id, message }, transfer);
