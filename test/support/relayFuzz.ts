@@ -3,7 +3,7 @@ import { rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { Worker } from "node:worker_threads";
-import type { CreateSessionResponse, PublishResult } from "@depthroom/schema";
+import { type CreateSessionResponse, docSocketProtocols, type PublishResult } from "@depthroom/schema";
 import WebSocket from "ws";
 import { connectFrames, type FrameSocket, openDoc, publish } from "./clients.ts";
 import {
@@ -456,7 +456,10 @@ function engineSocket(rng: Rng, url: string, fixture: Fixture): Promise<Outcome>
     ? `&session=${fixture.target.id}&v=1&token=${encodeURIComponent(rng.pick(fixture.tokens))}`
     : "";
   const frames = engineFrames(rng);
-  if (rng.chance(0.5)) frames.unshift("40");
+  // CONNECT, bare or with the token in socket.io's auth payload (the current transport).
+  if (rng.chance(0.5)) {
+    frames.unshift(rng.chance(0.5) ? "40" : `40${JSON.stringify({ token: rng.pick(fixture.tokens) })}`);
+  }
   return feedWebSocket(`/socket.io/?EIO=4&transport=websocket${query}`, url, frames, rng, "errors");
 }
 
@@ -467,9 +470,19 @@ function docSocket(
   fixture: Fixture,
   category: "y-websocket" | "awareness",
 ): Promise<Outcome> {
-  const path = `/yjs/${fixture.target.id}?token=${encodeURIComponent(rng.pick(fixture.tokens))}`;
+  // The token as the WebSocket subprotocol (the current transport) or the deprecated query form.
+  const token = rng.pick(fixture.tokens);
+  const asProtocol = rng.chance(0.5);
+  const path = `/yjs/${fixture.target.id}${asProtocol ? "" : `?token=${encodeURIComponent(token)}`}`;
   const messages = category === "awareness" ? awarenessMessages(rng) : docMessages(rng);
-  return feedWebSocket(path, url, messages, rng, "refused");
+  return feedWebSocket(
+    path,
+    url,
+    messages,
+    rng,
+    "refused",
+    asProtocol ? docSocketProtocols(token) : undefined,
+  );
 }
 
 /**
@@ -482,8 +495,9 @@ function feedWebSocket(
   messages: readonly (string | Uint8Array)[],
   rng: Rng,
   unopened: Outcome,
+  protocols?: string[],
 ): Promise<Outcome> {
-  const ws = new WebSocket(`${url.replace(/^http/, "ws")}${path}`);
+  const ws = new WebSocket(`${url.replace(/^http/, "ws")}${path}`, protocols);
   return new Promise((resolve) => {
     let opened = false;
     const timer = setTimeout(() => {
