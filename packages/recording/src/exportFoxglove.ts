@@ -2,6 +2,9 @@ import {
   cameraInfoDistortion,
   type DepthImage,
   decodeMessage,
+  type Measurement,
+  measure,
+  measurementLabel,
   type Pinhole,
   type Transform3D,
 } from "@depthroom/schema";
@@ -29,11 +32,19 @@ export interface FoxgloveExportStats {
   readonly colorImages: number;
   readonly calibrations: number;
   readonly transforms: number;
+  /** Measurements written on `EXPORT_TOPICS.measurements`. */
+  readonly measurements: number;
   readonly bytes: number;
 }
 
 export interface FoxgloveExportOptions {
   readonly onProgress?: (progress: { messages: number; totalMessages: number }) => void;
+  /**
+   * The room's measurements (issue 20; read with the schema's `listMeasurements`, so valid): the
+   * complete ones are written on `EXPORT_TOPICS.measurements` as JSON (`depthroom.Measurement`), at
+   * their log time (or the recording's start when they carry none).
+   */
+  readonly measurements?: readonly Measurement[];
 }
 
 /** Topic naming of the export (and what import maps back to the same entities). */
@@ -41,6 +52,41 @@ export const EXPORT_TOPICS = {
   image: (entityPath: string) => `/${entityPath}`,
   calibration: (entityPath: string) => `/${entityPath}/calibration`,
   transforms: "/transforms",
+  measurements: "/depthroom/measurements",
+} as const;
+
+/** The JSON schema of an exported measurement (a Measurement plus its figures and label). */
+const MEASUREMENT_JSON_SCHEMA = {
+  title: "depthroom.Measurement",
+  description: "A shared measurement: distance (2 points), polyline, or angle at the middle of 3 points",
+  type: "object",
+  properties: {
+    timestamp: {
+      type: "object",
+      properties: { sec: { type: "integer" }, nsec: { type: "integer" } },
+    },
+    id: { type: "string" },
+    kind: { type: "string", enum: ["distance", "polyline", "angle"] },
+    entity_path: { type: "string" },
+    points: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          x: { type: "number" },
+          y: { type: "number" },
+          z: { type: "number" },
+          u: { type: ["integer", "null"] },
+          v: { type: ["integer", "null"] },
+        },
+      },
+    },
+    length_m: { type: ["number", "null"], description: "distance or polyline total, metres" },
+    angle_deg: { type: ["number", "null"] },
+    label: { type: "string" },
+    author: { type: "string" },
+    time: { type: ["object", "null"], description: "timeline and value it was measured at" },
+  },
 } as const;
 
 const JSON_SCHEMAS = {
@@ -48,6 +94,7 @@ const JSON_SCHEMAS = {
   compressedImage: CompressedImage,
   calibration: CameraCalibration,
   transform: FrameTransform,
+  measurement: MEASUREMENT_JSON_SCHEMA,
 } as const;
 
 export async function exportFoxglove(
@@ -218,9 +265,45 @@ export async function exportFoxglove(
   // Static messages (all times) first, stamped with their log time.
   for (const m of await reader.latestAt(range?.startNs ?? 0n)) if (m.static) await write(m);
   if (range) for await (const m of reader.messagesInRange(range.startNs, range.endNs)) await write(m);
+  let measurements = 0;
+  for (const m of options.measurements ?? []) {
+    if (!m.complete) continue;
+    const logTime =
+      m.time?.timeline === "log_time" && m.time.value >= 0
+        ? BigInt(Math.round(m.time.value))
+        : (range?.startNs ?? 0n);
+    const values = measure(m);
+    const body = {
+      timestamp: toTime(logTime),
+      id: m.id,
+      kind: m.kind,
+      entity_path: m.entityPath,
+      points: m.points.map((p) => ({
+        x: p.world[0],
+        y: p.world[1],
+        z: p.world[2],
+        u: p.pixel?.u ?? null,
+        v: p.pixel?.v ?? null,
+      })),
+      length_m: "length" in values ? values.length : null,
+      angle_deg: values.kind === "angle" ? values.degrees : null,
+      label: measurementLabel(values),
+      author: m.author.name,
+      time: m.time,
+    };
+    await writer.addMessage({
+      channelId: await channel("measurement", EXPORT_TOPICS.measurements, new Map()),
+      sequence: done,
+      logTime,
+      publishTime: logTime,
+      data: new TextEncoder().encode(JSON.stringify(body)),
+    });
+    done++;
+    measurements++;
+  }
   await writer.end();
   options.onProgress?.({ messages: done, totalMessages });
-  return { ...stats, bytes };
+  return { ...stats, measurements, bytes };
 }
 
 function parentPath(path: string): string {
