@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import {
   cdr,
   loadSample,
@@ -9,7 +10,7 @@ import {
   startFoxgloveSource,
   TUM_SAMPLE,
 } from "./support/foxgloveSource.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, hasStackTrace, repoRoot, runCli, waitUntil } from "./support/sdk.ts";
 
 const IMU_SCHEMA =
@@ -19,10 +20,7 @@ const bin = fileURLToPath(new URL("../packages/sdk/bin/depthroom.mjs", import.me
 // `depthroom bridge` as a person types it: --list, a live run with its progress line and Ctrl-C, and
 // the named failures with their exit codes.
 describe("CLI: depthroom bridge", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function rig() {
     const source = await startFoxgloveSource();
@@ -79,9 +77,7 @@ describe("CLI: depthroom bridge", () => {
 
   it("streams until Ctrl-C with a progress line, then prints a summary and exits 130", async () => {
     const source = await rig();
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { links } = await relayWithSession(cleanups);
     const viewer = await collect(links.view);
     cleanups.push(() => viewer.subscription.close());
     const child = spawn(
@@ -133,9 +129,7 @@ describe("CLI: depthroom bridge", () => {
   });
 
   it("names the failure and exits 5 (source unreachable), 3 (no depth topics), 4 (bad link), 2 (not a ws URL)", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { links } = await relayWithSession(cleanups);
 
     const imuOnly = await startFoxgloveSource();
     cleanups.push(() => imuOnly.close());

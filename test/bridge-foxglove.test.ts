@@ -1,6 +1,7 @@
 import { DepthImage, type LogMessage, type Pinhole, rvlEncode, type Transform3D } from "@depthroom/schema";
 import { bridgeFoxglove, FOXGLOVE_SUBPROTOCOLS } from "@depthroom/sdk/node";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import {
   AZURE_SAMPLES,
   bytesOf,
@@ -15,22 +16,17 @@ import {
   startFoxgloveSource,
   TUM_SAMPLE,
 } from "./support/foxgloveSource.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // The Foxglove WebSocket bridge end to end: a real FoxgloveServer publishing the shipped sample frames
 // the way foxglove_bridge does (CDR, ros2msg schemas, latched /tf_static and camera_info), the bridge,
 // a real relay, two real subscribers.
 describe("bridge: Foxglove WebSocket source -> session", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("bridges raw 16UC1, compressedDepth png and rvl, 32FC1, CameraInfo and /tf_static: both subscribers get every frame bit-exact", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { links } = await relayWithSession(cleanups);
     const source = await startFoxgloveSource();
     cleanups.push(() => source.close());
 

@@ -1,21 +1,17 @@
 import { bridgeFoxglove } from "@depthroom/sdk/node";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { loadSample, rawImage16, startFoxgloveSource, TUM_SAMPLE } from "./support/foxgloveSource.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // The camera starts after the bridge: its channel, advertised 2 s later, is bridged; unadvertised, it is
 // dropped from what the bridge tracks and replays.
 describe("bridge: channels advertised and unadvertised while it runs", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("bridges a channel advertised 2 s after start, and forgets it when unadvertised", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { links } = await relayWithSession(cleanups);
     const source = await startFoxgloveSource();
     cleanups.push(() => source.close());
     const viewer = await collect(links.view);

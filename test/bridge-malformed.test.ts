@@ -1,6 +1,7 @@
 import type { DepthImage } from "@depthroom/schema";
 import { bridgeFoxglove } from "@depthroom/sdk/node";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import {
   cdr,
   compressedDepthHeader,
@@ -13,22 +14,17 @@ import {
   startFoxgloveSource,
   TUM_SAMPLE,
 } from "./support/foxgloveSource.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // A rig that sends garbage: 1,000 malformed messages (truncated CDR, wrong encodings, corrupt PNG and
 // RVL, bad JSON, sizes that would allocate gigabytes) among good frames. The bridge counts each one,
 // skips it, and the good topic keeps streaming.
 describe("bridge: malformed messages", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("skips and counts 1,000 malformed messages; the good topic keeps streaming bit-exact", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { links } = await relayWithSession(cleanups);
     const source = await startFoxgloveSource();
     cleanups.push(() => source.close());
     const good = source.addRos2Channel("/camera/depth/image_rect_raw", "sensor_msgs/msg/Image");

@@ -1,8 +1,9 @@
 import { parseSessionLink } from "@depthroom/schema";
 import { bridgeFoxglove } from "@depthroom/sdk/node";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { loadSample, rawImage16, startFoxgloveSource, TUM_SAMPLE } from "./support/foxgloveSource.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 import { throttledProxy } from "./support/throttledProxy.ts";
 
@@ -10,15 +11,10 @@ import { throttledProxy } from "./support/throttledProxy.ts";
 // 640x480 depth topics at 30 Hz are about 11 MB/s as RVL): frames are dropped per topic (latest wins),
 // both topics keep arriving, and what arrives is recent: nothing queues up behind the link.
 describe("bridge: slow uplink", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("drops per topic, never queues: both topics stream with bounded lag", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { relay, links } = await relayWithSession(cleanups);
     const proxy = await throttledProxy(new URL(relay.url), 1_000_000);
     cleanups.push(
       () =>

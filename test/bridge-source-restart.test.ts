@@ -3,8 +3,9 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { ProducerEvent } from "@depthroom/schema";
 import { bridgeFoxglove } from "@depthroom/sdk/node";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestRelay } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 const require = createRequire(import.meta.url);
@@ -47,15 +48,10 @@ function kill(child: ChildProcess): Promise<void> {
 // The rig goes away (process killed) and comes back on the same port: the bridge, never restarted,
 // shows the rig offline meanwhile (its producer leaves) and streams again within 5 s.
 describe("bridge: the source restarts", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("reconnects with backoff and frames flow again within 5 s", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { links } = await relayWithSession(cleanups);
     const first = await startRig(0);
     cleanups.push(() => kill(first.child));
     const viewer = await collect(links.view);

@@ -1,21 +1,17 @@
 import { BridgeError, bridgeFoxglove } from "@depthroom/sdk/node";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { loadSample, rawImage16, startFoxgloveSource, TUM_SAMPLE } from "./support/foxgloveSource.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // Current foxglove_bridge (on the Foxglove SDK) accepts only `foxglove.sdk.v1` and answers HTTP 400
 // to anything else; the bridge offers it first, and says so when a server takes neither.
 describe("bridge: WebSocket subprotocols", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("connects to a server that accepts only foxglove.sdk.v1 and bridges its frames", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { links } = await relayWithSession(cleanups);
     const source = await startFoxgloveSource({ accept: ["foxglove.sdk.v1"] });
     cleanups.push(() => source.close());
     const channel = source.addRos2Channel("/camera/depth/image_rect_raw", "sensor_msgs/msg/Image");
@@ -32,9 +28,7 @@ describe("bridge: WebSocket subprotocols", () => {
   });
 
   it("fails with source-refused when the server takes neither subprotocol", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const { links } = await relay.createSession();
+    const { links } = await relayWithSession(cleanups);
     const source = await startFoxgloveSource({ accept: ["foxglove.sdk.v2"] });
     cleanups.push(() => source.close());
     const error = await bridgeFoxglove({ url: source.url, link: links.publish }).catch((e: unknown) => e);

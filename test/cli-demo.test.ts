@@ -1,19 +1,15 @@
 import type { DepthImage, LogMessage, Pinhole, Transform3D } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestRelay } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, runCli, waitUntil } from "./support/sdk.ts";
 
 // `depthroom demo`: a synthetic rig of two depth cameras with a transform between them, moving shapes.
 describe("depthroom demo", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("streams two cameras with their pinholes, a transform between them, and moving depth", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
+    const { session } = await relayWithSession(cleanups);
     const { messages, subscription } = await collect(session.links.view);
     cleanups.push(() => subscription.close());
 

@@ -1,16 +1,14 @@
 import { isSessionId, parseSessionLink, readTokenClaims } from "@depthroom/schema";
 import { connect, subscribe } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { startTestRelay } from "./support/relay.ts";
 import { hasStackTrace, runCli } from "./support/sdk.ts";
 
 // `depthroom session create` makes a session on the relay and prints its links; a link alone is
 // enough to connect (producer) and subscribe (viewer).
 describe("depthroom session create", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("prints { id, links } with --json, and the links work on their own", async () => {
     const relay = await startTestRelay();

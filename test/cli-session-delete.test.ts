@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { startTestRelay } from "./support/relay.ts";
 import { hasStackTrace, runCli } from "./support/sdk.ts";
 
 // `depthroom session create` on a relay that wants its operator's create token (issue 12 item 6), and
 // `depthroom session delete --link <edit link>`.
 describe("depthroom session create with a create token, and session delete", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("creates with DEPTHROOM_CREATE_TOKEN, refuses without, and deletes with the edit link only", async () => {
     const createToken = "cli-create-token-0123456789abcdef";

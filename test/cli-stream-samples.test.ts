@@ -2,8 +2,9 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { join } from "node:path";
 import type { DepthImage, EncodedImage, LogMessage, Pinhole, Transform3D } from "@depthroom/schema";
 import { loadPng16 } from "@depthroom/schema/testing";
-import { afterEach, describe, expect, it } from "vitest";
-import { makeTempDir, startTestRelay } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { makeTempDir, relayWithSession } from "./support/relay.ts";
 import { collect, repoRoot, runCli, waitUntil } from "./support/sdk.ts";
 
 // `depthroom stream` on the shipped real frames (and on 7-Scenes / TUM folders built from them with
@@ -20,15 +21,10 @@ const byKind = <K extends LogMessage["archetype"]["kind"]>(messages: LogMessage[
   messages.filter((m) => m.archetype.kind === kind);
 
 describe("depthroom stream on real samples", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function setup() {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
+    const { session } = await relayWithSession(cleanups);
     const { messages, subscription } = await collect(session.links.view);
     cleanups.push(() => subscription.close());
     return { link: session.links.publish, messages };

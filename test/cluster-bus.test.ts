@@ -16,8 +16,9 @@ import {
   type RecordingDescription,
   type Refusal,
 } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { collectFrames, connectFrames, openDoc, publish, subscribe, waitFor } from "./support/clients.ts";
 import { rigFrame } from "./support/cluster.ts";
 import { createSession, makeTempDir } from "./support/relay.ts";
@@ -27,10 +28,7 @@ import { DATABASE_URL, REDIS_URL, requireRedis, scratchSchema } from "./support/
 // /healthz, `welcome` and upgrade headers; presence of every node from any node; and a session whose
 // connection is admitted on another node is released here (its clients are told and disconnected).
 describe("relay nodes on a Redis bus", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   const cluster = async (ids: string[], redisUrl = REDIS_URL): Promise<RunningRelay[]> => {
     await requireRedis();

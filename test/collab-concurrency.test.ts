@@ -2,8 +2,9 @@ import { rm } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 import { FileStore } from "@depthroom/relay";
 import { addAnnotation, CollabRoot, ErrorCode, listAnnotations } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { type DocClient, openDoc, waitFor } from "./support/clients.ts";
 import {
   collabUser,
@@ -33,10 +34,7 @@ const annotationsJson = (doc: Y.Doc) => doc.getMap(CollabRoot.annotations).toJSO
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("collab concurrency", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("5 random editors across a relay restart converge on the persisted annotation set", async () => {
     const dataDir = await makeTempDir("depthroom-collab-");

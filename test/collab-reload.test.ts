@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { addAnnotation, addComment, listAnnotations } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { openDoc, waitFor } from "./support/clients.ts";
 import { collabUser } from "./support/collab.ts";
 import { makeTempDir, startTestRelay } from "./support/relay.ts";
@@ -11,10 +12,7 @@ import { makeTempDir, startTestRelay } from "./support/relay.ts";
  * empty doc (which made the client report synced with no annotations, then fill in a moment later).
  */
 describe("collab reload", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("a client synced against a restarted relay already has every stored annotation", async () => {
     const dataDir = await makeTempDir("depthroom-collab-");

@@ -1,26 +1,22 @@
 import type { DepthImage, LogMessage } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestRelay } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // Issue 19: the bytes a viewer receives for the same frames through a real relay, RVL against the SDK's
 // `auto` (which picks MED-deflate on these real frames), and the frames arrive bit-exact either way.
 describe("per-viewer bandwidth: RVL vs auto (MED-deflate) through a real relay", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function viewerBytes(
     frames: readonly { width: number; height: number; depth: Uint16Array }[],
     meter: number,
     depthEncoding: "rvl" | "auto",
   ): Promise<{ bytes: number; messages: LogMessage[] }> {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
+    const { session } = await relayWithSession(cleanups);
     const { messages, subscription } = await collect(session.links.view);
     cleanups.push(() => subscription.close());
     const rec = await connect({ link: session.links.publish }, { depthEncoding });

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { ErrorCode, type ImportRecordingResponse } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { importRecording, listRecordings, recordingAccess } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { writeRos2Mcap } from "./support/mcapFiles.ts";
-import { makeTempDir, startTestRelay } from "./support/relay.ts";
+import { makeTempDir, relayWithSession, startTestRelay } from "./support/relay.ts";
 import { runCli } from "./support/sdk.ts";
 
 // Bad files given to `depthroom import` and to the relay's import endpoint: not MCAP, truncated, an
@@ -26,10 +27,7 @@ const frames = azure.frames.map((f, i) => ({
 }));
 
 describe("recording: bad files", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("names each problem and harms nothing stored", async () => {
     const relay = await startTestRelay();
@@ -135,9 +133,7 @@ describe("recording: bad files", () => {
   });
 
   it("refuses imports without an edit token of the session, with named errors", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
+    const { relay, session } = await relayWithSession(cleanups);
     const good = await writeRos2Mcap({ frames: frames.slice(0, 1) });
     const post = (token: string | undefined, session_ = session.id) =>
       fetch(`${relay.url}/api/sessions/${session_}/recordings/import`, {

@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { getRecordingState, type PublishResult, readEnvelope } from "@depthroom/schema";
 import { fetchLatestAt, listRecordings, recordingAccess, startRecording } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, openDoc, waitFor } from "./support/clients.ts";
 import { sampleStream, stampFrame } from "./support/frames.ts";
 import { decodeAll, depthOf, timeOf } from "./support/recordings.ts";
@@ -12,10 +13,7 @@ import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from
 // (the relay flushes every second); every frame it still holds is exactly the one that was sent.
 
 describe("recording: crash recovery", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("recovers a recording interrupted by kill -9 and lists it", async () => {
     const dataDir = await makeTempDir();

@@ -4,7 +4,8 @@ import { decompressHandlers } from "@depthroom/recording";
 import { decodeMessage, encodeMessage, type Pinhole, readEnvelope } from "@depthroom/schema";
 import { fetchLatestAt, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
 import { McapIndexedReader } from "@mcap/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { collectFrames, connectFrames, publish, subscribe, waitFor } from "./support/clients.ts";
 import { writeRos2Mcap } from "./support/mcapFiles.ts";
 import { decodeAll } from "./support/recordings.ts";
@@ -18,10 +19,7 @@ import { runCli } from "./support/sdk.ts";
 const D = [-0.3, 0.12, 0.0011, -0.0007, -0.025];
 
 describe("lens distortion through import, live and export", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("keeps a plumb_bob CameraInfo's D from a ROS 2 MCAP to the exported CameraCalibration", async () => {
     const relay = await startTestRelay();

@@ -14,7 +14,8 @@ import {
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { fetchLatestAt, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
 import { McapIndexedReader } from "@mcap/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, type FrameSocket } from "./support/clients.ts";
 import { writeRos2Mcap } from "./support/mcapFiles.ts";
 import { decodeAll, depthData, depthOf, sameValues, timeOf } from "./support/recordings.ts";
@@ -36,10 +37,7 @@ function publish(socket: FrameSocket, message: LogMessage): Promise<PublishResul
 }
 
 describe("recording: export and import through the CLI", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function setup() {
     const relay = await startTestRelay();

@@ -8,25 +8,21 @@ import {
   reviewRoomName,
 } from "@depthroom/schema";
 import { fetchRange, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, openDoc, publish, waitFor } from "./support/clients.ts";
 import { sampleStream, stampFrame } from "./support/frames.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 
 // The recordings' HTTP routes against a real relay: list, describe, download, latest-at and range
 // (with a cut at a time boundary), delete (which closes the review room), and named errors for bad
 // ids, bad times, unknown routes and recordings still being written.
 
 describe("recording: HTTP API", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("lists, describes, serves and deletes recordings; bad requests get named errors", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession({ title: "api" });
+    const { relay, session } = await relayWithSession(cleanups, {}, { title: "api" });
     const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish);
     cleanups.push(() => socket.close());
     const sample = sampleStream();

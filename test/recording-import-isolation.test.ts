@@ -6,9 +6,10 @@ import { promisify } from "node:util";
 import { manyRecordsChunk, zstdChunkBomb } from "@depthroom/recording/testing";
 import { ErrorCode } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { writeRos2Mcap } from "./support/mcapFiles.ts";
-import { makeTempDir, startTestRelay, type TestRelay } from "./support/relay.ts";
+import { makeTempDir, relayWithSession, type TestRelay } from "./support/relay.ts";
 
 const run = promisify(execFile);
 /** argv: file, URL, token; prints the body, a newline and the status. */
@@ -48,15 +49,10 @@ async function slowestHealthz(relay: TestRelay, work: Promise<unknown>): Promise
 }
 
 describe("recording import isolation", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("keeps /healthz answering during imports of a big file and of bombs, which are refused", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
+    const { relay, session } = await relayWithSession(cleanups);
     const dir = await makeTempDir("depthroom-import-isolation-");
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     // Uploaded by another process: the test's own event loop is the relay's, and sending 70 MB

@@ -3,9 +3,10 @@ import { join } from "node:path";
 import { DepthImage, type LogMessage, Pinhole } from "@depthroom/schema";
 import { loadPng16 } from "@depthroom/schema/testing";
 import { connect, fetchLatestAt, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { decodeAll, depthData, depthOf, sameValues, timeOf } from "./support/recordings.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { repoRoot } from "./support/sdk.ts";
 
 // Record 20 s of the real sample stream (the six Azure Kinect frames, looped at 15 fps by an SDK
@@ -28,15 +29,10 @@ interface Sent {
 }
 
 describe("recording: latest-at over a recorded sample stream", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it(`answers every time t of a ${RECORD_SECONDS} s recording with the frame live at t`, async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession({ title: "latest-at" });
+    const { session } = await relayWithSession(cleanups, {}, { title: "latest-at" });
     const rig = await connect({ link: session.links.publish }, { name: "azure loop" });
     cleanups.push(() => rig.close());
     rig.log(

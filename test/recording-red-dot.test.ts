@@ -1,23 +1,19 @@
 import { CollabRoot, getRecordingState, STATE_KEY } from "@depthroom/schema";
 import { recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, openDoc, publish, waitFor } from "./support/clients.ts";
 import { sampleStream } from "./support/frames.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 
 // The red dot: the session's recording state in its Y.Doc is written by the relay alone. Every client
 // sees it; a peer that forges or deletes it is put right; with nobody connected it lands in the stored doc.
 
 describe("recording: the red dot", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function recorded() {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession({ title: "review" });
+    const { relay, session } = await relayWithSession(cleanups, {}, { title: "review" });
     const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish);
     cleanups.push(() => socket.close());
     expect(await publish(socket, sampleStream().pinhole)).toEqual({ ok: true });

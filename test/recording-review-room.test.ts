@@ -1,23 +1,19 @@
 import { CloseCode, ErrorCode, type RecordingDescription, reviewRoomName } from "@depthroom/schema";
 import { describeRecording, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, handshakeRefusal, openDoc, publish, waitFor } from "./support/clients.ts";
 import { sampleStream } from "./support/frames.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 
 // Review rooms: a recording opens as its own Y.Doc `/yjs/rec-<id>`. Session tokens open it with their
 // role; a recording's own token (from a review link) opens that recording only, never the live session.
 
 describe("recording: review rooms", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function recorded() {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession({ title: "review" });
+    const { relay, session } = await relayWithSession(cleanups, {}, { title: "review" });
     const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish);
     cleanups.push(() => socket.close());
     expect(await publish(socket, sampleStream().pinhole)).toEqual({ ok: true });

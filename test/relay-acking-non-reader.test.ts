@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { CloseCode, DepthImage, encodeMessage } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { connectAckingNonReader } from "./support/ackingNonReader.ts";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { collectFrames, connectFrames, publish, subscribe, waitFor } from "./support/clients.ts";
 import { createSession, makeTempDir, spawnRelayProcess, startTestRelay } from "./support/relay.ts";
 
@@ -41,10 +42,7 @@ function metric(text: string, name: string): number {
 }
 
 describe("an acking non-reader", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   /** Publish for RUN_MS to a fast viewer and an acking non-reader. */
   async function run(relay: { url: string; pid: number }, resumeWhenTooSlow = false) {

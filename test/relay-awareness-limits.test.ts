@@ -1,9 +1,10 @@
 import type { CreateSessionResponse } from "@depthroom/schema";
 import { CloseCode } from "@depthroom/schema";
 import * as encoding from "lib0/encoding";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { startTestRelay, type TestRelay } from "./support/relay.ts";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { relayWithSession, type TestRelay } from "./support/relay.ts";
 
 // Awareness limits hold before any JSON is parsed, by bytes as well as by messages, and per client
 // address as well as per connection (issue 12 item 10). Raw WebSockets speaking the y-protocols bytes.
@@ -60,15 +61,10 @@ const dropped = (text: string, reason: string) =>
 const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 describe("awareness limits", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function setup(limits = {}) {
-    const relay = await startTestRelay({ limits });
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
+    const { relay, session } = await relayWithSession(cleanups, { limits });
     const open = async () => {
       const doc = await rawDoc(relay, session);
       cleanups.push(() => doc.ws.terminate());

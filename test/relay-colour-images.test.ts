@@ -7,9 +7,10 @@ import {
   stopRecording,
   subscribe,
 } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { decodeAll, timeOf } from "./support/recordings.ts";
-import { startTestRelay } from "./support/relay.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // Colour images (issue 16) travel like any message: an SDK producer logs a Pinhole, depth, a raw RGB
@@ -35,15 +36,10 @@ function jpegFrame(i: number): EncodedImage {
 const frameOf = (m: LogMessage | undefined) => (m ? Number(timeOf(m, "frame")) : -1);
 
 describe("relay: colour images", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("forwards Image and EncodedImage unchanged, latest-at to late joiners, latest-wins, and records them", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession({ title: "colour" });
+    const { session } = await relayWithSession(cleanups, {}, { title: "colour" });
     const live = await collect(session.links.view);
     cleanups.push(() => live.subscription.close());
     // A viewer that holds every frame for 400 ms before acknowledging it.

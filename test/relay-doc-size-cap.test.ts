@@ -1,6 +1,7 @@
 import { rm } from "node:fs/promises";
 import { ErrorCode } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { openDoc, waitFor } from "./support/clients.ts";
 import { makeTempDir, startTestRelay, type TestRelay } from "./support/relay.ts";
 
@@ -8,10 +9,7 @@ import { makeTempDir, startTestRelay, type TestRelay } from "./support/relay.ts"
 // was refused (a named code), everyone else keeps the document as it was before, and a restart brings
 // back every accepted update (issue 12 item 2: a doc over the store's record bound used to be wiped).
 describe("document size cap", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("refuses updates past the cap with a named error and keeps what was accepted across a restart", async () => {
     const cap = 256 * 1024;

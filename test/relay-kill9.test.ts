@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { type PublishResult, readEnvelope } from "@depthroom/schema";
 import { listRecordings, recordingAccess, startRecording } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, openDoc } from "./support/clients.ts";
 import { sampleStream, stampFrame } from "./support/frames.ts";
 import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
@@ -17,10 +18,7 @@ import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from
 const ACK_MS = 100;
 
 describe("relay kill -9", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("loses no acknowledged doc update and at most the last second of a recording", async () => {
     const dataDir = await makeTempDir();

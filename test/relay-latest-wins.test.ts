@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames } from "./support/clients.ts";
 import { sampleStream, stampFrame, wallMs } from "./support/frames.ts";
 import { createSession, makeTempDir, spawnRelayProcess } from "./support/relay.ts";
@@ -28,10 +29,7 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 
 describe("relay latest-wins", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   // A rate test on a shared 2-core machine: one retry absorbs a scheduling hiccup from other work; every
   // figure must hold within a single run.

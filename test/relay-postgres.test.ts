@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { PostgresStore, type RunningRelay, startRelay } from "@depthroom/relay";
 import { addAnnotation, ErrorCode, listAnnotations } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, handshakeRefusal, openDoc, waitFor } from "./support/clients.ts";
 import { createSession, makeTempDir } from "./support/relay.ts";
 import { DATABASE_URL, scratchSchema } from "./support/services.ts";
@@ -10,10 +11,7 @@ import { pin, textsOf } from "./support/storeSuite.ts";
 // Two in-process relays on one PostgreSQL schema (no balancer): a session created on one node is
 // served by the other with the same tokens, and a document written on one is read on the other.
 describe("relays sharing PostgreSQL", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   const node = async (schema: string): Promise<RunningRelay> => {
     const dataDir = await makeTempDir();

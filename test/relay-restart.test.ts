@@ -1,17 +1,15 @@
 import { rm } from "node:fs/promises";
 import { CloseCode, ErrorCode, type Refusal, type Welcome } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type * as Y from "yjs";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, type DocClient, openDoc, waitFor } from "./support/clients.ts";
 import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
 
 // Annotations written to a session's doc, relay stopped (SIGTERM) and started on the same data
 // directory: the doc and the session come back; clients reconnect on their own and converge.
 describe("relay restart", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   const annotations = (doc: Y.Doc) => doc.getMap("annotations").toJSON();
 

@@ -1,5 +1,6 @@
 import { CloseCode, type CreateSessionResponse, ErrorCode } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, openDoc, waitFor } from "./support/clients.ts";
 import { startTestRelay, type TestRelay } from "./support/relay.ts";
 
@@ -26,10 +27,7 @@ const describeSession = (relay: TestRelay, session: CreateSessionResponse) =>
   });
 
 describe("session lifecycle", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
   const start = async (options: Parameters<typeof startTestRelay>[0]) => {
     const relay = await startTestRelay(options);
     cleanups.push(() => relay.close());

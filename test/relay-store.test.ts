@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { DocumentTooLargeError, FileStore, MemoryStore, PostgresStore } from "@depthroom/relay";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { makeTempDir } from "./support/relay.ts";
 import { DATABASE_URL, scratchSchema } from "./support/services.ts";
 import { annotatedDoc, describeStoreContract, textsOf } from "./support/storeSuite.ts";
@@ -46,10 +47,7 @@ describe("PostgresStore record bound", () => {
 });
 
 describe("PostgresStore shared by several nodes", () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
   const nodes = async (count: number) => {
     const { schema, drop } = await scratchSchema();
     cleanups.push(drop);

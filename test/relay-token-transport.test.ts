@@ -2,10 +2,11 @@ import { rm } from "node:fs/promises";
 import { DOC_SUBPROTOCOL, docSocketProtocols, RELAY_PROTOCOL_VERSION, type Welcome } from "@depthroom/schema";
 import { subscribe as sdkSubscribe } from "@depthroom/sdk";
 import { io } from "socket.io-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, openDoc, waitFor } from "./support/clients.ts";
 import { createSession, makeTempDir, spawnRelayProcess } from "./support/relay.ts";
 
@@ -15,10 +16,7 @@ import { createSession, makeTempDir, spawnRelayProcess } from "./support/relay.t
 // still works for one version and logs a deprecation warning; the new forms log none.
 
 describe("token transport", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("takes tokens from auth, the subprotocol and the header, the query form with a warning", async () => {
     const dataDir = await makeTempDir();

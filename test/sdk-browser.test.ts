@@ -4,18 +4,16 @@ import { DepthImage, Pinhole } from "@depthroom/schema";
 import { connect } from "@depthroom/sdk";
 import { build } from "esbuild";
 import { type Browser, chromium } from "playwright-core";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestRelay } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { relayWithSession } from "./support/relay.ts";
 
 // The SDK in a real browser (Chromium): the browser entry of @depthroom/sdk bundles with no Node
 // built-ins, and its subscriber, in a page, receives a producer's frames through the relay with RVL
 // (and MED-deflate, inflated by fflate in the page) decoded to the exact values, each acked.
 const ENCODINGS = ["rvl", "med"] as const;
 describe("SDK in the browser", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it.each(ENCODINGS)("subscribes from a page and receives decoded depth (%s)", async (depthEncoding) => {
     // Bundle the browser entry exactly as a web bundler would, for the browser platform.
@@ -44,9 +42,7 @@ describe("SDK in the browser", () => {
     cleanups.push(() => new Promise((resolve) => (page as Server).close(resolve)));
     const pageUrl = `http://127.0.0.1:${(page.address() as { port: number }).port}/`;
 
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
+    const { session } = await relayWithSession(cleanups);
 
     const browser: Browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",

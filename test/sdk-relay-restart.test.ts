@@ -1,7 +1,8 @@
 import { rm } from "node:fs/promises";
 import { DepthImage, type LogMessage, Pinhole } from "@depthroom/schema";
 import { connect, subscribe } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
@@ -10,10 +11,7 @@ import { collect, waitUntil } from "./support/sdk.ts";
 // frames again within 2 s of the relay being back; the producer re-sends the Pinhole, so a viewer who
 // arrives after the restart sees the camera.
 describe("SDK across a relay restart", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
     it(`resumes by itself after ${signal}`, async () => {

@@ -1,22 +1,18 @@
 import { type DepthImage, depthImage3dExample, type Pinhole } from "@depthroom/schema";
 import { connect } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestRelay } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // Rerun's depth_image_3d example (a Pinhole at world/camera, a 300x200 uint16 depth image under it)
 // logged through the SDK arrives at a subscriber unchanged, RVL-compressed on the wire or raw.
 describe("Rerun depth_image_3d through the SDK", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   for (const depthEncoding of ["rvl", "raw"] as const) {
     it(`arrives unchanged (${depthEncoding})`, async () => {
-      const relay = await startTestRelay();
-      cleanups.push(() => relay.close());
-      const session = await relay.createSession();
+      const { session } = await relayWithSession(cleanups);
       const { messages, subscription } = await collect(session.links.view);
       cleanups.push(() => subscription.close());
 

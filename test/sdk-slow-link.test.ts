@@ -3,8 +3,9 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DepthImage, type LogMessage } from "@depthroom/schema";
 import { connect, type ProducerStats, subscribe } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestRelay } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { relayWithSession, startTestRelay } from "./support/relay.ts";
 import { waitUntil } from "./support/sdk.ts";
 import { throttledProxy } from "./support/throttledProxy.ts";
 
@@ -25,10 +26,7 @@ interface ProducerReport {
 }
 
 describe("SDK on a slow link", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   it("keeps the producer's memory flat and counts drops when the link to the relay is throttled", async () => {
     const relay = await startTestRelay();
@@ -96,9 +94,7 @@ describe("SDK on a slow link", () => {
   });
 
   it("paces a throttled subscriber with latest-wins; the producer is not slowed", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
+    const { session } = await relayWithSession(cleanups);
 
     let busy = 0;
     let maxBusy = 0;

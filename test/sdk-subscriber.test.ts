@@ -1,22 +1,18 @@
 import { DepthImage, type LogMessage, Pinhole } from "@depthroom/schema";
 import { connect, type ProducerEvent, subscribe } from "@depthroom/sdk";
-import { afterEach, describe, expect, it } from "vitest";
-import { startTestRelay } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { waitUntil } from "./support/sdk.ts";
 
 // The headless subscriber: the async-iterator form, entity filters, connection state and producer
 // events, and the latest of every entity for a late joiner.
 describe("SDK subscriber", () => {
-  const cleanups: (() => Promise<unknown> | unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const cleanups = cleanupsAfterEach();
 
   async function setup() {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const session = await relay.createSession();
-    return session.links;
+    const { links } = await relayWithSession(cleanups);
+    return links;
   }
   const image = (value: number) => new DepthImage(new Uint16Array(16).fill(value), { width: 4, height: 4 });
 

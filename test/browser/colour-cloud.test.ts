@@ -281,6 +281,43 @@ describe("colour images on depth clouds", () => {
     await setLocal("reg/cam/depth", null);
   });
 
+  it("shows each colour image in its own 2D view (a raw Image and a decoded PNG)", async () => {
+    for (const [entity, expected] of [
+      ["reg/cam/rgb", checker],
+      ["off/color_cam/rgb", () => GREEN],
+    ] as const) {
+      await waitInPage(page, (e) => window.__depthroom!.pixelToClient(e, 0, 0) !== null, entity);
+      const panel = (await page.evaluate(
+        (e) => window.__depthroom!.panels().find((p) => p.entity === e),
+        entity,
+      ))!;
+      expect(panel, entity).toBeTruthy();
+      const shot = await screenshotPixels(page, {
+        x: panel.x,
+        y: panel.y,
+        width: panel.width,
+        height: panel.height,
+      });
+      for (const [u, v] of [
+        [4, 4],
+        [12, 4],
+        [20, 28],
+        [36, 60],
+      ] as const) {
+        const p = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
+          entity,
+          u,
+          v,
+        ] as const))!;
+        const actual = pixel(shot, Math.round(p[0] - panel.x), Math.round(p[1] - panel.y));
+        expect(
+          colorDistance(actual, expected(u, v)),
+          `${entity} (${u}, ${v}): ${actual}`,
+        ).toBeLessThanOrEqual(3);
+      }
+    }
+  });
+
   it("colours from an offset colour camera only the points it sees; the others keep the colormap", async () => {
     await lookThrough("off/depth_cam/depth");
     const at = await projections("off/depth_cam/depth");

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type LogLevel, type RelayLimits, type RunningRelay, startRelay } from "@depthroom/relay";
 import type { CreateSessionRequest, CreateSessionResponse } from "@depthroom/schema";
+import type { Cleanup } from "./cleanups.ts";
 
 /*
  * Relays for tests: in-process on port 0 with a temporary data directory, or a real child process
@@ -74,6 +75,18 @@ export async function startTestRelay(options: TestRelayOptions = {}): Promise<Te
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A relay for one test (closed by `cleanups`) with one session created on it. */
+export async function relayWithSession(
+  cleanups: Cleanup[],
+  options: TestRelayOptions = {},
+  request: CreateSessionRequest = {},
+): Promise<{ relay: TestRelay; session: CreateSessionResponse; links: CreateSessionResponse["links"] }> {
+  const relay = await startTestRelay(options);
+  cleanups.push(() => relay.close());
+  const session = await relay.createSession(request);
+  return { relay, session, links: session.links };
 }
 
 export interface RelayProcess {

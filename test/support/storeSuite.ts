@@ -1,7 +1,8 @@
 import type { RelayStore, SessionRecord } from "@depthroom/relay";
 import { type AnnotationInput, addAnnotation, listAnnotations } from "@depthroom/schema";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as Y from "yjs";
+import { cleanupsAfterEach } from "./cleanups.ts";
 
 /*
  * The contract every `RelayStore` keeps, as one suite run against each implementation (FileStore,
@@ -74,10 +75,7 @@ const plain = (list: readonly Uint8Array[]) => list.map((bytes) => Buffer.from(b
 
 export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
   describe(`RelayStore contract: ${name}`, () => {
-    const cleanups: (() => Promise<void>)[] = [];
-    afterEach(async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    });
+    const cleanups = cleanupsAfterEach();
     const harness = async () => {
       const made = await makeHarness();
       cleanups.push(() => made.cleanup());
