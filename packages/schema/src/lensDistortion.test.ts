@@ -10,7 +10,7 @@ import {
 } from "./lensDistortion.ts";
 import { decodeMessage, encodeMessage, readEnvelope } from "./message.ts";
 import { Pinhole } from "./pinhole.ts";
-import { pixelRay, projectPoint, unprojectPixel } from "./unproject.ts";
+import { pixelRay, projectPoint, rayTable, unprojectPixel } from "./unproject.ts";
 
 const MODELS: LensDistortion[] = [
   { model: "plumb_bob", coefficients: [-0.3, 0.1, 0.001, -0.002, -0.02] },
@@ -65,6 +65,28 @@ describe("lens distortion", () => {
     const ray = [0, 0];
     pixelRay(Pinhole.fromIntrinsics({ fx: 600, fy: 500, cx: 300, cy: 260 }), 900, 10, ray);
     expect(ray).toEqual([1, -0.5]);
+  });
+
+  it("rayTable (each pixel started from its neighbour's ray) holds pixelRay's rays, NaN where none", () => {
+    for (const distortion of MODELS) {
+      const pinhole = Pinhole.fromIntrinsics({ fx: 300, fy: 250, cx: 170, cy: 110, distortion });
+      const table = rayTable(pinhole, 320, 240);
+      const ray = [0, 0];
+      let none = 0;
+      for (let v = 0; v < 240; v += 7) {
+        for (let u = 0; u < 320; u += 5) {
+          const i = 2 * (v * 320 + u);
+          if (!pixelRay(pinhole, u, v, ray)) {
+            expect(table[i]).toBeNaN();
+            none++;
+            continue;
+          }
+          expect(Math.abs((table[i] as number) - (ray[0] as number))).toBeLessThan(1e-6);
+          expect(Math.abs((table[i + 1] as number) - (ray[1] as number))).toBeLessThan(1e-6);
+        }
+      }
+      expect(none).toBeLessThan(50);
+    }
   });
 
   it("validates the model and its coefficient count", () => {

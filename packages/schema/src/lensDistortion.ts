@@ -107,11 +107,21 @@ const scratch = new Float64Array(2);
 
 /**
  * The undistorted normalised point whose distortion is (xd, yd), written to `out[0..1]`; false (and
- * NaN in `out`) when it does not converge to UNDISTORT_TOLERANCE.
+ * NaN in `out`) when it does not converge to UNDISTORT_TOLERANCE. With `warmStart`, the polynomial
+ * models' Newton iteration starts from `out`'s finite contents (a neighbouring pixel's answer: a ray
+ * table converges in fewer steps) instead of (xd, yd).
  */
-export function undistort(d: LensDistortion, xd: number, yd: number, out: Float64Array | number[]): boolean {
+export function undistort(
+  d: LensDistortion,
+  xd: number,
+  yd: number,
+  out: Float64Array | number[],
+  warmStart = false,
+): boolean {
   if (!(Number.isFinite(xd) && Number.isFinite(yd))) return fail(out);
-  return isFisheye(d.model) ? undistortFisheye(d.coefficients, xd, yd, out) : undistortBrown(d, xd, yd, out);
+  return isFisheye(d.model)
+    ? undistortFisheye(d.coefficients, xd, yd, out)
+    : undistortBrown(d, xd, yd, out, warmStart);
 }
 
 function fail(out: Float64Array | number[]): false {
@@ -153,20 +163,27 @@ function undistortFisheye(
   return true;
 }
 
-function undistortBrown(d: LensDistortion, xd: number, yd: number, out: Float64Array | number[]): boolean {
+function undistortBrown(
+  d: LensDistortion,
+  xd: number,
+  yd: number,
+  out: Float64Array | number[],
+  warmStart: boolean,
+): boolean {
   const c = d.coefficients;
   const [k1, k2, p1, p2, k3] = c as [number, number, number, number, number];
   const k4 = c[5] ?? 0;
   const k5 = c[6] ?? 0;
   const k6 = c[7] ?? 0;
-  let x = xd;
-  let y = yd;
+  const warm = warmStart && Number.isFinite(out[0]) && Number.isFinite(out[1]);
+  let x = warm ? (out[0] as number) : xd;
+  let y = warm ? (out[1] as number) : yd;
   let error = Number.POSITIVE_INFINITY;
   for (let i = 0; i < MAX_ITERATIONS; i++) {
     distort(d, x, y, scratch);
     const ex = (scratch[0] as number) - xd;
     const ey = (scratch[1] as number) - yd;
-    error = Math.hypot(ex, ey);
+    error = Math.sqrt(ex * ex + ey * ey);
     if (error < TARGET) break;
     // Jacobian of (x', y') by (x, y): radial R(r²) = N / M, R' = dR/d(r²).
     const r2 = x * x + y * y;

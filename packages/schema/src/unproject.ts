@@ -19,10 +19,16 @@ import type { Transform3D } from "./transform3d.ts";
  * The undistorted normalised ray (x, y) of pixel (u, v), written to `out[0..1]`; false (NaN in `out`)
  * when the distortion model cannot invert there.
  */
-export function pixelRay(pinhole: Pinhole, u: number, v: number, out: Float64Array | number[]): boolean {
+export function pixelRay(
+  pinhole: Pinhole,
+  u: number,
+  v: number,
+  out: Float64Array | number[],
+  warmStart = false,
+): boolean {
   const xd = (u - pinhole.cx) / pinhole.fx;
   const yd = (v - pinhole.cy) / pinhole.fy;
-  if (pinhole.distortion) return undistort(pinhole.distortion, xd, yd, out);
+  if (pinhole.distortion) return undistort(pinhole.distortion, xd, yd, out, warmStart);
   out[0] = xd;
   out[1] = yd;
   return true;
@@ -49,7 +55,8 @@ export function rayTable(pinhole: Pinhole, width: number, height: number): Float
   const ray = new Float64Array(2);
   for (let v = 0, i = 0; v < height; v++) {
     for (let u = 0; u < width; u++, i += 2) {
-      pixelRay(pinhole, u, v, ray);
+      // Each pixel starts from its left neighbour's ray (the row's first from its own distorted point).
+      pixelRay(pinhole, u, v, ray, u > 0);
       table[i] = ray[0] as number;
       table[i + 1] = ray[1] as number;
     }
