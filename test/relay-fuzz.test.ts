@@ -14,11 +14,12 @@ describe("relay fuzz (short run)", () => {
       seed,
       durationMs: SECONDS * 1000,
       concurrency: 4,
-      // The test box is shared (other test files, other jobs): 10 % of probes may be over 100 ms, none
-      // over 1 s (a blocked event loop, as a decompression bomb caused), none may fail. `npm run fuzz`
-      // holds every probe to 100 ms.
-      slowProbeAllowance: 0.1,
-      healthzHardMaxMs: 1000,
+      // The test box is shared (other test files, other jobs; the idle relay's own probes reach a few
+      // hundred ms on a loaded one): 20 % of probes may be over 100 ms, none over 1.5 s (a blocked
+      // event loop, as a decompression bomb caused), none may fail. `npm run fuzz` holds every probe
+      // to 100 ms.
+      slowProbeAllowance: 0.2,
+      healthzHardMaxMs: 1500,
     });
     console.info(formatFuzzReport(report));
     expect(report.problems, `seed ${seed}`).toEqual([]);
