@@ -21,6 +21,7 @@ import {
   zoom,
 } from "./cameraPose.ts";
 import { type AxisSamples, lowestAlong, robustBounds, sampleCloud } from "./cloudBounds.ts";
+import { ColorImageView } from "./ColorImageView.ts";
 import { cloudStyle } from "./cloudStyle.ts";
 import { ColormapTextures } from "./colormapTexture.ts";
 import { type CloudMode, DepthVisual, LAYER_3D } from "./DepthVisual.ts";
@@ -77,6 +78,8 @@ export class ViewerScene {
   /** Colour images (Image / EncodedImage) on the GPU, and the room's per-entity cloud view settings. */
   private readonly colors: ColorImages;
   private readonly viewSettings = new Map<string, CloudViewSettings>();
+  /** Colour image entities' own 2D views. */
+  private readonly colorViews = new Map<string, ColorImageView>();
   private readonly visuals = new Map<string, DepthVisual>();
   private readonly frustums: CameraFrustums;
   private readonly images: ImageViews;
@@ -148,6 +151,7 @@ export class ViewerScene {
       case "Image":
       case "EncodedImage":
         this.colors.offer(entityPath, archetype, arrivedAt, message.timelines);
+        this.colorView(entityPath);
         break;
       default: {
         const unknown: never = archetype;
@@ -155,6 +159,18 @@ export class ViewerScene {
       }
     }
     this.dirty = true;
+  }
+
+  private colorView(path: string): ColorImageView {
+    let view = this.colorViews.get(path);
+    if (!view) {
+      const layer = this.nextLayerBit < MAX_2D_VIEWS ? 1 << this.nextLayerBit++ : 1 << MAX_2D_VIEWS;
+      view = new ColorImageView(this.scene, path, layer);
+      this.colorViews.set(path, view);
+      this.images.add(path, layer);
+      this.updateActiveCameras();
+    }
+    return view;
   }
 
   private visual(path: string): DepthVisual {
@@ -175,6 +191,13 @@ export class ViewerScene {
   frame(now = performance.now()): boolean {
     let firstData = false;
     if (this.colors.flush()) this.dirty = true;
+    for (const view of this.colorViews.values()) {
+      const texture = this.colors.texture(view.path);
+      if (!texture) continue;
+      const first = view.size === undefined;
+      view.update(texture, !this.hidden.has(view.path) && !this.cleared.has(view.path));
+      if (first) this.fit2d(view.path);
+    }
     for (const visual of this.visuals.values()) {
       const style = cloudStyle(visual, this.viewSettings.get(visual.path), this.colors, this.graph);
       visual.setCloudStyle(style.color, style.draw, style.depthOpacity);
@@ -403,7 +426,7 @@ export class ViewerScene {
   }
 
   fit2d(entity: string): void {
-    const image = this.visuals.get(entity)?.current;
+    const image = this.visuals.get(entity)?.current ?? this.colorViews.get(entity)?.size;
     const panel = this.panel2d(entity);
     if (!image || !panel) return;
     this.images.fit(entity, image, panel);
@@ -554,6 +577,7 @@ export class ViewerScene {
     for (const visual of this.visuals.values()) visual.dispose();
     this.visuals.clear();
     this.colormaps.dispose();
+    for (const view of this.colorViews.values()) view.dispose();
     this.colors.dispose();
     this.graph.dispose();
     this.scene.dispose();

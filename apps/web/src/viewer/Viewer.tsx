@@ -120,7 +120,9 @@ export function Viewer({ source }: { source: ViewerSource }) {
   const imageEntities = useMemo(
     () =>
       Object.values(state.entities)
-        .filter((e) => e.kind === "DepthImage" && e.visible)
+        .filter(
+          (e) => (e.kind === "DepthImage" || e.kind === "Image" || e.kind === "EncodedImage") && e.visible,
+        )
         .map((e) => e.path)
         .sort(),
     [state.entities],
