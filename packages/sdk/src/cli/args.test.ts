@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../node/inputError.ts";
-import { parseArgs } from "./args.ts";
+import { PRODUCER_OPTIONS, parseArgs, parseCommandArgs } from "./args.ts";
+import type { CliContext } from "./context.ts";
 import { formatProgress, ProgressLine } from "./progress.ts";
 
 const specs = {
@@ -46,6 +47,36 @@ describe("parseArgs", () => {
       '--width: expected an integer >= 8, got "9.5" (see: depthroom stream --help)',
     );
     expect(usage(["--loop=yes"])).toBe("--loop takes no value (see: depthroom stream --help)");
+  });
+});
+
+describe("parseCommandArgs", () => {
+  const context = () => {
+    const written: string[] = [];
+    const stream = { write: (text: string) => written.push(text) };
+    const ctx: CliContext = { stdout: stream, stderr: stream, env: {}, signal: new AbortController().signal };
+    return { ctx, written };
+  };
+
+  it("answers -h / --help with the command's help and nothing parsed", () => {
+    for (const flag of ["-h", "--help"]) {
+      const { ctx, written } = context();
+      expect(parseCommandArgs(["dir", flag], PRODUCER_OPTIONS, "stream", "HELP TEXT", ctx)).toBeUndefined();
+      expect(written).toEqual(["HELP TEXT"]);
+    }
+  });
+
+  it("parses the producer options and writes nothing without --help", () => {
+    const { ctx, written } = context();
+    const argv = ["dir", "--link", "L", "--raw", "--connect-timeout", "2.5", "-q"];
+    expect(parseCommandArgs(argv, PRODUCER_OPTIONS, "stream", "HELP TEXT", ctx)).toEqual({
+      options: { link: "L", raw: true, "connect-timeout": 2.5, quiet: true },
+      positionals: ["dir"],
+    });
+    expect(written).toEqual([]);
+    expect(() => parseCommandArgs(["--connect-timeout", "0"], PRODUCER_OPTIONS, "demo", "", ctx)).toThrow(
+      /--connect-timeout: expected a number > 0, got "0" \(see: depthroom demo --help\)/,
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { InputError } from "../node/inputError.ts";
+import type { CliContext } from "./context.ts";
 
 /** One option of a command: `--name value` / `--name=value`, or a `--flag`. */
 export interface OptionSpec {
@@ -83,4 +84,29 @@ export function parseArgs(
     options[name] = n;
   }
   return { options, positionals };
+}
+
+/** The options of the commands that stream into a session as its producer (stream, demo, bridge). */
+export const PRODUCER_OPTIONS = {
+  link: { type: "string" },
+  raw: { type: "boolean" },
+  "connect-timeout": { type: "number", min: 0, exclusiveMin: true },
+  quiet: { type: "boolean", short: "q" },
+} as const satisfies Record<string, OptionSpec>;
+
+/**
+ * `parseArgs` for a command, with the `-h` / `--help` every command takes: given it, the command's
+ * `help` is written to stdout and the answer is undefined (the command then exits Ok).
+ */
+export function parseCommandArgs(
+  argv: readonly string[],
+  specs: Record<string, OptionSpec>,
+  command: string,
+  help: string,
+  ctx: CliContext,
+): ParsedArgs | undefined {
+  const parsed = parseArgs(argv, { ...specs, help: { type: "boolean", short: "h" } }, command);
+  if (!parsed.options.help) return parsed;
+  ctx.stdout.write(help);
+  return undefined;
 }

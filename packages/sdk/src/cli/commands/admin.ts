@@ -1,7 +1,7 @@
 import { postNotice } from "../../admin.ts";
 import { SdkError, SdkErrorCode } from "../../errors.ts";
 import { InputError } from "../../node/inputError.ts";
-import { parseArgs } from "../args.ts";
+import { parseCommandArgs } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { ADMIN_HELP } from "../help.ts";
@@ -13,7 +13,7 @@ import { DEFAULT_RELAY } from "./session.ts";
  * session.
  */
 export async function adminCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { options, positionals } = parseArgs(
+  const parsed = parseCommandArgs(
     argv,
     {
       relay: { type: "string" },
@@ -22,14 +22,13 @@ export async function adminCommand(argv: readonly string[], ctx: CliContext): Pr
       level: { type: "string" },
       ttl: { type: "number", min: 0, exclusiveMin: true },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
     "admin",
+    ADMIN_HELP,
+    ctx,
   );
-  if (options.help) {
-    ctx.stdout.write(ADMIN_HELP);
-    return ExitCode.Ok;
-  }
+  if (!parsed) return ExitCode.Ok;
+  const { options, positionals } = parsed;
   const [action, text, ...rest] = positionals;
   if (action !== "notice") {
     throw new InputError(

@@ -4,7 +4,7 @@ import { checkSourceUrl } from "../../foxglove/source.ts";
 import { surveyFoxglove } from "../../foxglove/survey.ts";
 import { InputError } from "../../node/inputError.ts";
 import { resolveTarget } from "../../target.ts";
-import { parseArgs } from "../args.ts";
+import { PRODUCER_OPTIONS, parseCommandArgs } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { BRIDGE_HELP } from "../help.ts";
@@ -15,23 +15,19 @@ import { connectTimeoutMs, requireLink } from "./stream.ts";
 export async function bridgeCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
   // --topics may come several times, each a glob or a comma-separated list of globs.
   const { topics, rest } = takeTopics(argv);
-  const { options, positionals } = parseArgs(
+  const parsed = parseCommandArgs(
     rest,
     {
-      link: { type: "string" },
+      ...PRODUCER_OPTIONS,
       list: { type: "boolean" },
       wait: { type: "number", min: 0 },
-      raw: { type: "boolean" },
-      "connect-timeout": { type: "number", min: 0, exclusiveMin: true },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
     },
     "bridge",
+    BRIDGE_HELP,
+    ctx,
   );
-  if (options.help) {
-    ctx.stdout.write(BRIDGE_HELP);
-    return ExitCode.Ok;
-  }
+  if (!parsed) return ExitCode.Ok;
+  const { options, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new InputError(
       "usage",

@@ -3,7 +3,7 @@ import { demoCameras, renderDemoDepth } from "../../demoScene.ts";
 import { InputError } from "../../node/inputError.ts";
 import { connect } from "../../producer.ts";
 import { resolveTarget } from "../../target.ts";
-import { parseArgs } from "../args.ts";
+import { PRODUCER_OPTIONS, parseCommandArgs } from "../args.ts";
 import { type CliContext, Pacer } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { DEMO_HELP } from "../help.ts";
@@ -12,25 +12,21 @@ import { connectTimeoutMs, counts, failIfClosed, finish, requireLink, transformO
 
 /** `depthroom demo --link <publish link> [options]` */
 export async function demoCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { options, positionals } = parseArgs(
+  const parsed = parseCommandArgs(
     argv,
     {
-      link: { type: "string" },
+      ...PRODUCER_OPTIONS,
       fps: { type: "number", min: 0, exclusiveMin: true },
       width: { type: "number", min: 8, integer: true },
       height: { type: "number", min: 8, integer: true },
       duration: { type: "number", min: 0, exclusiveMin: true },
-      raw: { type: "boolean" },
-      "connect-timeout": { type: "number", min: 0, exclusiveMin: true },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
     },
     "demo",
+    DEMO_HELP,
+    ctx,
   );
-  if (options.help) {
-    ctx.stdout.write(DEMO_HELP);
-    return ExitCode.Ok;
-  }
+  if (!parsed) return ExitCode.Ok;
+  const { options, positionals } = parsed;
   if (positionals.length > 0) {
     throw new InputError("usage", `unexpected argument "${positionals[0]}" (see: depthroom demo --help)`);
   }

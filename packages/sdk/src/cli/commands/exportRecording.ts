@@ -8,7 +8,7 @@ import { isRecordingId } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "../../errors.ts";
 import { InputError } from "../../node/inputError.ts";
 import { downloadRecording, recordingAccess } from "../../recordings.ts";
-import { parseArgs } from "../args.ts";
+import { parseCommandArgs } from "../args.ts";
 import { ByteProgress } from "../byteProgress.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
@@ -19,7 +19,7 @@ type Format = (typeof FORMATS)[number];
 
 /** `depthroom export <recordingId> --link <link> [--format foxglove|depthroom] [-o <file>] [--json]` */
 export async function exportCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { options, positionals } = parseArgs(
+  const parsed = parseCommandArgs(
     argv,
     {
       link: { type: "string" },
@@ -27,14 +27,13 @@ export async function exportCommand(argv: readonly string[], ctx: CliContext): P
       output: { type: "string", short: "o" },
       json: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
     },
     "export",
+    EXPORT_HELP,
+    ctx,
   );
-  if (options.help) {
-    ctx.stdout.write(EXPORT_HELP);
-    return ExitCode.Ok;
-  }
+  if (!parsed) return ExitCode.Ok;
+  const { options, positionals } = parsed;
   if (positionals.length > 1)
     throw new InputError("usage", "one recording at a time (see: depthroom export --help)");
   const format = (options.format as string | undefined) ?? "foxglove";

@@ -6,7 +6,7 @@ import type { ImportRecordingResponse } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "../../errors.ts";
 import { InputError } from "../../node/inputError.ts";
 import { importRecording, type RecordingAccess, recordingAccess } from "../../recordings.ts";
-import { parseArgs } from "../args.ts";
+import { parseCommandArgs } from "../args.ts";
 import { ByteProgress } from "../byteProgress.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
@@ -16,21 +16,20 @@ const MCAP_MAGIC = Buffer.from([0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a])
 
 /** `depthroom import <file.mcap> --link <edit link> [--title TEXT] [--json] [--quiet]` */
 export async function importCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { options, positionals } = parseArgs(
+  const parsed = parseCommandArgs(
     argv,
     {
       link: { type: "string" },
       title: { type: "string" },
       json: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
     },
     "import",
+    IMPORT_HELP,
+    ctx,
   );
-  if (options.help) {
-    ctx.stdout.write(IMPORT_HELP);
-    return ExitCode.Ok;
-  }
+  if (!parsed) return ExitCode.Ok;
+  const { options, positionals } = parsed;
   if (positionals.length !== 1) {
     throw new InputError(
       "usage",

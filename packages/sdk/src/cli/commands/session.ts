@@ -1,7 +1,7 @@
 import { parseSessionLink } from "@depthroom/schema";
 import { InputError } from "../../node/inputError.ts";
 import { createSession, deleteSession } from "../../session.ts";
-import { parseArgs } from "../args.ts";
+import { parseCommandArgs } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { SESSION_HELP } from "../help.ts";
@@ -13,7 +13,7 @@ export const DEFAULT_RELAY = "http://localhost:8787";
  * `depthroom session delete --link <edit link>`
  */
 export async function sessionCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { options, positionals } = parseArgs(
+  const parsed = parseCommandArgs(
     argv,
     {
       relay: { type: "string" },
@@ -21,14 +21,13 @@ export async function sessionCommand(argv: readonly string[], ctx: CliContext): 
       "create-token": { type: "string" },
       link: { type: "string" },
       json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
     "session",
+    SESSION_HELP,
+    ctx,
   );
-  if (options.help) {
-    ctx.stdout.write(SESSION_HELP);
-    return ExitCode.Ok;
-  }
+  if (!parsed) return ExitCode.Ok;
+  const { options, positionals } = parsed;
   const [action, ...rest] = positionals;
   if (action !== "create" && action !== "delete") {
     throw new InputError(

@@ -17,7 +17,7 @@ import {
 import { InputError } from "../../node/inputError.ts";
 import { connect, type RecordingStream } from "../../producer.ts";
 import { resolveTarget } from "../../target.ts";
-import { parseArgs } from "../args.ts";
+import { PRODUCER_OPTIONS, parseCommandArgs } from "../args.ts";
 import { type CliContext, Pacer } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { STREAM_HELP } from "../help.ts";
@@ -34,10 +34,10 @@ const LAYOUT_NAMES = {
 
 /** `depthroom stream <folder> --link <publish link> [options]` */
 export async function streamCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const { options, positionals } = parseArgs(
+  const parsed = parseCommandArgs(
     argv,
     {
-      link: { type: "string" },
+      ...PRODUCER_OPTIONS,
       fps: { type: "number", min: 0, exclusiveMin: true },
       loop: { type: "boolean" },
       fx: { type: "number" },
@@ -46,17 +46,13 @@ export async function streamCommand(argv: readonly string[], ctx: CliContext): P
       cy: { type: "number" },
       "depth-scale": { type: "number", min: 0, exclusiveMin: true },
       entity: { type: "string" },
-      raw: { type: "boolean" },
-      "connect-timeout": { type: "number", min: 0, exclusiveMin: true },
-      quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
     },
     "stream",
+    STREAM_HELP,
+    ctx,
   );
-  if (options.help) {
-    ctx.stdout.write(STREAM_HELP);
-    return ExitCode.Ok;
-  }
+  if (!parsed) return ExitCode.Ok;
+  const { options, positionals } = parsed;
   if (positionals.length === 0)
     throw new InputError("usage", "missing <folder> (see: depthroom stream --help)");
   if (positionals.length > 1)
