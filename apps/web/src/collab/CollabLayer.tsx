@@ -222,6 +222,8 @@ export function CollabLayer({
           barSlot={barSlot}
           canEdit={canEdit}
           time={noteTime}
+          review={review}
+          onGoToTime={onGoToTime}
         />
       ) : null}
       {editingName ? (

@@ -14,6 +14,8 @@ import type { ViewerScene } from "../render/ViewerScene.ts";
 import type { FrameLoop } from "../viewer/frameLoop.ts";
 import type { CollabClient, CollabSnapshot } from "./CollabClient.ts";
 import { attachMeasureInput, type MeasurePick } from "./measureInput.ts";
+import { fromCollabPose, toCollabPose } from "./presence.ts";
+import { readViewLink, VIEW_LAYOUTS, type ViewLayout, viewLinkFor } from "./viewLink.ts";
 import "./measure.css";
 
 /*
@@ -35,6 +37,8 @@ export function MeasureLayer({
   barSlot,
   canEdit,
   time,
+  review,
+  onGoToTime,
 }: {
   client: CollabClient;
   snapshot: CollabSnapshot;
@@ -45,7 +49,38 @@ export function MeasureLayer({
   canEdit: boolean;
   /** The time a new measurement is stamped with (the recording's cursor in a review room). */
   time: () => TimelineTime;
+  /** A review room (its links carry the recording time), or a live session (`live`). */
+  review: boolean;
+  /** Seek the review room (a view link opened cold lands on its time). */
+  onGoToTime?: ((time: TimelineTime) => void) | undefined;
 }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  // A link to a view, opened cold: once the doc is synced, its time, camera and layout are restored.
+  const restored = useRef(false);
+  useEffect(() => {
+    if (restored.current || !snapshot.synced) return;
+    restored.current = true;
+    const view = readViewLink(window.location.href);
+    if (view.camera) viewer.setPose(fromCollabPose(view.camera));
+    if (view.at && view.at !== "live" && review) onGoToTime?.(view.at);
+    if (view.layout) {
+      // The layout is the viewer's: ask for it with its own shortcut (keymap: 1 split, 2 3D, 3 2D).
+      const key = String(VIEW_LAYOUTS.indexOf(view.layout) + 1);
+      window.dispatchEvent(new KeyboardEvent("keydown", { key, code: `Digit${key}` }));
+    }
+  }, [snapshot.synced, viewer, review, onGoToTime]);
+  const copyViewLink = () => {
+    const layout = document.querySelector("[data-layout]")?.getAttribute("data-layout");
+    const link = viewLinkFor(window.location.href, {
+      at: review ? time() : "live",
+      camera: toCollabPose(viewer.pose),
+      ...(layout && (VIEW_LAYOUTS as readonly string[]).includes(layout)
+        ? { layout: layout as ViewLayout }
+        : {}),
+    });
+    setCopied(link);
+    void navigator.clipboard?.writeText(link).catch(() => {});
+  };
   const [kind, setKind] = useState<MeasurementKind | null>(null);
   const [drawing, setDrawing] = useState<string | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
@@ -123,56 +158,79 @@ export function MeasureLayer({
     });
   }, [viewer, loop]);
 
-  const control = canEdit ? (
+  const control = (
     <span className="collab-ui measure-control" data-testid="measure-control">
       <button
         type="button"
-        className={`small${kind ? " active" : ""}`}
-        data-testid="measure-button"
-        aria-pressed={kind !== null}
-        title="Measure on the cloud or an image: a click per point (Esc leaves)"
-        onClick={() => {
-          if (kind) finish();
-          setKind(kind ? null : "distance");
-        }}
+        className="small"
+        data-testid="copy-view-link"
+        title="Copy a link to this moment and viewpoint (same role as your link)"
+        onClick={copyViewLink}
       >
-        Measure
+        Copy link to this view
       </button>
-      {kind ? (
+      {copied ? (
+        <input
+          className="small"
+          readOnly
+          data-testid="view-link"
+          value={copied}
+          onFocus={(e) => e.target.select()}
+          onBlur={() => setCopied(null)}
+        />
+      ) : null}
+      {canEdit ? (
         <>
-          <select
-            className="small"
-            data-testid="measure-kind"
-            value={kind}
-            onChange={(e) => {
-              finish();
-              setKind(e.target.value as MeasurementKind);
+          <button
+            type="button"
+            className={`small${kind ? " active" : ""}`}
+            data-testid="measure-button"
+            aria-pressed={kind !== null}
+            title="Measure on the cloud or an image: a click per point (Esc leaves)"
+            onClick={() => {
+              if (kind) finish();
+              setKind(kind ? null : "distance");
             }}
           >
-            {KINDS.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
-          </select>
-          {kind === "polyline" && drawing ? (
-            <button type="button" className="small" data-testid="measure-finish" onClick={finish}>
-              Finish
-            </button>
-          ) : null}
-          {problem ? (
-            <span className="problem small" data-testid="measure-problem">
-              {problem}
-            </span>
+            Measure
+          </button>
+          {kind ? (
+            <>
+              <select
+                className="small"
+                data-testid="measure-kind"
+                value={kind}
+                onChange={(e) => {
+                  finish();
+                  setKind(e.target.value as MeasurementKind);
+                }}
+              >
+                {KINDS.map((k) => (
+                  <option key={k} value={k}>
+                    {k}
+                  </option>
+                ))}
+              </select>
+              {kind === "polyline" && drawing ? (
+                <button type="button" className="small" data-testid="measure-finish" onClick={finish}>
+                  Finish
+                </button>
+              ) : null}
+              {problem ? (
+                <span className="problem small" data-testid="measure-problem">
+                  {problem}
+                </span>
+              ) : null}
+            </>
           ) : null}
         </>
       ) : null}
     </span>
-  ) : null;
+  );
 
   return (
     <>
-      {control && barSlot ? createPortal(control, barSlot) : control}
+      {barSlot ? createPortal(control, barSlot) : control}
       <MeasureOverlay viewer={viewer} measurements={snapshot.measurements} />
     </>
   );
