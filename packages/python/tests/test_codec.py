@@ -151,3 +151,23 @@ def test_rvl_decode_agrees_with_rvl_ts_on_random_and_corrupted_streams():
         except dr.DecodeError as error:
             got = {"error": error.problem}
         assert got == answer, (n, words.hex())
+
+
+def test_pinhole_lens_distortion_versions_and_refusals():
+    plain = dr.Pinhole(focal_length=(600, 500), width=640, height=480)
+    lens = dr.Pinhole(focal_length=(600, 500), width=640, height=480, distortion=("plumb_bob", [-0.3, 0.1, 0, 0, 0.01]))
+    # Body version 1 without a distortion (bytes as before), 2 with one (PROTOCOL.md).
+    assert encode_message("cam", plain)[6] == 1
+    data = encode_message("cam", lens)
+    assert data[6] == 2
+    assert decode_message(data).archetype.distortion == ("plumb_bob", (-0.3, 0.1, 0.0, 0.0, 0.01))
+    as_v1 = bytearray(data)
+    as_v1[6] = 1
+    with pytest.raises(dr.DecodeError, match="Pinhole.flags"):
+        decode_message(bytes(as_v1))
+    with pytest.raises(dr.ValidationError, match="plumb_bob takes 5 coefficients, got 4"):
+        dr.Pinhole(focal_length=1, width=2, height=2, distortion=("plumb_bob", [0, 0, 0, 0]))
+    with pytest.raises(dr.ValidationError, match="Pinhole.distortion.model"):
+        dr.Pinhole(focal_length=1, width=2, height=2, distortion=("fisheye624", [0] * 5))
+    with pytest.raises(dr.ValidationError, match="finite"):
+        dr.Pinhole(focal_length=1, width=2, height=2, distortion=("equidistant", [0, float("nan"), 0, 0]))

@@ -167,7 +167,10 @@ class Pinhole:
     """A camera's intrinsics (Rerun's `Pinhole`). Give `focal_length` (a scalar or (fx, fy)) with
     `width`/`height` (or `resolution`) and optionally `principal_point` (default: the image centre), or
     `image_from_camera` (3x3, row-major nested like Rerun's Mat3x3; a flat 9 is column-major).
-    `camera_xyz` defaults to "RDF" (x right, y down, z forward)."""
+    `camera_xyz` defaults to "RDF" (x right, y down, z forward). `distortion` is the lens's
+    (model, coefficients) in ROS CameraInfo's names and D order: ("plumb_bob", [k1, k2, p1, p2, k3]),
+    ("rational_polynomial", [k1, k2, p1, p2, k3, k4, k5, k6]), ("kannala_brandt" or "equidistant",
+    [k1, k2, k3, k4]) (the schema's lensDistortion.ts; OpenCV's maths)."""
 
     kind = "Pinhole"
 
@@ -182,6 +185,7 @@ class Pinhole:
         height: float | None = None,
         camera_xyz: str | None = None,
         image_plane_distance: float | None = None,
+        distortion: tuple[str, Sequence[float]] | None = None,
     ) -> None:
         if (width is None) != (height is None):
             raise ValidationError("Pinhole.width", "give both width and height, or neither")
@@ -237,6 +241,9 @@ class Pinhole:
         self.resolution = res
         self.camera_xyz: str = xyz
         self.image_plane_distance: float | None = image_plane_distance
+        self.distortion: tuple[str, tuple[float, ...]] | None = (
+            None if distortion is None else _lens_distortion(distortion)
+        )
 
     @property
     def fx(self) -> float:
@@ -259,6 +266,28 @@ class Pinhole:
             f"Pinhole(fx={self.fx}, fy={self.fy}, cx={self.cx}, cy={self.cy}, resolution={self.resolution}, "
             f"camera_xyz={self.camera_xyz!r}, image_plane_distance={self.image_plane_distance})"
         )
+
+
+# Lens distortion models: wire id and coefficient count (DISTORTION_MODELS in lensDistortion.ts).
+DISTORTION_MODELS = {"plumb_bob": (1, 5), "rational_polynomial": (2, 8), "kannala_brandt": (3, 4), "equidistant": (4, 4)}
+MAX_DISTORTION_COEFFICIENT = 1e6
+
+
+def _lens_distortion(distortion: Any) -> tuple[str, tuple[float, ...]]:
+    try:
+        model, coefficients = distortion
+    except (TypeError, ValueError):
+        raise ValidationError("Pinhole.distortion", "give (model, coefficients)") from None
+    if model not in DISTORTION_MODELS:
+        raise ValidationError("Pinhole.distortion.model", f"{model!r} is not one of {', '.join(DISTORTION_MODELS)}")
+    count = DISTORTION_MODELS[model][1]
+    given = int(np.size(coefficients)) if not isinstance(coefficients, str) else -1
+    if given != count:
+        raise ValidationError("Pinhole.distortion.coefficients", f"{model} takes {count} coefficients, got {given}")
+    values = _numbers("Pinhole.distortion.coefficients", coefficients, count)
+    if not all(math.isfinite(c) and abs(c) <= MAX_DISTORTION_COEFFICIENT for c in values):
+        raise ValidationError("Pinhole.distortion.coefficients", f"must be finite and within +-{MAX_DISTORTION_COEFFICIENT:g}")
+    return (model, tuple(values))
 
 
 def _js_hypot(values: Sequence[float]) -> float:

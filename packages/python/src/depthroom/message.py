@@ -19,6 +19,7 @@ from .archetypes import (
     DATATYPES,
     DIRECTION_IDS,
     DIRECTION_LETTERS,
+    DISTORTION_MODELS,
     MAX_IMAGE_DIMENSION,
     MEDIA_TYPE_BY_ID,
     MEDIA_TYPES,
@@ -48,6 +49,7 @@ _FLAG_STATIC = 1
 _FLAG_DEPTH_RANGE = 1
 _FLAG_RESOLUTION = 1
 _FLAG_IMAGE_PLANE = 2
+_FLAG_DISTORTION = 4  # Pinhole body version 2 only
 _ENCODINGS = {"raw": 0, "rvl": 1}
 _I64_MIN, _I64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -117,7 +119,9 @@ def encode_message(
             f"expected a DepthImage, Pinhole, Transform3D, Image or EncodedImage, got {type(archetype).__name__}",
         )
     head = bytearray(MAGIC)
-    head += struct.pack("<BBBB", PROTOCOL_VERSION, KIND_IDS[kind], KIND_VERSION, _FLAG_STATIC if static else 0)
+    # A Pinhole with a lens distortion is body version 2; everything else version 1 (PROTOCOL.md).
+    kind_version = 2 if isinstance(archetype, Pinhole) and archetype.distortion is not None else KIND_VERSION
+    head += struct.pack("<BBBB", PROTOCOL_VERSION, KIND_IDS[kind], kind_version, _FLAG_STATIC if static else 0)
     encoded_path = path.encode("utf-8")
     head += struct.pack("<H", len(encoded_path)) + encoded_path
     head.append(len(timelines))
@@ -181,14 +185,20 @@ def _depth_image_body(img: DepthImage, encoding: str | None) -> list[bytes]:
 
 
 def _pinhole_body(p: Pinhole) -> bytes:
-    flags = (_FLAG_RESOLUTION if p.resolution is not None else 0) | (
-        _FLAG_IMAGE_PLANE if p.image_plane_distance is not None else 0
+    flags = (
+        (_FLAG_RESOLUTION if p.resolution is not None else 0)
+        | (_FLAG_IMAGE_PLANE if p.image_plane_distance is not None else 0)
+        | (_FLAG_DISTORTION if p.distortion is not None else 0)
     )
     out = struct.pack("<9d", *p.image_from_camera) + bytes(DIRECTION_IDS[c] for c in p.camera_xyz) + bytes([flags])
     if p.resolution is not None:
         out += struct.pack("<dd", *p.resolution)
     if p.image_plane_distance is not None:
         out += struct.pack("<d", p.image_plane_distance)
+    if p.distortion is not None:
+        model, coefficients = p.distortion
+        out += struct.pack("<BB", DISTORTION_MODELS[model][0], len(coefficients))
+        out += struct.pack(f"<{len(coefficients)}d", *coefficients)
     return out
 
 
@@ -239,7 +249,7 @@ def decode_message(data: bytes | bytearray | memoryview) -> Message:
     if kind is None:
         raise DecodeError("unknown-kind", "header.kind", f"unknown archetype kind {kind_id}")
     (kind_version,) = r.unpack("<B", "header.kindVersion")
-    if kind_version != KIND_VERSION:
+    if not (kind_version == KIND_VERSION or (kind == "Pinhole" and kind_version == 2)):
         raise DecodeError("unsupported-version", "header.kindVersion", f"{kind} version {kind_version}")
     (flags,) = r.unpack("<B", "header.flags")
     if flags & ~_FLAG_STATIC:
@@ -277,7 +287,7 @@ def decode_message(data: bytes | bytearray | memoryview) -> Message:
         if kind == "DepthImage":
             archetype: Archetype = _read_depth_image(r)
         elif kind == "Pinhole":
-            archetype = _read_pinhole(r)
+            archetype = _read_pinhole(r, kind_version)
         elif kind == "Image":
             archetype = _read_image(r)
         elif kind == "EncodedImage":
@@ -340,15 +350,35 @@ def _read_depth_image(r: _Reader) -> DepthImage:
     )
 
 
-def _read_pinhole(r: _Reader) -> Pinhole:
+def _read_pinhole(r: _Reader, version: int) -> Pinhole:
     matrix = r.unpack("<9d", "Pinhole.imageFromCamera")
     xyz = "".join(DIRECTION_LETTERS.get(b, "?") for b in r.take(3, "Pinhole.cameraXyz"))
     (flags,) = r.unpack("<B", "Pinhole.flags")
-    if flags & ~(_FLAG_RESOLUTION | _FLAG_IMAGE_PLANE):
+    known = _FLAG_RESOLUTION | _FLAG_IMAGE_PLANE | (_FLAG_DISTORTION if version >= 2 else 0)
+    if flags & ~known:
         raise DecodeError("invalid-field", "Pinhole.flags", f"unknown flags {flags}")
     resolution = r.unpack("<dd", "Pinhole.resolution") if flags & _FLAG_RESOLUTION else None
     distance = r.unpack("<d", "Pinhole.imagePlaneDistance")[0] if flags & _FLAG_IMAGE_PLANE else None
-    return Pinhole(image_from_camera=list(matrix), resolution=resolution, camera_xyz=xyz, image_plane_distance=distance)
+    distortion = None
+    if flags & _FLAG_DISTORTION:
+        model_id, count = r.unpack("<BB", "Pinhole.distortion.model")
+        model = next((name for name, (i, _) in DISTORTION_MODELS.items() if i == model_id), None)
+        if model is None:
+            raise DecodeError("invalid-field", "Pinhole.distortion.model", f"unknown model {model_id}")
+        if count != DISTORTION_MODELS[model][1]:
+            raise DecodeError(
+                "invalid-field",
+                "Pinhole.distortion.coefficients",
+                f"{model} takes {DISTORTION_MODELS[model][1]} coefficients, got {count}",
+            )
+        distortion = (model, r.unpack(f"<{count}d", "Pinhole.distortion.coefficients"))
+    return Pinhole(
+        image_from_camera=list(matrix),
+        resolution=resolution,
+        camera_xyz=xyz,
+        image_plane_distance=distance,
+        distortion=distortion,
+    )
 
 
 def _read_image(r: _Reader) -> Image:

@@ -6,6 +6,7 @@ import {
   type DepthArray,
   type DepthEncoding,
   DepthImage,
+  type DistortionModel,
   EncodedImage,
   ERROR_CODES,
   encodeMessage,
@@ -60,6 +61,8 @@ export interface GoldenCase {
         image_from_camera?: number[][];
         camera_xyz?: string;
         image_plane_distance?: number;
+        /** (model, coefficients), ROS names and D order. */
+        distortion?: [DistortionModel, number[]];
       }
     | {
         kind: "Transform3D";
@@ -222,6 +225,20 @@ export function goldenCases(): GoldenCase[] {
     },
   });
   cases.push({
+    name: "pinhole-distortion-fisheye",
+    entity: "world/camera",
+    static: true,
+    timelines: [],
+    archetype: {
+      kind: "Pinhole",
+      focal_length: [600, 500],
+      principal_point: [337.5, 214.25],
+      width: 640,
+      height: 480,
+      distortion: ["kannala_brandt", [0.05, -0.01, 0.004, -0.0008]],
+    },
+  });
+  cases.push({
     name: "transform-default",
     entity: "world/camera",
     timelines: [{ timeline: "frame", kind: "sequence", value: "0" }],
@@ -352,6 +369,7 @@ function archetypeOf(c: GoldenCase): Archetype {
       const common = {
         ...(a.camera_xyz !== undefined ? { cameraXyz: a.camera_xyz } : {}),
         ...(a.image_plane_distance !== undefined ? { imagePlaneDistance: a.image_plane_distance } : {}),
+        ...(a.distortion ? { distortion: { model: a.distortion[0], coefficients: a.distortion[1] } } : {}),
       };
       if (a.image_from_camera) {
         const m = a.image_from_camera;
