@@ -84,7 +84,8 @@ function roundTrip(d: Uint16Array, width: number): void {
   expect(Buffer.from(inflateRawSync(bytes)).equals(Buffer.from(medPredict(d, width)))).toBe(true);
 }
 
-describe("MED-deflate depth codec", () => {
+// Real frames and hundreds of fuzz cases: seconds on a loaded 2-core machine, past vitest's 5 s default.
+describe("MED-deflate depth codec", { timeout: 60_000 }, () => {
   it("golden stage-1 bytes of a 3x2 image (PROTOCOL.md)", () => {
     const d = Uint16Array.from([0, 1000, 1002, 1001, 0, 1003]);
     const stageOne = Array.from(medPredict(d, 3));

@@ -14,7 +14,7 @@ function encodingOf(bytes: Uint8Array): number {
   return bytes[body + 10] as number;
 }
 
-describe("auto depth encoding (per entity)", () => {
+describe("auto depth encoding (per entity)", { timeout: 30_000 }, () => {
   const tum = loadSampleSets()[0]!.frames[0]!;
   const kinect = new DepthImage(tum.depth, { width: tum.width, height: tum.height, meter: 5000 });
   // 2 pixels: RVL's one word (4 bytes) beats DEFLATE's framing (7 bytes).
