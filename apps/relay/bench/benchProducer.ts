@@ -2,11 +2,15 @@ import { PerformanceObserver } from "node:perf_hooks";
 import { DepthImage, Pinhole } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
-import wsProtocol from "@foxglove/ws-protocol";
 import WebSocket from "ws";
 import { benchStream, stampFrame, wallMs } from "./frames.ts";
 
-const { FoxgloveClient } = wsProtocol;
+// Imported only for the Foxglove peer (a checkout measured as \`base\` may not have it at the top).
+const loadFoxglove = async () => {
+  const module = await import("@foxglove/ws-protocol");
+  // CommonJS: its exports are the default export under plain Node, the namespace under some loaders.
+  return (module.default ?? (module as unknown as typeof module.default)).FoxgloveClient;
+};
 
 /*
  * The bench's producer, in a child process with IPC: <mode: depthroom|raw|foxglove> <url> [session token].
@@ -74,6 +78,7 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
       close: () => ws.close(),
     };
   }
+  const FoxgloveClient = await loadFoxglove();
   const ws = new WebSocket(url?.replace(/^http/, "ws") ?? "", [FoxgloveClient.SUPPORTED_SUBPROTOCOL], {
     perMessageDeflate: false,
   });

@@ -1,10 +1,14 @@
 import { decodeMessage, type LogMessage } from "@depthroom/schema";
 import { subscribe } from "@depthroom/sdk";
-import wsProtocol from "@foxglove/ws-protocol";
 import WebSocket from "ws";
 import { wallMs } from "./frames.ts";
 
-const { FoxgloveClient } = wsProtocol;
+// Imported only for the Foxglove peer (a checkout measured as \`base\` may not have it at the top).
+const loadFoxglove = async () => {
+  const module = await import("@foxglove/ws-protocol");
+  // CommonJS: its exports are the default export under plain Node, the namespace under some loaders.
+  return (module.default ?? (module as unknown as typeof module.default)).FoxgloveClient;
+};
 
 /*
  * Bench viewers, in a child process with IPC: <mode: depthroom|raw|foxglove> <url> <count> <slowMs>
@@ -22,6 +26,7 @@ const arrivals: number[][] = [];
 const latencies: number[][] = [];
 let ready = 0;
 const sockets: { close(): void }[] = [];
+const FoxgloveClient = mode === "foxglove" ? await loadFoxglove() : undefined;
 
 function captureMs(message: LogMessage): number | undefined {
   if (message.archetype.kind !== "DepthImage") return undefined;
@@ -58,7 +63,7 @@ for (let viewer = 0; viewer < count; viewer++) {
       pauseFor(ws);
     });
     sockets.push({ close: () => ws.terminate() });
-  } else if (mode === "foxglove") {
+  } else if (FoxgloveClient) {
     const ws = new WebSocket(url?.replace(/^http/, "ws") ?? "", [FoxgloveClient.SUPPORTED_SUBPROTOCOL], {
       perMessageDeflate: false,
     });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
@@ -15,7 +15,8 @@ import { benchStream, wallMs } from "./frames.ts";
  *   raw       a minimal `ws` broadcast relay (rawRelay.ts): the near-limit baseline
  *   foxglove  @foxglove/ws-protocol's FoxgloveServer relaying a client channel (foxgloveRelay.ts)
  *   depthroom our relay, built (dist/main.js; `npm run build` first), real SDK producer and viewers
- *   base      with BENCH_BASE=<checkout with node_modules>: that tree's relay under tsx, our SDK clients
+ *   base      with BENCH_BASE=<checkout with node_modules>: that tree's relay under tsx and its SDK (our
+ *             producer and viewer scripts are copied into its bench/ as current-*.ts)
  * Prints per run: fast viewers' fps and longest gap, latency p50/p99, the slow viewer's lag, relay CPU
  * per delivered frame and RSS, the viewers' and the producer's CPU (and its GC share); then each as a
  * ratio to raw ws (medians over rounds). Rounds interleave the relays; the load average is printed.
@@ -138,6 +139,14 @@ function startRelay(kind: Kind, dataDir: string): ChildProcess {
   return spawnNode([BUILT_RELAY, ...args], { nodeArgs, plain: true });
 }
 
+/** The producer or viewers script; for `base`, a copy placed in that tree so its SDK is the one imported. */
+function clientScript(kind: Kind, file: string): string {
+  if (kind !== "base") return here(`./${file}`);
+  const copy = join(BASE ?? "", "apps/relay/bench", `current-${file}`);
+  copyFileSync(here(`./${file}`), copy);
+  return copy;
+}
+
 async function run(kind: Kind, scenario: Scenario): Promise<Result> {
   const dataDir = await mkdtemp(join(tmpdir(), "depthroom-bench-"));
   const relay = startRelay(kind, dataDir);
@@ -157,7 +166,7 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
     const viewers: ChildProcess[] = [];
     const spawnViewers = (n: number, slowMs: number) => {
       const child = spawnNode(
-        [here("./benchViewers.ts"), clientMode, url, String(n), String(slowMs), ...viewerAuth],
+        [clientScript(kind, "benchViewers.ts"), clientMode, url, String(n), String(slowMs), ...viewerAuth],
         {
           ipc: true,
         },
@@ -170,7 +179,9 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
       spawnViewers(Math.min(VIEWERS_PER_PROCESS, left), 0);
     const slow = scenario.slow ? spawnViewers(1, SLOW_MS) : undefined;
     await Promise.all(viewers.map((child) => message(child, "ready")));
-    const producer = spawnNode([here("./benchProducer.ts"), clientMode, url, ...producerAuth], { ipc: true });
+    const producer = spawnNode([clientScript(kind, "benchProducer.ts"), clientMode, url, ...producerAuth], {
+      ipc: true,
+    });
     children.push(producer);
     await message(producer, "ready");
 
