@@ -77,6 +77,8 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   private rejectReady!: (error: SdkError) => void;
   private counts = { received: 0, bytes: 0, undecodable: 0 };
   private chain: Promise<void> = Promise.resolve();
+  /** Steps of `chain` not yet finished (see `order`). */
+  private unfinished = 0;
   private latestEntities: readonly EntityInfo[] = [];
   private latestProducers: readonly ProducerInfo[] = [];
   /** Async-iterator state: frames waiting to be pulled (at most one per entity: each waits for its ack). */
@@ -172,7 +174,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     const bytes = toBytes(payload);
     if (bytes && decodesNativelyAsync(bytes)) {
       // MED-deflate depth in a browser: inflated natively (asynchronously) inside the ordered chain.
-      this.chain = this.chain.then(async () => {
+      this.order(async () => {
         const started = performance.now();
         let message: LogMessage;
         try {
@@ -198,7 +200,20 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     }
     const info = this.count(bytes, decodeMs);
     // One message at a time, in arrival order; the ack follows the callback (and the iterator's pull).
-    this.chain = this.chain.then(() => this.handOver(message, info, done));
+    this.order(() => this.handOver(message, info, done));
+  }
+
+  /**
+   * Run `step` after every earlier one: at once when none is unfinished (a synchronous callback then
+   * costs no promise per frame), else chained behind them.
+   */
+  private order(step: () => void | Promise<void>): void {
+    const pending = this.unfinished === 0 ? step() : this.chain.then(step);
+    if (!pending) return;
+    this.unfinished++;
+    this.chain = pending.finally(() => {
+      this.unfinished--;
+    });
   }
 
   private undecodable(error: unknown, done: () => void): void {
@@ -214,14 +229,27 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     return { byteLength: bytes.length, receivedAt: Date.now(), decodeMs };
   }
 
-  private async handOver(message: LogMessage, info: FrameInfo, done: () => void): Promise<void> {
-    if (this.onMessage) {
-      try {
-        await this.onMessage(message, info);
-      } catch (error) {
-        console.error("depthroom: the onMessage callback threw", error);
-      }
+  /** The callback, then the ack (or the iterator); a promise only when the callback returned one. */
+  private handOver(message: LogMessage, info: FrameInfo, done: () => void): void | Promise<void> {
+    let result: unknown;
+    try {
+      result = this.onMessage?.(message, info);
+    } catch (error) {
+      console.error("depthroom: the onMessage callback threw", error);
     }
+    if (typeof (result as PromiseLike<void> | undefined)?.then === "function") {
+      return Promise.resolve(result).then(
+        () => this.release(message, done),
+        (error) => {
+          console.error("depthroom: the onMessage callback threw", error);
+          this.release(message, done);
+        },
+      );
+    }
+    this.release(message, done);
+  }
+
+  private release(message: LogMessage, done: () => void): void {
     if (this.iterating) this.inbox.offer(message, done);
     else done();
   }
