@@ -14,6 +14,9 @@ export default defineConfig({
             "packages/python/tests/**/*.test.ts",
           ],
           environment: "node",
+          // Some unit tests work through real frames (RVL, codecs, MCAP truncations); they share
+          // two cores with the integration and browser projects, so 5 s is too tight a bound.
+          testTimeout: 30_000,
         },
       },
       {
