@@ -177,6 +177,55 @@ describe("lens distortion in the browser", () => {
     expect(plainOff).toBeGreaterThan(compared / 2);
   });
 
+  it("looking at single points through a 0.002 rad field of view: GPU = CPU unproject within 1e-4 relative", async () => {
+    const panel = (await page.evaluate(() => window.__depthroom!.panels().find((p) => p.kind === "3d")!))!;
+    const clip = { x: panel.x, y: panel.y, width: panel.width, height: panel.height };
+    const { up } = await page.evaluate(() => window.__depthroom!.pose());
+    const fovY = 0.002;
+    // The corners and edges, where the distortion moves points most, and the centre.
+    const chosen = [pixels[0], pixels[pixels.length - 1], pixels[Math.floor(pixels.length / 2)]];
+    for (const [u, v] of pixels)
+      if ((u > 560 || u < 60) && v > 160 && v < 260 && chosen.length < 6) chosen.push([u, v]);
+    let worst = 0;
+    for (const [u, v] of chosen as [number, number][]) {
+      const readout = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
+        DEPTH,
+        u,
+        v,
+      ] as const))!;
+      const target = readout.worldPoint as [number, number, number];
+      const eye = target.map((c) => c * 0.5) as [number, number, number];
+      const distance = Math.hypot(...target.map((c, i) => c - (eye[i] as number)));
+      const drawn = await page.evaluate(() => window.__depthroom!.framesDrawn());
+      await page.evaluate((pose) => window.__depthroom!.setPose(pose), { eye, target, up, fovY });
+      await waitInPage(page, (n) => window.__depthroom!.framesDrawn() > n, drawn);
+      await page.waitForTimeout(300);
+      const shot = await screenshotPixels(page, clip);
+      const background = pixel(shot, 2, 2);
+      let [sx, sy, n] = [0, 0, 0];
+      for (let y = 0; y < shot.height; y++) {
+        for (let x = 0; x < shot.width; x++) {
+          if (colorDistance(pixel(shot, x, y), background) <= 24) continue;
+          sx += x + 0.5;
+          sy += y + 0.5;
+          n++;
+        }
+      }
+      expect(n, `the GPU point of pixel (${u}, ${v}) is in view`).toBeGreaterThan(0);
+      // Screen pixels to metres at the target: the view spans 2 tan(fovY / 2) * distance over its height.
+      const metresPerPx = (2 * Math.tan(fovY / 2) * distance) / panel.height;
+      // Where the CPU point projects through this view (the panel's centre, up to the viewport's placement).
+      const at = (await page.evaluate((p) => window.__depthroom!.project(p), target))!;
+      const offset = Math.hypot(sx / n - (at[0] - panel.x), sy / n - (at[1] - panel.y)) * metresPerPx;
+      const relative = offset / Math.hypot(...target);
+      worst = Math.max(worst, relative);
+    }
+    process.stdout.write(
+      `lens distortion, zoomed: ${chosen.length} points, GPU vs CPU lateral offset at most ${worst.toExponential(2)} of the distance\n`,
+    );
+    expect(worst).toBeLessThan(1e-4);
+  });
+
   it("hovering a pixel reads the CPU unproject's point", async () => {
     const [u, v] = pixels.find(([pu, pv]) => pu > 500 && pv > 350) as [number, number];
     const at = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
