@@ -223,6 +223,7 @@ describe("lens distortion in the browser", () => {
     process.stdout.write(
       `lens distortion, zoomed: ${chosen.length} points, GPU vs CPU lateral offset at most ${worst.toExponential(2)} of the distance\n`,
     );
+    // Drawn without the ray table (the plain pinhole's rays) this measured 6.55e-4.
     expect(worst).toBeLessThan(1e-4);
   });
 
