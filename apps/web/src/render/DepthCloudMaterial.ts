@@ -186,11 +186,11 @@ export class DepthCloudMaterial {
 }
 
 /** Vertex positions (u, v, 0) of every pixel, row-major: built once per resolution. */
-export function pixelGrid(width: number, height: number): Float32Array {
-  const positions = new Float32Array(width * height * 3);
+export function pixelGrid(width: number, height: number, stride = 1): Float32Array {
+  const positions = new Float32Array(Math.ceil(width / stride) * Math.ceil(height / stride) * 3);
   let i = 0;
-  for (let v = 0; v < height; v++) {
-    for (let u = 0; u < width; u++) {
+  for (let v = 0; v < height; v += stride) {
+    for (let u = 0; u < width; u += stride) {
       positions[i] = u;
       positions[i + 1] = v;
       i += 3;
@@ -199,11 +199,20 @@ export function pixelGrid(width: number, height: number): Float32Array {
   return positions;
 }
 
-/** A point mesh with one vertex per pixel; never culled (its positions are pixel indices, not space). */
-export function createPixelCloud(scene: Scene, name: string, width: number, height: number): Mesh {
+/**
+ * A point mesh with one vertex per pixel (every `stride`-th pixel in u and v: the point budget's
+ * decimation); never culled (its positions are pixel indices, not space).
+ */
+export function createPixelCloud(
+  scene: Scene,
+  name: string,
+  width: number,
+  height: number,
+  stride = 1,
+): Mesh {
   const mesh = new Mesh(name, scene);
   const data = new VertexData();
-  data.positions = pixelGrid(width, height);
+  data.positions = pixelGrid(width, height, stride);
   data.applyToMesh(mesh, false);
   mesh.isUnIndexed = true;
   mesh.alwaysSelectAsActiveMesh = true;

@@ -165,6 +165,11 @@ export class DepthVisual {
     return this.cloud.hasCloud;
   }
 
+  /** The point budget's stride for this cloud (applied at the next flush). */
+  setPointStride(stride: number): void {
+    this.cloud.setStride(stride);
+  }
+
   /** Point size depends on the viewport and field of view of the 3D camera. */
   setViewport(viewportHeightPx: number, fovY: number, maxPointSize?: number): void {
     this.cloud.setViewport(viewportHeightPx, fovY, maxPointSize);

@@ -8,6 +8,7 @@ import { Scene } from "@babylonjs/core/scene.js";
 import type { CloudViewSettings, Colormap, LogMessage } from "@depthroom/schema";
 import type { DepthRange } from "./autoRange.ts";
 import { type ColorImageStats, ColorImages } from "./ColorImages.ts";
+import { ColorImageView } from "./ColorImageView.ts";
 import {
   type Bounds3,
   type CameraPose,
@@ -21,7 +22,6 @@ import {
   zoom,
 } from "./cameraPose.ts";
 import { type AxisSamples, lowestAlong, robustBounds, sampleCloud } from "./cloudBounds.ts";
-import { ColorImageView } from "./ColorImageView.ts";
 import { cloudStyle } from "./cloudStyle.ts";
 import { ColormapTextures } from "./colormapTexture.ts";
 import { type CloudMode, DepthVisual, LAYER_3D } from "./DepthVisual.ts";
@@ -30,6 +30,7 @@ import { pinholeSize } from "./frustum.ts";
 import { ImageViews } from "./ImageViews.ts";
 import { PoseCamera } from "./PoseCamera.ts";
 import { type PixelReadout, pixelReadout } from "./pixelReadout.ts";
+import { POINT_BUDGETS, type PointBudgetStats, pointStride, pointsAt } from "./pointBudget.ts";
 import { CameraFrustums, createAxes, createGrid } from "./sceneHelpers.ts";
 import { imageToPanel, pixelAt, type View2D } from "./view2d.ts";
 import { type VisualStats, visualStats } from "./visualStats.ts";
@@ -89,6 +90,13 @@ export class ViewerScene {
   private panels: PanelRect[] = [];
   private canvasSize = { width: 1, height: 1 };
   private dirty = true;
+  private pointBudget: number = POINT_BUDGETS.desktop;
+  private pointStats: PointBudgetStats = {
+    budget: POINT_BUDGETS.desktop,
+    stride: 1,
+    points: 0,
+    fullPoints: 0,
+  };
   private userMovedCamera = false;
   private autoFitted = false;
   private worldUpKnown = false;
@@ -198,6 +206,7 @@ export class ViewerScene {
       view.update(texture, !this.hidden.has(view.path) && !this.cleared.has(view.path));
       if (first) this.fit2d(view.path);
     }
+    this.applyPointBudget();
     for (const visual of this.visuals.values()) {
       const style = cloudStyle(visual, this.viewSettings.get(visual.path), this.colors, this.graph);
       visual.setCloudStyle(style.color, style.draw, style.depthOpacity);
@@ -230,6 +239,35 @@ export class ViewerScene {
     this.drawTimes[this.framesDrawn % this.drawTimes.length] = now;
     this.framesDrawn++;
     return true;
+  }
+
+  /**
+   * The point budget (issue 21): one stride for every cloud shown, the smallest whose points fit; the
+   * clouds rebuild their meshes in the flush that follows.
+   */
+  private applyPointBudget(): void {
+    const sizes = [];
+    for (const visual of this.visuals.values())
+      if (visual.hasCloud && visual.current) sizes.push(visual.current);
+    const stride = pointStride(sizes, this.pointBudget);
+    for (const visual of this.visuals.values()) visual.setPointStride(stride);
+    this.pointStats = {
+      budget: this.pointBudget,
+      stride,
+      points: pointsAt(sizes, stride),
+      fullPoints: pointsAt(sizes, 1),
+    };
+  }
+
+  /** At most `points` points per frame across the 3D view's clouds (the device's default: pointBudget.ts). */
+  setPointBudget(points: number): void {
+    this.pointBudget = Math.max(1, Math.floor(points));
+    this.dirty = true;
+  }
+
+  /** The budget, the stride and the points of the last frame drawn. */
+  pointBudgetStats(): PointBudgetStats {
+    return this.pointStats;
   }
 
   /** Frames drawn per second over the last couple of seconds. */

@@ -49,6 +49,8 @@ export interface CloudDrawer {
   setStyle(color: CloudColorSource | undefined, settings: CloudDrawSettings): void;
   setViewport(viewportHeightPx: number, fovY: number, maxPointSize?: number): void;
   setVisible(visible: boolean): void;
+  /** The point budget's decimation: every k-th pixel in u and v, points k times as wide (GPU path only). */
+  setStride(stride: number): void;
   readonly hasCloud: boolean;
   dispose(): void;
 }
@@ -65,6 +67,8 @@ export class GpuCloud implements CloudDrawer {
   private generation = -1;
   private color: CloudColorSource | undefined;
   private settings: CloudDrawSettings = { cullRange: undefined, flyingFraction: 0, normalShading: false };
+  private stride = 1;
+  private meshStride = 1;
 
   constructor(
     private readonly scene: Scene,
@@ -72,6 +76,10 @@ export class GpuCloud implements CloudDrawer {
   ) {}
 
   uploaded(): void {}
+
+  setStride(stride: number): void {
+    this.stride = stride;
+  }
 
   setStyle(color: CloudColorSource | undefined, settings: CloudDrawSettings): void {
     this.color = color;
@@ -85,7 +93,7 @@ export class GpuCloud implements CloudDrawer {
       this.material = new DepthCloudMaterial(this.scene, `${this.name}#cloud`, frame.format);
       this.generation = -1;
     }
-    if (this.generation !== frame.generation) {
+    if (this.generation !== frame.generation || (this.mesh && this.meshStride !== this.stride)) {
       this.mesh?.dispose();
       this.mesh = undefined;
       this.parent = undefined;
@@ -98,7 +106,8 @@ export class GpuCloud implements CloudDrawer {
     }
     const { image } = frame;
     if (!this.mesh) {
-      this.mesh = createPixelCloud(this.scene, `${this.name}#cloud`, image.width, image.height);
+      this.mesh = createPixelCloud(this.scene, `${this.name}#cloud`, image.width, image.height, this.stride);
+      this.meshStride = this.stride;
       this.mesh.layerMask = LAYER_3D;
       this.mesh.material = this.material.material;
     }
@@ -107,7 +116,11 @@ export class GpuCloud implements CloudDrawer {
       this.parent = pinhole.frame;
     }
     this.material.setDepth(frame.texture, image.meter);
-    this.material.setPinhole(pinhole.pinhole, image.pointFillRatio, [image.width, image.height]);
+    // A decimated cloud's points cover the pixels skipped around them.
+    this.material.setPinhole(pinhole.pinhole, image.pointFillRatio * this.meshStride, [
+      image.width,
+      image.height,
+    ]);
     this.material.setColorSource(this.color);
     this.material.setSettings(this.settings);
     this.mesh.setEnabled(visible);
@@ -155,6 +168,9 @@ export class CpuCloud implements CloudDrawer {
   }
 
   setStyle(): void {}
+
+  /** The baseline draws every pixel: it measures the CPU unprojection, not the budget. */
+  setStride(): void {}
 
   sync(frame: CloudFrame, pinhole: GoverningPinhole | undefined): boolean {
     if (!pinhole || this.cloud) return false;

@@ -25,6 +25,7 @@ export function EntitySidebar({
   onSelect,
   viewer,
   live = true,
+  onClose,
 }: {
   state: ViewerState;
   /** A live session shows its rigs; a review room has none. */
@@ -33,11 +34,23 @@ export function EntitySidebar({
   onToggle: (path: string, visible: boolean) => void;
   onSelect: (path: string | undefined) => void;
   viewer: ViewerScene | null;
+  /** Close the tree's sheet (below tablet width the tree is a sheet over the views). */
+  onClose?: () => void;
 }) {
   const nodes = entityTree(state.entities);
   const producers = Object.values(state.producers);
   return (
     <aside className="sidebar" data-testid="sidebar">
+      {onClose ? (
+        <button
+          type="button"
+          className="ghost small sheet-close"
+          onClick={onClose}
+          aria-label="Close entities"
+        >
+          ✕
+        </button>
+      ) : null}
       {live ? <h3>Rigs</h3> : null}
       {!live ? null : producers.length === 0 ? (
         <p className="muted small" data-testid="no-rigs">

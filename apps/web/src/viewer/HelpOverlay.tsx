@@ -1,9 +1,11 @@
 "use client";
 
 import { shortcutsOf } from "./keymap.ts";
+import { TOUCH_HELP, TOUCH_QUERY, useMediaQuery } from "./screenClass.ts";
 
 export function HelpOverlay({ onClose, review = false }: { onClose: () => void; review?: boolean }) {
   const rows = shortcutsOf(review);
+  const touch = useMediaQuery(TOUCH_QUERY);
   return (
     <div
       className="overlay"
@@ -28,6 +30,7 @@ export function HelpOverlay({ onClose, review = false }: { onClose: () => void; 
             ))}
           </tbody>
         </table>
+        {touch ? <p className="muted small">{TOUCH_HELP}</p> : null}
         <p className="muted small">
           3D: drag to orbit, right-drag or Shift-drag to pan, wheel to zoom, double-click to fit. 2D: drag to
           pan, wheel to zoom at the cursor, hover for depth and the 3D point, double-click to fit.

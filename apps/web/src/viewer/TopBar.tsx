@@ -1,7 +1,7 @@
 "use client";
 
 import type { RecordingState, Role } from "@depthroom/schema";
-import type { Ref } from "react";
+import { type Ref, useEffect, useRef } from "react";
 import type { RecordingFeedPhase } from "../playback/recordingFeed.ts";
 import { RecordingDot } from "./RecordingsControl.tsx";
 import { ShareControl } from "./ShareControl.tsx";
@@ -31,6 +31,10 @@ export function TopBar({
   shareOpen,
   onShare,
   presenceSlot,
+  compact,
+  menuOpen,
+  onMenu,
+  onEntities,
 }: {
   source: ViewerSource;
   role: Role;
@@ -46,7 +50,30 @@ export function TopBar({
   shareOpen: boolean;
   onShare: (open: boolean) => void;
   presenceSlot: Ref<HTMLSpanElement>;
+  /** Phone width: no split layout (one view at a time). */
+  compact: boolean;
+  /** The menu that holds the bar's controls at phone width (on wider screens they sit in the bar). */
+  menuOpen: boolean;
+  onMenu: (open: boolean) => void;
+  /** Open the entity tree's sheet (the button shows where the tree is not beside the views). */
+  onEntities: () => void;
 }) {
+  const layouts = compact ? LAYOUTS.filter((l) => l !== "split") : LAYOUTS;
+  // A native listener: the presence bar's buttons are portalled in, so React's click would not bubble here.
+  const menuRef = useRef<HTMLDivElement>(null);
+  const closeMenu = useRef(() => {});
+  closeMenu.current = () => {
+    if (menuOpen) onMenu(false);
+  };
+  useEffect(() => {
+    const menu = menuRef.current;
+    if (!menu) return;
+    const onClick = (e: MouseEvent) => {
+      if ((e.target as HTMLElement).closest("button")) closeMenu.current();
+    };
+    menu.addEventListener("click", onClick);
+    return () => menu.removeEventListener("click", onClick);
+  }, []);
   return (
     <header className="topbar">
       <a className="brand" href="/">
@@ -79,48 +106,63 @@ export function TopBar({
         {status.detail}
       </span>
       <span className="spacer" />
-      <span className="counter mono" data-testid="frame-counter" data-frames={framesReceived}>
-        {framesReceived} frames
-      </span>
-      {source.kind === "live" ? <RecordingDot recording={recording} /> : null}
-      {dropped > 0 && source.kind === "live" ? (
-        <span className="counter mono warn" data-testid="dropped-counter">
-          {dropped} dropped
-        </span>
-      ) : null}
-      <span className="counter mono muted" title="Frames drawn per second">
-        {drawRate.toFixed(0)} fps
-      </span>
-      <fieldset className="layout-switch" aria-label="Layout">
-        {LAYOUTS.map((l, i) => (
-          <button
-            key={l}
-            type="button"
-            className={layout === l ? "active" : ""}
-            onClick={() => onLayout(l)}
-            title={`Layout: ${l} (${i + 1})`}
-          >
-            {l === "split" ? "3D + 2D" : l.toUpperCase()}
-          </button>
-        ))}
-      </fieldset>
-      <button type="button" onClick={onHelp} title="Keyboard shortcuts (?)">
-        ?
+      <button
+        type="button"
+        className="topbar-menu-button"
+        aria-expanded={menuOpen}
+        onClick={() => onMenu(!menuOpen)}
+        data-testid="menu-button"
+      >
+        Menu
       </button>
-      {source.kind === "live" ? (
-        <button
-          type="button"
-          className="primary"
-          onClick={() => onShare(!shareOpen)}
-          data-testid="share-button"
-        >
-          Share
+      {/* Below tablet width the menu is a sheet: a chosen control (Share, Notes, a layout…) closes it. */}
+      <div className={`topbar-menu${menuOpen ? " open" : ""}`} data-testid="topbar-menu" ref={menuRef}>
+        <span className="counter mono" data-testid="frame-counter" data-frames={framesReceived}>
+          {framesReceived} frames
+        </span>
+        {source.kind === "live" ? <RecordingDot recording={recording} /> : null}
+        {dropped > 0 && source.kind === "live" ? (
+          <span className="counter mono warn" data-testid="dropped-counter">
+            {dropped} dropped
+          </span>
+        ) : null}
+        <span className="counter mono muted" title="Frames drawn per second">
+          {drawRate.toFixed(0)} fps
+        </span>
+        <fieldset className="layout-switch" aria-label="Layout">
+          {layouts.map((l) => (
+            <button
+              key={l}
+              type="button"
+              className={layout === l ? "active" : ""}
+              onClick={() => onLayout(l)}
+              title={`Layout: ${l} (${LAYOUTS.indexOf(l) + 1})`}
+            >
+              {l === "split" ? "3D + 2D" : l.toUpperCase()}
+            </button>
+          ))}
+        </fieldset>
+        <button type="button" className="entities-button" onClick={onEntities} data-testid="entities-button">
+          Entities
         </button>
-      ) : null}
+        <button type="button" onClick={onHelp} title="Keyboard shortcuts (?)">
+          ?
+        </button>
+        {source.kind === "live" ? (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => onShare(!shareOpen)}
+            data-testid="share-button"
+          >
+            Share
+          </button>
+        ) : null}
+        <span className="presence-slot" ref={presenceSlot} />
+      </div>
       {shareOpen && source.kind === "live" ? (
         <ShareControl link={source.link} role={role} onClose={() => onShare(false)} />
       ) : null}
-      <span className="presence-slot" ref={presenceSlot} />
     </header>
   );
 }

@@ -138,9 +138,14 @@ export function ViewPanels({
   panels,
   status,
   review,
+  choices,
+  onChoose,
 }: {
   layout: Layout;
   imageEntities: readonly string[];
+  /** Phone width: the images to choose the one shown from (undefined: each image has its view). */
+  choices?: readonly string[] | undefined;
+  onChoose?: (entity: string) => void;
   viewer: ViewerScene | null;
   panels: PanelLayout;
   status: ShownStatus;
@@ -174,7 +179,23 @@ export function ViewPanels({
           {imageEntities.map((entity) => (
             <section className="panel panel-2d" key={entity}>
               <div className="panel-head">
-                <span className="mono">{entity}</span>
+                {choices ? (
+                  <select
+                    className="mono panel-choice"
+                    value={entity}
+                    onChange={(e) => onChoose?.(e.target.value)}
+                    aria-label="Image shown"
+                    data-testid="image-choice"
+                  >
+                    {choices.map((c) => (
+                      <option key={c} value={c}>
+                        {c}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <span className="mono">{entity}</span>
+                )}
                 <span className="spacer" />
                 <HeadButton title="Fit image (double click)" onClick={() => viewer?.fit2d(entity)}>
                   Fit

@@ -8,14 +8,16 @@ import { ErrorPanel } from "../components/ErrorPanel.tsx";
 import type { RecordingFeedPhase } from "../playback/recordingFeed.ts";
 import { ReviewController } from "../playback/reviewController.ts";
 import { Timeline } from "../playback/Timeline.tsx";
+import type { PointBudgetStats } from "../render/pointBudget.ts";
 import { ViewerStore } from "../state/ViewerStore.ts";
-import { droppedFrames, statusSummary } from "../state/viewerState.ts";
+import { droppedFrames, receivedBytesPerSecond, statusSummary } from "../state/viewerState.ts";
 import { EntitySidebar } from "./EntitySidebar.tsx";
 import type { FrameLoop } from "./frameLoop.ts";
 import { HelpOverlay } from "./HelpOverlay.tsx";
 import { type ShortcutAction, shortcutFor } from "./keymap.ts";
 import { NoticeBanner } from "./NoticeBanner.tsx";
 import { StatusBar } from "./StatusBar.tsx";
+import { PHONE_QUERY, useMediaQuery } from "./screenClass.ts";
 import { linkFailureTitle, reviewStatus, type ShownStatus } from "./shownStatus.ts";
 import { type Layout, TopBar } from "./TopBar.tsx";
 import { useFrameSource, type ViewerFeed } from "./useFrameSource.ts";
@@ -47,6 +49,11 @@ export function Viewer({ source }: { source: ViewerSource }) {
   const [helpOpen, setHelpOpen] = useState(false);
   const [showGrid, setShowGrid] = useState(true);
   const [presenceSlot, setPresenceSlot] = useState<HTMLSpanElement | null>(null);
+  // Phone width (issue 21): one view at a time, the bar's controls in a menu, the tree as a sheet.
+  const phone = useMediaQuery(PHONE_QUERY);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [entitiesOpen, setEntitiesOpen] = useState(false);
+  const [chosenImage, setChosenImage] = useState<string | undefined>();
 
   const measureRef = useRef(() => {});
   const feedRef = useRef<ViewerFeed | null>(null);
@@ -115,7 +122,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
   );
 
   // "Last seen", rates and stall detection need a clock; the frame loop ticks it twice a second.
-  const { now, framesDrawn, drawRate } = useSlowClock(loop, viewer, 500);
+  const { now, framesDrawn, drawRate, points } = useSlowClock(loop, viewer, 500);
 
   const imageEntities = useMemo(
     () =>
@@ -128,8 +135,16 @@ export function Viewer({ source }: { source: ViewerSource }) {
     [state.entities],
   );
 
+  // At phone width the split layout shows the 3D view, and the 2D layout one chosen image.
+  const shownLayout: Layout = phone && layout === "split" ? "3d" : layout;
+  const shownImages = useMemo(() => {
+    if (!phone || imageEntities.length <= 1) return imageEntities;
+    const chosen = chosenImage && imageEntities.includes(chosenImage) ? chosenImage : imageEntities[0];
+    return chosen ? [chosen] : [];
+  }, [phone, imageEntities, chosenImage]);
+
   // Re-measure whenever the panel set changes.
-  useLayoutEffect(() => panels.measure(), [panels.measure, imageEntities, layout, viewer]);
+  useLayoutEffect(() => panels.measure(), [panels.measure, shownImages, shownLayout, viewer]);
 
   // --- Keyboard shortcuts (the keymap; note mode is the collaboration layer's) ---
   const collabRef = useRef(collab);
@@ -180,6 +195,8 @@ export function Viewer({ source }: { source: ViewerSource }) {
         case "close":
           setShareOpen(false);
           setHelpOpen(false);
+          setMenuOpen(false);
+          setEntitiesOpen(false);
           return true;
         case "note-mode":
           return false;
@@ -217,8 +234,9 @@ export function Viewer({ source }: { source: ViewerSource }) {
     <div
       className={`viewer${review ? " viewer-review" : ""}`}
       data-testid="viewer"
-      data-layout={layout}
+      data-layout={shownLayout}
       data-source={source.kind}
+      data-entities-open={entitiesOpen ? "true" : undefined}
     >
       <TopBar
         source={source}
@@ -229,12 +247,16 @@ export function Viewer({ source }: { source: ViewerSource }) {
         dropped={droppedFrames(state)}
         drawRate={drawRate}
         recording={recordingState}
-        layout={layout}
+        layout={shownLayout}
         onLayout={setLayout}
         onHelp={() => setHelpOpen((o) => !o)}
         shareOpen={shareOpen}
         onShare={setShareOpen}
         presenceSlot={setPresenceSlot}
+        compact={phone}
+        menuOpen={menuOpen}
+        onMenu={setMenuOpen}
+        onEntities={() => setEntitiesOpen((o) => !o)}
       />
       <NoticeBanner store={store} />
 
@@ -248,13 +270,16 @@ export function Viewer({ source }: { source: ViewerSource }) {
         onSelect={(path) => store.dispatch({ type: "select", path })}
         viewer={viewer}
         live={!review}
+        onClose={() => setEntitiesOpen(false)}
       />
 
       <main className="stage" ref={stageRef}>
         <canvas ref={canvasRef} className="stage-canvas" data-testid="canvas" />
         <ViewPanels
-          layout={layout}
-          imageEntities={imageEntities}
+          layout={shownLayout}
+          imageEntities={shownImages}
+          choices={phone && imageEntities.length > 1 ? imageEntities : undefined}
+          onChoose={setChosenImage}
           viewer={viewer}
           panels={panels}
           status={status}
@@ -285,6 +310,8 @@ export function Viewer({ source }: { source: ViewerSource }) {
         userName={userName}
         showRecordings={collab !== null}
         framesDrawn={framesDrawn}
+        points={points}
+        bytesPerSecond={receivedBytesPerSecond(state.received, now)}
       />
       {helpOpen ? <HelpOverlay review={review} onClose={() => setHelpOpen(false)} /> : null}
     </div>
@@ -299,17 +326,27 @@ const NO_ANNOTATIONS: readonly Annotation[] = [];
 /** The wall clock and the scene's draw counters, updated from the frame loop every `everyMs`. */
 function useSlowClock(
   loop: FrameLoop | null,
-  viewer: { readonly framesDrawn: number; drawRate(): number } | null,
+  viewer: { readonly framesDrawn: number; drawRate(): number; pointBudgetStats(): PointBudgetStats } | null,
   everyMs: number,
-): { now: number; framesDrawn: number; drawRate: number } {
-  const [clock, setClock] = useState(() => ({ now: Date.now(), framesDrawn: 0, drawRate: 0 }));
+): { now: number; framesDrawn: number; drawRate: number; points: PointBudgetStats | undefined } {
+  const [clock, setClock] = useState<{
+    now: number;
+    framesDrawn: number;
+    drawRate: number;
+    points: PointBudgetStats | undefined;
+  }>(() => ({ now: Date.now(), framesDrawn: 0, drawRate: 0, points: undefined }));
   useEffect(() => {
     if (!loop || !viewer) return;
     let last = Number.NEGATIVE_INFINITY;
     return loop.add("ui", (frameNow) => {
       if (frameNow - last < everyMs) return;
       last = frameNow;
-      setClock({ now: Date.now(), framesDrawn: viewer.framesDrawn, drawRate: viewer.drawRate() });
+      setClock({
+        now: Date.now(),
+        framesDrawn: viewer.framesDrawn,
+        drawRate: viewer.drawRate(),
+        points: viewer.pointBudgetStats(),
+      });
     });
   }, [loop, viewer, everyMs]);
   return clock;

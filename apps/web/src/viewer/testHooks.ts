@@ -2,9 +2,15 @@ import { type CloudViewSettings, decodeMessage, type PlaybackState } from "@dept
 import type { HandedFrame, RecordingFeed, RecordingFeedStats } from "../playback/recordingFeed.ts";
 import type { ReviewController } from "../playback/reviewController.ts";
 import type { CameraPose, Vec3 } from "../render/cameraPose.ts";
+import type { PointBudgetStats } from "../render/pointBudget.ts";
 import type { PanelRect, PixelReadout, ViewerScene, VisualStats } from "../render/ViewerScene.ts";
 import type { ViewerStore } from "../state/ViewerStore.ts";
-import { type StatusSummary, statusSummary, type ViewerState } from "../state/viewerState.ts";
+import {
+  receivedBytesPerSecond,
+  type StatusSummary,
+  statusSummary,
+  type ViewerState,
+} from "../state/viewerState.ts";
 import type { SceneHookSources } from "./useViewerScene.ts";
 
 /**
@@ -17,11 +23,15 @@ export interface DepthroomHooks {
   decode(): "worker" | "main" | undefined;
   state(): ViewerState;
   status(): StatusSummary;
+  /** Wire bytes per second received live, as the status bar shows it in MB/s (undefined before a rate). */
+  receivedBytesPerSecond(): number | undefined;
   pose(): CameraPose;
   setPose(pose: CameraPose): void;
   stats(): VisualStats[];
   framesDrawn(): number;
   drawRate(): number;
+  /** The 3D view's point budget: budget, stride (every k-th pixel), points drawn per frame (issue 21). */
+  points(): PointBudgetStats;
   panels(): PanelRect[];
   /** A world point in page coordinates through the 3D camera; null when behind it or no 3D panel. */
   project(point: Vec3): [number, number] | null;
@@ -96,11 +106,13 @@ export function installTestHooks(
     playback,
     state: () => store.getState(),
     status: () => statusSummary(store.getState(), Date.now()),
+    receivedBytesPerSecond: () => receivedBytesPerSecond(store.getState().received, Date.now()),
     pose: () => viewer.pose,
     setPose: (pose) => viewer.setPose(pose),
     stats: () => viewer.stats(),
     framesDrawn: () => viewer.framesDrawn,
     drawRate: () => viewer.drawRate(),
+    points: () => viewer.pointBudgetStats(),
     panels: () => {
       const [left, top] = offset();
       return panels().map((p) => ({ ...p, x: p.x + left, y: p.y + top }));

@@ -4,10 +4,12 @@ import { Engine } from "@babylonjs/core/Engines/engine.js";
 import { type RefObject, useEffect, useState } from "react";
 import type { RecordingFeed } from "../playback/recordingFeed.ts";
 import type { ReviewController } from "../playback/reviewController.ts";
+import { defaultPointBudget } from "../render/pointBudget.ts";
 import type { PanelRect } from "../render/ViewerScene.ts";
 import { ViewerScene } from "../render/ViewerScene.ts";
 import type { ViewerStore } from "../state/ViewerStore.ts";
 import { FrameLoop } from "./frameLoop.ts";
+import { cappedPixelRatio } from "./screenClass.ts";
 
 /** What the test hooks read besides the scene (`window.__depthroom`, test builds only). */
 export interface SceneHookSources {
@@ -62,6 +64,11 @@ export function useViewerScene(
       setParts({ viewer: null, loop: null, graphicsError: message });
       return;
     }
+    // The canvas's pixel ratio, capped where it costs frames (issue 21): Babylon renders at
+    // 1 / hardwareScalingLevel device pixels per CSS pixel.
+    engine.setHardwareScalingLevel(
+      1 / cappedPixelRatio(window.devicePixelRatio, window.matchMedia("(pointer: coarse)").matches),
+    );
     if (engine.webGLVersion < 2) {
       engine.dispose();
       setParts({
@@ -74,6 +81,13 @@ export function useViewerScene(
     // `?cloud=cpu` draws clouds the slow way: the benchmark's baseline.
     const cloudMode = new URLSearchParams(window.location.search).get("cloud") === "cpu" ? "cpu" : "gpu";
     const viewer = new ViewerScene(engine, cloudMode);
+    viewer.setPointBudget(
+      defaultPointBudget({
+        renderer: engine.getGlInfo().renderer,
+        coarsePointer: window.matchMedia("(pointer: coarse)").matches,
+        query: window.location.search,
+      }),
+    );
     const loop = new FrameLoop();
     loop.add("scene", (now) => viewer.frame(now));
     engine.runRenderLoop(() => loop.run(performance.now()));
