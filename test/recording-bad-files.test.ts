@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, type ImportRecordingResponse } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { importRecording, listRecordings, recordingAccess } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { writeRos2Mcap } from "./support/mcapFiles.ts";
-import { makeTempDir, relayWithSession, startTestRelay } from "./support/relay.ts";
+import { ros2Frames, writeRos2Mcap } from "./support/mcapFiles.ts";
+import { relayWithSession, scratchDir, startTestRelay } from "./support/relay.ts";
 import { runCli } from "./support/sdk.ts";
 
 // Bad files given to `depthroom import` and to the relay's import endpoint: not MCAP, truncated, an
@@ -18,13 +18,7 @@ const azure = (() => {
   const sets = loadSampleSets();
   return sets.find((s) => s.name.startsWith("Azure")) ?? (sets[0] as (typeof sets)[number]);
 })();
-const t0 = 1_700_000_000_000_000_000n;
-const frames = azure.frames.map((f, i) => ({
-  t: t0 + BigInt(i) * 33_333_333n,
-  width: f.width,
-  height: f.height,
-  data: f.depth,
-}));
+const frames = ros2Frames(azure.frames);
 
 describe("recording: bad files", () => {
   const cleanups = cleanupsAfterEach();
@@ -32,8 +26,7 @@ describe("recording: bad files", () => {
   it("names each problem and harms nothing stored", async () => {
     const relay = await startTestRelay();
     cleanups.push(() => relay.close());
-    const dir = await makeTempDir("depthroom-bad-files-");
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = await scratchDir(cleanups, "depthroom-bad-files-");
     const session = await relay.createSession();
     const edit = recordingAccess(session.links.edit);
     const good = await writeRos2Mcap({ frames });
@@ -93,10 +86,11 @@ describe("recording: bad files", () => {
       /bytes from there were not imported/,
     );
 
-    // An 8-bit image: nothing to import; the message names the encoding.
-    const mono8 = frames.map((f) => ({ ...f, data: new Uint8Array(f.width * f.height).fill(200) }));
+    // An 8-bit Bayer image (mono8, rgb8 and bgr8 import as colour images; Bayer and YUV do not):
+    // nothing to import; the message names the encoding.
+    const bayer = frames.map((f) => ({ ...f, data: new Uint8Array(f.width * f.height).fill(200) }));
     const eightBit = await importCli(
-      file("mono8.mcap", await writeRos2Mcap({ frames: mono8, encoding: "mono8", k: null })),
+      file("bayer.mcap", await writeRos2Mcap({ frames: bayer, encoding: "bayer_rggb8", k: null })),
     );
     expect(eightBit.code).toBe(3);
     expect(eightBit.stderr).toContain("nothing to import: topic /cam/depth/image_raw:");
