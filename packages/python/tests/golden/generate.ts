@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, writeFileSync } from "node:fs";
 import {
   type Archetype,
+  arrayFromBytes,
   type Datatype,
   type DepthArray,
   type DepthEncoding,
@@ -321,40 +322,13 @@ const DATATYPE_OF_DTYPE = Object.fromEntries(Object.entries(DTYPES).map(([k, v])
   Datatype
 >;
 
-function arrayOf(datatype: Datatype, bytes: Buffer): DepthArray {
-  const copy = new Uint8Array(bytes).buffer;
-  switch (datatype) {
-    case "U8":
-      return new Uint8Array(copy);
-    case "I8":
-      return new Int8Array(copy);
-    case "U16":
-    case "F16":
-      return new Uint16Array(copy);
-    case "I16":
-      return new Int16Array(copy);
-    case "U32":
-      return new Uint32Array(copy);
-    case "I32":
-      return new Int32Array(copy);
-    case "U64":
-      return new BigUint64Array(copy);
-    case "I64":
-      return new BigInt64Array(copy);
-    case "F32":
-      return new Float32Array(copy);
-    case "F64":
-      return new Float64Array(copy);
-  }
-}
-
 /** The TypeScript archetype a case describes. */
 function archetypeOf(c: GoldenCase): Archetype {
   const a = c.archetype;
   switch (a.kind) {
     case "DepthImage": {
       const datatype = DATATYPE_OF_DTYPE[a.dtype] as Datatype;
-      return new DepthImage(arrayOf(datatype, Buffer.from(a.data, "base64")), {
+      return new DepthImage(arrayFromBytes(datatype, Buffer.from(a.data, "base64")), {
         width: a.shape[1],
         height: a.shape[0],
         datatype,
