@@ -6,6 +6,8 @@ import {
   entityTree,
   initialViewerState,
   MAX_NOTICES,
+  RATE_STALE_MS,
+  receivedBytesPerSecond,
   statusSummary,
   type ViewerAction,
   viewerReducer,
@@ -156,5 +158,36 @@ describe("viewer state", () => {
     state = viewerReducer(state, { type: "problem", code: "bad-message", message: "m19", at: 21 });
     expect(state.problems).toHaveLength(8);
     expect(state.problems.at(-1)!.message).toBe("m19");
+  });
+});
+
+describe("received bytes per second", () => {
+  const frame = (at: number, bytes?: number): ViewerAction => ({
+    type: "message",
+    entityPath: "cam/depth",
+    kind: "DepthImage",
+    at,
+    ...(bytes === undefined ? {} : { bytes }),
+  });
+
+  it("reads a steady stream's bytes per interval, counting every message", () => {
+    // 10 Hz, 100 kB each: 1 MB/s once a window of 1 s closed (at the 11th frame).
+    const tenHz = Array.from({ length: 10 }, (_, i) => frame(i * 100, 100_000));
+    let state = run(tenHz);
+    expect(receivedBytesPerSecond(state.received, 950)).toBeUndefined();
+    state = viewerReducer(state, frame(1000, 100_000));
+    expect(receivedBytesPerSecond(state.received, 1000)).toBeCloseTo(1_000_000, 6);
+    expect(state.received.bytes).toBe(1_100_000);
+    // The next window at half the size: half the rate.
+    for (let i = 11; i <= 20; i++) state = viewerReducer(state, frame(i * 100, 50_000));
+    expect(receivedBytesPerSecond(state.received, 2000)).toBeCloseTo(500_000, 6);
+  });
+
+  it("reads 0 once nothing came for a while, and ignores messages without a size (review rooms)", () => {
+    const state = run([frame(0, 10), frame(1000, 10), frame(1100)]);
+    expect(receivedBytesPerSecond(state.received, 1000)).toBe(10);
+    expect(state.received.bytes).toBe(20);
+    expect(receivedBytesPerSecond(state.received, 1000 + RATE_STALE_MS + 1)).toBe(0);
+    expect(receivedBytesPerSecond(run([frame(0), frame(2000)]).received, 2000)).toBeUndefined();
   });
 });

@@ -60,6 +60,8 @@ export interface ViewerState {
   /** Depth frames received since the page opened. */
   readonly framesReceived: number;
   readonly lastFrameAt: number | undefined;
+  /** Wire bytes of the messages received live, and their rate (`receivedBytesPerSecond`). */
+  readonly received: ReceiveRate;
   readonly problems: readonly Problem[];
   /** Notices from the relay's operator (validated by the SDK), oldest first, not dismissed. */
   readonly notices: readonly AdminNotice[];
@@ -67,6 +69,26 @@ export interface ViewerState {
   readonly dismissedNotices: readonly string[];
   readonly selected: string | undefined;
 }
+
+/**
+ * Bytes per second of wire messages received, measured over windows of at least `RATE_WINDOW_MS` of
+ * arrival times: a window opens at an arrival and sums the bytes of the arrivals after it, so a steady
+ * stream of n frames of b bytes every t ms reads b / t.
+ */
+export interface ReceiveRate {
+  /** Every message's bytes since the page opened. */
+  readonly bytes: number;
+  /** Arrival time (ms) that opened the current window, and the bytes that arrived after it. */
+  readonly windowStart: number | undefined;
+  readonly windowBytes: number;
+  readonly lastAt: number | undefined;
+  /** The rate of the last closed window; undefined until one closed. */
+  readonly bytesPerSecond: number | undefined;
+}
+
+export const RATE_WINDOW_MS = 1000;
+/** No message for this long: the rate reads 0. */
+export const RATE_STALE_MS = 2500;
 
 export type ViewerAction =
   | {
@@ -93,6 +115,8 @@ export type ViewerAction =
       readonly at: number;
       /** What decoding this frame took (depth images). */
       readonly decodeMs?: number;
+      /** The wire message's size (live frames; counted in `received`). */
+      readonly bytes?: number;
     }
   /** Frames of an entity this viewer received and replaced by a newer one before showing them. */
   | { readonly type: "dropped"; readonly entityPath: string; readonly count: number }
@@ -116,6 +140,13 @@ export function initialViewerState(now: number): ViewerState {
     entities: {},
     framesReceived: 0,
     lastFrameAt: undefined,
+    received: {
+      bytes: 0,
+      windowStart: undefined,
+      windowBytes: 0,
+      lastAt: undefined,
+      bytesPerSecond: undefined,
+    },
     problems: [],
     notices: [],
     dismissedNotices: [],
@@ -192,6 +223,10 @@ export function viewerReducer(state: ViewerState, action: ViewerAction): ViewerS
         entities: { ...state.entities, [action.entityPath]: entry },
         framesReceived: state.framesReceived + (isFrame ? 1 : 0),
         lastFrameAt: isFrame ? action.at : state.lastFrameAt,
+        received:
+          action.bytes === undefined
+            ? state.received
+            : countReceived(state.received, action.bytes, action.at),
       };
     }
     case "dropped": {
@@ -246,6 +281,29 @@ export function viewerReducer(state: ViewerState, action: ViewerAction): ViewerS
       throw new TypeError(`unhandled viewer action ${(unhandled as { type: string }).type}`);
     }
   }
+}
+
+function countReceived(rate: ReceiveRate, bytes: number, at: number): ReceiveRate {
+  const total = rate.bytes + bytes;
+  if (rate.windowStart === undefined || at < rate.windowStart) {
+    return { ...rate, bytes: total, windowStart: at, windowBytes: 0, lastAt: at };
+  }
+  const windowBytes = rate.windowBytes + bytes;
+  const span = at - rate.windowStart;
+  if (span < RATE_WINDOW_MS) return { ...rate, bytes: total, windowBytes, lastAt: at };
+  return {
+    bytes: total,
+    windowStart: at,
+    windowBytes: 0,
+    lastAt: at,
+    bytesPerSecond: (windowBytes * 1000) / span,
+  };
+}
+
+/** Bytes per second received at `now` (0 once nothing came for `RATE_STALE_MS`; undefined before a rate). */
+export function receivedBytesPerSecond(rate: ReceiveRate, now: number): number | undefined {
+  if (rate.bytesPerSecond === undefined || rate.lastAt === undefined) return undefined;
+  return now - rate.lastAt > RATE_STALE_MS ? 0 : rate.bytesPerSecond;
 }
 
 function newEntity(path: string, kind: ArchetypeKind, at: number): EntityEntry {

@@ -19,10 +19,19 @@ export function frameNumber(message: LogMessage): number | undefined {
   return point ? Number(point.value) : undefined;
 }
 
-/** What the viewer state records of a message (no pixels); `decodeMs` is what decoding it took here. */
-export function messageAction(message: LogMessage, at: number, decodeMs?: number): ViewerAction {
+/**
+ * What the viewer state records of a message (no pixels); `decodeMs` is what decoding it took here,
+ * `bytes` its wire size (live: counted in the state's received bytes per second).
+ */
+export function messageAction(
+  message: LogMessage,
+  at: number,
+  decodeMs?: number,
+  bytes?: number,
+): ViewerAction {
   const a = message.archetype;
   const frame = frameNumber(message);
+  const size = bytes === undefined ? {} : { bytes };
   return a.kind === "DepthImage"
     ? {
         type: "message",
@@ -34,8 +43,9 @@ export function messageAction(message: LogMessage, at: number, decodeMs?: number
         frame,
         at,
         ...(decodeMs === undefined ? {} : { decodeMs }),
+        ...size,
       }
-    : { type: "message", entityPath: message.entityPath, kind: a.kind, frame, at };
+    : { type: "message", entityPath: message.entityPath, kind: a.kind, frame, at, ...size };
 }
 
 /**
@@ -53,7 +63,7 @@ export function subscribeSession(
       { url: target.relayUrl, session: target.session, token: target.token },
       (message, info) => {
         onMessage(message);
-        dispatch(messageAction(message, Date.now(), info.decodeMs));
+        dispatch(messageAction(message, Date.now(), info.decodeMs, info.byteLength));
       },
       // A viewer waits for the relay as long as it takes, showing "connecting" meanwhile.
       { name: "web viewer", connectTimeoutMs: Number.POSITIVE_INFINITY },
