@@ -55,20 +55,43 @@ export function MeasureLayer({
   onGoToTime?: ((time: TimelineTime) => void) | undefined;
 }) {
   const [copied, setCopied] = useState<string | null>(null);
-  // A link to a view, opened cold: once the doc is synced, its time, camera and layout are restored.
-  const restored = useRef(false);
+  // A link to a view, opened cold: once the doc is synced, its camera and layout are restored, and in a
+  // review room its time as soon as the room can seek (the review controller may come later).
+  const restored = useRef<{ view: boolean; time: boolean; since?: number; lastTry: number }>({
+    view: false,
+    time: false,
+    lastTry: 0,
+  });
   useEffect(() => {
-    if (restored.current || !snapshot.synced) return;
-    restored.current = true;
+    if (!snapshot.synced) return;
     const view = readViewLink(window.location.href);
-    if (view.camera) viewer.setPose(fromCollabPose(view.camera));
-    if (view.at && view.at !== "live" && review) onGoToTime?.(view.at);
-    if (view.layout) {
-      // The layout is the viewer's: ask for it with its own shortcut (keymap: 1 split, 2 3D, 3 2D).
-      const key = String(VIEW_LAYOUTS.indexOf(view.layout) + 1);
-      window.dispatchEvent(new KeyboardEvent("keydown", { key, code: `Digit${key}` }));
+    if (!restored.current.view) {
+      restored.current.view = true;
+      if (view.camera) viewer.setPose(fromCollabPose(view.camera));
+      if (view.layout) {
+        // The layout is the viewer's: ask for it with its own shortcut (keymap: 1 split, 2 3D, 3 2D).
+        const key = String(VIEW_LAYOUTS.indexOf(view.layout) + 1);
+        window.dispatchEvent(new KeyboardEvent("keydown", { key, code: `Digit${key}` }));
+      }
     }
-  }, [snapshot.synced, viewer, review, onGoToTime]);
+    // The seek is asked again (at most every 500 ms, for 10 s) until the room's playback is paused there:
+    // the room may not be able to seek yet when the doc syncs.
+    const at = view.at;
+    const state = restored.current;
+    if (state.time || !review || !onGoToTime || !at || at === "live") return;
+    const playback = snapshot.playback;
+    if (playback && !playback.playing && Math.abs(playback.anchorMediaTime - at.value) < 1) {
+      state.time = true;
+      return;
+    }
+    const now = Date.now();
+    state.since ??= now;
+    if (now - state.since > 10_000) state.time = true;
+    else if (now - state.lastTry > 500) {
+      state.lastTry = now;
+      onGoToTime(at);
+    }
+  });
   const copyViewLink = () => {
     const layout = document.querySelector("[data-layout]")?.getAttribute("data-layout");
     const link = viewLinkFor(window.location.href, {
