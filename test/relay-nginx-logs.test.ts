@@ -1,7 +1,6 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type NginxProcess, startNginx } from "./support/nginx.ts";
+import { freePort, type NginxProcess, startNginx } from "./support/nginx.ts";
 import { startTestRelay, type TestRelay } from "./support/relay.ts";
 
 // The shipped nginx config logs no query strings, where old clients still carry tokens: not in the
@@ -11,24 +10,13 @@ import { startTestRelay, type TestRelay } from "./support/relay.ts";
 
 const MARKER = "tokenMarker0123456789";
 
-function deadAddress(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(`127.0.0.1:${port}`));
-    });
-  });
-}
-
 describe("nginx: no query strings in its logs", () => {
   let relay: TestRelay;
   let nginx: NginxProcess;
 
   beforeAll(async () => {
     relay = await startTestRelay();
-    nginx = await startNginx([await deadAddress(), new URL(relay.url).host]);
+    nginx = await startNginx([`127.0.0.1:${await freePort()}`, new URL(relay.url).host]);
   });
   afterAll(async () => {
     await nginx?.stop();

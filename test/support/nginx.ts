@@ -37,7 +37,8 @@ function nginxBinary(): string {
   throw new Error("nginx is not installed: `apt-get install -y nginx-light` (CI does it in .ci/run)");
 }
 
-function freePort(): Promise<number> {
+/** A port on 127.0.0.1 nothing listens on (it was free a moment ago). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
