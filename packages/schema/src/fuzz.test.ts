@@ -43,6 +43,20 @@ function validMessages(random: () => number): Uint8Array[] {
         archetype: Pinhole.fromFocalLength({ width, height, focalLength: 100 + i }),
       }),
       encodeMessage({
+        entityPath: `world/lens${i}`,
+        timelines: [],
+        static: true,
+        archetype: Pinhole.fromFocalLength({
+          width,
+          height,
+          focalLength: [100 + i, 90 + i],
+          distortion:
+            i % 2
+              ? { model: "rational_polynomial", coefficients: [0.1, -0.2, 0.001, 0.002, 0.03, 0.2, 0.01, 0] }
+              : { model: "kannala_brandt", coefficients: [0.05, -0.01, 0.004, -0.0008] },
+        }),
+      }),
+      encodeMessage({
         entityPath: `world/cam${i}`,
         timelines: [{ timeline: "t", kind: "timestamp", value: 123n }],
         archetype: new Transform3D({ translation: [i, 0, 0] }),
