@@ -8,7 +8,7 @@ import { type CliContext, Pacer } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { DEMO_HELP } from "../help.ts";
 import { ProgressLine } from "../progress.ts";
-import { connectTimeoutMs, counts, failIfClosed, finish, requireLink, transformOf } from "./stream.ts";
+import { connectTimeoutMs, counts, failIfClosed, finishRun, requireLink, transformOf } from "./stream.ts";
 
 /** `depthroom demo --link <publish link> [options]` */
 export async function demoCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
@@ -76,9 +76,7 @@ export async function demoCommand(argv: readonly string[], ctx: CliContext): Pro
       progress.update(counts(rec));
       await pacer.wait(ctx.signal);
     }
-    await finish(rec, ctx.signal);
-    progress.finish(counts(rec));
-    return ctx.signal.aborted ? ExitCode.Interrupted : ExitCode.Ok;
+    return await finishRun(rec, progress, ctx);
   } finally {
     await rec.close(1000);
   }

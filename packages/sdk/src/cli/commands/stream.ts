@@ -122,9 +122,7 @@ export async function streamCommand(argv: readonly string[], ctx: CliContext): P
       }
       await pacer.wait(ctx.signal);
     }
-    await finish(rec, ctx.signal);
-    progress.finish(counts(rec));
-    return ctx.signal.aborted ? ExitCode.Interrupted : ExitCode.Ok;
+    return await finishRun(rec, progress, ctx);
   } finally {
     await rec.close(1000);
   }
@@ -152,8 +150,21 @@ export function failIfClosed(rec: RecordingStream): void {
   }
 }
 
-/** Wait for the relay to take what is queued (through a reconnection, if one is under way). */
-export async function finish(rec: RecordingStream, signal: AbortSignal): Promise<void> {
+/**
+ * The end of a producer command's run: wait for the relay to take what is queued (through a
+ * reconnection, if one is under way), print the summary line, and answer the exit code.
+ */
+export async function finishRun(
+  rec: RecordingStream,
+  progress: ProgressLine,
+  ctx: CliContext,
+): Promise<number> {
+  await flushQueued(rec, ctx.signal);
+  progress.finish(counts(rec));
+  return ctx.signal.aborted ? ExitCode.Interrupted : ExitCode.Ok;
+}
+
+async function flushQueued(rec: RecordingStream, signal: AbortSignal): Promise<void> {
   try {
     await rec.flush(signal.aborted ? 2000 : 20_000);
   } catch (error) {
