@@ -206,20 +206,23 @@ export class ViewerScene {
       view.update(texture, !this.hidden.has(view.path) && !this.cleared.has(view.path));
       if (first) this.fit2d(view.path);
     }
-    this.applyPointBudget();
-    for (const visual of this.visuals.values()) {
-      const style = cloudStyle(visual, this.viewSettings.get(visual.path), this.colors, this.graph);
-      visual.setCloudStyle(style.color, style.draw, style.depthOpacity);
-      const hadImage = visual.current !== undefined;
-      const pinhole = this.graph.pinholeFor(visual.path);
-      const changed = visual.flush(
-        pinhole ? { pinhole: pinhole.pinhole, frame: this.graph.cameraFrame(pinhole.path) } : undefined,
-        now,
-      );
-      if (changed) {
-        this.dirty = true;
-        if (!hadImage && visual.current) firstData = true;
-        if (pinhole) this.updateFrustum(pinhole.path);
+    // Flushed again when the clouds now shown need another stride (a new cloud, a bigger image), so no
+    // frame draws more points than the budget.
+    for (let pass = 0; pass < 2 && (pass === 0 || this.applyPointBudget()); pass++) {
+      for (const visual of this.visuals.values()) {
+        const style = cloudStyle(visual, this.viewSettings.get(visual.path), this.colors, this.graph);
+        visual.setCloudStyle(style.color, style.draw, style.depthOpacity);
+        const hadImage = visual.current !== undefined;
+        const pinhole = this.graph.pinholeFor(visual.path);
+        const changed = visual.flush(
+          pinhole ? { pinhole: pinhole.pinhole, frame: this.graph.cameraFrame(pinhole.path) } : undefined,
+          now,
+        );
+        if (changed) {
+          this.dirty = true;
+          if (!hadImage && visual.current) firstData = true;
+          if (pinhole) this.updateFrustum(pinhole.path);
+        }
       }
     }
     if (firstData) {
@@ -243,9 +246,10 @@ export class ViewerScene {
 
   /**
    * The point budget (issue 21): one stride for every cloud shown, the smallest whose points fit; the
-   * clouds rebuild their meshes in the flush that follows.
+   * clouds rebuild their meshes in the flush that follows. Returns whether the stride changed.
    */
-  private applyPointBudget(): void {
+  private applyPointBudget(): boolean {
+    const before = this.pointStats.stride;
     const sizes = [];
     for (const visual of this.visuals.values())
       if (visual.hasCloud && visual.current) sizes.push(visual.current);
@@ -257,6 +261,7 @@ export class ViewerScene {
       points: pointsAt(sizes, stride),
       fullPoints: pointsAt(sizes, 1),
     };
+    return stride !== before;
   }
 
   /** At most `points` points per frame across the 3D view's clouds (the device's default: pointBudget.ts). */
