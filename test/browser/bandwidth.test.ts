@@ -1,6 +1,6 @@
 import { type DepthEncoding, DepthImage, encodeMessage } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
-import { connect, type RecordingStream } from "@depthroom/sdk";
+import { connect, type DepthEncodingOption, demoCameras, renderDemoDepth } from "@depthroom/sdk";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startTestRelay, type TestRelay } from "../support/relay.ts";
@@ -8,21 +8,32 @@ import { linkFor } from "./support/links.ts";
 import { launchChromium, newPage, waitInPage } from "./support/session.ts";
 
 // Issue 19: the MB/s the viewer's status bar shows for a rig drops by the ratio MED-deflate gains over
-// RVL. The real TUM frames are streamed at a fixed 10 Hz, once as RVL and once as MED; the two readings
-// (status bar text and window.__depthroom.receivedBytesPerSecond()) compared with the ratio of the
-// messages' sizes as the schema encodes them.
-const TUM = "world/tum/depth";
-const RATE_HZ = 10;
+// RVL. A rig streams at a fixed rate, once as RVL and once as MED (the demo rig: with "auto", what
+// `depthroom demo` sends); the two readings (status bar text and window.__depthroom.receivedBytesPerSecond())
+// are compared with the ratio of the sizes the schema encodes the frames sent while they were read.
+
+interface Frame {
+  readonly entity: string;
+  readonly image: DepthImage;
+}
+/** A rig: its rate and the frames of its tick n (the same ticks whatever the encoding). */
+interface Rig {
+  readonly hz: number;
+  frames(n: number): Frame[];
+}
+interface Run {
+  /** Medians of the readings. */
+  readonly hook: number;
+  readonly shown: number;
+  /** Wire bytes per tick, as the schema encodes them, of the ticks sent in the readings' windows. */
+  bytesPerTick(encoding: DepthEncoding): number;
+}
 
 describe("bytes per second the viewer receives", () => {
   let relay: TestRelay;
   let browser: Browser;
   let page: Page;
   let publishLink: string;
-  const tum = loadSampleSets()[0]!;
-  const images = tum.frames.map(
-    (f) => new DepthImage(f.depth, { width: 640, height: 480, meter: tum.unitsPerMetre }),
-  );
 
   beforeAll(async () => {
     relay = await startTestRelay();
@@ -39,28 +50,24 @@ describe("bytes per second the viewer receives", () => {
     await relay?.close();
   });
 
-  /** Mean wire size of the streamed frames as the schema encodes them. */
-  const meanSize = (depthEncoding: DepthEncoding) => {
-    let total = 0;
-    for (const [i, archetype] of images.entries()) {
-      const timelines = [{ timeline: "frame", kind: "sequence" as const, value: BigInt(i + 1) }];
-      total += encodeMessage({ entityPath: TUM, timelines, archetype }, { depthEncoding }).length;
-    }
-    return total / images.length;
-  };
-
-  /** Stream the sample at RATE_HZ with one encoding; the median of the page's readings once settled. */
-  async function streamAndRead(depthEncoding: DepthEncoding): Promise<{ hook: number; shown: number }> {
-    const rig: RecordingStream = await connect({ link: publishLink }, { depthEncoding });
+  /** Stream `rig` with one encoding; the median of the page's readings once two 1 s windows closed. */
+  async function streamAndRead(rig: Rig, depthEncoding: DepthEncodingOption): Promise<Run> {
+    // No rate left from a previous rig, so the readings hold this one's frames only.
+    await waitInPage(page, () => (window.__depthroom?.receivedBytesPerSecond() ?? 0) === 0, null);
+    const stream = await connect({ link: publishLink }, { depthEncoding });
+    const sent: { at: number; n: number; frames: Frame[] }[] = [];
     let n = 0;
     const timer = setInterval(() => {
-      rig.setTime("frame", ++n);
-      rig.log(TUM, images[n % images.length]!);
-    }, 1000 / RATE_HZ);
+      const frames = rig.frames(n);
+      stream.setTime("frame", n);
+      for (const f of frames) stream.log(f.entity, f.image);
+      sent.push({ at: Date.now(), n, frames });
+      n++;
+    }, 1000 / rig.hz);
     try {
-      // Two windows of 1 s closed since this rig started (the first may span the pause before it).
       await new Promise((resolve) => setTimeout(resolve, 2500));
       await waitInPage(page, () => (window.__depthroom?.receivedBytesPerSecond() ?? 0) > 0, null);
+      const readFrom = Date.now();
       const hooks: number[] = [];
       const shown: number[] = [];
       for (let i = 0; i < 8; i++) {
@@ -71,31 +78,79 @@ describe("bytes per second the viewer receives", () => {
         expect(match, `status bar reads "${text}"`).not.toBeNull();
         shown.push(Number(match![1]) * 1e6);
       }
-      return { hook: median(hooks), shown: median(shown) };
+      const readTo = Date.now();
+      // The readings' windows: up to 2 s before the first reading (a window and the one being filled).
+      const ticks = sent.filter((s) => s.at >= readFrom - 2000 && s.at <= readTo);
+      return {
+        hook: median(hooks),
+        shown: median(shown),
+        bytesPerTick: (encoding) => {
+          let total = 0;
+          for (const tick of ticks) {
+            const timelines = [{ timeline: "frame", kind: "sequence" as const, value: BigInt(tick.n) }];
+            for (const f of tick.frames) {
+              const message = { entityPath: f.entity, timelines, archetype: f.image };
+              total += encodeMessage(message, { depthEncoding: encoding }).length;
+            }
+          }
+          return total / ticks.length;
+        },
+      };
     } finally {
       clearInterval(timer);
-      await rig.close();
+      await stream.close();
     }
   }
 
-  it("drops by the ratio MED-deflate gains over RVL on the TUM frames", async () => {
-    const rvl = await streamAndRead("rvl");
-    // Silence until the status bar reads 0, so the MED readings hold MED frames only.
-    await waitInPage(page, () => window.__depthroom?.receivedBytesPerSecond() === 0, null);
-    const med = await streamAndRead("med");
-    const sizeRatio = meanSize("rvl") / meanSize("med");
+  /** Both runs, printed, and the readings' ratio against the encoded sizes' ratio (within 25%). */
+  async function compare(name: string, rig: Rig, medOption: DepthEncodingOption): Promise<void> {
+    const rvl = await streamAndRead(rig, "rvl");
+    const med = await streamAndRead(rig, medOption);
+    const rvlTick = rvl.bytesPerTick("rvl");
+    const medTick = med.bytesPerTick("med");
+    const sizeRatio = rvlTick / medTick;
     const hookRatio = rvl.hook / med.hook;
     const shownRatio = rvl.shown / med.shown;
     process.stdout.write(
-      `bandwidth at ${RATE_HZ} Hz, TUM 640x480 (${images.length} frames cycled): ` +
-        `RVL ${(rvl.shown / 1e6).toFixed(2)} MB/s shown (${(rvl.hook / 1e6).toFixed(3)} hook, ` +
-        `${(meanSize("rvl") / 1e3).toFixed(1)} kB/frame), MED ${(med.shown / 1e6).toFixed(2)} MB/s shown ` +
-        `(${(med.hook / 1e6).toFixed(3)} hook, ${(meanSize("med") / 1e3).toFixed(1)} kB/frame); ` +
-        `ratio shown ${shownRatio.toFixed(3)}, hook ${hookRatio.toFixed(3)}, sizes ${sizeRatio.toFixed(3)}\n`,
+      `bandwidth, ${name} at ${rig.hz} Hz: RVL ${(rvl.shown / 1e6).toFixed(2)} MB/s shown ` +
+        `(hook ${(rvl.hook / 1e6).toFixed(3)}, ${(rvlTick / 1e3).toFixed(1)} kB per tick), ` +
+        `${medOption} ${(med.shown / 1e6).toFixed(2)} MB/s shown (hook ${(med.hook / 1e6).toFixed(3)}, ` +
+        `${(medTick / 1e3).toFixed(1)} kB per tick as MED); ratio shown ${shownRatio.toFixed(3)}, ` +
+        `hook ${hookRatio.toFixed(3)}, encoded sizes ${sizeRatio.toFixed(3)}\n`,
     );
     expect(sizeRatio).toBeGreaterThan(1.2);
     expect(Math.abs(hookRatio / sizeRatio - 1)).toBeLessThan(0.25);
     expect(Math.abs(shownRatio / sizeRatio - 1)).toBeLessThan(0.25);
+  }
+
+  it("drops by the ratio MED-deflate gains over RVL on the real TUM frame", async () => {
+    const tum = loadSampleSets()[0]!;
+    const images = tum.frames.map(
+      (f) => new DepthImage(f.depth, { width: 640, height: 480, meter: tum.unitsPerMetre }),
+    );
+    const rig: Rig = {
+      hz: 10,
+      frames: (n) => [{ entity: "world/tum/depth", image: images[n % images.length]! }],
+    };
+    await compare("TUM 640x480", rig, "med");
+  });
+
+  it("drops by that ratio for the demo rig (two 320x240 cameras, auto as `depthroom demo` sends)", async () => {
+    const cameras = demoCameras(320, 240);
+    const hz = 15; // the demo's default rate
+    const rig: Rig = {
+      hz,
+      frames: (n) =>
+        cameras.map((camera) => ({
+          entity: `${camera.entity}/depth`,
+          image: new DepthImage(renderDemoDepth(camera, n / hz, new Uint16Array(320 * 240)), {
+            width: 320,
+            height: 240,
+            meter: 1000,
+          }),
+        })),
+    };
+    await compare("demo rig", rig, "auto");
   });
 });
 
