@@ -460,20 +460,7 @@ export class DocServer {
     if (!doc) return;
     const sockets = [...doc.conns.keys()].map((conn) => (conn as unknown as GuardedSocket).ws);
     await Promise.all(
-      sockets.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            const timer = setTimeout(() => {
-              ws.terminate();
-              resolve();
-            }, 1000);
-            ws.once("close", () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            ws.close(closeCodeFor(code), `${code}: ${message}`.slice(0, 120));
-          }),
-      ),
+      sockets.map((ws) => closeWithin(ws, closeCodeFor(code), `${code}: ${message}`.slice(0, 120))),
     );
     while (this.#pendingWrites.size > 0) await Promise.all([...this.#pendingWrites]);
   }
@@ -501,21 +488,9 @@ export class DocServer {
   /** Close every doc socket with "going away", persist every document, and stop routing to this relay. */
   async close(): Promise<void> {
     this.#closing = true;
-    const closed = [...this.#sockets].map(
-      (ws) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            ws.terminate();
-            resolve();
-          }, 1000);
-          ws.once("close", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          ws.close(CloseCode.GoingAway, ErrorCode.GoingAway);
-        }),
+    await Promise.all(
+      [...this.#sockets].map((ws) => closeWithin(ws, CloseCode.GoingAway, ErrorCode.GoingAway)),
     );
-    await Promise.all(closed);
     for (const [name, doc] of docs) {
       if (!name.startsWith(`${this.tag}.`)) continue;
       await this.compactDoc(name.slice(this.tag.length + 1), doc);
@@ -526,6 +501,21 @@ export class DocServer {
     this.#wss.close();
     owners.delete(this.tag);
   }
+}
+
+/** Close `ws` with `code` and `reason`; resolves once it is closed, cut after 1 s without the close handshake. */
+function closeWithin(ws: WebSocket, code: number, reason: string): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, 1000);
+    ws.once("close", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    ws.close(code, reason);
+  });
 }
 
 function safeDecode(text: string): string {

@@ -4,7 +4,7 @@ import { dirname, join } from "node:path";
 import type { Logger } from "./log.ts";
 import { RecordingLogFile, type RecordingRecord } from "./recordingStore.ts";
 import { DocumentTooLargeError, type RelayStore, type SessionRecord } from "./store.ts";
-import { encodeRecord, keepAside, MAX_RECORD_BYTES, readRecords } from "./updateLog.ts";
+import { encodeRecord, keepAside, MAX_RECORD_BYTES, readRecords, writeSynced } from "./updateLog.ts";
 
 /*
  * The embedded store: plain files in the data directory, nothing to install.
@@ -188,13 +188,7 @@ export class FileStore implements RelayStore {
     const body = Buffer.concat(payloads.map((payload) => encodeRecord(payload, this.#maxRecordBytes)));
     return this.#enqueue(path, async (file) => {
       const temporary = `${path}.tmp`;
-      const handle = await open(temporary, "w");
-      try {
-        await handle.write(body);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeSynced(temporary, body);
       await file.handle?.close();
       file.handle = null;
       await rename(temporary, path);

@@ -3,27 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FileStore } from "./fileStore.ts";
-import { checkRecordingRecord, type RecordingRecord } from "./recordingStore.ts";
+import { checkRecordingRecord, type RecordingRecord, startingLiveRecord } from "./recordingStore.ts";
 import { MemoryStore } from "./store.ts";
 
-const base: RecordingRecord = {
+const base = startingLiveRecord({
   id: "AAAAAAAAAAAAAAAAAAAAAA",
   sessionId: "SSSSSSSSSSSSSSSSSSSSSS",
   title: "one",
-  origin: "live",
-  status: "recording",
   node: "local",
   startedAt: 1000,
-  stoppedAt: null,
-  startTimeNs: null,
-  endTimeNs: null,
-  entities: [],
-  frames: 0,
-  bytes: 0,
-  dropped: 0,
-  recovered: false,
-  problems: [],
-};
+});
 const other: RecordingRecord = {
   ...base,
   id: "BBBBBBBBBBBBBBBBBBBBBB",

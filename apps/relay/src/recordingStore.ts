@@ -8,7 +8,7 @@ import {
   type RecordingStatus,
 } from "@depthroom/schema";
 import type { Logger } from "./log.ts";
-import { encodeRecord, keepAside, readRecords } from "./updateLog.ts";
+import { encodeRecord, keepAside, readRecords, writeSynced } from "./updateLog.ts";
 
 /*
  * Recording metadata in the relay store (`RelayStore` extends `RecordingCatalog`). The recording's
@@ -22,6 +22,30 @@ import { encodeRecord, keepAside, readRecords } from "./updateLog.ts";
  * only its own recordings still marked "recording".
  */
 export type RecordingRecord = Omit<RecordingDescription, "links"> & { readonly node: string };
+
+/** The record of a live recording as it starts on `node`: being written, nothing in it yet. */
+export function startingLiveRecord(
+  start: Pick<RecordingRecord, "id" | "sessionId" | "title" | "node" | "startedAt">,
+): RecordingRecord {
+  return {
+    id: start.id,
+    sessionId: start.sessionId,
+    title: start.title,
+    origin: "live",
+    status: "recording",
+    node: start.node,
+    startedAt: start.startedAt,
+    stoppedAt: null,
+    startTimeNs: null,
+    endTimeNs: null,
+    entities: [],
+    frames: 0,
+    bytes: 0,
+    dropped: 0,
+    recovered: false,
+    problems: [],
+  };
+}
 
 /** A record's figures from a writer's or a recovery's stats and the file's size: the one mapping. */
 export function recordFigures(
@@ -174,13 +198,7 @@ export class RecordingLogFile implements RecordingCatalog {
     );
     return this.#enqueue(async () => {
       const temporary = `${this.path}.tmp`;
-      const handle = await open(temporary, "w");
-      try {
-        await handle.write(body);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await writeSynced(temporary, body);
       await this.#handle?.close();
       this.#handle = null;
       await rename(temporary, this.path);

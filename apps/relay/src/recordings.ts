@@ -20,7 +20,12 @@ import { RecordingReads } from "./recordingReads.ts";
 import { fileSize, RecordingRecovery, type RecordingTakeover } from "./recordingRecovery.ts";
 import { RecordingRefusal } from "./recordingRefusal.ts";
 import { RecordingStateMirror } from "./recordingState.ts";
-import { type RecordingCatalog, type RecordingRecord, recordFigures } from "./recordingStore.ts";
+import {
+  type RecordingCatalog,
+  type RecordingRecord,
+  recordFigures,
+  startingLiveRecord,
+} from "./recordingStore.ts";
 import { ReviewRooms } from "./reviewRooms.ts";
 import type { SessionRegistry } from "./sessionRegistry.ts";
 import { newSessionId, type TokenSigner } from "./tokens.ts";
@@ -215,24 +220,7 @@ export class Recordings implements RelayExtension {
   async #start(sessionId: string, { title, by }: { title: string; by: string }): Promise<RecordingRecord> {
     const id = newSessionId();
     const startedAt = Date.now();
-    const record: RecordingRecord = {
-      id,
-      sessionId,
-      title,
-      origin: "live",
-      status: "recording",
-      node: this.nodeId,
-      startedAt,
-      stoppedAt: null,
-      startTimeNs: null,
-      endTimeNs: null,
-      entities: [],
-      frames: 0,
-      bytes: 0,
-      dropped: 0,
-      recovered: false,
-      problems: [],
-    };
+    const record = startingLiveRecord({ id, sessionId, title, node: this.nodeId, startedAt });
     // The record first: if the relay dies from here on, recovery on restart finds the file.
     await this.deps.store.saveRecording(record);
     let recorder: Recorder;

@@ -1,4 +1,4 @@
-import { copyFile } from "node:fs/promises";
+import { copyFile, open } from "node:fs/promises";
 import { crc32 } from "node:zlib";
 import type { Logger } from "./log.ts";
 
@@ -113,4 +113,18 @@ export async function keepAside(
     recover: `the ${read.records.length} records before byte ${read.validBytes} are loaded and the file now holds only them; the whole original is ${aside}: to return to it, stop the relay and move it back to ${path}`,
   });
   return aside;
+}
+
+/**
+ * Write a compacted log's `body` to `path` (a temporary beside the log) and sync it to disk before it
+ * is closed, so that renaming it over the log afterwards never leaves a half-written log behind.
+ */
+export async function writeSynced(path: string, body: Uint8Array): Promise<void> {
+  const handle = await open(path, "w");
+  try {
+    await handle.write(body);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
