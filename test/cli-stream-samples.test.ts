@@ -1,10 +1,10 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DepthImage, EncodedImage, LogMessage, Pinhole, Transform3D } from "@depthroom/schema";
 import { loadPng16 } from "@depthroom/schema/testing";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { makeTempDir, relayWithSession } from "./support/relay.ts";
+import { relayWithSession, scratchDir } from "./support/relay.ts";
 import { collect, repoRoot, runCli, waitUntil } from "./support/sdk.ts";
 
 // `depthroom stream` on the shipped real frames (and on 7-Scenes / TUM folders built from them with
@@ -93,8 +93,7 @@ describe("depthroom stream on real samples", () => {
 
   it("logs poses as Transform3D: a 7-Scenes / tsdf-fusion folder built from the samples (generated poses)", async () => {
     const { link, messages } = await setup();
-    const dir = await makeTempDir("depthroom-7scenes-");
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = await scratchDir(cleanups, "depthroom-7scenes-");
     // Generated fixture: real depth frames, poses made up for this test (a 0.1 m step along x and a
     // turn about y per frame), in the layout's file formats.
     const poses = [0, 1, 2].map((i) => {
@@ -145,8 +144,7 @@ describe("depthroom stream on real samples", () => {
 
   it("pairs TUM groundtruth.txt poses with frames by time (a TUM folder built from the sample, generated poses)", async () => {
     const { link, messages } = await setup();
-    const dir = await makeTempDir("depthroom-tum-");
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = await scratchDir(cleanups, "depthroom-tum-");
     mkdirSync(join(dir, "depth"));
     const stamps = ["1311867170.450076", "1311867170.484671", "1311867170.518790"];
     for (const s of stamps)

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { rm } from "node:fs/promises";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import {
   ClusterBus,
@@ -21,7 +20,7 @@ import WebSocket from "ws";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { collectFrames, connectFrames, openDoc, publish, subscribe, waitFor } from "./support/clients.ts";
 import { rigFrame } from "./support/cluster.ts";
-import { createSession, makeTempDir } from "./support/relay.ts";
+import { createSession, scratchDir } from "./support/relay.ts";
 import { DATABASE_URL, REDIS_URL, requireRedis, scratchSchema } from "./support/services.ts";
 
 // Two relay nodes in this process, sharing PostgreSQL and a Redis bus (no balancer): node ids in
@@ -35,12 +34,10 @@ describe("relay nodes on a Redis bus", () => {
     const { schema, drop } = await scratchSchema();
     cleanups.push(drop);
     const prefix = `depthroom-test-${randomBytes(4).toString("hex")}`;
-    const recordingsDir = await makeTempDir("depthroom-recordings-");
-    cleanups.push(() => rm(recordingsDir, { recursive: true, force: true }));
+    const recordingsDir = await scratchDir(cleanups, "depthroom-recordings-");
     const relays: RunningRelay[] = [];
     for (const nodeId of ids) {
-      const dataDir = await makeTempDir();
-      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      const dataDir = await scratchDir(cleanups);
       const store = await PostgresStore.open(DATABASE_URL, { schema });
       const secret = await store.resolveSecret(undefined, () => randomBytes(32).toString("hex"));
       const bus = await ClusterBus.connect({

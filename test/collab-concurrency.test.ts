@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { isDeepStrictEqual } from "node:util";
 import { FileStore } from "@depthroom/relay";
 import { addAnnotation, CollabRoot, ErrorCode, listAnnotations } from "@depthroom/schema";
@@ -14,7 +13,7 @@ import {
   seededRandom,
   stateVector,
 } from "./support/collab.ts";
-import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
+import { createSession, type RelayProcess, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 
 /*
  * Issue 6, "Concurrency": 5 headless y-websocket clients (edit tokens) create, edit, comment and delete
@@ -37,8 +36,7 @@ describe("collab concurrency", () => {
   const cleanups = cleanupsAfterEach();
 
   it("5 random editors across a relay restart converge on the persisted annotation set", async () => {
-    const dataDir = await makeTempDir("depthroom-collab-");
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups, "depthroom-collab-");
     let relay: RelayProcess = await spawnRelayProcess({ dataDir });
     cleanups.push(() => relay.stop("SIGKILL"));
     const session = await createSession(relay.url, { title: "concurrency" });

@@ -1,10 +1,9 @@
-import { rm } from "node:fs/promises";
 import { addAnnotation, addComment, listAnnotations } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { openDoc, waitFor } from "./support/clients.ts";
 import { collabUser } from "./support/collab.ts";
-import { makeTempDir, startTestRelay } from "./support/relay.ts";
+import { scratchDir, startTestRelay } from "./support/relay.ts";
 
 /*
  * A client that opens a stored doc on a freshly started relay is "synced" only with the stored state:
@@ -15,8 +14,7 @@ describe("collab reload", () => {
   const cleanups = cleanupsAfterEach();
 
   it("a client synced against a restarted relay already has every stored annotation", async () => {
-    const dataDir = await makeTempDir("depthroom-collab-");
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups, "depthroom-collab-");
     const first = await startTestRelay({ dataDir });
     const session = await first.createSession({ title: "reload" });
     const writer = openDoc(first.url, session.id, session.tokens.edit);

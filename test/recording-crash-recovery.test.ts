@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { getRecordingState, type PublishResult, readEnvelope } from "@depthroom/schema";
 import { fetchLatestAt, listRecordings, recordingAccess, startRecording } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
@@ -6,7 +5,7 @@ import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, openDoc, waitFor } from "./support/clients.ts";
 import { sampleStream, stampFrame } from "./support/frames.ts";
 import { decodeAll, depthOf, timeOf } from "./support/recordings.ts";
-import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
+import { createSession, type RelayProcess, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 
 // kill -9 of the relay while it records 640x480 RVL frames at 30 Hz: after a restart on the same data
 // directory the recording is recovered, listed, and plays up to at most about a second before the kill
@@ -16,8 +15,7 @@ describe("recording: crash recovery", () => {
   const cleanups = cleanupsAfterEach();
 
   it("recovers a recording interrupted by kill -9 and lists it", async () => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     let relay: RelayProcess = await spawnRelayProcess({ dataDir });
     cleanups.push(() => relay.stop("SIGKILL"));
     const session = await createSession(relay.url, { title: "crash" });
@@ -91,8 +89,7 @@ describe("recording: crash recovery", () => {
   });
 
   it("finishes a running recording on SIGTERM: complete after the restart, nothing to recover", async () => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     let relay: RelayProcess = await spawnRelayProcess({ dataDir });
     cleanups.push(() => relay.stop("SIGKILL"));
     const session = await createSession(relay.url);

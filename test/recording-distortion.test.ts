@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decompressHandlers } from "@depthroom/recording";
 import { decodeMessage, encodeMessage, type Pinhole, readEnvelope } from "@depthroom/schema";
@@ -7,9 +7,9 @@ import { McapIndexedReader } from "@mcap/core";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { collectFrames, connectFrames, publish, subscribe, waitFor } from "./support/clients.ts";
-import { writeRos2Mcap } from "./support/mcapFiles.ts";
+import { ros2Frames, writeRos2Mcap } from "./support/mcapFiles.ts";
 import { decodeAll } from "./support/recordings.ts";
-import { makeTempDir, startTestRelay } from "./support/relay.ts";
+import { scratchDir, startTestRelay } from "./support/relay.ts";
 import { runCli } from "./support/sdk.ts";
 
 // Issue 17: a ROS 2 MCAP whose CameraInfo has a plumb_bob D keeps it through `depthroom import`, a live
@@ -24,18 +24,13 @@ describe("lens distortion through import, live and export", () => {
   it("keeps a plumb_bob CameraInfo's D from a ROS 2 MCAP to the exported CameraCalibration", async () => {
     const relay = await startTestRelay();
     cleanups.push(() => relay.close());
-    const dir = await makeTempDir("depthroom-distortion-");
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = await scratchDir(cleanups, "depthroom-distortion-");
     const session = await relay.createSession({ title: "distortion" });
 
     // Import.
-    const t0 = 1_700_000_000_000_000_000n;
-    const frames = [0, 1, 2].map((i) => ({
-      t: t0 + BigInt(i) * 33_333_333n,
-      width: 64,
-      height: 48,
-      data: new Uint16Array(64 * 48).fill(1500 + i),
-    }));
+    const frames = ros2Frames(
+      [0, 1, 2].map((i) => ({ width: 64, height: 48, depth: new Uint16Array(64 * 48).fill(1500 + i) })),
+    );
     const source = join(dir, "ros2.mcap");
     writeFileSync(source, await writeRos2Mcap({ frames, distortion: { model: "plumb_bob", d: D } }));
     const run = await runCli(["import", source, "--link", session.links.edit, "--json"]);

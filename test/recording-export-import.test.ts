@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decompressHandlers } from "@depthroom/recording";
 import {
@@ -17,9 +17,9 @@ import { McapIndexedReader } from "@mcap/core";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, type FrameSocket } from "./support/clients.ts";
-import { writeRos2Mcap } from "./support/mcapFiles.ts";
+import { ros2Frames, writeRos2Mcap } from "./support/mcapFiles.ts";
 import { decodeAll, depthData, depthOf, sameValues, timeOf } from "./support/recordings.ts";
-import { makeTempDir, startTestRelay } from "./support/relay.ts";
+import { scratchDir, startTestRelay } from "./support/relay.ts";
 import { runCli } from "./support/sdk.ts";
 
 // `depthroom export --format foxglove` of a recording made through the relay, then `depthroom import`
@@ -42,8 +42,7 @@ describe("recording: export and import through the CLI", () => {
   async function setup() {
     const relay = await startTestRelay();
     cleanups.push(() => relay.close());
-    const dir = await makeTempDir("depthroom-export-");
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = await scratchDir(cleanups, "depthroom-export-");
     const session = await relay.createSession({ title: "round trip" });
     return { relay, dir, session };
   }
@@ -221,13 +220,7 @@ describe("recording: export and import through the CLI", () => {
 
   it("imports a ROS 2 MCAP (sensor_msgs Image 16UC1 + CameraInfo, CDR) written by the test", async () => {
     const { dir, session } = await setup();
-    const t0 = 1_700_000_000_000_000_000n;
-    const frames = azure.frames.map((f, i) => ({
-      t: t0 + BigInt(i) * 33_333_333n,
-      width: f.width,
-      height: f.height,
-      data: f.depth,
-    }));
+    const frames = ros2Frames(azure.frames);
     const file = join(dir, "ros2.mcap");
     writeFileSync(file, await writeRos2Mcap({ frames, imu: true }));
     const run = await runCli(["import", file, "--link", session.links.edit]);

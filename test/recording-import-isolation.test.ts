@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { rm, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { promisify } from "node:util";
@@ -8,8 +8,8 @@ import { ErrorCode } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { writeRos2Mcap } from "./support/mcapFiles.ts";
-import { makeTempDir, relayWithSession, type TestRelay } from "./support/relay.ts";
+import { ros2Frames, writeRos2Mcap } from "./support/mcapFiles.ts";
+import { relayWithSession, scratchDir, type TestRelay } from "./support/relay.ts";
 
 const run = promisify(execFile);
 /** argv: file, URL, token; prints the body, a newline and the status. */
@@ -25,7 +25,6 @@ fetch(url, { method: "POST", headers: { Authorization: "Bearer " + token }, body
 // 99,000 empty records are imported, and the bombs are refused with a named reason.
 
 const tum = loadSampleSets()[0] as ReturnType<typeof loadSampleSets>[number];
-const t0 = 1_700_000_000_000_000_000n;
 
 /** Poll `/healthz` back to back while `work` runs; the slowest answer (ms). */
 async function slowestHealthz(relay: TestRelay, work: Promise<unknown>): Promise<number> {
@@ -53,8 +52,7 @@ describe("recording import isolation", () => {
 
   it("keeps /healthz answering during imports of a big file and of bombs, which are refused", async () => {
     const { relay, session } = await relayWithSession(cleanups);
-    const dir = await makeTempDir("depthroom-import-isolation-");
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await scratchDir(cleanups, "depthroom-import-isolation-");
     // Uploaded by another process: the test's own event loop is the relay's, and sending 70 MB
     // from it would be measured as the relay's latency.
     const upload = async (bytes: Uint8Array) => {
@@ -73,10 +71,7 @@ describe("recording import isolation", () => {
       return { status, error: body.error };
     };
 
-    const frames = Array.from({ length: 120 }, (_, i) => {
-      const f = tum.frames[i % tum.frames.length] as (typeof tum.frames)[number];
-      return { t: t0 + BigInt(i) * 33_333_333n, width: f.width, height: f.height, data: f.depth };
-    });
+    const frames = ros2Frames(tum.frames, 120);
     const big = await writeRos2Mcap({ frames });
     expect(big.byteLength).toBeGreaterThan(60 * 1024 * 1024);
     const goodUpload = upload(big);

@@ -1,10 +1,9 @@
 import { CollabRoot, getRecordingState, STATE_KEY } from "@depthroom/schema";
-import { recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
+import { startRecording, stopRecording } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { connectFrames, openDoc, publish, waitFor } from "./support/clients.ts";
-import { sampleStream } from "./support/frames.ts";
-import { relayWithSession } from "./support/relay.ts";
+import { openDoc, waitFor } from "./support/clients.ts";
+import { recordableSession } from "./support/recordings.ts";
 
 // The red dot: the session's recording state in its Y.Doc is written by the relay alone. Every client
 // sees it; a peer that forges or deletes it is put right; with nobody connected it lands in the stored doc.
@@ -12,17 +11,8 @@ import { relayWithSession } from "./support/relay.ts";
 describe("recording: the red dot", () => {
   const cleanups = cleanupsAfterEach();
 
-  async function recorded() {
-    const { relay, session } = await relayWithSession(cleanups, {}, { title: "review" });
-    const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish);
-    cleanups.push(() => socket.close());
-    expect(await publish(socket, sampleStream().pinhole)).toEqual({ ok: true });
-    const edit = recordingAccess(session.links.edit);
-    return { relay, session, edit };
-  }
-
   it("shows everyone the red dot, written by the relay only", async () => {
-    const { relay, session, edit } = await recorded();
+    const { relay, session, edit } = await recordableSession(cleanups, "review");
     const alice = openDoc(relay.url, session.id, session.tokens.edit);
     const viewer = openDoc(relay.url, session.id, session.tokens.view);
     cleanups.push(() => alice.destroy());

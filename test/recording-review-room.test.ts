@@ -2,9 +2,8 @@ import { CloseCode, ErrorCode, type RecordingDescription, reviewRoomName } from 
 import { describeRecording, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { connectFrames, handshakeRefusal, openDoc, publish, waitFor } from "./support/clients.ts";
-import { sampleStream } from "./support/frames.ts";
-import { relayWithSession } from "./support/relay.ts";
+import { handshakeRefusal, openDoc, waitFor } from "./support/clients.ts";
+import { recordableSession } from "./support/recordings.ts";
 
 // Review rooms: a recording opens as its own Y.Doc `/yjs/rec-<id>`. Session tokens open it with their
 // role; a recording's own token (from a review link) opens that recording only, never the live session.
@@ -12,17 +11,8 @@ import { relayWithSession } from "./support/relay.ts";
 describe("recording: review rooms", () => {
   const cleanups = cleanupsAfterEach();
 
-  async function recorded() {
-    const { relay, session } = await relayWithSession(cleanups, {}, { title: "review" });
-    const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish);
-    cleanups.push(() => socket.close());
-    expect(await publish(socket, sampleStream().pinhole)).toEqual({ ok: true });
-    const edit = recordingAccess(session.links.edit);
-    return { relay, session, edit };
-  }
-
   it("opens a review room with session tokens by role, and with the recording's own token only there", async () => {
-    const { relay, session, edit } = await recorded();
+    const { relay, session, edit } = await recordableSession(cleanups, "review");
     const recording = await startRecording(edit);
     await stopRecording(edit, recording.id);
     const room = reviewRoomName(recording.id);

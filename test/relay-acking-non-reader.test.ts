@@ -1,11 +1,10 @@
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { CloseCode, DepthImage, encodeMessage } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { connectAckingNonReader } from "./support/ackingNonReader.ts";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { collectFrames, connectFrames, publish, subscribe, waitFor } from "./support/clients.ts";
-import { createSession, makeTempDir, spawnRelayProcess, startTestRelay } from "./support/relay.ts";
+import { createSession, scratchDir, spawnRelayProcess, startTestRelay } from "./support/relay.ts";
 
 // Flow control counts the bytes buffered in a viewer's socket, not only its acks (issue 12 item 4): a
 // viewer that stops reading its TCP socket but keeps acking frames blindly must not grow the relay's
@@ -81,8 +80,7 @@ describe("an acking non-reader", () => {
   }
 
   it("keeps the relay's buffers flat: its frames wait in the latest-wins slot, a fast viewer is unaffected", async () => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     const relay = await spawnRelayProcess({ dataDir, env: { DEPTHROOM_LOG_LEVEL: "warn" } });
     cleanups.push(() => relay.stop("SIGKILL"));
     const { published, fastFrames, rssStart, rssPeak, metrics } = await run(relay);

@@ -5,7 +5,7 @@ import { type AdminNotice, type CreateSessionResponse, ErrorCode } from "@depthr
 import { connect, postNotice, SdkError, subscribe } from "@depthroom/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "./support/clients.ts";
-import { createSession, makeTempDir, spawnRelayProcess } from "./support/relay.ts";
+import { createSession, makeTempDir, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 import { hasStackTrace, runCli } from "./support/sdk.ts";
 
 // Admin notices on one relay: the operator's token (generated into the data directory, or given),
@@ -235,8 +235,7 @@ describe("admin notices", () => {
   });
 
   it("DEPTHROOM_ADMIN_TOKEN: the relay process uses the given token and writes no file", async () => {
-    const dir = await makeTempDir();
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const dir = await scratchDir(cleanups);
     const given = "an-operator-admin-token-0123456789";
     const child = await spawnRelayProcess({ dataDir: dir, env: { DEPTHROOM_ADMIN_TOKEN: given } });
     cleanups.push(() => child.stop("SIGTERM"));

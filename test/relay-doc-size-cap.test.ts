@@ -1,9 +1,8 @@
-import { rm } from "node:fs/promises";
 import { ErrorCode } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { openDoc, waitFor } from "./support/clients.ts";
-import { makeTempDir, startTestRelay, type TestRelay } from "./support/relay.ts";
+import { openDoc, waitFor, writerAndWitness } from "./support/clients.ts";
+import { scratchDir, startTestRelay, type TestRelay } from "./support/relay.ts";
 
 // A session document has a size cap, enforced when updates arrive: the writer is told why its update
 // was refused (a named code), everyone else keeps the document as it was before, and a restart brings
@@ -13,18 +12,11 @@ describe("document size cap", () => {
 
   it("refuses updates past the cap with a named error and keeps what was accepted across a restart", async () => {
     const cap = 256 * 1024;
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     let relay: TestRelay = await startTestRelay({ dataDir, limits: { maxDocumentBytes: cap } });
     cleanups.push(() => relay.close());
     const session = await relay.createSession();
-    const writer = openDoc(relay.url, session.id, session.tokens.edit);
-    const witness = openDoc(relay.url, session.id, session.tokens.view);
-    cleanups.push(() => {
-      writer.destroy();
-      witness.destroy();
-    });
-    await Promise.all([writer.synced(), witness.synced()]);
+    const { writer, witness } = await writerAndWitness(cleanups, relay.url, session);
     const blobs = writer.doc.getMap<string>("blobs");
     // Five 64 KiB values: the first three fit under 256 KiB, the fifth surely does not.
     for (let i = 0; i < 5; i++) {

@@ -1,11 +1,10 @@
-import { rm } from "node:fs/promises";
 import { type PublishResult, readEnvelope } from "@depthroom/schema";
 import { listRecordings, recordingAccess, startRecording } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { connectFrames, openDoc } from "./support/clients.ts";
+import { connectFrames, openDoc, writerAndWitness } from "./support/clients.ts";
 import { sampleStream, stampFrame } from "./support/frames.ts";
-import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
+import { createSession, type RelayProcess, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 
 // kill -9 of the relay in the middle of both a recording and a burst of document edits (issue 12):
 // after a restart on the same data directory every document update another client had seen is there,
@@ -21,19 +20,12 @@ describe("relay kill -9", () => {
   const cleanups = cleanupsAfterEach();
 
   it("loses no acknowledged doc update and at most the last second of a recording", async () => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     let relay: RelayProcess = await spawnRelayProcess({ dataDir });
     cleanups.push(() => relay.stop("SIGKILL"));
     const session = await createSession(relay.url, { title: "kill -9" });
 
-    const writer = openDoc(relay.url, session.id, session.tokens.edit);
-    const witness = openDoc(relay.url, session.id, session.tokens.view);
-    cleanups.push(() => {
-      writer.destroy();
-      witness.destroy();
-    });
-    await Promise.all([writer.synced(), witness.synced()]);
+    const { writer, witness } = await writerAndWitness(cleanups, relay.url, session);
     const seenAt = new Map<string, number>();
     witness.doc.getMap("annotations").observe((event) => {
       for (const key of event.keysChanged) if (!seenAt.has(key)) seenAt.set(key, Date.now());

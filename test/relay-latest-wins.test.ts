@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames } from "./support/clients.ts";
 import { sampleStream, stampFrame, wallMs } from "./support/frames.ts";
-import { createSession, makeTempDir, spawnRelayProcess } from "./support/relay.ts";
+import { createSession, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 import { spawnViewers } from "./support/viewerProcess.ts";
 
 // Latest wins: 8 viewers at 30 Hz with 640x480 frames, one of them stalling 250 ms on every frame:
@@ -36,8 +35,7 @@ describe("relay latest-wins", () => {
   it("keeps fast viewers at frame rate and a stalled viewer's lag bounded, without blocking the producer", {
     retry: 1,
   }, async () => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     const relay = await spawnRelayProcess({ dataDir, env: { DEPTHROOM_LOG_LEVEL: "warn" } });
     cleanups.push(() => relay.stop("SIGKILL"));
     const session = await createSession(relay.url);

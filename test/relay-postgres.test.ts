@@ -1,10 +1,9 @@
-import { rm } from "node:fs/promises";
 import { PostgresStore, type RunningRelay, startRelay } from "@depthroom/relay";
 import { addAnnotation, ErrorCode, listAnnotations } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, handshakeRefusal, openDoc, waitFor } from "./support/clients.ts";
-import { createSession, makeTempDir } from "./support/relay.ts";
+import { createSession, scratchDir } from "./support/relay.ts";
 import { DATABASE_URL, scratchSchema } from "./support/services.ts";
 import { pin, textsOf } from "./support/storeSuite.ts";
 
@@ -14,8 +13,7 @@ describe("relays sharing PostgreSQL", () => {
   const cleanups = cleanupsAfterEach();
 
   const node = async (schema: string): Promise<RunningRelay> => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     const store = await PostgresStore.open(DATABASE_URL, { schema });
     const secret = await store.resolveSecret(undefined, () => `secret-${Math.random()}-0123456789abcdef`);
     const relay = await startRelay({ port: 0, dataDir, store, secret, logLevel: "warn" });

@@ -1,10 +1,9 @@
-import { rm } from "node:fs/promises";
 import { CloseCode, ErrorCode, type Refusal, type Welcome } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import type * as Y from "yjs";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { connectFrames, type DocClient, openDoc, waitFor } from "./support/clients.ts";
-import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
+import { connectFrames, type DocClient, openDoc, waitFor, writerAndWitness } from "./support/clients.ts";
+import { createSession, type RelayProcess, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 
 // Annotations written to a session's doc, relay stopped (SIGTERM) and started on the same data
 // directory: the doc and the session come back; clients reconnect on their own and converge.
@@ -14,8 +13,7 @@ describe("relay restart", () => {
   const annotations = (doc: Y.Doc) => doc.getMap("annotations").toJSON();
 
   it("keeps the session and its doc across SIGTERM, and clients reconnect and converge", async () => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     let relay: RelayProcess = await spawnRelayProcess({ dataDir });
     cleanups.push(() => relay.stop("SIGKILL"));
     const session = await createSession(relay.url, { title: "restart" });
@@ -76,18 +74,11 @@ describe("relay restart", () => {
   });
 
   it("a kill -9 loses no acknowledged doc update", async () => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     let relay = await spawnRelayProcess({ dataDir });
     cleanups.push(() => relay.stop("SIGKILL"));
     const session = await createSession(relay.url);
-    const writer = openDoc(relay.url, session.id, session.tokens.edit);
-    const witness = openDoc(relay.url, session.id, session.tokens.view);
-    cleanups.push(() => {
-      writer.destroy();
-      witness.destroy();
-    });
-    await Promise.all([writer.synced(), witness.synced()]);
+    const { writer, witness } = await writerAndWitness(cleanups, relay.url, session);
     for (let i = 0; i < 50; i++) writer.doc.getMap("annotations").set(`a${i}`, { i });
     // Seen by another client = applied by the relay, and appended to the log in the same turn.
     await waitFor(() => Object.keys(annotations(witness.doc)).length === 50, 5000, "the witness");

@@ -1,4 +1,3 @@
-import { rm } from "node:fs/promises";
 import { DOC_SUBPROTOCOL, docSocketProtocols, RELAY_PROTOCOL_VERSION, type Welcome } from "@depthroom/schema";
 import { subscribe as sdkSubscribe } from "@depthroom/sdk";
 import { io } from "socket.io-client";
@@ -8,7 +7,7 @@ import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, openDoc, waitFor } from "./support/clients.ts";
-import { createSession, makeTempDir, spawnRelayProcess } from "./support/relay.ts";
+import { createSession, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 
 // Tokens travel where logs do not (issue 12 item 7): the frame socket's token in socket.io's `auth`
 // payload, the doc socket's as a WebSocket subprotocol (`depthroom.token.<token>` beside
@@ -19,8 +18,7 @@ describe("token transport", () => {
   const cleanups = cleanupsAfterEach();
 
   it("takes tokens from auth, the subprotocol and the header, the query form with a warning", async () => {
-    const dataDir = await makeTempDir();
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const dataDir = await scratchDir(cleanups);
     const relay = await spawnRelayProcess({ dataDir, env: { DEPTHROOM_LOG_LEVEL: "warn" } });
     cleanups.push(() => relay.stop("SIGKILL"));
     const session = await createSession(relay.url);

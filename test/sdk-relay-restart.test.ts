@@ -1,9 +1,8 @@
-import { rm } from "node:fs/promises";
 import { DepthImage, type LogMessage, Pinhole } from "@depthroom/schema";
 import { connect, subscribe } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
+import { createSession, type RelayProcess, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // The relay (a real child process on a fixed data directory) is stopped mid-stream and started again
@@ -15,8 +14,7 @@ describe("SDK across a relay restart", () => {
 
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
     it(`resumes by itself after ${signal}`, async () => {
-      const dataDir = await makeTempDir();
-      cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+      const dataDir = await scratchDir(cleanups);
       let relay: RelayProcess = await spawnRelayProcess({ dataDir, env: { DEPTHROOM_LOG_LEVEL: "warn" } });
       cleanups.push(() => relay.stop("SIGKILL"));
       const session = await createSession(relay.url);

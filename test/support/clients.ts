@@ -13,6 +13,7 @@ import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import type { Cleanup } from "./cleanups.ts";
 
 /* Real clients for tests: socket.io-client for frames, y-websocket's WebsocketProvider for docs. */
 
@@ -182,4 +183,23 @@ export function openDoc(
       doc.destroy();
     },
   };
+}
+
+/**
+ * Two clients of a session's doc, both synced and destroyed by `cleanups`: `writer` (edit token) makes
+ * changes; `witness` (view token) sees each one once the relay has applied it.
+ */
+export async function writerAndWitness(
+  cleanups: Cleanup[],
+  url: string,
+  session: { readonly id: string; readonly tokens: { readonly edit: string; readonly view: string } },
+): Promise<{ writer: DocClient; witness: DocClient }> {
+  const writer = openDoc(url, session.id, session.tokens.edit);
+  const witness = openDoc(url, session.id, session.tokens.view);
+  cleanups.push(() => {
+    writer.destroy();
+    witness.destroy();
+  });
+  await Promise.all([writer.synced(), witness.synced()]);
+  return { writer, witness };
 }

@@ -37,6 +37,23 @@ export interface Ros2FileOptions {
   readonly distortion?: { readonly model: string; readonly d: readonly number[] };
 }
 
+/** Where the tests' ROS 2 recordings start (ns): 2023-11-14. */
+export const ROS2_T0 = 1_700_000_000_000_000_000n;
+
+/**
+ * `count` depth frames (default: each once) as ROS 2 images 1/30 s apart from `ROS2_T0`, the
+ * frames repeated in order when `count` is larger.
+ */
+export function ros2Frames(
+  frames: readonly { readonly width: number; readonly height: number; readonly depth: Uint16Array }[],
+  count = frames.length,
+): Ros2Frame[] {
+  return Array.from({ length: count }, (_, i) => {
+    const f = frames[i % frames.length] as (typeof frames)[number];
+    return { t: ROS2_T0 + BigInt(i) * 33_333_333n, width: f.width, height: f.height, data: f.depth };
+  });
+}
+
 const stamp = (ns: bigint) => ({ sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) });
 
 /** A ROS 2 MCAP: `/cam/depth/image_raw` (frame `cam_depth_optical_frame`), its CameraInfo, maybe `/imu`. */

@@ -1,6 +1,11 @@
 import { type BatchMessage, type DepthImage, decodeMessage, type LogMessage } from "@depthroom/schema";
+import { recordingAccess } from "@depthroom/sdk";
+import type { Cleanup } from "./cleanups.ts";
+import { connectFrames, publish } from "./clients.ts";
+import { sampleStream } from "./frames.ts";
+import { relayWithSession } from "./relay.ts";
 
-/* Helpers for the recording tests: decoding latest-at answers and comparing depth values. */
+/* Helpers for the recording tests: a session to record, decoding latest-at answers, comparing depth values. */
 
 export function decodeAll(batch: readonly BatchMessage[]): LogMessage[] {
   return batch.map((m) => decodeMessage(m.bytes));
@@ -24,4 +29,17 @@ export function sameValues(a: ArrayBufferView | undefined, b: ArrayBufferView | 
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
     Buffer.from(b.buffer, b.byteOffset, b.byteLength),
   );
+}
+
+/**
+ * A relay with a session titled `title` whose rig (a frame socket, closed by `cleanups`) has published
+ * its pinhole, so a recording has something in it; `edit` starts and stops recordings.
+ */
+export async function recordableSession(cleanups: Cleanup[], title: string) {
+  const { relay, session } = await relayWithSession(cleanups, {}, { title });
+  const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish);
+  cleanups.push(() => socket.close());
+  const published = await publish(socket, sampleStream().pinhole);
+  if (!published.ok) throw new Error(`the rig's pinhole was refused: ${JSON.stringify(published)}`);
+  return { relay, session, edit: recordingAccess(session.links.edit) };
 }

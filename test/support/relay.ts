@@ -39,6 +39,13 @@ export async function makeTempDir(prefix = "depthroom-test-"): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
+/** A temporary directory for one test, deleted with everything in it by `cleanups`. */
+export async function scratchDir(cleanups: Cleanup[], prefix?: string): Promise<string> {
+  const dir = await makeTempDir(prefix);
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 export async function createSession(
   url: string,
   request: CreateSessionRequest = {},
