@@ -10,6 +10,7 @@ import {
 } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect, describeRecording, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
+import { devices } from "playwright-core";
 import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../testing/index.ts";
 
 /*
@@ -17,7 +18,8 @@ import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../te
  * (Kinect v1, PrimeSense default intrinsics) with its registered colour image (the shipped PNG, so the
  * cloud is coloured) streamed through a real relay into the viewer in Chromium,
  * saved as docs/viewer.png (whole window), docs/view-3d.png and docs/view-2d.png; then three seconds of
- * it recorded and opened as a review room, stopped at its middle: docs/review.png.
+ * it recorded and opened as a review room, stopped at its middle: docs/review.png. The live session is
+ * also shown on a phone (the Pixel 7 profile): docs/phone.png.
  */
 
 const outDir = fileURLToPath(new URL("../docs/", import.meta.url));
@@ -111,6 +113,30 @@ async function main(): Promise<void> {
         clip: { x: panel.x, y: panel.y - 26, width: panel.width, height: panel.height + 26 },
       });
     }
+
+    // The same session on a phone (Playwright's Pixel 7 profile: 412x915, touch): one view at a time,
+    // the bar's controls in its menu (issue 21): docs/phone.png, at CSS pixels.
+    const phoneContext = await browser.newContext({ ...devices["Pixel 7"] });
+    const phone = await phoneContext.newPage();
+    await phone.goto(
+      makeSessionLink({
+        webUrl: web.url,
+        relayUrl: relay.url,
+        session: session.id,
+        token: session.tokens.view,
+      }),
+    );
+    await phone.waitForFunction(
+      (entity) => window.__depthroom?.stats().find((s) => s.entity === entity)?.hasCloud,
+      DEPTH,
+      { timeout: 60_000 },
+    );
+    const phoneOk = phone.getByRole("button", { name: "OK", exact: true });
+    if (await phoneOk.isVisible().catch(() => false)) await phoneOk.click();
+    await phone.evaluate(() => window.__depthroom?.fit());
+    await phone.waitForTimeout(2500);
+    await phone.screenshot({ path: `${outDir}phone.png`, scale: "css" });
+    await phoneContext.close();
 
     // The review room: record three seconds of the stream, open the recording, stop at its middle.
     const access = recordingAccess(
