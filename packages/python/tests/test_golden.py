@@ -41,7 +41,11 @@ def test_every_datatype_and_archetype_has_a_case():
     assert len(dtypes) == 11
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+# The Python producer writes raw and RVL only: MED-deflate cases are decoded (below), not encoded.
+ENCODABLE = [c for c in CASES if c.get("encoding") != "med"]
+
+
+@pytest.mark.parametrize("case", ENCODABLE, ids=[c["name"] for c in ENCODABLE])
 def test_bytes_equal_the_typescript_encoder(case):
     expected = (GOLDEN / f"{case['name']}.bin").read_bytes()
     actual = encode_message(

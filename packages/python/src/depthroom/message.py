@@ -32,6 +32,7 @@ from .archetypes import (
     Transform3D,
 )
 from .errors import DecodeError, ValidationError
+from .med import med_decode
 from .rvl import rvl_decode, rvl_encode
 
 MAGIC = b"DPTH"
@@ -320,7 +321,7 @@ def _read_depth_image(r: _Reader) -> DepthImage:
         raise DecodeError("invalid-field", "DepthImage.datatype", f"unknown datatype {datatype_id}")
     if not 1 <= colormap_id <= len(COLORMAPS):
         raise DecodeError("invalid-field", "DepthImage.colormap", f"unknown colormap {colormap_id}")
-    if encoding_id not in (0, 1):
+    if encoding_id not in (0, 1, 2):
         raise DecodeError("invalid-field", "DepthImage.encoding", f"unknown encoding {encoding_id}")
     if flags & ~_FLAG_DEPTH_RANGE:
         raise DecodeError("invalid-field", "DepthImage.flags", f"unknown flags {flags}")
@@ -333,6 +334,10 @@ def _read_depth_image(r: _Reader) -> DepthImage:
         if datatype != "U16":
             raise DecodeError("invalid-field", "DepthImage.encoding", f"RVL with {datatype}")
         image = rvl_decode(payload, pixels).reshape(height, width)
+    elif encoding_id == 2:
+        if datatype != "U16":
+            raise DecodeError("invalid-field", "DepthImage.encoding", f"MED-deflate with {datatype}")
+        image = med_decode(payload, pixels, width).reshape(height, width)
     else:
         dtype = DATATYPES[datatype][1]
         if payload_length != pixels * dtype.itemsize:

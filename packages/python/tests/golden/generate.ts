@@ -12,6 +12,7 @@ import {
   ERROR_CODES,
   encodeMessage,
   Image,
+  medEncode,
   Pinhole,
   rvlEncode,
   type TimePoint,
@@ -128,6 +129,27 @@ function pixels(datatype: Datatype): DepthArray {
   }
 }
 
+/**
+ * 9 x 7 U16 depth for MED-deflate: holes of every shape (a hole column, a hole row, single holes, a
+ * row starting on a hole), all three MED cases (c above, below and between a and b), residuals past
+ * 2^15 (wrapping) and a smooth ramp.
+ */
+function medHoles(): Uint16Array {
+  const out = new Uint16Array(9 * 7);
+  for (let y = 0; y < 7; y++) {
+    for (let x = 0; x < 9; x++) out[y * 9 + x] = 1000 + 37 * x + 101 * y + ((x * y * 7919) % 13);
+  }
+  for (let y = 0; y < 7; y++) out[y * 9 + 4] = 0; // a hole column
+  out.fill(0, 3 * 9, 4 * 9); // a hole row
+  out[5 * 9] = 0; // a row starting on a hole
+  out[6 * 9 + 7] = 0;
+  out[1 * 9 + 1] = 65535; // big jumps: residuals wrap modulo 2^16
+  out[1 * 9 + 2] = 1;
+  out[2 * 9 + 6] = 40000;
+  out[6 * 9 + 8] = 7;
+  return out;
+}
+
 const base64 = (data: DepthArray | Uint8Array) =>
   Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
 
@@ -189,6 +211,20 @@ export function goldenCases(): GoldenCase[] {
       shape: [1, 5],
       data: base64(Uint16Array.from([65535, 0xffff, 1, 65535, 2])),
     },
+  });
+  cases.push({
+    name: "depth-U16-med",
+    entity: "world/camera/depth",
+    timelines: [...FRAME_AND_CAPTURE],
+    encoding: "med",
+    archetype: { kind: "DepthImage", dtype: "<u2", shape: [3, 4], data: base64(pixels("U16")) },
+  });
+  cases.push({
+    name: "depth-U16-med-holes",
+    entity: "a",
+    timelines: [],
+    encoding: "med",
+    archetype: { kind: "DepthImage", dtype: "<u2", shape: [7, 9], data: base64(medHoles()) },
   });
   cases.push({
     name: "pinhole-focal-scalar",
@@ -412,6 +448,18 @@ export function sampleRvlDigests(): Record<string, string> {
   return out;
 }
 
+/** Shipped frames whose medEncode bytes are committed as `med-<name>.bin` (the raw MED-deflate payload). */
+export const MED_SAMPLES: Record<string, string> = {
+  tum: "tum-fr2/depth/TUM_depth.png",
+  "azure-room0": "azure-kinect/TestVector0_Room0.png",
+};
+
+/** medEncode of a shipped frame's pixels, as the SDK streams it (`depthEncoding: "med"`). */
+export function sampleMedBytes(sample: string): Uint8Array {
+  const { depth, width } = loadPng16(new URL(sample, samplesDir));
+  return medEncode(depth, width);
+}
+
 /** Every error code and whether a client retries after it (the Python client's PERMANENT_CODES). */
 export function codesJson(): Record<string, boolean> {
   return Object.fromEntries(Object.entries(ERROR_CODES).map(([code, rule]) => [code, rule.retry]));
@@ -433,6 +481,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(new URL("samples.json", goldenDir), `${JSON.stringify(samplesJson(), null, 2)}\n`);
   writeFileSync(new URL("codes.json", goldenDir), `${JSON.stringify(codesJson(), null, 2)}\n`);
   for (const c of goldenCases()) writeFileSync(new URL(`${c.name}.bin`, goldenDir), goldenBytes(c));
+  for (const [name, sample] of Object.entries(MED_SAMPLES)) {
+    writeFileSync(new URL(`med-${name}.bin`, goldenDir), sampleMedBytes(sample));
+  }
   process.stdout.write(
     `wrote ${goldenCases().length} golden messages and samples.json to ${goldenDir.pathname}\n`,
   );

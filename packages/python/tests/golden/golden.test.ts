@@ -1,6 +1,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { casesJson, codesJson, goldenBytes, goldenCases, goldenDir, samplesJson } from "./generate.ts";
+import {
+  casesJson,
+  codesJson,
+  goldenBytes,
+  goldenCases,
+  goldenDir,
+  MED_SAMPLES,
+  sampleMedBytes,
+  samplesJson,
+} from "./generate.ts";
 
 // The committed golden files are what the TypeScript encoder writes today: regenerate in memory and
 // compare, so the Python tests (test_golden.py) cannot pass against stale bytes.
@@ -15,5 +24,10 @@ describe("Python golden files", () => {
   it.each(goldenCases().map((c) => [c.name, c] as const))("%s.bin is encodeMessage's output", (name, c) => {
     const committed = readFileSync(new URL(`${name}.bin`, goldenDir));
     expect(Buffer.from(goldenBytes(c)).toString("hex")).toBe(committed.toString("hex"));
+  });
+
+  it.each(Object.entries(MED_SAMPLES))("med-%s.bin is medEncode of %s", (name, sample) => {
+    const committed = readFileSync(new URL(`med-${name}.bin`, goldenDir));
+    expect(Buffer.from(sampleMedBytes(sample)).equals(committed)).toBe(true);
   });
 });

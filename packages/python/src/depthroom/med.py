@@ -1,0 +1,159 @@
+"""MED-deflate (wire depth encoding 2) decoding, bit-exact with packages/schema/src/depthCodec.ts.
+
+The grammar (PROTOCOL.md): a raw DEFLATE stream of "stage-1" bytes, at most 11*n + 8 of them for n
+pixels. Stage 1 scans the U16 pixels row-major in alternating runs (zeros, then non-zeros), each run
+length a LEB128 varint (<= 4 bytes); after each non-zero run's length, its pixels, each the varint
+(<= 3 bytes, < 2^16) of the zigzag of (v - prediction) modulo 2^16. The prediction uses the decoded
+neighbours a (left), b (up), c (up-left), 0 outside the image: all three non-zero -> MED (LOCO-I);
+otherwise the first non-zero of a, b and the previous non-zero pixel in scan order.
+
+Vectorised with numpy: inflating (zlib, capped at the bound + 1 byte), every varint's value and length
+(a varint ends at a byte below 128), the residuals, and the whole first row (there the prediction is the
+previous non-zero pixel, so the row is a cumulative sum). The run walk is a Python loop over pairs of runs,
+and the rows below the first a per-pixel loop (each prediction needs the pixel just decoded to its left).
+Encoding MED is not offered: the Python producer writes RVL.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+from .errors import DecodeError
+
+
+def med_stage_one_bound(pixel_count: int) -> int:
+    """The most stage-1 bytes `pixel_count` pixels can take (as medStageOneBound in depthCodec.ts)."""
+    return 11 * pixel_count + 8
+
+
+def _error(message: str) -> DecodeError:
+    return DecodeError("corrupt-payload", "med", message)
+
+
+def med_inflate(data: bytes | bytearray | memoryview, pixel_count: int) -> bytes:
+    """Undo stage 2: raw DEFLATE, refused past `med_stage_one_bound(pixel_count)` bytes of output."""
+    bound = med_stage_one_bound(pixel_count)
+    inflater = zlib.decompressobj(wbits=-15)
+    try:
+        out = inflater.decompress(bytes(data), bound + 1)
+    except zlib.error as error:
+        raise _error(f"bad DEFLATE stream: {error}") from None
+    if len(out) > bound:
+        raise _error(f"inflates past {bound} bytes")
+    if not inflater.eof:
+        raise _error("bad DEFLATE stream: unexpected end of file")
+    return out
+
+
+def med_decode(data: bytes | bytearray | memoryview, pixel_count: int, width: int) -> np.ndarray:
+    """Decompress `pixel_count` uint16 pixels (a flat array) of a `width`-wide image. Raises
+    `DecodeError("corrupt-payload")` for any bad input (bad DEFLATE, too much output, a run past the
+    image, an overlong varint, a zero inside a non-zero run, bytes left after the last pixel)."""
+    return med_unpredict(med_inflate(data, pixel_count), pixel_count, width)
+
+
+def med_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarray:
+    """Undo stage 1: `stage_one` holds exactly the varint bytes of `pixel_count` pixels."""
+    out = np.zeros(pixel_count, dtype=np.uint16)
+    raw = np.frombuffer(stage_one, dtype=np.uint8)
+    length = raw.size
+    if pixel_count == 0:
+        if length:
+            raise _error(f"{length} bytes left after the last pixel")
+        return out
+
+    # Every varint: ends at a byte < 128; starts at 0 and after each end. Values level by level; a
+    # varint of more than 4 bytes is refused wherever it sits (runs take <= 4, residuals <= 3).
+    ends = np.flatnonzero(raw < 128)
+    count = ends.size
+    starts = np.empty(count, dtype=np.int64)
+    if count:
+        starts[0] = 0
+        starts[1:] = ends[:-1] + 1
+    lengths = ends - starts + 1
+    values = (raw[starts] & 127).astype(np.int64)
+    for k in range(1, 4):
+        longer = np.flatnonzero(lengths > k)
+        if longer.size == 0:
+            break
+        values[longer] |= (raw[starts[longer] + k] & 127).astype(np.int64) << (7 * k)
+    lengths_list = lengths.tolist()
+    values_list = values.tolist()
+
+    # Walk the pairs of runs: one step per pair, never per pixel.
+    pairs: list[tuple[int, int, int]] = []  # (first pixel of the non-zero run, its length, first residual)
+    p = 0
+    t = 0
+    while p < pixel_count:
+        for _ in range(2):
+            if t >= count:
+                raise _error(f"stream ends at pixel {p}")
+            if lengths_list[t] > 4:
+                raise _error(f"varint too long at pixel {p}")
+            run = values_list[t]
+            if run > pixel_count - p:
+                raise _error(f"run of {run} at pixel {p} overflows the image")
+            t += 1
+            if _ == 0:
+                p += run
+        if t + run > count:
+            raise _error(f"stream ends at pixel {p + count - t}")
+        pairs.append((p, run, t))
+        p += run
+        t += run
+    used = int(ends[t - 1]) + 1 if t else 0
+    if used != length:
+        raise _error(f"{length - used} bytes left after the last pixel")
+    if not pairs:
+        return out
+
+    # Residuals of every pixel, in scan order; their varints must be <= 3 bytes and < 2^16.
+    run_starts = np.array([q for q, _, _ in pairs], dtype=np.int64)
+    run_lengths = np.array([n for _, n, _ in pairs], dtype=np.int64)
+    token_starts = np.array([s for _, _, s in pairs], dtype=np.int64)
+    offsets = np.repeat(token_starts - np.concatenate(([0], np.cumsum(run_lengths)[:-1])), run_lengths)
+    tokens = np.arange(offsets.size, dtype=np.int64) + offsets
+    zigzag = values[tokens]
+    bad = np.flatnonzero((lengths[tokens] > 3) | (zigzag > 0xFFFF))
+    pixels = np.repeat(run_starts - np.concatenate(([0], np.cumsum(run_lengths)[:-1])), run_lengths)
+    pixels += np.arange(pixels.size, dtype=np.int64)
+    if bad.size:
+        raise _error(f"varint too long at pixel {int(pixels[bad[0]])}")
+    deltas = (zigzag >> 1) ^ -(zigzag & 1)
+
+    # First row: a pixel's prediction is the previous non-zero pixel (its left one inside a run).
+    first = int(np.searchsorted(pixels, min(width, pixel_count)))
+    row = np.cumsum(deltas[:first]) & 0xFFFF
+    zero = np.flatnonzero(row == 0)
+    if zero.size:
+        raise _error(f"zero depth inside a non-zero run at pixel {int(pixels[zero[0]])}")
+    out[pixels[:first]] = row
+    previous = int(row[-1]) if first else 0
+
+    # Rows below: one pixel at a time over Python ints (the prediction needs the left pixel just made).
+    flat = out.tolist()
+    pixel_list = pixels[first:].tolist()
+    delta_list = deltas[first:].tolist()
+    for q, d in zip(pixel_list, delta_list):
+        b = flat[q - width]
+        if q % width == 0:
+            prediction = b or previous
+        else:
+            a = flat[q - 1]
+            c = flat[q - width - 1]
+            if a and b and c:
+                if a < b:
+                    prediction = a if c >= b else b if c <= a else a + b - c
+                else:
+                    prediction = b if c >= a else a if c <= b else a + b - c
+            else:
+                prediction = a or b or previous
+        v = (prediction + d) & 0xFFFF
+        if v == 0:
+            raise _error(f"zero depth inside a non-zero run at pixel {q}")
+        flat[q] = v
+        previous = v
+    out[:] = flat
+    return out

@@ -1,0 +1,125 @@
+"""MED-deflate decoding (wire depth encoding 2) against the TypeScript encoder's bytes (golden files
+written by generate.ts: depth-U16-med*.bin messages, med-*.bin payloads of shipped real frames), and the
+named error for corrupted payloads."""
+
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import depthroom as dr
+from depthroom.errors import DecodeError
+from depthroom.med import med_decode, med_stage_one_bound, med_unpredict
+from depthroom.message import decode_message
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
+MED_SAMPLES = {"tum": "tum-fr2/depth/TUM_depth.png", "azure-room0": "azure-kinect/TestVector0_Room0.png"}
+
+
+def read_png(sample):
+    import cv2  # python3-opencv (installed by .ci/run)
+
+    depth = cv2.imread(str(SAMPLES / sample), cv2.IMREAD_UNCHANGED)
+    assert depth.dtype == np.uint16 and depth.ndim == 2
+    return depth
+
+
+def test_the_protocol_example():
+    # PROTOCOL.md: the 3x2 image 0 1000 1002 / 1001 0 1003 is stage-1 01 03 d0 0f 04 01 01 01 02.
+    stage_one = bytes.fromhex("0103d00f0401010102")
+    assert med_unpredict(stage_one, 6, 3).tolist() == [0, 1000, 1002, 1001, 0, 1003]
+
+
+@pytest.mark.parametrize("name,sample", MED_SAMPLES.items())
+def test_decodes_medencode_of_the_shipped_real_frames_bit_exact(name, sample):
+    depth = read_png(sample)
+    payload = (GOLDEN / f"med-{name}.bin").read_bytes()
+    decoded = med_decode(payload, depth.size, depth.shape[1]).reshape(depth.shape)
+    assert decoded.dtype == np.uint16
+    assert np.array_equal(decoded, depth)
+
+
+def test_a_med_message_decodes_to_a_depth_image():
+    cases = {c["name"]: c for c in json.loads((GOLDEN / "cases.json").read_text())}
+    assert {"depth-U16-med", "depth-U16-med-holes"} <= set(cases)  # the pixels are checked in test_golden
+    message = decode_message((GOLDEN / "depth-U16-med-holes.bin").read_bytes())
+    assert isinstance(message.archetype, dr.DepthImage)
+    assert message.archetype.image.shape == (7, 9) and message.archetype.datatype == "U16"
+
+
+def tum_payload():
+    return (GOLDEN / "med-tum.bin").read_bytes()
+
+
+N, W = 640 * 480, 640
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"\xff\xff\xff\xff", id="not-deflate"),
+        pytest.param(tum_payload()[:1000], id="truncated-deflate"),
+        pytest.param(zlib.compress(b"\x00" * 100)[2:-4], id="stage-one-too-short"),
+    ],
+)
+def test_bad_payloads_give_the_named_error(payload):
+    with pytest.raises(DecodeError) as error:
+        med_decode(payload, N, W)
+    assert error.value.problem == "corrupt-payload" and error.value.field == "med"
+
+
+def raw_deflate(data):
+    compressor = zlib.compressobj(wbits=-15)
+    return compressor.compress(data) + compressor.flush()
+
+
+@pytest.mark.parametrize(
+    "stage_one,problem",
+    [
+        pytest.param("0103d00f040101010200", "1 bytes left after the last pixel", id="bytes-after-the-last-pixel"),
+        pytest.param("0103d00f040101", "stream ends at pixel 5", id="ends-inside-a-run"),
+        pytest.param("0107", "run of 7 at pixel 1 overflows", id="run-past-the-image"),
+        pytest.param("00ffffffff0f", "varint too long at pixel 0", id="overlong-run-length"),
+        pytest.param("0006ffff7f0000000000", "varint too long at pixel 0", id="residual-past-16-bits"),
+        pytest.param("0006000000000000", "zero depth inside a non-zero run at pixel 0", id="zero-first-row"),
+        pytest.param("0006d00f0000cf0f0000", "zero depth inside a non-zero run at pixel 3", id="zero-second-row"),
+    ],
+)
+def test_corrupt_stage_one_gives_the_named_error(stage_one, problem):
+    with pytest.raises(DecodeError, match=problem) as error:
+        med_decode(raw_deflate(bytes.fromhex(stage_one)), 6, 3)
+    assert error.value.problem == "corrupt-payload"
+
+
+def test_a_small_payload_cannot_inflate_past_the_bound():
+    bomb = raw_deflate(b"\x00" * (med_stage_one_bound(N) + 1000))
+    assert len(bomb) < 100_000
+    with pytest.raises(DecodeError, match="inflates past"):
+        med_decode(bomb, N, W)
+
+
+def test_bit_flips_never_raise_anything_but_decode_error():
+    payload = bytearray(tum_payload())
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        corrupted = bytearray(payload)
+        at = int(rng.integers(len(corrupted)))
+        corrupted[at] ^= 1 << int(rng.integers(8))
+        try:
+            med_decode(bytes(corrupted), N, W)
+        except DecodeError:
+            pass
+
+
+def test_a_med_message_with_another_datatype_is_refused():
+    message = bytearray((GOLDEN / "depth-U16-med.bin").read_bytes())
+    datatype_at = message.index(struct.pack("<II", 4, 3)) + 8
+    assert message[datatype_at] == 8  # U16
+    message[datatype_at] = 6  # U8
+    with pytest.raises(DecodeError, match="MED-deflate with U8"):
+        decode_message(bytes(message))
