@@ -103,6 +103,11 @@ def test_a_small_payload_cannot_inflate_past_the_bound():
         med_decode(bomb, N, W)
 
 
+def test_more_varints_than_pixels_allow_are_refused_before_the_work_arrays():
+    with pytest.raises(DecodeError, match="varints, more than 307200 pixels can take"):
+        med_decode(raw_deflate(b"\x00" * (3 * N + 3)), N, W)
+
+
 def test_bit_flips_never_raise_anything_but_decode_error():
     payload = bytearray(tum_payload())
     rng = np.random.default_rng(7)

@@ -66,19 +66,26 @@ def med_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarray:
 
     # Every varint: ends at a byte < 128; starts at 0 and after each end. Values level by level; a
     # varint of more than 4 bytes is refused wherever it sits (runs take <= 4, residuals <= 3).
-    ends = np.flatnonzero(raw < 128)
-    count = ends.size
-    starts = np.empty(count, dtype=np.int64)
+    # A valid stream has at most 3n + 2 varints (a pair of run lengths per pixel, and each pixel): more
+    # is refused before the work arrays (about 13 bytes a varint) are made, so a small payload inflating
+    # to many tiny varints cannot make them large.
+    is_end = raw < 128
+    count = int(np.count_nonzero(is_end))
+    if count > 3 * pixel_count + 2:
+        raise _error(f"{count} varints, more than {pixel_count} pixels can take")
+    ends = np.flatnonzero(is_end).astype(np.int32)
+    del is_end
+    starts = np.empty(count, dtype=np.int32)
     if count:
         starts[0] = 0
         starts[1:] = ends[:-1] + 1
-    lengths = ends - starts + 1
-    values = (raw[starts] & 127).astype(np.int64)
+    lengths = (ends - starts + 1).clip(0, 255).astype(np.uint8)
+    values = (raw[starts] & 127).astype(np.int32)
     for k in range(1, 4):
         longer = np.flatnonzero(lengths > k)
         if longer.size == 0:
             break
-        values[longer] |= (raw[starts[longer] + k] & 127).astype(np.int64) << (7 * k)
+        values[longer] |= (raw[starts[longer] + k] & 127).astype(np.int32) << (7 * k)
     lengths_list = lengths.tolist()
     values_list = values.tolist()
 
@@ -121,7 +128,7 @@ def med_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarray:
     pixels += np.arange(pixels.size, dtype=np.int64)
     if bad.size:
         raise _error(f"varint too long at pixel {int(pixels[bad[0]])}")
-    deltas = (zigzag >> 1) ^ -(zigzag & 1)
+    deltas = ((zigzag >> 1) ^ -(zigzag & 1)).astype(np.int64)
 
     # First row: a pixel's prediction is the previous non-zero pixel (its left one inside a run).
     first = int(np.searchsorted(pixels, min(width, pixel_count)))
