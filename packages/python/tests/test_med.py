@@ -2,6 +2,7 @@
 written by generate.ts: depth-U16-med*.bin messages, med-*.bin payloads of shipped real frames), and the
 named error for corrupted payloads."""
 
+import base64
 import json
 import struct
 import zlib
@@ -128,3 +129,54 @@ def test_a_med_message_with_another_datatype_is_refused():
     message[datatype_at] = 6  # U8
     with pytest.raises(DecodeError, match="MED-deflate with U8"):
         decode_message(bytes(message))
+
+
+def random_depth(rng, height, width):
+    """Smooth depth with noise, holes (single pixels, blocks, whole rows) and wild jumps."""
+    y, x = np.mgrid[0:height, 0:width]
+    depth = (1500 + 3 * x + 5 * y + rng.integers(-4, 5, (height, width))).astype(np.int64)
+    depth[rng.random((height, width)) < 0.02] = rng.integers(1, 65536)
+    depth[rng.random((height, width)) < 0.1] = 0
+    if height > 4:
+        depth[rng.integers(height)] = 0
+        depth[2:4, : width // 2] = 0
+    return depth.astype(np.uint16)
+
+
+def test_random_images_and_corrupted_payloads_agree_with_depth_codec_ts():
+    from relay import run_ts
+
+    rng = np.random.default_rng(11)
+    shapes = [(1, 1), (1, 7), (6, 1), (5, 9), (16, 16), (33, 47), (48, 64)]
+    images = [random_depth(rng, h, w) for h, w in shapes]
+    images.append(np.zeros((4, 5), dtype=np.uint16))
+    images.append(np.full((4, 5), 65535, dtype=np.uint16))
+    stdin = "".join(
+        json.dumps({"width": d.shape[1], "pixels": base64.b64encode(d.tobytes()).decode()}) + "\n" for d in images
+    )
+    payloads = [base64.b64decode(json.loads(line)["med"]) for line in run_ts("medCodecMain.ts", stdin=stdin).stdout.splitlines()]
+    assert len(payloads) == len(images)
+    cases = []
+    for depth, payload in zip(images, payloads):
+        assert np.array_equal(med_decode(payload, depth.size, depth.shape[1]).reshape(depth.shape), depth)
+        # Corrupted stage-1 bytes, deflated again (so DEFLATE is valid and the grammar is what breaks).
+        stage_one = bytearray(zlib.decompress(payload, wbits=-15))
+        for _ in range(6):
+            broken = bytearray(stage_one)
+            at = int(rng.integers(len(broken)))
+            broken[at] = int(rng.integers(256))
+            cases.append((depth, raw_deflate(bytes(broken))))
+        cases.append((depth, raw_deflate(bytes(stage_one[:-1]))))
+        cases.append((depth, raw_deflate(bytes(stage_one) + b"\x00")))
+    stdin = "".join(
+        json.dumps({"width": d.shape[1], "count": d.size, "med": base64.b64encode(p).decode()}) + "\n" for d, p in cases
+    )
+    answers = [json.loads(line) for line in run_ts("medCodecMain.ts", stdin=stdin).stdout.splitlines()]
+    assert len(answers) == len(cases)
+    for (depth, payload), answer in zip(cases, answers):
+        try:
+            got = {"ok": base64.b64encode(med_decode(payload, depth.size, depth.shape[1]).tobytes()).decode()}
+        except DecodeError as error:
+            got = {"error": error.problem}
+        assert got == answer, (depth.shape, payload.hex())
+    assert sum("error" in a for a in answers) > len(answers) // 2
