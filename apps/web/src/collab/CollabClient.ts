@@ -273,14 +273,19 @@ export class CollabClient {
 
   // --- Measurements (issue 20; edit links only, the relay refuses a view link's writes anyway) ---
 
+  // Each measurement is its own Undo step: the undo manager merges writes less than 500 ms apart, so
+  // without a cut a measurement started just after another finished was undone together with it.
   addMeasurement(input: Omit<MeasurementInput, "author">): string | null {
     if (!this.canEdit) return null;
+    this.undo.stopCapturing();
     return addMeasurement(this.doc, { ...input, author: this.snapshot.me } as MeasurementInput, this.origin);
   }
 
   updateMeasurement(id: string, patch: MeasurementPatch): boolean {
     if (!this.canEdit) return false;
-    return updateMeasurement(this.doc, id, patch, this.origin);
+    const updated = updateMeasurement(this.doc, id, patch, this.origin);
+    if (patch.complete) this.undo.stopCapturing();
+    return updated;
   }
 
   removeMeasurement(id: string): boolean {
