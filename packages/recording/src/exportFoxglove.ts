@@ -171,14 +171,7 @@ export async function exportFoxglove(
         const metadata = new Map([["depthroom.entity", m.entityPath]]);
         if (px.encoding === "16UC1" && px.meter !== 1000) metadata.set(IMPORT_METER_KEY, String(px.meter));
         channelId = await channel("image", EXPORT_TOPICS.image(m.entityPath), metadata);
-        body = {
-          timestamp,
-          frame_id: frameOfImage(m.entityPath),
-          width: image.width,
-          height: image.height,
-          encoding: px.encoding,
-          step: px.step,
-        };
+        body = rawImageBody(timestamp, frameOfImage(m.entityPath), image, px);
         data = px.data;
         stats.images++;
         break;
@@ -191,14 +184,7 @@ export async function exportFoxglove(
           [IMPORT_IMAGE_KEY, "true"],
         ]);
         channelId = await channel("image", EXPORT_TOPICS.image(m.entityPath), metadata);
-        body = {
-          timestamp,
-          frame_id: frameOfImage(m.entityPath),
-          width: image.width,
-          height: image.height,
-          encoding: px.encoding,
-          step: px.step,
-        };
+        body = rawImageBody(timestamp, frameOfImage(m.entityPath), image, px);
         data = px.data;
         stats.colorImages++;
         break;
@@ -326,4 +312,21 @@ function jsonWithBase64Data(body: Record<string, unknown>, data: Uint8Array): Ui
   out[out.length - 2] = 0x22; // "
   out[out.length - 1] = 0x7d; // }
   return out;
+}
+
+/** A foxglove.RawImage's fields but its data, for a depth or colour image exported as raw pixels. */
+function rawImageBody(
+  timestamp: unknown,
+  frameId: string,
+  image: { readonly width: number; readonly height: number },
+  px: { readonly encoding: string; readonly step: number },
+): Record<string, unknown> {
+  return {
+    timestamp,
+    frame_id: frameId,
+    width: image.width,
+    height: image.height,
+    encoding: px.encoding,
+    step: px.step,
+  };
 }
