@@ -5,13 +5,17 @@ import { connectFrames, type FrameSocket, openDoc } from "./support/clients.ts";
 import { sampleStream, stampFrame } from "./support/frames.ts";
 import { writeRos2Mcap } from "./support/mcapFiles.ts";
 import { createSession, makeTempDir, spawnRelayProcess } from "./support/relay.ts";
-import { spawnViewers } from "./support/viewerProcess.ts";
+import { spawnViewers, type ViewerProcess } from "./support/viewerProcess.ts";
 
 /*
  * `npm run soak` (10 minutes; DEPTHROOM_SOAK_SECONDS=60 for a short trial; not in `npm test`): one relay
  * process under everything at once, for a long time:
  *   - a flooding producer: real sample depth frames, as fast as the relay acks them (up to 8 in flight);
- *   - 3 fast viewers acking every frame at once (in a child process), whose rate and lag are reported;
+ *   - a camera at 30 Hz on an entity of its own (`world/rig`): what a real rig sends beside the flood;
+ *   - 3 fast viewers of the camera (subscribed to `world/rig`, acking at once, in a child process): every
+ *     camera frame must reach each of them (30 fps, no gap in its sequence) whatever else the relay is
+ *     doing; 2 viewers of everything (another child process) take the flood as fast as they can
+ *     (latest-wins per entity: their rate is their own CPU's, reported);
  *   - a stalled viewer that acks each frame only after 2 s;
  *   - an acking non-reader: subscribes, stops reading its socket, and keeps acking blindly (10 Hz);
  *   - 20 awareness clients moving their pointer at 15 Hz;
@@ -66,14 +70,14 @@ const viewer = async (holdMs: number) => {
 };
 // The fast viewers in a process of their own (as browsers would be): their rate is the relay's, not
 // this busy harness's event loop's.
-const fastViewers = spawnViewers({
-  url: relay.url,
-  session: session.id,
-  token: session.tokens.view,
-  count: 3,
-});
-cleanups.push(() => void fastViewers.stop());
-await fastViewers.ready;
+const viewers = { url: relay.url, session: session.id, token: session.tokens.view };
+const fastViewers = spawnViewers({ ...viewers, count: 3, entities: ["world/rig"] });
+const floodViewers = spawnViewers({ ...viewers, count: 2 });
+cleanups.push(
+  () => void fastViewers.stop(),
+  () => void floodViewers.stop(),
+);
+await Promise.all([fastViewers.ready, floodViewers.ready]);
 const stalled = await viewer(2000);
 
 // The acking non-reader: a raw engine.io socket that subscribes, pauses reading, acks blindly.
@@ -153,6 +157,25 @@ const producerLoop = (async () => {
   socket?.close();
 })();
 
+// The camera at 30 Hz: every frame it sends must reach every fast viewer.
+const camera = { stream: sampleStream("world/rig"), sent: 0, refused: 0 };
+const cameraLoop = (async () => {
+  const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish, {
+    reconnection: true,
+  });
+  await new Promise<void>((resolve) => socket.emit("publish", camera.stream.pinhole, () => resolve()));
+  const periodMs = 1000 / 30;
+  const firstAt = performance.now();
+  while (running()) {
+    socket.emit("publish", stampFrame(camera.stream, camera.sent, Date.now()), (result) => {
+      if (!result.ok) camera.refused++;
+    });
+    camera.sent++;
+    await sleep(Math.max(0, firstAt + camera.sent * periodMs - performance.now()));
+  }
+  socket.close();
+})();
+
 // Imports every 20 s, recordings rotating every minute.
 const side = { imports: 0, importFailures: 0, recordings: 0, recordingFailures: 0 };
 const api = (path: string, init: RequestInit = {}) =>
@@ -205,6 +228,9 @@ const sideLoop = (async () => {
   if (recording) await api(`/api/recordings/${recording}/stop`, { method: "POST" }).catch(() => {});
 })();
 
+const FLOOD = "world/camera/depth";
+const CAMERA = "world/rig/depth";
+
 // Progress every minute (or at the end of a short trial).
 let lastFrames = 0;
 let lastAt = performance.now();
@@ -213,7 +239,7 @@ const progress = setInterval(
     const now = performance.now();
     const frames = fastViewers.frames.filter((f) => f.viewer === 0).length;
     process.stdout.write(
-      `  ${new Date().toISOString()} rss ${mib(rssOf(relay.pid))}, fast viewer ${((frames - lastFrames) / ((now - lastAt) / 1000)).toFixed(1)} fps, produced ${produced.ok}\n`,
+      `  ${new Date().toISOString()} rss ${mib(rssOf(relay.pid))}, camera viewer ${((frames - lastFrames) / ((now - lastAt) / 1000)).toFixed(1)} fps, camera sent ${camera.sent}, flood accepted ${produced.ok}\n`,
     );
     lastFrames = frames;
     lastAt = now;
@@ -222,21 +248,30 @@ const progress = setInterval(
 );
 
 const startedAt = performance.now();
-await Promise.all([producerLoop, sideLoop]);
+await Promise.all([producerLoop, cameraLoop, sideLoop]);
+await sleep(500); // the camera's last frames in flight
 const elapsed = (performance.now() - startedAt) / 1000;
 clearInterval(progress);
 clearInterval(rssTimer);
 const alive = rssOf(relay.pid) > 0;
 rss.end = rssOf(relay.pid);
 for (const cleanup of cleanups) cleanup();
-const fastFigures = (viewer: number) => {
-  const lags = fastViewers.frames
-    .filter((f) => f.viewer === viewer)
-    .map((f) => f.lagMs)
-    .sort((a, b) => a - b);
+const figures = (process: ViewerProcess, viewer: number, entity: string) => {
+  const frames = process.frames.filter((f) => f.viewer === viewer && f.entity === entity);
+  const lags = frames.map((f) => f.lagMs).sort((a, b) => a - b);
   const at = (q: number) => (lags[Math.floor(lags.length * q)] ?? 0).toFixed(0);
   return `${(lags.length / elapsed).toFixed(1)} fps, lag p50 ${at(0.5)} ms p95 ${at(0.95)} ms`;
 };
+// The camera's frames each fast viewer missed (sequence numbers sent but never seen).
+const cameraMissed = (viewer: number) => {
+  const seen = new Set(
+    fastViewers.frames.filter((f) => f.viewer === viewer && f.entity === CAMERA).map((f) => f.sequence),
+  );
+  let missed = 0;
+  for (let sequence = 0; sequence < camera.sent; sequence++) if (!seen.has(sequence)) missed++;
+  return missed;
+};
+const missed = [0, 1, 2].map(cameraMissed);
 const tail = rss.samples.slice(-Math.max(1, Math.floor(rss.samples.length / 10)));
 const mid = rss.samples.slice(
   Math.floor(rss.samples.length / 2),
@@ -247,7 +282,8 @@ const lines = [
   `soak: ${elapsed.toFixed(0)} s, relay ${alive ? "up" : "DEAD"}`,
   `  relay RSS: start ${mib(rss.start)}, end ${mib(rss.end)}, peak ${mib(rss.peak)}; mean of the middle tenth ${mib(mean(mid))}, of the last tenth ${mib(mean(tail))}`,
   `  producer: ${produced.ok} frames accepted (${(produced.ok / elapsed).toFixed(1)}/s), ${produced.refused} refused, ${produced.reconnects - 1} reconnects`,
-  `  fast viewers: ${[0, 1, 2].map((i) => fastFigures(i)).join("; ")}`,
+  `  camera (30 Hz): ${camera.sent} sent (${(camera.sent / elapsed).toFixed(1)}/s), ${camera.refused} refused; fast viewers: ${[0, 1, 2].map((i) => `${figures(fastViewers, i, CAMERA)}, ${missed[i]} missed`).join("; ")}`,
+  `  viewers of everything (latest-wins): flood ${[0, 1].map((i) => figures(floodViewers, i, FLOOD)).join("; ")}; camera ${[0, 1].map((i) => figures(floodViewers, i, CAMERA)).join("; ")}`,
   `  stalled viewer (acks after 2 s): ${stalled.frames} frames (${(stalled.frames / elapsed).toFixed(2)} fps)`,
   `  acking non-reader: ${nonReader.acks} blind acks, ${nonReader.connected ? "still connected" : "disconnected by the relay"}`,
   `  awareness: ${awareness.clients} clients, ${awareness.updates} updates (${(awareness.updates / elapsed).toFixed(0)}/s)`,
@@ -257,4 +293,7 @@ process.stdout.write(`${lines.join("\n")}\n`);
 if (!alive) process.stdout.write(`relay output:\n${relay.output().slice(-4000)}\n`);
 await relay.stop("SIGKILL");
 await rm(dataDir, { recursive: true, force: true });
-process.exit(alive ? 0 : 1);
+// The camera's frames all arrive at every fast viewer (a handful at the very end may still be in flight).
+const cameraWhole = missed.every((count) => count <= 3);
+if (!cameraWhole) process.stdout.write("soak: FAIL: fast viewers missed camera frames\n");
+process.exit(alive && cameraWhole ? 0 : 1);

@@ -3,33 +3,37 @@ import { frameSocket } from "./clients.ts";
 import { readStamp, wallMs } from "./frames.ts";
 
 /*
- * Child process body for viewerProcess.ts: <url> <session> <token> <count> <stallMs>.
+ * Child process body for viewerProcess.ts: <url> <session> <token> <count> <stallMs> [entities].
  * `count` viewers subscribe to everything; for every stamped depth frame each prints
- * {"viewer":i,"sequence":n,"at":ms,"lagMs":x}. With stallMs > 0 the thread sleeps (Atomics.wait, like a
+ * {"viewer":i,"entity":path,"sequence":n,"at":ms,"lagMs":x}. With stallMs > 0 the thread sleeps (Atomics.wait, like a
  * renderer stuck on a long frame: nothing is read from any socket meanwhile) before the ack.
  */
 
-const [url, session, token, countText, stallText] = process.argv.slice(2);
+const [url, session, token, countText, stallText, entitiesText] = process.argv.slice(2);
 if (!url || !session || !token)
   throw new Error("usage: viewerMain.ts <url> <session> <token> <count> <stallMs>");
 const count = Number(countText ?? "1");
 const stallMs = Number(stallText ?? "0");
+// Comma-separated entity paths to subscribe to; everything when absent.
+const entities = entitiesText ? entitiesText.split(",") : undefined;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 for (let viewer = 0; viewer < count; viewer++) {
   const socket = frameSocket(url, session, token, { name: `viewer ${viewer}` });
   socket.on("frame", (payload, ack) => {
     const bytes = new Uint8Array(payload);
-    if (readEnvelope(bytes).kind === "DepthImage") {
+    const envelope = readEnvelope(bytes);
+    if (envelope.kind === "DepthImage") {
       const { sequence, captureMs } = readStamp(bytes);
       const at = wallMs();
-      process.stdout.write(`${JSON.stringify({ viewer, sequence, at, lagMs: at - captureMs })}\n`);
+      const entity = envelope.entityPath;
+      process.stdout.write(`${JSON.stringify({ viewer, entity, sequence, at, lagMs: at - captureMs })}\n`);
     }
     if (stallMs > 0) Atomics.wait(sleeper, 0, 0, stallMs);
     ack();
   });
   socket.on("welcome", () => {
-    socket.emit("subscribe", {}, (result) =>
+    socket.emit("subscribe", { entities }, (result) =>
       process.stdout.write(`${JSON.stringify({ ready: result.ok })}\n`),
     );
   });

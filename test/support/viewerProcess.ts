@@ -9,6 +9,8 @@ import { pathToFileURL } from "node:url";
 
 export interface ViewerFrame {
   readonly viewer: number;
+  /** The depth image's entity path. */
+  readonly entity: string;
   readonly sequence: number;
   /** Wall-clock ms when the frame arrived, and its age then. */
   readonly at: number;
@@ -29,6 +31,8 @@ export interface ViewerProcessOptions {
   readonly count: number;
   /** Each viewer's thread sleeps this long after every frame before it acks (0 = ack at once). */
   readonly stallMs?: number;
+  /** Subscribe to these entity paths only (and their descendants); everything when absent. */
+  readonly entities?: readonly string[];
 }
 
 const require = createRequire(import.meta.url);
@@ -45,6 +49,7 @@ export function spawnViewers(options: ViewerProcessOptions): ViewerProcess {
       options.token,
       String(options.count),
       String(options.stallMs ?? 0),
+      options.entities?.join(",") ?? "",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );

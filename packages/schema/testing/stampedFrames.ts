@@ -8,9 +8,9 @@ import { loadSampleSets } from "./samples.ts";
  */
 
 export interface SampleStream {
-  /** Static Pinhole of `world/camera`. */
+  /** Static Pinhole of the camera (`world/camera` unless another is named). */
   readonly pinhole: Uint8Array;
-  /** `world/camera/depth`, RVL, stamped with frame 0 / capture_time 0. */
+  /** `<camera>/depth`, RVL, stamped with frame 0 / capture_time 0. */
   readonly depth: Uint8Array;
   /** Offsets of the two i64 time values in `depth`. */
   readonly frameOffset: number;
@@ -22,11 +22,13 @@ export function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
-export function sampleStream(): SampleStream {
+/** The stream of one camera; `camera` names its entity (two streams with different names do not
+ * replace each other in a viewer's latest-wins slots). */
+export function sampleStream(camera = "world/camera"): SampleStream {
   const tum = loadSampleSets()[0]!;
   const sample = tum.frames[0]!;
   const pinhole = encodeMessage({
-    entityPath: "world/camera",
+    entityPath: camera,
     timelines: [],
     static: true,
     archetype: Pinhole.fromIntrinsics({
@@ -38,7 +40,7 @@ export function sampleStream(): SampleStream {
       height: sample.height,
     }),
   });
-  const entityPath = "world/camera/depth";
+  const entityPath = `${camera}/depth`;
   const depth = encodeMessage(
     {
       entityPath,
