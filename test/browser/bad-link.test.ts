@@ -1,26 +1,16 @@
 import { base64UrlEncode, encodeTokenPayload } from "@depthroom/schema";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { launchChromium, newPage } from "./support/session.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { browserSuite } from "./support/suite.ts";
 
 // Wrong, expired and refused links end on a plain error page, never on a blank canvas.
 describe("bad links", () => {
-  let relay: TestRelay;
-  let browser: Browser;
+  const suite = browserSuite();
+  const webUrl = suite.webUrl;
   let page: Page;
-  let webUrl: string;
 
   beforeAll(async () => {
-    webUrl = inject("webUrl");
-    relay = await startTestRelay();
-    browser = await launchChromium();
-    page = await newPage(browser);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await relay?.close();
+    page = await suite.newPage();
   });
 
   const errorPage = async (href: string) => {
@@ -38,25 +28,25 @@ describe("bad links", () => {
   });
 
   it("a session link without its relay or token", async () => {
-    const session = await relay.createSession();
-    const page1 = await errorPage(`${webUrl}/s/${session.id}?relay=${encodeURIComponent(relay.url)}`);
+    const session = await suite.relay.createSession();
+    const page1 = await errorPage(`${webUrl}/s/${session.id}?relay=${encodeURIComponent(suite.relay.url)}`);
     expect(page1.detail).toContain("token");
     const page2 = await errorPage(`${webUrl}/s/${session.id}#token=${session.tokens.view}`);
     expect(page2.detail).toContain("relay");
   });
 
   it("an expired link", async () => {
-    const session = await relay.createSession();
+    const session = await suite.relay.createSession();
     const payload = encodeTokenPayload({ session: session.id, role: "view", iat: 1000, exp: 2000 });
     const token = `v1.${payload}.${base64UrlEncode(new Uint8Array(32))}`;
     const { title } = await errorPage(
-      `${webUrl}/s/${session.id}?relay=${encodeURIComponent(relay.url)}#token=${encodeURIComponent(token)}`,
+      `${webUrl}/s/${session.id}?relay=${encodeURIComponent(suite.relay.url)}#token=${encodeURIComponent(token)}`,
     );
     expect(title).toBe("This link has expired");
   });
 
   it("a token the relay refuses (forged signature)", async () => {
-    const session = await relay.createSession();
+    const session = await suite.relay.createSession();
     const payload = encodeTokenPayload({
       session: session.id,
       role: "edit",
@@ -64,16 +54,16 @@ describe("bad links", () => {
     });
     const token = `v1.${payload}.${base64UrlEncode(new Uint8Array(32).fill(7))}`;
     const { title, detail } = await errorPage(
-      `${webUrl}/s/${session.id}?relay=${encodeURIComponent(relay.url)}#token=${encodeURIComponent(token)}`,
+      `${webUrl}/s/${session.id}?relay=${encodeURIComponent(suite.relay.url)}#token=${encodeURIComponent(token)}`,
     );
     expect(title).toBe("This link's token is not valid");
     expect(detail).toMatch(/token/i);
   });
 
   it("a good link still opens the viewer (the checks are not too strict)", async () => {
-    const session = await relay.createSession();
+    const session = await suite.relay.createSession();
     await page.goto(
-      `${webUrl}/s/${session.id}?relay=${encodeURIComponent(relay.url)}#token=${session.tokens.view}`,
+      `${webUrl}/s/${session.id}?relay=${encodeURIComponent(suite.relay.url)}#token=${session.tokens.view}`,
     );
     await page.getByTestId("viewer").waitFor();
     await page.waitForFunction(() => window.__depthroom?.status().key === "waiting", null, {

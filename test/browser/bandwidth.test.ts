@@ -1,11 +1,9 @@
 import { type DepthEncoding, DepthImage, encodeMessage } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect, type DepthEncodingOption, demoCameras, renderDemoDepth } from "@depthroom/sdk";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, newPage, waitInPage } from "./support/session.ts";
+import { describe, expect, it } from "vitest";
+import { waitInPage } from "./support/session.ts";
+import { viewerSuite } from "./support/suite.ts";
 
 // Issue 19: the MB/s the viewer's status bar shows for a rig drops by the ratio MED-deflate gains over
 // RVL. A rig streams at a fixed rate, once as RVL and once as MED (the demo rig: with "auto", what
@@ -30,31 +28,13 @@ interface Run {
 }
 
 describe("bytes per second the viewer receives", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let page: Page;
-  let publishLink: string;
-
-  beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession();
-    const webUrl = inject("webUrl");
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(linkFor(webUrl, relay.url, session, "view"));
-    publishLink = linkFor(webUrl, relay.url, session, "publish");
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await relay?.close();
-  });
+  const viewer = viewerSuite({ rig: false });
 
   /** Stream `rig` with one encoding; the median of the page's readings once two 1 s windows closed. */
   async function streamAndRead(rig: Rig, depthEncoding: DepthEncodingOption): Promise<Run> {
     // No rate left from a previous rig, so the readings hold this one's frames only.
-    await waitInPage(page, () => (window.__depthroom?.receivedBytesPerSecond() ?? 0) === 0, null);
-    const stream = await connect({ link: publishLink }, { depthEncoding });
+    await waitInPage(viewer.page, () => (window.__depthroom?.receivedBytesPerSecond() ?? 0) === 0, null);
+    const stream = await connect({ link: viewer.links.publish }, { depthEncoding });
     const sent: { at: number; n: number; frames: Frame[] }[] = [];
     let n = 0;
     const timer = setInterval(() => {
@@ -66,14 +46,14 @@ describe("bytes per second the viewer receives", () => {
     }, 1000 / rig.hz);
     try {
       await new Promise((resolve) => setTimeout(resolve, 2500));
-      await waitInPage(page, () => (window.__depthroom?.receivedBytesPerSecond() ?? 0) > 0, null);
+      await waitInPage(viewer.page, () => (window.__depthroom?.receivedBytesPerSecond() ?? 0) > 0, null);
       const readFrom = Date.now();
       const hooks: number[] = [];
       const shown: number[] = [];
       for (let i = 0; i < 8; i++) {
         await new Promise((resolve) => setTimeout(resolve, 400));
-        hooks.push(await page.evaluate(() => window.__depthroom!.receivedBytesPerSecond() ?? 0));
-        const text = (await page.getByTestId("bandwidth").textContent()) ?? "";
+        hooks.push(await viewer.page.evaluate(() => window.__depthroom!.receivedBytesPerSecond() ?? 0));
+        const text = (await viewer.page.getByTestId("bandwidth").textContent()) ?? "";
         const match = /^([\d.]+) MB\/s$/.exec(text.trim());
         expect(match, `status bar reads "${text}"`).not.toBeNull();
         shown.push(Number(match![1]) * 1e6);

@@ -1,17 +1,11 @@
-import { depthImage3dExample } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { type CollabPage, openAs } from "./support/collabPages.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, producer, waitInPage } from "./support/session.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ALICE, BOB, CAROL, type CollabPage } from "./support/collabPages.ts";
+import { logMessages, waitForEntities, waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // Shared annotations: A pins a note on the depth_image_3d cloud, B replies, A resolves, C only looks.
 const DEPTH = "world/camera/depth";
-const ALICE = { name: "Alice Example", color: "#ef476f" };
-const BOB = { name: "Bob Example", color: "#4cc9f0" };
-const CAROL = { name: "Carol Example", color: "#06d6a0" };
 
 const item = (page: Page) => page.getByTestId("annotation-item");
 
@@ -24,43 +18,25 @@ async function openNotes(page: Page): Promise<void> {
 }
 
 describe("shared annotations", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let rig: RecordingStream;
+  const suite = browserSuite();
   let a: CollabPage;
   let b: CollabPage;
   let c: CollabPage;
   let id: string;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession();
-    const webUrl = inject("webUrl");
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    for (const message of depthImage3dExample()) rig.log(message.entityPath, message.archetype);
-    await rig.flush();
-    browser = await launchChromium();
-    a = await openAs(browser, linkFor(webUrl, relay.url, session, "edit"), ALICE);
-    b = await openAs(browser, linkFor(webUrl, relay.url, session, "edit"), BOB);
-    c = await openAs(browser, linkFor(webUrl, relay.url, session, "view"), CAROL);
+    const { links } = await suite.newSession();
+    await logMessages(await suite.connectRig(links.publish));
+    a = await suite.openAs(links.edit, ALICE);
+    b = await suite.openAs(links.edit, BOB);
+    c = await suite.openAs(links.view, CAROL);
     for (const { page } of [a, b, c]) {
-      await waitInPage(
-        page,
-        (entity) => window.__depthroom?.stats().find((s) => s.entity === entity && s.hasCloud),
-        DEPTH,
-      );
+      await waitForEntities(page, "hasCloud", [DEPTH]);
       // The 3D view alone, so the whole stage is the cloud.
       await page.keyboard.press("2");
     }
     await openNotes(b.page);
     await openNotes(c.page);
-  });
-
-  afterAll(async () => {
-    for (const p of [a, b, c]) await p?.context.close();
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
   });
 
   it("A pins a note on a point of the cloud: B sees it in the list and in 3D within 1 s", async () => {

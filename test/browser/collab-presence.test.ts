@@ -1,15 +1,11 @@
-import { depthImage3dExample } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { type CollabPage, dragIn3d, openAs } from "./support/collabPages.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, producer, waitInPage } from "./support/session.ts";
+import type { Role } from "@depthroom/schema";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ALICE, BOB, type CollabPage, dragIn3d } from "./support/collabPages.ts";
+import { logMessages, waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // Presence and following: two people in one session, a real relay, real Chromium.
-const ALICE = { name: "Alice Example", color: "#ef476f" };
-const BOB = { name: "Bob Example", color: "#4cc9f0" };
 
 type Pose = {
   readonly eye: readonly number[];
@@ -29,40 +25,20 @@ const poseGap = (a: Pose, b: Pose) =>
 const poseOf = (page: Page) => page.evaluate(() => window.__depthroom!.pose()) as Promise<Pose>;
 
 describe("presence: avatars, camera frustums, following", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let rig: RecordingStream;
+  const suite = browserSuite();
   let a: CollabPage;
   let b: CollabPage;
-  let links: Record<"view" | "edit" | "publish", string>;
+  let links: Record<Role, string>;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession();
-    const webUrl = inject("webUrl");
-    links = {
-      view: linkFor(webUrl, relay.url, session, "view"),
-      edit: linkFor(webUrl, relay.url, session, "edit"),
-      publish: linkFor(webUrl, relay.url, session, "publish"),
-    };
-    rig = await producer(links.publish);
-    for (const message of depthImage3dExample()) rig.log(message.entityPath, message.archetype);
-    await rig.flush();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await a?.context.close();
-    await b?.context.close();
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
+    ({ links } = await suite.newSession());
+    await logMessages(await suite.connectRig(links.publish));
   });
 
   it("pages A and B see each other's avatar within 1 s of joining, and a leaver goes at once", async () => {
-    a = await openAs(browser, links.edit, ALICE);
+    a = await suite.openAs(links.edit, ALICE);
     expect(await a.page.getByTestId("collab-connection").getAttribute("data-connection")).toBe("connected");
-    b = await openAs(browser, links.edit, BOB);
+    b = await suite.openAs(links.edit, BOB);
     // From B's first connection, each sees the other within a second (measured where the awareness
     // update lands in each page, so a busy test machine's paint does not count), and the avatar shows.
     const joined = (await b.page.evaluate(() => window.__depthroomCollab!.connectedAt()))!;
@@ -79,7 +55,7 @@ describe("presence: avatars, camera frustums, following", () => {
     expect(peerOfB.map((p) => p.user)).toEqual([expect.objectContaining(ALICE)]);
 
     // A third person comes and goes: A sees both within a second.
-    const c = await openAs(browser, links.view, { name: "Carol Example", color: "#06d6a0" });
+    const c = await suite.openAs(links.view, { name: "Carol Example", color: "#06d6a0" });
     const cJoined = (await c.page.evaluate(() => window.__depthroomCollab!.connectedAt()))!;
     await a.page.locator('[data-testid="avatar"][data-name="Carol Example"]').waitFor({ timeout: 5000 });
     const aSawC = (await a.page.evaluate(() => window.__depthroomCollab!.peerSeenAt("Carol Example")))!;

@@ -1,7 +1,6 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { launchChromium, VIEWPORT } from "./support/session.ts";
+import { describe, expect, it } from "vitest";
+import { VIEWPORT } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // A relay that creates sessions for its operator's create token only (DEPTHROOM_CREATE_TOKEN): the
 // home page says so, asks for the token, and the next try with it lands in the new session, whose
@@ -10,24 +9,12 @@ import { launchChromium, VIEWPORT } from "./support/session.ts";
 const CREATE_TOKEN = "browser-create-token-0123456789";
 
 describe("home page with a create token", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    relay = await startTestRelay({ createToken: CREATE_TOKEN });
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await relay?.close();
-  });
+  const suite = browserSuite({ relay: { createToken: CREATE_TOKEN } });
 
   it("asks for the token when the relay requires it, then creates the session with it", async () => {
-    const context = await browser.newContext({ viewport: VIEWPORT });
-    const page = await context.newPage();
-    page.on("pageerror", (error) => process.stderr.write(`page error: ${error.message}\n`));
+    const page = await suite.newPage({ viewport: VIEWPORT });
     // After hydration: a click before it would do nothing.
-    await page.goto(`${inject("webUrl")}/?relay=${encodeURIComponent(relay.url)}`, {
+    await page.goto(`${suite.webUrl}/?relay=${encodeURIComponent(suite.relay.url)}`, {
       waitUntil: "networkidle",
     });
     await expect(page.getByTestId("create-token").count()).resolves.toBe(0);
@@ -49,9 +36,9 @@ describe("home page with a create token", () => {
         const text = await (await fetch(`${url}/metrics`)).text();
         return /^depthroom_doc_connections [1-9]/m.test(text);
       },
-      relay.url,
+      suite.relay.url,
       { timeout: 20_000 },
     );
-    await context.close();
+    await page.context().close();
   });
 });

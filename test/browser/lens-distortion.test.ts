@@ -1,16 +1,8 @@
 import { DepthImage, Pinhole, pixelRay, unprojectPixel } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
 import { colorDistance, type Pixels, pixel, screenshotPixels } from "@depthroom/web/testing";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import {
-  createSessionThroughHomePage,
-  launchChromium,
-  newPage,
-  producer,
-  waitInPage,
-} from "./support/session.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { waitInPage } from "./support/session.ts";
+import { viewerSuite } from "./support/suite.ts";
 
 // Issue 17 in Chromium: a tilted wall at 2 m seen through a camera with fx = 600, fy = 500, the principal
 // point off centre and k1 = -0.3. The GPU cloud (drawn through the pinhole's ray table) sits where the CPU
@@ -73,51 +65,43 @@ function blobAt(
 }
 
 describe("lens distortion in the browser", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let page: Page;
-  let rig: RecordingStream;
+  const viewer = viewerSuite({ session: "home" });
   const { image, pixels } = wall();
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    browser = await launchChromium();
-    page = await newPage(browser);
-    const links = await createSessionThroughHomePage(page, inject("webUrl"), relay.url);
-    rig = await producer(links.publish);
-    rig.log(CAM, pinhole, { static: true });
-    rig.log(DEPTH, new DepthImage(new Uint16Array(WIDTH * HEIGHT), { width: WIDTH, height: HEIGHT }));
-    await rig.flush();
-    await waitInPage(page, (entity) => window.__depthroom?.stats().some((s) => s.entity === entity), DEPTH);
-  });
-
-  afterAll(async () => {
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
+    viewer.rig.log(CAM, pinhole, { static: true });
+    viewer.rig.log(DEPTH, new DepthImage(new Uint16Array(WIDTH * HEIGHT), { width: WIDTH, height: HEIGHT }));
+    await viewer.rig.flush();
+    await waitInPage(
+      viewer.page,
+      (entity) => window.__depthroom?.stats().some((s) => s.entity === entity),
+      DEPTH,
+    );
   });
 
   it("draws each GPU point where the CPU unproject puts it, not where the plain pinhole would", async () => {
-    const drawn = await page.evaluate(() => window.__depthroom!.framesDrawn());
-    expect(await page.evaluate((entity) => window.__depthroom!.lookThrough(entity), DEPTH)).toBe(true);
-    const panel = (await page.evaluate(() => window.__depthroom!.panels().find((p) => p.kind === "3d")!))!;
+    const drawn = await viewer.page.evaluate(() => window.__depthroom!.framesDrawn());
+    expect(await viewer.page.evaluate((entity) => window.__depthroom!.lookThrough(entity), DEPTH)).toBe(true);
+    const panel = (await viewer.page.evaluate(
+      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
+    ))!;
     const clip = { x: panel.x, y: panel.y, width: panel.width, height: panel.height };
-    await waitInPage(page, (n) => window.__depthroom!.framesDrawn() > n, drawn);
-    await page.waitForTimeout(500);
-    const before = await screenshotPixels(page, clip);
+    await waitInPage(viewer.page, (n) => window.__depthroom!.framesDrawn() > n, drawn);
+    await viewer.page.waitForTimeout(500);
+    const before = await screenshotPixels(viewer.page, clip);
 
-    const drawnBefore = await page.evaluate(() => window.__depthroom!.framesDrawn());
-    rig.log(DEPTH, image);
-    await rig.flush();
+    const drawnBefore = await viewer.page.evaluate(() => window.__depthroom!.framesDrawn());
+    viewer.rig.log(DEPTH, image);
+    await viewer.rig.flush();
     const [u0, v0] = pixels[0] as [number, number];
     await waitInPage(
-      page,
+      viewer.page,
       ([entity, u, v]) => window.__depthroom!.readout(entity, u, v)?.value !== undefined,
       [DEPTH, u0, v0] as const,
     );
-    await waitInPage(page, (n) => window.__depthroom!.framesDrawn() > n, drawnBefore);
-    await page.waitForTimeout(500);
-    const after = await screenshotPixels(page, clip);
+    await waitInPage(viewer.page, (n) => window.__depthroom!.framesDrawn() > n, drawnBefore);
+    await viewer.page.waitForTimeout(500);
+    const after = await screenshotPixels(viewer.page, clip);
 
     let compared = 0;
     let worst = 0;
@@ -126,7 +110,7 @@ describe("lens distortion in the browser", () => {
     let sumDx = 0;
     let sumDy = 0;
     for (const [u, v] of pixels) {
-      const readout = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
+      const readout = (await viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
         DEPTH,
         u,
         v,
@@ -144,11 +128,11 @@ describe("lens distortion in the browser", () => {
         number,
         number,
       ];
-      const at = await page.evaluate(
+      const at = await viewer.page.evaluate(
         (p) => window.__depthroom!.project(p),
         world as [number, number, number],
       );
-      const atPlain = await page.evaluate((p) => window.__depthroom!.project(p), plainWorld);
+      const atPlain = await viewer.page.evaluate((p) => window.__depthroom!.project(p), plainWorld);
       if (!at || !atPlain) continue;
       const x = at[0] - panel.x;
       const y = at[1] - panel.y;
@@ -178,9 +162,11 @@ describe("lens distortion in the browser", () => {
   });
 
   it("looking at single points through a 0.002 rad field of view: GPU = CPU unproject within 1e-4 relative", async () => {
-    const panel = (await page.evaluate(() => window.__depthroom!.panels().find((p) => p.kind === "3d")!))!;
+    const panel = (await viewer.page.evaluate(
+      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
+    ))!;
     const clip = { x: panel.x, y: panel.y, width: panel.width, height: panel.height };
-    const { up } = await page.evaluate(() => window.__depthroom!.pose());
+    const { up } = await viewer.page.evaluate(() => window.__depthroom!.pose());
     const fovY = 0.002;
     // The corners and edges, where the distortion moves points most, and the centre.
     const chosen = [pixels[0], pixels[pixels.length - 1], pixels[Math.floor(pixels.length / 2)]];
@@ -188,7 +174,7 @@ describe("lens distortion in the browser", () => {
       if ((u > 560 || u < 60) && v > 160 && v < 260 && chosen.length < 6) chosen.push([u, v]);
     let worst = 0;
     for (const [u, v] of chosen as [number, number][]) {
-      const readout = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
+      const readout = (await viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
         DEPTH,
         u,
         v,
@@ -196,11 +182,11 @@ describe("lens distortion in the browser", () => {
       const target = readout.worldPoint as [number, number, number];
       const eye = target.map((c) => c * 0.5) as [number, number, number];
       const distance = Math.hypot(...target.map((c, i) => c - (eye[i] as number)));
-      const drawn = await page.evaluate(() => window.__depthroom!.framesDrawn());
-      await page.evaluate((pose) => window.__depthroom!.setPose(pose), { eye, target, up, fovY });
-      await waitInPage(page, (n) => window.__depthroom!.framesDrawn() > n, drawn);
-      await page.waitForTimeout(300);
-      const shot = await screenshotPixels(page, clip);
+      const drawn = await viewer.page.evaluate(() => window.__depthroom!.framesDrawn());
+      await viewer.page.evaluate((pose) => window.__depthroom!.setPose(pose), { eye, target, up, fovY });
+      await waitInPage(viewer.page, (n) => window.__depthroom!.framesDrawn() > n, drawn);
+      await viewer.page.waitForTimeout(300);
+      const shot = await screenshotPixels(viewer.page, clip);
       const background = pixel(shot, 2, 2);
       let [sx, sy, n] = [0, 0, 0];
       for (let y = 0; y < shot.height; y++) {
@@ -215,7 +201,7 @@ describe("lens distortion in the browser", () => {
       // Screen pixels to metres at the target: the view spans 2 tan(fovY / 2) * distance over its height.
       const metresPerPx = (2 * Math.tan(fovY / 2) * distance) / panel.height;
       // Where the CPU point projects through this view (the panel's centre, up to the viewport's placement).
-      const at = (await page.evaluate((p) => window.__depthroom!.project(p), target))!;
+      const at = (await viewer.page.evaluate((p) => window.__depthroom!.project(p), target))!;
       const offset = Math.hypot(sx / n - (at[0] - panel.x), sy / n - (at[1] - panel.y)) * metresPerPx;
       const relative = offset / Math.hypot(...target);
       worst = Math.max(worst, relative);
@@ -229,13 +215,13 @@ describe("lens distortion in the browser", () => {
 
   it("hovering a pixel reads the CPU unproject's point", async () => {
     const [u, v] = pixels.find(([pu, pv]) => pu > 500 && pv > 350) as [number, number];
-    const at = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
+    const at = (await viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
       DEPTH,
       u,
       v,
     ] as const))!;
-    await page.mouse.move(at[0], at[1]);
-    const readout = page.getByTestId("readout");
+    await viewer.page.mouse.move(at[0], at[1]);
+    const readout = viewer.page.getByTestId("readout");
     await readout.waitFor();
     expect(await readout.getAttribute("data-u")).toBe(String(u));
     expect(await readout.getAttribute("data-v")).toBe(String(v));
@@ -243,12 +229,16 @@ describe("lens distortion in the browser", () => {
     const noLens = unprojectPixel(u, v, image.data[v * WIDTH + u] as number, 1000, plain)!;
     const text = `(${cpu.map((c) => c.toFixed(3)).join(", ")})`;
     expect(text).not.toBe(`(${noLens.map((c) => c.toFixed(3)).join(", ")})`);
-    expect(await page.getByTestId("readout-point").textContent()).toBe(text);
+    expect(await viewer.page.getByTestId("readout-point").textContent()).toBe(text);
   });
 
   it("shows the fx != fy image with square pixels in 2D (its size on screen is width : height)", async () => {
     const corner = (u: number, v: number) =>
-      page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [DEPTH, u, v] as const);
+      viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
+        DEPTH,
+        u,
+        v,
+      ] as const);
     const a = (await corner(0, 0))!;
     const b = (await corner(WIDTH - 1, 0))!;
     const c = (await corner(0, HEIGHT - 1))!;
@@ -257,17 +247,19 @@ describe("lens distortion in the browser", () => {
     expect(Math.abs(du / dv - 1)).toBeLessThan(1e-6);
     // On the screenshot: a full frame of depth covers a width x height rectangle of screen pixels
     // (stretching by fy / fx would make it 1.2 times taller than that).
-    const drawnBefore = await page.evaluate(() => window.__depthroom!.framesDrawn());
-    rig.log(
+    const drawnBefore = await viewer.page.evaluate(() => window.__depthroom!.framesDrawn());
+    viewer.rig.log(
       DEPTH,
       new DepthImage(new Uint16Array(WIDTH * HEIGHT).fill(2000), { width: WIDTH, height: HEIGHT }),
     );
-    await rig.flush();
-    await waitInPage(page, (e) => window.__depthroom!.readout(e, 0, 1)?.value === 2000, DEPTH);
-    await waitInPage(page, (n) => window.__depthroom!.framesDrawn() > n, drawnBefore);
-    await page.waitForTimeout(500);
-    const panel = (await page.evaluate(() => window.__depthroom!.panels().find((p) => p.kind === "2d")!))!;
-    const shot = await screenshotPixels(page, {
+    await viewer.rig.flush();
+    await waitInPage(viewer.page, (e) => window.__depthroom!.readout(e, 0, 1)?.value === 2000, DEPTH);
+    await waitInPage(viewer.page, (n) => window.__depthroom!.framesDrawn() > n, drawnBefore);
+    await viewer.page.waitForTimeout(500);
+    const panel = (await viewer.page.evaluate(
+      () => window.__depthroom!.panels().find((p) => p.kind === "2d")!,
+    ))!;
+    const shot = await screenshotPixels(viewer.page, {
       x: panel.x,
       y: panel.y,
       width: panel.width,

@@ -1,5 +1,5 @@
-import { rm } from "node:fs/promises";
 import {
+  type CreateSessionResponse,
   type DepthImage,
   depthImage3dExample,
   measure,
@@ -8,12 +8,12 @@ import {
   pickDepthPoint,
 } from "@depthroom/schema";
 import type { RecordingStream } from "@depthroom/sdk";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { makeTempDir, startTestRelay, type TestRelay } from "../support/relay.ts";
-import { type CollabPage, openAs } from "./support/collabPages.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CollabPage } from "./support/collabPages.ts";
 import { linkFor } from "./support/links.ts";
-import { launchChromium, producer, waitInPage } from "./support/session.ts";
+import { logMessages, waitForEntities, waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // Issue 20: shared measurements on Rerun's depth_image_3d example. A (edit link) measures between
 // pixels (100, 100) and (200, 100) of the 2 m region on the 2D view; the label reads the distance the
@@ -47,41 +47,20 @@ async function clickPixel(page: Page, u: number, v: number): Promise<void> {
 }
 
 describe("shared measurements", () => {
-  let dataDir: string;
-  let relay: TestRelay;
-  let browser: Browser;
+  const suite = browserSuite();
   let rig: RecordingStream;
   let a: CollabPage;
   let b: CollabPage;
-  let session: Awaited<ReturnType<TestRelay["createSession"]>>;
+  let session: CreateSessionResponse;
   let measuredId: string;
 
   beforeAll(async () => {
-    dataDir = await makeTempDir();
-    relay = await startTestRelay({ dataDir });
-    session = await relay.createSession({ title: "measurements" });
-    const webUrl = inject("webUrl");
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    for (const message of example) rig.log(message.entityPath, message.archetype);
-    await rig.flush();
-    browser = await launchChromium();
-    a = await openAs(browser, linkFor(webUrl, relay.url, session, "edit"), ALICE);
-    b = await openAs(browser, linkFor(webUrl, relay.url, session, "view"), BOB);
-    for (const { page } of [a, b]) {
-      await waitInPage(
-        page,
-        (entity) => window.__depthroom?.stats().find((s) => s.entity === entity && s.hasCloud),
-        DEPTH,
-      );
-    }
-  });
-
-  afterAll(async () => {
-    for (const p of [a, b]) await p?.context.close();
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    session = await suite.newSession({ title: "measurements" });
+    rig = await suite.connectRig(session.links.publish);
+    await logMessages(rig, example);
+    a = await suite.openAs(session.links.edit, ALICE);
+    b = await suite.openAs(session.links.view, BOB);
+    for (const { page } of [a, b]) await waitForEntities(page, "hasCloud", [DEPTH]);
   });
 
   it("A measures pixels (100, 100) and (200, 100): the label is the unprojected distance, B sees it within 500 ms", async () => {
@@ -209,9 +188,8 @@ describe("shared measurements", () => {
 
   it("survives a relay restart", async () => {
     await rig.close();
-    await relay.close();
-    relay = await startTestRelay({ dataDir });
-    const fresh = await openAs(browser, linkFor(inject("webUrl"), relay.url, session, "view"), BOB);
+    const relay = await suite.restartRelay();
+    const fresh = await suite.openAs(linkFor(suite.webUrl, relay.url, session, "view"), BOB);
     try {
       const kept = await fresh.page.evaluate(() => window.__depthroomCollab!.measurements());
       expect(kept.map((m) => m.id)).toContain(measuredId);

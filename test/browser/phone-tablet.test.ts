@@ -1,18 +1,13 @@
-import { DepthImage, Pinhole } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
-import type { RecordingStream } from "@depthroom/sdk";
 import { screenshotPixels } from "@depthroom/web/testing";
-import { type Browser, type BrowserContext, devices, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, producer, waitInPage } from "./support/session.ts";
+import { devices, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AZURE, streamRealSamples, TUM } from "./support/realSamples.ts";
+import { waitForEntities } from "./support/session.ts";
+import { viewerSuite } from "./support/suite.ts";
 
 // Issue 21: a session link opened on a phone and on a tablet (Playwright's device descriptors: their
 // viewport, device pixel ratio, mobile user agent and touch). The demo-like session: the TUM frame under
 // its PrimeSense pinhole (a 3D cloud and a 2D view) and the Azure frames (a second 2D view).
-const TUM = "world/tum/depth";
-const AZURE = "world/azure/depth";
 
 /** Every visible element whose box reaches past the viewport (a clipped overflow does not scroll). */
 function overflowing(page: Page): Promise<string[]> {
@@ -65,137 +60,96 @@ async function inViewport(page: Page, testId: string): Promise<boolean> {
 }
 
 describe.each(["Pixel 7", "iPad Mini"] as const)("a session link on a %s", (device) => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  let rig: RecordingStream;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  let webUrl: string;
-  const [tum, azure] = loadSampleSets();
+  const viewer = viewerSuite({ open: "edit", context: { ...devices[device] } });
+  let stop: (() => void) | undefined;
   const phone = device === "Pixel 7";
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession();
-    webUrl = inject("webUrl");
-    browser = await launchChromium();
-    context = await browser.newContext({ ...devices[device] });
-    page = await context.newPage();
-    page.on("pageerror", (error) => process.stderr.write(`page error: ${error.message}\n`));
-    await page.goto(linkFor(webUrl, relay.url, session, "edit"));
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    rig.log(
-      "world/tum",
-      Pinhole.fromIntrinsics({ fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: 640, height: 480 }),
-    );
-    const tumFrame = tum!.frames[0]!;
-    let frame = 0;
-    const tick = () => {
-      rig.setTime("frame", frame);
-      const a = azure!.frames[frame % azure!.frames.length]!;
-      rig.log(
-        AZURE,
-        new DepthImage(a.depth, { width: a.width, height: a.height, meter: azure!.unitsPerMetre }),
-      );
-      if (frame % 5 === 0) {
-        rig.log(TUM, new DepthImage(tumFrame.depth, { width: 640, height: 480, meter: tum!.unitsPerMetre }));
-      }
-      frame++;
-    };
-    tick();
-    timer = setInterval(tick, 1000 / 5);
-    await waitInPage(
-      page,
-      (entities) => entities.every((e) => window.__depthroom?.stats().find((s) => s.entity === e)?.uploads),
-      [TUM, AZURE],
-      90_000,
-    );
+    stop = streamRealSamples(viewer.rig, 5);
+    await waitForEntities(viewer.page, "uploads", [TUM, AZURE], 90_000);
   }, 150_000);
 
-  afterAll(async () => {
-    clearInterval(timer);
-    await rig?.close();
-    await context?.close();
-    await browser?.close();
-    await relay?.close();
-  });
+  afterAll(() => stop?.());
 
   it("draws the cloud at a capped pixel ratio, inside the screen", async () => {
-    const canvas = await page.evaluate(() => {
+    const canvas = await viewer.page.evaluate(() => {
       const c = document.querySelector("canvas") as HTMLCanvasElement;
       return { width: c.width, cssWidth: c.clientWidth, dpr: window.devicePixelRatio };
     });
     expect(canvas.dpr).toBe(devices[device].deviceScaleFactor);
     // Touch screens draw at most 1.5 canvas pixels per CSS pixel (Pixel 7: 2.625, iPad Mini: 2).
     expect(canvas.width / canvas.cssWidth).toBeLessThanOrEqual(1.51);
-    const panel3d = page.getByTestId("panel-3d");
+    const panel3d = viewer.page.getByTestId("panel-3d");
     const box = (await panel3d.boundingBox())!;
-    const size = page.viewportSize()!;
+    const size = viewer.page.viewportSize()!;
     expect(box.x).toBeGreaterThanOrEqual(0);
     expect(box.x + box.width).toBeLessThanOrEqual(size.width);
     // The cloud: the colormap's colours over a good part of the 3D view once it is fitted.
-    await page.evaluate(() => window.__depthroom!.fit());
+    await viewer.page.evaluate(() => window.__depthroom!.fit());
     await expect
-      .poll(() => colourfulPixels(page, box), { timeout: 30_000, interval: 500 })
+      .poll(() => colourfulPixels(viewer.page, box), { timeout: 30_000, interval: 500 })
       .toBeGreaterThan(0.02);
   });
 
   it(
     phone ? "shows one view at a time, a chosen image in 2D" : "shows the 3D and 2D views side by side",
     async () => {
-      const kinds = () => page.evaluate(() => window.__depthroom!.panels().map((p) => p.kind));
-      const entities = () => page.evaluate(() => window.__depthroom!.panels().map((p) => p.entity ?? "3d"));
+      const kinds = () => viewer.page.evaluate(() => window.__depthroom!.panels().map((p) => p.kind));
+      const entities = () =>
+        viewer.page.evaluate(() => window.__depthroom!.panels().map((p) => p.entity ?? "3d"));
       if (phone) expect(await kinds()).toEqual(["3d"]);
       else expect((await kinds()).sort()).toEqual(["2d", "2d", "3d"]);
-      await page.keyboard.press("3"); // the 2D layout
+      await viewer.page.keyboard.press("3"); // the 2D layout
       if (phone) {
         await expect.poll(entities).toEqual([AZURE]);
-        await page.getByTestId("image-choice").selectOption(TUM);
+        await viewer.page.getByTestId("image-choice").selectOption(TUM);
         await expect.poll(entities).toEqual([TUM]);
       } else {
         await expect.poll(entities).toEqual([AZURE, TUM]);
       }
-      expect(await overflowing(page)).toEqual([]);
-      await page.keyboard.press("1"); // back to the default layout
+      expect(await overflowing(viewer.page)).toEqual([]);
+      await viewer.page.keyboard.press("1"); // back to the default layout
       await expect.poll(kinds).toContain("3d");
     },
   );
 
   it("reaches every top-level control, and nothing reaches past the screen", async () => {
-    expect(await overflowing(page)).toEqual([]);
-    const menu = page.getByTestId("menu-button");
+    expect(await overflowing(viewer.page)).toEqual([]);
+    const menu = viewer.page.getByTestId("menu-button");
     // Both screens are under the bar's 900 px: its controls are in the Menu.
     expect(await menu.isVisible()).toBe(true);
     await menu.tap();
     for (const id of ["share-button", "notes-button", "present-button", "entities-button"]) {
-      expect(await inViewport(page, id), id).toBe(true);
+      expect(await inViewport(viewer.page, id), id).toBe(true);
     }
-    expect(await overflowing(page)).toEqual([]);
-    await page.getByTestId("share-button").tap();
-    await page.getByTestId("share-edit").waitFor();
-    expect(await overflowing(page)).toEqual([]);
-    await page.keyboard.press("Escape");
+    expect(await overflowing(viewer.page)).toEqual([]);
+    await viewer.page.getByTestId("share-button").tap();
+    await viewer.page.getByTestId("share-edit").waitFor();
+    expect(await overflowing(viewer.page)).toEqual([]);
+    await viewer.page.keyboard.press("Escape");
     await menu.tap();
-    await page.getByTestId("notes-button").tap();
-    await expect.poll(() => page.locator(".collab-panel").isVisible()).toBe(true);
-    expect(await overflowing(page)).toEqual([]);
+    await viewer.page.getByTestId("notes-button").tap();
+    await expect.poll(() => viewer.page.locator(".collab-panel").isVisible()).toBe(true);
+    expect(await overflowing(viewer.page)).toEqual([]);
     await menu.tap();
-    await page.getByTestId("notes-button").tap(); // closes the notes
+    await viewer.page.getByTestId("notes-button").tap(); // closes the notes
     // The entity tree as a sheet over the views.
     await menu.tap();
-    await page.getByTestId("entities-button").tap();
-    expect(await inViewport(page, "sidebar")).toBe(true);
-    expect(await overflowing(page)).toEqual([]);
+    await viewer.page.getByTestId("entities-button").tap();
+    expect(await inViewport(viewer.page, "sidebar")).toBe(true);
+    expect(await overflowing(viewer.page)).toEqual([]);
   });
 
   it("lays out the home page and the error page inside the screen", async () => {
-    await page.close(); // the last test: the viewer's drawing would starve the other page
+    const context = viewer.page.context();
+    await viewer.page.close(); // the last test: the viewer's drawing would starve the other page
     const other = await context.newPage();
-    await other.goto(`${webUrl}/?relay=${encodeURIComponent(relay.url)}`);
+    await other.goto(`${viewer.webUrl}/?relay=${encodeURIComponent(viewer.relay.url)}`);
     await other.getByTestId("create-session").waitFor({ timeout: 60_000 });
     expect(await overflowing(other)).toEqual([]);
-    await other.goto(`${webUrl}/s/not-a-session?relay=${encodeURIComponent(relay.url)}#token=x`);
+    await other.goto(
+      `${viewer.webUrl}/s/not-a-session?relay=${encodeURIComponent(viewer.relay.url)}#token=x`,
+    );
     await other.locator(".error-page").waitFor();
     expect(await overflowing(other)).toEqual([]);
     await other.close();

@@ -1,76 +1,32 @@
-import { DepthImage, Pinhole } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
-import type { RecordingStream } from "@depthroom/sdk";
 import { colorDistance, NO_DEPTH_COLORS, pixel, screenshotPixels } from "@depthroom/web/testing";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, newPage, producer, waitInPage } from "./support/session.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AZURE, streamRealSamples, TUM, TUM_FRAME } from "./support/realSamples.ts";
+import { waitForEntities } from "./support/session.ts";
+import { viewerSuite } from "./support/suite.ts";
 
 // The shipped real frames, streamed live: the TUM Kinect frame under its PrimeSense pinhole, and the
 // six Azure Kinect frames in a loop at 15 Hz with a `frame` timeline.
-const TUM = "world/tum/depth";
-const AZURE = "world/azure/depth";
 
 describe("the real sample sequence, live", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let page: Page;
-  let rig: RecordingStream;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const [tum, azure] = loadSampleSets();
+  const viewer = viewerSuite({ open: "edit" });
+  let stop: (() => void) | undefined;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession();
-    const webUrl = inject("webUrl");
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(linkFor(webUrl, relay.url, session, "edit"));
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    rig.log(
-      "world/tum",
-      Pinhole.fromIntrinsics({ fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: 640, height: 480 }),
-    );
-    const tumFrame = tum!.frames[0]!;
-    let frame = 0;
-    const tick = () => {
-      rig.setTime("frame", frame);
-      const a = azure!.frames[frame % azure!.frames.length]!;
-      rig.log(
-        AZURE,
-        new DepthImage(a.depth, { width: a.width, height: a.height, meter: azure!.unitsPerMetre }),
-      );
-      if (frame % 5 === 0) {
-        rig.log(TUM, new DepthImage(tumFrame.depth, { width: 640, height: 480, meter: tum!.unitsPerMetre }));
-      }
-      frame++;
-    };
-    tick();
-    timer = setInterval(tick, 1000 / 15);
-    await waitInPage(
-      page,
-      (entities) => entities.every((e) => window.__depthroom?.stats().find((s) => s.entity === e)?.uploads),
-      [TUM, AZURE],
-    );
+    stop = streamRealSamples(viewer.rig, 15);
+    await waitForEntities(viewer.page, "uploads", [TUM, AZURE]);
   });
 
-  afterAll(async () => {
-    clearInterval(timer);
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
-  });
+  afterAll(() => stop?.());
 
   it("updates the views live and the frame counter advances", async () => {
-    const counter = page.getByTestId("frame-counter");
+    const counter = viewer.page.getByTestId("frame-counter");
     const read = async () => Number(await counter.getAttribute("data-frames"));
     const uploads = () =>
-      page.evaluate((e) => window.__depthroom!.stats().find((s) => s.entity === e)!.uploads, AZURE);
+      viewer.page.evaluate((e) => window.__depthroom!.stats().find((s) => s.entity === e)!.uploads, AZURE);
     const first = await read();
     const firstUploads = await uploads();
-    const frameOf = () => page.evaluate((e) => window.__depthroom!.state().entities[e]?.frame ?? -1, AZURE);
+    const frameOf = () =>
+      viewer.page.evaluate((e) => window.__depthroom!.state().entities[e]?.frame ?? -1, AZURE);
     const firstFrame = await frameOf();
     // Polled, not timed: SwiftShader draws a 640x480 cloud in a few hundred ms on a busy 2-core machine.
     await expect.poll(read, { timeout: 15_000, interval: 250 }).toBeGreaterThan(first + 10);
@@ -78,14 +34,14 @@ describe("the real sample sequence, live", () => {
     await expect.poll(uploads, { timeout: 15_000, interval: 250 }).toBeGreaterThan(firstUploads + 3);
     await expect.poll(() => counter.textContent()).toMatch(/^\d+ frames$/);
     // The entity tree shows the stream's rate.
-    const row = page.locator(`[data-entity="${AZURE}"]`);
+    const row = viewer.page.locator(`[data-entity="${AZURE}"]`);
     await expect
       .poll(async () => (await row.textContent()) ?? "", { timeout: 5000 })
       .toMatch(/320×288 U16 · 1\d(\.\d)? Hz/);
   });
 
   it("draws pixels without depth as the grey checkerboard, never a colormap colour", async () => {
-    const depth = tum!.frames[0]!.depth;
+    const depth = TUM_FRAME.depth;
     // The centre of a 9 x 9 block of pixels without depth (the view shows about 0.6 screen px per pixel).
     const blank = (cu: number, cv: number) => {
       for (let dv = -4; dv <= 4; dv++)
@@ -97,18 +53,18 @@ describe("the real sample sequence, live", () => {
       for (let cu = 4; cu < 636 && !found; cu++) if (blank(cu, cv)) found = [cu, cv];
     expect(found).toBeDefined();
     const [u, v] = found!;
-    const readout = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
+    const readout = (await viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
       TUM,
       u,
       v,
     ] as const))!;
     expect(readout.depthMeters).toBeUndefined();
-    const at = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
+    const at = (await viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
       TUM,
       u,
       v,
     ] as const))!;
-    const shot = await screenshotPixels(page, {
+    const shot = await screenshotPixels(viewer.page, {
       x: Math.round(at[0]) - 1,
       y: Math.round(at[1]) - 1,
       width: 3,

@@ -1,52 +1,32 @@
-import { depthImage3dExample, makeRecordingLink } from "@depthroom/schema";
+import { type CreateSessionResponse, depthImage3dExample, makeRecordingLink } from "@depthroom/schema";
 import { downloadRecording, type RecordingStream, recordingAccess } from "@depthroom/sdk";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { type CollabPage, openAs } from "./support/collabPages.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, newPage, producer, waitInPage } from "./support/session.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { ALICE, CAROL, type CollabPage } from "./support/collabPages.ts";
+import { logMessages, waitForEntities, waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // Recordings from the live viewer: Record / Stop with the red dot for everyone, the session's
 // recordings with their review links, an .mcap upload that becomes a recording; bad review links.
 const DEPTH = "world/camera/depth";
-const ALICE = { name: "Alice Example", color: "#ef476f" };
-const CAROL = { name: "Carol Example", color: "#06d6a0" };
 
 /** Wait until a page's scene has uploaded a frame of the example's depth image. */
-const waitForDepth = (page: Page) =>
-  waitInPage(
-    page,
-    (entity) => (window.__depthroom?.stats().find((s) => s.entity === entity)?.uploads ?? 0) > 0,
-    DEPTH,
-  );
+const waitForDepth = (page: Page) => waitForEntities(page, "uploads", [DEPTH]);
 
 describe("recordings in the live viewer", () => {
-  let relay: TestRelay;
-  let browser: Browser;
+  const webUrl = inject("webUrl");
+  const suite = browserSuite({ relay: { webUrl } });
   let rig: RecordingStream;
   let a: CollabPage;
   let c: CollabPage;
-  let webUrl: string;
-  let session: Awaited<ReturnType<TestRelay["createSession"]>>;
+  let session: CreateSessionResponse;
 
   beforeAll(async () => {
-    webUrl = inject("webUrl");
-    relay = await startTestRelay({ webUrl });
-    session = await relay.createSession({ title: "recordings" });
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    for (const message of depthImage3dExample()) rig.log(message.entityPath, message.archetype);
-    await rig.flush();
-    browser = await launchChromium();
-    a = await openAs(browser, linkFor(webUrl, relay.url, session, "edit"), ALICE);
-    c = await openAs(browser, linkFor(webUrl, relay.url, session, "view"), CAROL);
-  });
-
-  afterAll(async () => {
-    for (const p of [a, c]) await p?.context.close();
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
+    session = await suite.newSession({ title: "recordings" });
+    rig = await suite.connectRig(session.links.publish);
+    await logMessages(rig);
+    a = await suite.openAs(session.links.edit, ALICE);
+    c = await suite.openAs(session.links.view, CAROL);
   });
 
   it("A records and stops: everyone sees the red dot meanwhile; the recording opens as a review", async () => {
@@ -80,7 +60,7 @@ describe("recordings in the live viewer", () => {
     const href = (await review.getAttribute("href"))!;
     // A view link hands out a view review link.
     expect(href).toMatch(/\/r\/[A-Za-z0-9_-]{22}\?relay=/);
-    const page = await newPage(browser);
+    const page = await suite.newPage();
     await page.goto(href);
     await page.getByTestId("timeline").waitFor({ timeout: 15_000 });
     expect(await page.getByTestId("viewer").getAttribute("data-source")).toBe("review");
@@ -91,7 +71,7 @@ describe("recordings in the live viewer", () => {
   });
 
   it("A uploads an .mcap file: a progress bar, then the new recording's review link, which plays it", async () => {
-    const access = recordingAccess(linkFor(webUrl, relay.url, session, "edit"));
+    const access = recordingAccess(session.links.edit);
     await a.page.getByTestId("recordings-button").click();
     const first = a.page.getByTestId("recording-item").first();
     await first.waitFor({ timeout: 5000 });
@@ -127,7 +107,7 @@ describe("recordings in the live viewer", () => {
       undefined,
       5000,
     );
-    const page = await newPage(browser);
+    const page = await suite.newPage();
     await page.goto(href);
     await page.getByTestId("timeline").waitFor({ timeout: 15_000 });
     await waitForDepth(page);
@@ -147,7 +127,7 @@ describe("recordings in the live viewer", () => {
   });
 
   it("bad review links end on the error page", async () => {
-    const page = await newPage(browser);
+    const page = await suite.newPage();
     const errorTitle = async (href: string) => {
       await page.goto(href);
       await page.getByTestId("error-page").waitFor({ timeout: 15_000 });
@@ -157,7 +137,7 @@ describe("recordings in the live viewer", () => {
     expect(await errorTitle(`${webUrl}/r/not-a-recording`)).toBe("This link is not a review link");
     const unknown = "AAAAAAAAAAAAAAAAAAAAAA";
     const link = (token: string) =>
-      makeRecordingLink({ webUrl, relayUrl: relay.url, recording: unknown, token });
+      makeRecordingLink({ webUrl, relayUrl: suite.relay.url, recording: unknown, token });
     expect(await errorTitle(link("garbage"))).toBe("This link's token is not valid");
     expect(await errorTitle(link(session.tokens.view))).toBe("This recording does not exist");
     expect(await errorTitle(link(session.tokens.publish))).toBe("This link does not allow viewing");

@@ -1,11 +1,17 @@
 import type { RecordingDescription } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { type CollabPage, openAs } from "./support/collabPages.ts";
-import { liveAt, recordStampedTake, type Sent, TAKE_ENTITY, waitForFrame } from "./support/reviewTake.ts";
-import { launchChromium, waitInPage } from "./support/session.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { ALICE, BOB, type CollabPage } from "./support/collabPages.ts";
+import {
+  liveAt,
+  recordStampedTake,
+  type Sent,
+  TAKE_ENTITY,
+  waitForFrame,
+  waitForPlaying,
+} from "./support/reviewTake.ts";
+import { waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // The review room (issue 7): a recording of the real TUM sample stream, opened by two people. A drives
 // the shared timeline (edit review link), B follows (view review link); both compute the cursor from the
@@ -19,8 +25,6 @@ const FPS = 10;
 const FRAME_MS = 1000 / FPS;
 const FRAME_NS = FRAME_MS * 1e6;
 const FRAMES = 60;
-const ALICE = { name: "Alice Example", color: "#ef476f" };
-const BOB = { name: "Bob Example", color: "#4cc9f0" };
 
 /** Pixels compared between what was sent and what a page shows: the stamp and a grid over the image. */
 const PROBES: [number, number][] = [
@@ -61,9 +65,7 @@ const cursorsAt = (pages: Page[], wallMs: number) =>
   Promise.all(pages.map((p) => p.evaluate((t) => window.__depthroom!.playback()!.cursorAt(t), wallMs)));
 
 describe("review room: a recording played together", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let rig: RecordingStream;
+  const suite = browserSuite({ relay: { webUrl: inject("webUrl") } });
   let a: CollabPage;
   let b: CollabPage;
   let recording: RecordingDescription;
@@ -71,17 +73,13 @@ describe("review room: a recording played together", () => {
   let lateFirstNs: bigint;
 
   beforeAll(async () => {
-    const webUrl = inject("webUrl");
-    relay = await startTestRelay({ webUrl });
     const take = await recordStampedTake({
-      relay,
-      webUrl,
+      suite,
       title: "TUM take",
       frames: FRAMES,
       fps: FPS,
       late: { entity: LATE, fromSeq: LATE_FROM },
     });
-    rig = take.rig;
     recording = take.recording;
     sent = take.sent;
     lateFirstNs = take.lateFirstNs!;
@@ -89,9 +87,8 @@ describe("review room: a recording played together", () => {
     // when recording began belongs to all times).
     expect(BigInt(recording.startTimeNs!)).toBe(sent[0]!.timeNs);
     expect(BigInt(recording.endTimeNs!)).toBe(sent.at(-1)!.timeNs);
-    browser = await launchChromium();
-    a = await openAs(browser, recording.links!.edit!, ALICE);
-    b = await openAs(browser, recording.links!.view, BOB);
+    a = await suite.openAs(recording.links!.edit!, ALICE);
+    b = await suite.openAs(recording.links!.view, BOB);
     for (const { page } of [a, b]) {
       await waitInPage(page, () => window.__depthroom?.playback() != null, undefined);
     }
@@ -100,22 +97,10 @@ describe("review room: a recording played together", () => {
     expect(await cursorsAt([a.page, b.page], Date.now() + 1000)).toEqual([start, start]);
   });
 
-  afterAll(async () => {
-    for (const p of [a, b]) await p?.context.close();
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
-  });
-
   it("A plays at 1x: B's cursor stays within one frame of A's; A seeks: B follows within 300 ms; A pauses: the same frame", async () => {
     const pages = [a.page, b.page];
     await a.page.getByTestId("play-pause").click();
-    await waitInPage(
-      b.page,
-      () => window.__depthroom!.playback()!.state()?.playing === true,
-      undefined,
-      5000,
-    );
+    await waitForPlaying(b.page, true);
 
     // Sample both cursors at the same wall instants while it plays.
     const gaps: number[] = [];
@@ -183,12 +168,7 @@ describe("review room: a recording played together", () => {
 
     // A pauses (space): both stop on the same cursor and show the same frame, the one live at that time.
     await a.page.keyboard.press(" ");
-    await waitInPage(
-      b.page,
-      () => window.__depthroom!.playback()!.state()?.playing === false,
-      undefined,
-      5000,
-    );
+    await waitForPlaying(b.page, false);
     const [pa, pb] = await cursorsAt(pages, Date.now() + 5000);
     expect(pa).toBe(pb);
     const expected = liveAt(sent, BigInt(Math.round(pa!)) + 512n);
@@ -311,12 +291,7 @@ describe("review room: a recording played together", () => {
     // B's speed control shows it too.
     await b.page.locator('[data-testid="timeline"][data-rate="4"]').waitFor({ timeout: 5000 });
     await a.page.getByTestId("play-pause").click();
-    await waitInPage(
-      b.page,
-      () => window.__depthroom!.playback()!.state()?.playing === true,
-      undefined,
-      5000,
-    );
+    await waitForPlaying(b.page, true);
     const t1 = Date.now();
     const [a1, b1] = await cursorsAt(pages, t1);
     const t2 = t1 + 250;
@@ -327,13 +302,7 @@ describe("review room: a recording played together", () => {
     expect(Math.abs(a1! - b1!)).toBeLessThanOrEqual(FRAME_NS);
     // About a second later the recording ends: paused at the end, for both, on the last frame.
     const end = Number(recording.endTimeNs);
-    for (const page of pages)
-      await waitInPage(
-        page,
-        () => window.__depthroom!.playback()!.state()?.playing === false,
-        undefined,
-        10_000,
-      );
+    for (const page of pages) await waitForPlaying(page, false, 10_000);
     expect(await cursorsAt(pages, Date.now() + 5000)).toEqual([end, end]);
     await Promise.all(pages.map((p) => waitForFrame(p, FRAMES - 1)));
     expect((await shown(b.page)).values).toEqual(expectedValues(sent.at(-1)!));

@@ -1,56 +1,22 @@
 import type { RecordingDescription } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { COLLAB_VIEWPORT, type CollabPage } from "./support/collabPages.ts";
-import { liveAt, recordStampedTake, type Sent, TAKE_ENTITY, waitForFrame } from "./support/reviewTake.ts";
-import { launchChromium, waitInPage } from "./support/session.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import type { CollabPage } from "./support/collabPages.ts";
+import type { Sent } from "./support/reviewTake.ts";
+import { liveAt, recordStampedTake, shownFrame, waitForFrame, waitForPlaying } from "./support/reviewTake.ts";
+import { waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // Clock skew in a review room (issue 7): B's system clock is 5 s ahead. The page's `Date.now()` and
 // `new Date()` are shifted by +5 s before any of its scripts run, which is what a wrong system clock
 // looks like to the page. Both pages estimate their offset to the relay's clock and run the shared
 // cursor on it, so B still stays within one frame of A, and a seek B makes lands for A on the same frame.
 
-const ENTITY = TAKE_ENTITY;
 const FPS = 10;
 const FRAME_MS = 1000 / FPS;
 const FRAME_NS = FRAME_MS * 1e6;
 const FRAMES = 50;
 const SKEW_MS = 5000;
-
-/** A page in its own context; `skewMs` shifts its clock (Date.now() and new Date()) before it loads. */
-async function openWithClock(
-  browser: Browser,
-  link: string,
-  name: string,
-  skewMs: number,
-): Promise<CollabPage> {
-  const context = await browser.newContext({ viewport: COLLAB_VIEWPORT, deviceScaleFactor: 1 });
-  await context.addInitScript(
-    ({ user, skew }) => {
-      window.localStorage.setItem("depthroom.user", user);
-      if (skew === 0) return;
-      const RealDate = Date;
-      class SkewedDate extends RealDate {
-        constructor(...args: unknown[]) {
-          if (args.length === 0) super(RealDate.now() + skew);
-          else super(...(args as [number]));
-        }
-        static override now(): number {
-          return RealDate.now() + skew;
-        }
-      }
-      window.Date = SkewedDate as DateConstructor;
-    },
-    { user: JSON.stringify({ name, color: "#4cc9f0" }), skew: skewMs },
-  );
-  const page = await context.newPage();
-  page.on("pageerror", (error) => process.stderr.write(`page error (${name}): ${error.message}\n`));
-  await page.goto(link);
-  await waitInPage(page, () => window.__depthroomCollab?.synced() === true, undefined);
-  return { page, context };
-}
 
 /** Each page's cursor at the same true instant `trueMs`: a page is asked for its own clock's time then. */
 function cursorsAt(pages: readonly { page: Page; skew: number }[], trueMs: number): Promise<number[]> {
@@ -61,35 +27,23 @@ function cursorsAt(pages: readonly { page: Page; skew: number }[], trueMs: numbe
   );
 }
 
-function shownFrame(page: Page): Promise<{ frame: number | undefined; first: number | null }> {
-  return page.evaluate((entity) => {
-    const hooks = window.__depthroom!;
-    return {
-      frame: hooks.stats().find((s) => s.entity === entity)?.frame,
-      first: hooks.readout(entity, 0, 0)?.value ?? null,
-    };
-  }, ENTITY);
-}
-
 describe("review room with a skewed clock", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let rig: RecordingStream;
+  const suite = browserSuite({ relay: { webUrl: inject("webUrl") } });
   let a: CollabPage;
   let b: CollabPage;
   let recording: RecordingDescription;
   let sent: readonly Sent[] = [];
 
   beforeAll(async () => {
-    const webUrl = inject("webUrl");
-    relay = await startTestRelay({ webUrl });
-    const take = await recordStampedTake({ relay, webUrl, title: "skew take", frames: FRAMES, fps: FPS });
-    rig = take.rig;
+    const take = await recordStampedTake({ suite, title: "skew take", frames: FRAMES, fps: FPS });
     recording = take.recording;
     sent = take.sent;
-    browser = await launchChromium();
-    a = await openWithClock(browser, recording.links!.edit!, "Alice Example", 0);
-    b = await openWithClock(browser, recording.links!.edit!, "Bob Example", SKEW_MS);
+    a = await suite.openAs(recording.links!.edit!, { name: "Alice Example", color: "#4cc9f0" });
+    b = await suite.openAs(
+      recording.links!.edit!,
+      { name: "Bob Example", color: "#4cc9f0" },
+      { clockSkewMs: SKEW_MS },
+    );
     for (const { page } of [a, b])
       await waitInPage(
         page,
@@ -97,13 +51,6 @@ describe("review room with a skewed clock", () => {
         undefined,
         10_000,
       );
-  });
-
-  afterAll(async () => {
-    for (const p of [a, b]) await p?.context.close();
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
   });
 
   it("B's clock is 5 s ahead: it stays within one frame of A while playing, and B's seek lands for A on the same frame", async () => {
@@ -127,12 +74,7 @@ describe("review room with a skewed clock", () => {
     ];
     // A presses play; sample both cursors at the same true instants.
     await a.page.getByTestId("play-pause").click();
-    await waitInPage(
-      b.page,
-      () => window.__depthroom!.playback()!.state()?.playing === true,
-      undefined,
-      5000,
-    );
+    await waitForPlaying(b.page, true);
     const gaps: number[] = [];
     const started = Date.now();
     while (Date.now() - started < 1500) {
@@ -174,17 +116,12 @@ describe("review room with a skewed clock", () => {
 
     // B pauses on a frame: both show that same frame, the one live at the cursor.
     await b.page.evaluate(() => window.__depthroom!.playback()!.pause());
-    await waitInPage(
-      a.page,
-      () => window.__depthroom!.playback()!.state()?.playing === false,
-      undefined,
-      5000,
-    );
+    await waitForPlaying(a.page, false);
     const [pa, pb] = await cursorsAt(pages, Date.now() + 5000);
     expect(pa).toBe(pb);
     const expected = liveAt(sent, BigInt(Math.round(pa!)) + 512n);
     await Promise.all([a.page, b.page].map((p) => waitForFrame(p, expected.seq)));
-    const [shownA, shownB] = await Promise.all([a.page, b.page].map(shownFrame));
+    const [shownA, shownB] = await Promise.all([a.page, b.page].map((p) => shownFrame(p)));
     expect(shownA).toEqual({ frame: expected.seq, first: 1000 + expected.seq });
     expect(shownB).toEqual(shownA);
 

@@ -6,13 +6,10 @@ import {
   Transform3D,
   type Vec3,
 } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
 import { colorDistance, pixel, screenshotPixels } from "@depthroom/web/testing";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, newPage, producer, waitInPage } from "./support/session.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { waitForEntities } from "./support/session.ts";
+import { viewerSuite } from "./support/suite.ts";
 
 // A second camera on a rig: world/rig (Transform3D) > world/rig/cam1 (Transform3D + Pinhole) > depth.
 const rigTransform = new Transform3D({
@@ -29,19 +26,10 @@ function close(actual: readonly number[], expected: readonly number[], digits = 
 }
 
 describe("a second camera placed by Transform3D", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let page: Page;
-  let rig: RecordingStream;
+  const viewer = viewerSuite();
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession();
-    const webUrl = inject("webUrl");
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(linkFor(webUrl, relay.url, session, "view"));
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
+    const rig = viewer.rig;
     for (const message of depthImage3dExample()) rig.log(message.entityPath, message.archetype);
     rig.log("world/rig", rigTransform);
     rig.log("world/rig/cam1", camTransform);
@@ -59,23 +47,13 @@ describe("a second camera placed by Transform3D", () => {
       }),
     );
     await rig.flush();
-    await waitInPage(
-      page,
-      (entities) => entities.every((e) => window.__depthroom?.stats().find((s) => s.entity === e)?.hasCloud),
-      ["world/camera/depth", CAM1_DEPTH],
-    );
-    await page.evaluate(() => window.__depthroom!.fit());
-  });
-
-  afterAll(async () => {
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
+    await waitForEntities(viewer.page, "hasCloud", ["world/camera/depth", CAM1_DEPTH]);
+    await viewer.page.evaluate(() => window.__depthroom!.fit());
   });
 
   it("unprojects the second camera's pixels through both transforms", async () => {
     const expected = rigTransform.apply(camTransform.apply([0, 0, 1.5]));
-    const readout = (await page.evaluate(
+    const readout = (await viewer.page.evaluate(
       (entity) => window.__depthroom!.readout(entity, 32, 24),
       CAM1_DEPTH,
     ))!;
@@ -88,8 +66,10 @@ describe("a second camera placed by Transform3D", () => {
       camTransform.apply([((10 - 32) * 1.5) / 50, ((10 - 24) * 1.5) / 50, 1.5]),
     );
     const centre = rigTransform.apply(camTransform.apply([0, 0, 1.5]));
-    const panel = (await page.evaluate(() => window.__depthroom!.panels().find((p) => p.kind === "3d")!))!;
-    const shot = await screenshotPixels(page, {
+    const panel = (await viewer.page.evaluate(
+      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
+    ))!;
+    const shot = await screenshotPixels(viewer.page, {
       x: panel.x,
       y: panel.y,
       width: panel.width,
@@ -97,7 +77,7 @@ describe("a second camera placed by Transform3D", () => {
     });
     const turboMid = colormapLookup("turbo", 0.5);
     for (const point of [centre, corner] as Vec3[]) {
-      const at = (await page.evaluate((p) => window.__depthroom!.project(p), point))!;
+      const at = (await viewer.page.evaluate((p) => window.__depthroom!.project(p), point))!;
       expect(at[0]).toBeGreaterThan(panel.x);
       expect(at[0]).toBeLessThan(panel.x + panel.width);
       const color = pixel(shot, at[0] - panel.x, at[1] - panel.y);
@@ -105,7 +85,7 @@ describe("a second camera placed by Transform3D", () => {
     }
     // And nothing of that colour where the cloud would be without the rig's translation.
     const unmoved = rigTransform.apply([0, 0, 0]);
-    const wrong = (await page.evaluate((p) => window.__depthroom!.project(p), [
+    const wrong = (await viewer.page.evaluate((p) => window.__depthroom!.project(p), [
       centre[0] - unmoved[0],
       centre[1] - unmoved[1],
       centre[2] - unmoved[2],
@@ -114,11 +94,15 @@ describe("a second camera placed by Transform3D", () => {
   });
 
   it("looks through the second camera", async () => {
-    expect(await page.evaluate(() => window.__depthroom!.lookThrough("world/rig/cam1/depth"))).toBe(true);
-    const pose = await page.evaluate(() => window.__depthroom!.pose());
+    expect(await viewer.page.evaluate(() => window.__depthroom!.lookThrough("world/rig/cam1/depth"))).toBe(
+      true,
+    );
+    const pose = await viewer.page.evaluate(() => window.__depthroom!.pose());
     close(pose.eye, rigTransform.apply(camTransform.apply([0, 0, 0])));
-    const panel = (await page.evaluate(() => window.__depthroom!.panels().find((p) => p.kind === "3d")!))!;
-    const principal = (await page.evaluate(
+    const panel = (await viewer.page.evaluate(
+      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
+    ))!;
+    const principal = (await viewer.page.evaluate(
       (p) => window.__depthroom!.project(p),
       rigTransform.apply(camTransform.apply([0, 0, 1.5])) as Vec3,
     ))!;

@@ -1,15 +1,7 @@
-import { depthImage3dExample } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import {
-  createSessionThroughHomePage,
-  launchChromium,
-  newPage,
-  producer,
-  waitInPage,
-} from "./support/session.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createSessionThroughHomePage, logMessages, waitForEntities } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // The web app's security headers (issue 12 item 12): a CSP with frame-ancestors 'none', Referrer-Policy
 // no-referrer (links carry tokens), nosniff, on every page; and the viewer still works under them:
@@ -19,24 +11,15 @@ import {
 const DEPTH = "world/camera/depth";
 
 describe("web app security headers", () => {
-  let relay: TestRelay;
-  let browser: Browser;
+  const suite = browserSuite();
   let page: Page;
-  let rig: RecordingStream | undefined;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    browser = await launchChromium();
-    page = await newPage(browser);
-  });
-  afterAll(async () => {
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
+    page = await suite.newPage();
   });
 
   it("sends the headers on the home page, a session page and a review page", async () => {
-    const webUrl = inject("webUrl");
+    const webUrl = suite.webUrl;
     for (const path of ["/", "/s/AAAAAAAAAAAAAAAAAAAAAA", "/r/AAAAAAAAAAAAAAAAAAAAAA", "/no-such-page"]) {
       const response = await fetch(`${webUrl}${path}`);
       await response.arrayBuffer();
@@ -61,15 +44,9 @@ describe("web app security headers", () => {
         console.error(`Content Security Policy violation: ${event.violatedDirective} ${event.blockedURI}`);
       });
     });
-    const links = await createSessionThroughHomePage(page, inject("webUrl"), relay.url);
-    rig = await producer(links.publish);
-    for (const message of depthImage3dExample()) rig.log(message.entityPath, message.archetype);
-    await rig.flush();
-    await waitInPage(
-      page,
-      (entity) => window.__depthroom?.stats().find((s) => s.entity === entity && s.hasCloud),
-      DEPTH,
-    );
+    const links = await createSessionThroughHomePage(page, suite.webUrl, suite.relay.url);
+    await logMessages(await suite.connectRig(links.publish));
+    await waitForEntities(page, "hasCloud", [DEPTH]);
     expect(await page.evaluate(() => window.__depthroom!.decode())).toBe("worker");
     expect(violations).toEqual([]);
   });

@@ -1,45 +1,21 @@
 import { DepthImage, parseSessionLink, ROLES, type Role } from "@depthroom/schema";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import {
-  createSessionThroughHomePage,
-  launchChromium,
-  producer,
-  VIEWPORT,
-  waitInPage,
-} from "./support/session.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { createSessionThroughHomePage, producer, VIEWPORT, waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // Share asks the relay for the links: whoever holds an edit link gets all three (not only the browser
 // that created the session); a view link gets only the view link.
 describe("share links from any edit link", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    relay = await startTestRelay();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close();
-    await browser?.close();
-    await relay?.close();
-  });
+  const suite = browserSuite();
 
   /** A page in a browser context of its own: no localStorage of any other page. */
-  const freshPage = async (): Promise<Page> => {
-    const context = await browser.newContext({
+  const freshPage = (): Promise<Page> =>
+    suite.newPage({
       viewport: VIEWPORT,
       deviceScaleFactor: 1,
       permissions: ["clipboard-read", "clipboard-write"],
     });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on("pageerror", (error) => process.stderr.write(`page error: ${error.message}\n`));
-    return page;
-  };
 
   /** Open Share, wait for the relay's answer, and read what each role row offers. */
   const shareRows = async (page: Page): Promise<Record<Role, string | "missing">> => {
@@ -69,7 +45,7 @@ describe("share links from any edit link", () => {
 
   it("a second browser context opening the edit link gets all three links, one click to copy each", async () => {
     const creator = await freshPage();
-    created = await createSessionThroughHomePage(creator, inject("webUrl"), relay.url);
+    created = await createSessionThroughHomePage(creator, suite.webUrl, suite.relay.url);
 
     const second = await freshPage();
     await second.goto(created.edit);
@@ -85,8 +61,8 @@ describe("share links from any edit link", () => {
       expect(shared[role]).not.toBe("missing");
       const link = parseSessionLink(shared[role]);
       expect(link.session).toBe(parseSessionLink(created.edit).session);
-      expect(link.relayUrl).toBe(relay.url);
-      expect(shared[role].startsWith(`${inject("webUrl")}/s/`)).toBe(true);
+      expect(link.relayUrl).toBe(suite.relay.url);
+      expect(shared[role].startsWith(`${suite.webUrl}/s/`)).toBe(true);
     }
     // One click copies a link.
     for (const role of ROLES) {

@@ -1,27 +1,18 @@
-import { DepthImage, Pinhole } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
-import type { RecordingStream } from "@depthroom/sdk";
-import { type Browser, type BrowserContext, type CDPSession, devices, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, producer, waitInPage } from "./support/session.ts";
+import { type CDPSession, devices } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TUM, TUM_CAMERA, TUM_PINHOLE, tumDepthImage } from "./support/realSamples.ts";
+import { waitForEntities } from "./support/session.ts";
+import { viewerSuite } from "./support/suite.ts";
 
 // Issue 21: touch on a phone (Pixel 7 profile), driven by CDP touch events (Input.dispatchTouchEvent):
 // one finger orbits, two fingers pinch (radius) and pan, a long press on the 2D view shows that pixel's
 // readout, and the help and hints speak of fingers.
-const TUM = "world/tum/depth";
 
 type Point = { x: number; y: number };
 
 describe("touch on a phone", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
+  const viewer = viewerSuite({ open: "edit", context: { ...devices["Pixel 7"] } });
   let cdp: CDPSession;
-  let rig: RecordingStream;
-  const [tum] = loadSampleSets();
 
   const touch = (type: "touchStart" | "touchMove" | "touchEnd", points: readonly Point[]) =>
     cdp.send("Input.dispatchTouchEvent", {
@@ -43,7 +34,7 @@ describe("touch on a phone", () => {
   }
 
   const orbit = () =>
-    page.evaluate(() => {
+    viewer.page.evaluate(() => {
       const { eye, target } = window.__depthroom!.pose();
       const d = [eye[0] - target[0], eye[1] - target[1], eye[2] - target[2]];
       const radius = Math.hypot(d[0]!, d[1]!, d[2]!);
@@ -56,39 +47,14 @@ describe("touch on a phone", () => {
     });
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession();
-    const webUrl = inject("webUrl");
-    browser = await launchChromium();
-    context = await browser.newContext({ ...devices["Pixel 7"] });
-    page = await context.newPage();
-    page.on("pageerror", (error) => process.stderr.write(`page error: ${error.message}\n`));
-    cdp = await context.newCDPSession(page);
-    await page.goto(linkFor(webUrl, relay.url, session, "edit"));
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    rig.log(
-      "world/tum",
-      Pinhole.fromIntrinsics({ fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: 640, height: 480 }),
-    );
-    const frame = tum!.frames[0]!;
-    rig.log(TUM, new DepthImage(frame.depth, { width: 640, height: 480, meter: tum!.unitsPerMetre }));
-    await waitInPage(
-      page,
-      (e) => window.__depthroom?.stats().find((s) => s.entity === e)?.uploads,
-      TUM,
-      60_000,
-    );
+    cdp = await viewer.page.context().newCDPSession(viewer.page);
+    viewer.rig.log(TUM_CAMERA, TUM_PINHOLE);
+    viewer.rig.log(TUM, tumDepthImage());
+    await waitForEntities(viewer.page, "uploads", [TUM], 60_000);
   }, 120_000);
 
-  afterAll(async () => {
-    await rig?.close();
-    await context?.close();
-    await browser?.close();
-    await relay?.close();
-  });
-
   async function centre3d(): Promise<Point> {
-    const box = (await page.getByTestId("panel-3d").boundingBox())!;
+    const box = (await viewer.page.getByTestId("panel-3d").boundingBox())!;
     return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
   }
 
@@ -141,22 +107,22 @@ describe("touch on a phone", () => {
   });
 
   it("shows a pixel's readout on a long press in the 2D view", async () => {
-    await page.keyboard.press("3"); // the 2D layout (one image at phone width)
-    await page.getByTestId(`panel-2d-${TUM}`).waitFor();
-    await page.waitForTimeout(300);
-    const at = await page.evaluate((e) => window.__depthroom!.pixelToClient(e, 320, 240), TUM);
+    await viewer.page.keyboard.press("3"); // the 2D layout (one image at phone width)
+    await viewer.page.getByTestId(`panel-2d-${TUM}`).waitFor();
+    await viewer.page.waitForTimeout(300);
+    const at = await viewer.page.evaluate((e) => window.__depthroom!.pixelToClient(e, 320, 240), TUM);
     expect(at).not.toBeNull();
     const [x, y] = at!;
     await touch("touchStart", [{ x, y }]);
-    await page.waitForTimeout(900);
+    await viewer.page.waitForTimeout(900);
     await touch("touchEnd", []);
-    const readout = page.getByTestId("readout");
+    const readout = viewer.page.getByTestId("readout");
     await readout.waitFor({ timeout: 5000 });
     const u = Number(await readout.getAttribute("data-u"));
     const v = Number(await readout.getAttribute("data-v"));
     expect(Math.abs(u - 320)).toBeLessThanOrEqual(1);
     expect(Math.abs(v - 240)).toBeLessThanOrEqual(1);
-    const expected = await page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
+    const expected = await viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.readout(e, pu, pv), [
       TUM,
       u,
       v,
@@ -165,6 +131,6 @@ describe("touch on a phone", () => {
   });
 
   it("speaks of fingers in the hints", async () => {
-    await expect.poll(() => page.getByTestId("hint").textContent()).toContain("pinch");
+    await expect.poll(() => viewer.page.getByTestId("hint").textContent()).toContain("pinch");
   });
 });

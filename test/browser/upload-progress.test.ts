@@ -1,34 +1,20 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
 import { writeRos2Mcap } from "../support/mcapFiles.ts";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { type CollabPage, openAs } from "./support/collabPages.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium } from "./support/session.ts";
+import { ALICE, type CollabPage } from "./support/collabPages.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // The .mcap upload of the live viewer shows its progress while the bytes go out, not only "sent":
 // Chromium's own network throttling (DevTools protocol) slows the upload to the relay so that the
 // progress bar has time to move, as it does for a person on a slow uplink.
-const ALICE = { name: "Alice Example", color: "#ef476f" };
 const UPLOAD_BYTES_PER_SECOND = 2 * 1024 * 1024;
 
 describe("mcap upload progress", () => {
-  let relay: TestRelay;
-  let browser: Browser;
+  const suite = browserSuite({ relay: { webUrl: inject("webUrl") } });
   let a: CollabPage;
 
   beforeAll(async () => {
-    const webUrl = inject("webUrl");
-    relay = await startTestRelay({ webUrl });
-    const session = await relay.createSession({ title: "upload progress" });
-    browser = await launchChromium();
-    a = await openAs(browser, linkFor(webUrl, relay.url, session, "edit"), ALICE);
-  });
-
-  afterAll(async () => {
-    await a?.context.close();
-    await browser?.close();
-    await relay?.close();
+    const { links } = await suite.newSession({ title: "upload progress" });
+    a = await suite.openAs(links.edit, ALICE);
   });
 
   it("a 6 MB ROS 2 file on a 2 MB/s uplink: the bar advances in steps up to the whole file, then the import", async () => {

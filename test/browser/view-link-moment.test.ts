@@ -1,11 +1,9 @@
 import type { RecordingDescription } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { type CollabPage, openAs } from "./support/collabPages.ts";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import type { CollabPage } from "./support/collabPages.ts";
 import { recordStampedTake, type Sent, TAKE_ENTITY, waitForFrame } from "./support/reviewTake.ts";
-import { launchChromium, waitInPage } from "./support/session.ts";
+import { waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // Issue 20: in a review room, A measures at a recording time (the measurement carries it) and copies a
 // link to the view; the link opened in a fresh browser context lands on the same frame (+-1) and the
@@ -19,30 +17,17 @@ const FPS = 10;
 const SEEK_TO = 12;
 
 describe("a link to a moment and a viewpoint", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let rig: RecordingStream;
+  const suite = browserSuite({ relay: { webUrl: inject("webUrl") } });
   let a: CollabPage;
   let recording: RecordingDescription;
   let sent: readonly Sent[] = [];
 
   beforeAll(async () => {
-    const webUrl = inject("webUrl");
-    relay = await startTestRelay({ webUrl });
-    const take = await recordStampedTake({ relay, webUrl, title: "moment", frames: FRAMES, fps: FPS });
-    rig = take.rig;
+    const take = await recordStampedTake({ suite, title: "moment", frames: FRAMES, fps: FPS });
     recording = take.recording;
     sent = take.sent;
-    browser = await launchChromium();
-    a = await openAs(browser, recording.links!.edit!, ALICE);
+    a = await suite.openAs(recording.links!.edit!, ALICE);
     await waitInPage(a.page, () => window.__depthroom?.playback() != null, undefined);
-  });
-
-  afterAll(async () => {
-    await a?.context.close();
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
   });
 
   it("A measures at frame 12 and copies the view; a fresh context lands on that frame and pose, with the measurement", async () => {
@@ -90,7 +75,7 @@ describe("a link to a moment and a viewpoint", () => {
     await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(sent[3]!.timeNs));
     await waitForFrame(a.page, 3);
 
-    const c = await openAs(browser, link, CAROL);
+    const c = await suite.openAs(link, CAROL);
     try {
       await waitInPage(
         c.page,

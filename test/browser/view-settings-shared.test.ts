@@ -1,11 +1,7 @@
-import { depthImage3dExample } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { type CollabPage, openAs } from "./support/collabPages.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, producer, waitInPage } from "./support/session.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CollabPage } from "./support/collabPages.ts";
+import { logMessages, waitForEntities, waitInPage } from "./support/session.ts";
+import { browserSuite } from "./support/suite.ts";
 
 // Issue 16: a depth entity's view settings live in the room's Y.Doc. A change on page A (edit link)
 // is drawn by page B within a second, through the View panel too, and Undo takes it back for everyone;
@@ -21,37 +17,18 @@ const sceneSettings = (page: CollabPage["page"]) =>
   );
 
 describe("view settings shared through the room", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let rig: RecordingStream;
+  const suite = browserSuite();
   let a: CollabPage;
   let b: CollabPage;
   let c: CollabPage;
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession({ title: "view settings" });
-    const webUrl = inject("webUrl");
-    browser = await launchChromium();
-    a = await openAs(browser, linkFor(webUrl, relay.url, session, "edit"), { name: "Ada", color: "#ef476f" });
-    b = await openAs(browser, linkFor(webUrl, relay.url, session, "edit"), { name: "Bo", color: "#118ab2" });
-    c = await openAs(browser, linkFor(webUrl, relay.url, session, "view"), { name: "Cy", color: "#06d6a0" });
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
-    for (const message of depthImage3dExample()) rig.log(message.entityPath, message.archetype);
-    await rig.flush();
-    for (const { page } of [a, b, c]) {
-      await waitInPage(
-        page,
-        (entity) => window.__depthroom?.stats().find((s) => s.entity === entity)?.hasCloud === true,
-        DEPTH,
-      );
-    }
-  });
-
-  afterAll(async () => {
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
+    const { links } = await suite.newSession({ title: "view settings" });
+    a = await suite.openAs(links.edit, { name: "Ada", color: "#ef476f" });
+    b = await suite.openAs(links.edit, { name: "Bo", color: "#118ab2" });
+    c = await suite.openAs(links.view, { name: "Cy", color: "#06d6a0" });
+    await logMessages(await suite.connectRig(links.publish));
+    for (const { page } of [a, b, c]) await waitForEntities(page, "hasCloud", [DEPTH]);
   });
 
   it("a change made on page A is drawn by page B within a second", async () => {

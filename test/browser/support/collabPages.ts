@@ -5,7 +5,8 @@ import { waitInPage } from "./session.ts";
 export type { CollabHooks } from "@depthroom/web/testing";
 
 /* Pages of one session for the collaboration tests: each in its own browser context (its own
-   localStorage), with a remembered name and colour, waiting until the session's doc is synced. */
+   localStorage), with a remembered name and colour (and, for clock tests, a skewed clock), waiting
+   until the session's doc is synced. */
 
 export interface CollabPage {
   readonly page: Page;
@@ -14,15 +15,37 @@ export interface CollabPage {
 
 export const COLLAB_VIEWPORT = { width: 1280, height: 560 };
 
+/** The people of the collaboration tests (remembered name and colour). */
+export const ALICE = { name: "Alice Example", color: "#ef476f" };
+export const BOB = { name: "Bob Example", color: "#4cc9f0" };
+export const CAROL = { name: "Carol Example", color: "#06d6a0" };
+
 export async function openAs(
   browser: Browser,
   link: string,
   identity: { name: string; color: string },
+  options: { clockSkewMs?: number } = {},
 ): Promise<CollabPage> {
   const context = await browser.newContext({ viewport: COLLAB_VIEWPORT, deviceScaleFactor: 1 });
-  await context.addInitScript((value) => {
-    window.localStorage.setItem("depthroom.user", value);
-  }, JSON.stringify(identity));
+  await context.addInitScript(
+    ({ user, skew }) => {
+      window.localStorage.setItem("depthroom.user", user);
+      if (skew === 0) return;
+      // A wrong system clock, as the page sees it: Date.now() and new Date() shifted by `skew` ms.
+      const RealDate = Date;
+      class SkewedDate extends RealDate {
+        constructor(...args: unknown[]) {
+          if (args.length === 0) super(RealDate.now() + skew);
+          else super(...(args as [number]));
+        }
+        static override now(): number {
+          return RealDate.now() + skew;
+        }
+      }
+      window.Date = SkewedDate as DateConstructor;
+    },
+    { user: JSON.stringify(identity), skew: options.clockSkewMs ?? 0 },
+  );
   const page = await context.newPage();
   page.on("pageerror", (error) => process.stderr.write(`page error (${identity.name}): ${error.message}\n`));
   await page.goto(link);

@@ -9,9 +9,8 @@ import {
 } from "@depthroom/sdk";
 import type { Page } from "playwright-core";
 import { expect } from "vitest";
-import type { TestRelay } from "../../support/relay.ts";
-import { linkFor } from "./links.ts";
-import { producer, waitInPage } from "./session.ts";
+import { waitInPage } from "./session.ts";
+import type { BrowserSuite } from "./suite.ts";
 
 /*
  * A recorded take for the review-room tests: the real TUM sample stream at half resolution, each frame
@@ -50,8 +49,8 @@ export function liveAt(sent: readonly Sent[], t: bigint): Sent {
 }
 
 export interface TakeOptions {
-  readonly relay: TestRelay;
-  readonly webUrl: string;
+  /** The file's suite: the take is made in a new session on its relay; the rig is closed with it. */
+  readonly suite: BrowserSuite;
   readonly title: string;
   readonly frames: number;
   readonly fps: number;
@@ -69,9 +68,9 @@ export interface Take {
 
 /** Record `frames` stamped frames at `fps` (paced by the wall clock) in a new session; the rig stays open. */
 export async function recordStampedTake(options: TakeOptions): Promise<Take> {
-  const { relay, webUrl, frames, fps, late } = options;
-  const session = await relay.createSession({ title: options.title });
-  const rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
+  const { suite, frames, fps, late } = options;
+  const session = await suite.newSession({ title: options.title });
+  const rig = await suite.connectRig(session.links.publish);
   const first = stampedSampleFrame(0);
   rig.log(
     "world/camera",
@@ -79,7 +78,7 @@ export async function recordStampedTake(options: TakeOptions): Promise<Take> {
     { static: true },
   );
   await rig.flush();
-  const edit = recordingAccess(linkFor(webUrl, relay.url, session, "edit"));
+  const edit = recordingAccess(session.links.edit);
   const started = await startRecording(edit, { title: options.title, by: "test" });
   const sent: Sent[] = [];
   let lateFirstNs: bigint | undefined;
@@ -126,4 +125,23 @@ export function waitForFrame(
     { entity, seq },
     timeoutMs,
   );
+}
+
+/** Wait until a page's review room is playing (or paused, with `playing` false). */
+export function waitForPlaying(page: Page, playing: boolean, timeoutMs = 5000): Promise<void> {
+  return waitInPage(page, (p) => window.__depthroom!.playback()!.state()?.playing === p, playing, timeoutMs);
+}
+
+/** The frame of `entity` a page shows: its sequence, and the stamp read at pixel (0, 0) (1000 + seq). */
+export function shownFrame(
+  page: Page,
+  entity = TAKE_ENTITY,
+): Promise<{ frame: number | undefined; first: number | null }> {
+  return page.evaluate((e) => {
+    const hooks = window.__depthroom!;
+    return {
+      frame: hooks.stats().find((s) => s.entity === e)?.frame,
+      first: hooks.readout(e, 0, 0)?.value ?? null,
+    };
+  }, entity);
 }

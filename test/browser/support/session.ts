@@ -1,4 +1,4 @@
-import { ROLES, type Role } from "@depthroom/schema";
+import { depthImage3dExample, type LogMessage, ROLES, type Role } from "@depthroom/schema";
 import { connect, type RecordingStream } from "@depthroom/sdk";
 import { launchChromium } from "@depthroom/web/testing";
 import type { Browser, Page } from "playwright-core";
@@ -51,4 +51,29 @@ export async function waitInPage<T>(
     timeout: timeoutMs,
     polling: 100,
   });
+}
+
+/** Wait until the page has `what` (a cloud drawn, a frame uploaded) for every one of `entities`. */
+export function waitForEntities(
+  page: Page,
+  what: "hasCloud" | "uploads",
+  entities: readonly string[],
+  timeoutMs?: number,
+): Promise<void> {
+  return waitInPage(
+    page,
+    ({ what, entities }) =>
+      entities.every((e) => window.__depthroom?.stats().find((s) => s.entity === e)?.[what]),
+    { what, entities },
+    timeoutMs,
+  );
+}
+
+/** Log `messages` (default: Rerun's depth_image_3d example) on `rig` and flush. */
+export async function logMessages(
+  rig: RecordingStream,
+  messages: readonly LogMessage[] = depthImage3dExample(),
+): Promise<void> {
+  for (const message of messages) rig.log(message.entityPath, message.archetype);
+  await rig.flush();
 }
