@@ -3,10 +3,9 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import {
-  cdr,
+  cameraInfo,
   loadSample,
   rawImage16,
-  rosHeader,
   startFoxgloveSource,
   TUM_SAMPLE,
 } from "./support/foxgloveSource.ts";
@@ -29,22 +28,7 @@ describe("CLI: depthroom bridge", () => {
     source.addRos2Channel("/camera/camera/color/image_raw", "sensor_msgs/msg/Image");
     const info = source.addRos2Channel("/camera/camera/depth/camera_info", "sensor_msgs/msg/CameraInfo");
     source.addChannel("/imu", "cdr", "sensor_msgs/msg/Imu", IMU_SCHEMA, "ros2msg");
-    source.latch(
-      info,
-      cdr("sensor_msgs/msg/CameraInfo", {
-        header: rosHeader("camera_depth_optical_frame", 1n),
-        height: 480,
-        width: 640,
-        distortion_model: "plumb_bob",
-        d: [0, 0, 0, 0, 0],
-        k: [525, 0, 319.5, 0, 525, 239.5, 0, 0, 1],
-        r: [1, 0, 0, 0, 1, 0, 0, 0, 1],
-        p: new Array(12).fill(0),
-        binning_x: 0,
-        binning_y: 0,
-        roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-      }),
-    );
+    source.latch(info, cameraInfo("camera_depth_optical_frame", 1n, [525, 0, 319.5, 0, 525, 239.5, 0, 0, 1]));
     const tum = loadSample(TUM_SAMPLE);
     const timer = setInterval(() => {
       if (source.subscribed.has(depth)) {

@@ -5,6 +5,7 @@ import { cleanupsAfterEach } from "./support/cleanups.ts";
 import {
   AZURE_SAMPLES,
   bytesOf,
+  cameraInfo,
   cdr,
   compressedDepthHeader,
   concat,
@@ -47,22 +48,7 @@ describe("bridge: Foxglove WebSocket source -> session", () => {
     const info = source.addRos2Channel("/camera/camera/depth/camera_info", "sensor_msgs/msg/CameraInfo");
     const tfStatic = source.addRos2Channel("/tf_static", "tf2_msgs/msg/TFMessage");
     const colour = source.addRos2Channel("/camera/camera/color/image_raw", "sensor_msgs/msg/Image");
-    source.latch(
-      info,
-      cdr("sensor_msgs/msg/CameraInfo", {
-        header: rosHeader(OPTICAL, 1n),
-        height: 480,
-        width: 640,
-        distortion_model: "plumb_bob",
-        d: [0, 0, 0, 0, 0],
-        k: K,
-        r: [1, 0, 0, 0, 1, 0, 0, 0, 1],
-        p: [525.5, 0, 319.75, 0, 0, 524.25, 239.5, 0, 0, 0, 1, 0],
-        binning_x: 0,
-        binning_y: 0,
-        roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-      }),
-    );
+    source.latch(info, cameraInfo(OPTICAL, 1n, K));
     const opticalRotation = [-0.5, 0.5, -0.5, 0.5];
     source.latch(
       tfStatic,

@@ -215,6 +215,31 @@ export function rawImage16(frame: SampleFrame, frameId: string, stampNs: bigint)
   });
 }
 
+/**
+ * A sensor_msgs/CameraInfo of a 640 x 480 camera (K row-major; no distortion unless `distortion` says),
+ * as a RealSense driver latches it.
+ */
+export function cameraInfo(
+  frameId: string,
+  stampNs: bigint,
+  k: readonly number[],
+  distortion: { model: string; d: readonly number[] } = { model: "plumb_bob", d: [0, 0, 0, 0, 0] },
+): Uint8Array {
+  return cdr("sensor_msgs/msg/CameraInfo", {
+    header: rosHeader(frameId, stampNs),
+    height: 480,
+    width: 640,
+    distortion_model: distortion.model,
+    d: distortion.d,
+    k,
+    r: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+    p: [k[0], k[1], k[2], 0, k[3], k[4], k[5], 0, k[6], k[7], k[8], 0],
+    binning_x: 0,
+    binning_y: 0,
+    roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+  });
+}
+
 /** Are two pixel arrays the same type and bit-identical? */
 export function samePixels(a: ArrayBufferView, b: ArrayBufferView): boolean {
   return (

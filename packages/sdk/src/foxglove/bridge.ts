@@ -92,7 +92,10 @@ export class FoxgloveBridge extends Emitter<BridgeEvents> {
     private readonly options: BridgeOptions,
   ) {
     super();
-    this.mapper = new SessionMapper({ topics: options.topics });
+    this.mapper = new SessionMapper({
+      topics: options.topics,
+      onProblem: (sentence) => this.emit("problem", sentence),
+    });
     this.done = new Promise((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;

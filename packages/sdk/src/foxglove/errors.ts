@@ -14,8 +14,19 @@ export const BridgeMessageProblem = {
   BadImage: "bad-image",
   /** Calibration or transform values that are not a camera or a rigid transform. */
   BadValue: "bad-value",
+  /**
+   * A calibration whose distortion Pinhole cannot hold (an unknown model, non-zero extra coefficients):
+   * the one problem that skips only a part: the Pinhole is bridged without the distortion (as the MCAP
+   * import does), so the cloud's walls may bend; counted and logged, not counted as skipped.
+   */
+  UnsupportedDistortion: "unsupported-distortion",
 } as const;
 export type BridgeMessageProblem = (typeof BridgeMessageProblem)[keyof typeof BridgeMessageProblem];
+
+/** Whether a problem means its message was skipped (all but UnsupportedDistortion). */
+export function skipsMessage(problem: BridgeMessageProblem): boolean {
+  return problem !== BridgeMessageProblem.UnsupportedDistortion;
+}
 
 export class BridgeMessageError extends Error {
   override readonly name = "BridgeMessageError";

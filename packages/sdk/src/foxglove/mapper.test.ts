@@ -407,6 +407,53 @@ describe("SessionMapper: Foxglove json schemas", () => {
   });
 });
 
+describe("SessionMapper: a calibration whose distortion Pinhole cannot hold", () => {
+  const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  const calibration = (model: string, D: number[]) =>
+    json({
+      timestamp: { sec: 1, nsec: 0 },
+      frame_id: "cam",
+      width: 640,
+      height: 480,
+      distortion_model: model,
+      D,
+      K: [500, 0, 320, 0, 500, 240, 0, 0, 1],
+      R: [],
+      P: [],
+    });
+
+  it("bridges the Pinhole without it, counts it on the topic (not as skipped), one log line per change", () => {
+    const lines: string[] = [];
+    const mapper = new SessionMapper({ onProblem: (line) => lines.push(line) });
+    const depth = channel("/cam/depth", "foxglove.RawImage", "json");
+    const info = channel("/cam/calibration", "foxglove.CameraCalibration", "json");
+    mapper.advertise([depth, info]);
+    const first = mapper.message(info.id, 0n, calibration("fov", [0.9]));
+    expect((first[0]?.archetype as Pinhole | undefined)?.distortion).toBeUndefined();
+    expect(first[0]?.archetype).toBeInstanceOf(Pinhole);
+    expect(first[0]?.entityPath).toBe("world/cam");
+    for (let i = 0; i < 4; i++) mapper.message(info.id, 0n, calibration("fov", [0.9]));
+    // Non-zero coefficients past the model's: named too, a new line.
+    mapper.message(info.id, 0n, calibration("plumb_bob", [0.1, 0, 0, 0, 0, 0.2]));
+    const stats = mapper.topics().find((t) => t.topic === info.topic);
+    expect(stats?.problems["unsupported-distortion"]).toBe(6);
+    expect(stats?.bridged).toBe(6);
+    expect(mapper.totals().skipped).toBe(0);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^\/cam\/calibration -> world\/cam: CameraCalibration: distortion model "fov" is not supported/,
+      ),
+      expect.stringMatching(
+        /CameraCalibration: plumb_bob takes 5 coefficients, D has 6 with non-zero extras/,
+      ),
+    ]);
+    // A supported calibration clears the topic's problem (its count stays).
+    const fixed = mapper.message(info.id, 0n, calibration("plumb_bob", [0.1, 0, 0, 0, 0]));
+    expect((fixed[0]?.archetype as Pinhole | undefined)?.distortion?.model).toBe("plumb_bob");
+    expect(mapper.topics().find((t) => t.topic === info.topic)?.distortionProblem).toBeUndefined();
+  });
+});
+
 describe("SessionMapper: selection and bad input", () => {
   it("picks depth topics, their camera_info and transforms by default; says why others are skipped", () => {
     const mapper = new SessionMapper();
@@ -517,6 +564,7 @@ describe("SessionMapper: selection and bad input", () => {
       "unsupported-encoding": 1,
       "bad-image": 2,
       "bad-value": 0,
+      "unsupported-distortion": 0,
     });
     expect(stats["/depth/image"]?.bridged).toBe(1);
     expect(stats["/depth/second/compressedDepth"]?.problems).toEqual({
@@ -524,6 +572,7 @@ describe("SessionMapper: selection and bad input", () => {
       "unsupported-encoding": 1,
       "bad-image": 2,
       "bad-value": 0,
+      "unsupported-distortion": 0,
     });
   });
 

@@ -4,7 +4,7 @@
 
 import { type Archetype, type Pinhole, Transform3D } from "@depthroom/schema";
 import { z } from "zod";
-import { BridgeMessageError, type BridgeMessageProblem } from "./errors.ts";
+import { BridgeMessageError, type BridgeMessageProblem, skipsMessage } from "./errors.ts";
 import { FrameTree, frameSegment, MAX_FRAMES } from "./frameTree.ts";
 import {
   type Distortion,
@@ -54,7 +54,7 @@ export interface TopicStats {
   /** Messages turned into at least one archetype. */
   bridged: number;
   bytesIn: number;
-  /** Messages skipped, by why. */
+  /** Messages skipped (or, for unsupported-distortion, bridged without a part), by why. */
   problems: Record<BridgeMessageProblem, number>;
   lastProblem?: string;
   /** Where its data goes, once a message said which frame (depth: the image entity; camera: the Pinhole's). */
@@ -63,8 +63,10 @@ export interface TopicStats {
   image?: string;
   /** Depth topics: whether a camera calibration has been seen for their frame. */
   hasCamera?: boolean;
-  /** Camera topics: the lens distortion they carry (kept for when Pinhole has distortion). */
+  /** Camera topics: the lens distortion they carry, in the source's words. */
   distortion?: Distortion;
+  /** Camera topics: why their distortion is not applied (unknown model...), while it is not. */
+  distortionProblem?: string;
 }
 
 interface ChannelState {
@@ -78,6 +80,11 @@ interface ChannelState {
 export interface MapperOptions {
   /** Glob patterns over topic names (`*` within a segment, `**` across, `?`). Default: every depth-like topic. */
   readonly topics?: readonly string[];
+  /**
+   * A line for the rig operator's log: called when a topic's problem that does not skip its messages
+   * appears or changes (a calibration at 30 Hz with an unsupported distortion: one line, not 30 a second).
+   */
+  readonly onProblem?: (sentence: string) => void;
 }
 
 /** Channels kept per source (a server advertising more is not a camera rig); past it they count as invalid. */
@@ -129,7 +136,13 @@ function variantRank(topic: string): number {
 }
 
 function noProblems(): Record<BridgeMessageProblem, number> {
-  return { malformed: 0, "unsupported-encoding": 0, "bad-image": 0, "bad-value": 0 };
+  return {
+    malformed: 0,
+    "unsupported-encoding": 0,
+    "bad-image": 0,
+    "bad-value": 0,
+    "unsupported-distortion": 0,
+  };
 }
 
 export class SessionMapper {
@@ -141,8 +154,11 @@ export class SessionMapper {
   /** Channels advertised with a shape the protocol does not allow. */
   invalidChannels = 0;
 
+  private readonly onProblem: ((sentence: string) => void) | undefined;
+
   constructor(options: MapperOptions = {}) {
     this.match = options.topics && options.topics.length > 0 ? topicMatcher(options.topics) : undefined;
+    this.onProblem = options.onProblem;
   }
 
   /**
@@ -275,6 +291,7 @@ export class SessionMapper {
         const entityPath = this.tree.entityPath(frame);
         state.stats.entityPath = entityPath;
         state.stats.distortion = o.distortion;
+        this.noteDistortion(state, entityPath, o.distortionProblem);
         const last = this.pinholes.get(frame);
         if (last && samePinhole(last, o.pinhole)) return [];
         // Bounded like the frame tree: past MAX_FRAMES cameras each calibration is logged, not remembered.
@@ -386,6 +403,18 @@ export class SessionMapper {
     return { channel, stats: stats({ state: "bridged", kind: k }), kind: k, decode, entities: new Set() };
   }
 
+  /** Count a calibration bridged without its distortion; one log line per topic and sentence. */
+  private noteDistortion(state: ChannelState, entityPath: string, problem: string | undefined): void {
+    const stats = state.stats;
+    if (problem) {
+      stats.problems["unsupported-distortion"]++;
+      stats.lastProblem = problem;
+    }
+    if (problem === stats.distortionProblem) return;
+    stats.distortionProblem = problem;
+    if (problem) this.onProblem?.(`${stats.topic} -> ${entityPath}: ${problem}`);
+  }
+
   /** Another variant of the same image topic (raw, compressedDepth, compressed) already bridged. */
   private bridgedVariant(channel: SourceChannel): string | undefined {
     const base = imageBase(channel.topic);
@@ -424,7 +453,8 @@ function add(
   totals.received += s.received;
   totals.bytesIn += s.bytesIn;
   if (state.kind === "image" || state.kind === "compressed-image") totals.depthReceived += s.received;
-  for (const n of Object.values(s.problems)) totals.skipped += n;
+  for (const [problem, n] of Object.entries(s.problems) as [BridgeMessageProblem, number][])
+    if (skipsMessage(problem)) totals.skipped += n;
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

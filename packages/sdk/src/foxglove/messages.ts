@@ -2,7 +2,7 @@
 // calibration, transforms between frames. One function per schema family; every field is checked
 // (a peer's schema text can say anything), failures are `BridgeMessageError`s.
 
-import { type DepthImage, distortionFromCameraInfo, Pinhole } from "@depthroom/schema";
+import { type DepthImage, distortionFromCameraInfo, type LensDistortion, Pinhole } from "@depthroom/schema";
 import { z } from "zod";
 import {
   depthFromCompressedDepth,
@@ -15,7 +15,7 @@ import { BridgeMessageError } from "./errors.ts";
 /** The message kinds the bridge maps; anything else is skipped when advertised. */
 export type MessageKind = "image" | "compressed-image" | "camera-info" | "transforms";
 
-/** A lens distortion as ROS CameraInfo / Foxglove CameraCalibration carry it, kept for when Pinhole has one. */
+/** A lens distortion as ROS CameraInfo / Foxglove CameraCalibration carry it (the source's words). */
 export interface Distortion {
   readonly model: string;
   readonly coefficients: readonly number[];
@@ -29,6 +29,11 @@ export type Observation =
       readonly stampNs: bigint;
       readonly pinhole: Pinhole;
       readonly distortion: Distortion;
+      /**
+       * The source's distortion is not one Pinhole holds (an unknown model, non-zero extra coefficients):
+       * the sentence saying so. The Pinhole is bridged without it (the MCAP import's rule).
+       */
+      readonly distortionProblem?: string;
     }
   | { readonly kind: "transforms"; readonly transforms: readonly FrameTransform[] };
 
@@ -144,12 +149,33 @@ function stampNs(sec: number, nanos: number, logTimeNs: bigint): bigint {
   return ns === 0n ? logTimeNs : ns;
 }
 
-function pinholeOf(
+/** A calibration message as a camera observation; its distortion by the schema's rule (shared with the MCAP import). */
+function cameraOf(
+  frameId: string,
+  stamp: bigint,
   k: ArrayLike<number>,
   width: number,
   height: number,
   what: string,
   distortion: Distortion,
+): Observation {
+  const lens = distortionFromCameraInfo(distortion.model, distortion.coefficients);
+  return {
+    kind: "camera",
+    frameId,
+    stampNs: stamp,
+    pinhole: pinholeOf(k, width, height, what, lens.distortion),
+    distortion,
+    ...(lens.problem ? { distortionProblem: `${what}: ${lens.problem}` } : {}),
+  };
+}
+
+function pinholeOf(
+  k: ArrayLike<number>,
+  width: number,
+  height: number,
+  what: string,
+  distortion: LensDistortion | undefined,
 ): Pinhole {
   if (k.length !== 9) throw new BridgeMessageError("bad-value", `${what}: K has ${k.length} values, not 9`);
   const fx = k[0] as number;
@@ -166,8 +192,7 @@ function pinholeOf(
   return new Pinhole({
     imageFromCamera: [k[0], k[3], k[6], k[1], k[4], k[7], k[2], k[5], k[8]] as number[],
     resolution: [width, height],
-    // The lens distortion when Pinhole holds its model (the schema's rule, shared with the MCAP import).
-    distortion: distortionFromCameraInfo(distortion.model, distortion.coefficients).distortion,
+    distortion,
   });
 }
 
@@ -196,16 +221,11 @@ export function fromRos2(kind: MessageKind, message: unknown, logTimeNs: bigint)
     }
     case "camera-info": {
       const m = parse(rosCameraInfo, message, "CameraInfo");
-      return {
-        kind: "camera",
-        frameId: m.header.frame_id,
-        stampNs: stampNs(m.header.stamp.sec, m.header.stamp.nanosec, logTimeNs),
-        pinhole: pinholeOf(m.k, m.width, m.height, "CameraInfo", {
-          model: m.distortion_model,
-          coefficients: [...m.d],
-        }),
-        distortion: { model: m.distortion_model, coefficients: [...m.d] },
-      };
+      const stamp = stampNs(m.header.stamp.sec, m.header.stamp.nanosec, logTimeNs);
+      return cameraOf(m.header.frame_id, stamp, m.k, m.width, m.height, "CameraInfo", {
+        model: m.distortion_model,
+        coefficients: [...m.d],
+      });
     }
     case "transforms": {
       const m = parse(rosTfMessage, message, "TFMessage");
@@ -285,16 +305,11 @@ export function fromFoxglove(
     }
     case "camera-info": {
       const m = parse(foxgloveCalibration, message, "CameraCalibration");
-      return {
-        kind: "camera",
-        frameId: m.frame_id,
-        stampNs: stampNs(m.timestamp.sec, m.timestamp.nsec, logTimeNs),
-        pinhole: pinholeOf(m.K, m.width, m.height, "CameraCalibration", {
-          model: m.distortion_model,
-          coefficients: m.D,
-        }),
-        distortion: { model: m.distortion_model, coefficients: m.D },
-      };
+      const stamp = stampNs(m.timestamp.sec, m.timestamp.nsec, logTimeNs);
+      return cameraOf(m.frame_id, stamp, m.K, m.width, m.height, "CameraCalibration", {
+        model: m.distortion_model,
+        coefficients: m.D,
+      });
     }
     case "transforms": {
       const list =
