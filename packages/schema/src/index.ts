@@ -221,6 +221,7 @@ export {
   distortionFromCameraInfo,
   isFisheye,
   type LensDistortion,
+  monotonicRadius,
   UNDISTORT_TOLERANCE,
   undistort,
 } from "./lensDistortion.ts";

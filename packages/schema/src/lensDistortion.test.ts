@@ -5,6 +5,7 @@ import {
   distort,
   distortionFromCameraInfo,
   type LensDistortion,
+  monotonicRadius,
   UNDISTORT_TOLERANCE,
   undistort,
 } from "./lensDistortion.ts";
@@ -87,6 +88,33 @@ describe("lens distortion", () => {
       }
       expect(none).toBeLessThan(50);
     }
+  });
+
+  it("monotonicRadius: where the radial map stops growing (a point further out would fold back)", () => {
+    // r (1 - 0.3 r²) grows while 1 - 0.9 r² > 0: up to r = 1 / sqrt(0.9); θ (1 - 0.3 θ²) up to θ = the same.
+    const barrel: LensDistortion = { model: "plumb_bob", coefficients: [-0.3, 0, 0, 0, 0] };
+    const fisheye: LensDistortion = { model: "kannala_brandt", coefficients: [-0.3, 0, 0, 0] };
+    expect(Math.abs(monotonicRadius(barrel) - 1 / Math.sqrt(0.9))).toBeLessThan(2e-3);
+    expect(Math.abs(monotonicRadius(fisheye) - Math.tan(1 / Math.sqrt(0.9)))).toBeLessThan(5e-3);
+    // Inside it the distorted radius grows, past it (a little) it shrinks.
+    const radius = (d: LensDistortion, r: number) => {
+      const out = [0, 0];
+      distort(d, r, 0, out);
+      return out[0] as number;
+    };
+    for (const d of [barrel, fisheye]) {
+      const limit = monotonicRadius(d);
+      expect(radius(d, limit * 0.99)).toBeLessThan(radius(d, limit * 0.995));
+      expect(radius(d, limit * 1.05)).toBeLessThan(radius(d, limit * 1.01));
+    }
+    // Pincushion, mild fisheye and the test models above: no fold before 90 degrees... except a
+    // rational model whose denominator grows faster than its numerator.
+    expect(monotonicRadius({ model: "plumb_bob", coefficients: [0.1, 0.01, 0, 0, 0] })).toBe(Infinity);
+    expect(monotonicRadius(MODELS[3] as LensDistortion)).toBe(Infinity);
+    const rational = MODELS[1] as LensDistortion;
+    const limit = monotonicRadius(rational);
+    expect(limit).toBeGreaterThan(1);
+    expect(radius(rational, limit * 1.05)).toBeLessThan(radius(rational, limit));
   });
 
   it("validates the model and its coefficient count", () => {

@@ -103,6 +103,41 @@ export function distort(d: LensDistortion, x: number, y: number, out: Float64Arr
   out[1] = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y;
 }
 
+/** Steps of the scan of `monotonicRadius` over the angle from the axis, 0 to 90 degrees. */
+const DOMAIN_STEPS = 4096;
+
+/**
+ * The lens's forward domain: the largest undistorted normalised radius r = |(x, y)| up to which the
+ * model's radial map (r R(r²) for the polynomial models, θd(θ) with θ = atan r for the fisheye) still
+ * grows, so that a point further out cannot fold back into the image (k1 = -0.3 folds at r = 1.05);
+ * Infinity when it grows all the way to 90 degrees. Found by a scan of 4096 steps in θ (the tangential
+ * terms, small next to the radial ones, are left out). Projecting into a camera (the colour camera of a
+ * cloud) refuses points beyond it, as `undistort` refuses rays there.
+ */
+export function monotonicRadius(d: LensDistortion): number {
+  const c = d.coefficients;
+  const fisheye = isFisheye(d.model);
+  // Fisheye: θ's polynomial k1..k4. Polynomial models: the numerator's k1, k2, k3 (D[0], D[1], D[4])
+  // over the denominator's k4, k5, k6 (D[5..7]).
+  const [k1, k2, k3, k4] = fisheye
+    ? (c as [number, number, number, number])
+    : [c[0] as number, c[1] as number, c[4] as number, 0];
+  const [d1, d2, d3] = fisheye ? [0, 0, 0] : [c[5] ?? 0, c[6] ?? 0, c[7] ?? 0];
+  let previous = 0;
+  for (let i = 1; i < DOMAIN_STEPS; i++) {
+    const theta = (i / DOMAIN_STEPS) * (Math.PI / 2);
+    const r = Math.tan(theta);
+    const r2 = r * r;
+    const t2 = theta * theta;
+    const distorted = fisheye
+      ? theta * (1 + t2 * (k1 + t2 * (k2 + t2 * (k3 + t2 * k4))))
+      : (r * (1 + r2 * (k1 + r2 * (k2 + r2 * k3)))) / (1 + r2 * (d1 + r2 * (d2 + r2 * d3)));
+    if (!(distorted > previous)) return Math.tan(((i - 1) / DOMAIN_STEPS) * (Math.PI / 2));
+    previous = distorted;
+  }
+  return Number.POSITIVE_INFINITY;
+}
+
 const scratch = new Float64Array(2);
 
 /**
