@@ -19,6 +19,7 @@ import {
 } from "./annotation.ts";
 import { type CollabOrigin, CollabRoot, transact } from "./layout.ts";
 import { isSupportedVersion } from "./primitives.ts";
+import { deleteEntry, listByCreation, originUndoManager } from "./records.ts";
 import { validateLocal } from "./validation.ts";
 
 /** The fields stored as plain values, one Y.Map key each (`thread` is a nested Y.Array). */
@@ -72,12 +73,7 @@ export function getAnnotation(doc: Y.Doc, id: string): Annotation | null {
 
 /** Every valid annotation, oldest first (by `createdAt`, then `id`: the same order on every peer). */
 export function listAnnotations(doc: Y.Doc): Annotation[] {
-  const list: Annotation[] = [];
-  for (const [id, value] of annotationsMap(doc).entries()) {
-    const annotation = readAnnotation(id, value);
-    if (annotation) list.push(annotation);
-  }
-  return list.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return listByCreation(annotationsMap(doc), readAnnotation);
 }
 
 /** Adds an annotation and returns its new id. Throws `CollabValidationError` on bad input. */
@@ -123,10 +119,7 @@ export function updateAnnotation(
 
 /** Deletes the entry under `id`, valid or not. Returns false if there was none. */
 export function deleteAnnotation(doc: Y.Doc, id: string, origin?: CollabOrigin): boolean {
-  const annotations = annotationsMap(doc);
-  if (!annotations.has(id)) return false;
-  transact(doc, origin, () => annotations.delete(id));
-  return true;
+  return deleteEntry(doc, annotationsMap(doc), id, origin);
 }
 
 /**
@@ -191,17 +184,12 @@ export function observeAnnotations(doc: Y.Doc, listener: (change: AnnotationsCha
 
 /**
  * An undo manager over the `annotations` map that tracks only the writes made with `origin` (one per
- * user or per tab): pass the same origin to the write accessors. `origin` must not be null or undefined,
- * since updates applied without an origin (`Y.applyUpdate(doc, update)`) have origin null too.
+ * user or per tab): pass the same origin to the write accessors; never null (see `originUndoManager`).
  */
 export function createAnnotationUndoManager(
   doc: Y.Doc,
   origin: CollabOrigin,
   options: { captureTimeout?: number } = {},
 ): Y.UndoManager {
-  if (origin === null || origin === undefined) throw new TypeError("an undo manager needs a non-null origin");
-  return new Y.UndoManager(annotationsMap(doc), {
-    trackedOrigins: new Set([origin]),
-    captureTimeout: options.captureTimeout ?? 500,
-  });
+  return originUndoManager(annotationsMap(doc), origin, options.captureTimeout ?? 500);
 }

@@ -4,7 +4,7 @@
  * `CollabValidationError`. Every write is one transaction with the caller's origin, so
  * `createMeasurementUndoManager` can undo a user's own.
  */
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { type CollabOrigin, CollabRoot, transact } from "./layout.ts";
 import {
   MEASUREMENT_VERSION,
@@ -16,6 +16,7 @@ import {
   MeasurementSchema,
 } from "./measurement.ts";
 import { readVersioned } from "./primitives.ts";
+import { deleteEntry, listByCreation, observeKeys, originUndoManager } from "./records.ts";
 import { validateLocal } from "./validation.ts";
 
 function measurementsMap(doc: Y.Doc): Y.Map<unknown> {
@@ -35,12 +36,7 @@ export function getMeasurement(doc: Y.Doc, id: string): Measurement | null {
 
 /** Every valid measurement, oldest first (by `createdAt`, then `id`: the same order on every peer). */
 export function listMeasurements(doc: Y.Doc): Measurement[] {
-  const list: Measurement[] = [];
-  for (const [id, raw] of measurementsMap(doc).entries()) {
-    const m = readMeasurement(id, raw);
-    if (m) list.push(m);
-  }
-  return list.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return listByCreation(measurementsMap(doc), readMeasurement);
 }
 
 /** Adds a measurement and returns its new id. Throws `CollabValidationError` on bad input. */
@@ -75,18 +71,12 @@ export function updateMeasurement(
 
 /** Deletes the entry under `id`, valid or not. Returns false if there was none. */
 export function deleteMeasurement(doc: Y.Doc, id: string, origin?: CollabOrigin): boolean {
-  const map = measurementsMap(doc);
-  if (!map.has(id)) return false;
-  transact(doc, origin, () => map.delete(id));
-  return true;
+  return deleteEntry(doc, measurementsMap(doc), id, origin);
 }
 
 /** Calls `onChange` with the ids changed by each transaction (local or remote); returns the unsubscribe. */
 export function observeMeasurements(doc: Y.Doc, onChange: (ids: string[]) => void): () => void {
-  const map = measurementsMap(doc);
-  const handler = (event: Y.YMapEvent<unknown>) => onChange([...event.keysChanged]);
-  map.observe(handler);
-  return () => map.unobserve(handler);
+  return observeKeys(measurementsMap(doc), onChange);
 }
 
 /** Undo / redo of the measurement writes made with `origin` (a user's own). */
@@ -95,9 +85,5 @@ export function createMeasurementUndoManager(
   origin: CollabOrigin,
   options: { captureTimeout?: number } = {},
 ): Y.UndoManager {
-  if (origin === null || origin === undefined) throw new TypeError("an undo manager needs a non-null origin");
-  return new Y.UndoManager(measurementsMap(doc), {
-    trackedOrigins: new Set([origin]),
-    captureTimeout: options.captureTimeout ?? 0,
-  });
+  return originUndoManager(measurementsMap(doc), origin, options.captureTimeout ?? 0);
 }

@@ -11,9 +11,9 @@
 
 import type * as Y from "yjs";
 import { z } from "zod";
-import { type CollabOrigin, CollabRoot, STATE_KEY, transact } from "./layout.ts";
-import { EpochMsSchema, IdSchema, readVersioned } from "./primitives.ts";
-import { validateLocal } from "./validation.ts";
+import type { CollabOrigin } from "./layout.ts";
+import { EpochMsSchema, IdSchema } from "./primitives.ts";
+import { readState, writeState } from "./records.ts";
 
 export const PLAYBACK_VERSION = 1;
 
@@ -39,6 +39,8 @@ export const PlaybackStateSchema = z.object({
   by: IdSchema,
 });
 export type PlaybackState = z.infer<typeof PlaybackStateSchema>;
+
+const RECORD = { name: "playback", version: PLAYBACK_VERSION, schema: PlaybackStateSchema } as const;
 
 /**
  * The media time (ns) at wall time `nowWallMs` (ms): the anchor while paused, else the anchor advanced
@@ -81,17 +83,10 @@ export function reanchorPlayback(
 
 /** The shared playback state, or null if none was set or a peer wrote an invalid one. */
 export function getPlayback(doc: Y.Doc): PlaybackState | null {
-  return readVersioned(
-    doc.getMap<unknown>(CollabRoot.playback).get(STATE_KEY),
-    PLAYBACK_VERSION,
-    PlaybackStateSchema,
-  );
+  return readState(doc, RECORD);
 }
 
 /** Replaces the shared playback state. Throws `CollabValidationError` on bad input. */
 export function setPlayback(doc: Y.Doc, state: PlaybackState, origin?: CollabOrigin): void {
-  const valid = validateLocal("playback", PlaybackStateSchema, state);
-  transact(doc, origin, () =>
-    doc.getMap<unknown>(CollabRoot.playback).set(STATE_KEY, { v: PLAYBACK_VERSION, ...valid }),
-  );
+  writeState(doc, RECORD, state, origin);
 }

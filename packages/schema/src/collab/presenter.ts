@@ -6,15 +6,9 @@
 
 import type * as Y from "yjs";
 import { z } from "zod";
-import { type CollabOrigin, CollabRoot, STATE_KEY, transact } from "./layout.ts";
-import {
-  CameraPoseSchema,
-  CollabUserSchema,
-  EntityPathSchema,
-  EpochMsSchema,
-  readVersioned,
-} from "./primitives.ts";
-import { validateLocal } from "./validation.ts";
+import type { CollabOrigin } from "./layout.ts";
+import { CameraPoseSchema, CollabUserSchema, EntityPathSchema, EpochMsSchema } from "./primitives.ts";
+import { readState, writeState } from "./records.ts";
 
 export const PRESENTER_VERSION = 1;
 
@@ -37,22 +31,14 @@ export const PresenterStateSchema = z.object({
 export type PresenterState = z.infer<typeof PresenterStateSchema>;
 export type PresenterStateInput = z.input<typeof PresenterStateSchema>;
 
+const RECORD = { name: "presenter", version: PRESENTER_VERSION, schema: PresenterStateSchema } as const;
+
 /** The current presenter, or null if nobody presents or a peer wrote an invalid state. */
 export function getPresenter(doc: Y.Doc): PresenterState | null {
-  return readVersioned(
-    doc.getMap<unknown>(CollabRoot.presenter).get(STATE_KEY),
-    PRESENTER_VERSION,
-    PresenterStateSchema,
-  );
+  return readState(doc, RECORD);
 }
 
 /** Sets the presenter, or clears it with null. Throws `CollabValidationError` on bad input. */
 export function setPresenter(doc: Y.Doc, state: PresenterStateInput | null, origin?: CollabOrigin): void {
-  const map = doc.getMap<unknown>(CollabRoot.presenter);
-  if (state === null) {
-    if (map.has(STATE_KEY)) transact(doc, origin, () => map.delete(STATE_KEY));
-    return;
-  }
-  const valid = validateLocal("presenter", PresenterStateSchema, state);
-  transact(doc, origin, () => map.set(STATE_KEY, { v: PRESENTER_VERSION, ...valid }));
+  writeState(doc, RECORD, state, origin);
 }

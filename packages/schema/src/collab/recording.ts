@@ -9,9 +9,9 @@
 
 import type * as Y from "yjs";
 import { z } from "zod";
-import { type CollabOrigin, CollabRoot, STATE_KEY, transact } from "./layout.ts";
-import { CollabLimits, EpochMsSchema, IdSchema, readVersioned } from "./primitives.ts";
-import { validateLocal } from "./validation.ts";
+import type { CollabOrigin } from "./layout.ts";
+import { CollabLimits, EpochMsSchema, IdSchema } from "./primitives.ts";
+import { readState, writeState } from "./records.ts";
 
 export const RECORDING_STATE_VERSION = 1;
 
@@ -32,6 +32,8 @@ export const RecordingStateSchema = z
   });
 export type RecordingState = z.infer<typeof RecordingStateSchema>;
 
+const RECORD = { name: "recording", version: RECORDING_STATE_VERSION, schema: RecordingStateSchema } as const;
+
 /** What the map holds before anything was recorded. */
 export const RECORDING_STATE_IDLE: Readonly<RecordingState> = {
   active: false,
@@ -43,19 +45,12 @@ export const RECORDING_STATE_IDLE: Readonly<RecordingState> = {
 
 /** The session's recording state, or null if none was set or a peer wrote an invalid one. */
 export function getRecordingState(doc: Y.Doc): RecordingState | null {
-  return readVersioned(
-    doc.getMap<unknown>(CollabRoot.recording).get(STATE_KEY),
-    RECORDING_STATE_VERSION,
-    RecordingStateSchema,
-  );
+  return readState(doc, RECORD);
 }
 
 /** Replaces the recording state (the relay's job). Throws `CollabValidationError` on bad input. */
 export function setRecordingState(doc: Y.Doc, state: RecordingState, origin?: CollabOrigin): void {
-  const valid = validateLocal("recording", RecordingStateSchema, state);
-  transact(doc, origin, () =>
-    doc.getMap<unknown>(CollabRoot.recording).set(STATE_KEY, { v: RECORDING_STATE_VERSION, ...valid }),
-  );
+  writeState(doc, RECORD, state, origin);
 }
 
 /** Whether two states say the same (for writers that only write changes). */

@@ -5,10 +5,11 @@
  * replaced whole; `createViewSettingsUndoManager` undoes a user's own changes.
  */
 
-import * as Y from "yjs";
+import type * as Y from "yjs";
 import { z } from "zod";
 import { type CollabOrigin, CollabRoot, transact } from "./layout.ts";
 import { EntityPathSchema, readVersioned } from "./primitives.ts";
+import { observeKeys, originUndoManager } from "./records.ts";
 import { validateLocal } from "./validation.ts";
 
 export const VIEW_SETTINGS_VERSION = 1;
@@ -98,10 +99,7 @@ export function setViewSettings(
 
 /** Calls `onChange` with the entity paths whose settings changed (local or remote); returns the unsubscribe. */
 export function observeViewSettings(doc: Y.Doc, onChange: (entityPaths: string[]) => void): () => void {
-  const map = settingsMap(doc);
-  const handler = (event: Y.YMapEvent<unknown>) => onChange([...event.keysChanged]);
-  map.observe(handler);
-  return () => map.unobserve(handler);
+  return observeKeys(settingsMap(doc), onChange);
 }
 
 /** Undo / redo of the view-settings changes written with `origin` (a user's own). */
@@ -110,9 +108,5 @@ export function createViewSettingsUndoManager(
   origin: CollabOrigin,
   options: { captureTimeout?: number } = {},
 ): Y.UndoManager {
-  if (origin === null || origin === undefined) throw new TypeError("an undo manager needs a non-null origin");
-  return new Y.UndoManager(settingsMap(doc), {
-    trackedOrigins: new Set([origin]),
-    captureTimeout: options.captureTimeout ?? 0,
-  });
+  return originUndoManager(settingsMap(doc), origin, options.captureTimeout ?? 0);
 }
