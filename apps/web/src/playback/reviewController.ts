@@ -40,6 +40,7 @@ export interface ReviewView {
 
 export class ReviewController {
   private cursor: number;
+  private held: number | undefined;
   private tickWallMs = 0;
   private view: ReviewView;
   private readonly listeners = new Set<() => void>();
@@ -70,6 +71,14 @@ export class ReviewController {
   }
 
   tick(localNow = Date.now()): void {
+    if (this.held !== undefined) {
+      // A clip being rendered on this page: its frame, read ahead as if playing; the room is not touched.
+      this.cursor = this.held;
+      this.tickWallMs = localNow;
+      this.feed.show(this.cursor, true, 1);
+      this.onTick?.(this.cursor);
+      return;
+    }
     const now = this.feed.clock.toRelay(localNow);
     const state = this.state();
     this.cursor = clampedCursor(state, now, this.range);
@@ -92,6 +101,15 @@ export class ReviewController {
       for (const listener of this.listeners) listener();
     }
     this.onTick?.(this.cursor);
+  }
+
+  /**
+   * Show `cursorNs` on this page only, whatever the room plays (a clip renders frame by frame); undefined
+   * goes back to the room's cursor. Nothing is written to the room.
+   */
+  hold(cursorNs: number | undefined): void {
+    this.held =
+      cursorNs === undefined ? undefined : Math.min(this.range.endNs, Math.max(this.range.startNs, cursorNs));
   }
 
   get cursorNs(): number {
