@@ -4,6 +4,7 @@ import { makeSessionLink, ROLES, type Role, type SessionLink, SHAREABLE_ROLES } 
 import { fetchSessionLinks } from "@depthroom/sdk";
 import { useEffect, useState } from "react";
 import { CopyField } from "../components/CopyField.tsx";
+import { Popover } from "../components/Popover.tsx";
 import { streamCommand } from "../lib/links.ts";
 import { type KnownTokens, recallTokens, rememberTokens } from "../lib/tokenCache.ts";
 
@@ -74,19 +75,7 @@ export function ShareControl({
   const publish = linkFor("publish");
 
   return (
-    <div
-      className="popover share"
-      role="dialog"
-      aria-label="Share this session"
-      data-testid="share-popover"
-      data-links={asked.state}
-    >
-      <div className="popover-head">
-        <strong>Share this session</strong>
-        <button type="button" className="ghost" onClick={onClose} aria-label="Close">
-          ✕
-        </button>
-      </div>
+    <Popover title="Share this session" className="share" data={{ links: asked.state }} onClose={onClose}>
       {ROLES.map((r) => {
         const href = linkFor(r);
         return (
@@ -123,6 +112,6 @@ export function ShareControl({
           <p className="muted small">Needs the publish link.</p>
         )}
       </div>
-    </div>
+    </Popover>
   );
 }
