@@ -1,4 +1,11 @@
-import { bytesOfArray, type Datatype, type DepthArray, type DepthImage, toFloat32 } from "@depthroom/schema";
+import {
+  bytesOfArray,
+  bytesPerPixel,
+  type Datatype,
+  type DepthArray,
+  type DepthImage,
+  toFloat32,
+} from "@depthroom/schema";
 
 /*
  * Depth pixels between ROS / Foxglove image encodings and DepthImage datatypes.
@@ -37,19 +44,36 @@ export function importEncoding(encoding: string): EncodingVerdict {
   };
 }
 
-const BYTES: Record<Datatype, number> = {
-  U8: 1,
-  I8: 1,
-  U16: 2,
-  I16: 2,
-  U32: 4,
-  I32: 4,
-  U64: 8,
-  I64: 8,
-  F16: 2,
-  F32: 4,
-  F64: 8,
-};
+/**
+ * The pixels of a raw image message without row padding: `height` rows of `width * bytesPerPixel`
+ * bytes taken `step` bytes apart, each value of `valueBytes` byte-swapped when `bigEndian`. A fresh
+ * buffer. Throws `Error` with a readable reason when the sizes do not add up.
+ */
+export function packedRows(
+  width: number,
+  height: number,
+  step: number,
+  data: Uint8Array,
+  bytesPerPixel: number,
+  valueBytes: number,
+  bigEndian: boolean,
+): Uint8Array {
+  const row = width * bytesPerPixel;
+  if (!(width > 0 && height > 0)) throw new Error(`image is ${width} x ${height}`);
+  if (step < row) throw new Error(`step ${step} is less than width x ${bytesPerPixel} bytes (${row})`);
+  if (data.byteLength < step * (height - 1) + row) {
+    throw new Error(
+      `data has ${data.byteLength} bytes, ${height} rows of step ${step} need ${step * (height - 1) + row}`,
+    );
+  }
+  const out = new Uint8Array(row * height);
+  if (step === row) out.set(data.subarray(0, row * height));
+  else for (let y = 0; y < height; y++) out.set(data.subarray(y * step, y * step + row), y * row);
+  if (bigEndian && valueBytes > 1) {
+    for (let i = 0; i < out.length; i += valueBytes) out.subarray(i, i + valueBytes).reverse();
+  }
+  return out;
+}
 
 /**
  * Pixels of a raw image as a typed array: rows `step` bytes apart (padding dropped), byte-swapped when
@@ -63,22 +87,8 @@ export function pixelsFromImage(
   data: Uint8Array,
   bigEndian: boolean,
 ): DepthArray {
-  const bpp = BYTES[datatype];
-  const row = width * bpp;
-  if (!(width > 0 && height > 0)) throw new Error(`image is ${width} x ${height}`);
-  if (step < row) throw new Error(`step ${step} is less than width x ${bpp} bytes (${row})`);
-  if (data.byteLength < step * (height - 1) + row) {
-    throw new Error(
-      `data has ${data.byteLength} bytes, ${height} rows of step ${step} need ${step * (height - 1) + row}`,
-    );
-  }
-  const out = new Uint8Array(row * height);
-  if (step === row) out.set(data.subarray(0, row * height));
-  else for (let y = 0; y < height; y++) out.set(data.subarray(y * step, y * step + row), y * row);
-  if (bigEndian && bpp > 1) {
-    for (let i = 0; i < out.length; i += bpp) out.subarray(i, i + bpp).reverse();
-  }
-  const buffer = out.buffer;
+  const bpp = bytesPerPixel(datatype);
+  const buffer = packedRows(width, height, step, data, bpp, bpp, bigEndian).buffer;
   switch (datatype) {
     case "U16":
       return new Uint16Array(buffer);

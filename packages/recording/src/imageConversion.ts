@@ -5,6 +5,7 @@ import {
   Image,
   type ImageMediaType,
 } from "@depthroom/schema";
+import { packedRows } from "./depthConversion.ts";
 
 /*
  * Colour and grey images between ROS / Foxglove image messages and Depthroom's Image / EncodedImage.
@@ -53,20 +54,9 @@ export function imageFromRaw(
   const colorModel = mono16 ? "L" : colorModelOfEncoding(encoding);
   if (!colorModel) throw new Error(`image encoding "${encoding}" is not a colour or grey encoding`);
   const channels = colorModel === "L" ? 1 : colorModel.length;
-  const bytesPerPixel = channels * (mono16 ? 2 : 1);
-  const row = width * bytesPerPixel;
-  if (!(width > 0 && height > 0)) throw new Error(`image is ${width} x ${height}`);
-  if (step < row) throw new Error(`step ${step} is less than width x ${bytesPerPixel} bytes (${row})`);
-  if (data.byteLength < step * (height - 1) + row) {
-    throw new Error(
-      `data has ${data.byteLength} bytes, ${height} rows of step ${step} need ${step * (height - 1) + row}`,
-    );
-  }
-  const out = new Uint8Array(row * height);
-  if (step === row) out.set(data.subarray(0, row * height));
-  else for (let y = 0; y < height; y++) out.set(data.subarray(y * step, y * step + row), y * row);
+  const valueBytes = mono16 ? 2 : 1;
+  const out = packedRows(width, height, step, data, channels * valueBytes, valueBytes, bigEndian);
   if (!mono16) return new Image(out, { width, height, colorModel });
-  if (bigEndian) for (let i = 0; i < out.length; i += 2) out.subarray(i, i + 2).reverse();
   return new Image(new Uint16Array(out.buffer), { width, height, colorModel: "L" });
 }
 

@@ -18,18 +18,21 @@ export interface RecordingSink {
   write(bytes: Uint8Array): void | Promise<void>;
 }
 
+/** `[start, end)` of a read of `size` bytes at `offset` from `total` bytes; a `RecordingError` if outside. */
+function readRange(offset: bigint, size: bigint, total: number): [number, number] {
+  const start = Number(offset);
+  const end = start + Number(size);
+  if (start < 0 || end > total) {
+    throw new RecordingError("io", `read ${start}..${end} is outside the ${total} bytes`);
+  }
+  return [start, end];
+}
+
 /** A source over bytes in memory. */
 export function bytesSource(bytes: Uint8Array): RecordingSource {
   return {
     size: async () => BigInt(bytes.byteLength),
-    read: async (offset, size) => {
-      const start = Number(offset);
-      const end = start + Number(size);
-      if (start < 0 || end > bytes.byteLength) {
-        throw new RecordingError("io", `read ${start}..${end} is outside the ${bytes.byteLength} bytes`);
-      }
-      return bytes.subarray(start, end);
-    },
+    read: async (offset, size) => bytes.subarray(...readRange(offset, size, bytes.byteLength)),
   };
 }
 
@@ -37,14 +40,8 @@ export function bytesSource(bytes: Uint8Array): RecordingSource {
 export function blobSource(blob: Blob): RecordingSource {
   return {
     size: async () => BigInt(blob.size),
-    read: async (offset, size) => {
-      const start = Number(offset);
-      const end = start + Number(size);
-      if (start < 0 || end > blob.size) {
-        throw new RecordingError("io", `read ${start}..${end} is outside the ${blob.size} bytes`);
-      }
-      return new Uint8Array(await blob.slice(start, end).arrayBuffer());
-    },
+    read: async (offset, size) =>
+      new Uint8Array(await blob.slice(...readRange(offset, size, blob.size)).arrayBuffer()),
   };
 }
 

@@ -23,6 +23,25 @@ function ioError(what: string, path: string, error: unknown): RecordingError {
   return new RecordingError("io", `${what} ${path}: ${errorMessage(error)}`, { cause: error });
 }
 
+/** Opens `path` with `flags`; a failure is a `RecordingError` ("io") saying what was `doing`. */
+async function openFile(path: string, flags: "r" | "r+" | "w", doing: string): Promise<FileHandle> {
+  try {
+    return await open(path, flags);
+  } catch (error) {
+    throw ioError(doing, path, error);
+  }
+}
+
+/** Writes all of `bytes` (at `position`, or where the file's cursor is). */
+async function writeAll(handle: FileHandle, bytes: Uint8Array, position?: number): Promise<void> {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const at = position === undefined ? undefined : position + done;
+    const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done, at);
+    done += bytesWritten;
+  }
+}
+
 function handleSource(handle: FileHandle, path: string): RecordingSource {
   return {
     size: async () => BigInt((await handle.stat()).size),
@@ -42,12 +61,7 @@ function handleSource(handle: FileHandle, path: string): RecordingSource {
 
 /** A source over a file (reads with positional reads; `close()` when done). */
 export async function fileSource(path: string): Promise<FileSource> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "r");
-  } catch (error) {
-    throw ioError("opening", path, error);
-  }
+  const handle = await openFile(path, "r", "opening");
   return { ...handleSource(handle, path), close: () => handle.close() };
 }
 
@@ -57,22 +71,8 @@ export interface FileSink extends RecordingSink {
 
 /** A sink that creates (or truncates) a file and appends to it. */
 export async function fileSink(path: string): Promise<FileSink> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "w");
-  } catch (error) {
-    throw ioError("creating", path, error);
-  }
-  return {
-    write: async (bytes) => {
-      let done = 0;
-      while (done < bytes.byteLength) {
-        const { bytesWritten } = await handle.write(bytes, done, bytes.byteLength - done);
-        done += bytesWritten;
-      }
-    },
-    close: () => handle.close(),
-  };
+  const handle = await openFile(path, "w", "creating");
+  return { write: (bytes) => writeAll(handle, bytes), close: () => handle.close() };
 }
 
 export interface RecordingFileWriter extends RecordingWriter {
@@ -134,26 +134,12 @@ export async function openRecordingFile(
  * summary, so it is a valid indexed MCAP again. A complete file is left untouched.
  */
 export async function recoverRecordingFile(path: string): Promise<RecoveryResult> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "r+");
-  } catch (error) {
-    throw ioError("opening", path, error);
-  }
+  const handle = await openFile(path, "r+", "opening");
   try {
     const result = await recoverRecording(handleSource(handle, path));
     if (!result.complete) {
       await handle.truncate(result.cutOffset);
-      let done = 0;
-      while (done < result.tail.byteLength) {
-        const { bytesWritten } = await handle.write(
-          result.tail,
-          done,
-          result.tail.byteLength - done,
-          result.cutOffset + done,
-        );
-        done += bytesWritten;
-      }
+      await writeAll(handle, result.tail, result.cutOffset);
       await handle.sync();
     }
     return result;
