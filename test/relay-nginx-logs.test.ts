@@ -1,6 +1,7 @@
+import { freePort } from "@depthroom/schema/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { freePort, type NginxProcess, startNginx } from "./support/nginx.ts";
+import { type NginxProcess, startNginx } from "./support/nginx.ts";
 import { startTestRelay, type TestRelay } from "./support/relay.ts";
 
 // The shipped nginx config logs no query strings, where old clients still carry tokens: not in the

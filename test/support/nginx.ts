@@ -1,8 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chmod, readFile, rm, writeFile } from "node:fs/promises";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { renderNginxConf } from "@depthroom/relay/nginx";
+import { freePort } from "@depthroom/schema/testing";
 import { makeTempDir } from "./relay.ts";
 
 /*
@@ -35,18 +36,6 @@ function nginxBinary(): string {
     }
   }
   throw new Error("nginx is not installed: `apt-get install -y nginx-light` (CI does it in .ci/run)");
-}
-
-/** A port on 127.0.0.1 nothing listens on (it was free a moment ago). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function accepts(port: number): Promise<boolean> {

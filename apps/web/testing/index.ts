@@ -19,7 +19,6 @@ export {
   type BuildResult,
   buildInputsHash,
   buildWebApp,
-  freePort,
   type RunningWebApp,
   startWebApp,
 } from "./webApp.ts";

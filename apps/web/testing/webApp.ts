@@ -2,9 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@depthroom/schema/testing";
 
 /*
  * The web app for browser tests, screenshots and benchmarks: a production build (`next build`, made
@@ -104,18 +104,6 @@ export async function buildWebApp(
   if (code !== 0) throw new Error(`next build failed (${code}):\n${output.slice(-4000)}`);
   writeFileSync(STAMP, `${hash} ${buildId()}`);
   return { built: true, ms: performance.now() - start };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningWebApp {

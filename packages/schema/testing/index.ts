@@ -1,4 +1,5 @@
-// Test and benchmark helpers (Node only): the shipped real depth samples, and stamped frames for rate tests.
+// Test and benchmark helpers (Node only): the shipped real depth samples, stamped frames for rate tests, a free port.
+export { freePort } from "./ports.ts";
 export { loadPng16, loadSampleSets, type SampleSet } from "./samples.ts";
 export {
   captureMsOf,
