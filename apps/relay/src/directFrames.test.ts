@@ -1,13 +1,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
-import { io } from "socket.io-client";
+import { type Socket as ClientSocket, io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   connectionBuffer,
   directFrameWriter,
   installDirectAcks,
   installFrameAckFastPath,
+  installPublishFastPath,
 } from "./directFrames.ts";
 
 /* The hot-path shortcuts against a real socket.io server and client on port 0. */
@@ -18,7 +19,8 @@ describe("direct frame writes and ack fast path", () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  it("deliver the same bytes and acks as socket.emit, and leave other acks to socket.io", async () => {
+  /** A socket.io server on port 0 and a client connected to it (WebSocket only), torn down after the test. */
+  async function connectedPair(): Promise<{ socket: Socket; client: ClientSocket }> {
     const http = createServer();
     const server = new Server(http, { transports: ["websocket"], perMessageDeflate: false });
     cleanups.push(() => new Promise((resolve) => server.close(resolve)));
@@ -29,13 +31,29 @@ describe("direct frame writes and ack fast path", () => {
       reconnection: false,
     });
     cleanups.push(() => client.close());
+    return { socket: await connected, client };
+  }
+
+  /** The text packets socket.io's own decoder sees on `socket` from now on. */
+  function decodedStrings(socket: Socket): string[] {
+    const decoded: string[] = [];
+    const decoder = (socket.client as unknown as { decoder: { add(data: unknown): void } }).decoder;
+    const add = decoder.add.bind(decoder);
+    decoder.add = (data: unknown) => {
+      if (typeof data === "string") decoded.push(data);
+      add(data);
+    };
+    return decoded;
+  }
+
+  it("deliver the same bytes and acks as socket.emit, and leave other acks to socket.io", async () => {
+    const { socket, client } = await connectedPair();
     const received: Uint8Array[] = [];
     client.on("frame", (payload: ArrayBuffer, ack: () => void) => {
       received.push(new Uint8Array(payload));
       ack();
     });
     client.on("question", (ack: (answer: string) => void) => ack("answer"));
-    const socket = await connected;
 
     const write = directFrameWriter(socket);
     expect(write).toBeDefined();
@@ -45,13 +63,7 @@ describe("direct frame writes and ack fast path", () => {
     let drains = 0;
     buffer?.watchDrain(() => drains++);
     expect(installFrameAckFastPath(socket)).toBe(true);
-    const decoded: string[] = [];
-    const decoder = (socket.client as unknown as { decoder: { add(data: unknown): void } }).decoder;
-    const add = decoder.add.bind(decoder);
-    decoder.add = (data: unknown) => {
-      if (typeof data === "string") decoded.push(data);
-      add(data);
-    };
+    const decoded = decodedStrings(socket);
 
     const frames = Array.from({ length: 50 }, (_, i) => new Uint8Array(1000 + i).fill(i));
     let acked = 0;
@@ -99,17 +111,7 @@ describe("direct frame writes and ack fast path", () => {
   });
 
   it("answer an event's ack straight to the WebSocket with socket.io's bytes, binary answers through socket.io", async () => {
-    const http = createServer();
-    const server = new Server(http, { transports: ["websocket"], perMessageDeflate: false });
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-    await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-    const connected = new Promise<Socket>((resolve) => server.on("connection", resolve));
-    const client = io(`http://127.0.0.1:${(http.address() as AddressInfo).port}`, {
-      transports: ["websocket"],
-      reconnection: false,
-    });
-    cleanups.push(() => client.close());
-    const socket = await connected;
+    const { socket, client } = await connectedPair();
     expect(installDirectAcks(socket)).toBe(true);
     // Packets that went through engine.io's own send path (socket.io's ack does; ours does not).
     const viaEngine: unknown[] = [];
@@ -133,5 +135,42 @@ describe("direct frame writes and ack fast path", () => {
     expect([...new Uint8Array(binary.blob)]).toEqual([2, 3]);
     expect(viaEngine.length).toBeGreaterThan(0);
     expect(calls).toBe(21);
+  });
+  it("take a publish and its bytes beside socket.io's decoder, answered with the direct ack; anything else through socket.io", async () => {
+    const { socket, client } = await connectedPair();
+    const decoded = decodedStrings(socket);
+    expect(installDirectAcks(socket)).toBe(true);
+    const routes: string[] = [];
+    const handler = (route: string) => (bytes: unknown, ack: unknown) => {
+      routes.push(route);
+      const view = bytes as Uint8Array;
+      if (typeof ack === "function") ack({ ok: true, length: view.length, first: view[0] });
+    };
+    expect(installPublishFastPath(socket, handler("fast"))).toBe(true);
+    socket.on("publish", handler("socket.io"));
+    socket.on("other", (bytes: Buffer, ack: (n: number) => void) => ack(bytes.length));
+
+    const answers: unknown[] = [];
+    for (let i = 0; i < 20; i++) {
+      const bytes = new Uint8Array(1000 + i).fill(i);
+      answers.push(await client.timeout(2000).emitWithAck("publish", bytes));
+      // Another binary event between publishes: socket.io's, with its attachment.
+      if (i % 5 === 0) expect(await client.timeout(2000).emitWithAck("other", new Uint8Array(7))).toBe(7);
+    }
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => ({ ok: true, length: 1000 + i, first: i })));
+    expect(routes).toEqual(Array(20).fill("fast"));
+    expect(decoded.filter((d) => d.includes('"publish"'))).toEqual([]);
+    expect(decoded.filter((d) => d.includes('"other"')).length).toBe(4);
+    // A publish without an ack (no id) is socket.io's.
+    client.emit("publish", new Uint8Array([9]));
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (routes.length === 21) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 5);
+    });
+    expect(routes[20]).toBe("socket.io");
   });
 });

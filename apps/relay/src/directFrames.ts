@@ -15,6 +15,9 @@ import type { Socket } from "socket.io";
  * so our pair never lands between the halves of a pair engine.io is sending; otherwise the caller
  * falls back to socket.emit. If socket.io's internals change shape, `directFrameWriter` returns
  * undefined and everything goes through socket.emit.
+ *
+ * The same for the other messages of every frame: a viewer's ack (`installFrameAckFastPath`), a
+ * producer's publish coming in (`installPublishFastPath`) and its answer going out (`installDirectAcks`).
  */
 
 interface RawSocketInternals {
@@ -81,6 +84,37 @@ export function directFrameWriter(
   };
 }
 
+type DataListener = (data: unknown) => void;
+
+interface ClientInternals {
+  conn?: {
+    on(event: string, listener: DataListener): void;
+    off(event: string, listener: DataListener): void;
+  };
+  ondata?: DataListener;
+  decoder?: { reconstructor?: unknown };
+}
+
+/**
+ * Put `make(original)` in front of socket.io's handler of the connection's incoming messages (engine.io
+ * `data`: a string, or a Buffer for a binary attachment). Returns false (and changes nothing) when
+ * socket.io's internals are not what we expect.
+ */
+function interceptIncoming(
+  socket: Socket,
+  make: (original: DataListener, client: ClientInternals) => DataListener,
+): boolean {
+  const client = socket.client as unknown as ClientInternals;
+  const original = client.ondata;
+  if (typeof original !== "function" || !client.conn || socket.nsp.name !== "/") return false;
+  const fast = make(original, client);
+  client.conn.off("data", original);
+  client.conn.on("data", fast);
+  // socket.io removes `client.ondata` from the connection when the client closes: make that ours.
+  client.ondata = fast;
+  return true;
+}
+
 /**
  * The other half of the hot path: a viewer's ack of a frame (`3<id>[]`, an engine.io message with a
  * socket.io ACK on the default namespace) is matched to its callback here instead of going through
@@ -89,20 +123,10 @@ export function directFrameWriter(
  * (and changes nothing) when socket.io's internals are not what we expect.
  */
 export function installFrameAckFastPath(socket: Socket): boolean {
-  const client = socket.client as unknown as {
-    conn?: {
-      on(event: string, listener: (data: unknown) => void): void;
-      off(event: string, listener: (data: unknown) => void): void;
-    };
-    ondata?: (data: unknown) => void;
-    decoder?: { reconstructor?: unknown };
-  };
   const acks = (socket as unknown as { acks?: unknown }).acks;
-  const original = client.ondata;
-  if (typeof original !== "function" || !client.conn || !(acks instanceof Map) || socket.nsp.name !== "/")
-    return false;
+  if (!(acks instanceof Map)) return false;
   const ackMap = acks as Map<number, () => void>;
-  const fast = (data: unknown) => {
+  return interceptIncoming(socket, (original, client) => (data) => {
     if (
       typeof data === "string" &&
       data.length > 3 &&
@@ -120,12 +144,52 @@ export function installFrameAckFastPath(socket: Socket): boolean {
       }
     }
     original(data);
-  };
-  client.conn.off("data", original);
-  client.conn.on("data", fast);
-  // socket.io removes `client.ondata` from the connection when the client closes: make that ours.
-  client.ondata = fast;
-  return true;
+  });
+}
+
+/** What `socket.emit("publish", bytes, ack)` sends first: `51-<ack id>` + this (the bytes follow alone). */
+const PUBLISH_HEADER_SUFFIX = '["publish",{"_placeholder":true,"num":0}]';
+const ACK_ID = /^\d{1,15}$/;
+
+/**
+ * A producer's publish, the inbound twin of `directFrameWriter`: the header packet
+ * (`51-<id>["publish",{"_placeholder":true,"num":0}]`) and the binary attachment after it are handed to
+ * `onPublish` with the event's ack callback (`socket.ack`, so `installDirectAcks` answers it), without
+ * socket.io's decoder (parsing, JSON.parse, reassembly) or its dispatch (middlewares, a nextTick per
+ * event). Any other packet, a header while the decoder is assembling another packet, and a header not
+ * followed by a binary message go to socket.io unchanged, in their order. Returns false (and changes
+ * nothing) when socket.io's internals are not what we expect.
+ */
+export function installPublishFastPath(
+  socket: Socket,
+  onPublish: (bytes: Uint8Array, reply: (result: unknown) => void) => void,
+): boolean {
+  const internals = socket as unknown as { ack?: (id: number) => (...args: unknown[]) => void };
+  if (typeof internals.ack !== "function") return false;
+  let header: string | null = null;
+  return interceptIncoming(socket, (original, client) => (data) => {
+    if (header !== null) {
+      const held = header;
+      header = null;
+      if (data instanceof Uint8Array && socket.connected) {
+        const ack = internals.ack as (id: number) => (result: unknown) => void;
+        onPublish(data, ack.call(socket, Number(held.slice(3, -PUBLISH_HEADER_SUFFIX.length))));
+        return;
+      }
+      original(held);
+    } else if (
+      typeof data === "string" &&
+      data.length < 64 &&
+      data.startsWith("51-") &&
+      data.endsWith(PUBLISH_HEADER_SUFFIX) &&
+      ACK_ID.test(data.slice(3, -PUBLISH_HEADER_SUFFIX.length)) &&
+      !client.decoder?.reconstructor
+    ) {
+      header = data;
+      return;
+    }
+    original(data);
+  });
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   directFrameWriter,
   installDirectAcks,
   installFrameAckFastPath,
+  installPublishFastPath,
 } from "./directFrames.ts";
 import type { RelayLimits } from "./limits.ts";
 import type { Logger } from "./log.ts";
@@ -217,25 +218,13 @@ export class FrameServer {
       logger.warn("frame socket bounds not lifted (socket.io internals changed)", { connection: socket.id });
     }
     const port = new SocketViewerPort(socket, metrics, logger);
-    if (isProducer) {
-      // The publish result goes straight to the WebSocket (directFrames.ts), one per frame.
-      installDirectAcks(socket as unknown as Socket);
-      session.addProducer(info);
-      metrics.producers++;
-    } else {
-      session.addViewer(port);
-      this.#ports.set(socket.id, port);
-      metrics.viewers++;
-    }
-    logger.info("frame connection", { session: sessionId, role, name, connection: socket.id });
-
-    socket.on("publish", (bytes, ack) => {
-      const reply = typeof ack === "function" ? ack : noop;
+    const onPublish = (bytes: unknown, ack: unknown) => {
+      const reply = typeof ack === "function" ? (ack as (result: PublishResult) => void) : noop;
       if (!isProducer) {
         metrics.reject(ErrorCode.Forbidden);
         return reply(forbidden(role, "publish frames"));
       }
-      const result = session.publish(socket.id, bytes);
+      const result = session.publish(socket.id, bytes as Uint8Array);
       reply(result);
       if (!result.ok) {
         logger.debug("publish refused", { session: sessionId, connection: socket.id, code: result.code });
@@ -251,7 +240,25 @@ export class FrameServer {
           socket.disconnect(true);
         }
       }
-    });
+    };
+    if (isProducer) {
+      // A publish comes in, and its result goes out, beside socket.io's parser (directFrames.ts).
+      installDirectAcks(socket as unknown as Socket);
+      if (!installPublishFastPath(socket as unknown as Socket, onPublish)) {
+        logger.warn("publish fast path not installed (socket.io internals changed)", {
+          connection: socket.id,
+        });
+      }
+      session.addProducer(info);
+      metrics.producers++;
+    } else {
+      session.addViewer(port);
+      this.#ports.set(socket.id, port);
+      metrics.viewers++;
+    }
+    logger.info("frame connection", { session: sessionId, role, name, connection: socket.id });
+
+    socket.on("publish", onPublish);
 
     socket.on("subscribe", (request, ack) => {
       const reply = typeof ack === "function" ? ack : noop;
