@@ -1,14 +1,15 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { type AwarenessState, type CreateSessionResponse, parseAwarenessState } from "@depthroom/schema";
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
+import { wallMs } from "./frames.ts";
+import { listening, onMessage, percentile, RELAY_MAIN, rssMB, schedOf, spawnNode } from "./processes.ts";
 
 /*
  * Awareness load: CLIENTS y-websocket clients (WebsocketProvider) in one session, in PROCESSES child
@@ -34,9 +35,7 @@ const WINDOW_MS = Number(process.env.BENCH_SECONDS ?? "8") * 1000;
 const MODES = (process.env.BENCH_MODES ?? "stock,local-only").split(",") as Mode[];
 const GOAL_CPU_PERCENT = 30;
 
-const require = createRequire(import.meta.url);
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const wallMs = (): number => performance.timeOrigin + performance.now();
 
 /* ---------------------------------------------------------------- client processes (child) */
 
@@ -223,68 +222,7 @@ async function runClients(
 
 /* ---------------------------------------------------------------- parent */
 
-function spawnNode(args: string[], ipc: boolean): ChildProcess {
-  const tsx = pathToFileURL(require.resolve("tsx")).href;
-  return spawn(process.execPath, ["--import", tsx, ...args], {
-    stdio: ipc ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "pipe", "inherit"],
-    env: { ...process.env, DEPTHROOM_LOG_LEVEL: "warn" },
-  });
-}
-
-function listening(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      const match =
-        /"msg":"listening"[^\n]*"url":"([^"]+)"/.exec(output) ??
-        /"url":"([^"]+)"[^\n]*"msg":"listening"/.exec(output);
-      if (match) resolve(match[1] as string);
-    });
-    child.once("exit", (code) => reject(new Error(`relay exited (${code}): ${output}`)));
-  });
-}
-
-/**
- * From schedstat (ns, summed over the process's threads): seconds on a CPU, and seconds spent runnable
- * but waiting for a CPU (high when the machine is overloaded: latency then says more about the machine).
- */
-function schedOf(pid: number): { cpu: number; wait: number } {
-  let cpu = 0;
-  let wait = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const [onCpu, waiting] = readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ");
-      cpu += Number(onCpu) / 1e9;
-      wait += Number(waiting) / 1e9;
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return { cpu, wait };
-}
-
 const loadAverage = () => readFileSync("/proc/loadavg", "utf8").split(" ")[0];
-
-function rssMB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(match?.[1] ?? 0) / 1024;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
-
-function onMessage<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const listener = (m: { type?: string }) => {
-      if (m.type !== type) return;
-      child.off("message", listener);
-      resolve(m as T);
-    };
-    child.on("message", listener);
-    child.once("exit", (code) => reject(new Error(`client process exited (${code}) before "${type}"`)));
-  });
-}
 
 async function runMode(mode: Mode, url: string, relayPid: number, children: ChildProcess[]): Promise<void> {
   const response = await fetch(`${url}/api/sessions`, {
@@ -297,7 +235,7 @@ async function runMode(mode: Mode, url: string, relayPid: number, children: Chil
     const count = Math.floor(CLIENTS / PROCESSES) + (p < CLIENTS % PROCESSES ? 1 : 0);
     if (count === 0) continue;
     const args = [here("./awareness.bench.ts"), "clients", mode, url, session.id, session.tokens.edit];
-    const child = spawnNode([...args, String(count), String(first)], true);
+    const child = spawnNode([...args, String(count), String(first)], { ipc: true });
     first += count;
     children.push(child);
     groups.push(child);
@@ -367,10 +305,7 @@ async function runMode(mode: Mode, url: string, relayPid: number, children: Chil
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "depthroom-awareness-bench-"));
-  const relay = spawnNode(
-    [here("../src/main.ts"), "--port", "0", "--data", dataDir, "--log-level", "warn"],
-    false,
-  );
+  const relay = spawnNode([RELAY_MAIN, "--port", "0", "--data", dataDir, "--log-level", "warn"]);
   const children: ChildProcess[] = [relay];
   try {
     const url = await listening(relay);

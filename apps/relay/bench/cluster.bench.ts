@@ -1,18 +1,19 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { CreateSessionResponse } from "@depthroom/schema";
+import { freePort } from "@depthroom/schema/testing";
 import { Client } from "pg";
 import { renderNginxConf } from "../deploy/nginxConf.ts";
 import { PostgresStore } from "../src/postgresStore.ts";
 import { type CpuBudget, type CpuStat, openCpuBudget } from "./cpuBudget.ts";
 import { wallMs } from "./frames.ts";
+import { cpuSeconds, onMessage, spawnNode, startRelayProcess } from "./processes.ts";
 
 /*
  * Cluster bench (about 40 s on a quiet machine): two relay processes on one PostgreSQL database and one Redis, behind
@@ -46,8 +47,6 @@ const NODE_CPU = Number(process.env.BENCH_NODE_CPU ?? "0.1");
 /** A session's demand in deliveries per second: its rig at 30 Hz to each viewer. */
 const SESSION_DELIVERIES = 30 * VIEWERS;
 
-const require = createRequire(import.meta.url);
-const tsx = pathToFileURL(require.resolve("tsx")).href;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 function withDatabase(url: string, name: string): string {
@@ -66,17 +65,6 @@ async function sql(url: string, text: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
@@ -92,43 +80,6 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error("nginx did not start");
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-}
-
-function spawnRelay(
-  dataDir: string,
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    ["--import", tsx, here("../src/main.ts"), "--port", "0", "--data", dataDir, "--log-level", "warn"],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } },
-  );
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      const match = /"msg":"listening"[^\n]*"url":"([^"]+)"/.exec(output);
-      if (match) resolve({ child, url: match[1] as string });
-    });
-    child.once("exit", (code) => reject(new Error(`relay exited (${code}): ${output}`)));
-  });
-}
-
-/** CPU seconds of a process and its threads (schedstat, ns). */
-function cpuSeconds(pid: number): number {
-  let total = 0;
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]) / 1e9;
-      } catch {
-        // The thread ended meanwhile.
-      }
-    }
-  } catch {
-    // The process ended.
-  }
-  return total;
 }
 
 /** Messages the nodes accepted from producers so far (`depthroom_messages_in_total` of their /metrics). */
@@ -211,23 +162,13 @@ async function run(
     const mine = sessions
       .filter((_, i) => i % LOAD_PROCESSES === g)
       .map((s) => ({ id: s.id, publish: s.tokens.publish, view: s.tokens.view }));
-    const child = spawn(
-      process.execPath,
-      ["--import", tsx, here("./clusterLoad.ts"), nginxUrl, String(VIEWERS), JSON.stringify(mine)],
-      { stdio: ["ignore", "inherit", "inherit", "ipc"] },
-    );
+    const child = spawnNode([here("./clusterLoad.ts"), nginxUrl, String(VIEWERS), JSON.stringify(mine)], {
+      ipc: true,
+    });
     groups.push(child);
   }
   try {
-    await Promise.all(
-      groups.map(
-        (child) =>
-          new Promise<void>((resolve, reject) => {
-            child.on("message", (m: { type: string }) => m.type === "ready" && resolve());
-            child.once("exit", (code) => reject(new Error(`bench load exited (${code})`)));
-          }),
-      ),
-    );
+    await Promise.all(groups.map((child) => onMessage(child, "ready")));
     for (const child of groups) child.send({ type: "start" });
     await new Promise((resolve) => setTimeout(resolve, WARMUP_MS));
     const measured = [
@@ -338,7 +279,7 @@ async function main(): Promise<void> {
     const prefix = `depthroom-bench-${randomBytes(4).toString("hex")}`;
     const urls = new Map<string, string>();
     for (const id of ["node-a", "node-b"]) {
-      const { child, url } = await spawnRelay(await tempDir("depthroom-bench-"), {
+      const { child, url } = await startRelayProcess(await tempDir("depthroom-bench-"), {
         DEPTHROOM_DATABASE_URL: databaseUrl,
         DEPTHROOM_REDIS_URL: REDIS_URL,
         DEPTHROOM_REDIS_PREFIX: prefix,

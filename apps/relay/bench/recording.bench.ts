@@ -1,10 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   type ClientToServerEvents,
   type CreateSessionResponse,
@@ -14,6 +10,7 @@ import {
 } from "@depthroom/schema";
 import { io, type Socket } from "socket.io-client";
 import { benchStream, stampFrame, wallMs } from "./frames.ts";
+import { cpuSeconds, listening, percentile, RELAY_MAIN, spawnNode } from "./processes.ts";
 
 /*
  * Recording overhead: relay CPU while one producer publishes the TUM 640x480 sample as RVL (~180 KB) at
@@ -27,27 +24,6 @@ import { benchStream, stampFrame, wallMs } from "./frames.ts";
 const HZ = 30;
 const WARMUP_MS = 3000;
 const WINDOW_MS = Number(process.env.BENCH_RECORDING_SECONDS ?? "8") * 1000;
-const require = createRequire(import.meta.url);
-const tsx = pathToFileURL(require.resolve("tsx")).href;
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-
-/** CPU seconds of a process, from schedstat (ns, summed over its threads). */
-function cpuSeconds(pid: number): number {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]) / 1e9;
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return total;
-}
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
-};
 
 interface Window {
   readonly recording: boolean;
@@ -60,21 +36,9 @@ interface Window {
 
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "depthroom-recording-bench-"));
-  const relay: ChildProcess = spawn(
-    process.execPath,
-    ["--import", tsx, here("../src/main.ts"), "--port", "0", "--data", dataDir, "--log-level", "warn"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const relay = spawnNode([RELAY_MAIN, "--port", "0", "--data", dataDir, "--log-level", "warn"]);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let output = "";
-      relay.stdout?.on("data", (chunk: Buffer) => {
-        output += chunk.toString("utf8");
-        const match = /"url":"([^"]+)"/.exec(output);
-        if (match && output.includes('"listening"')) resolve(match[1] as string);
-      });
-      relay.once("exit", (code) => reject(new Error(`relay exited (${code}): ${output}`)));
-    });
+    const url = await listening(relay);
     const session = (await (
       await fetch(`${url}/api/sessions`, { method: "POST", body: "{}" })
     ).json()) as CreateSessionResponse;
@@ -140,7 +104,10 @@ async function main(): Promise<void> {
       const cpu1 = cpuSeconds(relay.pid as number);
       const t1 = wallMs();
       const frames = sequence - seq0;
-      const windowAcks = acks.filter((a) => a.at >= t0 && a.at < t1).map((a) => a.ms);
+      const windowAcks = acks
+        .filter((a) => a.at >= t0 && a.at < t1)
+        .map((a) => a.ms)
+        .sort((a, b) => a - b);
       if (id) recorded.push(await api(`/api/recordings/${id}/stop`));
       windows.push({
         recording,

@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { copyFileSync, existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import type { CreateSessionResponse } from "@depthroom/schema";
 import { benchStream, wallMs } from "./frames.ts";
+import { cpuSeconds, listening, onMessage, percentile, rssMB, spawnNode } from "./processes.ts";
 
 /*
  * Relay benchmark, Depthroom beside its peers in one run: one producer at 30 Hz publishing the TUM
@@ -39,8 +39,6 @@ const KINDS = (process.env.BENCH_RELAYS ?? `raw,foxglove,depthroom${BASE ? ",bas
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "1");
 const SLOW_MS = 100;
 const VIEWERS_PER_PROCESS = 8;
-const require = createRequire(import.meta.url);
-const tsx = pathToFileURL(require.resolve("tsx")).href;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const BUILT_RELAY = here("../dist/main.js");
 
@@ -67,67 +65,11 @@ interface Result {
   readonly load: number;
 }
 
-function spawnNode(args: string[], options: { ipc?: boolean; nodeArgs?: string[]; plain?: boolean } = {}) {
-  const loader = options.plain ? [] : ["--import", tsx];
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, ...args], {
-    stdio: options.ipc ? ["ignore", "pipe", "inherit", "ipc"] : ["ignore", "pipe", "inherit"],
-    env: { ...process.env, DEPTHROOM_LOG_LEVEL: "warn" },
-  });
-}
-
-function listening(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString("utf8");
-      const match =
-        /"msg":"listening"[^\n]*"url":"([^"]+)"/.exec(output) ??
-        /"url":"([^"]+)"[^\n]*"msg":"listening"/.exec(output);
-      if (match) resolve(match[1] as string);
-    });
-    child.once("exit", (code) => reject(new Error(`relay exited (${code}): ${output}`)));
-  });
-}
-
-/** CPU seconds of a process, summed over its threads (schedstat, ns). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  let total = 0;
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      try {
-        total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]) / 1e9;
-      } catch {
-        // The thread ended meanwhile.
-      }
-    }
-  } catch {
-    // The process ended.
-  }
-  return total;
-}
-
-function rssMB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return Number(match?.[1] ?? 0) / 1024;
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
 const median = (values: number[]) =>
   percentile(
     [...values].sort((a, b) => a - b),
     0.5,
   );
-const message = <T>(child: ChildProcess, type: string) =>
-  new Promise<T>((resolve) => {
-    const on = (m: { type: string }) => {
-      if (m.type !== type) return;
-      child.off("message", on);
-      resolve(m as T);
-    };
-    child.on("message", on);
-  });
 
 function startRelay(kind: Kind, dataDir: string): ChildProcess {
   if (kind === "raw") return spawnNode([here("./rawRelay.ts")]);
@@ -178,16 +120,16 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
     for (let left = scenario.viewers; left > 0; left -= VIEWERS_PER_PROCESS)
       spawnViewers(Math.min(VIEWERS_PER_PROCESS, left), 0);
     const slow = scenario.slow ? spawnViewers(1, SLOW_MS) : undefined;
-    await Promise.all(viewers.map((child) => message(child, "ready")));
+    await Promise.all(viewers.map((child) => onMessage(child, "ready")));
     const producer = spawnNode([clientScript(kind, "benchProducer.ts"), clientMode, url, ...producerAuth], {
       ipc: true,
     });
     children.push(producer);
-    await message(producer, "ready");
+    await onMessage(producer, "ready");
 
     const windowStart = wallMs() + WARMUP_MS;
     const end = windowStart + WINDOW_MS;
-    const done = message<{ sent: number; skipped: number; cpuMs: number; gcMs: number }>(producer, "done");
+    const done = onMessage<{ sent: number; skipped: number; cpuMs: number; gcMs: number }>(producer, "done");
     producer.send({ type: "run", windowStart, end });
     const sample = () => ({
       relay: cpuSeconds(relay.pid),
@@ -203,7 +145,7 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
     type Report = { fps: number[]; lags: number[]; gap: number };
     const reports = await Promise.all(
       viewers.map((child) => {
-        const report = message<Report>(child, "report");
+        const report = onMessage<Report>(child, "report");
         child.send({ type: "report", start: windowStart, end });
         return report;
       }),
