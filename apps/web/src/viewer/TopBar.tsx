@@ -1,7 +1,7 @@
 "use client";
 
 import type { RecordingState, Role } from "@depthroom/schema";
-import { type Ref, useEffect, useRef } from "react";
+import { type ReactNode, type Ref, useEffect, useRef } from "react";
 import type { RecordingFeedPhase } from "../playback/recordingFeed.ts";
 import { RecordingDot } from "./RecordingsControl.tsx";
 import { ShareControl } from "./ShareControl.tsx";
@@ -14,7 +14,7 @@ export const LAYOUTS: readonly Layout[] = ["split", "3d", "2d"];
 
 /**
  * The viewer's top bar: what is shown (session or recording), the role, the status, counters, the
- * layout switch, help and share. `presenceSlot` receives the collaboration layer's presence bar.
+ * layout switch, capture, help and share. `presenceSlot` receives the collaboration layer's presence bar.
  */
 export function TopBar({
   source,
@@ -30,6 +30,9 @@ export function TopBar({
   onHelp,
   shareOpen,
   onShare,
+  captureOpen,
+  onCapture,
+  capture,
   presenceSlot,
   compact,
   menuOpen,
@@ -49,6 +52,10 @@ export function TopBar({
   onHelp: () => void;
   shareOpen: boolean;
   onShare: (open: boolean) => void;
+  captureOpen: boolean;
+  onCapture: (open: boolean) => void;
+  /** The Capture popover, shown while `captureOpen`. */
+  capture: ReactNode;
   presenceSlot: Ref<HTMLSpanElement>;
   /** Phone width: no split layout (one view at a time). */
   compact: boolean;
@@ -145,6 +152,14 @@ export function TopBar({
         <button type="button" className="entities-button" onClick={onEntities} data-testid="entities-button">
           Entities
         </button>
+        <button
+          type="button"
+          onClick={() => onCapture(!captureOpen)}
+          title="Capture a picture or a clip (C)"
+          data-testid="capture-button"
+        >
+          Capture
+        </button>
         <button type="button" onClick={onHelp} title="Keyboard shortcuts (?)">
           ?
         </button>
@@ -160,6 +175,7 @@ export function TopBar({
         ) : null}
         <span className="presence-slot" ref={presenceSlot} />
       </div>
+      {captureOpen ? capture : null}
       {shareOpen && source.kind === "live" ? (
         <ShareControl link={source.link} role={role} onClose={() => onShare(false)} />
       ) : null}

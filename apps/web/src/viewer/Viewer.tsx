@@ -2,6 +2,7 @@
 
 import type { Annotation } from "@depthroom/schema";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { CaptureControl } from "../capture/CaptureControl.tsx";
 import type { CollabClient } from "../collab/CollabClient.ts";
 import { CollabLayer } from "../collab/CollabLayer.tsx";
 import { ErrorPanel } from "../components/ErrorPanel.tsx";
@@ -46,6 +47,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
   const [controller, setController] = useState<ReviewController | null>(null);
   const [layout, setLayout] = useState<Layout>("split");
   const [shareOpen, setShareOpen] = useState(false);
+  const [captureOpen, setCaptureOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [showGrid, setShowGrid] = useState(true);
   const [presenceSlot, setPresenceSlot] = useState<HTMLSpanElement | null>(null);
@@ -189,11 +191,15 @@ export function Viewer({ source }: { source: ViewerSource }) {
         case "share":
           setShareOpen((open) => !open);
           return true;
+        case "capture":
+          setCaptureOpen((open) => !open);
+          return true;
         case "help":
           setHelpOpen((open) => !open);
           return true;
         case "close":
           setShareOpen(false);
+          setCaptureOpen(false);
           setHelpOpen(false);
           setMenuOpen(false);
           setEntitiesOpen(false);
@@ -252,6 +258,17 @@ export function Viewer({ source }: { source: ViewerSource }) {
         onHelp={() => setHelpOpen((o) => !o)}
         shareOpen={shareOpen}
         onShare={setShareOpen}
+        captureOpen={captureOpen}
+        onCapture={setCaptureOpen}
+        capture={
+          <CaptureControl
+            viewer={viewer}
+            panels={panels.rects}
+            sourceName={source.kind === "live" ? source.link.session : source.link.recording}
+            review={controller && recordingFeed ? { controller, feed: recordingFeed } : null}
+            onClose={() => setCaptureOpen(false)}
+          />
+        }
         presenceSlot={setPresenceSlot}
         compact={phone}
         menuOpen={menuOpen}

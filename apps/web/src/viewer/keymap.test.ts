@@ -30,6 +30,8 @@ describe("keymap", () => {
     expect(shortcutFor(press(" "), true)?.action).toBe("play-pause");
     expect(shortcutFor(press(" "), false)).toBeUndefined();
     expect(shortcutFor(press("ArrowRight"), true)?.action).toBe("step-forward");
+    expect(shortcutFor(press("c"), false)?.action).toBe("capture");
+    expect(shortcutFor(press("c"), true)?.action).toBe("capture");
     expect(shortcutFor(press("x"), false)).toBeUndefined();
   });
 

@@ -13,6 +13,7 @@ export type ShortcutAction =
   | "grid"
   | "note-mode"
   | "share"
+  | "capture"
   | "help"
   | "close"
   | "play-pause"
@@ -62,6 +63,13 @@ export const SHORTCUTS: readonly Shortcut[] = [
     breaksFollow: true,
   },
   { action: "share", keys: ["s"], label: "S", help: "share links", where: "live" },
+  {
+    action: "capture",
+    keys: ["c"],
+    label: "C",
+    help: "capture: a PNG of a view at 1x or 2x, a clip of the recording (review rooms)",
+    where: "all",
+  },
   {
     action: "fit",
     keys: ["f"],
