@@ -11,13 +11,15 @@ import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../te
  * Colour benchmark (issue 16; real Chromium, SwiftShader WebGL2 here; `npm run bench -w @depthroom/web`
  * runs it after browser.bench.ts). The shipped TUM frame, 640x480 depth (RVL) and its colour image as a
  * JPEG (encoded once by Chromium from the shipped PNG, quality 0.9), streamed at 30 Hz through a real
- * relay into the viewer, against the same depth alone:
+ * relay into the viewer (the real frame path: the frame worker decodes both, the page uploads), against
+ * the same depth alone:
  *   - depth decode: median ms in the frame worker per frame (RVL), as the SDK times it;
- *   - depth upload: median ms of the R16UI texture upload;
- *   - colour decode: median ms from handing the JPEG to `createImageBitmap` to its bitmap (wall time:
- *     Chromium decodes off the page's main thread, so this is latency, not main-thread work);
- *   - colour upload: median ms of `texImage2D` from the bitmap (on the main thread).
- * Goal: depth + colour decode + upload < 8 ms per 640x480 frame.
+ *   - depth upload: median ms of the R16UI texture upload (page);
+ *   - colour decode: median ms in the frame worker from handing the JPEG to `createImageBitmap` to its
+ *     bitmap (frames/imageDecode.ts; wall time in the worker, not the page's main thread);
+ *   - colour upload: median ms of `texImage2D` from the transferred bitmap (page's main thread).
+ * Goal: depth + colour decode + upload < 8 ms per 640x480 frame. The load average (`uptime`) is printed
+ * before and after: on this 2-core box the figures follow it.
  */
 
 const RATE_HZ = 30;
@@ -51,11 +53,13 @@ async function jpegOf(page: Page, png: Buffer): Promise<Uint8Array> {
 
 interface Row {
   readonly withColour: boolean;
+  readonly decodedIn: string;
   readonly depthDecodeMs: number;
   readonly depthUploadMs: number;
   readonly colourDecodeMs: number;
   readonly colourUploadMs: number;
   readonly colourFrames: number;
+  readonly colourSkipped: number;
   readonly drawsPerSecond: number;
 }
 
@@ -111,23 +115,32 @@ async function measure(
   const sample = await page.evaluate(() => ({
     depth: window.__depthroom!.stats()[0]?.uploadMsMedian ?? Number.NaN,
     colour: window.__depthroom!.colors().images[0],
+    decodedIn: window.__depthroom!.decode() ?? "none",
   }));
   clearInterval(timer);
   await rig.close(1000);
   return {
     withColour: jpeg !== undefined,
+    decodedIn: sample.decodedIn,
     depthDecodeMs: median(depthDecode),
     depthUploadMs: sample.depth,
     colourDecodeMs: median(sample.colour?.decodeMs ?? []),
     colourUploadMs: median(sample.colour?.uploadMs ?? []),
     colourFrames: sample.colour?.uploads ?? 0,
+    colourSkipped: sample.colour?.skipped ?? 0,
     drawsPerSecond:
       (((drawsAfter[0] as number) - (drawsBefore[0] as number)) * 1000) /
       ((drawsAfter[1] as number) - (drawsBefore[1] as number)),
   };
 }
 
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(", ");
+
 async function main(): Promise<void> {
+  const loadBefore = load();
   const build = await buildWebApp();
   console.log(`web app ${build.built ? `built in ${(build.ms / 1000).toFixed(1)} s` : "build up to date"}`);
   const relay = await startChildRelay();
@@ -153,21 +166,22 @@ async function main(): Promise<void> {
     `\ncolour benchmark: TUM 640x480 depth (RVL) ${"+"} its colour as a ${(jpegBytes / 1024).toFixed(0)} KB JPEG at 30 Hz, Chromium + SwiftShader, 2 cores`,
   );
   console.log(
-    "stream         depth decode  depth upload  colour decode  colour upload  total ms  draws/s  colour frames",
+    "stream         decoded in  depth decode  depth upload  colour decode  colour upload  total ms  draws/s  colour frames (replaced)",
   );
   for (const r of rows) {
     const total =
       r.depthDecodeMs + r.depthUploadMs + (r.withColour ? r.colourDecodeMs + r.colourUploadMs : 0);
     console.log(
-      `${(r.withColour ? "depth+colour" : "depth alone").padEnd(14)} ${f(r.depthDecodeMs).padStart(12)}  ${f(r.depthUploadMs).padStart(12)}  ${(r.withColour ? f(r.colourDecodeMs) : "-").padStart(13)}  ${(r.withColour ? f(r.colourUploadMs) : "-").padStart(13)}  ${f(total).padStart(8)}  ${f(r.drawsPerSecond, 1).padStart(7)}  ${String(r.colourFrames).padStart(13)}`,
+      `${(r.withColour ? "depth+colour" : "depth alone").padEnd(14)} ${r.decodedIn.padStart(10)}  ${f(r.depthDecodeMs).padStart(12)}  ${f(r.depthUploadMs).padStart(12)}  ${(r.withColour ? f(r.colourDecodeMs) : "-").padStart(13)}  ${(r.withColour ? f(r.colourUploadMs) : "-").padStart(13)}  ${f(total).padStart(8)}  ${f(r.drawsPerSecond, 1).padStart(7)}  ${(r.withColour ? `${r.colourFrames} (${r.colourSkipped})` : "-").padStart(24)}`,
     );
   }
+  console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after`);
   const coloured = rows.find((r) => r.withColour);
   if (coloured) {
     const total =
       coloured.depthDecodeMs + coloured.depthUploadMs + coloured.colourDecodeMs + coloured.colourUploadMs;
     console.log(
-      `goal: depth + colour decode + upload < 8 ms per 640x480 frame: ${f(total)} ms -> ${total < 8 ? "met" : "NOT met"} (colour decode is off-main-thread latency; main-thread colour cost is the upload, ${f(coloured.colourUploadMs)} ms); load average ${f(loadavg()[0] ?? Number.NaN, 1)}`,
+      `goal: depth + colour decode + upload < 8 ms per 640x480 frame: ${f(total)} ms -> ${total < 8 ? "met" : "NOT met"} (both decodes in the frame worker; the page's colour cost is the upload, ${f(coloured.colourUploadMs)} ms)`,
     );
   }
 }

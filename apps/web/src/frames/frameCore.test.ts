@@ -1,4 +1,10 @@
-import { DepthImage, depthImage3dExample, encodeMessage, fromTransferable } from "@depthroom/schema";
+import {
+  DepthImage,
+  depthImage3dExample,
+  EncodedImage,
+  encodeMessage,
+  fromTransferable,
+} from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { openFrameChannel } from "./frameChannel.ts";
 import { FrameCore, type FrameEvent } from "./frameCore.ts";
@@ -33,6 +39,21 @@ describe("FrameCore", () => {
     core.handle({ type: "decode", id: 2, bytes: new Uint8Array([1, 2, 3]) });
     expect(events.map((e) => e.type)).toEqual(["decode-failed", "decode-failed"]);
     expect(events.every((e) => e.type === "decode-failed" && e.error.length > 0)).toBe(true);
+  });
+
+  it("answers an EncodedImage that does not decode with a decode failure naming it (a JPEG of noise)", async () => {
+    const events: FrameEvent[] = [];
+    const core = new FrameCore((event) => events.push(event));
+    const noise = new Uint8Array(64).fill(7);
+    noise.set([0xff, 0xd8, 0xff, 0xe0]);
+    const bytes = encodeMessage({ entityPath: "cam/rgb", timelines: [], archetype: new EncodedImage(noise) });
+    core.handle({ type: "decode", id: 5, bytes });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(events).toHaveLength(1);
+    const event = events[0]!;
+    expect(event.type).toBe("decode-failed");
+    if (event.type === "decode-failed")
+      expect(event.error).toMatch(/EncodedImage\.blob: image\/jpeg does not decode/);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { LogMessage } from "@depthroom/schema";
 import type { ViewerAction } from "../state/viewerState.ts";
+import type { DecodedImage } from "./imageDecode.ts";
 
 /**
  * Where frames go: one sink for every source. Messages go to the scene (which keeps the newest per
@@ -7,8 +8,11 @@ import type { ViewerAction } from "../state/viewerState.ts";
  * source has nothing of it at the time shown (a review cursor before its first message).
  */
 export interface FrameSink {
-  /** A decoded message; `arrivedAt` is a `performance.now()` time of when it was handed over decoded. */
-  readonly onMessage: (message: LogMessage, arrivedAt: number) => void;
+  /**
+   * A decoded message; `arrivedAt` is a `performance.now()` time of when it was handed over decoded;
+   * `image`: an EncodedImage's pixels, decoded in the frame core (the sink closes its bitmap).
+   */
+  readonly onMessage: (message: LogMessage, arrivedAt: number, image?: DecodedImage) => void;
   readonly dispatch: (action: ViewerAction) => void;
   readonly onClear?: (entityPath: string) => void;
 }

@@ -206,10 +206,13 @@ export function openRecordingFeed(
     counts.decodes++;
     decoder
       .decode(m.bytes)
-      .then((message) => {
+      .then(({ message, image }) => {
         // Cleared (the cursor moved before its first message) while it was decoded: not shown.
-        if (closed || handed.get(key) !== m) return;
-        handlers.onMessage(message, performance.now());
+        if (closed || handed.get(key) !== m) {
+          image?.bitmap.close();
+          return;
+        }
+        handlers.onMessage(message, performance.now(), image);
         handlers.dispatch(messageAction(message, Date.now()));
       })
       .catch((error: unknown) => {

@@ -6,21 +6,23 @@ import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
 import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { type EncodedImage, type Image, parentEntityPath, type TimePoint } from "@depthroom/schema";
+import type { DecodedImage } from "../frames/imageDecode.ts";
 import type { CloudColorSource } from "./DepthCloudMaterial.ts";
 import type { EntityGraph } from "./EntityGraph.ts";
+import { Grey16Texture } from "./Grey16Texture.ts";
 
 /*
  * Colour images on the GPU, one texture per image entity, and which of them colours which depth cloud.
  *
- * JPEG / PNG (EncodedImage) are decoded natively by the browser with `createImageBitmap` (asynchronous:
- * Chromium decodes on its own threads) and the bitmap goes straight to `texImage2D`; raw Images go up as
- * RGB8 / RGBA8 / R8 textures (BGR and BGRA are swizzled in the shader). No pixel is touched in JavaScript.
- * Latest wins: while one frame decodes, a newer one replaces any waiting one.
+ * JPEG / PNG (EncodedImage) arrive decoded: the frame core decoded them natively (frames/imageDecode.ts,
+ * in the frame worker) and hands over an ImageBitmap, which goes straight to `texImage2D`; raw Images go
+ * up as RGB8 / RGBA8 / R8 textures (BGR and BGRA are swizzled in the shader), 16-bit grey as R16UI drawn
+ * to grey through an automatic range (Grey16Texture.ts). No pixel is touched in JavaScript. Latest wins:
+ * one image per entity waits for the next draw; a newer one replaces it.
  *
  * Which image colours a depth cloud: the image under the same Pinhole as the depth (registered, Rerun's
  * convention), else an image under a sibling camera of the same rig (its Pinhole entity has the same
- * parent entity: a colour camera placed by Transform3D next to the depth camera). 16-bit grey Images are
- * not drawn yet.
+ * parent entity: a colour camera placed by Transform3D next to the depth camera).
  */
 
 type Channels = CloudColorSource["channels"];
@@ -32,19 +34,20 @@ interface Upload {
   readonly bitmap?: ImageBitmap;
   readonly raw?: Image;
   readonly timelines: readonly TimePoint[];
-  readonly arrivedAt: number;
 }
+
+type TextureKind = "bitmap" | "raw" | "grey16";
 
 interface ColorEntry {
   texture: BaseTexture | undefined;
-  kind: "bitmap" | "raw" | undefined;
+  kind: TextureKind | undefined;
+  grey16: Grey16Texture | undefined;
   width: number;
   height: number;
   channels: Channels;
   pending: Upload | undefined;
-  decoding: boolean;
-  waiting: { image: EncodedImage; timelines: readonly TimePoint[]; arrivedAt: number } | undefined;
   uploads: number;
+  decodes: number;
   skipped: number;
   failures: number;
   lastError: string | undefined;
@@ -57,97 +60,77 @@ export interface ColorImageStats {
   readonly entity: string;
   readonly width: number;
   readonly height: number;
+  /** How the texture is made: a decoded bitmap, raw 8-bit pixels, or 16-bit grey through a range. */
+  readonly kind: TextureKind | undefined;
   readonly uploads: number;
   readonly skipped: number;
   readonly failures: number;
   readonly lastError: string | undefined;
-  /** Milliseconds from the start of a decode to its bitmap (EncodedImage), last frames. */
+  /** Milliseconds the frame core took to decode an EncodedImage to its bitmap, last frames. */
   readonly decodeMs: readonly number[];
   /** Milliseconds of the texture upload, last frames. */
   readonly uploadMs: readonly number[];
+  /** 16-bit grey: the range (stored units) mapped to black..white. */
+  readonly greyRange: readonly [number, number] | undefined;
   readonly frame: number | undefined;
 }
 
 const RING = 32;
 
+/** The texture made for an Image: 8-bit as stored, 16-bit (the schema allows it for L only) as grey. */
+function rawKind(image: Image): { kind: TextureKind; channels: Channels } {
+  if (image.datatype === "U16") return { kind: "grey16", channels: "grey" };
+  const channels = image.colorModel === "L" ? "grey" : image.colorModel.startsWith("BGR") ? "bgr" : "rgb";
+  return { kind: "raw", channels };
+}
+
 export class ColorImages {
   private readonly entries = new Map<string, ColorEntry>();
 
-  constructor(
-    private readonly scene: Scene,
-    /** Called when a decode finished (a draw is due). */
-    private readonly onReady: () => void,
-  ) {}
+  constructor(private readonly scene: Scene) {}
 
-  /** Take one colour image message; `arrivedAt` is a `performance.now()` time. */
-  offer(path: string, image: Image | EncodedImage, arrivedAt: number, timelines: readonly TimePoint[]): void {
+  /**
+   * Take one colour image message; `decoded`: an EncodedImage's bitmap from the frame core (this class
+   * closes it).
+   */
+  offer(
+    path: string,
+    image: Image | EncodedImage,
+    timelines: readonly TimePoint[],
+    decoded?: DecodedImage,
+  ): void {
     const entry = this.entry(path);
+    let upload: Upload;
     if (image.kind === "Image") {
-      if (image.datatype !== "U8") return;
-      if (entry.pending) entry.skipped++;
-      entry.pending = {
-        width: image.width,
-        height: image.height,
-        channels: image.colorModel === "L" ? "grey" : image.colorModel.startsWith("BGR") ? "bgr" : "rgb",
-        raw: image,
-        timelines,
-        arrivedAt,
-      };
-      return;
-    }
-    if (entry.waiting) entry.skipped++;
-    entry.waiting = { image, timelines, arrivedAt };
-    if (!entry.decoding) this.decodeNext(path, entry);
-  }
-
-  private decodeNext(path: string, entry: ColorEntry): void {
-    const next = entry.waiting;
-    if (!next) return;
-    entry.waiting = undefined;
-    entry.decoding = true;
-    const start = performance.now();
-    const blob = new Blob([next.image.blob as Uint8Array<ArrayBuffer>], { type: next.image.mediaType });
-    createImageBitmap(blob, { colorSpaceConversion: "none", premultiplyAlpha: "none" }).then(
-      (bitmap) => {
-        entry.decoding = false;
-        if (this.entries.get(path) !== entry) {
-          bitmap.close();
-          return;
-        }
-        entry.decodeMs[(entry.uploads + entry.skipped) % RING] = performance.now() - start;
-        if (entry.pending?.bitmap) {
-          entry.pending.bitmap.close();
-          entry.skipped++;
-        }
-        entry.pending = {
-          width: bitmap.width,
-          height: bitmap.height,
-          channels: "rgb",
-          bitmap,
-          timelines: next.timelines,
-          arrivedAt: next.arrivedAt,
-        };
-        this.onReady();
-        this.decodeNext(path, entry);
-      },
-      (error: unknown) => {
-        entry.decoding = false;
+      const made = rawKind(image);
+      upload = { width: image.width, height: image.height, channels: made.channels, raw: image, timelines };
+    } else {
+      if (!decoded) {
         entry.failures++;
-        entry.lastError = `${next.image.mediaType} does not decode: ${String(error)}`;
-        this.decodeNext(path, entry);
-      },
-    );
+        entry.lastError = `${image.mediaType} arrived without its decoded bitmap`;
+        return;
+      }
+      entry.decodeMs[entry.decodes++ % RING] = decoded.decodeMs;
+      const { bitmap } = decoded;
+      upload = { width: bitmap.width, height: bitmap.height, channels: "rgb", bitmap, timelines };
+    }
+    if (entry.pending) {
+      entry.pending.bitmap?.close();
+      entry.skipped++;
+    }
+    entry.pending = upload;
   }
 
-  /** Upload what is pending; returns whether a texture changed. */
-  flush(): boolean {
+  /** Upload what is pending; returns whether a texture changed (or is still being drawn: draw again). */
+  flush(now = performance.now()): boolean {
     let changed = false;
     for (const entry of this.entries.values()) {
+      if (entry.grey16?.pending) changed = true;
       const upload = entry.pending;
       if (!upload) continue;
       entry.pending = undefined;
       const start = performance.now();
-      this.upload(entry, upload);
+      this.upload(entry, upload, now);
       entry.uploadMs[entry.uploads % RING] = performance.now() - start;
       entry.uploads++;
       entry.timelines = upload.timelines;
@@ -156,24 +139,24 @@ export class ColorImages {
     return changed;
   }
 
-  private upload(entry: ColorEntry, upload: Upload): void {
-    const kind = upload.bitmap ? "bitmap" : "raw";
+  private upload(entry: ColorEntry, upload: Upload, now: number): void {
+    const raw = upload.raw;
+    const kind: TextureKind = raw ? rawKind(raw).kind : "bitmap";
     const format =
-      upload.raw?.colorModel === "L"
+      raw?.colorModel === "L"
         ? Constants.TEXTUREFORMAT_R
-        : upload.raw && upload.raw.channels === 3
+        : raw && raw.channels === 3
           ? Constants.TEXTUREFORMAT_RGB
           : Constants.TEXTUREFORMAT_RGBA;
     const same =
-      entry.texture &&
       entry.kind === kind &&
       entry.width === upload.width &&
       entry.height === upload.height &&
-      (kind === "bitmap" || (entry.texture as RawTexture).format === format);
+      (kind !== "raw" || (entry.texture as RawTexture | undefined)?.format === format);
     const engine = this.scene.getEngine();
     if (!same) {
-      entry.texture?.dispose();
-      if (upload.bitmap) {
+      this.release(entry);
+      if (kind === "bitmap") {
         const internal: InternalTexture = engine.createDynamicTexture(
           upload.width,
           upload.height,
@@ -181,9 +164,9 @@ export class ColorImages {
           Constants.TEXTURE_NEAREST_SAMPLINGMODE,
         );
         entry.texture = new BaseTexture(this.scene, internal);
-      } else {
+      } else if (kind === "raw") {
         entry.texture = new RawTexture(
-          upload.raw?.data as Uint8Array,
+          raw?.data as Uint8Array,
           upload.width,
           upload.height,
           format,
@@ -192,15 +175,17 @@ export class ColorImages {
           false,
           Constants.TEXTURE_NEAREST_SAMPLINGMODE,
         );
+      } else entry.grey16 = new Grey16Texture(this.scene);
+      if (entry.texture) {
+        entry.texture.name = "colour";
+        entry.texture.wrapU = Constants.TEXTURE_CLAMP_ADDRESSMODE;
+        entry.texture.wrapV = Constants.TEXTURE_CLAMP_ADDRESSMODE;
       }
-      entry.texture.name = "colour";
-      entry.texture.wrapU = Constants.TEXTURE_CLAMP_ADDRESSMODE;
-      entry.texture.wrapV = Constants.TEXTURE_CLAMP_ADDRESSMODE;
       entry.kind = kind;
       entry.width = upload.width;
       entry.height = upload.height;
-    } else if (upload.raw) {
-      (entry.texture as RawTexture).update(upload.raw.data as Uint8Array);
+    } else if (kind === "raw") {
+      (entry.texture as RawTexture).update(raw?.data as Uint8Array);
     }
     if (upload.bitmap) {
       engine.updateDynamicTexture(
@@ -212,7 +197,19 @@ export class ColorImages {
       );
       upload.bitmap.close();
     }
+    if (entry.grey16) {
+      entry.grey16.update(upload.width, upload.height, raw?.data as Uint16Array, now);
+      entry.texture = entry.grey16.texture;
+    }
     entry.channels = upload.channels;
+  }
+
+  /** Free an entry's textures (its size or kind changed, or it goes). */
+  private release(entry: ColorEntry): void {
+    if (entry.grey16) entry.grey16.dispose();
+    else entry.texture?.dispose();
+    entry.grey16 = undefined;
+    entry.texture = undefined;
   }
 
   /** The colour for a depth cloud (see the file comment), or undefined: colour by depth. */
@@ -260,6 +257,7 @@ export class ColorImages {
         cx: (colorPinhole.cx + 0.5) * sx - 0.5,
         cy: (colorPinhole.cy + 0.5) * sy - 0.5,
       },
+      distortion: colorPinhole.distortion,
       depthToColor: depthWorld.multiply(Matrix.Invert(colorWorld)),
     };
   }
@@ -285,17 +283,21 @@ export class ColorImages {
   stats(): ColorImageStats[] {
     return [...this.entries].map(([entity, e]) => {
       const n = Math.min(e.uploads, RING);
+      const decodes = Math.min(e.decodes, RING);
       const frame = e.timelines.find((t) => t.timeline === "frame")?.value;
+      const range = e.grey16?.range;
       return {
         entity,
         width: e.width,
         height: e.height,
+        kind: e.kind,
         uploads: e.uploads,
         skipped: e.skipped,
         failures: e.failures,
         lastError: e.lastError,
-        decodeMs: [...e.decodeMs.subarray(0, n)],
+        decodeMs: [...e.decodeMs.subarray(0, decodes)],
         uploadMs: [...e.uploadMs.subarray(0, n)],
+        greyRange: range ? [range.min, range.max] : undefined,
         frame: frame === undefined ? undefined : Number(frame),
       };
     });
@@ -304,7 +306,7 @@ export class ColorImages {
   remove(path: string): void {
     const entry = this.entries.get(path);
     if (!entry) return;
-    entry.texture?.dispose();
+    this.release(entry);
     entry.pending?.bitmap?.close();
     this.entries.delete(path);
   }
@@ -319,13 +321,13 @@ export class ColorImages {
       entry = {
         texture: undefined,
         kind: undefined,
+        grey16: undefined,
         width: 0,
         height: 0,
         channels: "rgb",
         pending: undefined,
-        decoding: false,
-        waiting: undefined,
         uploads: 0,
+        decodes: 0,
         skipped: 0,
         failures: 0,
         lastError: undefined,

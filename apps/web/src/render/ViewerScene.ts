@@ -6,6 +6,7 @@ import { Viewport } from "@babylonjs/core/Maths/math.viewport.js";
 import type { LinesMesh } from "@babylonjs/core/Meshes/linesMesh.js";
 import { Scene } from "@babylonjs/core/scene.js";
 import type { CloudViewSettings, Colormap, LogMessage } from "@depthroom/schema";
+import type { DecodedImage } from "../frames/imageDecode.ts";
 import type { DepthRange } from "./autoRange.ts";
 import { type ColorImageStats, ColorImages } from "./ColorImages.ts";
 import { ColorImageView } from "./ColorImageView.ts";
@@ -121,9 +122,7 @@ export class ViewerScene {
     this.scene.autoClear = true;
     this.colormaps = new ColormapTextures(this.scene);
     this.graph = new EntityGraph(this.scene);
-    this.colors = new ColorImages(this.scene, () => {
-      this.dirty = true;
-    });
+    this.colors = new ColorImages(this.scene);
     this.frustums = new CameraFrustums(this.scene);
     this.images = new ImageViews(this.scene);
     this.camera3d = new PoseCamera("camera3d", this.scene);
@@ -137,8 +136,11 @@ export class ViewerScene {
 
   // --- Data in -----------------------------------------------------------------------------------
 
-  /** Take one decoded message; `arrivedAt` is a `performance.now()` time. Depth frames wait for `frame()`. */
-  handleMessage(message: LogMessage, arrivedAt = performance.now()): void {
+  /**
+   * Take one decoded message; `arrivedAt` is a `performance.now()` time; `image`: an EncodedImage's
+   * bitmap, decoded in the frame core. Images wait for `frame()`.
+   */
+  handleMessage(message: LogMessage, arrivedAt = performance.now(), image?: DecodedImage): void {
     const { entityPath, archetype } = message;
     if (this.cleared.delete(entityPath)) this.applyVisibility(entityPath);
     switch (archetype.kind) {
@@ -158,7 +160,7 @@ export class ViewerScene {
       }
       case "Image":
       case "EncodedImage":
-        this.colors.offer(entityPath, archetype, arrivedAt, message.timelines);
+        this.colors.offer(entityPath, archetype, message.timelines, image);
         this.colorView(entityPath);
         break;
       default: {
@@ -198,7 +200,7 @@ export class ViewerScene {
   /** Upload what is pending and draw if anything changed. Returns whether it drew. */
   frame(now = performance.now()): boolean {
     let firstData = false;
-    if (this.colors.flush()) this.dirty = true;
+    if (this.colors.flush(now)) this.dirty = true;
     for (const view of this.colorViews.values()) {
       const texture = this.colors.texture(view.path);
       if (!texture) continue;

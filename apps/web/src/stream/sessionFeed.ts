@@ -33,8 +33,9 @@ export function openSessionFeed(
       case "message": {
         const entityPath = event.message.entityPath;
         try {
-          handlers.onMessage(fromTransferable(event.message), event.at - performance.timeOrigin);
+          handlers.onMessage(fromTransferable(event.message), event.at - performance.timeOrigin, event.image);
         } catch (error) {
+          event.image?.bitmap.close();
           handlers.dispatch({
             type: "problem",
             code: "bad-message",

@@ -27,7 +27,7 @@ export function useFrameSource(
     const decode = new URLSearchParams(window.location.search).get("decode") === "main" ? "main" : "worker";
     // One sink for both sources: the scene and the viewer state.
     const sink: FrameSink = {
-      onMessage: (message, arrivedAt) => viewer.handleMessage(message, arrivedAt),
+      onMessage: (message, arrivedAt, image) => viewer.handleMessage(message, arrivedAt, image),
       dispatch: (action) => store.dispatch(action),
       onClear: (entityPath) => viewer.clearEntity(entityPath),
     };
