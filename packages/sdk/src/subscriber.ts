@@ -14,6 +14,7 @@ import {
   RelayConnection,
   type RelayEvents,
 } from "./connection.ts";
+import { installFrameFastPath, toBytes } from "./connectionFrames.ts";
 import { Emitter } from "./emitter.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
 import { FrameInbox, readSubscribeAnswer } from "./subscriberCore.ts";
@@ -102,6 +103,8 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       if (state === "closed") this.finish(error);
     });
     connection.on("welcome", () => this.requestFrames());
+    // Frames beside socket.io-client's decoder (connectionFrames.ts); through it if that cannot be set up.
+    installFrameFastPath(connection.socket, (bytes, ack) => this.onFrame(bytes, ack));
     connection.socket.on("frame", (payload, ack) => this.onFrame(payload, ack));
   }
 
@@ -260,13 +263,4 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     );
     this.inbox.end(error);
   }
-}
-
-/** socket.io hands Node a Buffer and browsers an ArrayBuffer. */
-function toBytes(payload: unknown): Uint8Array | undefined {
-  if (payload instanceof Uint8Array) return payload;
-  if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  if (ArrayBuffer.isView(payload))
-    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-  return undefined;
 }

@@ -1,0 +1,120 @@
+import type { AddressInfo } from "node:net";
+import { io } from "socket.io-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { TypedSocket } from "./connection.ts";
+import { installFrameFastPath } from "./connectionFrames.ts";
+
+/*
+ * The subscriber's frame fast path with a real socket.io-client on a real WebSocket, against a peer that
+ * writes the relay's bytes by hand (engine.io v4 open packet, socket.io CONNECT, frames as
+ * `451-<id>["frame",{"_placeholder":true,"num":0}]` + bytes), so the test sees every byte the client sends.
+ */
+
+describe("frame fast path (subscriber)", () => {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function scriptedRelay() {
+    const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    await new Promise((resolve) => server.once("listening", resolve));
+    const received: string[] = [];
+    const peer = new Promise<WebSocket>((resolve) => {
+      server.on("connection", (ws) => {
+        ws.send('0{"sid":"e1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+        ws.on("message", (data, isBinary) => {
+          const text = isBinary ? "(binary)" : data.toString();
+          received.push(text);
+          if (text.startsWith("40")) {
+            ws.send('40{"sid":"s1"}');
+            resolve(ws);
+          }
+        });
+      });
+    });
+    const socket = io(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+      transports: ["websocket"],
+      reconnection: false,
+    }) as unknown as TypedSocket;
+    cleanups.push(() => socket.close());
+    return { socket, peer: await peer, received };
+  }
+
+  it("hands over each frame's bytes and acks it with socket.io's bytes, other events keep their order", async () => {
+    const { socket, peer, received } = await scriptedRelay();
+    // What reaches socket.io-client's own decoder.
+    const decoder = (socket.io as unknown as { decoder: { add(data: unknown): void } }).decoder;
+    const decoded: string[] = [];
+    const add = decoder.add.bind(decoder);
+    decoder.add = (data: unknown) => {
+      if (typeof data === "string") decoded.push(data);
+      add(data);
+    };
+    const seen: string[] = [];
+    const acks: (() => void)[] = [];
+    expect(
+      installFrameFastPath(socket, (bytes, ack) => {
+        seen.push(`frame ${bytes.length} ${bytes[0]}`);
+        acks.push(ack);
+      }),
+    ).toBe(true);
+    socket.on("frame", () => seen.push("through socket.io"));
+    socket.on("producer", (event) => seen.push(`producer ${(event as { type: string }).type}`));
+
+    const ids = [0, 1, 7, 12, 345];
+    for (const [i, id] of ids.entries()) {
+      peer.send(`451-${id}["frame",{"_placeholder":true,"num":0}]`);
+      peer.send(new Uint8Array(100 + i).fill(i));
+      if (i === 1) peer.send('42["producer",{"type":"joined"}]');
+    }
+    await waitFor(() => seen.length === ids.length + 1);
+    expect(seen).toEqual([
+      "frame 100 0",
+      "frame 101 1",
+      "producer joined",
+      "frame 102 2",
+      "frame 103 3",
+      "frame 104 4",
+    ]);
+    for (const ack of acks) {
+      ack();
+      ack(); // a second call sends nothing
+    }
+    await waitFor(() => received.filter((r) => r.startsWith("43")).length === ids.length);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received.filter((r) => r.startsWith("43"))).toEqual(ids.map((id) => `43${id}[]`));
+    expect(decoded.filter((d) => d.includes('"frame"'))).toEqual([]);
+    expect(decoded).toContain('2["producer",{"type":"joined"}]');
+  });
+
+  it("leaves a frame without an ack id, and a header not followed by bytes, to socket.io", async () => {
+    const { socket, peer } = await scriptedRelay();
+    const fast: number[] = [];
+    installFrameFastPath(socket, (bytes) => fast.push(bytes.length));
+    const viaSocketIo: number[] = [];
+    socket.on("frame", (payload) => viaSocketIo.push((payload as Uint8Array).length));
+    const closed = new Promise<string>((resolve) => socket.on("disconnect", (reason) => resolve(reason)));
+    peer.send('451-["frame",{"_placeholder":true,"num":0}]');
+    peer.send(new Uint8Array(5));
+    peer.send('451-3["frame",{"_placeholder":true,"num":0}]');
+    peer.send(new Uint8Array(6));
+    await waitFor(() => viaSocketIo.length + fast.length === 2);
+    expect(viaSocketIo).toEqual([5]);
+    expect(fast).toEqual([6]);
+    // A header, then text: socket.io's decoder sees both, as sent, and refuses the connection.
+    peer.send('451-4["frame",{"_placeholder":true,"num":0}]');
+    peer.send('42["producer",{"type":"joined"}]');
+    expect(await closed).toBe("parse error");
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
