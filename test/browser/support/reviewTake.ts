@@ -56,6 +56,10 @@ export interface TakeOptions {
   readonly fps: number;
   /** A second depth image (80x60, no pinhole) that starts at frame `fromSeq`: nothing of it before. */
   readonly late?: { readonly entity: string; readonly fromSeq: number };
+  /** Log times exactly 1 / fps apart from the first frame's (the rig still paces them by the wall clock). */
+  readonly exactTimes?: boolean;
+  /** Draw more into each frame's depth before it is sent (a stamp a picture of the view shows). */
+  readonly stamp?: (frame: { width: number; height: number; depth: Uint16Array }, seq: number) => void;
 }
 
 export interface Take {
@@ -89,7 +93,11 @@ export async function recordStampedTake(options: TakeOptions): Promise<Take> {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     await rig.whenSendable();
     const frame = stampedSampleFrame(seq);
-    const timeNs = BigInt(Date.now()) * 1_000_000n;
+    options.stamp?.(frame, seq);
+    const timeNs =
+      options.exactTimes && sent[0]
+        ? sent[0].timeNs + BigInt(seq) * BigInt(Math.round(1e9 / fps))
+        : BigInt(Date.now()) * 1_000_000n;
     rig.setTime("frame", seq);
     rig.setTime("capture_time", timeNs);
     rig.log(
