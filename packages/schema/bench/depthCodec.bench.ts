@@ -1,57 +1,63 @@
 /**
- * MED-deflate (depthCodec.ts) beside RVL and plain deflate-1 / inflate, measured in the same run, on the
- * shipped real frames (TUM Kinect v1, Azure Kinect ToF) and on a generated float32 sequence: ratio,
- * encode and decode MB/s in Node (of raw depth, one thread), then decode MB/s in Chromium's dedicated
- * worker (playwright-core + DEPTHROOM_CHROMIUM or /usr/bin/chromium): RVL (JS), MED with fflate (JS,
- * synchronous) and MED with DecompressionStream("deflate-raw") (native, asynchronous).
+ * The lossless depth codecs beside RVL and plain deflate-1 / inflate, measured in the same run: on the
+ * shipped real U16 frames (TUM Kinect v1, Azure Kinect ToF), MED-deflate (depthCodec.ts); on F32 depth
+ * (a generated sequence in metres, and the shipped frames converted to metres with NaN holes, as a ROS
+ * 32FC1 driver publishes them), float-deflate (floatDepthCodec.ts). Prints ratio, encode and decode
+ * MB/s in Node (raw depth bytes per second, one thread, the median round), decode ms per frame in
+ * Chromium's dedicated worker (playwright-core + DEPTHROOM_CHROMIUM or /usr/bin/chromium) through the
+ * viewer's own functions (RVL in JS; the DEFLATE stage by DecompressionStream("deflate-raw") as
+ * `decodeMessageAsync` does, or by fflate in JS), then each goal of issue 19 as met or MISSED.
  * Run: `npm run bench -w @depthroom/schema`. BENCH_NO_BROWSER=1 skips the Chromium part.
  */
+import { loadavg } from "node:os";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { MED_DEFLATE_IMPLEMENTATION, medDecode, medEncode } from "../src/depthCodec.ts";
+import { floatDecode, floatEncode } from "../src/floatDepthCodec.ts";
 import { rvlDecode, rvlEncode } from "../src/rvl.ts";
+import { generatedFloatSequence } from "../testing/floatSequence.ts";
 import { loadSampleSets } from "../testing/samples.ts";
 
 const MIN_SECONDS = 0.5;
 
+/** MB/s of raw depth for `fn` over `count` frames: the median round of rounds run for MIN_SECONDS. */
 function throughput(rawBytes: number, count: number, fn: (i: number) => void): number {
   for (let i = 0; i < count * 3; i++) fn(i % count); // warm up
-  let rounds = 0;
-  const start = process.hrtime.bigint();
-  let elapsed = 0;
+  const rounds: number[] = [];
+  const start = performance.now();
   do {
+    const t = performance.now();
     for (let i = 0; i < count; i++) fn(i);
-    rounds++;
-    elapsed = Number(process.hrtime.bigint() - start) / 1e9;
-  } while (elapsed < MIN_SECONDS);
-  return (rawBytes * rounds) / elapsed / 1e6;
+    rounds.push(performance.now() - t);
+  } while (performance.now() - start < MIN_SECONDS * 1000);
+  rounds.sort((a, b) => a - b);
+  return rawBytes / (rounds[rounds.length >> 1] as number) / 1000;
 }
 
 const bytesOf = (f: ArrayBufferView) => new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+const same = (a: ArrayBufferView, b: ArrayBufferView) =>
+  Buffer.from(bytesOf(a)).equals(Buffer.from(bytesOf(b)));
 
-/** A generated float32 depth sequence (metres): a tilted floor and a moving box, 10 % invalid (NaN). */
-function floatSequence(): { width: number; data: Float32Array }[] {
-  const width = 320;
-  const height = 240;
-  const frames: { width: number; data: Float32Array }[] = [];
-  let seed = 7;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-  for (let f = 0; f < 6; f++) {
-    const data = new Float32Array(width * height);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const inBox = Math.abs(x - 100 - 20 * f) < 40 && Math.abs(y - 120) < 50;
-        const depth = inBox ? 1.2 + 0.001 * x : 4 - (3 * y) / height;
-        data[y * width + x] = random() < 0.1 ? Number.NaN : depth + 0.002 * (random() - 0.5);
-      }
-    }
-    frames.push({ width, data });
-  }
-  return frames;
+type Kind = "U16" | "F32";
+interface Set {
+  name: string;
+  kind: Kind;
+  frames: readonly { width: number; depth: Uint16Array | Float32Array }[];
+}
+const sets: Set[] = [];
+const real = loadSampleSets();
+for (const s of real) sets.push({ name: s.name, kind: "U16", frames: s.frames });
+sets.push({ name: "generated F32 320x240 (m)", kind: "F32", frames: generatedFloatSequence() });
+for (const s of real) {
+  sets.push({
+    name: `${s.name.split(" (")[0]} as F32 m`,
+    kind: "F32",
+    frames: s.frames.map((f) => ({
+      width: f.width,
+      depth: Float32Array.from(f.depth, (v) => (v === 0 ? Number.NaN : v / s.unitsPerMetre)),
+    })),
+  });
 }
 
 interface Row {
@@ -62,73 +68,70 @@ interface Row {
   decode: number;
 }
 const rows: Row[] = [];
-const browserFrames: { set: string; pixels: number; width: number; rvl: number[][]; med: number[][] }[] = [];
+/** What the Chromium worker decodes, per set (numbers, since they cross page.evaluate as JSON). */
+const browserSets: {
+  set: string;
+  kind: Kind;
+  pixels: number;
+  width: number;
+  baseline: number[][];
+  codec: number[][];
+}[] = [];
 
-for (const set of loadSampleSets()) {
-  const frames = set.frames.map((f) => f.depth);
-  const widths = set.frames.map((f) => f.width);
+for (const set of sets) {
+  const frames = set.frames;
   const n = frames.length;
-  const rawBytes = frames.reduce((sum, f) => sum + f.byteLength, 0);
+  const rawBytes = frames.reduce((sum, f) => sum + f.depth.byteLength, 0);
   const ratio = (encoded: Uint8Array[]) => rawBytes / encoded.reduce((s, b) => s + b.length, 0);
-
-  const rvl = frames.map((f) => rvlEncode(f));
-  rows.push({
-    set: set.name,
-    codec: "RVL (JS)",
-    ratio: ratio(rvl),
-    encode: throughput(rawBytes, n, (i) => rvlEncode(frames[i]!)),
-    decode: throughput(rawBytes, n, (i) => rvlDecode(rvl[i]!, frames[i]!.length)),
-  });
-  const deflated = frames.map((f) => deflateRawSync(bytesOf(f), { level: 1 }));
+  const deflated = frames.map((f) => deflateRawSync(bytesOf(f.depth), { level: 1 }));
+  let baseline: Uint8Array[] = deflated.map((b) => new Uint8Array(b));
+  if (set.kind === "U16") {
+    const u16 = frames.map((f) => f.depth as Uint16Array);
+    const rvl = u16.map((f) => rvlEncode(f));
+    baseline = rvl;
+    rows.push({
+      set: set.name,
+      codec: "RVL (JS)",
+      ratio: ratio(rvl),
+      encode: throughput(rawBytes, n, (i) => rvlEncode(u16[i]!)),
+      decode: throughput(rawBytes, n, (i) => rvlDecode(rvl[i]!, u16[i]!.length)),
+    });
+  }
   rows.push({
     set: set.name,
     codec: "deflate-1 / inflate (zlib)",
     ratio: ratio(deflated),
-    encode: throughput(rawBytes, n, (i) => deflateRawSync(bytesOf(frames[i]!), { level: 1 })),
+    encode: throughput(rawBytes, n, (i) => deflateRawSync(bytesOf(frames[i]!.depth), { level: 1 })),
     decode: throughput(rawBytes, n, (i) => inflateRawSync(deflated[i]!)),
   });
-  const med = frames.map((f, i) => medEncode(f, widths[i]!));
+  const encode =
+    set.kind === "U16"
+      ? (i: number) => medEncode(frames[i]!.depth as Uint16Array, frames[i]!.width)
+      : (i: number) => floatEncode(frames[i]!.depth as Float32Array, frames[i]!.width);
+  const decode =
+    set.kind === "U16"
+      ? (bytes: Uint8Array, i: number) => medDecode(bytes, frames[i]!.depth.length, frames[i]!.width)
+      : (bytes: Uint8Array, i: number) => floatDecode(bytes, frames[i]!.depth.length, frames[i]!.width);
+  const encoded = frames.map((_, i) => encode(i));
   for (let i = 0; i < n; i++) {
-    const back = medDecode(med[i]!, frames[i]!.length, widths[i]!);
-    if (!Buffer.from(back.buffer).equals(Buffer.from(bytesOf(frames[i]!)))) {
-      throw new Error(`${set.name} frame ${i}: MED-deflate round trip is not bit-exact`);
+    if (!same(decode(encoded[i]!, i), frames[i]!.depth)) {
+      throw new Error(`${set.name} frame ${i}: the round trip is not bit-exact`);
     }
   }
   rows.push({
     set: set.name,
-    codec: `MED-deflate (${MED_DEFLATE_IMPLEMENTATION})`,
-    ratio: ratio(med),
-    encode: throughput(rawBytes, n, (i) => medEncode(frames[i]!, widths[i]!)),
-    decode: throughput(rawBytes, n, (i) => medDecode(med[i]!, frames[i]!.length, widths[i]!)),
+    codec: `${set.kind === "U16" ? "MED-deflate" : "float-deflate"} (${MED_DEFLATE_IMPLEMENTATION})`,
+    ratio: ratio(encoded),
+    encode: throughput(rawBytes, n, encode),
+    decode: throughput(rawBytes, n, (i) => decode(encoded[i]!, i)),
   });
-  browserFrames.push({
+  browserSets.push({
     set: set.name,
-    pixels: frames[0]!.length,
-    width: widths[0]!,
-    rvl: rvl.map((b) => Array.from(b)),
-    med: med.map((b) => Array.from(b)),
-  });
-}
-
-{
-  const frames = floatSequence();
-  const rawBytes = frames.reduce((s, f) => s + f.data.byteLength, 0);
-  const deflated = frames.map((f) => deflateRawSync(bytesOf(f.data), { level: 1 }));
-  rows.push({
-    set: "generated float32 320x240",
-    codec: "raw",
-    ratio: 1,
-    encode: Number.NaN,
-    decode: Number.NaN,
-  });
-  rows.push({
-    set: "generated float32 320x240",
-    codec: "deflate-1 / inflate (zlib)",
-    ratio: rawBytes / deflated.reduce((s, b) => s + b.length, 0),
-    encode: throughput(rawBytes, frames.length, (i) =>
-      deflateRawSync(bytesOf(frames[i]!.data), { level: 1 }),
-    ),
-    decode: throughput(rawBytes, frames.length, (i) => inflateRawSync(deflated[i]!)),
+    kind: set.kind,
+    pixels: frames[0]!.depth.length,
+    width: frames[0]!.width,
+    baseline: baseline.map((b) => Array.from(b)),
+    codec: encoded.map((b) => Array.from(b)),
   });
 }
 
@@ -140,63 +143,74 @@ function print(title: string, header: string[], table: string[][]): void {
     console.log(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
   }
 }
+const load = () =>
+  `load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`;
 const fmt = (v: number, digits = 0) => (Number.isNaN(v) ? "-" : v.toFixed(digits));
+const baselineOf = (set: string) =>
+  rows.find((o) => o.set === set && o.codec.startsWith("RVL")) ??
+  rows.find((o) => o.set === set && o.codec.startsWith("deflate"));
 print(
-  "Depth codecs on data/samples in Node (MB/s of raw depth, one thread)",
-  ["set", "codec", "ratio", "x RVL", "encode MB/s", "decode MB/s"],
-  rows.map((r) => {
-    const rvl = rows.find((o) => o.set === r.set && o.codec.startsWith("RVL"));
-    return [
-      r.set,
-      r.codec,
-      fmt(r.ratio, 2),
-      rvl ? fmt(r.ratio / rvl.ratio, 2) : "-",
-      fmt(r.encode),
-      fmt(r.decode),
-    ];
-  }),
+  `Depth codecs in Node (MB/s of raw depth, one thread, median round; ${load()})`,
+  ["set", "codec", "ratio", "x baseline", "encode MB/s", "decode MB/s"],
+  rows.map((r) => [
+    r.set,
+    r.codec,
+    fmt(r.ratio, 2),
+    fmt(r.ratio / baselineOf(r.set)!.ratio, 2),
+    fmt(r.encode),
+    fmt(r.decode),
+  ]),
 );
-console.log(
-  "goals (issue 19): MED ratio >= 1.6x RVL on Kinect v1, >= 1.1x on ToF, >= deflate-1's; encode >= 200 MB/s",
-);
-console.log("float32: MED-deflate carries U16 only; float depth goes raw (or as U16 millimetres).");
+console.log("(x baseline: against RVL for U16 sets, against deflate-1 for F32 sets)");
 
 /* Chromium: the same payloads decoded in a dedicated worker. */
 const workerSource = `
-import { medInflateJs, medUnpredict } from "./src/depthCodec.ts";
+import { inflateRawJs, medInflateJs, medStageOneBound, medUnpredict } from "./src/depthCodec.ts";
+import { inflateRawNative } from "./src/depthDecodeAsync.ts";
+import { floatStageOneBound, floatUnpredict } from "./src/floatDepthCodec.ts";
 import { rvlDecode } from "./src/rvl.ts";
-async function inflateNative(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-async function rate(rawBytes, count, fn) {
+async function msPerFrame(count, fn) {
   for (let i = 0; i < count * 3; i++) await fn(i % count);
-  let rounds = 0;
+  const rounds = [];
   const start = performance.now();
-  let elapsed = 0;
   do {
+    const t = performance.now();
     for (let i = 0; i < count; i++) await fn(i);
-    rounds++;
-    elapsed = (performance.now() - start) / 1000;
-  } while (elapsed < ${MIN_SECONDS});
-  return { mbps: (rawBytes * rounds) / elapsed / 1e6, msPerFrame: (elapsed * 1000) / (rounds * count) };
+    rounds.push((performance.now() - t) / count);
+  } while (performance.now() - start < ${MIN_SECONDS * 1000});
+  rounds.sort((a, b) => a - b);
+  return rounds[rounds.length >> 1];
 }
 self.onmessage = async ({ data: set }) => {
-  const rvl = set.rvl.map((a) => Uint8Array.from(a));
-  const med = set.med.map((a) => Uint8Array.from(a));
-  const n = rvl.length;
-  const rawBytes = set.pixels * 2 * n;
-  const result = {
-    rvl: await rate(rawBytes, n, (i) => rvlDecode(rvl[i], set.pixels)),
-    medJs: await rate(rawBytes, n, (i) => medUnpredict(medInflateJs(med[i], set.pixels), set.pixels, set.width)),
-    medNative: await rate(rawBytes, n, async (i) =>
-      medUnpredict(await inflateNative(med[i]), set.pixels, set.width),
-    ),
-  };
-  self.postMessage(result);
+  const baseline = set.baseline.map((a) => Uint8Array.from(a));
+  const codec = set.codec.map((a) => Uint8Array.from(a));
+  const n = codec.length;
+  const px = set.pixels;
+  if (set.kind === "U16") {
+    self.postMessage({
+      baseline: await msPerFrame(n, (i) => rvlDecode(baseline[i], px)),
+      js: await msPerFrame(n, (i) => medUnpredict(medInflateJs(codec[i], px), px, set.width)),
+      native: await msPerFrame(n, async (i) =>
+        medUnpredict(await inflateRawNative(codec[i], medStageOneBound(px)), px, set.width),
+      ),
+    });
+  } else {
+    const bound = floatStageOneBound(px);
+    self.postMessage({
+      baseline: await msPerFrame(n, (i) => inflateRawNative(baseline[i], px * 4)),
+      js: await msPerFrame(n, (i) => floatUnpredict(inflateRawJs(codec[i], bound, "f"), px, set.width)),
+      native: await msPerFrame(n, async (i) =>
+        floatUnpredict(await inflateRawNative(codec[i], bound), px, set.width),
+      ),
+    });
+  }
 };
 `;
 
+type Browser = { baseline: number; js: number; native: number };
+const browserResults = new Map<string, Browser>();
 if (!process.env.BENCH_NO_BROWSER) {
   const bundle = await build({
     stdin: { contents: workerSource, resolveDir: new URL("..", import.meta.url).pathname, loader: "js" },
@@ -213,8 +227,7 @@ if (!process.env.BENCH_NO_BROWSER) {
   try {
     const page = await browser.newPage();
     const table: string[][] = [];
-    for (const set of browserFrames) {
-      type Rate = { mbps: number; msPerFrame: number };
+    for (const set of browserSets) {
       const result = (await page.evaluate(
         ([source, frames]) =>
           new Promise((resolve, reject) => {
@@ -227,18 +240,45 @@ if (!process.env.BENCH_NO_BROWSER) {
             worker.postMessage(frames);
           }),
         [code, set] as const,
-      )) as { rvl: Rate; medJs: Rate; medNative: Rate };
-      const row = (name: string, r: Rate) => [set.set, name, r.mbps.toFixed(0), r.msPerFrame.toFixed(2)];
-      table.push(row("RVL (JS)", result.rvl));
-      table.push(row("MED-deflate, fflate (JS, sync)", result.medJs));
-      table.push(row("MED-deflate, DecompressionStream (async)", result.medNative));
+      )) as Browser;
+      browserResults.set(set.set, result);
+      const mbps = (ms: number) => ((set.pixels * (set.kind === "U16" ? 2 : 4)) / ms / 1000).toFixed(0);
+      const row = (name: string, ms: number) => [set.set, name, ms.toFixed(2), mbps(ms)];
+      const codec = set.kind === "U16" ? "MED-deflate" : "float-deflate";
+      table.push(row(set.kind === "U16" ? "RVL (JS)" : "inflate (DecompressionStream)", result.baseline));
+      table.push(row(`${codec}, fflate (JS, sync)`, result.js));
+      table.push(row(`${codec}, DecompressionStream (async)`, result.native));
     }
     print(
-      `Decode in Chromium ${browser.version()}'s dedicated worker (MB/s of raw depth)`,
-      ["set", "decoder", "MB/s", "ms/frame"],
+      `Decode in Chromium ${browser.version()}'s dedicated worker (median ms per frame; ${load()})`,
+      ["set", "decoder", "ms/frame", "MB/s"],
       table,
     );
   } finally {
     await browser.close();
   }
 }
+
+/* The goals of issue 19, each met or MISSED with the measured ratio. */
+const goals: string[][] = [];
+const goal = (what: string, value: number, target: number, unit = "x") =>
+  goals.push([what, `${value.toFixed(2)}${unit}`, `>= ${target}${unit}`, value >= target ? "met" : "MISSED"]);
+for (const s of real) {
+  const med = rows.find((r) => r.set === s.name && r.codec.startsWith("MED"))!;
+  const rvl = rows.find((r) => r.set === s.name && r.codec.startsWith("RVL"))!;
+  const deflate = rows.find((r) => r.set === s.name && r.codec.startsWith("deflate"))!;
+  goal(`${s.name}: ratio vs RVL`, med.ratio / rvl.ratio, s.name.includes("Kinect v1") ? 1.6 : 1.1);
+  goal(`${s.name}: ratio vs deflate-1`, med.ratio / deflate.ratio, 1);
+  goal(`${s.name}: Node encode MB/s`, med.encode, 200, " MB/s");
+  const b = browserResults.get(s.name);
+  if (b) {
+    goal(`${s.name}: worker decode, RVL ms / MED ms (DecompressionStream)`, b.baseline / b.native, 1);
+    goal(`${s.name}: worker decode, RVL ms / MED ms (fflate)`, b.baseline / b.js, 1);
+  }
+}
+for (const set of sets.filter((s) => s.kind === "F32")) {
+  const codec = rows.find((r) => r.set === set.name && r.codec.startsWith("float"))!;
+  const deflate = rows.find((r) => r.set === set.name && r.codec.startsWith("deflate"))!;
+  goal(`${set.name}: float-deflate ratio vs deflate-1`, codec.ratio / deflate.ratio, 1);
+}
+print(`Goals (issue 19; ${load()})`, ["goal", "measured", "target", "result"], goals);

@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { countRefusals, damagedPayloads, seededRandom } from "../testing/fuzzPayloads.ts";
 import { loadSampleSets } from "../testing/samples.ts";
 import {
   MED_DEFLATE_IMPLEMENTATION,
@@ -11,7 +12,6 @@ import {
   medUnpredict,
 } from "./depthCodec.ts";
 import { DepthImage } from "./depthImage.ts";
-import { DecodeError } from "./errors.ts";
 import { decodeMessage, encodeMessage } from "./message.ts";
 import { rvlEncode } from "./rvl.ts";
 
@@ -57,18 +57,6 @@ function referencePredict(d: Uint16Array, width: number, height: number): number
     }
   }
   return out;
-}
-
-/** A deterministic PRNG, so a failing fuzz case can be reproduced. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function roundTrip(d: Uint16Array, width: number): void {
@@ -133,7 +121,7 @@ describe("MED-deflate depth codec", { timeout: 60_000 }, () => {
       Uint16Array.from({ length: 9 * 3 }, (_, i) => (i % 2 ? 65535 : 1)),
       9,
     );
-    const random = prng(19);
+    const random = seededRandom(19);
     for (let trial = 0; trial < 200; trial++) {
       const width = 1 + Math.floor(random() * 67);
       const height = 1 + Math.floor(random() * 23);
@@ -151,45 +139,20 @@ describe("MED-deflate depth codec", { timeout: 60_000 }, () => {
   });
 
   it("fuzzed payloads give only DecodeError, never more memory than the stage-1 bound", () => {
-    const random = prng(1919);
+    const random = seededRandom(1919);
     const frame = loadSampleSets()[1]!.frames[0]!;
     const good = medEncode(frame.depth, frame.width);
     const stageOne = medPredict(frame.depth, frame.width).slice();
-    let refused = 0;
-    for (let trial = 0; trial < 400; trial++) {
-      let bytes: Uint8Array;
-      const mode = trial % 4;
-      if (mode === 0) {
-        bytes = good.slice();
-        for (let k = 0; k < 1 + Math.floor(random() * 8); k++) {
-          bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-        }
-      } else if (mode === 1) {
-        bytes = good.slice(0, Math.floor(random() * good.length));
-      } else if (mode === 2) {
-        bytes = Uint8Array.from({ length: Math.floor(random() * 64) }, () => Math.floor(random() * 256));
-      } else {
-        // Valid DEFLATE around damaged stage-1 bytes: exercises the varint/run checks.
-        const damaged = stageOne.slice(0, stageOne.length - Math.floor(random() * 3));
-        for (let k = 0; k < 1 + Math.floor(random() * 4); k++) {
-          damaged[Math.floor(random() * damaged.length)] = Math.floor(random() * 256);
-        }
-        bytes = deflateRawSync(damaged);
-      }
-      for (const decode of [
-        () => medDecode(bytes, frame.depth.length, frame.width),
-        () => medUnpredict(medInflateJs(bytes, frame.depth.length), frame.depth.length, frame.width),
-      ]) {
-        try {
-          const out = decode();
-          expect(out.length).toBe(frame.depth.length);
-        } catch (error) {
-          expect(error).toBeInstanceOf(DecodeError);
-          expect((error as DecodeError).field).toBe("med");
-          refused++;
-        }
-      }
-    }
+    const refused = countRefusals(
+      damagedPayloads(good, stageOne, 400, random),
+      [
+        (bytes: Uint8Array) => medDecode(bytes, frame.depth.length, frame.width),
+        (bytes: Uint8Array) =>
+          medUnpredict(medInflateJs(bytes, frame.depth.length), frame.depth.length, frame.width),
+      ],
+      frame.depth.length,
+      "med",
+    );
     expect(refused).toBeGreaterThan(600);
   });
 

@@ -2,8 +2,8 @@ import { deflateSync, inflateSync } from "fflate";
 import { DecodeError } from "./errors.ts";
 
 /*
- * MED-deflate ("med" on the wire, encoding id 2): lossless 16-bit depth, about 2.4x RVL's ratio on
- * Kinect v1 depth and 1.5x on time-of-flight depth (see bench/depthCodec.bench.ts).
+ * MED-deflate ("med" on the wire, encoding id 2): lossless 16-bit depth, about 2.3x RVL's ratio on
+ * Kinect v1 depth and 1.6x on time-of-flight depth (see bench/depthCodec.bench.ts).
  *
  * Stage 1 (prediction), row-major, one pass. The image is cut into alternating runs as in RVL: a run of
  * zeros (no depth), then a run of non-zero pixels; each run length is a varint. Each non-zero pixel v is
@@ -15,10 +15,12 @@ import { DecodeError } from "./errors.ts";
  * -2, ... -> 0, 1, 2, 3, ...) and written as a varint. Varints are LEB128: 7 data bits a byte, low bits
  * first, top bit "more follows"; run lengths take at most 4 bytes, residuals at most 3.
  * Stage 2 (entropy): the stage-1 bytes are compressed as one raw DEFLATE stream (RFC 1951, no zlib or
- * gzip wrapper), level 1: what `DecompressionStream("deflate-raw")`, zlib's `inflateRaw` and fflate read.
+ * gzip wrapper; Huffman-only in Node, see deflateRaw): what `DecompressionStream("deflate-raw")`, zlib's
+ * `inflateRaw` and fflate read. Any DEFLATE stream is valid, so the encoder's choice is not wire format.
  *
- * The prediction is written out in both loops (medPredict, medUnpredict), the same lines over `input`
- * and `out`: as a shared function it measured 10-40 % slower here. The tests hold the two to a naive
+ * Both loops (medPredict, medUnpredict) walk each non-zero run by row segments: the first pixel of a
+ * segment takes the general rule (segmentPrediction), the others have a non-zero left neighbour
+ * (medOrLeft), so the per-pixel work has no column or row tests. The tests hold both to a naive
  * reference of the grammar.
  *
  * A decoder refuses (DecodeError "corrupt-payload") bad DEFLATE, stage-1 bytes beyond the bound below
@@ -42,64 +44,115 @@ export function medPredict(input: Uint16Array, width: number): Uint8Array {
   let o = 0;
   let previous = 0;
   let i = 0;
-  let x = 0; // column of pixel i
   while (i < n) {
-    let start = i;
+    const zeros = i;
     while (i < n && input[i] === 0) i++;
-    let value = i - start;
-    while (value >= 128) {
-      out[o++] = (value & 127) | 128;
-      value >>>= 7;
-    }
-    out[o++] = value;
-    x = (x + (i - start)) % width;
-    start = i;
+    o = writeVarint(out, o, i - zeros);
+    const start = i;
     while (i < n && input[i] !== 0) i++;
-    value = i - start;
-    while (value >= 128) {
-      out[o++] = (value & 127) | 128;
-      value >>>= 7;
-    }
-    out[o++] = value;
-    for (let p = start; p < i; p++) {
-      const v = input[p] as number;
-      let prediction: number;
-      if (x === 0) {
-        prediction = p >= width ? (input[p - width] as number) || previous : previous;
-      } else {
-        const a = input[p - 1] as number;
-        if (p < width) {
-          prediction = a || previous;
-        } else {
-          const b = input[p - width] as number;
-          const c = input[p - width - 1] as number;
-          if (a !== 0 && b !== 0 && c !== 0) {
-            const min = a < b ? a : b;
-            const max = a < b ? b : a;
-            prediction = c >= max ? min : c <= min ? max : a + b - c;
-          } else {
-            prediction = a || b || previous;
-          }
-        }
-      }
-      previous = v;
-      const delta = ((v - prediction) << 16) >> 16;
-      let zigzag = ((delta << 1) ^ (delta >> 31)) & 0xffff;
-      if (zigzag < 128) {
-        out[o++] = zigzag;
-      } else {
-        out[o++] = (zigzag & 127) | 128;
-        zigzag >>>= 7;
+    o = writeVarint(out, o, i - start);
+    let p = start;
+    while (p < i) {
+      // One row segment of the run, [p, segmentEnd): its first pixel by the general rule, the others
+      // with a non-zero left neighbour (MED when b and c are non-zero too, else the left pixel).
+      const x = p % width;
+      const segmentEnd = Math.min(i, p - x + width);
+      const below = p >= width;
+      let prediction = segmentPrediction(input, p, x, width, previous);
+      for (;;) {
+        const v = input[p] as number;
+        const delta = ((v - prediction) << 16) >> 16;
+        let zigzag = ((delta << 1) ^ (delta >> 31)) & 0xffff;
         if (zigzag < 128) out[o++] = zigzag;
         else {
           out[o++] = (zigzag & 127) | 128;
-          out[o++] = zigzag >>> 7;
+          zigzag >>>= 7;
+          if (zigzag < 128) out[o++] = zigzag;
+          else {
+            out[o++] = (zigzag & 127) | 128;
+            out[o++] = zigzag >>> 7;
+          }
         }
+        previous = v;
+        if (++p === segmentEnd) break;
+        prediction = below ? medOrLeft(v, input[p - width] as number, input[p - width - 1] as number) : v;
       }
-      if (++x === width) x = 0;
     }
   }
   return out.subarray(0, o);
+}
+
+/**
+ * The prediction of pixel `p` (column `x`) that starts a row segment of a non-zero run: its left
+ * neighbour is 0 or outside the image, so only the general rule applies (PROTOCOL.md).
+ */
+function segmentPrediction(
+  values: Uint16Array,
+  p: number,
+  x: number,
+  width: number,
+  previous: number,
+): number {
+  if (p < width) return x !== 0 ? (values[p - 1] as number) || previous : previous;
+  const b = values[p - width] as number;
+  if (x === 0) return b || previous;
+  const a = values[p - 1] as number;
+  return a !== 0 ? medOrLeft(a, b, values[p - width - 1] as number) : b || previous;
+}
+
+/** The prediction of a pixel whose left neighbour `a` is non-zero: MED if `b` and `c` are, else `a`. */
+function medOrLeft(a: number, b: number, c: number): number {
+  if (b === 0 || c === 0) return a;
+  const min = Math.min(a, b);
+  const max = Math.max(a, b);
+  return c >= max ? min : c <= min ? max : a + b - c;
+}
+
+/** Write `value` as a LEB128 varint at `out[o]`; returns the index after it. */
+export function writeVarint(out: Uint8Array, o: number, value: number): number {
+  while (value >= 128) {
+    out[o++] = (value & 127) | 128;
+    value >>>= 7;
+  }
+  out[o++] = value;
+  return o;
+}
+
+/** Where a stage-1 reader is: the index of the next byte (one object a decode, not one a run). */
+export interface StageOneCursor {
+  at: number;
+}
+
+/**
+ * Read the run length (a LEB128 varint of at most 4 bytes) at `cursor.at` and step past it. Refused
+ * (DecodeError "corrupt-payload", `field`) when the bytes end, the varint is longer, or the run is longer
+ * than the `remaining` pixels; `pixel` (where the run starts) goes into the message.
+ */
+export function readRunLength(
+  bytes: Uint8Array,
+  cursor: StageOneCursor,
+  pixel: number,
+  remaining: number,
+  field: string,
+): number {
+  let r = cursor.at;
+  let value = 0;
+  let shift = 0;
+  let byte: number;
+  do {
+    if (r >= bytes.length) throw new DecodeError("corrupt-payload", field, `stream ends at pixel ${pixel}`);
+    byte = bytes[r++] as number;
+    value |= (byte & 127) << shift;
+    shift += 7;
+    if (shift >= 28 && byte & 128) {
+      throw new DecodeError("corrupt-payload", field, `varint too long at pixel ${pixel}`);
+    }
+  } while (byte & 128);
+  if (value > remaining) {
+    throw new DecodeError("corrupt-payload", field, `run of ${value} at pixel ${pixel} overflows the image`);
+  }
+  cursor.at = r;
+  return value;
 }
 
 /**
@@ -107,7 +160,7 @@ export function medPredict(input: Uint16Array, width: number): Uint8Array {
  * file stays browser-safe with no `node:` import), else undefined and fflate (JS) does the DEFLATE.
  */
 interface NativeZlib {
-  deflateRawSync(data: Uint8Array, options: { level: number }): Uint8Array;
+  deflateRawSync(data: Uint8Array, options: { level: number; strategy?: number }): Uint8Array;
   inflateRawSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
 }
 const nativeZlib = (
@@ -117,14 +170,29 @@ const nativeZlib = (
 /** Which DEFLATE implementation this runtime uses: "node:zlib" (native) or "fflate" (JS). */
 export const MED_DEFLATE_IMPLEMENTATION: "node:zlib" | "fflate" = nativeZlib ? "node:zlib" : "fflate";
 
-/** Compress 16-bit depth of a `width`-wide image; returns a new Uint8Array (raw DEFLATE, level 1). */
-export function medEncode(input: Uint16Array, width: number): Uint8Array {
-  const stageOne = medPredict(input, width);
+/** zlib's Z_HUFFMAN_ONLY strategy (the constant is part of zlib's API: 2). */
+const Z_HUFFMAN_ONLY = 2;
+
+/**
+ * Raw DEFLATE of stage-1 bytes: a new Uint8Array. In Node, zlib's Huffman-only strategy for MED
+ * (no match search: residuals are mostly small and unrepeated, so their entropy is in the byte
+ * histogram; measured 1.2-4x faster than level 1, ratio -4 % on the TUM frame and +10 % on the Azure
+ * frames), level 1 for float-deflate (its byte planes have long runs LZ finds). fflate elsewhere, level 1.
+ */
+export function deflateRaw(stageOne: Uint8Array, huffmanOnly = false): Uint8Array {
   if (nativeZlib) {
-    const out = nativeZlib.deflateRawSync(stageOne, { level: 1 });
+    const out = nativeZlib.deflateRawSync(
+      stageOne,
+      huffmanOnly ? { level: 1, strategy: Z_HUFFMAN_ONLY } : { level: 1 },
+    );
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
   return deflateSync(stageOne, { level: 1 });
+}
+
+/** Compress 16-bit depth of a `width`-wide image; returns a new Uint8Array (raw DEFLATE). */
+export function medEncode(input: Uint16Array, width: number): Uint8Array {
+  return deflateRaw(medPredict(input, width), true);
 }
 
 /** Undo stage 1: `stageOne` holds exactly the varint bytes of `pixelCount` pixels. */
@@ -134,73 +202,41 @@ export function medUnpredict(stageOne: Uint8Array, pixelCount: number, width: nu
   let r = 0;
   let previous = 0;
   let p = 0;
-  let x = 0;
+  const cursor = { at: 0 };
+  let byte: number;
   while (p < pixelCount) {
-    // Zero run, then non-zero run: varints of <= 4 bytes.
-    let value = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (r >= length) throw truncated(p);
-      byte = stageOne[r++] as number;
-      value |= (byte & 127) << shift;
-      shift += 7;
-      if (shift >= 28 && byte & 128) throw overlong(p);
-    } while (byte & 128);
-    if (value > pixelCount - p) throw overflow(p, value);
-    p += value;
-    x = (x + value) % width;
-    value = 0;
-    shift = 0;
-    do {
-      if (r >= length) throw truncated(p);
-      byte = stageOne[r++] as number;
-      value |= (byte & 127) << shift;
-      shift += 7;
-      if (shift >= 28 && byte & 128) throw overlong(p);
-    } while (byte & 128);
-    if (value > pixelCount - p) throw overflow(p, value);
-    const end = p + value;
-    for (; p < end; p++) {
-      if (r >= length) throw truncated(p);
-      let zigzag = stageOne[r++] as number;
-      if (zigzag & 128) {
+    cursor.at = r;
+    p += readRunLength(stageOne, cursor, p, pixelCount - p, "med");
+    const end = p + readRunLength(stageOne, cursor, p, pixelCount - p, "med");
+    r = cursor.at;
+    while (p < end) {
+      const x = p % width;
+      const segmentEnd = Math.min(end, p - x + width);
+      const below = p >= width;
+      let prediction = segmentPrediction(out, p, x, width, previous);
+      for (;;) {
         if (r >= length) throw truncated(p);
-        byte = stageOne[r++] as number;
-        zigzag = (zigzag & 127) | ((byte & 127) << 7);
-        if (byte & 128) {
+        let zigzag = stageOne[r++] as number;
+        if (zigzag & 128) {
           if (r >= length) throw truncated(p);
           byte = stageOne[r++] as number;
-          if (byte > 3) throw overlong(p);
-          zigzag |= byte << 14;
-        }
-      }
-      let prediction: number;
-      if (x === 0) {
-        prediction = p >= width ? (out[p - width] as number) || previous : previous;
-      } else {
-        const a = out[p - 1] as number;
-        if (p < width) {
-          prediction = a || previous;
-        } else {
-          const b = out[p - width] as number;
-          const c = out[p - width - 1] as number;
-          if (a !== 0 && b !== 0 && c !== 0) {
-            const min = a < b ? a : b;
-            const max = a < b ? b : a;
-            prediction = c >= max ? min : c <= min ? max : a + b - c;
-          } else {
-            prediction = a || b || previous;
+          zigzag = (zigzag & 127) | ((byte & 127) << 7);
+          if (byte & 128) {
+            if (r >= length) throw truncated(p);
+            byte = stageOne[r++] as number;
+            if (byte > 3) throw overlong(p);
+            zigzag |= byte << 14;
           }
         }
+        const v = (prediction + ((zigzag >>> 1) ^ -(zigzag & 1))) & 0xffff;
+        if (v === 0) {
+          throw new DecodeError("corrupt-payload", "med", `zero depth inside a non-zero run at pixel ${p}`);
+        }
+        out[p] = v;
+        previous = v;
+        if (++p === segmentEnd) break;
+        prediction = below ? medOrLeft(v, out[p - width] as number, out[p - width - 1] as number) : v;
       }
-      const v = (prediction + ((zigzag >>> 1) ^ -(zigzag & 1))) & 0xffff;
-      if (v === 0) {
-        throw new DecodeError("corrupt-payload", "med", `zero depth inside a non-zero run at pixel ${p}`);
-      }
-      out[p] = v;
-      previous = v;
-      if (++x === width) x = 0;
     }
   }
   if (r !== length) {
@@ -224,7 +260,7 @@ let inflatedAhead: { payload: Uint8Array; stageOne: Uint8Array } | undefined;
 
 /**
  * Run `decode` (synchronous) with `payload`'s stage-1 bytes already inflated elsewhere (e.g. natively by
- * `DecompressionStream`, which is asynchronous): `medInflate` of that very payload view returns them.
+ * `DecompressionStream`, which is asynchronous): inflating that very payload view returns them.
  */
 export function withInflatedPayload<T>(payload: Uint8Array, stageOne: Uint8Array, decode: () => T): T {
   inflatedAhead = { payload, stageOne };
@@ -237,7 +273,19 @@ export function withInflatedPayload<T>(payload: Uint8Array, stageOne: Uint8Array
 
 /** Stage 2 undone (native zlib in Node, else fflate), bounded by `medStageOneBound(pixelCount)`. */
 export function medInflate(bytes: Uint8Array, pixelCount: number): Uint8Array {
-  const bound = medStageOneBound(pixelCount);
+  return inflateRawBounded(bytes, medStageOneBound(pixelCount), "med");
+}
+
+/** Stage 2 undone by fflate (JS), as in browsers; exported so tests run it in Node too. */
+export function medInflateJs(bytes: Uint8Array, pixelCount: number): Uint8Array {
+  return inflateRawJs(bytes, medStageOneBound(pixelCount), "med");
+}
+
+/**
+ * Raw DEFLATE undone (the stage-1 bytes `withInflatedPayload` gave for this very view, else native zlib
+ * in Node, else fflate), refused past `bound` bytes: DecodeError("corrupt-payload", `field`).
+ */
+export function inflateRawBounded(bytes: Uint8Array, bound: number, field: string): Uint8Array {
   const given = inflatedAhead;
   if (
     given &&
@@ -246,7 +294,7 @@ export function medInflate(bytes: Uint8Array, pixelCount: number): Uint8Array {
     given.payload.byteLength === bytes.byteLength
   ) {
     if (given.stageOne.length > bound) {
-      throw new DecodeError("corrupt-payload", "med", `inflates past ${bound} bytes`);
+      throw new DecodeError("corrupt-payload", field, `inflates past ${bound} bytes`);
     }
     return given.stageOne;
   }
@@ -256,27 +304,26 @@ export function medInflate(bytes: Uint8Array, pixelCount: number): Uint8Array {
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "ERR_BUFFER_TOO_LARGE") {
-        throw new DecodeError("corrupt-payload", "med", `inflates past ${bound} bytes`);
+        throw new DecodeError("corrupt-payload", field, `inflates past ${bound} bytes`);
       }
-      throw new DecodeError("corrupt-payload", "med", `bad DEFLATE stream: ${(error as Error).message}`);
+      throw new DecodeError("corrupt-payload", field, `bad DEFLATE stream: ${(error as Error).message}`);
     }
   }
-  return medInflateJs(bytes, pixelCount);
+  return inflateRawJs(bytes, bound, field);
 }
 
-/** Stage 2 undone by fflate (JS), as in browsers; exported so tests run it in Node too. */
-export function medInflateJs(bytes: Uint8Array, pixelCount: number): Uint8Array {
-  const bound = medStageOneBound(pixelCount);
+/** Raw DEFLATE undone by fflate (JS) into a reused buffer, refused past `bound` bytes. */
+export function inflateRawJs(bytes: Uint8Array, bound: number, field: string): Uint8Array {
   if (inflateScratch.length < bound + 1) inflateScratch = new Uint8Array(bound + 1);
   const target = inflateScratch.subarray(0, bound + 1);
   let stageOne: Uint8Array;
   try {
     stageOne = inflateSync(bytes, { out: target });
   } catch (error) {
-    throw new DecodeError("corrupt-payload", "med", `bad DEFLATE stream: ${(error as Error).message}`);
+    throw new DecodeError("corrupt-payload", field, `bad DEFLATE stream: ${(error as Error).message}`);
   }
   if (stageOne.length > bound) {
-    throw new DecodeError("corrupt-payload", "med", `inflates past ${bound} bytes`);
+    throw new DecodeError("corrupt-payload", field, `inflates past ${bound} bytes`);
   }
   return stageOne;
 }
@@ -286,7 +333,4 @@ function truncated(pixel: number): DecodeError {
 }
 function overlong(pixel: number): DecodeError {
   return new DecodeError("corrupt-payload", "med", `varint too long at pixel ${pixel}`);
-}
-function overflow(pixel: number, run: number): DecodeError {
-  return new DecodeError("corrupt-payload", "med", `run of ${run} at pixel ${pixel} overflows the image`);
 }

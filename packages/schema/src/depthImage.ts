@@ -15,6 +15,7 @@ import {
 } from "./datatypes.ts";
 import { medDecode, medEncode } from "./depthCodec.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
+import { floatDecode, floatEncode } from "./floatDepthCodec.ts";
 import { rvlDecode, rvlEncodeScratch } from "./rvl.ts";
 import { parseOrThrow } from "./validate.ts";
 
@@ -63,12 +64,20 @@ export const depthImageOptionsSchema = z
 export type DepthImageOptions = z.input<typeof depthImageOptionsSchema>;
 
 /**
- * How a depth payload is carried on the wire: raw little-endian pixels, RVL (lossless, U16 only), or
- * MED-deflate (lossless, U16 only; depthCodec.ts: a spatial predictor then raw DEFLATE).
+ * How a depth payload is carried on the wire: raw little-endian pixels, RVL (lossless, U16 only),
+ * MED-deflate (lossless, U16 only; depthCodec.ts: a spatial predictor then raw DEFLATE), or
+ * float-deflate (lossless, F32 only; floatDepthCodec.ts: a gradient predictor on the IEEE bits, byte
+ * planes, raw DEFLATE).
  */
-export type DepthEncoding = "raw" | "rvl" | "med";
-export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ["raw", "rvl", "med"];
-const ENCODING_IDS: Record<DepthEncoding, number> = { raw: 0, rvl: 1, med: 2 };
+export type DepthEncoding = "raw" | "rvl" | "med" | "float-deflate";
+export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ["raw", "rvl", "med", "float-deflate"];
+const ENCODING_IDS: Record<DepthEncoding, number> = { raw: 0, rvl: 1, med: 2, "float-deflate": 3 };
+/** The one datatype each compressed encoding carries. */
+export const ENCODING_DATATYPE: Readonly<Record<Exclude<DepthEncoding, "raw">, Datatype>> = {
+  rvl: "U16",
+  med: "U16",
+  "float-deflate": "F32",
+};
 
 /** Marks options readDepthImage built and checked (module-private: nothing else can set it). */
 const DECODED = Symbol("decoded DepthImage options");
@@ -134,8 +143,11 @@ export function writeDepthImage(
   img: DepthImage,
   encoding: DepthEncoding = img.defaultEncoding,
 ): void {
-  if (encoding !== "raw" && img.datatype !== "U16") {
-    throw new ValidationError("DepthImage.encoding", `${encoding} carries U16 only, not ${img.datatype}`);
+  if (encoding !== "raw" && img.datatype !== ENCODING_DATATYPE[encoding]) {
+    throw new ValidationError(
+      "DepthImage.encoding",
+      `${encoding} carries ${ENCODING_DATATYPE[encoding]} only, not ${img.datatype}`,
+    );
   }
   enc.u32(img.width);
   enc.u32(img.height);
@@ -155,7 +167,9 @@ export function writeDepthImage(
       ? rvlEncodeScratch(img.data as Uint16Array) // copied into the message at once
       : encoding === "med"
         ? medEncode(img.data as Uint16Array, img.width)
-        : bytesOfArray(img.data);
+        : encoding === "float-deflate"
+          ? floatEncode(img.data as Float32Array, img.width)
+          : bytesOfArray(img.data);
   enc.u32(payload.length);
   enc.bytes(payload);
 }
@@ -186,7 +200,7 @@ export function readDepthImage(dec: Decoder): DepthImage {
   if (!colormap)
     throw new DecodeError("invalid-field", "DepthImage.colormap", `unknown colormap ${colormapNumber}`);
   const encodingId = dec.u8("DepthImage.encoding");
-  if (encodingId !== ENCODING_IDS.raw && encodingId !== ENCODING_IDS.rvl && encodingId !== ENCODING_IDS.med) {
+  if (encodingId > ENCODING_IDS["float-deflate"]) {
     throw new DecodeError("invalid-field", "DepthImage.encoding", `unknown encoding ${encodingId}`);
   }
   const flags = dec.u8("DepthImage.flags");
@@ -211,6 +225,10 @@ export function readDepthImage(dec: Decoder): DepthImage {
     if (datatype !== "U16")
       throw new DecodeError("invalid-field", "DepthImage.encoding", `MED-deflate with ${datatype}`);
     data = medDecode(payload, pixels, width);
+  } else if (encodingId === ENCODING_IDS["float-deflate"]) {
+    if (datatype !== "F32")
+      throw new DecodeError("invalid-field", "DepthImage.encoding", `float-deflate with ${datatype}`);
+    data = floatDecode(payload, pixels, width);
   } else {
     const expected = pixels * bytesPerPixel(datatype);
     if (payloadLength !== expected) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../testing/fuzzPayloads.ts";
 import { DepthImage, MAX_PIXELS } from "./depthImage.ts";
 import { EncodedImage } from "./encodedImage.ts";
 import { DecodeError } from "./errors.ts";
@@ -9,17 +10,6 @@ import { Transform3D } from "./transform3d.ts";
 
 // Seeded fuzzing of the decoder: every input is either decoded or refused with a DecodeError, never
 // another exception, and nothing is allocated beyond what the (capped) header declares.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function validMessages(random: () => number): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -108,7 +98,7 @@ const f64At = (bytes: Uint8Array, offset: number, value: number) =>
 
 describe("decoder fuzzing (seeded)", () => {
   it("refuses thousands of truncated, bit-flipped and overwritten messages with DecodeError only", () => {
-    const random = mulberry32(20261124);
+    const random = seededRandom(20261124);
     const corpus = validMessages(random);
     const outcomes = { ok: 0, refused: 0 };
     for (let round = 0; round < 5000; round++) {

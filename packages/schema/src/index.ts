@@ -175,6 +175,7 @@ export {
   type DepthEncoding,
   DepthImage,
   type DepthImageOptions,
+  ENCODING_DATATYPE,
   MAX_IMAGE_DIMENSION,
   MAX_PIXELS,
 } from "./depthImage.ts";
@@ -195,6 +196,7 @@ export {
 } from "./entityPath.ts";
 export { DecodeError, type DecodeProblem, ValidationError } from "./errors.ts";
 export { depthImage3dExample, depthImageSimpleExample, rerunExampleDepth } from "./examples.ts";
+export { floatDecode, floatEncode } from "./floatDepthCodec.ts";
 export {
   COLOR_MODELS,
   type ColorModel,

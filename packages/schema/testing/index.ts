@@ -1,4 +1,6 @@
 // Test and benchmark helpers (Node only): the shipped real depth samples, stamped frames for rate tests, a free port.
+export { generatedFloatSequence } from "./floatSequence.ts";
+export { countRefusals, damagedPayloads, seededRandom } from "./fuzzPayloads.ts";
 export { freePort } from "./ports.ts";
 export { loadPng16, loadSampleSets, type SampleSet } from "./samples.ts";
 export {
