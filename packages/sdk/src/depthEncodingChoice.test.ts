@@ -31,10 +31,26 @@ describe("auto depth encoding (per entity)", { timeout: 30_000 }, () => {
     expect(Object.fromEntries(auto.choices())).toEqual({ "cam/depth": "med", "tiny/depth": "rvl" });
     // Kept after the trial, whatever later frames would favour.
     expect(encodingOf(encodeLog("cam/depth", tiny, [], {}, auto).bytes)).toBe(2);
-    // A log() call naming its encoding wins; float images go raw.
+    // A log() call naming its encoding wins; F32 images go float-deflate, other types raw.
     expect(encodingOf(encodeLog("cam/depth", kinect, [], { encoding: "rvl" }, auto).bytes)).toBe(1);
     const floats = new DepthImage(new Float32Array(4), { width: 2, height: 2 });
-    expect(encodingOf(encodeLog("f/depth", floats, [], {}, auto).bytes)).toBe(0);
+    expect(encodingOf(encodeLog("f/depth", floats, [], {}, auto).bytes)).toBe(3);
+    const f64 = new DepthImage(new Float64Array(4), { width: 2, height: 2 });
+    expect(encodingOf(encodeLog("d/depth", f64, [], {}, auto).bytes)).toBe(0);
+  });
+
+  it("a named stream encoding applies to the datatype it carries; the rest take their default", () => {
+    const floats = new DepthImage(Float32Array.of(1.5, Number.NaN, -0, 2), { width: 2, height: 2 });
+    const u16 = new DepthImage(Uint16Array.of(500, 0, 501, 502), { width: 2, height: 2 });
+    expect(encodingOf(encodeLog("f", floats, [], {}, "float-deflate").bytes)).toBe(3);
+    expect(encodingOf(encodeLog("u", u16, [], {}, "float-deflate").bytes)).toBe(1);
+    expect(encodingOf(encodeLog("f", floats, [], {}, "med").bytes)).toBe(0);
+    expect(encodingOf(encodeLog("f", floats, [], {}, undefined).bytes)).toBe(0);
+    expect(encodingOf(encodeLog("u", u16, [], {}, undefined).bytes)).toBe(1);
+    const back = decodeMessage(encodeLog("f", floats, [], {}, "float-deflate").bytes).archetype as DepthImage;
+    expect(Buffer.from((back.data as Float32Array).buffer).equals(Buffer.from(floats.data.buffer))).toBe(
+      true,
+    );
   });
 
   it("is lossless: what auto sent decodes to the logged pixels", () => {

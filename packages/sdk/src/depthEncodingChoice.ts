@@ -1,6 +1,16 @@
-import { type DepthEncoding, type DepthImage, medEncode, rvlEncode } from "@depthroom/schema";
+import {
+  type DepthEncoding,
+  type DepthImage,
+  ENCODING_DATATYPE,
+  medEncode,
+  rvlEncode,
+} from "@depthroom/schema";
 
-/** A producer's depth encoding: one for every U16 image, or `auto` (measured per entity). */
+/**
+ * A producer's depth encoding: `rvl` or `med` for its U16 images, `float-deflate` for its F32 images,
+ * `raw` for all, or `auto` (U16 measured per entity, F32 float-deflate). An image whose datatype the
+ * named encoding does not carry goes as that datatype's default (RVL for U16, raw otherwise).
+ */
 export type DepthEncodingOption = DepthEncoding | "auto";
 
 /** U16 frames of an entity that `auto` measures before it keeps one encoding. */
@@ -39,4 +49,26 @@ export class AutoDepthEncoding {
   choices(): ReadonlyMap<string, DepthEncoding> {
     return this.chosen;
   }
+}
+
+/**
+ * The encoding of one DepthImage when its `log()` call names none: the stream's option where it carries
+ * the image's datatype, else RVL for U16 and raw for the rest. `auto` picks per entity for U16 and
+ * float-deflate for F32 (lossless; on depth it was always smaller than raw, see the schema's bench).
+ */
+export function depthEncodingFor(
+  entityPath: string,
+  image: DepthImage,
+  stream: DepthEncoding | AutoDepthEncoding | undefined,
+): DepthEncoding {
+  if (stream instanceof AutoDepthEncoding) {
+    return image.datatype === "U16"
+      ? stream.pick(entityPath, image)
+      : image.datatype === "F32"
+        ? "float-deflate"
+        : "raw";
+  }
+  if (stream === "raw" || (stream !== undefined && ENCODING_DATATYPE[stream] === image.datatype))
+    return stream;
+  return image.defaultEncoding;
 }

@@ -12,7 +12,7 @@ import {
   type TimePoint,
   Transform3D,
 } from "@depthroom/schema";
-import { AutoDepthEncoding } from "./depthEncodingChoice.ts";
+import { type AutoDepthEncoding, depthEncodingFor } from "./depthEncodingChoice.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
 
 /** One logged archetype, encoded once and ready to publish. */
@@ -57,12 +57,7 @@ export function encodeLog(
   const archetype = toArchetype(value);
   let encoding = options.encoding;
   if (encoding === undefined && archetype.kind === "DepthImage") {
-    encoding =
-      archetype.datatype !== "U16"
-        ? "raw"
-        : streamEncoding instanceof AutoDepthEncoding
-          ? streamEncoding.pick(checked.path, archetype)
-          : (streamEncoding ?? "rvl");
+    encoding = depthEncodingFor(checked.path, archetype, streamEncoding);
   }
   const isStatic = options.static === true;
   let bytes: Uint8Array;

@@ -16,9 +16,12 @@ import { Timelines } from "./timelines.ts";
 
 export interface ProducerOptions extends ConnectionOptions {
   /**
-   * Depth payload encoding for U16 images: `rvl` (default, lossless), `med` (MED-deflate, lossless,
-   * smaller on most depth), `auto` (per entity, the smaller of rvl and med over the first frames) or
-   * `raw`. Other types are sent raw.
+   * Depth payload encoding: `rvl` (the default for U16, lossless), `med` (MED-deflate, U16, lossless,
+   * smaller on most depth), `float-deflate` (F32, lossless), `auto` (U16: per entity, the smaller of
+   * rvl and med over the first frames; F32: float-deflate) or `raw`. An image whose datatype the
+   * option does not carry goes as RVL (U16) or raw. The default stays rvl/raw, not auto: every reader
+   * (ROS and Rerun RVL decoders, the Python client at full rate) reads those; `depthroom stream` and
+   * `demo`, which feed the viewer, use auto.
    */
   readonly depthEncoding?: DepthEncodingOption;
   /** Messages sent but not yet acknowledged by the relay; default 3. More waits in per-entity slots. */
