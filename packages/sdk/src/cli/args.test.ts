@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InputError } from "../node/inputError.ts";
-import { PRODUCER_OPTIONS, parseArgs, parseCommandArgs } from "./args.ts";
+import { onePositional, PRODUCER_OPTIONS, parseArgs, parseCommandArgs } from "./args.ts";
 import type { CliContext } from "./context.ts";
 import { formatProgress, ProgressLine } from "./progress.ts";
 
@@ -47,6 +47,27 @@ describe("parseArgs", () => {
       '--width: expected an integer >= 8, got "9.5" (see: depthroom stream --help)',
     );
     expect(usage(["--loop=yes"])).toBe("--loop takes no value (see: depthroom stream --help)");
+  });
+
+  it("collects an option given several times when it takes multiple values, and keeps the last otherwise", () => {
+    const argv = ["--topics", "/a", "--link", "L1", "--topics=/b,/c", "--link", "L2"];
+    const multiple = { topics: { type: "string", multiple: true }, link: { type: "string" } } as const;
+    expect(parseArgs(argv, multiple, "bridge").options).toEqual({ topics: ["/a", "/b,/c"], link: "L2" });
+    expect(() => parseArgs(["--topics"], multiple, "bridge")).toThrow(
+      "--topics needs a value (see: depthroom bridge --help)",
+    );
+  });
+});
+
+describe("onePositional", () => {
+  it("is the one positional, or says what is missing or that it takes one at a time", () => {
+    const one = (positionals: string[]) =>
+      onePositional({ options: {}, positionals }, "import", "<file.mcap>", "file");
+    expect(one(["a.mcap"])).toBe("a.mcap");
+    expect(() => one([])).toThrow("missing <file.mcap> (see: depthroom import --help)");
+    expect(() => one(["a.mcap", "b.mcap"])).toThrow(
+      "one file at a time, got 2 (see: depthroom import --help)",
+    );
   });
 });
 

@@ -10,9 +10,11 @@ export interface OptionSpec {
   readonly integer?: boolean;
   /** A one-letter alias (`-q`). */
   readonly short?: string;
+  /** For strings: may be given several times, the values collected in order (a `string[]`). */
+  readonly multiple?: boolean;
 }
 
-export type OptionValues = Record<string, string | number | boolean | undefined>;
+export type OptionValues = Record<string, string | string[] | number | boolean | undefined>;
 
 export interface ParsedArgs {
   readonly options: OptionValues;
@@ -71,7 +73,8 @@ export function parseArgs(
     }
     if (spec.type === "string") {
       if (value === "") throw usage(`--${name} needs a value`);
-      options[name] = value;
+      const earlier = options[name];
+      options[name] = spec.multiple ? [...(Array.isArray(earlier) ? earlier : []), value] : value;
       continue;
     }
     const n = Number(value);
@@ -86,6 +89,20 @@ export function parseArgs(
   return { options, positionals };
 }
 
+/**
+ * The one positional argument of a command that takes one (`<folder>`, `<file.mcap>`, a source URL).
+ * Throws `InputError` (usage) naming what is `missing`, or saying it takes one `thing` at a time.
+ */
+export function onePositional(parsed: ParsedArgs, command: string, missing: string, thing: string): string {
+  const { positionals } = parsed;
+  const see = `(see: depthroom ${command} --help)`;
+  if (positionals.length === 0) throw new InputError("usage", `missing ${missing} ${see}`);
+  if (positionals.length > 1) {
+    throw new InputError("usage", `one ${thing} at a time, got ${positionals.length} ${see}`);
+  }
+  return positionals[0] as string;
+}
+
 /** The options of the commands that stream into a session as its producer (stream, demo, bridge). */
 export const PRODUCER_OPTIONS = {
   link: { type: "string" },
@@ -93,6 +110,13 @@ export const PRODUCER_OPTIONS = {
   "connect-timeout": { type: "number", min: 0, exclusiveMin: true },
   quiet: { type: "boolean", short: "q" },
 } as const satisfies Record<string, OptionSpec>;
+
+/** A `depthroom` command: its help, its options, and what it does with them once parsed. */
+export interface Command {
+  readonly help: string;
+  readonly options: Record<string, OptionSpec>;
+  run(parsed: ParsedArgs, ctx: CliContext): Promise<number>;
+}
 
 /**
  * `parseArgs` for a command, with the `-h` / `--help` every command takes: given it, the command's

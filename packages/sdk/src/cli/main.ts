@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { type Command, parseCommandArgs } from "./args.ts";
 import { adminCommand } from "./commands/admin.ts";
 import { bridgeCommand } from "./commands/bridge.ts";
 import { demoCommand } from "./commands/demo.ts";
@@ -8,28 +9,16 @@ import { sessionCommand } from "./commands/session.ts";
 import { streamCommand } from "./commands/stream.ts";
 import type { CliContext } from "./context.ts";
 import { describeFailure, ExitCode } from "./exitCodes.ts";
-import {
-  ADMIN_HELP,
-  BRIDGE_HELP,
-  DEMO_HELP,
-  EXPORT_HELP,
-  IMPORT_HELP,
-  MAIN_HELP,
-  SESSION_HELP,
-  STREAM_HELP,
-} from "./help.ts";
+import { MAIN_HELP } from "./help.ts";
 
-const COMMANDS: Record<
-  string,
-  { run: (argv: readonly string[], ctx: CliContext) => Promise<number>; help: string }
-> = {
-  session: { run: sessionCommand, help: SESSION_HELP },
-  stream: { run: streamCommand, help: STREAM_HELP },
-  demo: { run: demoCommand, help: DEMO_HELP },
-  bridge: { run: bridgeCommand, help: BRIDGE_HELP },
-  import: { run: importCommand, help: IMPORT_HELP },
-  export: { run: exportCommand, help: EXPORT_HELP },
-  admin: { run: adminCommand, help: ADMIN_HELP },
+const COMMANDS: Record<string, Command> = {
+  session: sessionCommand,
+  stream: streamCommand,
+  demo: demoCommand,
+  bridge: bridgeCommand,
+  import: importCommand,
+  export: exportCommand,
+  admin: adminCommand,
 };
 
 /** Run one CLI invocation; returns the exit code. Errors become one clear message on stderr. */
@@ -63,7 +52,8 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
       );
       return ExitCode.Usage;
     }
-    return await command.run(rest, ctx);
+    const parsed = parseCommandArgs(rest, command.options, first, command.help, ctx);
+    return parsed ? await command.run(parsed, ctx) : ExitCode.Ok;
   } catch (error) {
     const { code, message } = describeFailure(error);
     const label = first && COMMANDS[first] ? `depthroom ${first}` : "depthroom";

@@ -1,7 +1,7 @@
 import { postNotice } from "../../admin.ts";
 import { SdkError, SdkErrorCode } from "../../errors.ts";
 import { InputError } from "../../node/inputError.ts";
-import { parseCommandArgs } from "../args.ts";
+import type { Command, ParsedArgs } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { ADMIN_HELP } from "../help.ts";
@@ -12,22 +12,20 @@ import { DEFAULT_RELAY } from "./session.ts";
  * [--ttl SECONDS] [--json]`: a notice to every viewer and producer of the relay (every node), or of one
  * session.
  */
-export async function adminCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      relay: { type: "string" },
-      "admin-token": { type: "string" },
-      session: { type: "string" },
-      level: { type: "string" },
-      ttl: { type: "number", min: 0, exclusiveMin: true },
-      json: { type: "boolean" },
-    },
-    "admin",
-    ADMIN_HELP,
-    ctx,
-  );
-  if (!parsed) return ExitCode.Ok;
+export const adminCommand: Command = {
+  help: ADMIN_HELP,
+  options: {
+    relay: { type: "string" },
+    "admin-token": { type: "string" },
+    session: { type: "string" },
+    level: { type: "string" },
+    ttl: { type: "number", min: 0, exclusiveMin: true },
+    json: { type: "boolean" },
+  },
+  run: runAdmin,
+};
+
+async function runAdmin(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
   const { options, positionals } = parsed;
   const [action, text, ...rest] = positionals;
   if (action !== "notice") {

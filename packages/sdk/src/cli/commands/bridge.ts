@@ -4,7 +4,7 @@ import { checkSourceUrl } from "../../foxglove/source.ts";
 import { surveyFoxglove } from "../../foxglove/survey.ts";
 import { InputError } from "../../node/inputError.ts";
 import { resolveTarget } from "../../target.ts";
-import { PRODUCER_OPTIONS, parseCommandArgs } from "../args.ts";
+import { type Command, onePositional, type ParsedArgs, PRODUCER_OPTIONS } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { BRIDGE_HELP } from "../help.ts";
@@ -12,31 +12,22 @@ import type { ProgressOutput } from "../progress.ts";
 import { connectTimeoutMs, requireLink } from "./stream.ts";
 
 /** `depthroom bridge <ws://host:8765> --link <publish link> [--topics glob...] [--list] [options]` */
-export async function bridgeCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  // --topics may come several times, each a glob or a comma-separated list of globs.
-  const { topics, rest } = takeTopics(argv);
-  const parsed = parseCommandArgs(
-    rest,
-    {
-      ...PRODUCER_OPTIONS,
-      list: { type: "boolean" },
-      wait: { type: "number", min: 0 },
-    },
-    "bridge",
-    BRIDGE_HELP,
-    ctx,
-  );
-  if (!parsed) return ExitCode.Ok;
-  const { options, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new InputError(
-      "usage",
-      positionals.length === 0
-        ? "missing <ws://host:8765>, the Foxglove WebSocket source (see: depthroom bridge --help)"
-        : `one source at a time, got ${positionals.length} (see: depthroom bridge --help)`,
-    );
-  }
-  const url = positionals[0] as string;
+export const bridgeCommand: Command = {
+  help: BRIDGE_HELP,
+  options: {
+    ...PRODUCER_OPTIONS,
+    // Several times, each a glob or a comma-separated list of globs.
+    topics: { type: "string", multiple: true },
+    list: { type: "boolean" },
+    wait: { type: "number", min: 0 },
+  },
+  run: runBridge,
+};
+
+async function runBridge(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
+  const { options } = parsed;
+  const url = onePositional(parsed, "bridge", "<ws://host:8765>, the Foxglove WebSocket source", "source");
+  const topics = topicGlobs(options.topics as string[] | undefined);
   checkSourceUrl(url);
   const timeoutMs = connectTimeoutMs(options["connect-timeout"]);
   const quiet = options.quiet === true;
@@ -94,34 +85,13 @@ export async function bridgeCommand(argv: readonly string[], ctx: CliContext): P
   return ctx.signal.aborted ? ExitCode.Interrupted : ExitCode.Ok;
 }
 
-function takeTopics(argv: readonly string[]): { topics: string[] | undefined; rest: string[] } {
-  const topics: string[] = [];
-  const rest: string[] = [];
-  let found = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    let value: string | undefined;
-    if (arg === "--topics") {
-      value = argv[++i];
-      if (value === undefined || value.startsWith("--")) {
-        throw new InputError("usage", "--topics needs a value (see: depthroom bridge --help)");
-      }
-    } else if (arg.startsWith("--topics=")) value = arg.slice("--topics=".length);
-    else {
-      rest.push(arg);
-      continue;
-    }
-    found = true;
-    topics.push(
-      ...value
-        .split(",")
-        .map((t) => t.trim())
-        .filter((t) => t !== ""),
-    );
-  }
-  if (found && topics.length === 0)
+/** The globs of every `--topics` (comma-separated lists allowed), or undefined without any. */
+function topicGlobs(values: readonly string[] | undefined): string[] | undefined {
+  if (values === undefined) return undefined;
+  const topics = values.flatMap((value) => value.split(",").map((t) => t.trim())).filter((t) => t !== "");
+  if (topics.length === 0)
     throw new InputError("usage", "--topics needs a value (see: depthroom bridge --help)");
-  return { topics: found ? topics : undefined, rest };
+  return topics;
 }
 
 /** `--list`: one line per advertised topic, what happens to it, and why. */

@@ -3,29 +3,26 @@ import { demoCameras, renderDemoDepth } from "../../demoScene.ts";
 import { InputError } from "../../node/inputError.ts";
 import { connect } from "../../producer.ts";
 import { resolveTarget } from "../../target.ts";
-import { PRODUCER_OPTIONS, parseCommandArgs } from "../args.ts";
+import { type Command, type ParsedArgs, PRODUCER_OPTIONS } from "../args.ts";
 import { type CliContext, Pacer } from "../context.ts";
-import { ExitCode } from "../exitCodes.ts";
 import { DEMO_HELP } from "../help.ts";
 import { ProgressLine } from "../progress.ts";
 import { connectTimeoutMs, counts, failIfClosed, finishRun, requireLink, transformOf } from "./stream.ts";
 
 /** `depthroom demo --link <publish link> [options]` */
-export async function demoCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      ...PRODUCER_OPTIONS,
-      fps: { type: "number", min: 0, exclusiveMin: true },
-      width: { type: "number", min: 8, integer: true },
-      height: { type: "number", min: 8, integer: true },
-      duration: { type: "number", min: 0, exclusiveMin: true },
-    },
-    "demo",
-    DEMO_HELP,
-    ctx,
-  );
-  if (!parsed) return ExitCode.Ok;
+export const demoCommand: Command = {
+  help: DEMO_HELP,
+  options: {
+    ...PRODUCER_OPTIONS,
+    fps: { type: "number", min: 0, exclusiveMin: true },
+    width: { type: "number", min: 8, integer: true },
+    height: { type: "number", min: 8, integer: true },
+    duration: { type: "number", min: 0, exclusiveMin: true },
+  },
+  run: runDemo,
+};
+
+async function runDemo(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
   const { options, positionals } = parsed;
   if (positionals.length > 0) {
     throw new InputError("usage", `unexpected argument "${positionals[0]}" (see: depthroom demo --help)`);

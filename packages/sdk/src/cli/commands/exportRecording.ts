@@ -8,7 +8,7 @@ import { isRecordingId } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "../../errors.ts";
 import { InputError } from "../../node/inputError.ts";
 import { downloadRecording, recordingAccess } from "../../recordings.ts";
-import { parseCommandArgs } from "../args.ts";
+import type { Command, ParsedArgs } from "../args.ts";
 import { ByteProgress } from "../byteProgress.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
@@ -18,21 +18,19 @@ const FORMATS = ["foxglove", "depthroom"] as const;
 type Format = (typeof FORMATS)[number];
 
 /** `depthroom export <recordingId> --link <link> [--format foxglove|depthroom] [-o <file>] [--json]` */
-export async function exportCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      link: { type: "string" },
-      format: { type: "string" },
-      output: { type: "string", short: "o" },
-      json: { type: "boolean" },
-      quiet: { type: "boolean", short: "q" },
-    },
-    "export",
-    EXPORT_HELP,
-    ctx,
-  );
-  if (!parsed) return ExitCode.Ok;
+export const exportCommand: Command = {
+  help: EXPORT_HELP,
+  options: {
+    link: { type: "string" },
+    format: { type: "string" },
+    output: { type: "string", short: "o" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  },
+  run: runExport,
+};
+
+async function runExport(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
   const { options, positionals } = parsed;
   if (positionals.length > 1)
     throw new InputError("usage", "one recording at a time (see: depthroom export --help)");

@@ -6,7 +6,7 @@ import type { ImportRecordingResponse } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "../../errors.ts";
 import { InputError } from "../../node/inputError.ts";
 import { importRecording, type RecordingAccess, recordingAccess } from "../../recordings.ts";
-import { parseCommandArgs } from "../args.ts";
+import { type Command, onePositional, type ParsedArgs } from "../args.ts";
 import { ByteProgress } from "../byteProgress.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
@@ -15,28 +15,20 @@ import { IMPORT_HELP } from "../help.ts";
 const MCAP_MAGIC = Buffer.from([0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a]);
 
 /** `depthroom import <file.mcap> --link <edit link> [--title TEXT] [--json] [--quiet]` */
-export async function importCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      link: { type: "string" },
-      title: { type: "string" },
-      json: { type: "boolean" },
-      quiet: { type: "boolean", short: "q" },
-    },
-    "import",
-    IMPORT_HELP,
-    ctx,
-  );
-  if (!parsed) return ExitCode.Ok;
-  const { options, positionals } = parsed;
-  if (positionals.length !== 1) {
-    throw new InputError(
-      "usage",
-      `${positionals.length === 0 ? "missing <file.mcap>" : "one file at a time"} (see: depthroom import --help)`,
-    );
-  }
-  const file = positionals[0] as string;
+export const importCommand: Command = {
+  help: IMPORT_HELP,
+  options: {
+    link: { type: "string" },
+    title: { type: "string" },
+    json: { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  },
+  run: runImport,
+};
+
+async function runImport(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
+  const { options } = parsed;
+  const file = onePositional(parsed, "import", "<file.mcap>", "file");
   const access = editAccess(options.link, ctx);
   const size = await checkMcapFile(file);
   const quiet = options.quiet === true;

@@ -1,7 +1,7 @@
 import { parseSessionLink } from "@depthroom/schema";
 import { InputError } from "../../node/inputError.ts";
 import { createSession, deleteSession } from "../../session.ts";
-import { parseCommandArgs } from "../args.ts";
+import type { Command, ParsedArgs } from "../args.ts";
 import type { CliContext } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { SESSION_HELP } from "../help.ts";
@@ -12,21 +12,19 @@ export const DEFAULT_RELAY = "http://localhost:8787";
  * `depthroom session create [--relay URL] [--title TEXT] [--create-token T] [--json]`,
  * `depthroom session delete --link <edit link>`
  */
-export async function sessionCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      relay: { type: "string" },
-      title: { type: "string" },
-      "create-token": { type: "string" },
-      link: { type: "string" },
-      json: { type: "boolean" },
-    },
-    "session",
-    SESSION_HELP,
-    ctx,
-  );
-  if (!parsed) return ExitCode.Ok;
+export const sessionCommand: Command = {
+  help: SESSION_HELP,
+  options: {
+    relay: { type: "string" },
+    title: { type: "string" },
+    "create-token": { type: "string" },
+    link: { type: "string" },
+    json: { type: "boolean" },
+  },
+  run: runSession,
+};
+
+async function runSession(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
   const { options, positionals } = parsed;
   const [action, ...rest] = positionals;
   if (action !== "create" && action !== "delete") {

@@ -17,7 +17,7 @@ import {
 import { InputError } from "../../node/inputError.ts";
 import { connect, type RecordingStream } from "../../producer.ts";
 import { resolveTarget } from "../../target.ts";
-import { PRODUCER_OPTIONS, parseCommandArgs } from "../args.ts";
+import { type Command, onePositional, type ParsedArgs, PRODUCER_OPTIONS } from "../args.ts";
 import { type CliContext, Pacer } from "../context.ts";
 import { ExitCode } from "../exitCodes.ts";
 import { STREAM_HELP } from "../help.ts";
@@ -33,37 +33,28 @@ const LAYOUT_NAMES = {
 } as const;
 
 /** `depthroom stream <folder> --link <publish link> [options]` */
-export async function streamCommand(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const parsed = parseCommandArgs(
-    argv,
-    {
-      ...PRODUCER_OPTIONS,
-      fps: { type: "number", min: 0, exclusiveMin: true },
-      loop: { type: "boolean" },
-      fx: { type: "number" },
-      fy: { type: "number" },
-      cx: { type: "number" },
-      cy: { type: "number" },
-      "depth-scale": { type: "number", min: 0, exclusiveMin: true },
-      entity: { type: "string" },
-    },
-    "stream",
-    STREAM_HELP,
-    ctx,
-  );
-  if (!parsed) return ExitCode.Ok;
-  const { options, positionals } = parsed;
-  if (positionals.length === 0)
-    throw new InputError("usage", "missing <folder> (see: depthroom stream --help)");
-  if (positionals.length > 1)
-    throw new InputError(
-      "usage",
-      `one folder at a time, got ${positionals.length} (see: depthroom stream --help)`,
-    );
+export const streamCommand: Command = {
+  help: STREAM_HELP,
+  options: {
+    ...PRODUCER_OPTIONS,
+    fps: { type: "number", min: 0, exclusiveMin: true },
+    loop: { type: "boolean" },
+    fx: { type: "number" },
+    fy: { type: "number" },
+    cx: { type: "number" },
+    cy: { type: "number" },
+    "depth-scale": { type: "number", min: 0, exclusiveMin: true },
+    entity: { type: "string" },
+  },
+  run: runStream,
+};
+
+async function runStream(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
+  const { options } = parsed;
+  const folderArg = onePositional(parsed, "stream", "<folder>", "folder");
   const link = requireLink(options.link, ctx);
   // Check everything that needs no network first: the link, then every file.
   resolveTarget({ link }, { needRole: "publish" });
-  const folderArg = positionals[0] as string;
   const folder = openDepthFolder(folderArg, {
     fx: options.fx as number | undefined,
     fy: options.fy as number | undefined,
