@@ -22,7 +22,7 @@ import { encode as encodePng } from "fast-png";
 import { WebSocketServer } from "ws";
 import { createSession, subscribe } from "../src/index.ts";
 import { ROS2_SCHEMA_TEXT } from "../src/node/index.ts";
-import { startRelay } from "./relayProcess.ts";
+import { benchOverRelay } from "./relayProcess.ts";
 
 const { values } = parseArgs({
   options: { relay: { type: "string" }, seconds: { type: "string", default: "10" } },
@@ -189,19 +189,10 @@ async function run(relayUrl: string, mode: "raw" | "png") {
   };
 }
 
-const relay = values.relay ? { url: values.relay, stop() {} } : await startRelay();
-try {
-  console.log(
-    `bridge bench: relay ${relay.url}, source at ${FPS} Hz, ${WARMUP_S} s warm-up then ${seconds} s measured per stream`,
-  );
-  const rows = [];
-  for (const mode of ["raw", "png"] as const) {
-    const row = await run(relay.url, mode);
-    console.log(JSON.stringify(row));
-    rows.push(row);
-  }
-  console.table(rows);
-} finally {
-  relay.stop();
-}
-process.exit(0);
+await benchOverRelay(
+  values.relay,
+  (url) =>
+    `bridge bench: relay ${url}, source at ${FPS} Hz, ${WARMUP_S} s warm-up then ${seconds} s measured per stream`,
+  ["raw", "png"] as const,
+  run,
+);

@@ -52,3 +52,29 @@ export async function startRelay(): Promise<{ url: string; stop(): void }> {
   });
   return { url, stop };
 }
+
+/**
+ * A bench over a relay: the one at `relayUrl` (`--relay`), else one started here. Prints `header`, runs
+ * each case (its row printed as JSON when done), then all rows as a table; stops the relay and exits.
+ */
+export async function benchOverRelay<C, R>(
+  relayUrl: string | undefined,
+  header: (url: string) => string,
+  cases: readonly C[],
+  run: (url: string, one: C) => Promise<R>,
+): Promise<never> {
+  const relay = relayUrl ? { url: relayUrl, stop() {} } : await startRelay();
+  try {
+    console.log(header(relay.url));
+    const rows: R[] = [];
+    for (const one of cases) {
+      const row = await run(relay.url, one);
+      console.log(JSON.stringify(row));
+      rows.push(row);
+    }
+    console.table(rows);
+  } finally {
+    relay.stop();
+  }
+  process.exit(0);
+}

@@ -12,15 +12,14 @@
  */
 import { parseArgs } from "node:util";
 import { type DepthEncoding, DepthImage, Pinhole } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
+import { loadSampleSets, wallMs } from "@depthroom/schema/testing";
 import { connect, createSession, subscribe } from "../src/index.ts";
-import { startRelay } from "./relayProcess.ts";
+import { benchOverRelay } from "./relayProcess.ts";
 
 const { values } = parseArgs({
   options: { relay: { type: "string" }, seconds: { type: "string", default: "5" } },
 });
 const seconds = Number(values.seconds);
-const wallMs = () => performance.timeOrigin + performance.now();
 
 /** The TUM sample as is, or resized (nearest neighbour) to another size. */
 function depthOf(width: number, height: number): Uint16Array {
@@ -118,24 +117,16 @@ async function run(relayUrl: string, width: number, height: number, encoding: De
   };
 }
 
-const relay = values.relay ? { url: values.relay, stop() {} } : await startRelay();
-try {
-  console.log(
-    `relay ${relay.url}, ${seconds} s per measurement, one producer -> relay -> one subscriber (Node, loopback)`,
-  );
-  const rows = [];
-  for (const [width, height] of [
-    [640, 480],
-    [1280, 720],
-  ] as const) {
-    for (const encoding of ["rvl", "raw"] as const) {
-      const row = await run(relay.url, width, height, encoding);
-      console.log(JSON.stringify(row));
-      rows.push(row);
-    }
-  }
-  console.table(rows);
-} finally {
-  relay.stop();
-}
-process.exit(0);
+const SIZES = [
+  [640, 480],
+  [1280, 720],
+] as const;
+await benchOverRelay(
+  values.relay,
+  (url) =>
+    `relay ${url}, ${seconds} s per measurement, one producer -> relay -> one subscriber (Node, loopback)`,
+  SIZES.flatMap(([width, height]) =>
+    (["rvl", "raw"] as const).map((encoding) => ({ width, height, encoding })),
+  ),
+  (url, { width, height, encoding }) => run(url, width, height, encoding),
+);
