@@ -2,6 +2,7 @@ import { DepthImage, type LogMessage, type Pinhole, rvlEncode, type Transform3D 
 import { bridgeFoxglove, FOXGLOVE_SUBPROTOCOLS } from "@depthroom/sdk/node";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { sessionAndFoxgloveSource } from "./support/foxgloveSession.ts";
 import {
   AZURE_SAMPLES,
   bytesOf,
@@ -14,10 +15,8 @@ import {
   rosHeader,
   rvlSizeHeader,
   samePixels,
-  startFoxgloveSource,
   TUM_SAMPLE,
 } from "./support/foxgloveSource.ts";
-import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // The Foxglove WebSocket bridge end to end: a real FoxgloveServer publishing the shipped sample frames
@@ -27,9 +26,7 @@ describe("bridge: Foxglove WebSocket source -> session", () => {
   const cleanups = cleanupsAfterEach();
 
   it("bridges raw 16UC1, compressedDepth png and rvl, 32FC1, CameraInfo and /tf_static: both subscribers get every frame bit-exact", async () => {
-    const { links } = await relayWithSession(cleanups);
-    const source = await startFoxgloveSource();
-    cleanups.push(() => source.close());
+    const { links, source } = await sessionAndFoxgloveSource(cleanups);
 
     const tum = loadSample(TUM_SAMPLE);
     const azure = AZURE_SAMPLES.map(loadSample);

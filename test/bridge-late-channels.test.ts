@@ -1,8 +1,8 @@
 import { bridgeFoxglove } from "@depthroom/sdk/node";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { loadSample, rawImage16, startFoxgloveSource, TUM_SAMPLE } from "./support/foxgloveSource.ts";
-import { relayWithSession } from "./support/relay.ts";
+import { sessionAndFoxgloveSource } from "./support/foxgloveSession.ts";
+import { loadSample, rawImage16, TUM_SAMPLE } from "./support/foxgloveSource.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // The camera starts after the bridge: its channel, advertised 2 s later, is bridged; unadvertised, it is
@@ -11,9 +11,7 @@ describe("bridge: channels advertised and unadvertised while it runs", () => {
   const cleanups = cleanupsAfterEach();
 
   it("bridges a channel advertised 2 s after start, and forgets it when unadvertised", async () => {
-    const { links } = await relayWithSession(cleanups);
-    const source = await startFoxgloveSource();
-    cleanups.push(() => source.close());
+    const { links, source } = await sessionAndFoxgloveSource(cleanups);
     const viewer = await collect(links.view);
     cleanups.push(() => viewer.subscription.close());
 

@@ -2,6 +2,7 @@ import type { DepthImage } from "@depthroom/schema";
 import { bridgeFoxglove } from "@depthroom/sdk/node";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
+import { sessionAndFoxgloveSource } from "./support/foxgloveSession.ts";
 import {
   cdr,
   compressedDepthHeader,
@@ -11,10 +12,8 @@ import {
   rosHeader,
   rvlSizeHeader,
   samePixels,
-  startFoxgloveSource,
   TUM_SAMPLE,
 } from "./support/foxgloveSource.ts";
-import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // A rig that sends garbage: 1,000 malformed messages (truncated CDR, wrong encodings, corrupt PNG and
@@ -24,9 +23,7 @@ describe("bridge: malformed messages", () => {
   const cleanups = cleanupsAfterEach();
 
   it("skips and counts 1,000 malformed messages; the good topic keeps streaming bit-exact", async () => {
-    const { links } = await relayWithSession(cleanups);
-    const source = await startFoxgloveSource();
-    cleanups.push(() => source.close());
+    const { links, source } = await sessionAndFoxgloveSource(cleanups);
     const good = source.addRos2Channel("/camera/depth/image_rect_raw", "sensor_msgs/msg/Image");
     const badRaw = source.addRos2Channel("/bad/depth/image_raw", "sensor_msgs/msg/Image");
     const badCompressed = source.addRos2Channel(

@@ -1,8 +1,8 @@
 import { BridgeError, bridgeFoxglove } from "@depthroom/sdk/node";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { loadSample, rawImage16, startFoxgloveSource, TUM_SAMPLE } from "./support/foxgloveSource.ts";
-import { relayWithSession } from "./support/relay.ts";
+import { sessionAndFoxgloveSource } from "./support/foxgloveSession.ts";
+import { loadSample, rawImage16, TUM_SAMPLE } from "./support/foxgloveSource.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // Current foxglove_bridge (on the Foxglove SDK) accepts only `foxglove.sdk.v1` and answers HTTP 400
@@ -11,9 +11,7 @@ describe("bridge: WebSocket subprotocols", () => {
   const cleanups = cleanupsAfterEach();
 
   it("connects to a server that accepts only foxglove.sdk.v1 and bridges its frames", async () => {
-    const { links } = await relayWithSession(cleanups);
-    const source = await startFoxgloveSource({ accept: ["foxglove.sdk.v1"] });
-    cleanups.push(() => source.close());
+    const { links, source } = await sessionAndFoxgloveSource(cleanups, { accept: ["foxglove.sdk.v1"] });
     const channel = source.addRos2Channel("/camera/depth/image_rect_raw", "sensor_msgs/msg/Image");
     const viewer = await collect(links.view);
     cleanups.push(() => viewer.subscription.close());
@@ -28,9 +26,7 @@ describe("bridge: WebSocket subprotocols", () => {
   });
 
   it("fails with source-refused when the server takes neither subprotocol", async () => {
-    const { links } = await relayWithSession(cleanups);
-    const source = await startFoxgloveSource({ accept: ["foxglove.sdk.v2"] });
-    cleanups.push(() => source.close());
+    const { links, source } = await sessionAndFoxgloveSource(cleanups, { accept: ["foxglove.sdk.v2"] });
     const error = await bridgeFoxglove({ url: source.url, link: links.publish }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BridgeError);
     expect((error as BridgeError).code).toBe("source-refused");

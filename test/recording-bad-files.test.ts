@@ -7,7 +7,8 @@ import { importRecording, listRecordings, recordingAccess } from "@depthroom/sdk
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { ros2Frames, writeRos2Mcap } from "./support/mcapFiles.ts";
-import { relayWithSession, scratchDir, startTestRelay } from "./support/relay.ts";
+import { sessionWithScratchDir } from "./support/recordings.ts";
+import { relayWithSession } from "./support/relay.ts";
 import { runCli } from "./support/sdk.ts";
 
 // Bad files given to `depthroom import` and to the relay's import endpoint: not MCAP, truncated, an
@@ -24,10 +25,7 @@ describe("recording: bad files", () => {
   const cleanups = cleanupsAfterEach();
 
   it("names each problem and harms nothing stored", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const dir = await scratchDir(cleanups, "depthroom-bad-files-");
-    const session = await relay.createSession();
+    const { relay, session, dir } = await sessionWithScratchDir(cleanups, "depthroom-bad-files-");
     const edit = recordingAccess(session.links.edit);
     const good = await writeRos2Mcap({ frames });
     const baseline = await importRecording(edit, new Blob([good]), { title: "baseline" });

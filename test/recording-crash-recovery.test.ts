@@ -1,8 +1,8 @@
-import { getRecordingState, type PublishResult, readEnvelope } from "@depthroom/schema";
+import { getRecordingState } from "@depthroom/schema";
 import { fetchLatestAt, listRecordings, recordingAccess, startRecording } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { connectFrames, openDoc, waitFor } from "./support/clients.ts";
+import { connectFrames, openDoc, publishStampedFrames, waitFor } from "./support/clients.ts";
 import { sampleStream, stampFrame } from "./support/frames.ts";
 import { decodeAll, depthOf, timeOf } from "./support/recordings.ts";
 import { createSession, type RelayProcess, scratchDir, spawnRelayProcess } from "./support/relay.ts";
@@ -34,17 +34,10 @@ describe("recording: crash recovery", () => {
     expect(getRecordingState(doc.doc)).toMatchObject({ recordingId: recording.id, by: "crash test" });
 
     // 30 Hz for about 4 s; remember the capture time of every frame the relay acknowledged.
-    const acked = new Map<number, bigint>();
-    let sequence = 0;
-    const timer = setInterval(() => {
-      const bytes = stampFrame(sample, sequence, Date.now());
-      const n = sequence++;
-      socket.emit("publish", bytes, (result: PublishResult) => {
-        if (result.ok) acked.set(n, readEnvelope(bytes).timelines[1]?.value as bigint);
-      });
-    }, 1000 / 30);
+    const publishing = publishStampedFrames(socket, sample, 30);
+    const { acked } = publishing;
     await new Promise((resolve) => setTimeout(resolve, 4000));
-    clearInterval(timer);
+    publishing.stop();
     const killedAtNs = BigInt(Date.now()) * 1_000_000n;
     expect(await relay.stop("SIGKILL")).toBe(null);
     socket.close();

@@ -1,15 +1,12 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decompressHandlers } from "@depthroom/recording";
 import { decodeMessage, encodeMessage, type Pinhole, readEnvelope } from "@depthroom/schema";
 import { fetchLatestAt, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
-import { McapIndexedReader } from "@mcap/core";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { collectFrames, connectFrames, publish, subscribe, waitFor } from "./support/clients.ts";
 import { ros2Frames, writeRos2Mcap } from "./support/mcapFiles.ts";
-import { decodeAll } from "./support/recordings.ts";
-import { scratchDir, startTestRelay } from "./support/relay.ts";
+import { decodeAll, exportWithCli, readMcapFile, sessionWithScratchDir } from "./support/recordings.ts";
 import { runCli } from "./support/sdk.ts";
 
 // Issue 17: a ROS 2 MCAP whose CameraInfo has a plumb_bob D keeps it through `depthroom import`, a live
@@ -22,10 +19,9 @@ describe("lens distortion through import, live and export", () => {
   const cleanups = cleanupsAfterEach();
 
   it("keeps a plumb_bob CameraInfo's D from a ROS 2 MCAP to the exported CameraCalibration", async () => {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const dir = await scratchDir(cleanups, "depthroom-distortion-");
-    const session = await relay.createSession({ title: "distortion" });
+    const { relay, session, dir } = await sessionWithScratchDir(cleanups, "depthroom-distortion-", {
+      title: "distortion",
+    });
 
     // Import.
     const frames = ros2Frames(
@@ -67,25 +63,9 @@ describe("lens distortion through import, live and export", () => {
 
     // Export the live recording as a Foxglove MCAP: its CameraCalibration carries the source's D.
     const exported = join(dir, "exported.mcap");
-    const exportRun = await runCli([
-      "export",
-      recording.id,
-      "--link",
-      session.links.view,
-      "--format",
-      "foxglove",
-      "-o",
-      exported,
-    ]);
+    const exportRun = await exportWithCli(recording.id, session.links.view, "foxglove", exported);
     expect(exportRun.code, exportRun.stderr).toBe(0);
-    const bytes = readFileSync(exported);
-    const mcap = await McapIndexedReader.Initialize({
-      readable: {
-        size: async () => BigInt(bytes.byteLength),
-        read: async (offset, size) => bytes.subarray(Number(offset), Number(offset + size)),
-      },
-      decompressHandlers,
-    });
+    const mcap = await readMcapFile(exported);
     const calibrations: { distortion_model: string; D: number[] }[] = [];
     for await (const m of mcap.readMessages()) {
       const schema = mcap.schemasById.get(mcap.channelsById.get(m.channelId)?.schemaId ?? -1);

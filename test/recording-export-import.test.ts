@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decompressHandlers } from "@depthroom/recording";
 import {
   DepthImage,
   encodeMessage,
@@ -13,13 +12,20 @@ import {
 } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { fetchLatestAt, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
-import { McapIndexedReader } from "@mcap/core";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames, type FrameSocket } from "./support/clients.ts";
 import { ros2Frames, writeRos2Mcap } from "./support/mcapFiles.ts";
-import { decodeAll, depthData, depthOf, sameValues, timeOf } from "./support/recordings.ts";
-import { scratchDir, startTestRelay } from "./support/relay.ts";
+import {
+  decodeAll,
+  depthData,
+  depthOf,
+  exportWithCli,
+  readMcapFile,
+  sameValues,
+  sessionWithScratchDir,
+  timeOf,
+} from "./support/recordings.ts";
 import { runCli } from "./support/sdk.ts";
 
 // `depthroom export --format foxglove` of a recording made through the relay, then `depthroom import`
@@ -39,13 +45,7 @@ function publish(socket: FrameSocket, message: LogMessage): Promise<PublishResul
 describe("recording: export and import through the CLI", () => {
   const cleanups = cleanupsAfterEach();
 
-  async function setup() {
-    const relay = await startTestRelay();
-    cleanups.push(() => relay.close());
-    const dir = await scratchDir(cleanups, "depthroom-export-");
-    const session = await relay.createSession({ title: "round trip" });
-    return { relay, dir, session };
-  }
+  const setup = () => sessionWithScratchDir(cleanups, "depthroom-export-", { title: "round trip" });
 
   it("round-trips a recording through a Foxglove MCAP: same depth, intrinsics, transforms, times", async () => {
     const { dir, session, relay } = await setup();
@@ -121,28 +121,12 @@ describe("recording: export and import through the CLI", () => {
     expect(stopped.frames).toBe(sent.length);
 
     const exported = join(dir, "exported.mcap");
-    const exportRun = await runCli([
-      "export",
-      recording.id,
-      "--link",
-      session.links.view,
-      "--format",
-      "foxglove",
-      "-o",
-      exported,
-    ]);
+    const exportRun = await exportWithCli(recording.id, session.links.view, "foxglove", exported);
     expect(exportRun.stderr).toContain(
       `exported recording ${recording.id} to ${exported} (Foxglove MCAP: 15 images`,
     );
     expect(exportRun.code).toBe(0);
-    const bytes = readFileSync(exported);
-    const mcap = await McapIndexedReader.Initialize({
-      readable: {
-        size: async () => BigInt(bytes.byteLength),
-        read: async (offset, size) => bytes.subarray(Number(offset), Number(offset + size)),
-      },
-      decompressHandlers,
-    });
+    const mcap = await readMcapFile(exported);
     expect([...mcap.schemasById.values()].map((s) => s.name).sort()).toEqual([
       "foxglove.CameraCalibration",
       "foxglove.FrameTransform",
@@ -197,17 +181,7 @@ describe("recording: export and import through the CLI", () => {
 
     // --format depthroom: the file exactly as the relay stores it.
     const raw = join(dir, "raw.mcap");
-    const rawRun = await runCli([
-      "export",
-      recording.id,
-      "--link",
-      session.links.view,
-      "--format",
-      "depthroom",
-      "-o",
-      raw,
-      "--json",
-    ]);
+    const rawRun = await exportWithCli(recording.id, session.links.view, "depthroom", raw, "--json");
     expect(rawRun.code).toBe(0);
     const download = await fetch(
       `${relay.url}/api/recordings/${recording.id}/file?token=${session.tokens.view}`,

@@ -1,9 +1,8 @@
-import { type PublishResult, readEnvelope } from "@depthroom/schema";
 import { listRecordings, recordingAccess, startRecording } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
-import { connectFrames, openDoc, writerAndWitness } from "./support/clients.ts";
-import { sampleStream, stampFrame } from "./support/frames.ts";
+import { connectFrames, openDoc, publishStampedFrames, writerAndWitness } from "./support/clients.ts";
+import { sampleStream } from "./support/frames.ts";
 import { createSession, type RelayProcess, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 
 // kill -9 of the relay in the middle of both a recording and a burst of document edits (issue 12):
@@ -38,15 +37,8 @@ describe("relay kill -9", () => {
     const recording = await startRecording(recordingAccess(session.links.edit), { by: "kill test" });
 
     // 30 frames/s and 50 edits/s for about 3 s, then kill -9 while both are going on.
-    const acked = new Map<number, bigint>();
-    let sequence = 0;
-    const frames = setInterval(() => {
-      const bytes = stampFrame(sample, sequence, Date.now());
-      const n = sequence++;
-      socket.emit("publish", bytes, (result: PublishResult) => {
-        if (result.ok) acked.set(n, readEnvelope(bytes).timelines[1]?.value as bigint);
-      });
-    }, 1000 / 30);
+    const frames = publishStampedFrames(socket, sample, 30);
+    const { acked } = frames;
     let edits = 0;
     const editing = setInterval(() => {
       const n = edits++;
@@ -55,7 +47,7 @@ describe("relay kill -9", () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const killedAt = Date.now();
     expect(await relay.stop("SIGKILL")).toBe(null);
-    clearInterval(frames);
+    frames.stop();
     clearInterval(editing);
     socket.close();
     writer.destroy();

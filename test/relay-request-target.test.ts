@@ -1,7 +1,6 @@
-import { rm } from "node:fs/promises";
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
+import { describe, expect, it } from "vitest";
+import { relayProcessForBlock } from "./support/relay.ts";
 
 // Unparsable request targets (`curl --path-as-is http://HOST//`) on a relay process: plain requests
 // get 400 with a named error, upgrades get their socket closed, and the process keeps serving. Before
@@ -36,27 +35,17 @@ function rawRequest(url: string, request: string, timeoutMs = 5000): Promise<str
 }
 
 describe("relay request targets", () => {
-  let dataDir: string;
-  let relay: RelayProcess;
-
-  beforeAll(async () => {
-    dataDir = await makeTempDir();
-    relay = await spawnRelayProcess({ dataDir });
-  });
-  afterAll(async () => {
-    await relay?.stop("SIGKILL");
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const relay = relayProcessForBlock();
 
   const healthy = async () => {
-    const response = await fetch(`${relay.url}/healthz`, { signal: AbortSignal.timeout(3000) });
+    const response = await fetch(`${relay().url}/healthz`, { signal: AbortSignal.timeout(3000) });
     expect(response.status).toBe(200);
   };
 
   it("answers 400 to a request whose target does not parse, and stays up", async () => {
     for (const target of TARGETS) {
       const answer = await rawRequest(
-        relay.url,
+        relay().url,
         `GET ${target} HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n`,
       );
       const status = /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1];
@@ -64,25 +53,25 @@ describe("relay request targets", () => {
       if (!PARSER_REFUSED.has(target)) expect(answer).toContain('"code":"bad-message"');
       await healthy();
     }
-    expect(relay.output()).not.toContain("Invalid URL");
+    expect(relay().output()).not.toContain("Invalid URL");
   });
 
   it("closes an upgrade whose target does not parse, and stays up", async () => {
     for (const target of TARGETS) {
       const answer = await rawRequest(
-        relay.url,
+        relay().url,
         `GET ${target} HTTP/1.1\r\nHost: relay\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
           "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
       );
       expect(answer).not.toMatch(/^HTTP\/1\.1 101/);
       await healthy();
     }
-    expect(relay.output()).not.toContain("Invalid URL");
+    expect(relay().output()).not.toContain("Invalid URL");
   });
 
   it("does not read a target starting with // as a host: //x/healthz is no route", async () => {
     const answer = await rawRequest(
-      relay.url,
+      relay().url,
       "GET //x/healthz HTTP/1.1\r\nHost: relay\r\nConnection: close\r\n\r\n",
     );
     expect(answer).not.toMatch(/^HTTP\/1\.1 200/);

@@ -13,7 +13,15 @@ import {
 } from "@depthroom/schema";
 import { fetchSessionLinks, SdkError } from "@depthroom/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectFrames, connectFrames, openDoc, publish, subscribe, waitFor } from "./support/clients.ts";
+import {
+  collectFrames,
+  connectFrames,
+  openDoc,
+  publish,
+  subscribe,
+  waitFor,
+  writerAndWitness,
+} from "./support/clients.ts";
 import { startTestRelay, type TestRelay } from "./support/relay.ts";
 
 // GET /api/sessions/:id/links: anyone holding a link of a session can get the links its role may
@@ -95,13 +103,11 @@ describe("share links", () => {
     expect(await publish(producer, pinhole)).toEqual({ ok: true });
     await waitFor(() => received.length >= 1, 3000, "a frame for the shared view token");
 
-    const editor = openDoc(relay.url, session.id, shared.tokens.edit);
-    const witness = openDoc(relay.url, session.id, session.tokens.view);
-    cleanups.push(
-      () => editor.destroy(),
-      () => witness.destroy(),
-    );
-    await Promise.all([editor.synced(), witness.synced()]);
+    // The editor holds the shared edit token; the witness the creator's view token.
+    const { writer: editor, witness } = await writerAndWitness(cleanups, relay.url, {
+      id: session.id,
+      tokens: { edit: shared.tokens.edit, view: session.tokens.view },
+    });
     editor.doc.getMap("annotations").set("by-shared-editor", "ok");
     await waitFor(
       () => witness.doc.getMap("annotations").get("by-shared-editor") === "ok",

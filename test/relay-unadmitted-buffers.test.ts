@@ -1,10 +1,9 @@
 import { readFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import { DepthImage, depthImage3dExample, encodeMessage } from "@depthroom/schema";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { connectFrames, publish } from "./support/clients.ts";
-import { createSession, makeTempDir, type RelayProcess, spawnRelayProcess } from "./support/relay.ts";
+import { createSession, relayProcessForBlock } from "./support/relay.ts";
 
 // Half-finished socket.io binary packets from sockets no namespace admitted (no token, never a
 // CONNECT) must not be buffered: before the fix, a `4510-` header then nine 8 MiB attachments per
@@ -44,22 +43,12 @@ function sendAll(ws: WebSocket, messages: (string | Uint8Array)[]): Promise<void
 }
 
 describe("relay: nothing buffered for sockets no namespace admitted", () => {
-  let dataDir: string;
-  let relay: RelayProcess;
-
-  beforeAll(async () => {
-    dataDir = await makeTempDir();
-    relay = await spawnRelayProcess({ dataDir });
-  });
-  afterAll(async () => {
-    await relay?.stop("SIGKILL");
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  const relay = relayProcessForBlock();
 
   it("half-sent binary packets from unadmitted sockets do not grow the relay's memory", async () => {
-    const before = rssBytes(relay.pid);
+    const before = rssBytes(relay().pid);
     const attachment = new Uint8Array(ATTACHMENT_BYTES).fill(7);
-    const sockets = await Promise.all(Array.from({ length: SOCKETS }, () => rawEngineSocket(relay.url)));
+    const sockets = await Promise.all(Array.from({ length: SOCKETS }, () => rawEngineSocket(relay().url)));
     const closed = sockets.map((ws) => new Promise<void>((resolve) => ws.once("close", () => resolve())));
     await Promise.all(
       sockets.map((ws) => {
@@ -73,18 +62,18 @@ describe("relay: nothing buffered for sockets no namespace admitted", () => {
       }),
     );
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const growth = rssBytes(relay.pid) - before;
+    const growth = rssBytes(relay().pid) - before;
     // Either way the relay must not hold the attachments; today's relay also closes those sockets.
     expect(growth, `RSS growth ${(growth / 2 ** 20).toFixed(0)} MiB`).toBeLessThan(RSS_GROWTH_BOUND);
     const states = sockets.map((ws) => ws.readyState);
     for (const ws of sockets) ws.terminate();
     expect(states.every((state) => state === WebSocket.CLOSED || state === WebSocket.CLOSING)).toBe(true);
-    const health = await fetch(`${relay.url}/healthz`);
+    const health = await fetch(`${relay().url}/healthz`);
     expect(health.status).toBe(200);
   });
 
   it("a small binary packet before admission closes the socket too (nothing held for it)", async () => {
-    const ws = await rawEngineSocket(relay.url);
+    const ws = await rawEngineSocket(relay().url);
     ws.on("error", () => {});
     const closed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
     ws.send('451-["publish",{"_placeholder":true,"num":0}]');
@@ -94,8 +83,8 @@ describe("relay: nothing buffered for sockets no namespace admitted", () => {
   });
 
   it("an admitted producer still publishes a large frame, and a packet of two attachments is cut", async () => {
-    const session = await createSession(relay.url);
-    const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish);
+    const session = await createSession(relay().url);
+    const { socket } = await connectFrames(relay().url, session.id, session.tokens.publish);
     try {
       const [pinhole] = depthImage3dExample().map((m) => encodeMessage(m));
       expect(await publish(socket, pinhole as Uint8Array)).toEqual({ ok: true });
@@ -113,7 +102,7 @@ describe("relay: nothing buffered for sockets no namespace admitted", () => {
     } finally {
       socket.close();
     }
-    const health = await fetch(`${relay.url}/healthz`);
+    const health = await fetch(`${relay().url}/healthz`);
     expect(health.status).toBe(200);
   });
 });

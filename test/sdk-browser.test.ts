@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import { fileURLToPath } from "node:url";
 import { DepthImage, Pinhole } from "@depthroom/schema";
 import { connect } from "@depthroom/sdk";
+import { launchChromium } from "@depthroom/web/testing";
 import { build } from "esbuild";
-import { type Browser, chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { relayWithSession } from "./support/relay.ts";
@@ -44,18 +44,7 @@ describe("SDK in the browser", () => {
 
     const { session } = await relayWithSession(cleanups);
 
-    const browser: Browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--use-angle=swiftshader",
-        "--enable-unsafe-swiftshader",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const tab = await browser.newPage();
     const pageErrors: string[] = [];

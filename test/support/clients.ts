@@ -3,6 +3,7 @@ import {
   type PublishResult,
   RELAY_PROTOCOL_VERSION,
   type Refusal,
+  readEnvelope,
   type ServerToClientEvents,
   type SubscribeRequest,
   type SubscribeResult,
@@ -14,6 +15,7 @@ import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
 import type { Cleanup } from "./cleanups.ts";
+import { type SampleStream, stampFrame } from "./frames.ts";
 
 /* Real clients for tests: socket.io-client for frames, y-websocket's WebsocketProvider for docs. */
 
@@ -135,18 +137,24 @@ export interface DocClient {
   destroy(): void;
 }
 
-/** A y-websocket provider on `/yjs/<session>` with the token as the `token` query parameter. */
+/**
+ * A y-websocket provider on `/yjs/<session>` with the token as the `token` query parameter (over
+ * `webSocket`, a subclass of ws's WebSocket that watches the connections, when given).
+ */
 export function openDoc(
   url: string,
   session: string,
   token: string | undefined,
-  options: { connect?: boolean } = {},
+  options: {
+    connect?: boolean;
+    webSocket?: new (address: string, protocols?: string | string[]) => WebSocket;
+  } = {},
 ): DocClient {
   const doc = new Y.Doc();
   const params: Record<string, string> = token === undefined ? {} : { token };
   const provider = new WebsocketProvider(`${url.replace(/^http/, "ws")}/yjs`, session, doc, {
     params,
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill: (options.webSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket,
     connect: options.connect ?? true,
     maxBackoffTime: 500,
     disableBc: true,
@@ -170,12 +178,13 @@ export function openDoc(
       if (provider.synced) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error("doc did not sync")), timeoutMs);
-        provider.once("sync", (isSynced: boolean) => {
-          if (isSynced) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
+        const onSync = (isSynced: boolean) => {
+          if (!isSynced) return;
+          clearTimeout(timer);
+          provider.off("sync", onSync);
+          resolve();
+        };
+        provider.on("sync", onSync);
       });
     },
     destroy() {
@@ -192,7 +201,10 @@ export function openDoc(
 export async function writerAndWitness(
   cleanups: Cleanup[],
   url: string,
-  session: { readonly id: string; readonly tokens: { readonly edit: string; readonly view: string } },
+  session: {
+    readonly id: string;
+    readonly tokens: { readonly edit: string | undefined; readonly view: string | undefined };
+  },
 ): Promise<{ writer: DocClient; witness: DocClient }> {
   const writer = openDoc(url, session.id, session.tokens.edit);
   const witness = openDoc(url, session.id, session.tokens.view);
@@ -202,4 +214,25 @@ export async function writerAndWitness(
   });
   await Promise.all([writer.synced(), witness.synced()]);
   return { writer, witness };
+}
+
+/**
+ * Publish stamped frames of `sample` on `socket` at `hz` until `stop()`: `acked` maps each frame's
+ * sequence to its capture time (ns) once the relay acknowledged it.
+ */
+export function publishStampedFrames(
+  socket: FrameSocket,
+  sample: SampleStream,
+  hz: number,
+): { readonly acked: Map<number, bigint>; stop(): void } {
+  const acked = new Map<number, bigint>();
+  let sequence = 0;
+  const timer = setInterval(() => {
+    const bytes = stampFrame(sample, sequence, Date.now());
+    const n = sequence++;
+    socket.emit("publish", bytes, (result: PublishResult) => {
+      if (result.ok) acked.set(n, readEnvelope(bytes).timelines[1]?.value as bigint);
+    });
+  }, 1000 / hz);
+  return { acked, stop: () => clearInterval(timer) };
 }

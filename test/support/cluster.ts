@@ -2,9 +2,7 @@ import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { DepthImage, encodeMessage, Pinhole, readEnvelope, type Welcome } from "@depthroom/schema";
 import WebSocket from "ws";
-import { WebsocketProvider } from "y-websocket";
-import * as Y from "yjs";
-import { type FrameSocket, frameSocket } from "./clients.ts";
+import { type DocClient, type FrameSocket, frameSocket, openDoc } from "./clients.ts";
 import { type NginxProcess, startNginx } from "./nginx.ts";
 import { makeTempDir, type RelayProcess, spawnRelayProcess } from "./relay.ts";
 import { REDIS_URL, requireRedis, scratchDatabase } from "./services.ts";
@@ -153,15 +151,11 @@ export function trackedRig(url: string, session: string, token: string, interval
   };
 }
 
-export interface TrackedDoc {
-  readonly doc: Y.Doc;
-  readonly provider: WebsocketProvider;
+export interface TrackedDoc extends DocClient {
   /** The node of every WebSocket this provider opened, in order. */
   readonly nodes: string[];
   /** Every status the provider went through ("connecting", "connected", "disconnected"). */
   readonly statuses: string[];
-  synced(timeoutMs?: number): Promise<void>;
-  destroy(): void;
 }
 
 /** A y-websocket provider on `/yjs/<session>` that records which node served each of its connections. */
@@ -176,36 +170,8 @@ export function trackedDoc(url: string, session: string, token: string): Tracked
       });
     }
   }
-  const doc = new Y.Doc();
-  const provider = new WebsocketProvider(`${url.replace(/^http/, "ws")}/yjs`, session, doc, {
-    params: { token },
-    WebSocketPolyfill: NodeRecordingWebSocket as unknown as typeof globalThis.WebSocket,
-    maxBackoffTime: 500,
-    disableBc: true,
-  });
+  const client = openDoc(url, session, token, { webSocket: NodeRecordingWebSocket });
   const statuses: string[] = [];
-  provider.on("status", (event: { status: string }) => statuses.push(event.status));
-  return {
-    doc,
-    provider,
-    nodes,
-    statuses,
-    synced(timeoutMs = 5000) {
-      if (provider.synced) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error("doc did not sync")), timeoutMs);
-        const onSync = (isSynced: boolean) => {
-          if (!isSynced) return;
-          clearTimeout(timer);
-          provider.off("sync", onSync);
-          resolve();
-        };
-        provider.on("sync", onSync);
-      });
-    },
-    destroy() {
-      provider.destroy();
-      doc.destroy();
-    },
-  };
+  client.provider.on("status", (event: { status: string }) => statuses.push(event.status));
+  return { ...client, nodes, statuses };
 }

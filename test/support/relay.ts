@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type LogLevel, type RelayLimits, type RunningRelay, startRelay } from "@depthroom/relay";
 import type { CreateSessionRequest, CreateSessionResponse } from "@depthroom/schema";
+import { afterAll, beforeAll } from "vitest";
 import type { Cleanup } from "./cleanups.ts";
 
 /*
@@ -116,6 +117,28 @@ export interface RelayProcessOptions {
 }
 
 const require = createRequire(import.meta.url);
+
+/**
+ * A relay child process for the calling describe block, on a temporary data directory: started in a
+ * beforeAll, killed (SIGKILL) and its directory deleted in an afterAll. The returned function gives the
+ * process inside the block's tests.
+ */
+export function relayProcessForBlock(options: Omit<RelayProcessOptions, "dataDir"> = {}): () => RelayProcess {
+  let dataDir: string | undefined;
+  let relay: RelayProcess | undefined;
+  beforeAll(async () => {
+    dataDir = await makeTempDir();
+    relay = await spawnRelayProcess({ ...options, dataDir });
+  });
+  afterAll(async () => {
+    await relay?.stop("SIGKILL");
+    if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  });
+  return () => {
+    if (!relay) throw new Error("relayProcessForBlock: the relay is read before its beforeAll ran");
+    return relay;
+  };
+}
 
 /** Start `src/main.ts` of @depthroom/relay with tsx in a child process; resolves once it listens. */
 export function spawnRelayProcess(options: RelayProcessOptions): Promise<RelayProcess> {
