@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import urllib.parse
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import engineio
 import socketio
@@ -345,3 +345,54 @@ class Connection:
                 self._on_state(state)
             except Exception:  # noqa: BLE001
                 log.exception("depthroom: state handler failed")
+
+
+_Client = TypeVar("_Client", bound="ConnectionClient")
+
+
+class ConnectionClient:
+    """What the producer's RecordingStream and the Subscription share over their Connection: its state
+    and error as properties, the refusals the relay reported, and a condition that every state change
+    wakes. A context manager: `close()` on exit."""
+
+    def __init__(self) -> None:
+        self._connection: Connection | None = None
+        self._lock = threading.Condition()
+        self._problems: list[dict] = []
+
+    def close(self) -> None:
+        """Ends the client (each kind says how)."""
+        raise NotImplementedError
+
+    def __enter__(self: _Client) -> _Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def problems(self) -> list[dict]:
+        """Refusals the relay reported ({code, message}), oldest first (the last 100)."""
+        with self._lock:
+            return list(self._problems)
+
+    @property
+    def state(self) -> str:
+        """connecting, connected, reconnecting or closed."""
+        return self._connection.state if self._connection else "connecting"
+
+    @property
+    def error(self) -> DepthroomError | None:
+        return self._connection.error if self._connection else None
+
+    @property
+    def _reconnects(self) -> int:
+        return self._connection.reconnects if self._connection else 0
+
+    def _on_state(self, _state: str) -> None:
+        with self._lock:
+            self._lock.notify_all()
+
+    def _on_problem(self, problem: dict) -> None:
+        with self._lock:
+            self._problems = [*self._problems[-99:], problem]

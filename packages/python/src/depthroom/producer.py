@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .archetypes import DepthImage, EncodedImage, Image, Pinhole, Transform3D
-from .connection import Connection, is_refusal
+from .connection import Connection, ConnectionClient, is_refusal
 from .errors import DepthroomError, ValidationError
 from .link import resolve_target
 from .message import MAX_MESSAGE_BYTES, MAX_TIMELINES, TimePoint, check_entity_path, check_timeline, encode_message
@@ -81,19 +81,17 @@ def connect(
     return stream
 
 
-class RecordingStream:
+class RecordingStream(ConnectionClient):
     """A recording stream, as Rerun's. Use `connect()`; also a context manager (closes on exit)."""
 
     def __init__(self, *, max_in_flight: int, ack_timeout: float, depth_encoding: str | None) -> None:
         self._ack_timeout = float(ack_timeout)
         self._depth_encoding = depth_encoding
         self._times: dict[str, TimePoint] = {}
-        self._lock = threading.Condition()
+        super().__init__()
         self._queue = PublishQueue(max_in_flight)
-        self._problems: list[dict] = []
         self._closing = False
         self._stopped = False
-        self._connection: Connection | None = None
         self._at_exit: Any = None
         self._sender = threading.Thread(target=self._send_loop, name="depthroom-sender", daemon=True)
 
@@ -210,12 +208,6 @@ class RecordingStream:
             atexit.unregister(self._at_exit)
             self._at_exit = None
 
-    def __enter__(self) -> RecordingStream:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def stats(self) -> dict[str, int]:
         """sent (acknowledged), depth_frames (of those), dropped (replaced by a newer one, or lost),
         rejected (refused by the relay, see `problems`), bytes, in_flight, pending, reconnects."""
@@ -224,23 +216,8 @@ class RecordingStream:
                 **self._queue.counts,
                 "in_flight": self._queue.in_flight,
                 "pending": self._queue.pending,
-                "reconnects": self._connection.reconnects if self._connection else 0,
+                "reconnects": self._reconnects,
             }
-
-    @property
-    def problems(self) -> list[dict]:
-        """Refusals the relay reported ({code, message}), oldest first (the last 100)."""
-        with self._lock:
-            return list(self._problems)
-
-    @property
-    def state(self) -> str:
-        """connecting, connected, reconnecting or closed."""
-        return self._connection.state if self._connection else "connecting"
-
-    @property
-    def error(self) -> DepthroomError | None:
-        return self._connection.error if self._connection else None
 
     # --- internals ------------------------------------------------------------------------------------
 
@@ -268,14 +245,6 @@ class RecordingStream:
             if reconnect:
                 self._queue.resend_state()
             self._lock.notify_all()
-
-    def _on_state(self, _state: str) -> None:
-        with self._lock:
-            self._lock.notify_all()
-
-    def _on_problem(self, problem: dict) -> None:
-        with self._lock:
-            self._problems = [*self._problems[-99:], problem]
 
     def _send_loop(self) -> None:
         while True:

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, Callable, Iterator
 
-from .connection import PERMANENT_CODES, Connection, is_refusal
+from .connection import PERMANENT_CODES, Connection, ConnectionClient, is_refusal
 from .errors import DecodeError, DepthroomError
 from .link import resolve_target
 from .message import Message, decode_message
@@ -57,17 +57,15 @@ def subscribe(
     return subscription
 
 
-class Subscription:
+class Subscription(ConnectionClient):
     """Iterate for messages (blocks; ends when closed, raises the failure if it failed), or `get()`."""
 
     def __init__(self, entities: list[str] | None, callback: Callable[[Message], Any] | None) -> None:
         self._entities = entities
         self._callback = callback
-        self._connection: Connection | None = None
-        self._lock = threading.Condition()
+        super().__init__()
         self._waiting: collections.deque[tuple[bytes, Callable[[], None]]] = collections.deque()
         self._counts = {"received": 0, "bytes": 0, "undecodable": 0}
-        self._problems: list[dict] = []
         self._subscribed = False
         self._refusal: DepthroomError | None = None
         self._closed = False
@@ -118,29 +116,14 @@ class Subscription:
         if self._connection is not None:
             self._connection.close()
 
-    def __enter__(self) -> Subscription:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def stats(self) -> dict[str, int]:
         """received, bytes, undecodable (frames this side could not decode, each also a problem), reconnects."""
         with self._lock:
-            return {**self._counts, "reconnects": self._connection.reconnects if self._connection else 0}
-
-    @property
-    def problems(self) -> list[dict]:
-        with self._lock:
-            return list(self._problems)
-
-    @property
-    def state(self) -> str:
-        return self._connection.state if self._connection else "connecting"
+            return {**self._counts, "reconnects": self._reconnects}
 
     @property
     def error(self) -> DepthroomError | None:
-        return self._refusal or (self._connection.error if self._connection else None)
+        return self._refusal or super().error
 
     # --- internals ------------------------------------------------------------------------------------
 
@@ -214,14 +197,6 @@ class Subscription:
                 _, oldest_ack = self._waiting.popleft()
                 oldest_ack()
             self._lock.notify_all()
-
-    def _on_state(self, _state: str) -> None:
-        with self._lock:
-            self._lock.notify_all()
-
-    def _on_problem(self, problem: dict) -> None:
-        with self._lock:
-            self._problems = [*self._problems[-99:], problem]
 
     def _run_callback(self) -> None:
         while True:
