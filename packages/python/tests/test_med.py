@@ -13,7 +13,7 @@ import pytest
 
 import depthroom as dr
 from depthroom.errors import DecodeError
-from depthroom.med import med_decode, med_stage_one_bound, med_unpredict
+from depthroom.med import float_decode, float_stage_one_bound, float_unpredict, med_decode, med_stage_one_bound, med_unpredict
 from depthroom.message import decode_message
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -180,3 +180,45 @@ def test_random_images_and_corrupted_payloads_agree_with_depth_codec_ts():
             got = {"error": error.problem}
         assert got == answer, (depth.shape, payload.hex())
     assert sum("error" in a for a in answers) > len(answers) // 2
+
+
+# float-deflate (wire depth encoding 3, F32): the golden message depth-F32-float-deflate.bin (NaN holes,
+# -0, inf, a denormal, a NaN of another payload) is decoded bit-exactly by test_golden.py.
+FLOAT_EXAMPLE = bytes.fromhex("0000c07f0001030101000000ff000000ff000000ff7f00807f")
+
+
+def test_float_protocol_example():
+    # PROTOCOL.md: the 3x2 image NaN 1 1 / 2 NaN 1.
+    out = float_unpredict(FLOAT_EXAMPLE, 6, 3)
+    assert out.view(np.uint32).tolist() == [0x7FC00000, 0x3F800000, 0x3F800000, 0x40000000, 0x7FC00000, 0x3F800000]
+    packed = zlib.compressobj(1, zlib.DEFLATED, -15)
+    payload = packed.compress(FLOAT_EXAMPLE) + packed.flush()
+    assert float_decode(payload, 6, 3).tobytes() == out.tobytes()
+
+
+@pytest.mark.parametrize(
+    "stage_one,count,why",
+    [
+        (FLOAT_EXAMPLE[:3], 6, "header"),
+        (FLOAT_EXAMPLE[:4] + b"\x02" + FLOAT_EXAMPLE[5:], 6, "layout"),
+        (FLOAT_EXAMPLE[:-1], 6, "residuals"),
+        (FLOAT_EXAMPLE + b"\x00", 6, "residuals"),
+        (FLOAT_EXAMPLE[:5] + b"\x01\x03\x01\x02" + FLOAT_EXAMPLE[9:], 6, "overflows"),
+        (FLOAT_EXAMPLE[:7], 6, "ends at pixel"),
+        (bytes.fromhex("0000c07f000001000080ff"), 1, "hole pattern"),  # zigzag ff800000 -> 7fc00000
+        (bytes.fromhex("0000c07f00008080808001"), 1, "varint"),
+    ],
+)
+def test_float_refuses_corrupt_stage_one(stage_one, count, why):
+    with pytest.raises(DecodeError, match=why) as caught:
+        float_unpredict(stage_one, count, 3 if count == 6 else 1)
+    assert caught.value.problem == "corrupt-payload" and caught.value.field == "float-deflate"
+
+
+def test_float_refuses_bad_deflate_and_bombs():
+    with pytest.raises(DecodeError, match="bad DEFLATE"):
+        float_decode(b"\xff\xff\xff", 4, 2)
+    packed = zlib.compressobj(1, zlib.DEFLATED, -15)
+    bomb = packed.compress(bytes(float_stage_one_bound(4) + 100)) + packed.flush()
+    with pytest.raises(DecodeError, match="inflates past"):
+        float_decode(bomb, 4, 2)

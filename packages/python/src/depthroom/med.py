@@ -12,6 +12,8 @@ Vectorised with numpy: inflating (zlib, capped at the bound + 1 byte), every var
 previous non-zero pixel, so the row is a cumulative sum). The run walk is a Python loop over pairs of runs,
 and the rows below the first a per-pixel loop (each prediction needs the pixel just decoded to its left).
 Encoding MED is not offered: the Python producer writes RVL.
+
+float-deflate (wire depth encoding 3, float32) is decoded here too (`float_decode`), fully vectorised.
 """
 
 from __future__ import annotations
@@ -34,16 +36,20 @@ def _error(message: str) -> DecodeError:
 
 def med_inflate(data: bytes | bytearray | memoryview, pixel_count: int) -> bytes:
     """Undo stage 2: raw DEFLATE, refused past `med_stage_one_bound(pixel_count)` bytes of output."""
-    bound = med_stage_one_bound(pixel_count)
+    return _inflate_bounded(data, med_stage_one_bound(pixel_count), _error)
+
+
+def _inflate_bounded(data: bytes | bytearray | memoryview, bound: int, error) -> bytes:
+    """Raw DEFLATE inflated, refused (`error(message)`) when corrupt or past `bound` bytes of output."""
     inflater = zlib.decompressobj(wbits=-15)
     try:
         out = inflater.decompress(bytes(data), bound + 1)
-    except zlib.error as error:
-        raise _error(f"bad DEFLATE stream: {error}") from None
+    except zlib.error as problem:
+        raise error(f"bad DEFLATE stream: {problem}") from None
     if len(out) > bound:
-        raise _error(f"inflates past {bound} bytes")
+        raise error(f"inflates past {bound} bytes")
     if not inflater.eof:
-        raise _error("bad DEFLATE stream: unexpected end of file")
+        raise error("bad DEFLATE stream: unexpected end of file")
     return out
 
 
@@ -171,3 +177,87 @@ def med_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarray:
     if zero.size:
         raise _error(f"zero depth inside a non-zero run at pixel {int(below[zero[0]])}")
     return out
+
+
+# float-deflate (wire depth encoding 3, F32): see PROTOCOL.md and packages/schema/src/floatDepthCodec.ts.
+_LAYOUT_PLANES = 0
+_LAYOUT_INTERLEAVED = 1
+
+
+def float_stage_one_bound(pixel_count: int) -> int:
+    """The most stage-1 bytes float-deflate's `pixel_count` pixels can take (as floatStageOneBound)."""
+    return 12 * pixel_count + 13
+
+
+def _float_error(message: str) -> DecodeError:
+    return DecodeError("corrupt-payload", "float-deflate", message)
+
+
+def float_decode(data: bytes | bytearray | memoryview, pixel_count: int, width: int) -> np.ndarray:
+    """Decompress `pixel_count` float32 pixels (a flat array, bit-exact) of a `width`-wide image.
+    Raises `DecodeError("corrupt-payload")` for any bad input."""
+    stage_one = _inflate_bounded(data, float_stage_one_bound(pixel_count), _float_error)
+    return float_unpredict(stage_one, pixel_count, width)
+
+
+def float_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarray:
+    """Undo float-deflate's stage 1, vectorised: the prediction a + b - c over the virtual image makes
+    it the 2D prefix sum of the residuals (0 at holes), in uint32 arithmetic that wraps as the TypeScript
+    int32 maths does; then the holes are written back."""
+    length = len(stage_one)
+    if length < 5:
+        raise _float_error(f"stage 1 of {length} bytes has no header")
+    hole = int.from_bytes(stage_one[:4], "little")
+    layout = stage_one[4]
+    if layout not in (_LAYOUT_PLANES, _LAYOUT_INTERLEAVED):
+        raise _float_error(f"unknown layout {layout}")
+    # The runs, in pairs (holes, others): a Python loop over runs, never over pixels.
+    runs: list[int] = []
+    r = 5
+    p = 0
+    m = 0
+    while p < pixel_count:
+        for kind in range(2):
+            value = 0
+            shift = 0
+            while True:
+                if r >= length:
+                    raise _float_error(f"stream ends at pixel {p}")
+                byte = stage_one[r]
+                r += 1
+                value |= (byte & 127) << shift
+                shift += 7
+                if shift >= 28 and byte & 128:
+                    raise _float_error(f"varint too long at pixel {p}")
+                if not byte & 128:
+                    break
+            if value > pixel_count - p:
+                raise _float_error(f"run of {value} at pixel {p} overflows the image")
+            runs.append(value)
+            p += value
+            if kind == 1:
+                m += value
+    if length - r != 4 * m:
+        raise _float_error(f"{length - r} bytes of residuals, {m} non-hole pixels need {4 * m}")
+    raw = np.frombuffer(stage_one, dtype=np.uint8, offset=r)
+    if layout == _LAYOUT_PLANES:
+        planes = raw.reshape(4, m).astype(np.uint32)
+    else:
+        planes = raw.reshape(m, 4).T.astype(np.uint32)
+    zigzag = planes[0] | (planes[1] << 8) | (planes[2] << 16) | (planes[3] << 24)
+    residuals = (zigzag >> np.uint32(1)) ^ (np.uint32(0) - (zigzag & np.uint32(1)))
+    valid = np.zeros(pixel_count, dtype=bool)
+    bounds = np.cumsum(np.array(runs, dtype=np.int64))
+    starts = np.concatenate(([0], bounds[:-1]))
+    for start, end in zip(starts[1::2].tolist(), bounds[1::2].tolist()):
+        valid[start:end] = True
+    virtual = np.zeros(pixel_count, dtype=np.uint32)
+    virtual[valid] = residuals
+    grid = virtual.reshape(-1, width)
+    np.cumsum(grid, axis=1, dtype=np.uint32, out=grid)
+    np.cumsum(grid, axis=0, dtype=np.uint32, out=grid)
+    if np.any(virtual[valid] == hole):
+        at = int(np.flatnonzero(valid & (virtual == hole))[0])
+        raise _float_error(f"the hole pattern outside a hole run at pixel {at}")
+    virtual[~valid] = hole
+    return virtual.view(np.float32)

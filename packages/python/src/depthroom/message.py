@@ -32,7 +32,7 @@ from .archetypes import (
     Transform3D,
 )
 from .errors import DecodeError, ValidationError
-from .med import med_decode
+from .med import float_decode, med_decode
 from .rvl import rvl_decode, rvl_encode
 
 MAGIC = b"DPTH"
@@ -321,7 +321,7 @@ def _read_depth_image(r: _Reader) -> DepthImage:
         raise DecodeError("invalid-field", "DepthImage.datatype", f"unknown datatype {datatype_id}")
     if not 1 <= colormap_id <= len(COLORMAPS):
         raise DecodeError("invalid-field", "DepthImage.colormap", f"unknown colormap {colormap_id}")
-    if encoding_id not in (0, 1, 2):
+    if encoding_id not in (0, 1, 2, 3):
         raise DecodeError("invalid-field", "DepthImage.encoding", f"unknown encoding {encoding_id}")
     if flags & ~_FLAG_DEPTH_RANGE:
         raise DecodeError("invalid-field", "DepthImage.flags", f"unknown flags {flags}")
@@ -338,6 +338,10 @@ def _read_depth_image(r: _Reader) -> DepthImage:
         if datatype != "U16":
             raise DecodeError("invalid-field", "DepthImage.encoding", f"MED-deflate with {datatype}")
         image = med_decode(payload, pixels, width).reshape(height, width)
+    elif encoding_id == 3:
+        if datatype != "F32":
+            raise DecodeError("invalid-field", "DepthImage.encoding", f"float-deflate with {datatype}")
+        image = float_decode(payload, pixels, width).reshape(height, width)
     else:
         dtype = DATATYPES[datatype][1]
         if payload_length != pixels * dtype.itemsize:

@@ -134,6 +134,20 @@ function pixels(datatype: Datatype): DepthArray {
  * row starting on a hole), all three MED cases (c above, below and between a and b), residuals past
  * 2^15 (wrapping) and a smooth ramp.
  */
+/** 6x5 F32 metres with NaN holes and the special bit patterns float-deflate keeps exactly. */
+function floatHoles(): Float32Array {
+  const out = new Float32Array(6 * 5);
+  for (let i = 0; i < out.length; i++) out[i] = 1.25 + 0.01 * (i % 6) + 0.003 * Math.floor(i / 6);
+  for (const i of [0, 7, 8, 20, 29]) out[i] = Number.NaN; // holes (0x7fc00000)
+  const bits = new Uint32Array(out.buffer);
+  bits[3] = 0x7fc00001; // a NaN with another payload: a value, not a hole
+  bits[10] = 0x80000000; // -0
+  bits[14] = 0x7f800000; // +inf
+  bits[15] = 0x00000001; // the smallest denormal
+  bits[22] = 0xff7fffff; // the most negative finite float
+  return out;
+}
+
 function medHoles(): Uint16Array {
   const out = new Uint16Array(9 * 7);
   for (let y = 0; y < 7; y++) {
@@ -225,6 +239,13 @@ export function goldenCases(): GoldenCase[] {
     timelines: [],
     encoding: "med",
     archetype: { kind: "DepthImage", dtype: "<u2", shape: [7, 9], data: base64(medHoles()) },
+  });
+  cases.push({
+    name: "depth-F32-float-deflate",
+    entity: "a",
+    timelines: [],
+    encoding: "float-deflate",
+    archetype: { kind: "DepthImage", dtype: "<f4", shape: [5, 6], data: base64(floatHoles()) },
   });
   cases.push({
     name: "pinhole-focal-scalar",
