@@ -116,13 +116,11 @@ async function handle(
   if (path === "/api/sessions" && req.method === "POST") return createSession(deps, gate, req, res);
   if (path === "/api/admin/notices" && req.method === "POST") return postNotice(deps, req, res);
   const match = /^\/api\/sessions\/([^/]+)(\/links)?$/.exec(path);
-  if (match && req.method === "GET") {
-    return match[2]
-      ? shareSession(deps, req, res, match[1] as string, url)
-      : describeSession(deps, req, res, match[1] as string, url);
+  const route = match ? sessionRoute(req.method, match[2] !== undefined) : undefined;
+  if (match && route) {
+    const id = match[1] as string;
+    return route(deps, res, id, await admitRequest(deps, req, id, url));
   }
-  if (match && !match[2] && req.method === "DELETE")
-    return deleteSession(deps, req, res, match[1] as string, url);
   throw new HttpError(ErrorCode.BadMessage, `no route ${req.method} ${path.slice(0, 80)}`);
 }
 
@@ -152,27 +150,50 @@ async function createSession(
   const created = await deps.registry.create(title || "Untitled session");
   if (!created.ok) throw new HttpError(created.code, created.message);
   const { id } = created.record;
-  const { relayUrl, webUrl } = deps.urls();
-  const tokens = {} as Record<Role, string>;
-  const links = {} as Record<Role, string>;
-  for (const role of ROLES) {
-    tokens[role] = deps.signer.issue(id, role);
-    links[role] = makeSessionLink({ webUrl, relayUrl, session: id, token: tokens[role] });
-  }
-  const response: CreateSessionResponse = { id, title: created.record.title, tokens, links };
+  const { tokens, links } = roleLinks(deps, id, ROLES, (role) => deps.signer.issue(id, role));
+  const response: CreateSessionResponse = {
+    id,
+    title: created.record.title,
+    tokens: tokens as Record<Role, string>,
+    links: links as Record<Role, string>,
+  };
   deps.logger.info("session created", { session: id });
   sendJson(res, 201, response);
 }
 
+/** The handler of `/api/sessions/:id` (GET, DELETE) or `/api/sessions/:id/links` (GET), if any. */
+function sessionRoute(method: string | undefined, links: boolean) {
+  if (method === "GET") return links ? shareSession : describeSession;
+  return method === "DELETE" && !links ? deleteSession : undefined;
+}
+
+/** A token and a session link for each of `roles`, tokens made by `issue`. */
+function roleLinks(
+  deps: HttpApiDeps,
+  id: string,
+  roles: readonly Role[],
+  issue: (role: Role) => string,
+): SessionLinks {
+  const { relayUrl, webUrl } = deps.urls();
+  const tokens: Partial<Record<Role, string>> = {};
+  const links: Partial<Record<Role, string>> = {};
+  for (const role of roles) {
+    const token = issue(role);
+    tokens[role] = token;
+    links[role] = makeSessionLink({ webUrl, relayUrl, session: id, token });
+  }
+  return { tokens, links };
+}
+
+type Admission = Awaited<ReturnType<typeof admitRequest>>;
+
 /** `DELETE /api/sessions/:id` with an edit token: the session, its document and links end; recordings stay. */
 async function deleteSession(
   deps: HttpApiDeps,
-  req: IncomingMessage,
   res: ServerResponse,
   id: string,
-  url: URL,
+  admission: Admission,
 ): Promise<void> {
-  const admission = await admitRequest(deps, req, id, url);
   if (admission.role !== "edit") {
     throw new HttpError(ErrorCode.Forbidden, `a ${admission.role} token cannot delete the session`);
   }
@@ -194,36 +215,16 @@ async function admitRequest(deps: HttpApiDeps, req: IncomingMessage, id: string,
  * Fresh tokens and links for the roles the caller may hand out (`SHAREABLE_ROLES`). They expire when
  * the caller's token does, so sharing never outlives the capability it came from.
  */
-async function shareSession(
-  deps: HttpApiDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  id: string,
-  url: URL,
-): Promise<void> {
-  const admission = await admitRequest(deps, req, id, url);
+function shareSession(deps: HttpApiDeps, res: ServerResponse, id: string, admission: Admission): void {
   const exp = readTokenClaims(admission.token)?.exp; // verified by the admission
-  const { relayUrl, webUrl } = deps.urls();
-  const tokens: Partial<Record<Role, string>> = {};
-  const links: Partial<Record<Role, string>> = {};
   const now = Math.floor(Date.now() / 1000);
-  for (const role of SHAREABLE_ROLES[admission.role]) {
-    const token = deps.signer.issue(id, role, now, exp);
-    tokens[role] = token;
-    links[role] = makeSessionLink({ webUrl, relayUrl, session: id, token });
-  }
-  const response: SessionLinks = { tokens, links };
+  const response: SessionLinks = roleLinks(deps, id, SHAREABLE_ROLES[admission.role], (role) =>
+    deps.signer.issue(id, role, now, exp),
+  );
   sendJson(res, 200, response);
 }
 
-async function describeSession(
-  deps: HttpApiDeps,
-  req: IncomingMessage,
-  res: ServerResponse,
-  id: string,
-  url: URL,
-): Promise<void> {
-  const admission = await admitRequest(deps, req, id, url);
+function describeSession(deps: HttpApiDeps, res: ServerResponse, id: string, admission: Admission): void {
   const live = deps.registry.peekLive(id);
   const description: SessionDescription = {
     id,

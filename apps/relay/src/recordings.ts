@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { nowNs } from "@depthroom/recording";
 import { recoverRecordingFile } from "@depthroom/recording/node";
 import {
-  type BatchMessage,
   ErrorCode,
   REVIEW_ROOM_PREFIX,
   type RecordingDescription,
@@ -39,7 +38,7 @@ import { newSessionId, type TokenSigner } from "./tokens.ts";
  *   recordingRecovery.ts  interrupted recordings: at start, and a dead cluster node's while running
  *   reviewRooms.ts        admission to a recording's review room document
  * Metadata lives in the store (`RecordingCatalog`); the files are `<dir>/<id>.mcap`. HTTP is in
- * recordingsHttp.ts. At about 470 lines this file is over the 400 the house aims at: what is left is
+ * recordingsHttp.ts. At about 450 lines this file is over the 400 the house aims at: what is left is
  * the one state machine of a live recording (starting, active, stopping, its maps read by every
  * step) plus one-line delegations to the parts; split further, those maps would cross files.
  */
@@ -101,10 +100,11 @@ export class Recordings implements RelayExtension {
   readonly dir: string;
   readonly nodeId: string;
   readonly mirror: RecordingStateMirror;
+  /** Latest-at and range reads through a cache of open readers (recordingReads.ts). */
+  readonly reads: RecordingReads;
   readonly #active = new Map<string, ActiveRecording>();
   readonly #starting = new Map<string, Promise<RecordingRecord>>();
   readonly #stopping = new Map<string, Promise<RecordingRecord>>();
-  readonly #reads: RecordingReads;
   readonly #imports: RecordingImports;
   readonly #recovery: RecordingRecovery;
   readonly #rooms: ReviewRooms;
@@ -121,7 +121,7 @@ export class Recordings implements RelayExtension {
     this.dir = options.dir;
     this.nodeId = options.nodeId ?? "local";
     const pathOf = (id: string) => this.path(id);
-    this.#reads = new RecordingReads(pathOf, options.maxOpenReaders ?? 4);
+    this.reads = new RecordingReads(pathOf, options.maxOpenReaders ?? 4);
     this.#imports = new RecordingImports(
       { nodeId: this.nodeId, pathOf, store: deps.store, logger: deps.logger },
       options.imports,
@@ -328,7 +328,7 @@ export class Recordings implements RelayExtension {
   async delete(id: string): Promise<void> {
     const record = await this.#get(id);
     if (this.#active.get(record.sessionId)?.record.id === id) await this.stop(id, "");
-    await this.#reads.evict(id);
+    await this.reads.evict(id);
     this.#rooms.forget(id);
     await this.#docs?.closeRoom(reviewRoomName(id), ErrorCode.RecordingNotFound, "the recording was deleted");
     await rm(this.path(id), { force: true });
@@ -344,21 +344,6 @@ export class Recordings implements RelayExtension {
     return this.#imports.importFile(sessionId, sourcePath, title);
   }
 
-  /** The latest message of each entity at or before `timeNs` (recordingReads.ts). */
-  latestAt(record: RecordingRecord, timeNs: bigint): Promise<BatchMessage[]> {
-    return this.#reads.latestAt(record, timeNs);
-  }
-
-  /** Temporal messages in `[from, to]` up to about `maxBytes` (recordingReads.ts). */
-  range(
-    record: RecordingRecord,
-    from: bigint,
-    to: bigint,
-    maxBytes: number,
-  ): Promise<{ messages: BatchMessage[]; next: bigint | undefined }> {
-    return this.#reads.range(record, from, to, maxBytes);
-  }
-
   /** Finish every running recording (shutdown), close readers. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -368,7 +353,7 @@ export class Recordings implements RelayExtension {
     await Promise.all(this.#starting.values()).catch(() => undefined);
     for (const active of [...this.#active.values()]) await this.#finish(active, "", []);
     await Promise.all(this.#stopping.values()).catch(() => undefined);
-    await this.#reads.close();
+    await this.reads.close();
     await this.mirror.settle();
   }
 
@@ -442,7 +427,7 @@ export class Recordings implements RelayExtension {
         active.recorder.heartbeat();
       }
     }
-    void this.#reads.sweep();
+    void this.reads.sweep();
   }
 
   #tempPrefix(): string {

@@ -150,7 +150,7 @@ async function route(
       return await sendFile(deps, res, record);
     case "at": {
       const t = readNs(url, "t");
-      const messages = await recordings.latestAt(record, t);
+      const messages = await recordings.reads.latestAt(record, t);
       return sendBatch(res, messages, undefined);
     }
     case "range": {
@@ -165,7 +165,7 @@ async function route(
           throw new HttpError(ErrorCode.BadMessage, `maxBytes must be an integer in [1, ${MAX_RANGE_BYTES}]`);
         }
       }
-      const { messages, next } = await recordings.range(record, from, to, maxBytes);
+      const { messages, next } = await recordings.reads.range(record, from, to, maxBytes);
       return sendBatch(res, messages, next);
     }
   }
