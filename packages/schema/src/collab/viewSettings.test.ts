@@ -19,10 +19,12 @@ describe("viewSettings", () => {
     expect(getViewSettings(a, "world/cam/depth")).toEqual(CLOUD_VIEW_DEFAULTS);
     setViewSettings(a, "world/cam/depth", { cullRange: [1, 3] });
     setViewSettings(a, "world/cam/depth", { flyingPixels: true });
+    setViewSettings(a, "world/cam/depth", { colorEntity: "world/rgb_cam/image" });
     expect(getViewSettings(b, "world/cam/depth")).toEqual({
       ...CLOUD_VIEW_DEFAULTS,
       cullRange: [1, 3],
       flyingPixels: true,
+      colorEntity: "world/rgb_cam/image",
     });
     expect([...listViewSettings(b).keys()]).toEqual(["world/cam/depth"]);
   });
@@ -40,6 +42,7 @@ describe("viewSettings", () => {
     expect((error as CollabValidationError).field).toBe("cullRange");
     expect(() => setViewSettings(doc, "/bad//path", {})).toThrow(CollabValidationError);
     expect(() => setViewSettings(doc, "cam", { colorBy: "rainbow" as never })).toThrow(/colorBy/);
+    expect(() => setViewSettings(doc, "cam", { colorEntity: "/not a path/" })).toThrow(/colorEntity/);
     const map = doc.getMap(CollabRoot.viewSettings);
     map.set("cam", { v: 1, colorBy: "depth", cullRange: "near", flyingPixels: 1 });
     map.set("other", { v: 99, ...CLOUD_VIEW_DEFAULTS, colorBy: "depth" });

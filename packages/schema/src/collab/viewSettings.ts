@@ -21,6 +21,11 @@ export const CloudViewSettingsSchema = z
   .object({
     /** Colour the cloud by depth (colormap), or from the colour image of its camera when there is one. */
     colorBy: z.enum(["depth", "image"]),
+    /**
+     * With `colorBy: "image"`, the colour image entity to colour from (any image under a Pinhole); null:
+     * the automatic choice (the image under the depth's own Pinhole, else one of a sibling camera).
+     */
+    colorEntity: EntityPathSchema.nullable().default(null),
     /** Draw only points whose depth (metres) lies in [min, max]; null: the archetype's depth range, if any. */
     cullRange: z
       .tuple([MetresSchema, MetresSchema])
@@ -39,6 +44,7 @@ export type CloudViewSettings = z.infer<typeof CloudViewSettingsSchema>;
 
 export const CLOUD_VIEW_DEFAULTS: CloudViewSettings = {
   colorBy: "image",
+  colorEntity: null,
   cullRange: null,
   flyingPixels: false,
   flyingFraction: 0.05,
