@@ -63,6 +63,25 @@ async function captureDownload(page: Page, testId: string, timeoutMs = 30_000): 
   return download;
 }
 
+/** Pixels within a small distance of ALICE's colour (#ef476f): her measurement's lines, dots and label border. */
+function authorPixels(png: {
+  data: ArrayLike<number>;
+  channels: number;
+  width: number;
+  height: number;
+}): number {
+  let count = 0;
+  for (let i = 0; i < png.width * png.height; i++) {
+    const [r, g, b] = [0, 1, 2].map((c) => png.data[i * png.channels + c] as number) as [
+      number,
+      number,
+      number,
+    ];
+    if (Math.abs(r - 0xef) + Math.abs(g - 0x47) + Math.abs(b - 0x6f) < 60) count++;
+  }
+  return count;
+}
+
 /** Share of pixels that are clearly coloured (not the grey background). */
 function colouredShare(png: {
   data: ArrayLike<number>;
@@ -134,8 +153,8 @@ describe("captures: a view as PNG at 1x and 2x, a clip of a recording rendered f
   });
 
   it("a 3 s clip of the 10 fps take decodes to 30 frames: the recording's frames FROM..FROM+29 in order, at their times", async () => {
-    const start = Number(take.recording.startTimeNs);
-    expect(Number(sent[FROM]!.timeNs) - start).toBe((FROM * 1e9) / FPS);
+    // Exact log times: frame FROM is FROM / FPS s after the recording's start.
+    expect(sent[FROM]!.timeNs - BigInt(take.recording.startTimeNs!)).toBe(BigInt((FROM * 1e9) / FPS));
     await page.keyboard.press("c");
     await page.getByTestId("capture-view").selectOption({ label: `2D: ${TAKE_ENTITY}` });
     await page.getByTestId("capture-clip-from").fill(String(FROM / FPS));
@@ -227,6 +246,43 @@ describe("captures: a view as PNG at 1x and 2x, a clip of a recording rendered f
     expect(downloads).toBe(0);
     // Nobody moved the room: it is paused at its start, and the page shows that frame again.
     await waitForFrame(page, 0);
+  });
+
+  it("a PNG of the 2D view has the measurement drawn in: its lines and label in the author's colour", async () => {
+    await page.keyboard.press("Escape");
+    const png2d = async () => {
+      await page.keyboard.press("c");
+      await page.getByTestId("capture-view").selectOption({ label: `2D: ${TAKE_ENTITY}` });
+      const picture = decodePng(await bytesOf(await captureDownload(page, "capture-png-1x")));
+      await page.keyboard.press("Escape");
+      return picture;
+    };
+    const before = authorPixels(await png2d());
+    await page.getByTestId("measure-button").click();
+    for (const [u, v] of [
+      [60, 60],
+      [260, 60],
+    ] as const) {
+      const xy = await page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
+        TAKE_ENTITY,
+        u,
+        v,
+      ] as const);
+      await page.mouse.click(xy![0], xy![1]);
+    }
+    await page.keyboard.press("Escape");
+    await waitInPage(
+      page,
+      () => window.__depthroomCollab!.measurements().some((m) => m.complete),
+      null,
+      5000,
+    );
+    const after = authorPixels(await png2d());
+    process.stdout.write(
+      `PNG 2D view: ${before} pixels in the author's colour before measuring, ${after} after\n`,
+    );
+    expect(before).toBeLessThan(10);
+    expect(after).toBeGreaterThan(100);
   });
 });
 

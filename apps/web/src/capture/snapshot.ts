@@ -1,4 +1,5 @@
 import type { PanelRect, ViewerScene } from "../render/ViewerScene.ts";
+import { drawMeasureOverlays } from "./overlays.ts";
 
 /*
  * A picture of one view (the 3D view or a 2D panel) at 1x or 2x (issue 20). Scale 1 is one image pixel
@@ -97,10 +98,14 @@ function drawNow(viewer: ViewerScene): void {
   viewer.frame();
 }
 
-/** A PNG of `panel` at `scale`. */
+/** A PNG of `panel` at `scale`, with the measurements' lines and labels drawn in. */
 export async function capturePng(viewer: ViewerScene, panel: PanelRect, scale: CaptureScale): Promise<Blob> {
   const canvas = document.createElement("canvas");
   drawPanel(viewer, panel, scale, canvas);
+  const stage = viewer.engine.getRenderingCanvas()?.parentElement;
+  const context = canvas.getContext("2d");
+  if (stage && context)
+    drawMeasureOverlays(context, stage, panel, canvas.width / panel.width, canvas.height / panel.height);
   const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, "image/png"));
   if (!blob) throw new CaptureError("encode-failed", "The browser could not encode the PNG.");
   return blob;
