@@ -5,7 +5,8 @@ import type { CollabClient } from "./CollabClient.ts";
 import "./viewSettings.css";
 
 /**
- * How each depth cloud is drawn, for the whole room (issue 16): colour by image or depth, a depth range
+ * How each depth cloud is drawn, for the whole room (issue 16): colour by depth or from an image (its own
+ * camera's, or a colour camera picked from the images with a Pinhole), a depth range
  * outside which points are not drawn, the flying-pixel filter, normal shading, and in the 2D view the
  * opacity of the depth over the colour image. Changes go into the
  * room's Y.Doc (edit links; view links see them read-only) and Undo takes back this tab's own.
@@ -35,6 +36,7 @@ export function ViewSettingsPanel({
     );
   }
   const entities = viewer.stats().map((s) => s.entity);
+  const images = viewer.colorStats().images.map((i) => i.entity);
   const change = (entity: string, next: Partial<CloudViewSettings>) => {
     client.changeViewSettings(entity, next);
   };
@@ -80,11 +82,17 @@ export function ViewSettingsPanel({
             <label>
               Colour
               <select
-                value={s.colorBy}
-                onChange={(e) => change(entity, { colorBy: e.target.value as CloudViewSettings["colorBy"] })}
+                value={colorChoice(s)}
+                onChange={(e) => change(entity, colorSettings(e.target.value))}
                 data-testid={`view-color-${entity}`}
               >
-                <option value="image">from the image</option>
+                <option value="image">from the image (its own camera's)</option>
+                {[...new Set([...images, ...(s.colorEntity ? [s.colorEntity] : [])])].map((image) => (
+                  <option key={image} value={`image:${image}`}>
+                    from {image}
+                    {images.includes(image) ? "" : " (not here yet)"}
+                  </option>
+                ))}
                 <option value="depth">by depth</option>
               </select>
             </label>
@@ -129,6 +137,18 @@ export function ViewSettingsPanel({
       })}
     </aside>
   );
+}
+
+/** The Colour choice of settings: "depth", "image" (the automatic choice) or "image:<entity>". */
+function colorChoice(s: CloudViewSettings): string {
+  if (s.colorBy === "depth") return "depth";
+  return s.colorEntity ? `image:${s.colorEntity}` : "image";
+}
+
+/** The settings a Colour choice writes (see `colorChoice`). */
+function colorSettings(choice: string): Partial<CloudViewSettings> {
+  if (choice === "depth") return { colorBy: "depth" };
+  return { colorBy: "image", colorEntity: choice.startsWith("image:") ? choice.slice(6) : null };
 }
 
 /** Bumped by every change of the doc's view settings (this tab's or a peer's) and of this tab's undo stack. */

@@ -6,7 +6,7 @@ import type { EntityGraph } from "./EntityGraph.ts";
 
 /**
  * A depth entity's view settings (the room's, from the Y.Doc) as what its cloud's shader needs: the colour
- * source when coloured by image and one exists, the cull range in metres (the user's, else the archetype's
+ * source when coloured by image and one exists (the image the settings pick, else the automatic choice), the cull range in metres (the user's, else the archetype's
  * `depthRange`, so points outside the range Rerun colours by are not drawn), the flying-pixel fraction
  * (0: off) and normal shading; for the 2D view, the opacity of the depth over the colour image.
  */
@@ -22,7 +22,8 @@ export function cloudStyle(
     ? [image.depthRange[0] / image.meter, image.depthRange[1] / image.meter]
     : undefined;
   return {
-    color: s.colorBy === "image" ? colors.sourceFor(visual.path, graph) : undefined,
+    color:
+      s.colorBy === "image" ? colors.sourceFor(visual.path, graph, s.colorEntity ?? undefined) : undefined,
     draw: {
       cullRange: s.cullRange ?? archetypeRange,
       flyingFraction: s.flyingPixels ? s.flyingFraction : 0,
