@@ -26,14 +26,16 @@ export class CaptureError extends Error {
   }
 }
 
-/** The size of a panel's picture at `scale`: whole pixels, even when `even` (video encoders want that). */
+/** The size of a panel's picture at `scale`: its whole CSS pixels times the scale, even when `even`
+ *  (video encoders want that). */
 export function captureSize(
   panel: Pick<PanelRect, "width" | "height">,
   scale: number,
   even = false,
 ): { width: number; height: number } {
   const round = (n: number) => {
-    const whole = Math.max(1, Math.round(n * scale));
+    // The panel's size in whole CSS pixels first, so that 2x is exactly twice 1x.
+    const whole = Math.max(1, Math.round(Math.max(1, Math.round(n)) * scale));
     return even ? Math.max(2, whole - (whole % 2)) : whole;
   };
   return { width: round(panel.width), height: round(panel.height) };
