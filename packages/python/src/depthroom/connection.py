@@ -385,6 +385,27 @@ class ConnectionClient:
     def error(self) -> DepthroomError | None:
         return self._connection.error if self._connection else None
 
+    def _open(
+        self,
+        target: Target,
+        *,
+        name: str,
+        connect_timeout: float,
+        on_welcome: Callable[[dict, bool], None],
+        on_frame: Callable[[Any, Callable[[], None]], None] | None = None,
+    ) -> Connection:
+        """The Connection of this client (state changes and problems come back to it)."""
+        self._connection = Connection(
+            target,
+            name=name,
+            on_welcome=on_welcome,
+            on_frame=on_frame,
+            on_state=self._on_state,
+            on_problem=self._on_problem,
+            connect_timeout=connect_timeout,
+        )
+        return self._connection
+
     @property
     def _reconnects(self) -> int:
         return self._connection.reconnects if self._connection else 0

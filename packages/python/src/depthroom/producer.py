@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .archetypes import DepthImage, EncodedImage, Image, Pinhole, Transform3D
-from .connection import Connection, ConnectionClient, is_refusal
+from .connection import ConnectionClient, is_refusal
 from .errors import DepthroomError, ValidationError
 from .link import resolve_target
 from .message import MAX_MESSAGE_BYTES, MAX_TIMELINES, TimePoint, check_entity_path, check_timeline, encode_message
@@ -50,15 +50,8 @@ def connect(
     if depth_encoding not in (None, "rvl", "raw"):
         raise ValidationError("depth_encoding", f"{depth_encoding!r} is not rvl or raw")
     stream = RecordingStream(max_in_flight=max_in_flight, ack_timeout=ack_timeout, depth_encoding=depth_encoding)
-    connection = Connection(
-        target,
-        name=name,
-        on_welcome=stream._on_welcome,
-        on_state=stream._on_state,
-        on_problem=stream._on_problem,
-        connect_timeout=connect_timeout,
-    )
-    stream._attach(connection)
+    connection = stream._open(target, name=name, connect_timeout=connect_timeout, on_welcome=stream._on_welcome)
+    stream._sender.start()
     try:
         welcome = connection.wait_open()
     except DepthroomError:
@@ -94,10 +87,6 @@ class RecordingStream(ConnectionClient):
         self._stopped = False
         self._at_exit: Any = None
         self._sender = threading.Thread(target=self._send_loop, name="depthroom-sender", daemon=True)
-
-    def _attach(self, connection: Connection) -> None:
-        self._connection = connection
-        self._sender.start()
 
     # --- time ---------------------------------------------------------------------------------------
 

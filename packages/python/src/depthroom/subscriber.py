@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, Callable, Iterator
 
-from .connection import PERMANENT_CODES, Connection, ConnectionClient, is_refusal
+from .connection import PERMANENT_CODES, ConnectionClient, is_refusal
 from .errors import DecodeError, DepthroomError
 from .link import resolve_target
 from .message import Message, decode_message
@@ -38,16 +38,13 @@ def subscribe(
     relay-unreachable). `entities`: only these paths and their descendants."""
     target = resolve_target(link, url=url, session=session, token=token)
     subscription = Subscription(entities, callback)
-    connection = Connection(
+    connection = subscription._open(
         target,
         name=name,
+        connect_timeout=connect_timeout,
         on_welcome=subscription._request_frames,
         on_frame=subscription._on_frame,
-        on_state=subscription._on_state,
-        on_problem=subscription._on_problem,
-        connect_timeout=connect_timeout,
     )
-    subscription._connection = connection
     try:
         connection.wait_open()
         subscription._wait_subscribed(connect_timeout)
