@@ -9,6 +9,20 @@ const DEPTH = "world/camera/depth";
 
 const item = (page: Page) => page.getByTestId("annotation-item");
 
+/** Wait (2 s at most) until `page` has an annotation of `kind`, and return it. */
+async function annotationSeen(page: Page, kind: string) {
+  await waitInPage(
+    page,
+    (k) => window.__depthroomCollab!.annotations().some((x) => x.kind === k),
+    kind,
+    2000,
+  );
+  return (await page.evaluate(
+    (k) => window.__depthroomCollab!.annotations().find((x) => x.kind === k),
+    kind,
+  ))!;
+}
+
 async function openNotes(page: Page): Promise<void> {
   // Pinning a note opens the panel on the author's page already.
   if (!(await page.getByTestId("annotations-panel").isVisible()))
@@ -176,15 +190,7 @@ describe("shared annotations", () => {
     await a.page.mouse.click(at2d[0], at2d[1]);
     await a.page.getByTestId("note-text").fill("A far corner");
     await a.page.getByTestId("note-save").click();
-    await waitInPage(
-      b.page,
-      () => window.__depthroomCollab!.annotations().some((x) => x.kind === "point2d"),
-      undefined,
-      2000,
-    );
-    const mark = (await b.page.evaluate(() =>
-      window.__depthroomCollab!.annotations().find((x) => x.kind === "point2d"),
-    ))!;
+    const mark = await annotationSeen(b.page, "point2d");
     expect(mark).toMatchObject({ entityPath: DEPTH, geometry: { u: 50, v: 60 }, text: "A far corner" });
     await b.page.locator(`[data-testid="mark-2d"][data-id="${mark.id}"]`).waitFor({ timeout: 2000 });
   });
@@ -202,15 +208,7 @@ describe("shared annotations", () => {
     await a.page.mouse.up();
     await a.page.getByTestId("note-text").fill("Background block");
     await a.page.getByTestId("note-save").click();
-    await waitInPage(
-      b.page,
-      () => window.__depthroomCollab!.annotations().some((x) => x.kind === "box2d"),
-      undefined,
-      2000,
-    );
-    const box = (await b.page.evaluate(() =>
-      window.__depthroomCollab!.annotations().find((x) => x.kind === "box2d"),
-    ))!;
+    const box = await annotationSeen(b.page, "box2d");
     expect(box).toMatchObject({ entityPath: DEPTH, geometry: { u0: 20, v0: 20, u1: 60, v1: 50 } });
     await b.page.locator(`[data-testid="mark-2d"][data-id="${box.id}"]`).waitFor({ timeout: 2000 });
   });

@@ -1,7 +1,7 @@
 import { colormapLookup, rerunExampleDepth } from "@depthroom/schema";
 import { colorDistance, pixel, screenshotPixels } from "@depthroom/web/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { logMessages, waitForEntities, waitInPage } from "./support/session.ts";
+import { logMessages, panelOf, screenshotPanel, waitForEntities, waitInPage } from "./support/session.ts";
 import { viewerSuite } from "./support/suite.ts";
 
 // Rerun's depth_image_3d example, streamed with the SDK into a session made on the home page.
@@ -32,15 +32,7 @@ describe("depth_image_3d in the browser", () => {
       [20, 20], // 65535
       [260, 40], // 65535
     ];
-    const panel = (await viewer.page.evaluate(
-      () => window.__depthroom!.panels().find((p) => p.kind === "2d")!,
-    ))!;
-    const shot = await screenshotPixels(viewer.page, {
-      x: panel.x,
-      y: panel.y,
-      width: panel.width,
-      height: panel.height,
-    });
+    const { panel, shot } = await screenshotPanel(viewer.page, "2d");
     const seen = new Set<string>();
     for (const [u, v] of samples) {
       const at = (await viewer.page.evaluate(
@@ -60,9 +52,7 @@ describe("depth_image_3d in the browser", () => {
   });
 
   it("shows a non-empty cloud in 3D whose pixels change when the camera orbits", async () => {
-    const panel = (await viewer.page.evaluate(
-      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
-    ))!;
+    const panel = await panelOf(viewer.page, "3d");
     const clip = { x: panel.x, y: panel.y, width: panel.width, height: panel.height };
     const viridis = (rgb: readonly number[]) =>
       [0, 0.5, 1].some((t) => colorDistance(rgb, colormapLookup("viridis", t)) <= 3);

@@ -1,7 +1,7 @@
 import { DepthImage, Pinhole, pixelRay, unprojectPixel } from "@depthroom/schema";
 import { colorDistance, type Pixels, pixel, screenshotPixels } from "@depthroom/web/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { waitInPage } from "./support/session.ts";
+import { panelOf, screenshotPanel, waitInPage } from "./support/session.ts";
 import { viewerSuite } from "./support/suite.ts";
 
 // Issue 17 in Chromium: a tilted wall at 2 m seen through a camera with fx = 600, fy = 500, the principal
@@ -82,9 +82,7 @@ describe("lens distortion in the browser", () => {
   it("draws each GPU point where the CPU unproject puts it, not where the plain pinhole would", async () => {
     const drawn = await viewer.page.evaluate(() => window.__depthroom!.framesDrawn());
     expect(await viewer.page.evaluate((entity) => window.__depthroom!.lookThrough(entity), DEPTH)).toBe(true);
-    const panel = (await viewer.page.evaluate(
-      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
-    ))!;
+    const panel = await panelOf(viewer.page, "3d");
     const clip = { x: panel.x, y: panel.y, width: panel.width, height: panel.height };
     await waitInPage(viewer.page, (n) => window.__depthroom!.framesDrawn() > n, drawn);
     await viewer.page.waitForTimeout(500);
@@ -162,9 +160,7 @@ describe("lens distortion in the browser", () => {
   });
 
   it("looking at single points through a 0.002 rad field of view: GPU = CPU unproject within 1e-4 relative", async () => {
-    const panel = (await viewer.page.evaluate(
-      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
-    ))!;
+    const panel = await panelOf(viewer.page, "3d");
     const clip = { x: panel.x, y: panel.y, width: panel.width, height: panel.height };
     const { up } = await viewer.page.evaluate(() => window.__depthroom!.pose());
     const fovY = 0.002;
@@ -256,15 +252,7 @@ describe("lens distortion in the browser", () => {
     await waitInPage(viewer.page, (e) => window.__depthroom!.readout(e, 0, 1)?.value === 2000, DEPTH);
     await waitInPage(viewer.page, (n) => window.__depthroom!.framesDrawn() > n, drawnBefore);
     await viewer.page.waitForTimeout(500);
-    const panel = (await viewer.page.evaluate(
-      () => window.__depthroom!.panels().find((p) => p.kind === "2d")!,
-    ))!;
-    const shot = await screenshotPixels(viewer.page, {
-      x: panel.x,
-      y: panel.y,
-      width: panel.width,
-      height: panel.height,
-    });
+    const { panel, shot } = await screenshotPanel(viewer.page, "2d");
     const centre = (await corner(WIDTH / 2, HEIGHT / 2))!;
     const colour = pixel(shot, centre[0] - panel.x, centre[1] - panel.y);
     let [minX, minY, maxX, maxY] = [shot.width, shot.height, -1, -1];

@@ -6,9 +6,9 @@ import {
   Transform3D,
   type Vec3,
 } from "@depthroom/schema";
-import { colorDistance, pixel, screenshotPixels } from "@depthroom/web/testing";
+import { colorDistance, pixel } from "@depthroom/web/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { waitForEntities } from "./support/session.ts";
+import { panelOf, screenshotPanel, waitForEntities } from "./support/session.ts";
 import { viewerSuite } from "./support/suite.ts";
 
 // A second camera on a rig: world/rig (Transform3D) > world/rig/cam1 (Transform3D + Pinhole) > depth.
@@ -66,15 +66,7 @@ describe("a second camera placed by Transform3D", () => {
       camTransform.apply([((10 - 32) * 1.5) / 50, ((10 - 24) * 1.5) / 50, 1.5]),
     );
     const centre = rigTransform.apply(camTransform.apply([0, 0, 1.5]));
-    const panel = (await viewer.page.evaluate(
-      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
-    ))!;
-    const shot = await screenshotPixels(viewer.page, {
-      x: panel.x,
-      y: panel.y,
-      width: panel.width,
-      height: panel.height,
-    });
+    const { panel, shot } = await screenshotPanel(viewer.page, "3d");
     const turboMid = colormapLookup("turbo", 0.5);
     for (const point of [centre, corner] as Vec3[]) {
       const at = (await viewer.page.evaluate((p) => window.__depthroom!.project(p), point))!;
@@ -99,9 +91,7 @@ describe("a second camera placed by Transform3D", () => {
     );
     const pose = await viewer.page.evaluate(() => window.__depthroom!.pose());
     close(pose.eye, rigTransform.apply(camTransform.apply([0, 0, 0])));
-    const panel = (await viewer.page.evaluate(
-      () => window.__depthroom!.panels().find((p) => p.kind === "3d")!,
-    ))!;
+    const panel = await panelOf(viewer.page, "3d");
     const principal = (await viewer.page.evaluate(
       (p) => window.__depthroom!.project(p),
       rigTransform.apply(camTransform.apply([0, 0, 1.5])) as Vec3,

@@ -1,6 +1,6 @@
 import { depthImage3dExample, type LogMessage, ROLES, type Role } from "@depthroom/schema";
 import { connect, type RecordingStream } from "@depthroom/sdk";
-import { launchChromium } from "@depthroom/web/testing";
+import { type DepthroomHooks, launchChromium, type Pixels, screenshotPixels } from "@depthroom/web/testing";
 import type { Browser, Page } from "playwright-core";
 import { expect } from "vitest";
 
@@ -76,4 +76,29 @@ export async function logMessages(
 ): Promise<void> {
   for (const message of messages) rig.log(message.entityPath, message.archetype);
   await rig.flush();
+}
+
+/** A panel of the page as the hooks give it (client rectangle, kind, entity). */
+export type Panel = ReturnType<DepthroomHooks["panels"]>[number];
+
+/** The first panel of `kind` on the page. */
+export async function panelOf(page: Page, kind: Panel["kind"]): Promise<Panel> {
+  const panel = await page.evaluate((k) => window.__depthroom!.panels().find((p) => p.kind === k), kind);
+  if (!panel) throw new Error(`no ${kind} panel on the page`);
+  return panel;
+}
+
+/** The first panel of `kind` on the page, and a screenshot of it. */
+export async function screenshotPanel(
+  page: Page,
+  kind: Panel["kind"],
+): Promise<{ panel: Panel; shot: Pixels }> {
+  const panel = await panelOf(page, kind);
+  const shot = await screenshotPixels(page, {
+    x: panel.x,
+    y: panel.y,
+    width: panel.width,
+    height: panel.height,
+  });
+  return { panel, shot };
 }
