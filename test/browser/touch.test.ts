@@ -1,37 +1,17 @@
-import { type CDPSession, devices } from "playwright-core";
+import { devices } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TUM, TUM_CAMERA, TUM_PINHOLE, tumDepthImage } from "./support/realSamples.ts";
 import { waitForEntities } from "./support/session.ts";
 import { viewerSuite } from "./support/suite.ts";
+import { type Fingers, fingersOn, type Point } from "./support/touch.ts";
 
 // Issue 21: touch on a phone (Pixel 7 profile), driven by CDP touch events (Input.dispatchTouchEvent):
 // one finger orbits, two fingers pinch (radius) and pan, a long press on the 2D view shows that pixel's
 // readout, and the help and hints speak of fingers.
 
-type Point = { x: number; y: number };
-
 describe("touch on a phone", () => {
   const viewer = viewerSuite({ open: "edit", context: { ...devices["Pixel 7"] } });
-  let cdp: CDPSession;
-
-  const touch = (type: "touchStart" | "touchMove" | "touchEnd", points: readonly Point[]) =>
-    cdp.send("Input.dispatchTouchEvent", {
-      type,
-      touchPoints: points.map((p, id) => ({ x: p.x, y: p.y, id })),
-    });
-
-  /** Fingers moved from `from` to `to` in `steps` steps. */
-  async function gesture(from: readonly Point[], to: readonly Point[], steps = 8) {
-    await touch("touchStart", from);
-    for (let i = 1; i <= steps; i++) {
-      const at = from.map((f, j) => ({
-        x: f.x + ((to[j]!.x - f.x) * i) / steps,
-        y: f.y + ((to[j]!.y - f.y) * i) / steps,
-      }));
-      await touch("touchMove", at);
-    }
-    await touch("touchEnd", []);
-  }
+  let fingers: Fingers;
 
   const orbit = () =>
     viewer.page.evaluate(() => {
@@ -47,7 +27,7 @@ describe("touch on a phone", () => {
     });
 
   beforeAll(async () => {
-    cdp = await viewer.page.context().newCDPSession(viewer.page);
+    fingers = await fingersOn(viewer.page);
     viewer.rig.log(TUM_CAMERA, TUM_PINHOLE);
     viewer.rig.log(TUM, tumDepthImage());
     await waitForEntities(viewer.page, "uploads", [TUM], 60_000);
@@ -61,7 +41,7 @@ describe("touch on a phone", () => {
   it("orbits with one finger", async () => {
     const c = await centre3d();
     const before = await orbit();
-    await gesture([{ x: c.x - 60, y: c.y }], [{ x: c.x + 60, y: c.y + 40 }]);
+    await fingers.gesture([{ x: c.x - 60, y: c.y }], [{ x: c.x + 60, y: c.y + 40 }]);
     await expect.poll(async () => Math.abs((await orbit()).azimuth - before.azimuth)).toBeGreaterThan(0.05);
     const after = await orbit();
     expect(Math.abs(after.elevation - before.elevation)).toBeGreaterThan(0.01);
@@ -72,7 +52,7 @@ describe("touch on a phone", () => {
     const c = await centre3d();
     const before = await orbit();
     // Fingers apart: zoom in (a smaller radius).
-    await gesture(
+    await fingers.gesture(
       [
         { x: c.x - 30, y: c.y },
         { x: c.x + 30, y: c.y },
@@ -86,7 +66,7 @@ describe("touch on a phone", () => {
     const zoomed = await orbit();
     expect(zoomed.azimuth).toBeCloseTo(before.azimuth, 2);
     // Both fingers moved together: the target moves (pan), the radius stays.
-    await gesture(
+    await fingers.gesture(
       [
         { x: c.x - 40, y: c.y },
         { x: c.x + 40, y: c.y },
@@ -113,9 +93,7 @@ describe("touch on a phone", () => {
     const at = await viewer.page.evaluate((e) => window.__depthroom!.pixelToClient(e, 320, 240), TUM);
     expect(at).not.toBeNull();
     const [x, y] = at!;
-    await touch("touchStart", [{ x, y }]);
-    await viewer.page.waitForTimeout(900);
-    await touch("touchEnd", []);
+    await fingers.press({ x, y }, 900);
     const readout = viewer.page.getByTestId("readout");
     await readout.waitFor({ timeout: 5000 });
     const u = Number(await readout.getAttribute("data-u"));

@@ -146,6 +146,7 @@ export function CollabLayer({
     if (!stage || !viewer || !driver) return;
     const detach = attachNoteInput(stage, viewer, {
       isNoteMode: () => noteModeRef.current,
+      canAnchor: () => canEditRef.current,
       onOwnInput: () => driver.stopFollowing(),
       onDraft: (next) => {
         setDraft(next);

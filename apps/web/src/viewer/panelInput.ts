@@ -19,12 +19,12 @@ export interface PanelInputHandlers {
   readonly interact?: () => void;
 }
 
-/** A touch held this long without moving picks (the hover readout). */
+/** A touch held this long without moving picks (the hover readout; a note anchor: noteInput.ts). */
 export const LONG_PRESS_MS = 500;
 /** Two taps within this long fit the view. */
 export const DOUBLE_TAP_MS = 300;
 /** A touch that moves less than this is still a press or a tap. */
-const TAP_SLOP_PX = 8;
+export const TAP_SLOP_PX = 8;
 
 export function attachPanelInput(element: HTMLElement, handlers: () => PanelInputHandlers): () => void {
   let last: { x: number; y: number; alt: boolean } | undefined;
