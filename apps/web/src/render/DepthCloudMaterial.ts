@@ -6,10 +6,10 @@ import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import type { Pinhole } from "@depthroom/schema";
+import { isFisheye, type LensDistortion, monotonicRadius, type Pinhole } from "@depthroom/schema";
 import { depthCloudFragment, depthCloudVertex } from "./depthShaders.ts";
 import type { DepthTextureFormat } from "./depthTexture.ts";
-import { floatRgTexture, RayTableTexture } from "./rayTableTexture.ts";
+import { bindRays, RAY_SAMPLERS, RAY_UNIFORMS } from "./rayTableTexture.ts";
 
 /** How a cloud is drawn: the per-entity view settings the shader applies (see depthShaders.ts). */
 export interface CloudDrawSettings {
@@ -22,8 +22,8 @@ export interface CloudDrawSettings {
 
 /**
  * Where a cloud's colours come from when coloured by an image: the colour texture, the colour camera's
- * intrinsics in that texture's pixels, and the transform from the depth camera's RDF frame to the colour
- * camera's (Babylon order: p_colour = p_depth * depthToColor).
+ * intrinsics in that texture's pixels and its lens distortion, and the transform from the depth camera's
+ * RDF frame to the colour camera's (Babylon order: p_colour = p_depth * depthToColor).
  */
 export interface CloudColorSource {
   /** The colour image entity. */
@@ -35,10 +35,87 @@ export interface CloudColorSource {
   readonly height: number;
   readonly channels: "rgb" | "bgr" | "grey";
   readonly intrinsics: { readonly fx: number; readonly fy: number; readonly cx: number; readonly cy: number };
+  /** The colour camera's lens (its Pinhole's), applied in normalised coordinates: image scaling keeps it. */
+  readonly distortion?: LensDistortion;
   readonly depthToColor: Matrix;
 }
 
 const CHANNELS = { rgb: 0, bgr: 1, grey: 2 } as const;
+
+/** The uniforms and sampler of COLOR_PROJECTION (depthShaders.ts), with the switch colorFromImage. */
+export const COLOR_UNIFORMS = [
+  "colorFromImage",
+  "depthToColor",
+  "colorIntrinsics",
+  "colorSize",
+  "colorChannels",
+  "colorDistortionModel",
+  "colorDistortionA",
+  "colorDistortionB",
+  "colorMaxR2",
+] as const;
+export const COLOR_SAMPLERS = ["colorTexture"] as const;
+
+/**
+ * Bind a colour source to a material using COLOR_PROJECTION, or colour by depth with `undefined`
+ * (`placeholder`, a 1x1 texture, stays bound: an unbound sampler2D would share unit 0 with the integer
+ * depth texture, which WebGL2 refuses to draw).
+ */
+export function bindColorSource(
+  material: ShaderMaterial,
+  source: CloudColorSource | undefined,
+  placeholder: BaseTexture,
+): void {
+  if (!source) {
+    material.setFloat("colorFromImage", 0);
+    material.setTexture("colorTexture", placeholder);
+    material.setMatrix("depthToColor", Matrix.Identity());
+    material.setFloat("colorDistortionModel", 0);
+    return;
+  }
+  material.setFloat("colorFromImage", 1);
+  material.setTexture("colorTexture", source.texture);
+  material.setMatrix("depthToColor", source.depthToColor);
+  const k = source.intrinsics;
+  material.setVector4("colorIntrinsics", { x: k.fx, y: k.fy, z: k.cx, w: k.cy });
+  material.setVector2("colorSize", { x: source.width, y: source.height });
+  material.setFloat("colorChannels", CHANNELS[source.channels]);
+  const lens = colorLensUniforms(source.distortion);
+  material.setFloat("colorDistortionModel", lens.model);
+  material.setVector4("colorDistortionA", lens.a);
+  material.setVector4("colorDistortionB", lens.b);
+  material.setFloat("colorMaxR2", lens.maxR2);
+}
+
+type Vec4 = { x: number; y: number; z: number; w: number };
+const lensUniforms = new WeakMap<LensDistortion, { model: number; a: Vec4; b: Vec4; maxR2: number }>();
+
+/** A lens as COLOR_PROJECTION's uniforms (its forward domain found once per distortion object). */
+function colorLensUniforms(d: LensDistortion | undefined): {
+  model: number;
+  a: Vec4;
+  b: Vec4;
+  maxR2: number;
+} {
+  const zero = { x: 0, y: 0, z: 0, w: 0 };
+  if (!d) return { model: 0, a: zero, b: zero, maxR2: 0 };
+  let lens = lensUniforms.get(d);
+  if (!lens) {
+    const at = (i: number) => d.coefficients[i] ?? 0;
+    const fisheye = isFisheye(d.model);
+    const radius = monotonicRadius(d);
+    lens = {
+      model: fisheye ? 2 : 1,
+      // Fisheye (k1, k2, k3, k4); polynomial (k1, k2, p1, p2) and (k3, k4, k5, k6).
+      a: { x: at(0), y: at(1), z: at(2), w: at(3) },
+      b: fisheye ? zero : { x: at(4), y: at(5), z: at(6), w: at(7) },
+      // Float32's largest is about 3.4e38: "no limit" stays below it.
+      maxR2: Math.min(radius * radius, 3e38),
+    };
+    lensUniforms.set(d, lens);
+  }
+  return lens;
+}
 
 /** Largest point size drawn, screen pixels (WebGL guarantees only 1; 64 is what most GPUs allow). */
 export const MAX_POINT_SIZE = 64;
@@ -68,21 +145,16 @@ export class DepthCloudMaterial {
           "viewProjection",
           "meter",
           "depthRange",
-          "intrinsics",
           "pointDiameterPerDepth",
           "pointSizeScale",
           "maxPointSize",
           "cullRange",
           "flyingFraction",
           "normalShading",
-          "colorFromImage",
-          "depthToColor",
-          "colorIntrinsics",
-          "colorSize",
-          "colorChannels",
-          "useRayTable",
+          ...COLOR_UNIFORMS,
+          ...RAY_UNIFORMS,
         ],
-        samplers: ["depthTexture", "colormapTexture", "colorTexture", "rayTable"],
+        samplers: ["depthTexture", "colormapTexture", ...COLOR_SAMPLERS, ...RAY_SAMPLERS],
         defines: format === "r16ui" ? ["#define DEPTH_UINT"] : [],
       },
     );
@@ -90,8 +162,6 @@ export class DepthCloudMaterial {
     this.material.backFaceCulling = false;
     this.material.setFloat("maxPointSize", MAX_POINT_SIZE);
     this.material.setFloat("pointSizeScale", 500);
-    // A colour texture is always bound (a 1x1 stand-in when colouring by depth): an unbound sampler2D
-    // would share unit 0 with the integer depth texture, which WebGL2 refuses to draw.
     this.placeholder = new RawTexture(
       new Uint8Array(4),
       1,
@@ -104,18 +174,9 @@ export class DepthCloudMaterial {
     );
     this.setSettings({ cullRange: undefined, flyingFraction: 0, normalShading: false });
     this.setColorSource(undefined);
-    // Likewise a ray table is always bound: a 1x1 stand-in when the pinhole has no distortion.
-    this.rays = new RayTableTexture(scene);
-    this.noRays = floatRgTexture(scene, new Float32Array(2), 1, 1);
-    this.material.setTexture("rayTable", this.noRays);
-    this.material.setFloat("useRayTable", 0);
   }
 
   private readonly placeholder: RawTexture;
-  private readonly rays: RayTableTexture;
-  private readonly noRays: RawTexture;
-  /** Draw through the ray table even without distortion (the bench compares the two paths). */
-  forceRayTable = false;
 
   setSettings(settings: CloudDrawSettings): void {
     const [min, max] = settings.cullRange ?? [0, 3e38];
@@ -126,19 +187,7 @@ export class DepthCloudMaterial {
 
   /** Colour the cloud from an image (see CloudColorSource), or by depth with `undefined`. */
   setColorSource(source: CloudColorSource | undefined): void {
-    if (!source) {
-      this.material.setFloat("colorFromImage", 0);
-      this.material.setTexture("colorTexture", this.placeholder);
-      this.material.setMatrix("depthToColor", Matrix.Identity());
-      return;
-    }
-    this.material.setFloat("colorFromImage", 1);
-    this.material.setTexture("colorTexture", source.texture);
-    this.material.setMatrix("depthToColor", source.depthToColor);
-    const k = source.intrinsics;
-    this.material.setVector4("colorIntrinsics", { x: k.fx, y: k.fy, z: k.cx, w: k.cy });
-    this.material.setVector2("colorSize", { x: source.width, y: source.height });
-    this.material.setFloat("colorChannels", CHANNELS[source.channels]);
+    bindColorSource(this.material, source, this.placeholder);
   }
 
   setDepth(texture: BaseTexture, meter: number): void {
@@ -155,20 +204,12 @@ export class DepthCloudMaterial {
   }
 
   /**
-   * The intrinsics; with a lens distortion (and the image size) the cloud draws through the pinhole's ray
-   * table, built here only when the intrinsics or the size change.
+   * The intrinsics; with a lens distortion the cloud draws through the pinhole's ray table at the image
+   * size (rayTableTexture.ts). Returns false while that table is being built: the cloud must not be drawn.
    */
-  setPinhole(pinhole: Pinhole, pointFillRatio: number, size?: readonly [number, number]): void {
-    this.material.setVector4("intrinsics", { x: pinhole.fx, y: pinhole.fy, z: pinhole.cx, w: pinhole.cy });
+  setPinhole(pinhole: Pinhole, pointFillRatio: number, size: readonly [number, number]): boolean {
     this.material.setFloat("pointDiameterPerDepth", (2 * pointFillRatio) / pinhole.fy);
-    const useRays = size !== undefined && (pinhole.distortion !== undefined || this.forceRayTable);
-    this.material.setTexture("rayTable", useRays ? this.rays.get(pinhole, size[0], size[1]) : this.noRays);
-    this.material.setFloat("useRayTable", useRays ? 1 : 0);
-  }
-
-  /** How many ray tables this cloud built (one per intrinsics and size). */
-  get rayTableBuilds(): number {
-    return this.rays.builds;
+    return bindRays(this.material, pinhole, size[0], size[1]);
   }
 
   /** Screen pixels per world unit at view depth 1: viewport height / (2 tan(fovY / 2)). */
@@ -180,8 +221,6 @@ export class DepthCloudMaterial {
   dispose(): void {
     this.material.dispose();
     this.placeholder.dispose();
-    this.rays.dispose();
-    this.noRays.dispose();
   }
 }
 

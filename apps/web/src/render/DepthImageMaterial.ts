@@ -2,15 +2,20 @@ import { Constants } from "@babylonjs/core/Engines/constants.js";
 import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
 import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture.js";
 import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
-import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { Pinhole } from "@depthroom/schema";
-import type { CloudColorSource } from "./DepthCloudMaterial.ts";
+import {
+  bindColorSource,
+  type CloudColorSource,
+  COLOR_SAMPLERS,
+  COLOR_UNIFORMS,
+} from "./DepthCloudMaterial.ts";
 import { depthImageFragment, depthImageVertex } from "./depthShaders.ts";
 import type { DepthTextureFormat } from "./depthTexture.ts";
 import { NO_DEPTH_CELL, NO_DEPTH_COLORS } from "./noDepth.ts";
+import { bindRays, RAY_SAMPLERS, RAY_UNIFORMS } from "./rayTableTexture.ts";
 
 /**
  * The 2D view of a depth image: a quad covering image space, coloured per pixel in the fragment shader
@@ -37,16 +42,12 @@ export class DepthImageMaterial {
           "imageSize",
           "noDepthColors",
           "noDepthCell",
-          "colorFromImage",
           "colorRegistered",
-          "depthToColor",
-          "intrinsics",
-          "colorIntrinsics",
-          "colorSize",
-          "colorChannels",
           "depthOpacity",
+          ...COLOR_UNIFORMS,
+          ...RAY_UNIFORMS,
         ],
-        samplers: ["depthTexture", "colormapTexture", "colorTexture"],
+        samplers: ["depthTexture", "colormapTexture", ...COLOR_SAMPLERS, ...RAY_SAMPLERS],
         defines: format === "r16ui" ? ["#define DEPTH_UINT"] : [],
       },
     );
@@ -68,36 +69,26 @@ export class DepthImageMaterial {
   }
 
   private readonly placeholder: RawTexture;
+  private size: readonly [number, number] = [1, 1];
 
   /**
    * Depth over colour: the colour image seen by each pixel (see depthShaders.ts), under the colormap
-   * drawn with `depthOpacity`; `source` undefined: depth only. `pinhole`: the depth's intrinsics.
+   * drawn with `depthOpacity`; `source` undefined: depth only. `pinhole`: the depth's intrinsics (its
+   * pixels' rays, through its lens distortion once the ray table is built; until then no colour is shown
+   * from a colour camera of its own).
    */
   setColor(source: CloudColorSource | undefined, pinhole: Pinhole | undefined, depthOpacity: number): void {
     this.material.setFloat("depthOpacity", Math.min(1, Math.max(0, depthOpacity)));
-    if (!source || !pinhole) {
-      this.material.setFloat("colorFromImage", 0);
-      this.material.setTexture("colorTexture", this.placeholder);
-      this.material.setMatrix("depthToColor", Matrix.Identity());
-      return;
-    }
-    this.material.setFloat("colorFromImage", 1);
-    this.material.setFloat("colorRegistered", source.registered ? 1 : 0);
-    this.material.setTexture("colorTexture", source.texture);
-    this.material.setMatrix("depthToColor", source.depthToColor);
-    this.material.setVector4("intrinsics", { x: pinhole.fx, y: pinhole.fy, z: pinhole.cx, w: pinhole.cy });
-    const k = source.intrinsics;
-    this.material.setVector4("colorIntrinsics", { x: k.fx, y: k.fy, z: k.cx, w: k.cy });
-    this.material.setVector2("colorSize", { x: source.width, y: source.height });
-    this.material.setFloat(
-      "colorChannels",
-      source.channels === "grey" ? 2 : source.channels === "bgr" ? 1 : 0,
-    );
+    const rays = bindRays(this.material, pinhole, this.size[0], this.size[1]);
+    const usable = source && pinhole && (source.registered || rays) ? source : undefined;
+    bindColorSource(this.material, usable, this.placeholder);
+    this.material.setFloat("colorRegistered", usable?.registered ? 1 : 0);
   }
 
   setDepth(texture: BaseTexture, width: number, height: number, meter: number): void {
     this.material.setTexture("depthTexture", texture);
     this.material.setVector2("imageSize", { x: width, y: height });
+    this.size = [width, height];
     this.material.setFloat("meter", meter);
   }
 

@@ -69,6 +69,7 @@ export class GpuCloud implements CloudDrawer {
   private settings: CloudDrawSettings = { cullRange: undefined, flyingFraction: 0, normalShading: false };
   private stride = 1;
   private meshStride = 1;
+  private raysReady = false;
 
   constructor(
     private readonly scene: Scene,
@@ -116,14 +117,17 @@ export class GpuCloud implements CloudDrawer {
       this.parent = pinhole.frame;
     }
     this.material.setDepth(frame.texture, image.meter);
-    // A decimated cloud's points cover the pixels skipped around them.
-    this.material.setPinhole(pinhole.pinhole, image.pointFillRatio * this.meshStride, [
+    // A decimated cloud's points cover the pixels skipped around them. With a lens distortion the cloud
+    // waits for its ray table (built off the page): never drawn through the wrong rays.
+    const ready = this.material.setPinhole(pinhole.pinhole, image.pointFillRatio * this.meshStride, [
       image.width,
       image.height,
     ]);
+    if (ready !== this.raysReady) changed = true;
+    this.raysReady = ready;
     this.material.setColorSource(this.color);
     this.material.setSettings(this.settings);
-    this.mesh.setEnabled(visible);
+    this.mesh.setEnabled(visible && ready);
     return changed;
   }
 
@@ -140,7 +144,7 @@ export class GpuCloud implements CloudDrawer {
   }
 
   setVisible(visible: boolean): void {
-    this.mesh?.setEnabled(visible && this.parent !== undefined);
+    this.mesh?.setEnabled(visible && this.parent !== undefined && this.raysReady);
   }
 
   get hasCloud(): boolean {

@@ -34,6 +34,91 @@ vec3 colormap(float d) {
 }
 `;
 
+/*
+ * Depth pixel -> ray (after DEPTH_SAMPLER). intrinsics = (fx, fy, cx, cy) of the depth camera. With lens
+ * distortion (useRayTable = 1) the ray of pixel (u, v) is one texel of rayTable (RG32F, the undistorted
+ * normalised (x, y), built once per intrinsics off the page: rayTables.ts) and the point is (x z, y z, z);
+ * a texel over 1e38 marks a pixel the model cannot invert.
+ */
+const DEPTH_RAYS = /* glsl */ `
+uniform vec4 intrinsics;
+uniform float useRayTable;
+uniform sampler2D rayTable;
+
+vec3 unprojectAt(vec2 pixel, float z) {
+  if (useRayTable > 0.5) {
+    vec2 ray = texelFetch(rayTable, ivec2(pixel), 0).rg;
+    return vec3(ray * z, z);
+  }
+  return vec3((pixel.x - intrinsics.z) * z / intrinsics.x, (pixel.y - intrinsics.w) * z / intrinsics.y, z);
+}
+
+bool hasRay(ivec2 pixel) {
+  return useRayTable < 0.5 || texelFetch(rayTable, pixel, 0).r < 1e38;
+}
+`;
+
+/*
+ * Depth camera point -> colour texel (issues 16, 17). The point p (depth camera RDF) goes through
+ * depthToColor into the colour camera's RDF frame q, to its normalised (x, y) = (q.x / q.z, q.y / q.z),
+ * through the colour camera's own lens distortion (the schema's distort, lensDistortion.ts, in closed
+ * form; colorDistortionModel 0 none, 1 plumb_bob / rational_polynomial with colorDistortionA = (k1, k2, p1, p2),
+ * colorDistortionB = (k3, k4, k5, k6), 2 kannala_brandt / equidistant with colorDistortionA = (k1..k4)),
+ * then to the pixel (fx x' + cx, fy y' + cy) with colorIntrinsics (Rerun's convention: pixel (u, v) is
+ * centred on integer u, v, so the texel is round(.)). A point behind the colour camera, outside its image,
+ * or further from its axis than the lens's forward domain (colorMaxR2 = monotonicRadius², where the model
+ * would fold it back into the image) has no texel. colorChannels: 0 rgb, 1 bgr (swap), 2 grey (r).
+ */
+const COLOR_PROJECTION = /* glsl */ `
+uniform sampler2D colorTexture;
+uniform mat4 depthToColor;
+uniform vec4 colorIntrinsics;
+uniform vec2 colorSize;
+uniform float colorChannels;
+uniform float colorDistortionModel;
+uniform vec4 colorDistortionA;
+uniform vec4 colorDistortionB;
+uniform float colorMaxR2;
+
+/** The colour camera's lens: normalised undistorted (x, y) -> distorted. */
+vec2 distortColor(vec2 p) {
+  float r2 = dot(p, p);
+  if (colorDistortionModel > 1.5) {
+    float r = sqrt(r2);
+    if (r < 1e-15) return p;
+    float t = atan(r);
+    float t2 = t * t;
+    vec4 k = colorDistortionA;
+    return p * (t * (1.0 + t2 * (k.x + t2 * (k.y + t2 * (k.z + t2 * k.w)))) / r);
+  }
+  vec4 a = colorDistortionA;
+  vec4 b = colorDistortionB;
+  float radial = (1.0 + r2 * (a.x + r2 * (a.y + r2 * b.x))) / (1.0 + r2 * (b.y + r2 * (b.z + r2 * b.w)));
+  return vec2(p.x * radial + 2.0 * a.z * p.x * p.y + a.w * (r2 + 2.0 * p.x * p.x),
+              p.y * radial + a.z * (r2 + 2.0 * p.y * p.y) + 2.0 * a.w * p.x * p.y);
+}
+
+/** The colour texel that sees depth camera point p; false when it has none (see above). */
+bool colorTexelOf(vec3 p, out ivec2 texel) {
+  vec4 q = depthToColor * vec4(p, 1.0);
+  if (q.z <= 1e-6) return false;
+  vec2 n = q.xy / q.z;
+  if (colorDistortionModel > 0.5) {
+    if (dot(n, n) > colorMaxR2) return false;
+    n = distortColor(n);
+  }
+  vec2 at = floor(colorIntrinsics.xy * n + colorIntrinsics.zw + 0.5);
+  if (any(lessThan(at, vec2(0.0))) || any(greaterThanEqual(at, colorSize))) return false;
+  texel = ivec2(at);
+  return true;
+}
+
+vec3 colorOfTexel(ivec2 texel) {
+  vec4 rgba = texelFetch(colorTexture, texel, 0);
+  return colorChannels > 1.5 ? rgba.rrr : (colorChannels > 0.5 ? rgba.bgr : rgba.rgb);
+}
+`;
+
 /** 2D view: a quad whose corners sit at world (0, 0) and (width, -height); pixel (u, v) at (u, -v). */
 export const depthImageVertex = /* glsl */ `
 precision highp float;
@@ -48,43 +133,33 @@ void main(void) {
 
 /*
  * Depth over colour (issue 16): with a colour image (colorFromImage = 1) each pixel's colour texel is
- * found as the 3D cloud finds it (the pixel unprojected at its depth with intrinsics, through
- * depthToColor, projected with colorIntrinsics; registered colour needs no depth: colorRegistered = 1
- * reads the same pixel, scaled to the colour image) and the colormap is drawn over it with depthOpacity
- * (1: depth only, 0: colour only). Pixels without depth show the colour when it is known, else the
- * no-depth checkerboard.
+ * found as the 3D cloud finds it (the pixel unprojected at its depth through its ray, into the colour
+ * camera through depthToColor and its lens: COLOR_PROJECTION; registered colour needs no depth:
+ * colorRegistered = 1 reads the same pixel, scaled to the colour image) and the colormap is drawn over it
+ * with depthOpacity (1: depth only, 0: colour only). Pixels without depth show the colour when it is
+ * known, else the no-depth checkerboard.
  */
 export const depthImageFragment = /* glsl */ `
 ${DEPTH_SAMPLER}
+${DEPTH_RAYS}
+${COLOR_PROJECTION}
 uniform vec2 imageSize;
 uniform vec3 noDepthColors[2];
 uniform float noDepthCell;
 uniform float colorFromImage;
 uniform float colorRegistered;
-uniform sampler2D colorTexture;
-uniform mat4 depthToColor;
-uniform vec4 intrinsics;
-uniform vec4 colorIntrinsics;
-uniform vec2 colorSize;
-uniform float colorChannels;
 uniform float depthOpacity;
 varying vec2 vPixel;
 
 /** The colour image's texel seen at depth pixel (u, v) with depth z (metres); false when outside it. */
-bool colorAt(vec2 uv, float z, out vec3 color) {
-  vec2 texel;
+bool colorAt(ivec2 pixel, float z, out vec3 color) {
+  ivec2 texel;
   if (colorRegistered > 0.5) {
-    texel = floor((uv + 0.5) * colorSize / imageSize);
-  } else {
-    vec3 p = vec3((uv.x - intrinsics.z) * z / intrinsics.x, (uv.y - intrinsics.w) * z / intrinsics.y, z);
-    vec4 q = depthToColor * vec4(p, 1.0);
-    if (q.z <= 1e-6) return false;
-    texel = floor(vec2(colorIntrinsics.x * q.x / q.z + colorIntrinsics.z,
-                       colorIntrinsics.y * q.y / q.z + colorIntrinsics.w) + 0.5);
+    texel = ivec2(floor((vec2(pixel) + 0.5) * colorSize / imageSize));
+  } else if (!hasRay(pixel) || !colorTexelOf(unprojectAt(vec2(pixel), z), texel)) {
+    return false;
   }
-  if (any(lessThan(texel, vec2(0.0))) || any(greaterThanEqual(texel, colorSize))) return false;
-  vec4 rgba = texelFetch(colorTexture, ivec2(texel), 0);
-  color = colorChannels > 1.5 ? rgba.rrr : (colorChannels > 0.5 ? rgba.bgr : rgba.rgb);
+  color = colorOfTexel(texel);
   return true;
 }
 
@@ -94,7 +169,7 @@ void main(void) {
   bool valid = validDepth(d);
   vec3 color = vec3(0.0);
   bool colored = colorFromImage > 0.5 && (valid || colorRegistered > 0.5) &&
-                 colorAt(vec2(pixel), valid ? d / meter : 1.0, color);
+                 colorAt(pixel, valid ? d / meter : 1.0, color);
   if (!valid) {
     if (colored) {
       gl_FragColor = vec4(color, 1.0);
@@ -111,11 +186,8 @@ void main(void) {
 `;
 
 /**
- * 3D view: one vertex per pixel holding (u, v, 0), unprojected here from the depth texture (RDF).
- * intrinsics = (fx, fy, cx, cy). With lens distortion (useRayTable = 1) the ray of pixel (u, v) is one texel of
- * rayTable (RG32F, the undistorted normalised (x, y), built once per intrinsics: rayTableTexture.ts) and the
- * point is (x z, y z, z); a texel over 1e38 marks a pixel the model cannot invert, not drawn.
- * pointDiameterPerDepth = 2 * fillRatio / fy (world diameter of a point at
+ * 3D view: one vertex per pixel holding (u, v, 0), unprojected here from the depth texture (RDF) through
+ * its ray (DEPTH_RAYS). pointDiameterPerDepth = 2 * fillRatio / fy (world diameter of a point at
  * depth 1); pointSizeScale = screen pixels per world unit at view depth 1.
  *
  * View settings (per entity, all on the GPU, nothing per pixel in JavaScript):
@@ -126,19 +198,18 @@ void main(void) {
  * - normal shading: with normalShading = 1 the colour is scaled by 0.35 + 0.65 |n . l|, n the normal from
  *   the neighbours' unprojected points, l the direction from the depth camera to the point (a headlight).
  *
- * Colour from an image: the point p (depth camera RDF) goes through depthToColor into the colour camera's
- * RDF frame q, then to colour pixel (fx q.x / q.z + cx, fy q.y / q.z + cy) with colorIntrinsics (Rerun's
- * convention: pixel (u, v) is centred on integer u, v, so the texel is round(.)). Registered colour (one
- * Pinhole for both) makes depthToColor the identity and each point takes its own pixel's colour. A point
- * behind the colour camera or outside its image keeps the depth colormap: edge texels are never smeared.
- * colorChannels: 0 rgb, 1 bgr (swap), 2 grey (r).
+ * Colour from an image: the point's texel in the colour camera (COLOR_PROJECTION, through its lens).
+ * Registered colour (one Pinhole for both) makes depthToColor the identity: the undistorted ray goes back
+ * through the same lens to the point's own pixel. A point without a texel keeps the depth colormap: edge
+ * texels are never smeared.
  */
 export const depthCloudVertex = /* glsl */ `
 ${DEPTH_SAMPLER}
+${DEPTH_RAYS}
+${COLOR_PROJECTION}
 attribute vec3 position;
 uniform mat4 world;
 uniform mat4 viewProjection;
-uniform vec4 intrinsics;
 uniform float pointDiameterPerDepth;
 uniform float pointSizeScale;
 uniform float maxPointSize;
@@ -146,22 +217,7 @@ uniform vec2 cullRange;
 uniform float flyingFraction;
 uniform float normalShading;
 uniform float colorFromImage;
-uniform sampler2D colorTexture;
-uniform mat4 depthToColor;
-uniform vec4 colorIntrinsics;
-uniform vec2 colorSize;
-uniform float colorChannels;
-uniform float useRayTable;
-uniform sampler2D rayTable;
 varying vec3 vColor;
-
-vec3 unprojectAt(vec2 pixel, float z) {
-  if (useRayTable > 0.5) {
-    vec2 ray = texelFetch(rayTable, ivec2(pixel), 0).rg;
-    return vec3(ray * z, z);
-  }
-  return vec3((pixel.x - intrinsics.z) * z / intrinsics.x, (pixel.y - intrinsics.w) * z / intrinsics.y, z);
-}
 
 /** z (metres) of a neighbour, or -1 when outside the image or without depth. */
 float neighbourZ(ivec2 pixel, ivec2 size) {
@@ -175,7 +231,7 @@ void main(void) {
   float d = storedDepth(pixel);
   float z = d / meter;
   bool drawn = validDepth(d) && z >= cullRange.x && z <= cullRange.y;
-  if (drawn && useRayTable > 0.5) drawn = texelFetch(rayTable, pixel, 0).r < 1e38;
+  if (drawn) drawn = hasRay(pixel);
   ivec2 size = textureSize(depthTexture, 0);
   float zl = -1.0;
   float zr = -1.0;
@@ -203,17 +259,8 @@ void main(void) {
   gl_Position = viewProjection * world * vec4(rdf, 1.0);
   gl_PointSize = clamp(pointDiameterPerDepth * z * pointSizeScale / max(gl_Position.w, 1e-6), 1.0, maxPointSize);
   vec3 color = colormap(d);
-  if (colorFromImage > 0.5) {
-    vec4 q = depthToColor * vec4(rdf, 1.0);
-    if (q.z > 1e-6) {
-      vec2 texel = floor(vec2(colorIntrinsics.x * q.x / q.z + colorIntrinsics.z,
-                              colorIntrinsics.y * q.y / q.z + colorIntrinsics.w) + 0.5);
-      if (all(greaterThanEqual(texel, vec2(0.0))) && all(lessThan(texel, colorSize))) {
-        vec4 rgba = texelFetch(colorTexture, ivec2(texel), 0);
-        color = colorChannels > 1.5 ? rgba.rrr : (colorChannels > 0.5 ? rgba.bgr : rgba.rgb);
-      }
-    }
-  }
+  ivec2 texel;
+  if (colorFromImage > 0.5 && colorTexelOf(rdf, texel)) color = colorOfTexel(texel);
   if (normalShading > 0.5) {
     vec3 px0 = zl > 0.0 ? unprojectAt(uv + vec2(-1.0, 0.0), zl) : rdf;
     vec3 px1 = zr > 0.0 ? unprojectAt(uv + vec2(1.0, 0.0), zr) : rdf;

@@ -3,6 +3,7 @@ import type { HandedFrame, RecordingFeed, RecordingFeedStats } from "../playback
 import type { ReviewController } from "../playback/reviewController.ts";
 import type { CameraPose, Vec3 } from "../render/cameraPose.ts";
 import type { PointBudgetStats } from "../render/pointBudget.ts";
+import { type RayTableBuild, rayTablesOf } from "../render/rayTableTexture.ts";
 import type { PanelRect, PixelReadout, ViewerScene, VisualStats } from "../render/ViewerScene.ts";
 import type { ViewerStore } from "../state/ViewerStore.ts";
 import {
@@ -43,6 +44,8 @@ export interface DepthroomHooks {
   lookThrough(entity: string): boolean;
   /** Colour images, and which one colours each depth cloud (issue 16). */
   colors(): ReturnType<ViewerScene["colorStats"]>;
+  /** Lens-distortion ray tables built for this page's scene, and where they are built (issue 17). */
+  rayTables(): { where: "worker" | "main"; builds: RayTableBuild[] };
   /** Draw an entity's cloud with these view settings on this page only (null: back to the defaults). */
   setLocalViewSettings(entity: string, settings: CloudViewSettings | null): void;
   /** Median and least ms of decoding these wire-message bytes (base64) `runs` times in this page (benchmark). */
@@ -130,6 +133,10 @@ export function installTestHooks(
     readout: (entity, u, v) => viewer.readout(entity, u, v) ?? null,
     fit: () => viewer.fitToData(),
     colors: () => viewer.colorStats(),
+    rayTables: () => {
+      const tables = rayTablesOf(viewer.scene);
+      return { where: tables.where, builds: [...tables.builds] };
+    },
     setLocalViewSettings: (entity, settings) => viewer.setViewSettings(entity, settings ?? undefined),
     lookThrough: (entity) => viewer.lookThrough(entity),
     decodeMs: (base64, runs) => {
