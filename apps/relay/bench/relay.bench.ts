@@ -305,6 +305,7 @@ if (KINDS.includes("depthroom")) {
       viewer.toFixed(2),
       "<= 1.5",
       viewer <= 1.5,
+      label,
     );
   }
   for (const scenario of SCENARIOS.filter((s) => s.slow && has(s.label))) {
