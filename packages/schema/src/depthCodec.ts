@@ -2,8 +2,8 @@ import { deflateSync, inflateSync } from "fflate";
 import { DecodeError } from "./errors.ts";
 
 /*
- * MED-deflate ("med" on the wire, encoding id 2): lossless 16-bit depth, about 2.3x RVL's ratio on
- * Kinect v1 depth and 1.6x on time-of-flight depth (see bench/depthCodec.bench.ts).
+ * MED-deflate ("med" on the wire, encoding id 2): lossless 16-bit depth, about 2.4x RVL's ratio on
+ * Kinect v1 depth and 1.5x on time-of-flight depth (see bench/depthCodec.bench.ts).
  *
  * Stage 1 (prediction), row-major, one pass. The image is cut into alternating runs as in RVL: a run of
  * zeros (no depth), then a run of non-zero pixels; each run length is a varint. Each non-zero pixel v is
@@ -15,8 +15,8 @@ import { DecodeError } from "./errors.ts";
  * -2, ... -> 0, 1, 2, 3, ...) and written as a varint. Varints are LEB128: 7 data bits a byte, low bits
  * first, top bit "more follows"; run lengths take at most 4 bytes, residuals at most 3.
  * Stage 2 (entropy): the stage-1 bytes are compressed as one raw DEFLATE stream (RFC 1951, no zlib or
- * gzip wrapper; Huffman-only in Node, see deflateRaw): what `DecompressionStream("deflate-raw")`, zlib's
- * `inflateRaw` and fflate read. Any DEFLATE stream is valid, so the encoder's choice is not wire format.
+ * gzip wrapper), level 1: what `DecompressionStream("deflate-raw")`, zlib's `inflateRaw` and fflate read.
+ * Any DEFLATE stream is valid, so the encoder's choice is not wire format.
  *
  * Both loops (medPredict, medUnpredict) walk each non-zero run by row segments: the first pixel of a
  * segment takes the general rule (segmentPrediction), the others have a non-zero left neighbour
@@ -160,7 +160,7 @@ export function readRunLength(
  * file stays browser-safe with no `node:` import), else undefined and fflate (JS) does the DEFLATE.
  */
 interface NativeZlib {
-  deflateRawSync(data: Uint8Array, options: { level: number; strategy?: number }): Uint8Array;
+  deflateRawSync(data: Uint8Array, options: { level: number }): Uint8Array;
   inflateRawSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
 }
 const nativeZlib = (
@@ -170,21 +170,14 @@ const nativeZlib = (
 /** Which DEFLATE implementation this runtime uses: "node:zlib" (native) or "fflate" (JS). */
 export const MED_DEFLATE_IMPLEMENTATION: "node:zlib" | "fflate" = nativeZlib ? "node:zlib" : "fflate";
 
-/** zlib's Z_HUFFMAN_ONLY strategy (the constant is part of zlib's API: 2). */
-const Z_HUFFMAN_ONLY = 2;
-
 /**
- * Raw DEFLATE of stage-1 bytes: a new Uint8Array. In Node, zlib's Huffman-only strategy for MED
- * (no match search: residuals are mostly small and unrepeated, so their entropy is in the byte
- * histogram; measured 1.2-4x faster than level 1, ratio -4 % on the TUM frame and +10 % on the Azure
- * frames), level 1 for float-deflate (its byte planes have long runs LZ finds). fflate elsewhere, level 1.
+ * Raw DEFLATE (level 1) of stage-1 bytes: a new Uint8Array. Level 1, not zlib's faster Huffman-only
+ * strategy: Huffman-only deflated MED's stage 1 1.2-2x faster in Node, but fflate (what browsers decode
+ * with) inflated it 1.7-3x slower, and every viewer decodes what one producer encodes.
  */
-export function deflateRaw(stageOne: Uint8Array, huffmanOnly = false): Uint8Array {
+export function deflateRaw(stageOne: Uint8Array): Uint8Array {
   if (nativeZlib) {
-    const out = nativeZlib.deflateRawSync(
-      stageOne,
-      huffmanOnly ? { level: 1, strategy: Z_HUFFMAN_ONLY } : { level: 1 },
-    );
+    const out = nativeZlib.deflateRawSync(stageOne, { level: 1 });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
   return deflateSync(stageOne, { level: 1 });
@@ -192,7 +185,7 @@ export function deflateRaw(stageOne: Uint8Array, huffmanOnly = false): Uint8Arra
 
 /** Compress 16-bit depth of a `width`-wide image; returns a new Uint8Array (raw DEFLATE). */
 export function medEncode(input: Uint16Array, width: number): Uint8Array {
-  return deflateRaw(medPredict(input, width), true);
+  return deflateRaw(medPredict(input, width));
 }
 
 /** Undo stage 1: `stageOne` holds exactly the varint bytes of `pixelCount` pixels. */
@@ -255,22 +248,6 @@ export function medDecode(bytes: Uint8Array, pixelCount: number, width: number):
 
 let inflateScratch = new Uint8Array(0);
 
-/** Set only during `withInflatedPayload`'s synchronous call. */
-let inflatedAhead: { payload: Uint8Array; stageOne: Uint8Array } | undefined;
-
-/**
- * Run `decode` (synchronous) with `payload`'s stage-1 bytes already inflated elsewhere (e.g. natively by
- * `DecompressionStream`, which is asynchronous): inflating that very payload view returns them.
- */
-export function withInflatedPayload<T>(payload: Uint8Array, stageOne: Uint8Array, decode: () => T): T {
-  inflatedAhead = { payload, stageOne };
-  try {
-    return decode();
-  } finally {
-    inflatedAhead = undefined;
-  }
-}
-
 /** Stage 2 undone (native zlib in Node, else fflate), bounded by `medStageOneBound(pixelCount)`. */
 export function medInflate(bytes: Uint8Array, pixelCount: number): Uint8Array {
   return inflateRawBounded(bytes, medStageOneBound(pixelCount), "med");
@@ -282,22 +259,11 @@ export function medInflateJs(bytes: Uint8Array, pixelCount: number): Uint8Array 
 }
 
 /**
- * Raw DEFLATE undone (the stage-1 bytes `withInflatedPayload` gave for this very view, else native zlib
- * in Node, else fflate), refused past `bound` bytes: DecodeError("corrupt-payload", `field`).
+ * Raw DEFLATE undone (native zlib in Node, else fflate: in Chromium's worker fflate measured 2-4x faster
+ * per frame than `DecompressionStream`, whose asynchronous hops cost more than they save), refused past
+ * `bound` bytes: DecodeError("corrupt-payload", `field`).
  */
 export function inflateRawBounded(bytes: Uint8Array, bound: number, field: string): Uint8Array {
-  const given = inflatedAhead;
-  if (
-    given &&
-    given.payload.buffer === bytes.buffer &&
-    given.payload.byteOffset === bytes.byteOffset &&
-    given.payload.byteLength === bytes.byteLength
-  ) {
-    if (given.stageOne.length > bound) {
-      throw new DecodeError("corrupt-payload", field, `inflates past ${bound} bytes`);
-    }
-    return given.stageOne;
-  }
   if (nativeZlib) {
     try {
       return nativeZlib.inflateRawSync(bytes, { maxOutputLength: bound });

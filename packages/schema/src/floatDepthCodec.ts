@@ -23,7 +23,8 @@ import { DecodeError } from "./errors.ts";
  * outside the image; V is the pixel's bits, and at a hole its own prediction (so a hole costs no
  * residual and does not disturb its neighbours' predictions). Undoing it needs no branches: V is the 2D
  * prefix sum of the residuals (0 at holes), then the holes are written back.
- * Stage 2: the stage-1 bytes as one raw DEFLATE stream (level 1), as MED-deflate.
+ * Stage 2: the stage-1 bytes as one raw DEFLATE stream (level 1), as MED-deflate. Browsers inflate it
+ * with fflate, synchronously (depthCodec.ts inflateRawBounded).
  *
  * A decoder refuses (DecodeError "corrupt-payload", field "float-deflate") bad DEFLATE, stage-1 bytes
  * past `floatStageOneBound`, a run past the image, an overlong varint, planes of the wrong length, and a

@@ -160,14 +160,7 @@ export {
   medInflate,
   medPredict,
   medUnpredict,
-  withInflatedPayload,
 } from "./depthCodec.ts";
-export {
-  decodeMessageAsync,
-  decodesNativelyAsync,
-  inflateRawNative,
-  medPayloadOf,
-} from "./depthDecodeAsync.ts";
 export {
   DEPTH_ENCODINGS,
   DEPTH_IMAGE_DEFAULTS,

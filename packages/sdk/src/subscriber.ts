@@ -1,7 +1,5 @@
 import {
   decodeMessage,
-  decodeMessageAsync,
-  decodesNativelyAsync,
   type EntityInfo,
   type LogMessage,
   type ProducerInfo,
@@ -175,21 +173,6 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   private onFrame(payload: unknown, ack: unknown): void {
     const done = typeof ack === "function" ? (ack as () => void) : () => {};
     const bytes = toBytes(payload);
-    if (bytes && decodesNativelyAsync(bytes)) {
-      // MED-deflate depth in a browser: inflated natively (asynchronously) inside the ordered chain.
-      this.order(async () => {
-        const started = performance.now();
-        let message: LogMessage;
-        try {
-          message = await decodeMessageAsync(bytes);
-        } catch (error) {
-          this.undecodable(error, done);
-          return;
-        }
-        await this.handOver(message, this.count(bytes, performance.now() - started), done);
-      });
-      return;
-    }
     let message: LogMessage;
     let decodeMs = 0;
     try {
