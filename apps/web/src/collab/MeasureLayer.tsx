@@ -94,9 +94,11 @@ export function MeasureLayer({
   });
   const copyViewLink = () => {
     const layout = document.querySelector("[data-layout]")?.getAttribute("data-layout");
+    const entity = document.querySelector("[data-selected]")?.getAttribute("data-selected");
     const link = viewLinkFor(window.location.href, {
       at: review ? time() : "live",
       camera: toCollabPose(viewer.pose),
+      ...(entity ? { entity } : {}),
       ...(layout && (VIEW_LAYOUTS as readonly string[]).includes(layout)
         ? { layout: layout as ViewLayout }
         : {}),
