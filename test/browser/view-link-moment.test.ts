@@ -5,10 +5,11 @@ import { recordStampedTake, type Sent, TAKE_ENTITY, waitForFrame } from "./suppo
 import { waitInPage } from "./support/session.ts";
 import { browserSuite } from "./support/suite.ts";
 
-// Issue 20: in a review room, A measures at a recording time (the measurement carries it) and copies a
-// link to the view; the link opened in a fresh browser context lands on the same frame (+-1) and the
-// same camera pose (within 1e-3), and shows the measurement stamped with that time. Opening it seeks the
-// review room (its playback is shared, so everyone in it goes to that moment).
+// Issue 20: in a review room, A measures at a recording time (the measurement carries it), selects the
+// depth image and copies a link to the view; the link opened in a fresh browser context lands on the same
+// frame (+-1), the same camera pose (within 1e-3) and the same selected entity, and shows the
+// measurement stamped with that time. Opening it seeks the review room (its playback is shared, so
+// everyone in it goes to that moment).
 
 const ALICE = { name: "Alice Review", color: "#ef476f" };
 const CAROL = { name: "Carol Cold", color: "#06d6a0" };
@@ -30,7 +31,7 @@ describe("a link to a moment and a viewpoint", () => {
     await waitInPage(a.page, () => window.__depthroom?.playback() != null, undefined);
   });
 
-  it("A measures at frame 12 and copies the view; a fresh context lands on that frame and pose, with the measurement", async () => {
+  it("A measures at frame 12 and copies the view; a fresh context lands on that frame, pose and selection, with the measurement", async () => {
     const at = sent[SEEK_TO]!;
     await a.page.evaluate((ns) => window.__depthroom!.playback()!.seek(ns), Number(at.timeNs));
     await waitForFrame(a.page, SEEK_TO);
@@ -60,6 +61,9 @@ describe("a link to a moment and a viewpoint", () => {
     const [measured] = await a.page.evaluate(() => window.__depthroomCollab!.measurements());
     expect(measured!.time).toEqual({ timeline: "log_time", value: Number(at.timeNs) });
 
+    // A selects the depth image in the entity tree: the link carries it.
+    await a.page.locator(`[data-entity="${TAKE_ENTITY}"] button.tree-name`).click();
+    await waitInPage(a.page, (e) => window.__depthroom!.state().selected === e, TAKE_ENTITY, 5000);
     await a.page.getByTestId("copy-view-link").click();
     const link = await a.page.getByTestId("view-link").inputValue();
     const shownPose = await a.page.evaluate(() => window.__depthroom!.pose());
@@ -95,6 +99,7 @@ describe("a link to a moment and a viewpoint", () => {
       ].map(Math.abs);
       process.stderr.write(`view link: largest pose difference ${Math.max(...diffs)}\n`);
       expect(Math.max(...diffs)).toBeLessThan(1e-3);
+      await waitInPage(c.page, (e) => window.__depthroom!.state().selected === e, TAKE_ENTITY, 5000);
       const seen = await c.page.evaluate(() => window.__depthroomCollab!.measurements());
       expect(seen.map((m) => [m.id, m.time])).toEqual([[measured!.id, measured!.time]]);
       await c.page.getByTestId("notes-button").click();

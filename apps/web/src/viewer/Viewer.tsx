@@ -5,6 +5,7 @@ import { useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalS
 import { CaptureControl } from "../capture/CaptureControl.tsx";
 import type { CollabClient } from "../collab/CollabClient.ts";
 import { CollabLayer } from "../collab/CollabLayer.tsx";
+import { readViewLink } from "../collab/viewLink.ts";
 import { ErrorPanel } from "../components/ErrorPanel.tsx";
 import type { RecordingFeedPhase } from "../playback/recordingFeed.ts";
 import { ReviewController } from "../playback/reviewController.ts";
@@ -222,6 +223,15 @@ export function Viewer({ source }: { source: ViewerSource }) {
 
   useEffect(() => viewer?.setHelpersVisible(showGrid, showGrid), [viewer, showGrid]);
 
+  // A link to a view selects the entity it names, once that entity is known here (issue 20).
+  const linkedEntity = useRef(readViewLink(window.location.href).entity);
+  useEffect(() => {
+    const entity = linkedEntity.current;
+    if (!entity || !state.entities[entity]) return;
+    linkedEntity.current = undefined;
+    store.dispatch({ type: "select", path: entity });
+  }, [state.entities, store]);
+
   /** "Go to" on a note stamped with a recording time: everyone pauses there (edit links drive). */
   const goToTime = (time: { timeline: string; value: number }) => {
     if (time.timeline !== "log_time" || !controller || !collab?.canEdit) return;
@@ -241,6 +251,7 @@ export function Viewer({ source }: { source: ViewerSource }) {
       className={`viewer${review ? " viewer-review" : ""}`}
       data-testid="viewer"
       data-layout={shownLayout}
+      data-selected={state.selected}
       data-source={source.kind}
       data-entities-open={entitiesOpen ? "true" : undefined}
     >
