@@ -1,12 +1,9 @@
 import { crc32, deflateSync } from "node:zlib";
 import { DepthImage, EncodedImage, Image, Pinhole, Transform3D } from "@depthroom/schema";
-import type { RecordingStream } from "@depthroom/sdk";
 import { colorDistance, type Pixels, pixel, screenshotPixels } from "@depthroom/web/testing";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { startTestRelay, type TestRelay } from "../support/relay.ts";
-import { linkFor } from "./support/links.ts";
-import { launchChromium, newPage, producer, waitInPage } from "./support/session.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { screenshotPanel, waitInPage } from "./support/session.ts";
+import { viewerSuite } from "./support/suite.ts";
 
 // Issue 16 in real Chromium with a real relay. Four small rigs, 20 m apart so that looking through one
 // camera shows only its own cloud:
@@ -83,19 +80,10 @@ const settings = (change: Record<string, unknown>) => ({
 });
 
 describe("colour images on depth clouds", () => {
-  let relay: TestRelay;
-  let browser: Browser;
-  let page: Page;
-  let rig: RecordingStream;
+  const viewer = viewerSuite({ session: { title: "colour" } });
 
   beforeAll(async () => {
-    relay = await startTestRelay();
-    const session = await relay.createSession({ title: "colour" });
-    const webUrl = inject("webUrl");
-    browser = await launchChromium();
-    page = await newPage(browser);
-    await page.goto(linkFor(webUrl, relay.url, session, "view"));
-    rig = await producer(linkFor(webUrl, relay.url, session, "publish"));
+    const rig = viewer.rig;
     const place = (path: string, x: number) => rig.log(path, new Transform3D({ translation: [x, 0, 0] }));
     place("reg", 0);
     rig.log("reg/cam", pinhole());
@@ -132,7 +120,7 @@ describe("colour images on depth clouds", () => {
     );
     await rig.flush();
     await waitInPage(
-      page,
+      viewer.page,
       (entities) =>
         entities.every((e) => window.__depthroom?.stats().find((s) => s.entity === e)?.hasCloud) &&
         window.__depthroom?.colors().clouds.filter((c) => c.colorEntity).length === 2,
@@ -140,19 +128,13 @@ describe("colour images on depth clouds", () => {
     );
   });
 
-  afterAll(async () => {
-    await rig?.close();
-    await browser?.close();
-    await relay?.close();
-  });
-
   /** Wait for the draw after a change made when `framesDrawn` was `before`. */
   async function drawnSince(before: number): Promise<void> {
-    await waitInPage(page, (n) => window.__depthroom!.framesDrawn() > n, before);
+    await waitInPage(viewer.page, (n) => window.__depthroom!.framesDrawn() > n, before);
   }
 
   async function lookThrough(entity: string): Promise<void> {
-    const [looked, before] = await page.evaluate(
+    const [looked, before] = await viewer.page.evaluate(
       (e) => [window.__depthroom!.lookThrough(e), window.__depthroom!.framesDrawn()] as const,
       entity,
     );
@@ -161,19 +143,13 @@ describe("colour images on depth clouds", () => {
   }
 
   async function shot3d(): Promise<{ shot: Pixels; x: number; y: number }> {
-    const panel = (await page.evaluate(() => window.__depthroom!.panels().find((p) => p.kind === "3d")!))!;
-    const shot = await screenshotPixels(page, {
-      x: panel.x,
-      y: panel.y,
-      width: panel.width,
-      height: panel.height,
-    });
+    const { panel, shot } = await screenshotPanel(viewer.page, "3d");
     return { shot, x: panel.x, y: panel.y };
   }
 
   /** Page coordinates of every pixel's point of a depth entity (row-major, null where none). */
   async function projections(entity: string): Promise<([number, number] | null)[]> {
-    return page.evaluate(
+    return viewer.page.evaluate(
       ([e, w, h]) => {
         const hooks = window.__depthroom!;
         const out: ([number, number] | null)[] = [];
@@ -189,7 +165,7 @@ describe("colour images on depth clouds", () => {
   }
 
   async function setLocal(entity: string, change: Record<string, unknown> | null): Promise<void> {
-    const before = await page.evaluate(
+    const before = await viewer.page.evaluate(
       ([e, s]) => {
         const n = window.__depthroom!.framesDrawn();
         window.__depthroom!.setLocalViewSettings(e, s as never);
@@ -238,22 +214,22 @@ describe("colour images on depth clouds", () => {
         checked++;
       }
     expect(checked).toBe((W / SQUARE) * (H / SQUARE) * 16);
-    const colors = await page.evaluate(() => window.__depthroom!.colors());
+    const colors = await viewer.page.evaluate(() => window.__depthroom!.colors());
     expect(colors.clouds.find((c) => c.entity === "reg/cam/depth")?.colorEntity).toBe("reg/cam/rgb");
   });
 
   it("draws depth over colour in the 2D view with the opacity set (0: the checkerboard, 1: the colormap)", async () => {
     const at = (u: number, v: number) =>
-      page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
+      viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
         "reg/cam/depth",
         u,
         v,
       ] as const);
-    const panel = (await page.evaluate(() =>
+    const panel = (await viewer.page.evaluate(() =>
       window.__depthroom!.panels().find((p) => p.entity === "reg/cam/depth"),
     ))!;
     const shot2d = () =>
-      screenshotPixels(page, { x: panel.x, y: panel.y, width: panel.width, height: panel.height });
+      screenshotPixels(viewer.page, { x: panel.x, y: panel.y, width: panel.width, height: panel.height });
     const samples: [number, number][] = [
       [4, 4],
       [12, 4],
@@ -286,13 +262,13 @@ describe("colour images on depth clouds", () => {
       ["reg/cam/rgb", checker],
       ["off/color_cam/rgb", () => GREEN],
     ] as const) {
-      await waitInPage(page, (e) => window.__depthroom!.pixelToClient(e, 0, 0) !== null, entity);
-      const panel = (await page.evaluate(
+      await waitInPage(viewer.page, (e) => window.__depthroom!.pixelToClient(e, 0, 0) !== null, entity);
+      const panel = (await viewer.page.evaluate(
         (e) => window.__depthroom!.panels().find((p) => p.entity === e),
         entity,
       ))!;
       expect(panel, entity).toBeTruthy();
-      const shot = await screenshotPixels(page, {
+      const shot = await screenshotPixels(viewer.page, {
         x: panel.x,
         y: panel.y,
         width: panel.width,
@@ -304,7 +280,7 @@ describe("colour images on depth clouds", () => {
         [20, 28],
         [36, 60],
       ] as const) {
-        const p = (await page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
+        const p = (await viewer.page.evaluate(([e, pu, pv]) => window.__depthroom!.pixelToClient(e, pu, pv), [
           entity,
           u,
           v,
