@@ -3,7 +3,7 @@ import { DepthImage, encodeMessage, makeSessionLink, Pinhole } from "@depthroom/
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
 import type { Page } from "playwright-core";
-import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../testing/index.ts";
+import { fixed as f, withBrowserBench } from "./browserBench.ts";
 
 /*
  * Browser benchmark (real Chromium, SwiftShader WebGL2 here; run with `npm run bench -w @depthroom/web`).
@@ -167,13 +167,8 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const build = await buildWebApp();
-  console.log(`web app ${build.built ? `built in ${(build.ms / 1000).toFixed(1)} s` : "build up to date"}`);
-  const relay = await startChildRelay();
-  const web = await startWebApp();
-  const browser = await launchChromium();
   const rows: Row[] = [];
-  try {
+  await withBrowserBench(async ({ relay, web, browser }) => {
     const sizes = (process.env.BENCH_SIZES ?? "640x480,1280x720")
       .split(",")
       .map((s) => s.split("x").map(Number) as [number, number]);
@@ -189,13 +184,8 @@ async function main(): Promise<void> {
       }
       await page.close();
     }
-  } finally {
-    await browser.close();
-    await web.stop();
-    await relay.stop();
-  }
+  });
 
-  const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
   console.log(
     "\nbrowser benchmark: uint16 frames streamed at 30 Hz, Chromium + SwiftShader (no GPU), 2 cores",
   );

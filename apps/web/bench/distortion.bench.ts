@@ -3,7 +3,7 @@ import { DepthImage, makeSessionLink, Pinhole, rayTable } from "@depthroom/schem
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
 import type { Page } from "playwright-core";
-import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../testing/index.ts";
+import { withBrowserBench } from "./browserBench.ts";
 
 /*
  * Lens distortion benchmark (issue 17; real Chromium, SwiftShader WebGL2 here; `npm run bench -w
@@ -48,14 +48,9 @@ async function drawMs(page: Page, draws: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const build = await buildWebApp();
-  console.log(`web app ${build.built ? `built in ${(build.ms / 1000).toFixed(1)} s` : "build up to date"}`);
-  const relay = await startChildRelay();
-  const web = await startWebApp();
-  const browser = await launchChromium();
   const plain: number[] = [];
   const rays: number[] = [];
-  try {
+  await withBrowserBench(async ({ relay, web, browser }) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     const session = await relay.createSession("bench distortion");
     const link = (role: string) =>
@@ -98,11 +93,7 @@ async function main(): Promise<void> {
     }
     await rig.close(1000);
     await page.close();
-  } finally {
-    await browser.close();
-    await web.stop();
-    await relay.stop();
-  }
+  });
   const builds: number[] = [];
   const pinhole = Pinhole.fromIntrinsics({ ...K, distortion: DISTORTION });
   for (let i = 0; i < 5; i++) {

@@ -3,6 +3,7 @@
 import type { Annotation } from "@depthroom/schema";
 import { type ReactNode, useState } from "react";
 import type { CollabClient, CollabSnapshot } from "./CollabClient.ts";
+import { PanelHead } from "./PanelHead.tsx";
 import type { NoteDraft } from "./pickPoint.ts";
 
 type Filter = "open" | "resolved" | "all";
@@ -45,25 +46,21 @@ export function AnnotationsPanel({
   );
   return (
     <aside className="collab-ui collab-panel" data-testid="annotations-panel">
-      <div className="collab-panel-head">
-        <strong>Notes</strong>
-        <span className="spacer" />
-        {canEdit ? (
-          <button
-            type="button"
-            className="small ghost"
-            disabled={!snapshot.canUndo}
-            onClick={() => client.undoLast()}
-            data-testid="undo-annotation"
-            title="Undo my last change to the notes"
-          >
-            Undo
-          </button>
-        ) : null}
-        <button type="button" className="small ghost" onClick={onClose} aria-label="Close notes">
-          ✕
-        </button>
-      </div>
+      <PanelHead
+        title="Notes"
+        undo={
+          canEdit
+            ? {
+                can: snapshot.canUndo,
+                run: () => client.undoLast(),
+                testId: "undo-annotation",
+                what: "the notes",
+              }
+            : undefined
+        }
+        onClose={onClose}
+        closeLabel="Close notes"
+      />
       {draft && canEdit ? (
         <form
           className="collab-draft"

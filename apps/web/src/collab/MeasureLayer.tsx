@@ -12,6 +12,7 @@ import { useEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
 import type { ViewerScene } from "../render/ViewerScene.ts";
 import type { FrameLoop } from "../viewer/frameLoop.ts";
+import { useSceneDraws } from "../viewer/useSceneDraws.ts";
 import type { CollabClient, CollabSnapshot } from "./CollabClient.ts";
 import { attachMeasureInput, type MeasurePick } from "./measureInput.ts";
 import { fromCollabPose, toCollabPose } from "./presence.ts";
@@ -172,16 +173,7 @@ export function MeasureLayer({
     return () => window.removeEventListener("keydown", key);
   }, [kind, client]);
 
-  // Drawn again after each draw of the scene (orbit, zoom and pan move the labels).
-  const [, setDrawn] = useState(0);
-  useEffect(() => {
-    let seen = viewer.framesDrawn;
-    return loop.add("ui", () => {
-      if (viewer.framesDrawn === seen) return;
-      seen = viewer.framesDrawn;
-      setDrawn(seen);
-    });
-  }, [viewer, loop]);
+  useSceneDraws(viewer, loop); // drawn again after each draw of the scene (orbit, zoom and pan move the labels)
 
   const control = (
     <span className="collab-ui measure-control" data-testid="measure-control">

@@ -1,9 +1,9 @@
 "use client";
 
 import type { Annotation } from "@depthroom/schema";
-import { useEffect, useState } from "react";
 import type { ViewerScene } from "../render/ViewerScene.ts";
 import type { FrameLoop } from "../viewer/frameLoop.ts";
+import { useSceneDraws } from "../viewer/useSceneDraws.ts";
 import type { Peer } from "./presence.ts";
 
 /**
@@ -22,16 +22,7 @@ export function Overlay2d({
   peers: readonly Peer[];
   annotations: readonly Annotation[];
 }) {
-  // Re-placed after each draw of the scene (zoom and pan draw), in the frame loop's UI stage.
-  const [, setDrawn] = useState(0);
-  useEffect(() => {
-    let seen = viewer.framesDrawn;
-    return loop.add("ui", () => {
-      if (viewer.framesDrawn === seen) return;
-      seen = viewer.framesDrawn;
-      setDrawn(seen);
-    });
-  }, [viewer, loop]);
+  useSceneDraws(viewer, loop); // placed again after each draw (zoom and pan draw)
   const at = (entity: string, u: number, v: number) => viewer.imageToCanvas(entity, u - 0.5, v - 0.5);
   return (
     <>

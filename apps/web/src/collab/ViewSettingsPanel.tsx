@@ -2,6 +2,7 @@ import { type CloudViewSettings, getViewSettings, observeViewSettings } from "@d
 import { useEffect, useState } from "react";
 import type { ViewerScene } from "../render/ViewerScene.ts";
 import type { CollabClient } from "./CollabClient.ts";
+import { PanelHead } from "./PanelHead.tsx";
 import "./viewSettings.css";
 
 /**
@@ -46,30 +47,21 @@ export function ViewSettingsPanel({
       data-testid="view-settings-panel"
       data-v={version}
     >
-      <div className="collab-panel-head">
-        <strong>View</strong>
-        <span className="spacer" />
-        {canEdit ? (
-          <button
-            type="button"
-            className="small ghost"
-            disabled={client.viewSettingsUndo.undoStack.length === 0}
-            onClick={() => client.undoViewSettings()}
-            data-testid="undo-view-settings"
-            title="Undo my last change to the view settings"
-          >
-            Undo
-          </button>
-        ) : null}
-        <button
-          type="button"
-          className="small ghost"
-          onClick={() => setOpen(false)}
-          aria-label="Close view settings"
-        >
-          ×
-        </button>
-      </div>
+      <PanelHead
+        title="View"
+        undo={
+          canEdit
+            ? {
+                can: client.viewSettingsUndo.undoStack.length > 0,
+                run: () => client.undoViewSettings(),
+                testId: "undo-view-settings",
+                what: "the view settings",
+              }
+            : undefined
+        }
+        onClose={() => setOpen(false)}
+        closeLabel="Close view settings"
+      />
       {canEdit ? null : (
         <p className="view-settings-note">A view link sees the room's settings; it cannot change them.</p>
       )}

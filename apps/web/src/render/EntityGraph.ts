@@ -103,21 +103,16 @@ export class EntityGraph {
 
   /** A point of the RDF frame of the pinhole at `path`, in world coordinates. */
   rdfToWorld(path: string, point: Vec3): Vec3 {
-    const frame = this.cameraFrame(path);
-    const world = Vector3.TransformCoordinates(
-      new Vector3(point[0], point[1], point[2]),
-      frame.computeWorldMatrix(true),
-    );
-    return [world.x, world.y, world.z];
+    return this.fromRdf(path, point, Vector3.TransformCoordinates);
   }
 
   /** A direction of the RDF frame of the pinhole at `path`, in world coordinates (not normalized). */
   rdfDirectionToWorld(path: string, direction: Vec3): Vec3 {
-    const frame = this.cameraFrame(path);
-    const world = Vector3.TransformNormal(
-      new Vector3(direction[0], direction[1], direction[2]),
-      frame.computeWorldMatrix(true),
-    );
+    return this.fromRdf(path, direction, Vector3.TransformNormal);
+  }
+
+  private fromRdf(path: string, v: Vec3, transform: (v: Vector3, m: Matrix) => Vector3): Vec3 {
+    const world = transform(new Vector3(v[0], v[1], v[2]), this.cameraFrame(path).computeWorldMatrix(true));
     return [world.x, world.y, world.z];
   }
 

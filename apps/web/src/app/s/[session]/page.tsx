@@ -1,7 +1,7 @@
-import { SessionRoute } from "../../../components/SessionRoute.tsx";
+import { LinkRoute } from "../../../components/LinkRoute.tsx";
 
 // The token is in the link's fragment, which never reaches the server: the page is all client side.
 export default async function SessionPage({ params }: { params: Promise<{ session: string }> }) {
   const { session } = await params;
-  return <SessionRoute session={session} />;
+  return <LinkRoute kind="live" id={session} />;
 }
