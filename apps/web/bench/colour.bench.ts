@@ -18,11 +18,14 @@ import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../te
  *   - colour decode: median ms in the frame worker from handing the JPEG to `createImageBitmap` to its
  *     bitmap (frames/imageDecode.ts; wall time in the worker, not the page's main thread);
  *   - colour upload: median ms of `texImage2D` from the transferred bitmap (page's main thread).
+ * Then the JPEG decoded alone, in a worker (bitmap transferred) and on the page, interleaved, each bitmap
+ * uploaded with texImage2D: the worker path's costs against the page's in the same run, whatever the load.
  * Goal: depth + colour decode + upload < 8 ms per 640x480 frame. The load average (`uptime`) is printed
  * before and after: on this 2-core box the figures follow it.
  */
 
 const RATE_HZ = 30;
+const DECODE_RUNS = 30;
 const WARMUP_MS = 2500;
 const MEASURE_MS = Number(process.env.BENCH_MEASURE_MS ?? 6000);
 const median = (values: readonly number[]) => {
@@ -134,6 +137,76 @@ async function measure(
   };
 }
 
+/** Median ms of the JPEG decoded alone, and of its bitmap's texImage2D, in a worker and on the page. */
+interface DecodeOnly {
+  readonly workerDecode: number;
+  readonly pageDecode: number;
+  readonly workerBitmapUpload: number;
+  readonly pageBitmapUpload: number;
+}
+
+/**
+ * The JPEG decoded alone, `runs` times in a worker (its bitmap transferred to the page, as the frame core
+ * does) and on the page, interleaved so both see the same load: median ms of `createImageBitmap` each,
+ * and of the page's `texImage2D` of each bitmap into a WebGL2 texture. In a blank page (a blob worker
+ * needs no CSP allowance there).
+ */
+async function decodeWorkerVsPage(page: Page, jpeg: Uint8Array, runs: number): Promise<DecodeOnly> {
+  // No named functions inside: tsx would wrap them in a helper the page does not have.
+  return page.evaluate(
+    async ([base64, n]) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const options = { colorSpaceConversion: "none", premultiplyAlpha: "none" } as const;
+      const source = `onmessage = async (e) => {
+        const start = performance.now();
+        const bitmap = await createImageBitmap(new Blob([e.data], { type: "image/jpeg" }), ${JSON.stringify(options)});
+        postMessage({ ms: performance.now() - start, bitmap }, [bitmap]);
+      };`;
+      const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
+      const gl = new OffscreenCanvas(64, 64).getContext("webgl2") as WebGL2RenderingContext;
+      gl.bindTexture(gl.TEXTURE_2D, gl.createTexture());
+      gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
+      gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
+      const times = {
+        workerDecode: [] as number[],
+        pageDecode: [] as number[],
+        workerUp: [] as number[],
+        pageUp: [] as number[],
+      };
+      for (let i = 0; i < n; i++) {
+        const fromWorker = await new Promise<{ ms: number; bitmap: ImageBitmap }>((resolve) => {
+          worker.onmessage = (e: MessageEvent<{ ms: number; bitmap: ImageBitmap }>) => resolve(e.data);
+          worker.postMessage(bytes);
+        });
+        times.workerDecode.push(fromWorker.ms);
+        let start = performance.now();
+        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, fromWorker.bitmap);
+        gl.finish();
+        times.workerUp.push(performance.now() - start);
+        fromWorker.bitmap.close();
+        start = performance.now();
+        const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }), options);
+        times.pageDecode.push(performance.now() - start);
+        start = performance.now();
+        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, bitmap);
+        gl.finish();
+        times.pageUp.push(performance.now() - start);
+        bitmap.close();
+      }
+      worker.terminate();
+      for (const list of Object.values(times)) list.sort((x, y) => x - y);
+      const m = Math.floor(n / 2);
+      return {
+        workerDecode: times.workerDecode[m] as number,
+        pageDecode: times.pageDecode[m] as number,
+        workerBitmapUpload: times.workerUp[m] as number,
+        pageBitmapUpload: times.pageUp[m] as number,
+      };
+    },
+    [Buffer.from(jpeg).toString("base64"), runs] as const,
+  );
+}
+
 const load = () =>
   loadavg()
     .map((n) => n.toFixed(2))
@@ -148,6 +221,7 @@ async function main(): Promise<void> {
   const browser = await launchChromium();
   const rows: Row[] = [];
   let jpegBytes = 0;
+  let decodeOnly: DecodeOnly | undefined;
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, deviceScaleFactor: 1 });
     await page.goto(web.url);
@@ -156,6 +230,9 @@ async function main(): Promise<void> {
     rows.push(await measure(page, web.url, relay, undefined));
     rows.push(await measure(page, web.url, relay, jpeg));
     await page.close();
+    const blank = await browser.newPage();
+    decodeOnly = await decodeWorkerVsPage(blank, jpeg, DECODE_RUNS);
+    await blank.close();
   } finally {
     await browser.close();
     await web.stop();
@@ -173,6 +250,12 @@ async function main(): Promise<void> {
       r.depthDecodeMs + r.depthUploadMs + (r.withColour ? r.colourDecodeMs + r.colourUploadMs : 0);
     console.log(
       `${(r.withColour ? "depth+colour" : "depth alone").padEnd(14)} ${r.decodedIn.padStart(10)}  ${f(r.depthDecodeMs).padStart(12)}  ${f(r.depthUploadMs).padStart(12)}  ${(r.withColour ? f(r.colourDecodeMs) : "-").padStart(13)}  ${(r.withColour ? f(r.colourUploadMs) : "-").padStart(13)}  ${f(total).padStart(8)}  ${f(r.drawsPerSecond, 1).padStart(7)}  ${(r.withColour ? `${r.colourFrames} (${r.colourSkipped})` : "-").padStart(24)}`,
+    );
+  }
+  if (decodeOnly) {
+    const d = decodeOnly;
+    console.log(
+      `JPEG alone, ${DECODE_RUNS} runs interleaved (medians): decode in a worker ${f(d.workerDecode)} ms, on the page ${f(d.pageDecode)} ms (worker / page ${f(d.workerDecode / d.pageDecode)}); texImage2D of the worker's bitmap ${f(d.workerBitmapUpload)} ms, of the page's ${f(d.pageBitmapUpload)} ms`,
     );
   }
   console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after`);
