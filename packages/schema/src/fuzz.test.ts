@@ -25,6 +25,15 @@ function validMessages(random: () => number): Uint8Array[] {
       archetype: new DepthImage(depth, { width, height, depthRange: i % 2 ? [0, 5000] : undefined }),
     };
     out.push(encodeMessage(message), encodeMessage(message, { depthEncoding: "raw" }));
+    // The DEFLATE-staged depth encodings too: MED-deflate (2) and float-deflate (3) of the same pixels.
+    const metres = Float32Array.from(depth, (v) => (v === 0 ? Number.NaN : v / 1000));
+    out.push(
+      encodeMessage(message, { depthEncoding: "med" }),
+      encodeMessage(
+        { ...message, archetype: new DepthImage(metres, { width, height }) },
+        { depthEncoding: "float-deflate" },
+      ),
+    );
     out.push(
       encodeMessage({
         entityPath: `world/cam${i}`,
