@@ -10,7 +10,7 @@ import {
   type Transform3D,
   Transform3D as Transform3DClass,
 } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
+import { AZURE_INTRINSICS, loadSampleSets } from "@depthroom/schema/testing";
 import { fetchLatestAt, recordingAccess, startRecording, stopRecording } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
@@ -59,14 +59,7 @@ describe("recording: export and import through the CLI", () => {
         entityPath: "world/azure",
         timelines: [],
         static: true,
-        archetype: Pinhole.fromIntrinsics({
-          fx: 252.4,
-          fy: 252.6,
-          cx: 160.2,
-          cy: 143.9,
-          width: 320,
-          height: 288,
-        }),
+        archetype: Pinhole.fromIntrinsics(AZURE_INTRINSICS),
       },
     ];
     const base = BigInt(Date.now() + 1000) * 1_000_000n; // after the static Pinhole's receive time

@@ -1,5 +1,5 @@
 import { DepthImage, encodeMessage, type LogMessage, Pinhole, Transform3D } from "@depthroom/schema";
-import { loadSampleSets, type SampleSet } from "@depthroom/schema/testing";
+import { AZURE_INTRINSICS, loadSampleSets, type SampleSet } from "@depthroom/schema/testing";
 
 /*
  * Test and bench helpers (Node only): real sample frames from data/samples turned into a timed stream
@@ -54,20 +54,12 @@ export function sampleStream(options: { seconds: number; fps?: number; startNs?:
       message,
     });
   };
-  const first = azure.frames[0] as SampleSet["frames"][number];
   push(
     {
       entityPath: "world/azure",
       timelines: [],
       static: true,
-      archetype: Pinhole.fromIntrinsics({
-        fx: 252.4,
-        fy: 252.6,
-        cx: 160.2,
-        cy: 143.9,
-        width: first.width,
-        height: first.height,
-      }),
+      archetype: Pinhole.fromIntrinsics(AZURE_INTRINSICS),
     },
     undefined,
     start,
