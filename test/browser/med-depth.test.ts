@@ -11,7 +11,8 @@ import { waitForEntities } from "./support/session.ts";
 import { viewerSuite } from "./support/suite.ts";
 
 // Issue 19: a rig sending MED-deflate depth (wire encoding 2): the viewer's frame worker inflates it with
-// the browser's DecompressionStream and draws the real TUM frame with its exact depth values.
+// fflate (synchronously, as decodeMessage does in browsers) and draws the real TUM frame with its exact
+// depth values.
 
 describe("MED-deflate depth in the viewer", () => {
   const viewer = viewerSuite({ rig: { depthEncoding: "med" } });
