@@ -1,18 +1,10 @@
-import { parse as parseMessageDefinition } from "@foxglove/rosmsg";
-import { MessageWriter } from "@foxglove/rosmsg2-serialization";
-import { McapWriter } from "@mcap/core";
+import { memorySink } from "@depthroom/recording";
+import { ros2McapWriter, ros2Stamp } from "@depthroom/recording/testing";
 
 /*
  * ROS 2 MCAP files written by the tests themselves (@mcap/core + CDR), as rosbag2 writes them:
  * `ros2msg` schemas, `cdr` messages. Used for imports, good and bad.
  */
-
-const TIME_DEF = "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n";
-const HEADER_DEF = "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n";
-const SEP = "================================================================================\n";
-const IMAGE_DEF = `std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}`;
-const CAMERA_INFO_DEF = `std_msgs/Header header\nuint32 height\nuint32 width\nstring distortion_model\nfloat64[] d\nfloat64[9] k\nfloat64[9] r\nfloat64[12] p\nuint32 binning_x\nuint32 binning_y\nsensor_msgs/RegionOfInterest roi\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}${SEP}MSG: sensor_msgs/RegionOfInterest\nuint32 x_offset\nuint32 y_offset\nuint32 height\nuint32 width\nbool do_rectify\n`;
-const IMU_DEF = `std_msgs/Header header\nfloat64 orientation_covariance\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}`;
 
 export interface Ros2Frame {
   /** Header stamp (ns). */
@@ -54,79 +46,48 @@ export function ros2Frames(
   });
 }
 
-const stamp = (ns: bigint) => ({ sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) });
-
 /** A ROS 2 MCAP: `/cam/depth/image_raw` (frame `cam_depth_optical_frame`), its CameraInfo, maybe `/imu`. */
 export async function writeRos2Mcap(options: Ros2FileOptions): Promise<Uint8Array<ArrayBuffer>> {
-  const parts: Uint8Array[] = [];
-  let position = 0n;
-  const writer = new McapWriter({
-    writable: {
-      position: () => position,
-      write: async (bytes: Uint8Array) => {
-        position += BigInt(bytes.byteLength);
-        parts.push(bytes.slice());
-      },
-    },
-    chunkSize: 256 * 1024,
-  });
-  await writer.start({ profile: "ros2", library: "depthroom test" });
-  const schema = (name: string, text: string) =>
-    writer.registerSchema({ name, encoding: "ros2msg", data: new TextEncoder().encode(text) });
-  const channel = (topic: string, schemaId: number) =>
-    writer.registerChannel({ topic, schemaId, messageEncoding: "cdr", metadata: new Map() });
-  const imageTopic = await channel("/cam/depth/image_raw", await schema("sensor_msgs/msg/Image", IMAGE_DEF));
-  const infoTopic = await channel(
-    "/cam/depth/camera_info",
-    await schema("sensor_msgs/msg/CameraInfo", CAMERA_INFO_DEF),
-  );
-  const imuTopic = options.imu ? await channel("/imu", await schema("sensor_msgs/msg/Imu", IMU_DEF)) : 0;
-  const imageWriter = new MessageWriter(parseMessageDefinition(IMAGE_DEF, { ros2: true }));
-  const infoWriter = new MessageWriter(parseMessageDefinition(CAMERA_INFO_DEF, { ros2: true }));
-  const imuWriter = new MessageWriter(parseMessageDefinition(IMU_DEF, { ros2: true }));
+  const sink = memorySink();
+  const writer = await ros2McapWriter(sink, { chunkSize: 256 * 1024 });
+  const imageTopic = await writer.channel("/cam/depth/image_raw", "sensor_msgs/msg/Image");
+  const infoTopic = await writer.channel("/cam/depth/camera_info", "sensor_msgs/msg/CameraInfo");
+  const imuTopic = options.imu ? await writer.channel("/imu", "sensor_msgs/msg/Imu") : 0;
   const encoding = options.encoding ?? "16UC1";
-  let sequence = 0;
   for (const f of options.frames) {
-    const header = { stamp: stamp(f.t), frame_id: "cam_depth_optical_frame" };
-    const add = (channelId: number, data: Uint8Array) =>
-      writer.addMessage({ channelId, sequence: sequence++, logTime: f.t, publishTime: f.t, data });
+    const header = { stamp: ros2Stamp(f.t), frame_id: "cam_depth_optical_frame" };
+    const add = (channelId: number, message: Record<string, unknown>) => writer.add(channelId, f.t, message);
     if (options.k !== null) {
       const k = options.k ?? [252, 0, 160, 0, 252.5, 144, 0, 0, 1];
-      await add(
-        infoTopic,
-        infoWriter.writeMessage({
-          header,
-          height: f.height,
-          width: f.width,
-          distortion_model: options.distortion?.model ?? "plumb_bob",
-          d: options.distortion?.d ?? [0, 0, 0, 0, 0],
-          k,
-          r: [1, 0, 0, 0, 1, 0, 0, 0, 1],
-          p: [k[0], 0, k[2], 0, 0, k[4], k[5], 0, 0, 0, 1, 0],
-          binning_x: 0,
-          binning_y: 0,
-          roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-        }),
-      );
+      await add(infoTopic, {
+        header,
+        height: f.height,
+        width: f.width,
+        distortion_model: options.distortion?.model ?? "plumb_bob",
+        d: options.distortion?.d ?? [0, 0, 0, 0, 0],
+        k,
+        r: [1, 0, 0, 0, 1, 0, 0, 0, 1],
+        p: [k[0], 0, k[2], 0, 0, k[4], k[5], 0, 0, 0, 1, 0],
+        binning_x: 0,
+        binning_y: 0,
+        roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+      });
     }
     if (options.images !== false) {
       const bytes = new Uint8Array(f.data.buffer, f.data.byteOffset, f.data.byteLength);
       const channels = encoding === "rgb8" ? 3 : 1;
-      await add(
-        imageTopic,
-        imageWriter.writeMessage({
-          header,
-          height: f.height,
-          width: f.width,
-          encoding,
-          is_bigendian: 0,
-          step: f.width * (f.data instanceof Uint16Array ? 2 : channels),
-          data: bytes,
-        }),
-      );
+      await add(imageTopic, {
+        header,
+        height: f.height,
+        width: f.width,
+        encoding,
+        is_bigendian: 0,
+        step: f.width * (f.data instanceof Uint16Array ? 2 : channels),
+        data: bytes,
+      });
     }
-    if (options.imu) await add(imuTopic, imuWriter.writeMessage({ header, orientation_covariance: 0 }));
+    if (options.imu) await add(imuTopic, { header, orientation_covariance: 0 });
   }
   await writer.end();
-  return new Uint8Array(Buffer.concat(parts));
+  return sink.bytes() as Uint8Array<ArrayBuffer>;
 }

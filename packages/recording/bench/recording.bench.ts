@@ -10,13 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DepthImage, encodeMessage, Pinhole, readEnvelope } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
-import { parse as parseMessageDefinition } from "@foxglove/rosmsg";
-import { MessageWriter } from "@foxglove/rosmsg2-serialization";
-import { McapWriter } from "@mcap/core";
 import { exportFoxglove } from "../src/exportFoxglove.ts";
 import { importMcap } from "../src/importMcap.ts";
 import { createRecordingFile, fileSink, fileSource, openRecordingFile } from "../src/nodeFiles.ts";
 import { createRecordingWriter } from "../src/recordingWriter.ts";
+import { ros2McapWriter, ros2Stamp } from "../src/testing.ts";
 
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 10);
 const FPS = 30;
@@ -142,42 +140,14 @@ try {
   // 3. Import speed: a ROS 2 CDR MCAP of 20 s of 640x480 16UC1 (plus CameraInfo).
   const rosPath = join(dir, "ros2.mcap");
   const rosFrames = 20 * FPS;
-  const imageDef =
-    "std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n" +
-    "================================================================================\nMSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n" +
-    "================================================================================\nMSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n";
   const sink = await fileSink(rosPath);
-  let position = 0n;
-  const ros = new McapWriter({
-    writable: {
-      position: () => position,
-      write: async (b: Uint8Array) => {
-        position += BigInt(b.byteLength);
-        await sink.write(b);
-      },
-    },
-  });
-  await ros.start({ profile: "ros2", library: "bench" });
-  const schemaId = await ros.registerSchema({
-    name: "sensor_msgs/msg/Image",
-    encoding: "ros2msg",
-    data: new TextEncoder().encode(imageDef),
-  });
-  const channelId = await ros.registerChannel({
-    topic: "/cam/depth/image_raw",
-    schemaId,
-    messageEncoding: "cdr",
-    metadata: new Map(),
-  });
-  const cdr = new MessageWriter(parseMessageDefinition(imageDef, { ros2: true }));
+  const ros = await ros2McapWriter(sink);
+  const channelId = await ros.channel("/cam/depth/image_raw", "sensor_msgs/msg/Image");
   const pixels = new Uint8Array(frame.depth.buffer, frame.depth.byteOffset, frame.depth.byteLength);
   for (let i = 0; i < rosFrames; i++) {
     const t = T0 + BigInt(i) * FRAME_NS;
-    const data = cdr.writeMessage({
-      header: {
-        stamp: { sec: Number(t / 1_000_000_000n), nanosec: Number(t % 1_000_000_000n) },
-        frame_id: "cam",
-      },
+    await ros.add(channelId, t, {
+      header: { stamp: ros2Stamp(t), frame_id: "cam" },
       height: 480,
       width: 640,
       encoding: "16UC1",
@@ -185,7 +155,6 @@ try {
       step: 1280,
       data: pixels,
     });
-    await ros.addMessage({ channelId, sequence: i, logTime: t, publishTime: t, data });
   }
   await ros.end();
   await sink.close();

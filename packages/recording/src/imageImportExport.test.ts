@@ -1,22 +1,14 @@
 import { EncodedImage, encodeMessage, Image, type LogMessage, Pinhole } from "@depthroom/schema";
-import { parse as parseMessageDefinition } from "@foxglove/rosmsg";
-import { MessageWriter } from "@foxglove/rosmsg2-serialization";
-import { McapWriter } from "@mcap/core";
 import { describe, expect, it } from "vitest";
 import { exportFoxglove } from "./exportFoxglove.ts";
 import { type ImportedMessage, importMcapAll } from "./importMcap.ts";
 import { bytesSource, memorySink } from "./io.ts";
 import { createRecordingWriter } from "./recordingWriter.ts";
+import { ros2McapWriter } from "./testing.ts";
 
 // Colour images in and out of recordings (issue 16): ROS 2 sensor_msgs/Image rgb8 / bgr8 / mono8 and
 // CompressedImage jpeg / png import as Image / EncodedImage; Foxglove export writes RawImage and
 // CompressedImage, and its import gives the same images back.
-
-const TIME_DEF = "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n";
-const HEADER_DEF = "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n";
-const SEP = "================================================================================\n";
-const IMAGE_DEF = `std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}`;
-const COMPRESSED_DEF = `std_msgs/Header header\nstring format\nuint8[] data\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}`;
 
 const T0 = 1_700_000_000_000_000_000n;
 const JPEG = Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9);
@@ -40,98 +32,62 @@ const PNG = Uint8Array.of(
 );
 
 async function writeRos2Colour(): Promise<Uint8Array> {
-  let position = 0n;
   const sink = memorySink();
-  const writer = new McapWriter({
-    writable: {
-      position: () => position,
-      write: async (b: Uint8Array) => {
-        position += BigInt(b.byteLength);
-        sink.write(b);
-      },
-    },
-  });
-  await writer.start({ profile: "ros2", library: "test" });
-  const schema = async (name: string, text: string) =>
-    writer.registerSchema({ name, encoding: "ros2msg", data: new TextEncoder().encode(text) });
-  const imageSchema = await schema("sensor_msgs/msg/Image", IMAGE_DEF);
-  const compressedSchema = await schema("sensor_msgs/msg/CompressedImage", COMPRESSED_DEF);
-  const channel = (topic: string, schemaId: number) =>
-    writer.registerChannel({ topic, schemaId, messageEncoding: "cdr", metadata: new Map() });
+  const writer = await ros2McapWriter(sink);
+  const channel = (topic: string, compressed = false) =>
+    writer.channel(topic, compressed ? "sensor_msgs/msg/CompressedImage" : "sensor_msgs/msg/Image");
   const topics = {
-    rgb: await channel("/cam/color/image_raw", imageSchema),
-    bgr: await channel("/cam/bgr/image_raw", imageSchema),
-    mono: await channel("/cam/ir/image_raw", imageSchema),
-    yuv: await channel("/cam/yuv/image_raw", imageSchema),
-    jpeg: await channel("/cam/color/image_raw/compressed", compressedSchema),
-    png: await channel("/cam/png/compressed", compressedSchema),
-    depth: await channel("/cam/depth/compressedDepth", compressedSchema),
+    rgb: await channel("/cam/color/image_raw"),
+    bgr: await channel("/cam/bgr/image_raw"),
+    mono: await channel("/cam/ir/image_raw"),
+    yuv: await channel("/cam/yuv/image_raw"),
+    jpeg: await channel("/cam/color/image_raw/compressed", true),
+    png: await channel("/cam/png/compressed", true),
+    depth: await channel("/cam/depth/compressedDepth", true),
   };
-  const image = new MessageWriter(parseMessageDefinition(IMAGE_DEF, { ros2: true }));
-  const compressed = new MessageWriter(parseMessageDefinition(COMPRESSED_DEF, { ros2: true }));
   const header = { stamp: { sec: Number(T0 / 1_000_000_000n), nanosec: 5 }, frame_id: "cam_color" };
-  let seq = 0;
-  const add = (channelId: number, data: Uint8Array) =>
-    writer.addMessage({ channelId, sequence: seq++, logTime: T0, publishTime: T0, data });
+  const add = (channelId: number, message: Record<string, unknown>) => writer.add(channelId, T0, message);
   // 2 x 2 rgb8 with 2 bytes of row padding (step 8).
   const rgb = Uint8Array.of(255, 0, 0, 0, 255, 0, 9, 9, 0, 0, 255, 255, 255, 255, 9, 9);
-  await add(
-    topics.rgb,
-    image.writeMessage({
-      header,
-      height: 2,
-      width: 2,
-      encoding: "rgb8",
-      is_bigendian: 0,
-      step: 8,
-      data: rgb,
-    }),
-  );
-  await add(
-    topics.bgr,
-    image.writeMessage({
-      header,
-      height: 1,
-      width: 2,
-      encoding: "bgr8",
-      is_bigendian: 0,
-      step: 6,
-      data: Uint8Array.of(1, 2, 3, 4, 5, 6),
-    }),
-  );
-  await add(
-    topics.mono,
-    image.writeMessage({
-      header,
-      height: 1,
-      width: 3,
-      encoding: "mono8",
-      is_bigendian: 0,
-      step: 3,
-      data: Uint8Array.of(7, 8, 9),
-    }),
-  );
-  await add(
-    topics.yuv,
-    image.writeMessage({
-      header,
-      height: 1,
-      width: 2,
-      encoding: "yuv422",
-      is_bigendian: 0,
-      step: 4,
-      data: new Uint8Array(4),
-    }),
-  );
-  await add(
-    topics.jpeg,
-    compressed.writeMessage({ header, format: "rgb8; jpeg compressed bgr8", data: JPEG }),
-  );
-  await add(topics.png, compressed.writeMessage({ header, format: "png", data: PNG }));
-  await add(
-    topics.depth,
-    compressed.writeMessage({ header, format: "16UC1; compressedDepth png", data: PNG }),
-  );
+  await add(topics.rgb, {
+    header,
+    height: 2,
+    width: 2,
+    encoding: "rgb8",
+    is_bigendian: 0,
+    step: 8,
+    data: rgb,
+  });
+  await add(topics.bgr, {
+    header,
+    height: 1,
+    width: 2,
+    encoding: "bgr8",
+    is_bigendian: 0,
+    step: 6,
+    data: Uint8Array.of(1, 2, 3, 4, 5, 6),
+  });
+  await add(topics.mono, {
+    header,
+    height: 1,
+    width: 3,
+    encoding: "mono8",
+    is_bigendian: 0,
+    step: 3,
+    data: Uint8Array.of(7, 8, 9),
+  });
+  await add(topics.yuv, {
+    header,
+    height: 1,
+    width: 2,
+    encoding: "yuv422",
+    is_bigendian: 0,
+    step: 4,
+    data: new Uint8Array(4),
+  });
+  await add(topics.jpeg, { header, format: "rgb8; jpeg compressed bgr8", data: JPEG });
+  await add(topics.png, { header, format: "png", data: PNG });
+  await add(topics.depth, { header, format: "16UC1; compressedDepth png", data: PNG });
   await writer.end();
   return sink.bytes();
 }

@@ -1,7 +1,5 @@
 import { DepthImage, decodeMessage, encodeMessage, type LogMessage, type Pinhole } from "@depthroom/schema";
-import { parse as parseMessageDefinition } from "@foxglove/rosmsg";
-import { MessageWriter } from "@foxglove/rosmsg2-serialization";
-import { McapIndexedReader, McapWriter } from "@mcap/core";
+import { McapIndexedReader } from "@mcap/core";
 import lz4 from "lz4js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { azureSet, type SentMessage, sampleStream, T0 } from "../testing/fixtures.ts";
@@ -11,17 +9,7 @@ import { exportFoxglove } from "./exportFoxglove.ts";
 import { type ImportedMessage, type ImportProgress, importMcapAll } from "./importMcap.ts";
 import { bytesSource, memorySink } from "./io.ts";
 import { createRecordingWriter } from "./recordingWriter.ts";
-
-const TIME_DEF = "MSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n";
-const HEADER_DEF = "MSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n";
-const SEP = "================================================================================\n";
-const IMAGE_DEF = `std_msgs/Header header\nuint32 height\nuint32 width\nstring encoding\nuint8 is_bigendian\nuint32 step\nuint8[] data\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}`;
-const CAMERA_INFO_DEF = `std_msgs/Header header\nuint32 height\nuint32 width\nstring distortion_model\nfloat64[] d\nfloat64[9] k\nfloat64[9] r\nfloat64[12] p\nuint32 binning_x\nuint32 binning_y\nsensor_msgs/RegionOfInterest roi\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}${SEP}MSG: sensor_msgs/RegionOfInterest\nuint32 x_offset\nuint32 y_offset\nuint32 height\nuint32 width\nbool do_rectify\n`;
-const IMU_DEF = `std_msgs/Header header\nfloat64 orientation_covariance\n${SEP}${HEADER_DEF}${SEP}${TIME_DEF}`;
-
-function stamp(ns: bigint) {
-  return { sec: Number(ns / 1_000_000_000n), nanosec: Number(ns % 1_000_000_000n) };
-}
+import { ros2McapWriter, ros2Stamp } from "./testing.ts";
 
 function byEntity(messages: readonly ImportedMessage[], entityPath: string, kind: string): ImportedMessage[] {
   return messages.filter((m) => m.message.entityPath === entityPath && m.message.archetype.kind === kind);
@@ -34,51 +22,25 @@ function captureTime(m: LogMessage): bigint | undefined {
 /** A ROS 2 MCAP as rosbag2 writes it: ros2msg schemas, CDR messages, lz4 chunks. */
 async function writeRos2Mcap(): Promise<{ bytes: Uint8Array; frames: { t: bigint; depth: Uint16Array }[] }> {
   const azure = azureSet();
-  let position = 0n;
   const sink = memorySink();
-  const writer = new McapWriter({
-    writable: {
-      position: () => position,
-      write: async (b: Uint8Array) => {
-        position += BigInt(b.byteLength);
-        sink.write(b);
-      },
-    },
+  const writer = await ros2McapWriter(sink, {
     chunkSize: 256 * 1024,
     compressChunk: (data) => ({ compression: "lz4", compressedData: lz4.compress(data) }),
   });
-  await writer.start({ profile: "ros2", library: "test" });
-  const schema = async (name: string, text: string) =>
-    writer.registerSchema({ name, encoding: "ros2msg", data: new TextEncoder().encode(text) });
-  const imageSchema = await schema("sensor_msgs/msg/Image", IMAGE_DEF);
-  const infoSchema = await schema("sensor_msgs/msg/CameraInfo", CAMERA_INFO_DEF);
-  const imuSchema = await schema("sensor_msgs/msg/Imu", IMU_DEF);
-  const channel = (topic: string, schemaId: number) =>
-    writer.registerChannel({ topic, schemaId, messageEncoding: "cdr", metadata: new Map() });
-  const depthTopic = await channel("/cam/depth/image_raw", imageSchema);
-  const infoTopic = await channel("/cam/depth/camera_info", infoSchema);
-  const floatTopic = await channel("/cam/depth_m/image", imageSchema);
-  const colorTopic = await channel("/cam/color/image_raw", imageSchema);
-  const badInfoTopic = await channel("/cam/ir/camera_info", infoSchema);
-  const imuTopic = await channel("/imu", imuSchema);
-  const imageWriter = new MessageWriter(parseMessageDefinition(IMAGE_DEF, { ros2: true }));
-  const infoWriter = new MessageWriter(parseMessageDefinition(CAMERA_INFO_DEF, { ros2: true }));
-  const imuWriter = new MessageWriter(parseMessageDefinition(IMU_DEF, { ros2: true }));
+  const depthTopic = await writer.channel("/cam/depth/image_raw", "sensor_msgs/msg/Image");
+  const infoTopic = await writer.channel("/cam/depth/camera_info", "sensor_msgs/msg/CameraInfo");
+  const floatTopic = await writer.channel("/cam/depth_m/image", "sensor_msgs/msg/Image");
+  const colorTopic = await writer.channel("/cam/color/image_raw", "sensor_msgs/msg/Image");
+  const badInfoTopic = await writer.channel("/cam/ir/camera_info", "sensor_msgs/msg/CameraInfo");
+  const imuTopic = await writer.channel("/imu", "sensor_msgs/msg/Imu");
   const frames: { t: bigint; depth: Uint16Array }[] = [];
-  let seq = 0;
-  const add = async (channelId: number, t: bigint, data: Uint8Array) =>
-    writer.addMessage({
-      channelId,
-      sequence: seq++,
-      logTime: t + 3_000_000n,
-      publishTime: t + 3_000_000n,
-      data,
-    });
+  const add = (channelId: number, t: bigint, message: Record<string, unknown>) =>
+    writer.add(channelId, t + 3_000_000n, message);
   for (let i = 0; i < 12; i++) {
     const t = T0 + BigInt(i) * 33_333_333n;
     const f = azure.frames[i % azure.frames.length] as { width: number; height: number; depth: Uint16Array };
     frames.push({ t, depth: f.depth });
-    const header = { stamp: stamp(t), frame_id: "cam_depth_optical_frame" };
+    const header = { stamp: ros2Stamp(t), frame_id: "cam_depth_optical_frame" };
     const info = {
       header,
       height: f.height,
@@ -92,65 +54,49 @@ async function writeRos2Mcap(): Promise<{ bytes: Uint8Array; frames: { t: bigint
       binning_y: 0,
       roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
     };
-    await add(infoTopic, t, infoWriter.writeMessage(info));
-    await add(
-      badInfoTopic,
-      t,
-      infoWriter.writeMessage({
-        ...info,
-        header: { ...header, frame_id: "cam_ir" },
-        k: [0, 0, 0, 0, 0, 0, 0, 0, 0],
-      }),
-    );
+    await add(infoTopic, t, info);
+    await add(badInfoTopic, t, {
+      ...info,
+      header: { ...header, frame_id: "cam_ir" },
+      k: [0, 0, 0, 0, 0, 0, 0, 0, 0],
+    });
     // 16UC1 with 8 bytes of row padding.
     const step = f.width * 2 + 8;
     const padded = new Uint8Array(step * f.height);
     const raw = new Uint8Array(f.depth.buffer, f.depth.byteOffset, f.depth.byteLength);
     for (let y = 0; y < f.height; y++)
       padded.set(raw.subarray(y * f.width * 2, (y + 1) * f.width * 2), y * step);
-    await add(
-      depthTopic,
-      t,
-      imageWriter.writeMessage({
-        header,
-        height: f.height,
-        width: f.width,
-        encoding: "16UC1",
-        is_bigendian: 0,
-        step,
-        data: padded,
-      }),
-    );
+    await add(depthTopic, t, {
+      header,
+      height: f.height,
+      width: f.width,
+      encoding: "16UC1",
+      is_bigendian: 0,
+      step,
+      data: padded,
+    });
     // 32FC1 metres, big-endian.
     const metres = new DataView(new ArrayBuffer(f.depth.length * 4));
     for (let p = 0; p < f.depth.length; p++) metres.setFloat32(p * 4, (f.depth[p] as number) / 1000, false);
-    await add(
-      floatTopic,
-      t,
-      imageWriter.writeMessage({
-        header,
-        height: f.height,
-        width: f.width,
-        encoding: "32FC1",
-        is_bigendian: 1,
-        step: f.width * 4,
-        data: new Uint8Array(metres.buffer),
-      }),
-    );
-    await add(
-      colorTopic,
-      t,
-      imageWriter.writeMessage({
-        header,
-        height: 2,
-        width: 2,
-        encoding: "rgb8",
-        is_bigendian: 0,
-        step: 6,
-        data: new Uint8Array(12),
-      }),
-    );
-    await add(imuTopic, t, imuWriter.writeMessage({ header, orientation_covariance: 0.5 }));
+    await add(floatTopic, t, {
+      header,
+      height: f.height,
+      width: f.width,
+      encoding: "32FC1",
+      is_bigendian: 1,
+      step: f.width * 4,
+      data: new Uint8Array(metres.buffer),
+    });
+    await add(colorTopic, t, {
+      header,
+      height: 2,
+      width: 2,
+      encoding: "rgb8",
+      is_bigendian: 0,
+      step: 6,
+      data: new Uint8Array(12),
+    });
+    await add(imuTopic, t, { header, orientation_covariance: 0.5 });
   }
   await writer.end();
   return { bytes: sink.bytes(), frames };
