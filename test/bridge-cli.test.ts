@@ -51,7 +51,7 @@ describe("CLI: depthroom bridge", () => {
       /\/camera\/camera\/depth\/image_rect_raw +sensor_msgs\/msg\/Image \(cdr\)\n +bridge -> DepthImage at world\/camera_depth_optical_frame\/camera\.camera\.depth\.image_rect_raw \(640x480 U16\)/,
     );
     expect(stdout).toMatch(
-      /camera_info .*\n +bridge -> Pinhole at world\/camera_depth_optical_frame \(distortion plumb_bob kept, not applied\)/,
+      /camera_info .*\n +bridge -> Pinhole at world\/camera_depth_optical_frame \(distortion plumb_bob\)/,
     );
     expect(stdout).toMatch(
       /color\/image_raw .*\n +skip: not a depth topic by name \(pick it with --topics\)/,

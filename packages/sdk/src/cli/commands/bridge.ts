@@ -64,6 +64,11 @@ async function runBridge(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
       `bridging ${bridged.length} topics from ${url}: ${bridged.map((t) => t.topic).join(", ")}\n`,
     );
   }
+  // The bridge's log lines (a server's status message, a refused publish, a calibration whose distortion
+  // is not applied), each once as the bridge says it.
+  bridge.on("problem", (line) => {
+    if (!quiet) ctx.stderr.write(`\n${line}\n`);
+  });
   let sourceState = "connected";
   bridge.on("source", (state, detail) => {
     // One line per change, not one per reconnection attempt.
@@ -134,7 +139,7 @@ function describe(t: TopicStats): string {
     }
     case "camera-info":
       return t.entityPath
-        ? `bridge -> Pinhole at ${t.entityPath}${t.distortion ? ` (distortion ${t.distortion.model || "none"} kept, not applied)` : ""}${problemText}`
+        ? `bridge -> Pinhole at ${t.entityPath}${t.distortion ? ` (distortion ${t.distortion.model || "none"}${t.distortionProblem ? ": not applied" : ""})` : ""}${problemText}`
         : `bridge -> Pinhole (no message yet)${problemText}`;
     case "transforms":
       return `bridge -> Transform3D per frame, ROS frames as the entity tree under world/${problemText}`;
