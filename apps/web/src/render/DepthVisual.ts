@@ -1,12 +1,13 @@
 import type { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import type { Scene } from "@babylonjs/core/scene.js";
-import type { Colormap, DepthImage, TimePoint } from "@depthroom/schema";
+import { type Colormap, DepthImage, type Pinhole, type TimePoint } from "@depthroom/schema";
 import { type DepthRange, robustRange, smoothRange } from "./autoRange.ts";
 import { type CloudDrawer, type CloudMode, createCloudDrawer, type GoverningPinhole } from "./cloudDrawer.ts";
 import type { ColormapTextures } from "./colormapTexture.ts";
 import type { CloudColorSource, CloudDrawSettings } from "./DepthCloudMaterial.ts";
 import { createImageQuad, DepthImageMaterial } from "./DepthImageMaterial.ts";
-import { DepthTexture, depthTextureData } from "./depthTexture.ts";
+import { DepthTexture, type DepthTextureData, depthTextureData } from "./depthTexture.ts";
+import { everyKthPixel, pinholeForStride } from "./pointBudget.ts";
 
 export { type CloudMode, LAYER_3D } from "./cloudDrawer.ts";
 
@@ -14,6 +15,12 @@ export { type CloudMode, LAYER_3D } from "./cloudDrawer.ts";
  * Everything drawn for one DepthImage entity: its texture (uploaded once per frame, shared by both
  * views), the 2D quad and, when a pinhole governs it, the 3D cloud. Frames wait in `pending` until the
  * next draw; a newer frame replaces an older one that was never drawn (latest wins).
+ *
+ * The point budget (issue 21): when the cloud draws every k-th pixel and the 2D view is not drawn, only
+ * those pixels are uploaded (a w/k x h/k texture, under the pinhole scaled by 1/k: texel (i, j) unprojects
+ * exactly as pixel (k i, k j)), so a 4K image costs the upload of what is drawn, not of 8 M pixels. The
+ * CPU copy (`current`: readout, picking, bounds) stays whole, and the whole image is uploaded again as
+ * soon as the 2D view is drawn.
  */
 export class DepthVisual {
   readonly texture: DepthTexture;
@@ -36,6 +43,14 @@ export class DepthVisual {
   private autoRange: DepthRange | undefined;
   private lastRangeAt = 0;
   private visible = true;
+  /** The point budget's stride: every k-th pixel in u and v is drawn. */
+  private pointStride = 1;
+  /** Texel (i, j) of the texture is pixel (k i, k j) of `current` (1: the whole image). */
+  private textureStride = 1;
+  private decimated: Uint16Array | Float32Array | undefined;
+  /** With textureStride > 1: the texels as an image, what the cloud draws (one point per texel). */
+  private texels: DepthImage | undefined;
+  private scaledPinhole: { source: Pinhole; k: number; pinhole: Pinhole } | undefined;
   /** Stored-unit range in use, after overrides. */
   range: DepthRange | undefined;
   colormapOverride: Colormap | undefined;
@@ -79,11 +94,17 @@ export class DepthVisual {
   flush(pinhole: GoverningPinhole | undefined, now: number): boolean {
     const image = this.pending;
     let changed = false;
+    const stride = this.wantedTextureStride(pinhole);
+    if (!image && this.current && stride !== this.textureStride) {
+      // The frame on screen again, at the stride now wanted (the 2D view shown or hidden, a new budget).
+      this.upload(this.current, depthTextureData(this.current.data, this.current.datatype), stride);
+      changed = true;
+    }
     if (image) {
       this.pending = undefined;
       const start = performance.now();
       const upload = depthTextureData(image.data, image.datatype);
-      this.texture.update(image.width, image.height, upload);
+      this.upload(image, upload, stride);
       this.cloud.uploaded(image, upload.data, pinhole);
       const end = performance.now();
       const slot = this.uploads % this.uploadMs.length;
@@ -119,13 +140,17 @@ export class DepthVisual {
     this.imageMaterial.setDepth(texture, current.width, current.height, current.meter);
     this.imageMaterial.setColor(this.colorSource, pinhole?.pinhole, this.depthOpacity);
 
+    const k = this.textureStride;
     const frame = {
-      image: current,
+      image: k > 1 && this.texels ? this.texels : current,
       texture,
       format: this.texture.format,
       generation: this.texture.generation,
     };
-    if (this.cloud.sync(frame, pinhole, this.visible)) changed = true;
+    this.cloud.setStride(Math.max(1, Math.round(this.pointStride / k)));
+    const governing =
+      pinhole && k > 1 ? { pinhole: this.scaled(pinhole.pinhole, k), frame: pinhole.frame } : pinhole;
+    if (this.cloud.sync(frame, governing, this.visible)) changed = true;
 
     const colormap = this.colormaps.get(this.colormapOverride ?? current.colormap);
     this.imageMaterial.setColormap(colormap);
@@ -167,7 +192,47 @@ export class DepthVisual {
 
   /** The point budget's stride for this cloud (applied at the next flush). */
   setPointStride(stride: number): void {
-    this.cloud.setStride(stride);
+    this.pointStride = stride;
+  }
+
+  /**
+   * Every pixel while the 2D view is drawn (a camera of its layer is active), in the CPU baseline and
+   * without a cloud; else the point stride.
+   */
+  private wantedTextureStride(pinhole: GoverningPinhole | undefined): number {
+    if (!pinhole || this.cloudMode === "cpu" || this.pointStride === 1) return 1;
+    const shown2d = this.scene.activeCameras?.some((camera) => (camera.layerMask & this.layer2d) !== 0);
+    return shown2d ? 1 : this.pointStride;
+  }
+
+  /** Upload `image` to the texture, every `k`-th pixel in u and v (its texels reused between frames). */
+  private upload(image: DepthImage, data: DepthTextureData, k: number): void {
+    this.textureStride = k;
+    if (k === 1) {
+      this.texture.update(image.width, image.height, data);
+      return;
+    }
+    const width = Math.ceil(image.width / k);
+    const height = Math.ceil(image.height / k);
+    const out = everyKthPixel(data.data, image.width, image.height, k, this.decimated);
+    this.decimated = out;
+    this.texture.update(width, height, { format: data.format, data: out });
+    this.texels = new DepthImage(out, {
+      width,
+      height,
+      datatype: out instanceof Uint16Array ? "U16" : "F32",
+      meter: image.meter,
+      pointFillRatio: image.pointFillRatio,
+    });
+  }
+
+  /** `pinhole` for the texels of a stride-k texture: the first two rows of K divided by k. */
+  private scaled(pinhole: Pinhole, k: number): Pinhole {
+    const cached = this.scaledPinhole;
+    if (cached?.source === pinhole && cached.k === k) return cached.pinhole;
+    const scaled = pinholeForStride(pinhole, k);
+    this.scaledPinhole = { source: pinhole, k, pinhole: scaled };
+    return scaled;
   }
 
   /** Point size depends on the viewport and field of view of the 3D camera. */

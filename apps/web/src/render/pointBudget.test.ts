@@ -1,5 +1,14 @@
+import { Pinhole, unprojectPixel } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
-import { defaultPointBudget, MAX_POINT_STRIDE, POINT_BUDGETS, pointStride, pointsAt } from "./pointBudget.ts";
+import {
+  defaultPointBudget,
+  everyKthPixel,
+  MAX_POINT_STRIDE,
+  POINT_BUDGETS,
+  pinholeForStride,
+  pointStride,
+  pointsAt,
+} from "./pointBudget.ts";
 
 describe("the point budget", () => {
   const fourCamerasAnd4k = [
@@ -48,6 +57,48 @@ describe("the point budget", () => {
       expect(defaultPointBudget({ renderer: "NVIDIA", coarsePointer: false, query: bad })).toBe(
         POINT_BUDGETS.desktop,
       );
+    }
+  });
+});
+
+describe("uploading every k-th pixel", () => {
+  it("keeps pixels (k i, k j), the last row and column included", () => {
+    const width = 7;
+    const height = 5;
+    const data = Uint16Array.from({ length: width * height }, (_, i) => 100 + i);
+    const texels = everyKthPixel(data, width, height, 3);
+    // u = 0, 3, 6 of rows v = 0, 3.
+    expect([...texels]).toEqual([100, 103, 106, 121, 124, 127]);
+    expect(everyKthPixel(data, width, height, 1)).toEqual(data);
+    // The buffer given is reused when it fits, replaced when it does not.
+    const again = everyKthPixel(data, width, height, 3, texels);
+    expect(again).toBe(texels);
+    expect(everyKthPixel(data, width, height, 2, texels)).not.toBe(texels);
+    expect(everyKthPixel(Float32Array.from(data), width, height, 3)).toBeInstanceOf(Float32Array);
+  });
+
+  it("unprojects texel (i, j) under the scaled pinhole as pixel (k i, k j), with lens distortion too", () => {
+    const plain = Pinhole.fromIntrinsics({ fx: 525, fy: 530, cx: 319.5, cy: 239.5, width: 640, height: 480 });
+    const distorted = new Pinhole({
+      imageFromCamera: [600, 0, 0, 0.5, 610, 0, 330, 250, 1],
+      resolution: [640, 480],
+      distortion: { model: "plumb_bob", coefficients: [-0.3, 0.1, 0.001, -0.002, 0] },
+    });
+    for (const pinhole of [plain, distorted]) {
+      for (const k of [2, 3, 7]) {
+        const scaled = pinholeForStride(pinhole, k);
+        expect(scaled.resolution).toEqual([Math.ceil(640 / k), Math.ceil(480 / k)]);
+        expect(scaled.distortion).toEqual(pinhole.distortion);
+        for (const [i, j] of [
+          [0, 0],
+          [10, 7],
+          [Math.floor(639 / k), Math.floor(479 / k)],
+        ] as const) {
+          const texel = unprojectPixel(i, j, 1500, 1000, scaled)!;
+          const pixel = unprojectPixel(k * i, k * j, 1500, 1000, pinhole)!;
+          for (let c = 0; c < 3; c++) expect(texel[c]).toBeCloseTo(pixel[c] as number, 9);
+        }
+      }
     }
   });
 });

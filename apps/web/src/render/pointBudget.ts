@@ -1,3 +1,5 @@
+import { Pinhole } from "@depthroom/schema";
+
 /**
  * The 3D view's point budget (issue 21): at most `budget` points per frame across all clouds, so a 4K
  * depth image or several cameras stay interactive on a weak GPU. Every cloud is decimated evenly in image
@@ -58,4 +60,46 @@ export interface PointBudgetStats {
   readonly points: number;
   /** Points the clouds hold at full density. */
   readonly fullPoints: number;
+}
+
+/**
+ * Every k-th pixel of a `width` x `height` image in u and v (pixels (k i, k j)), written into `out` (its
+ * ceil(width / k) x ceil(height / k) texels, reused between frames: one is made when it does not fit).
+ */
+export function everyKthPixel<T extends Uint16Array | Float32Array>(
+  data: T,
+  width: number,
+  height: number,
+  k: number,
+  out?: T,
+): T {
+  const size = Math.ceil(width / k) * Math.ceil(height / k);
+  const texels =
+    out && out.length === size && out.constructor === data.constructor
+      ? out
+      : (new (data.constructor as { new (n: number): T })(size) as T);
+  let i = 0;
+  for (let v = 0; v < height; v += k) {
+    const row = v * width;
+    for (let u = 0; u < width; u += k) texels[i++] = data[row + u] as number;
+  }
+  return texels;
+}
+
+/**
+ * The pinhole of the texels `everyKthPixel` keeps: the first two rows of K divided by k, so texel (i, j)
+ * unprojects exactly as pixel (k i, k j) does (lens distortion acts on the same normalized coordinates).
+ */
+export function pinholeForStride(pinhole: Pinhole, k: number): Pinhole {
+  const m = [...pinhole.imageFromCamera];
+  for (const i of [0, 1, 3, 4, 6, 7]) m[i] = (m[i] as number) / k;
+  return new Pinhole({
+    imageFromCamera: m,
+    ...(pinhole.resolution
+      ? { resolution: [Math.ceil(pinhole.resolution[0] / k), Math.ceil(pinhole.resolution[1] / k)] }
+      : {}),
+    cameraXyz: pinhole.cameraXyz,
+    ...(pinhole.imagePlaneDistance !== undefined ? { imagePlaneDistance: pinhole.imagePlaneDistance } : {}),
+    ...(pinhole.distortion ? { distortion: pinhole.distortion } : {}),
+  });
 }
