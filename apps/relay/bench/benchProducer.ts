@@ -1,6 +1,6 @@
 import { PerformanceObserver } from "node:perf_hooks";
 import { DepthImage, Pinhole } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
+import { loadSampleSets, TUM_INTRINSICS } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
 import WebSocket from "ws";
 import { benchStream, stampFrame, wallMs } from "./frames.ts";
@@ -38,18 +38,7 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
     const tum = loadSampleSets()[0]!;
     const sample = tum.frames[0]!;
     const rig = await connect({ url: url ?? "", session: session ?? "", token: token ?? "" });
-    rig.log(
-      "world/camera",
-      Pinhole.fromIntrinsics({
-        fx: 525,
-        fy: 525,
-        cx: 319.5,
-        cy: 239.5,
-        width: sample.width,
-        height: sample.height,
-      }),
-      { static: true },
-    );
+    rig.log("world/camera", Pinhole.fromIntrinsics(TUM_INTRINSICS), { static: true });
     const image = new DepthImage(sample.depth, {
       width: sample.width,
       height: sample.height,

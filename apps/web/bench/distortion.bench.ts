@@ -1,6 +1,6 @@
 import { loadavg } from "node:os";
 import { DepthImage, makeSessionLink, Pinhole, rayTable } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
+import { loadSampleSets, TUM_INTRINSICS } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
 import type { Page } from "playwright-core";
 import { withBrowserBench } from "./browserBench.ts";
@@ -19,7 +19,7 @@ import { withBrowserBench } from "./browserBench.ts";
 
 const DRAWS = Number(process.env.BENCH_DRAWS ?? 60);
 const ROUNDS = 3;
-const K = { fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: 640, height: 480 };
+const K = TUM_INTRINSICS;
 const DISTORTION = { model: "plumb_bob", coefficients: [-0.3, 0.1, 0.001, -0.001, 0] } as const;
 const median = (values: readonly number[]) => {
   const sorted = [...values].sort((a, b) => a - b);

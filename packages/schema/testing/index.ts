@@ -2,7 +2,7 @@
 export { generatedFloatSequence } from "./floatSequence.ts";
 export { countRefusals, damagedPayloads, seededRandom } from "./fuzzPayloads.ts";
 export { freePort } from "./ports.ts";
-export { AZURE_INTRINSICS, loadPng16, loadSampleSets, type SampleSet } from "./samples.ts";
+export { AZURE_INTRINSICS, loadPng16, loadSampleSets, type SampleSet, TUM_INTRINSICS } from "./samples.ts";
 export {
   captureMsOf,
   readStamp,

@@ -28,6 +28,9 @@ function loadSet(folder: string, name: string, unitsPerMetre: number): SampleSet
   return { name, unitsPerMetre, frames: files.map((file) => ({ file, ...loadPng16(new URL(file, dir)) })) };
 }
 
+/** The TUM fr2 sample's depth camera (640 x 480, the Kinect v1 defaults), as the tests and benches log it. */
+export const TUM_INTRINSICS = { fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: 640, height: 480 };
+
 /** The Azure Kinect sample's depth camera (its frames are 320 x 288), as the tests and benches log it. */
 export const AZURE_INTRINSICS = { fx: 252.4, fy: 252.6, cx: 160.2, cy: 143.9, width: 320, height: 288 };
 

@@ -1,5 +1,5 @@
 import { DepthImage, encodeMessage, Pinhole, readEnvelope } from "@depthroom/schema";
-import { loadSampleSets } from "./samples.ts";
+import { loadSampleSets, TUM_INTRINSICS } from "./samples.ts";
 
 /*
  * Real depth frames for rate tests: the TUM fr2 640x480 sample (data/samples), RVL-encoded once; each
@@ -31,14 +31,7 @@ export function sampleStream(camera = "world/camera"): SampleStream {
     entityPath: camera,
     timelines: [],
     static: true,
-    archetype: Pinhole.fromIntrinsics({
-      fx: 525,
-      fy: 525,
-      cx: 319.5,
-      cy: 239.5,
-      width: sample.width,
-      height: sample.height,
-    }),
+    archetype: Pinhole.fromIntrinsics(TUM_INTRINSICS),
   });
   const entityPath = `${camera}/depth`;
   const depth = encodeMessage(
