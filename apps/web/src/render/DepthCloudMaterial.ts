@@ -87,6 +87,20 @@ export function bindColorSource(
   material.setFloat("colorMaxR2", lens.maxR2);
 }
 
+/** The 1x1 stand-in colour texture `bindColorSource` keeps bound when colouring by depth. */
+export function blankColorTexture(scene: Scene): RawTexture {
+  return new RawTexture(
+    new Uint8Array(4),
+    1,
+    1,
+    Constants.TEXTUREFORMAT_RGBA,
+    scene,
+    false,
+    false,
+    Constants.TEXTURE_NEAREST_SAMPLINGMODE,
+  );
+}
+
 type Vec4 = { x: number; y: number; z: number; w: number };
 const lensUniforms = new WeakMap<LensDistortion, { model: number; a: Vec4; b: Vec4; maxR2: number }>();
 
@@ -162,16 +176,7 @@ export class DepthCloudMaterial {
     this.material.backFaceCulling = false;
     this.material.setFloat("maxPointSize", MAX_POINT_SIZE);
     this.material.setFloat("pointSizeScale", 500);
-    this.placeholder = new RawTexture(
-      new Uint8Array(4),
-      1,
-      1,
-      Constants.TEXTUREFORMAT_RGBA,
-      scene,
-      false,
-      false,
-      Constants.TEXTURE_NEAREST_SAMPLINGMODE,
-    );
+    this.placeholder = blankColorTexture(scene);
     this.setSettings({ cullRange: undefined, flyingFraction: 0, normalShading: false });
     this.setColorSource(undefined);
   }

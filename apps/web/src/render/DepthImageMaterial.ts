@@ -1,13 +1,13 @@
-import { Constants } from "@babylonjs/core/Engines/constants.js";
 import { ShaderMaterial } from "@babylonjs/core/Materials/shaderMaterial.js";
 import type { BaseTexture } from "@babylonjs/core/Materials/Textures/baseTexture.js";
-import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
+import type { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
 import { Mesh } from "@babylonjs/core/Meshes/mesh.js";
 import { VertexData } from "@babylonjs/core/Meshes/mesh.vertexData.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import type { Pinhole } from "@depthroom/schema";
 import {
   bindColorSource,
+  blankColorTexture,
   type CloudColorSource,
   COLOR_SAMPLERS,
   COLOR_UNIFORMS,
@@ -55,16 +55,7 @@ export class DepthImageMaterial {
     this.material.setArray3("noDepthColors", NO_DEPTH_COLORS.flat());
     this.material.setFloat("noDepthCell", NO_DEPTH_CELL);
     // Always bound (see DepthCloudMaterial): a 1x1 stand-in when there is no colour image.
-    this.placeholder = new RawTexture(
-      new Uint8Array(4),
-      1,
-      1,
-      Constants.TEXTUREFORMAT_RGBA,
-      scene,
-      false,
-      false,
-      Constants.TEXTURE_NEAREST_SAMPLINGMODE,
-    );
+    this.placeholder = blankColorTexture(scene);
     this.setColor(undefined, undefined, 1);
   }
 
