@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MeasurementSchema } from "./collab/measurement.ts";
 import { CollabLimits } from "./collab/primitives.ts";
 import { DecodeError } from "./errors.ts";
 import { TitleSchema } from "./protocol.ts";
@@ -100,6 +101,13 @@ export const ImportRecordingResponseSchema = z.object({
   problems: z.array(ImportProblemReportSchema).readonly(),
 });
 export type ImportRecordingResponse = z.output<typeof ImportRecordingResponseSchema>;
+
+/**
+ * `GET /api/recordings/:id/measurements` (view or edit) answers 200 with this: the complete measurements
+ * of the recording's review room (issue 20), oldest first, for the Foxglove export.
+ */
+export const RecordingMeasurementsSchema = z.object({ measurements: z.array(MeasurementSchema).readonly() });
+export type RecordingMeasurements = z.output<typeof RecordingMeasurementsSchema>;
 
 /** Content type of a batch of wire messages (latest-at and range answers). */
 export const MESSAGE_BATCH_CONTENT_TYPE = "application/vnd.depthroom.messages";

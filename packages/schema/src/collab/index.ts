@@ -104,6 +104,15 @@ export {
   sameRecordingState,
   setRecordingState,
 } from "./recording.ts";
+export type { SessionSettings } from "./sessionSettings.ts";
+export {
+  getSessionSettings,
+  observeSessionSettings,
+  SESSION_SETTINGS_DEFAULTS,
+  SESSION_SETTINGS_VERSION,
+  SessionSettingsSchema,
+  setSessionSettings,
+} from "./sessionSettings.ts";
 export type { CollabIssue, CollabRecordName } from "./validation.ts";
 export { CollabValidationError } from "./validation.ts";
 export type { CloudViewSettings } from "./viewSettings.ts";

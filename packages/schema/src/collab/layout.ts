@@ -9,9 +9,10 @@ export const CollabRoot = {
   recording: "recording",
   viewSettings: "viewSettings",
   measurements: "measurements",
+  sessionSettings: "sessionSettings",
 } as const;
 
-/** The single key of the `playback`, `presenter` and `recording` maps: the whole state is replaced at once. */
+/** The single key of the `playback`, `presenter`, `recording` and `sessionSettings` maps: the whole state is replaced at once. */
 export const STATE_KEY = "state";
 
 /**

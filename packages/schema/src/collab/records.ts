@@ -1,6 +1,6 @@
 /**
  * The two shapes the records of the Y.Doc take, written once for all of them:
- * - a one-key state (`playback`, `presenter`, `recording`): the whole value under `STATE_KEY`, replaced
+ * - a one-key state (`playback`, `presenter`, `recording`, `sessionSettings`): the whole value under `STATE_KEY`, replaced
  *   at once;
  * - a keyed collection (`annotations`, `measurements`, `viewSettings`): one entry per key, listed in one
  *   order on every peer, observed by key, undone per origin.
@@ -15,7 +15,7 @@ import { validateLocal } from "./validation.ts";
 
 /** A record stored whole under `STATE_KEY` of the root map of its name. */
 export interface StateRecord<T extends z.ZodType> {
-  readonly name: "playback" | "presenter" | "recording";
+  readonly name: "playback" | "presenter" | "recording" | "sessionSettings";
   readonly version: number;
   readonly schema: T;
 }

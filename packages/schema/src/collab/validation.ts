@@ -9,6 +9,7 @@ export type CollabRecordName =
   | "presenter"
   | "recording"
   | "viewSettings"
+  | "sessionSettings"
   | "measurement"
   | "awareness";
 
