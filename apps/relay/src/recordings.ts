@@ -4,12 +4,14 @@ import { nowNs } from "@depthroom/recording";
 import { recoverRecordingFile } from "@depthroom/recording/node";
 import {
   ErrorCode,
+  listMeasurements,
+  type Measurement,
   REVIEW_ROOM_PREFIX,
   type RecordingDescription,
   type RecordingState,
   reviewRoomName,
 } from "@depthroom/schema";
-import type * as Y from "yjs";
+import * as Y from "yjs";
 import type { Admission } from "./access.ts";
 import type { RelayExtension } from "./extension.ts";
 import type { Logger } from "./log.ts";
@@ -318,6 +320,25 @@ export class Recordings implements RelayExtension {
   async get(id: string): Promise<RecordingRecord | undefined> {
     const record = await this.deps.store.getRecording(id);
     return record && this.#withLiveFigures(record);
+  }
+
+  /**
+   * The complete measurements of a recording's review room (issue 20), oldest first: from the open
+   * document if a client has it, else from the stored updates (every update is stored as it comes).
+   */
+  async measurements(id: string): Promise<Measurement[]> {
+    const room = reviewRoomName(id);
+    const live = this.#docs?.liveDoc(room);
+    if (live) return listMeasurements(live).filter((m) => m.complete);
+    const updates = await this.deps.store.loadDoc(room);
+    if (updates.length === 0) return [];
+    const doc = new Y.Doc();
+    try {
+      Y.applyUpdate(doc, Y.mergeUpdates(updates));
+      return listMeasurements(doc).filter((m) => m.complete);
+    } finally {
+      doc.destroy();
+    }
   }
 
   async list(sessionId?: string): Promise<RecordingRecord[]> {

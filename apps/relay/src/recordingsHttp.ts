@@ -13,6 +13,7 @@ import {
   makeRecordingLink,
   type RecordingDescription,
   type RecordingList,
+  type RecordingMeasurements,
   type Role,
   StartRecordingRequestSchema,
   StopRecordingRequestSchema,
@@ -49,6 +50,7 @@ import type { TokenSigner } from "./tokens.ts";
  *   GET    /api/recordings/:id/at?t=<ns>          latest message of each entity at t (message batch v2:
  *                                                 each message with its log time)
  *   GET    /api/recordings/:id/range?from=&to=    temporal messages in [from, to] (message batch v2)
+ *   GET    /api/recordings/:id/measurements       the review room's complete measurements (JSON)
  * Tokens as `Authorization: Bearer <token>` or `?token=`. Errors: `{ error: { code, message } }`
  * (httpKit.ts: an `internal` failure is logged with its detail and answered without it).
  */
@@ -69,7 +71,7 @@ const MAX_RANGE_BYTES = 64 << 20;
 const MAX_U64 = (1n << 64n) - 1n;
 
 const ROUTES =
-  /^\/api\/(?:recordings(?:\/([^/]+)(?:\/(stop|file|at|range))?)?|sessions\/([^/]+)\/recordings(\/import)?)$/;
+  /^\/api\/(?:recordings(?:\/([^/]+)(?:\/(stop|file|at|range|measurements))?)?|sessions\/([^/]+)\/recordings(\/import)?)$/;
 
 /**
  * A request handler for the recordings' routes: returns false (and does nothing) for any other path,
@@ -148,6 +150,10 @@ async function route(
     }
     case "file":
       return await sendFile(deps, res, record);
+    case "measurements": {
+      const body: RecordingMeasurements = { measurements: await recordings.measurements(record.id) };
+      return sendJson(res, 200, body);
+    }
     case "at": {
       const t = readNs(url, "t");
       const messages = await recordings.reads.latestAt(record, t);

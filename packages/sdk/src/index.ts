@@ -36,6 +36,7 @@ export {
   describeRecording,
   downloadRecording,
   fetchLatestAt,
+  fetchMeasurements,
   fetchRange,
   importRecording,
   listRecordings,

@@ -4,11 +4,13 @@ import {
   type ImportRecordingResponse,
   ImportRecordingResponseSchema,
   isRecordingId,
+  type Measurement,
   parseRecordingLink,
   parseSessionLink,
   type RecordingDescription,
   RecordingDescriptionSchema,
   RecordingListSchema,
+  RecordingMeasurementsSchema,
   type Role,
   readTokenClaims,
   type StartRecordingRequest,
@@ -165,6 +167,19 @@ export async function fetchRange(
   const response = await call(access, "GET", `/api/recordings/${checkId(id)}/range?${query}`, options);
   const next = response.headers.get("x-depthroom-next");
   return { messages: await readBatch(response), next: next === null ? undefined : BigInt(next) };
+}
+
+/**
+ * `GET /api/recordings/:id/measurements`: the complete measurements of the recording's review room
+ * (issue 20), oldest first, as the Foxglove export writes them.
+ */
+export async function fetchMeasurements(
+  access: RecordingAccess,
+  id: string,
+  options: RequestOptions = {},
+): Promise<readonly Measurement[]> {
+  const response = await call(access, "GET", `/api/recordings/${checkId(id)}/measurements`, options);
+  return (await readJson(response, RecordingMeasurementsSchema, "the relay's measurements")).measurements;
 }
 
 /** `GET /api/recordings/:id/file`: the response, whose body streams the .mcap file. */

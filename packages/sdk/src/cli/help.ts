@@ -195,7 +195,8 @@ export const EXPORT_HELP = `Usage: depthroom export <recordingId> --link <link> 
 
 Download a stopped recording. --format foxglove (the default) converts it to an MCAP file with Foxglove
 schemas that Foxglove opens: depth as foxglove.RawImage (16UC1 or 32FC1), intrinsics as
-foxglove.CameraCalibration, transforms as foxglove.FrameTransform. --format depthroom saves the
+foxglove.CameraCalibration, transforms as foxglove.FrameTransform, and the complete measurements of
+the recording's review room as JSON on /depthroom/measurements. --format depthroom saves the
 recording as the relay stores it (the wire messages, byte for byte).
 
 Options:

@@ -4,10 +4,10 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { exportFoxglove, type FoxgloveExportStats } from "@depthroom/recording";
 import { fileSink, fileSource } from "@depthroom/recording/node";
-import { isRecordingId } from "@depthroom/schema";
+import { isRecordingId, type Measurement } from "@depthroom/schema";
 import { SdkError, SdkErrorCode } from "../../errors.ts";
 import { InputError } from "../../node/inputError.ts";
-import { downloadRecording, recordingAccess } from "../../recordings.ts";
+import { downloadRecording, fetchMeasurements, recordingAccess } from "../../recordings.ts";
 import type { Command, ParsedArgs } from "../args.ts";
 import { ByteProgress } from "../byteProgress.ts";
 import type { CliContext } from "../context.ts";
@@ -79,7 +79,9 @@ async function runExport(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
     if (format === "depthroom") {
       await rename(download, output);
     } else {
-      stats = await convert(download, output, quiet, ctx);
+      // The review room's measurements go with the recording, on their own JSON channel (issue 20).
+      const measurements = await fetchMeasurements(access, id, { signal: ctx.signal });
+      stats = await convert(download, output, measurements, quiet, ctx);
       await rm(download, { force: true });
     }
     const bytes = (await stat(output)).size;
@@ -98,6 +100,7 @@ async function runExport(parsed: ParsedArgs, ctx: CliContext): Promise<number> {
 async function convert(
   from: string,
   to: string,
+  measurements: readonly Measurement[],
   quiet: boolean,
   ctx: CliContext,
 ): Promise<FoxgloveExportStats> {
@@ -106,6 +109,7 @@ async function convert(
   let progress: ByteProgress | undefined;
   try {
     return await exportFoxglove(source, sink, {
+      measurements,
       onProgress: ({ messages, totalMessages }) => {
         progress ??= new ByteProgress(ctx.stderr, quiet, "converting", totalMessages, "messages");
         progress.update(messages, messages === totalMessages);
@@ -144,7 +148,12 @@ function report(
         format: r.format,
         bytes: r.bytes,
         ...(r.stats
-          ? { images: r.stats.images, calibrations: r.stats.calibrations, transforms: r.stats.transforms }
+          ? {
+              images: r.stats.images,
+              calibrations: r.stats.calibrations,
+              transforms: r.stats.transforms,
+              measurements: r.stats.measurements,
+            }
           : {}),
       })}\n`,
     );
@@ -152,7 +161,7 @@ function report(
   }
   if (r.quiet) return;
   const what = r.stats
-    ? `Foxglove MCAP: ${r.stats.images} images, ${r.stats.calibrations} calibrations, ${r.stats.transforms} transforms`
+    ? `Foxglove MCAP: ${r.stats.images} images, ${r.stats.calibrations} calibrations, ${r.stats.transforms} transforms, ${r.stats.measurements} measurements`
     : "Depthroom MCAP";
   ctx.stderr.write(`exported recording ${r.id} to ${r.output} (${what}, ${(r.bytes / 1e6).toFixed(1)} MB)\n`);
 }
