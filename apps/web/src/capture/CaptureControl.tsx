@@ -54,6 +54,7 @@ export function CaptureControl({
   panels,
   sourceName,
   review,
+  viewLinkCaptures,
   onClose,
 }: {
   viewer: ViewerScene | null;
@@ -63,6 +64,11 @@ export function CaptureControl({
   sourceName: string;
   /** A review room's clock and feed: clips are made from them. */
   review: { controller: ReviewController; feed: RecordingFeed } | null;
+  /**
+   * Edit links only: whether the room's view links may capture, and the switch (a room setting in the
+   * Y.Doc, for everyone); null on a view link.
+   */
+  viewLinkCaptures: { allowed: boolean; set: (allowed: boolean) => void } | null;
   onClose: () => void;
 }) {
   const [shown] = useState(() => panels().filter((p) => p.width >= 2 && p.height >= 2));
@@ -225,6 +231,17 @@ export function CaptureControl({
         <p className="problem small" data-testid="capture-clip-unsupported">
           {clipProblem}
         </p>
+      ) : null}
+      {viewLinkCaptures ? (
+        <label className="capture-row">
+          <input
+            type="checkbox"
+            checked={viewLinkCaptures.allowed}
+            onChange={(e) => viewLinkCaptures.set(e.target.checked)}
+            data-testid="capture-view-links"
+          />
+          <span className="small">View links can capture</span>
+        </label>
       ) : null}
       <CaptureOutcome outcome={outcome} />
     </Popover>

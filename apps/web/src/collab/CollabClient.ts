@@ -23,6 +23,7 @@ import {
   getPlayback,
   getPresenter,
   getRecordingState,
+  getSessionSettings,
   listAnnotations,
   listMeasurements,
   type Measurement,
@@ -30,6 +31,7 @@ import {
   type MeasurementPatch,
   observeAnnotations,
   observeMeasurements,
+  observeSessionSettings,
   type PlaybackChange,
   type PlaybackSource,
   type PlaybackState,
@@ -37,8 +39,10 @@ import {
   type RecordingState,
   type Role,
   reanchorPlayback,
+  type SessionSettings,
   setPlayback,
   setPresenter,
+  setSessionSettings,
   setViewSettings,
   updateAnnotation,
   updateMeasurement,
@@ -64,6 +68,8 @@ export interface CollabSnapshot {
   readonly playback: PlaybackState | null;
   /** The session's recording state (written by the relay alone): the red dot. */
   readonly recording: RecordingState | null;
+  /** What the room's edit links allow the others (issue 20: captures on view links). */
+  readonly sessionSettings: SessionSettings;
   readonly canUndo: boolean;
 }
 
@@ -122,6 +128,7 @@ export class CollabClient {
       presenter: null,
       playback: null,
       recording: null,
+      sessionSettings: getSessionSettings(this.doc),
       canUndo: false,
     };
     const awareness = this.provider.awareness;
@@ -163,6 +170,9 @@ export class CollabClient {
     const recordingMap = this.doc.getMap("recording");
     const onRecording = () => this.update({ recording: getRecordingState(this.doc) });
     recordingMap.observe(onRecording);
+    const unobserveSettings = observeSessionSettings(this.doc, () =>
+      this.update({ sessionSettings: getSessionSettings(this.doc) }),
+    );
     const onUndoStack = () => this.update({ canUndo: this.undo.undoStack.length > 0 });
     this.undo.on("stack-item-added", onUndoStack);
     this.undo.on("stack-item-popped", onUndoStack);
@@ -178,13 +188,14 @@ export class CollabClient {
       () => presenterMap.unobserve(onPresenter),
       () => playbackMap.unobserve(onPlayback),
       () => recordingMap.unobserve(onRecording),
+      unobserveSettings,
       () => window.removeEventListener("beforeunload", onUnload),
     );
   }
 
   private readDoc(): Pick<
     CollabSnapshot,
-    "annotations" | "measurements" | "presenter" | "playback" | "recording"
+    "annotations" | "measurements" | "presenter" | "playback" | "recording" | "sessionSettings"
   > {
     return {
       annotations: listAnnotations(this.doc),
@@ -192,6 +203,7 @@ export class CollabClient {
       presenter: getPresenter(this.doc),
       playback: getPlayback(this.doc),
       recording: getRecordingState(this.doc),
+      sessionSettings: getSessionSettings(this.doc),
     };
   }
 
@@ -303,6 +315,15 @@ export class CollabClient {
 
   undoViewSettings(): void {
     this.viewSettingsUndo.undo();
+  }
+
+  /**
+   * Allow or forbid captures on the room's view links (issue 20); null on a view link, which cannot
+   * write the doc (the relay refuses its updates anyway).
+   */
+  setViewLinkCaptures(allowed: boolean): SessionSettings | null {
+    if (!this.canEdit) return null;
+    return setSessionSettings(this.doc, { viewLinkCaptures: allowed }, this.origin);
   }
 
   // --- Playback (review rooms; edit links only) ---

@@ -1,9 +1,17 @@
-import type { Annotation, AnnotationInput, Measurement, MeasurementInput } from "@depthroom/schema";
+import type {
+  Annotation,
+  AnnotationInput,
+  Measurement,
+  MeasurementInput,
+  SessionSettings,
+} from "@depthroom/schema";
 import {
   addAnnotation,
   addMeasurement,
   type CloudViewSettings,
+  getSessionSettings,
   getViewSettings,
+  setSessionSettings,
   setViewSettings,
 } from "@depthroom/schema";
 import type { PinSpec } from "../render/AnnotationPins.ts";
@@ -43,6 +51,10 @@ export interface CollabHooks {
   measurements(): Measurement[];
   /** Writes a measurement straight into this page's doc, bypassing the UI and the role check. */
   forceAddMeasurement(input: MeasurementInput): string;
+  /** The room's settings as this page's doc holds them (issue 20: captures on view links). */
+  sessionSettings(): SessionSettings;
+  /** Writes them straight into this page's doc, bypassing the role check (the relay must refuse it). */
+  forceSessionSettings(change: Partial<SessionSettings>): void;
 }
 
 declare global {
@@ -80,6 +92,10 @@ export function installCollabHooks(
     },
     measurements: () => [...client.getSnapshot().measurements],
     forceAddMeasurement: (input) => addMeasurement(client.doc, input, { forced: true }),
+    sessionSettings: () => getSessionSettings(client.doc),
+    forceSessionSettings: (change) => {
+      setSessionSettings(client.doc, change, { forced: true });
+    },
   };
   window.__depthroomCollab = hooks;
   return () => {

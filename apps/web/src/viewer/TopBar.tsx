@@ -54,8 +54,11 @@ export function TopBar({
   onShare: (open: boolean) => void;
   captureOpen: boolean;
   onCapture: (open: boolean) => void;
-  /** The Capture popover, shown while `captureOpen`. */
-  capture: ReactNode;
+  /**
+   * The Capture popover, shown while `captureOpen`; null: no captures here (a view link while the room's
+   * owner turned them off, issue 20), and no Capture button.
+   */
+  capture: ReactNode | null;
   presenceSlot: Ref<HTMLSpanElement>;
   /** Phone width: no split layout (one view at a time). */
   compact: boolean;
@@ -152,14 +155,16 @@ export function TopBar({
         <button type="button" className="entities-button" onClick={onEntities} data-testid="entities-button">
           Entities
         </button>
-        <button
-          type="button"
-          onClick={() => onCapture(!captureOpen)}
-          title="Capture a picture or a clip (C)"
-          data-testid="capture-button"
-        >
-          Capture
-        </button>
+        {capture ? (
+          <button
+            type="button"
+            onClick={() => onCapture(!captureOpen)}
+            title="Capture a picture or a clip (C)"
+            data-testid="capture-button"
+          >
+            Capture
+          </button>
+        ) : null}
         <button type="button" onClick={onHelp} title="Keyboard shortcuts (?)">
           ?
         </button>
@@ -175,7 +180,7 @@ export function TopBar({
         ) : null}
         <span className="presence-slot" ref={presenceSlot} />
       </div>
-      {captureOpen ? capture : null}
+      {captureOpen && capture ? capture : null}
       {shareOpen && source.kind === "live" ? (
         <ShareControl link={source.link} role={role} onClose={() => onShare(false)} />
       ) : null}

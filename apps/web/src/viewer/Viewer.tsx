@@ -118,6 +118,18 @@ export function Viewer({ source }: { source: ViewerSource }) {
     () => collab?.getSnapshot().annotations ?? NO_ANNOTATIONS,
     () => NO_ANNOTATIONS,
   );
+  // Captures (issue 20): edit links always; view links unless an edit link turned them off for the room.
+  const viewLinkCaptures = useSyncExternalStore(
+    subscribeCollab,
+    () => collab?.getSnapshot().sessionSettings.viewLinkCaptures ?? true,
+    () => true,
+  );
+  const canCapture = claims.role === "edit" || viewLinkCaptures;
+  const canCaptureRef = useRef(canCapture);
+  canCaptureRef.current = canCapture;
+  useEffect(() => {
+    if (!canCapture) setCaptureOpen(false);
+  }, [canCapture]);
   const userName = useSyncExternalStore(
     subscribeCollab,
     () => collab?.getSnapshot().me.name ?? "",
@@ -193,6 +205,8 @@ export function Viewer({ source }: { source: ViewerSource }) {
           setShareOpen((open) => !open);
           return true;
         case "capture":
+          // Inert on a view link while captures are off (issue 20).
+          if (!canCaptureRef.current) return false;
           setCaptureOpen((open) => !open);
           return true;
         case "help":
@@ -272,13 +286,20 @@ export function Viewer({ source }: { source: ViewerSource }) {
         captureOpen={captureOpen}
         onCapture={setCaptureOpen}
         capture={
-          <CaptureControl
-            viewer={viewer}
-            panels={panels.rects}
-            sourceName={source.kind === "live" ? source.link.session : source.link.recording}
-            review={controller && recordingFeed ? { controller, feed: recordingFeed } : null}
-            onClose={() => setCaptureOpen(false)}
-          />
+          canCapture ? (
+            <CaptureControl
+              viewer={viewer}
+              panels={panels.rects}
+              sourceName={source.kind === "live" ? source.link.session : source.link.recording}
+              review={controller && recordingFeed ? { controller, feed: recordingFeed } : null}
+              viewLinkCaptures={
+                collab?.canEdit
+                  ? { allowed: viewLinkCaptures, set: (allowed) => collab.setViewLinkCaptures(allowed) }
+                  : null
+              }
+              onClose={() => setCaptureOpen(false)}
+            />
+          ) : null
         }
         presenceSlot={setPresenceSlot}
         compact={phone}
