@@ -1,6 +1,6 @@
 import { PerformanceObserver } from "node:perf_hooks";
 import { DepthImage, Pinhole } from "@depthroom/schema";
-import { loadSampleSets, TUM_INTRINSICS } from "@depthroom/schema/testing";
+import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
 import WebSocket from "ws";
 import { benchStream, stampFrame, wallMs } from "./frames.ts";
@@ -38,7 +38,10 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
     const tum = loadSampleSets()[0]!;
     const sample = tum.frames[0]!;
     const rig = await connect({ url: url ?? "", session: session ?? "", token: token ?? "" });
-    rig.log("world/camera", Pinhole.fromIntrinsics(TUM_INTRINSICS), { static: true });
+    // Written out, not imported: this script also runs inside an older checkout (BENCH_BASE), whose
+    // schema testing exports may not have the newer names.
+    const intrinsics = { fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: sample.width, height: sample.height };
+    rig.log("world/camera", Pinhole.fromIntrinsics(intrinsics), { static: true });
     const image = new DepthImage(sample.depth, {
       width: sample.width,
       height: sample.height,
