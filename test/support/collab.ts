@@ -15,17 +15,8 @@ import * as Y from "yjs";
 
 /* Helpers for the collaboration tests: a seeded PRNG, a random annotation editor, state vectors. */
 
-/** mulberry32: a small, seedable PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded PRNG is the schema's testing one (mulberry32), re-exported for the collaboration tests.
+export { seededRandom } from "@depthroom/schema/testing";
 
 export function collabUser(index: number): CollabUser {
   const colors = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4"];
