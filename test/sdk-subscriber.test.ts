@@ -1,4 +1,4 @@
-import { DepthImage, type LogMessage, Pinhole } from "@depthroom/schema";
+import { DepthImage, decodeMessage, type Envelope, type LogMessage, Pinhole } from "@depthroom/schema";
 import { connect, type ProducerEvent, subscribe } from "@depthroom/sdk";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
@@ -91,5 +91,49 @@ describe("SDK subscriber", () => {
     rec.log("world/a/depth", image(4));
     await waitUntil(() => only.length === 3, 3000, "the live world/a frame");
     expect((only[2]!.archetype as DepthImage).data[0]).toBe(4);
+  });
+
+  it("lazy frames: hands envelopes and wire bytes undecoded, and acks after the callback's promise (latest wins)", async () => {
+    const links = await setup();
+    const envelopes: Envelope[] = [];
+    const bytes: Uint8Array[] = [];
+    const decodeMs: number[] = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const onMessage = (): void => {
+      throw new Error("onMessage is not called with onEnvelope");
+    };
+    const subscription = subscribe({ link: links.view }, onMessage, {
+      onEnvelope: (envelope, wire, info) => {
+        envelopes.push(envelope);
+        bytes.push(wire);
+        decodeMs.push(info.decodeMs);
+        // The first frame is held: the relay keeps what comes meanwhile, the newest winning.
+        return envelopes.length === 1 ? held : undefined;
+      },
+    });
+    cleanups.push(() => subscription.close());
+    await subscription.ready;
+    const rec = await connect({ link: links.publish });
+    cleanups.push(() => rec.close());
+    for (let i = 1; i <= 4; i++) {
+      rec.setTime("frame", i);
+      rec.log("world/camera/depth", image(i * 100));
+      if (i === 1) await waitUntil(() => envelopes.length === 1, 3000, "frame 1");
+    }
+    await rec.flush();
+    expect(envelopes).toHaveLength(1);
+    release();
+    await waitUntil(() => envelopes.length === 2, 3000, "the newest frame after the ack");
+    expect(envelopes.map((e) => `${e.entityPath} ${e.kind} ${e.timelines[0]?.value}`)).toEqual([
+      "world/camera/depth DepthImage 1",
+      "world/camera/depth DepthImage 4",
+    ]);
+    expect(decodeMs).toEqual([0, 0]);
+    // The bytes are the wire message: decoded on demand.
+    expect(bytes.map((b) => (decodeMessage(b).archetype as DepthImage).data[0])).toEqual([100, 400]);
+    expect(subscription.stats.received).toBe(2);
   });
 });

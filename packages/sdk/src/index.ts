@@ -56,6 +56,7 @@ export {
 } from "./session.ts";
 export {
   type FrameInfo,
+  type OnEnvelope,
   type OnMessage,
   type SubscribeOptions,
   Subscription,

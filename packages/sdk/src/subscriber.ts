@@ -1,8 +1,10 @@
 import {
   decodeMessage,
   type EntityInfo,
+  type Envelope,
   type LogMessage,
   type ProducerInfo,
+  readEnvelope,
   type SubscribeRequest,
   type SubscribeResult,
 } from "@depthroom/schema";
@@ -21,6 +23,13 @@ import { type RelayTarget, resolveTarget } from "./target.ts";
 export interface SubscribeOptions extends ConnectionOptions {
   /** Only these entity paths and their descendants; all when absent. */
   readonly entities?: readonly string[];
+  /**
+   * Lazy frames: each frame goes to this callback undecoded, as its envelope (header, entity path,
+   * timelines: read and checked) and its wire bytes, instead of to `onMessage` and the iterator; the
+   * callback decodes (`decodeMessage(bytes)`) only the frames it wants, so frames it replaces by newer
+   * ones cost no decode. The ack follows it as it follows `onMessage`.
+   */
+  readonly onEnvelope?: OnEnvelope;
 }
 
 /** What arrives with each message besides the message itself. */
@@ -35,6 +44,9 @@ export interface FrameInfo {
 
 /** Called for each decoded message; the relay gets the frame's ack after it returns (or its promise settles). */
 export type OnMessage = (message: LogMessage, info: FrameInfo) => void | Promise<void>;
+
+/** Called for each frame with `onEnvelope` (lazy frames), undecoded (`info.decodeMs` is 0); the ack follows it. */
+export type OnEnvelope = (envelope: Envelope, bytes: Uint8Array, info: FrameInfo) => void | Promise<void>;
 
 export interface SubscriptionStats {
   readonly received: number;
@@ -173,6 +185,10 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   private onFrame(payload: unknown, ack: unknown): void {
     const done = typeof ack === "function" ? (ack as () => void) : () => {};
     const bytes = toBytes(payload);
+    if (this.options.onEnvelope) {
+      this.onLazyFrame(this.options.onEnvelope, bytes, done);
+      return;
+    }
     let message: LogMessage;
     let decodeMs = 0;
     try {
@@ -187,6 +203,20 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     const info = this.count(bytes, decodeMs);
     // One message at a time, in arrival order; the ack follows the callback (and the iterator's pull).
     this.order(() => this.handOver(message, info, done));
+  }
+
+  /** Lazy frames: only the envelope is read here (a bad one is undecodable), the body is the callback's. */
+  private onLazyFrame(onEnvelope: OnEnvelope, bytes: Uint8Array | undefined, done: () => void): void {
+    let envelope: Envelope;
+    try {
+      if (!bytes) throw new SdkError(SdkErrorCode.BadMessage, "frame: not binary");
+      envelope = readEnvelope(bytes);
+    } catch (error) {
+      this.undecodable(error, done);
+      return;
+    }
+    const info = this.count(bytes, 0);
+    this.order(() => this.afterCallback(() => onEnvelope(envelope, bytes, info), done));
   }
 
   /**
@@ -217,22 +247,27 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
 
   /** The callback, then the ack (or the iterator); a promise only when the callback returned one. */
   private handOver(message: LogMessage, info: FrameInfo, done: () => void): void | Promise<void> {
+    return this.afterCallback(
+      () => this.onMessage?.(message, info),
+      () => this.release(message, done),
+    );
+  }
+
+  /** Run `callback`, then `then` (at once, or once its promise settles); a throw is logged, not passed on. */
+  private afterCallback(callback: () => unknown, then: () => void): void | Promise<void> {
     let result: unknown;
     try {
-      result = this.onMessage?.(message, info);
+      result = callback();
     } catch (error) {
-      console.error("depthroom: the onMessage callback threw", error);
+      console.error("depthroom: the subscriber's callback threw", error);
     }
     if (typeof (result as PromiseLike<void> | undefined)?.then === "function") {
-      return Promise.resolve(result).then(
-        () => this.release(message, done),
-        (error) => {
-          console.error("depthroom: the onMessage callback threw", error);
-          this.release(message, done);
-        },
-      );
+      return Promise.resolve(result).then(then, (error) => {
+        console.error("depthroom: the subscriber's callback threw", error);
+        then();
+      });
     }
-    this.release(message, done);
+    then();
   }
 
   private release(message: LogMessage, done: () => void): void {
