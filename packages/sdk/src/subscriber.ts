@@ -27,7 +27,8 @@ export interface SubscribeOptions extends ConnectionOptions {
    * Lazy frames: each frame goes to this callback undecoded, as its envelope (header, entity path,
    * timelines: read and checked) and its wire bytes, instead of to `onMessage` and the iterator; the
    * callback decodes (`decodeMessage(bytes)`) only the frames it wants, so frames it replaces by newer
-   * ones cost no decode. The ack follows it as it follows `onMessage`.
+   * ones cost no decode. It is called as each frame arrives, in order, and each frame's ack follows its
+   * own callback (or promise): holding one entity's frame holds that entity at the relay, not the others.
    */
   readonly onEnvelope?: OnEnvelope;
 }
@@ -45,7 +46,7 @@ export interface FrameInfo {
 /** Called for each decoded message; the relay gets the frame's ack after it returns (or its promise settles). */
 export type OnMessage = (message: LogMessage, info: FrameInfo) => void | Promise<void>;
 
-/** Called for each frame with `onEnvelope` (lazy frames), undecoded (`info.decodeMs` is 0); the ack follows it. */
+/** Called for each frame with `onEnvelope` (lazy frames), undecoded (`info.decodeMs` is 0); its ack follows it. */
 export type OnEnvelope = (envelope: Envelope, bytes: Uint8Array, info: FrameInfo) => void | Promise<void>;
 
 export interface SubscriptionStats {
@@ -205,7 +206,11 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     this.order(() => this.handOver(message, info, done));
   }
 
-  /** Lazy frames: only the envelope is read here (a bad one is undecodable), the body is the callback's. */
+  /**
+   * Lazy frames: only the envelope is read here (a bad one is undecodable), the body is the callback's.
+   * Not chained behind earlier callbacks' promises: a frame held by the callback (its ack with it) must
+   * not hold the frames of other entities.
+   */
   private onLazyFrame(onEnvelope: OnEnvelope, bytes: Uint8Array | undefined, done: () => void): void {
     let envelope: Envelope;
     try {
@@ -216,7 +221,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       return;
     }
     const info = this.count(bytes, 0);
-    this.order(() => this.afterCallback(() => onEnvelope(envelope, bytes, info), done));
+    void this.afterCallback(() => onEnvelope(envelope, bytes, info), done);
   }
 
   /**
