@@ -3,39 +3,64 @@
  * shipped real U16 frames (TUM Kinect v1, Azure Kinect ToF), MED-deflate (depthCodec.ts); on F32 depth
  * (a generated sequence in metres, and the shipped frames converted to metres with NaN holes, as a ROS
  * 32FC1 driver publishes them), float-deflate (floatDepthCodec.ts). Prints ratio, encode and decode
- * MB/s in Node (raw depth bytes per second, one thread, the median round), decode ms per frame in
+ * MB/s in Node (raw depth bytes per CPU second, one thread, the median round), decode ms per frame in
  * Chromium's dedicated worker (playwright-core + DEPTHROOM_CHROMIUM or /usr/bin/chromium) through the
  * viewer's own functions (RVL in JS; the DEFLATE stage by fflate in JS, as decodeMessage does there,
- * and by DecompressionStream("deflate-raw") for comparison), then each goal of issue 19 as met or
- * MISSED. Codecs run interleaved round by round, so the ratios between them hold under load.
+ * and by DecompressionStream("deflate-raw") for comparison), MED's stages alone in both (the profile's
+ * split: predictor vs entropy stage), then each goal of issue 19 as met or MISSED. Codecs run interleaved round by round, so the ratios between them hold under load.
  * Run: `npm run bench -w @depthroom/schema`. BENCH_NO_BROWSER=1 skips the Chromium part.
  */
 import { loadavg } from "node:os";
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
-import { MED_DEFLATE_IMPLEMENTATION, medDecode, medEncode } from "../src/depthCodec.ts";
+import {
+  deflateRaw,
+  MED_DEFLATE_IMPLEMENTATION,
+  medDecode,
+  medEncode,
+  medInflate,
+  medInflateJs,
+  medPredict,
+  medUnpredict,
+} from "../src/depthCodec.ts";
 import { floatDecode, floatEncode } from "../src/floatDepthCodec.ts";
 import { rvlDecode, rvlEncode } from "../src/rvl.ts";
 import { generatedFloatSequence } from "../testing/floatSequence.ts";
 import { loadSampleSets } from "../testing/samples.ts";
 
 const MIN_SECONDS = 1.5;
+const WARM_UP_SECONDS = 0.5;
 
 /**
- * Median ms per round of each of `fns` (each round runs every fn over the `count` frames, one after
+ * CPU time of this process in ms (user + system). Node's rounds are timed by it, not by the wall clock:
+ * the calls are synchronous on this thread, so on a quiet box the two agree, and on a loaded one (five
+ * writers on two cores) the CPU time leaves out the time spent waiting for a core, which the wall clock
+ * counted and which swung a codec's figure by 2x between runs. (Chromium's worker has no such clock.)
+ */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * Median CPU ms per round of each of `fns` (each round runs every fn over the `count` frames, one after
  * the other, for MIN_SECONDS in all), so all of them see the same load on a shared machine; the
  * ratios between them are the figures to trust, the absolute ones move with the load.
  */
 function interleaved(count: number, fns: ((i: number) => unknown)[]): number[] {
-  for (const fn of fns) for (let i = 0; i < count * 2; i++) fn(i % count); // warm up
+  // Warm up by time, not by count: on a loaded box the optimising compiler runs late, and a codec
+  // measured before it did looked up to 2x slower than the same code measured after.
+  const warm = performance.now();
+  do for (const fn of fns) for (let i = 0; i < count; i++) fn(i);
+  while (performance.now() - warm < WARM_UP_SECONDS * 1000);
   const rounds: number[][] = fns.map(() => []);
   const start = performance.now();
   do {
     fns.forEach((fn, k) => {
-      const t = performance.now();
+      const t = cpuMs();
       for (let i = 0; i < count; i++) fn(i);
-      rounds[k]!.push(performance.now() - t);
+      rounds[k]!.push(cpuMs() - t);
     });
   } while (performance.now() - start < MIN_SECONDS * 1000);
   return rounds.map((r) => r.sort((x, y) => x - y)[r.length >> 1] as number);
@@ -74,6 +99,8 @@ interface Row {
   decode: number;
 }
 const rows: Row[] = [];
+/** Per U16 set: ms per frame of RVL and of each MED stage alone (see the table's header). */
+const splits: string[][] = [];
 /** What the Chromium worker decodes, per set (numbers, since they cross page.evaluate as JSON). */
 const browserSets: {
   set: string;
@@ -147,6 +174,21 @@ for (const set of sets) {
       decode: rawBytes / decodeMs[k]! / 1000,
     });
   });
+  if (set.kind === "U16") {
+    // Where MED's time goes: each stage alone, beside RVL, interleaved like the codecs above.
+    const stageOnes = u16.map((f, i) => medPredict(f, frames[i]!.width).slice());
+    const px = u16[0]!.length;
+    const stageMs = interleaved(n, [
+      (i) => rvlEncode(u16[i]!),
+      (i) => medPredict(u16[i]!, frames[i]!.width),
+      (i) => deflateRaw(stageOnes[i]!, "rle"),
+      (i) => rvlDecode(rvl[i]!, px),
+      (i) => medInflate(encoded[i]!, px),
+      (i) => medInflateJs(encoded[i]!, px),
+      (i) => medUnpredict(stageOnes[i]!, px, frames[i]!.width),
+    ]);
+    splits.push([set.name, ...stageMs.map((ms) => (ms / n).toFixed(2))]);
+  }
   const baseline: Uint8Array[] = set.kind === "U16" ? rvl : deflated.map((b) => new Uint8Array(b));
   browserSets.push({
     set: set.name,
@@ -175,7 +217,7 @@ const baselineOf = (set: string) =>
   rows.find((o) => o.set === set && o.codec.startsWith("RVL")) ??
   rows.find((o) => o.set === set && o.codec.startsWith("deflate"));
 print(
-  `Depth codecs in Node (MB/s of raw depth, one thread, median round, codecs interleaved; ${load()})`,
+  `Depth codecs in Node (MB/s of raw depth per CPU second, one thread, median round, codecs interleaved; ${load()})`,
   ["set", "codec", "ratio", "x baseline", "encode MB/s", "decode MB/s"],
   rows.map((r) => [
     r.set,
@@ -187,20 +229,53 @@ print(
   ]),
 );
 console.log("(x baseline: against RVL for U16 sets, against deflate-1 for F32 sets)");
+print(
+  `MED-deflate's stages alone in Node (median CPU ms per frame, interleaved with RVL; ${load()})`,
+  [
+    "set",
+    "RVL encode",
+    "MED predict",
+    "deflate (zlib rle)",
+    "RVL decode",
+    "inflate (zlib)",
+    "inflate (fflate)",
+    "MED unpredict",
+  ],
+  splits,
+);
 
 /* Chromium: the same payloads decoded in a dedicated worker. */
 const workerSource = `
 import { inflateRawJs, medStageOneBound, medUnpredict } from "./src/depthCodec.ts";
 import { floatStageOneBound, floatUnpredict } from "./src/floatDepthCodec.ts";
 import { rvlDecode } from "./src/rvl.ts";
-/* DecompressionStream, for comparison only (the viewer inflates with fflate: faster per frame here). */
-async function inflateRawNative(bytes) {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/*
+ * DecompressionStream, for comparison (the viewer inflates with fflate, synchronously): one write, the
+ * chunks read straight into a buffer sized to the bound (no Blob, no Response: those hops cost more than
+ * the inflate itself here).
+ */
+let nativeOut = new Uint8Array(0);
+async function inflateRawNative(bytes, bound) {
+  if (nativeOut.length < bound) nativeOut = new Uint8Array(bound);
+  const stream = new DecompressionStream("deflate-raw");
+  const writer = stream.writable.getWriter();
+  writer.write(bytes);
+  writer.close();
+  const reader = stream.readable.getReader();
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return nativeOut.subarray(0, length);
+    if (length + value.length > bound) throw new Error("past the bound");
+    nativeOut.set(value, length);
+    length += value.length;
+  }
 }
 /* Median ms per frame of each decoder, interleaved round by round (as in Node) so all see the same load. */
 async function msPerFrame(count, fns) {
-  for (const fn of fns) for (let i = 0; i < count * 2; i++) await fn(i % count);
+  const warm = performance.now();
+  do for (const fn of fns) for (let i = 0; i < count; i++) await fn(i);
+  while (performance.now() - warm < ${WARM_UP_SECONDS * 1000});
   const rounds = fns.map(() => []);
   const start = performance.now();
   do {
@@ -219,16 +294,27 @@ self.onmessage = async ({ data: set }) => {
   const px = set.pixels;
   const bound = set.kind === "U16" ? medStageOneBound(px) : floatStageOneBound(px);
   const unpredict = set.kind === "U16" ? medUnpredict : floatUnpredict;
-  const [baselineMs, js, native] = await msPerFrame(n, [
+  const stageOnes = codec.map((b) => inflateRawJs(b, bound, "bench").slice());
+  const [baselineMs, js, native, inflateJs, inflateNative, unpredictOnly] = await msPerFrame(n, [
     set.kind === "U16" ? (i) => rvlDecode(baseline[i], px) : (i) => inflateRawJs(baseline[i], px * 4, "bench"),
     (i) => unpredict(inflateRawJs(codec[i], bound, "bench"), px, set.width),
-    async (i) => unpredict(await inflateRawNative(codec[i]), px, set.width),
+    async (i) => unpredict(await inflateRawNative(codec[i], bound), px, set.width),
+    (i) => inflateRawJs(codec[i], bound, "bench"),
+    (i) => inflateRawNative(codec[i], bound),
+    (i) => unpredict(stageOnes[i], px, set.width),
   ]);
-  self.postMessage({ baseline: baselineMs, js, native });
+  self.postMessage({ baseline: baselineMs, js, native, inflateJs, inflateNative, unpredictOnly });
 };
 `;
 
-type Browser = { baseline: number; js: number; native: number };
+type Browser = {
+  baseline: number;
+  js: number;
+  native: number;
+  inflateJs: number;
+  inflateNative: number;
+  unpredictOnly: number;
+};
 const browserResults = new Map<string, Browser>();
 if (!process.env.BENCH_NO_BROWSER) {
   const bundle = await build({
@@ -267,6 +353,11 @@ if (!process.env.BENCH_NO_BROWSER) {
       table.push(row(set.kind === "U16" ? "RVL (JS)" : "inflate (fflate)", result.baseline));
       table.push(row(`${codec}, fflate (JS, sync: the viewer's path)`, result.js));
       table.push(row(`${codec}, DecompressionStream (async, comparison)`, result.native));
+      table.push(row(`  its inflate alone, fflate`, result.inflateJs));
+      table.push(row(`  its inflate alone, DecompressionStream`, result.inflateNative));
+      table.push(
+        row(`  its ${set.kind === "U16" ? "unpredict" : "float unpredict"} alone`, result.unpredictOnly),
+      );
     }
     print(
       `Decode in Chromium ${browser.version()}'s dedicated worker (median ms per frame, interleaved; ${load()})`,

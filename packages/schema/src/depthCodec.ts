@@ -15,12 +15,15 @@ import { DecodeError } from "./errors.ts";
  * -2, ... -> 0, 1, 2, 3, ...) and written as a varint. Varints are LEB128: 7 data bits a byte, low bits
  * first, top bit "more follows"; run lengths take at most 4 bytes, residuals at most 3.
  * Stage 2 (entropy): the stage-1 bytes are compressed as one raw DEFLATE stream (RFC 1951, no zlib or
- * gzip wrapper), level 1: what `DecompressionStream("deflate-raw")`, zlib's `inflateRaw` and fflate read.
- * Any DEFLATE stream is valid, so the encoder's choice is not wire format.
+ * gzip wrapper): what `DecompressionStream("deflate-raw")`, zlib's `inflateRaw` and fflate read. Any
+ * DEFLATE stream is valid, so the encoder's choice is not wire format (Node: zlib's RLE strategy, see
+ * deflateRaw; elsewhere fflate level 1).
  *
  * Both loops (medPredict, medUnpredict) walk each non-zero run by row segments: the first pixel of a
- * segment takes the general rule (segmentPrediction), the others have a non-zero left neighbour
- * (medOrLeft), so the per-pixel work has no column or row tests. The tests hold both to a naive
+ * segment takes the general rule (segmentPrediction), the others have a non-zero left neighbour, so
+ * the per-pixel work has no column or row tests. The encoder knows every neighbour up front and runs
+ * branch-free (medOrLeft, writeResidual); the decoder waits on each pixel for the next one's
+ * prediction and runs faster with branches (medOrLeftBranching). The tests hold both to a naive
  * reference of the grammar.
  *
  * A decoder refuses (DecodeError "corrupt-payload") bad DEFLATE, stage-1 bytes beyond the bound below
@@ -54,29 +57,30 @@ export function medPredict(input: Uint16Array, width: number): Uint8Array {
     let p = start;
     while (p < i) {
       // One row segment of the run, [p, segmentEnd): its first pixel by the general rule, the others
-      // with a non-zero left neighbour (MED when b and c are non-zero too, else the left pixel).
+      // with a non-zero left neighbour `a` (MED when b and c are non-zero too, else a).
       const x = p % width;
       const segmentEnd = Math.min(i, p - x + width);
-      const below = p >= width;
-      let prediction = segmentPrediction(input, p, x, width, previous);
-      for (;;) {
-        const v = input[p] as number;
-        const delta = ((v - prediction) << 16) >> 16;
-        let zigzag = ((delta << 1) ^ (delta >> 31)) & 0xffff;
-        if (zigzag < 128) out[o++] = zigzag;
-        else {
-          out[o++] = (zigzag & 127) | 128;
-          zigzag >>>= 7;
-          if (zigzag < 128) out[o++] = zigzag;
-          else {
-            out[o++] = (zigzag & 127) | 128;
-            out[o++] = zigzag >>> 7;
-          }
+      let a = input[p] as number;
+      o = writeResidual(out, o, a, segmentPrediction(input, p, x, width, previous));
+      p++;
+      if (p <= width) {
+        // First row: no b, c; the prediction is the left pixel.
+        for (; p < segmentEnd; p++) {
+          const v = input[p] as number;
+          o = writeResidual(out, o, v, a);
+          a = v;
         }
-        previous = v;
-        if (++p === segmentEnd) break;
-        prediction = below ? medOrLeft(v, input[p - width] as number, input[p - width - 1] as number) : v;
+      } else {
+        let c = input[p - width - 1] as number;
+        for (; p < segmentEnd; p++) {
+          const b = input[p - width] as number;
+          const v = input[p] as number;
+          o = writeResidual(out, o, v, medOrLeft(a, b, c));
+          a = v;
+          c = b;
+        }
       }
+      previous = a;
     }
   }
   return out.subarray(0, o);
@@ -100,12 +104,57 @@ function segmentPrediction(
   return a !== 0 ? medOrLeft(a, b, values[p - width - 1] as number) : b || previous;
 }
 
-/** The prediction of a pixel whose left neighbour `a` is non-zero: MED if `b` and `c` are, else `a`. */
+/**
+ * The prediction of a pixel whose left neighbour `a` is non-zero: MED if `b` and `c` are, else `a`.
+ * Without branches (per pixel, and on noisy depth the branches of the rule mispredict): MED is the
+ * median of a, b and a + b - c, i.e. a + b - c clamped to [min(a, b), max(a, b)]; each min/max and
+ * "is 0" is a sign mask (all values are 0..65535, so the differences never overflow).
+ */
 function medOrLeft(a: number, b: number, c: number): number {
+  const d = a - b;
+  const m = d & (d >> 31); // min(d, 0)
+  const low = b + m; // min(a, b)
+  const high = a - m; // max(a, b)
+  let g = a + b - c;
+  let t = g - low;
+  g -= t & (t >> 31); // max(g, low)
+  t = g - high;
+  g -= t & ~(t >> 31); // min(g, high)
+  const hole = ((b - 1) | (c - 1)) >> 31; // -1 when b or c is 0
+  return (g & ~hole) | (a & hole);
+}
+
+/**
+ * medOrLeft with branches, for the decoder: there each prediction waits on the pixel before it, and a
+ * well-predicted branch lets the CPU run ahead where the branch-free chain of medOrLeft must be waited
+ * out (measured: the branch-free form decoded slower, the branching one encoded slower).
+ */
+function medOrLeftBranching(a: number, b: number, c: number): number {
   if (b === 0 || c === 0) return a;
   const min = Math.min(a, b);
   const max = Math.max(a, b);
   return c >= max ? min : c <= min ? max : a + b - c;
+}
+
+/**
+ * Write the residual of `v` against `prediction` (PROTOCOL.md: zigzag of the signed 16-bit difference)
+ * as a varint of 1-3 bytes at `out[o]`; returns the index after it. The 1- and 2-byte cases (all but
+ * rare jumps) share one branch-free path: which of them a pixel takes is data-dependent, and a branch
+ * on it mispredicts on edges and noise.
+ */
+function writeResidual(out: Uint8Array, o: number, v: number, prediction: number): number {
+  const delta = ((v - prediction) << 16) >> 16;
+  const zigzag = ((delta << 1) ^ (delta >> 31)) & 0xffff;
+  if (zigzag < 16384) {
+    const more = (127 - zigzag) >>> 31; // 1 when zigzag >= 128: a second byte
+    out[o] = (zigzag & 127) | (more << 7);
+    out[o + 1] = zigzag >>> 7; // harmless when more is 0: the next write lands there
+    return o + 1 + more;
+  }
+  out[o] = (zigzag & 127) | 128;
+  out[o + 1] = ((zigzag >>> 7) & 127) | 128;
+  out[o + 2] = zigzag >>> 14;
+  return o + 3;
 }
 
 /** Write `value` as a LEB128 varint at `out[o]`; returns the index after it. */
@@ -160,8 +209,9 @@ export function readRunLength(
  * file stays browser-safe with no `node:` import), else undefined and fflate (JS) does the DEFLATE.
  */
 interface NativeZlib {
-  deflateRawSync(data: Uint8Array, options: { level: number }): Uint8Array;
+  deflateRawSync(data: Uint8Array, options: { level: number; strategy?: number }): Uint8Array;
   inflateRawSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
+  constants: { Z_DEFAULT_STRATEGY: number; Z_RLE: number };
 }
 const nativeZlib = (
   globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
@@ -171,13 +221,27 @@ const nativeZlib = (
 export const MED_DEFLATE_IMPLEMENTATION: "node:zlib" | "fflate" = nativeZlib ? "node:zlib" : "fflate";
 
 /**
- * Raw DEFLATE (level 1) of stage-1 bytes: a new Uint8Array. Level 1, not zlib's faster Huffman-only
- * strategy: Huffman-only deflated MED's stage 1 1.2-2x faster in Node, but fflate (what browsers decode
- * with) inflated it 1.7-3x slower, and every viewer decodes what one producer encodes.
+ * How zlib looks for repeats: "default" (level 1's hash chains) or "rle" (only runs of one byte value,
+ * i.e. matches at distance 1). Not wire format: every strategy writes plain DEFLATE. fflate (no native
+ * zlib) has no such choice and writes level 1.
  */
-export function deflateRaw(stageOne: Uint8Array): Uint8Array {
+export type DeflateStrategy = "default" | "rle";
+
+/**
+ * Raw DEFLATE (level 1) of stage-1 bytes: a new Uint8Array. MED's stage 1 takes "rle" (medEncode):
+ * its residual bytes repeat as runs (flat or evenly sloped depth), so on the shipped frames zlib's RLE
+ * strategy deflated them 1.1x (Kinect v1) to 1.3x (ToF) faster than level 1's hash chains, 10 % smaller
+ * on ToF, 4 % larger on Kinect v1, and fflate in Chromium's worker inflated them as fast (within the
+ * noise of a loaded box; bench/depthCodec.bench.ts prints both). Not Huffman-only, although it deflated
+ * 1.2-2x faster still: fflate inflated it 1.7-3x slower, and every viewer decodes what one producer
+ * encodes. Float-deflate keeps "default": "rle" cost it 23 % of its ratio on quantised depth.
+ */
+export function deflateRaw(stageOne: Uint8Array, strategy: DeflateStrategy = "default"): Uint8Array {
   if (nativeZlib) {
-    const out = nativeZlib.deflateRawSync(stageOne, { level: 1 });
+    const out = nativeZlib.deflateRawSync(stageOne, {
+      level: 1,
+      strategy: strategy === "rle" ? nativeZlib.constants.Z_RLE : nativeZlib.constants.Z_DEFAULT_STRATEGY,
+    });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
   return deflateSync(stageOne, { level: 1 });
@@ -185,7 +249,7 @@ export function deflateRaw(stageOne: Uint8Array): Uint8Array {
 
 /** Compress 16-bit depth of a `width`-wide image; returns a new Uint8Array (raw DEFLATE). */
 export function medEncode(input: Uint16Array, width: number): Uint8Array {
-  return deflateRaw(medPredict(input, width));
+  return deflateRaw(medPredict(input, width), "rle");
 }
 
 /** Undo stage 1: `stageOne` holds exactly the varint bytes of `pixelCount` pixels. */
@@ -196,7 +260,6 @@ export function medUnpredict(stageOne: Uint8Array, pixelCount: number, width: nu
   let previous = 0;
   let p = 0;
   const cursor = { at: 0 };
-  let byte: number;
   while (p < pixelCount) {
     cursor.at = r;
     p += readRunLength(stageOne, cursor, p, pixelCount - p, "med");
@@ -207,12 +270,13 @@ export function medUnpredict(stageOne: Uint8Array, pixelCount: number, width: nu
       const segmentEnd = Math.min(end, p - x + width);
       const below = p >= width;
       let prediction = segmentPrediction(out, p, x, width, previous);
+      let c = below ? (out[p - width] as number) : 0; // the up-left neighbour of the next pixel
       for (;;) {
         if (r >= length) throw truncated(p);
         let zigzag = stageOne[r++] as number;
         if (zigzag & 128) {
           if (r >= length) throw truncated(p);
-          byte = stageOne[r++] as number;
+          let byte = stageOne[r++] as number;
           zigzag = (zigzag & 127) | ((byte & 127) << 7);
           if (byte & 128) {
             if (r >= length) throw truncated(p);
@@ -228,7 +292,11 @@ export function medUnpredict(stageOne: Uint8Array, pixelCount: number, width: nu
         out[p] = v;
         previous = v;
         if (++p === segmentEnd) break;
-        prediction = below ? medOrLeft(v, out[p - width] as number, out[p - width - 1] as number) : v;
+        if (below) {
+          const b = out[p - width] as number;
+          prediction = medOrLeftBranching(v, b, c);
+          c = b;
+        } else prediction = v;
       }
     }
   }
