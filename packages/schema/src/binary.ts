@@ -5,12 +5,16 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
 /**
  * A growable little-endian byte writer. `write*` functions of each codec append to it; `finish()`
- * returns the written bytes (a view of the internal buffer: take it once).
+ * returns the written bytes in a buffer of their own, exactly their size. A frame's pixels go in last
+ * through `payload()`, by reference, so they are copied once (into that result) rather than into this
+ * buffer and out of it again.
  */
 export class Encoder {
   private buf: Uint8Array;
   private view: DataView;
+  /** Written bytes in `buf`; the payload, if any, follows them. */
   pos = 0;
+  private tail: Uint8Array | undefined;
 
   constructor(initialCapacity = 256) {
     this.buf = new Uint8Array(initialCapacity);
@@ -18,6 +22,7 @@ export class Encoder {
   }
 
   private ensure(extra: number): void {
+    if (this.tail) throw new RangeError("nothing may follow a payload");
     const needed = this.pos + extra;
     if (needed <= this.buf.length) return;
     let capacity = this.buf.length * 2;
@@ -76,16 +81,34 @@ export class Encoder {
     this.u8(b.length);
     this.bytes(b);
   }
+  /**
+   * The last field: `v` is kept by reference and copied once, by `finish()`. It must not change
+   * before then, and nothing may be written after it.
+   */
+  payload(v: Uint8Array): void {
+    this.ensure(0);
+    this.tail = v;
+  }
+  /** Overwrite 4 bytes written earlier at `at` (a length known only once what follows is written). */
+  setU32(at: number, v: number): void {
+    if (at + 4 > this.pos) throw new RangeError(`setU32 at ${at}: only ${this.pos} bytes written`);
+    this.view.setUint32(at, v, true);
+  }
+  /** Bytes written so far, the payload included. */
+  get length(): number {
+    return this.pos + (this.tail?.length ?? 0);
+  }
+  /** The written bytes and the payload, in a new buffer of exactly their size. */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    const out = new Uint8Array(this.length);
+    out.set(this.buf.subarray(0, this.pos));
+    if (this.tail) out.set(this.tail, this.pos);
+    return out;
   }
   /** Start over, keeping the buffer (an encoder reused per message allocates only when it grows). */
   reset(): void {
     this.pos = 0;
-  }
-  /** The buffer's size in bytes. */
-  get capacity(): number {
-    return this.buf.length;
+    this.tail = undefined;
   }
 }
 

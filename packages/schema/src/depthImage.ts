@@ -164,14 +164,14 @@ export function writeDepthImage(
   }
   const payload =
     encoding === "rvl"
-      ? rvlEncodeScratch(img.data as Uint16Array) // copied into the message at once
+      ? rvlEncodeScratch(img.data as Uint16Array) // the codec's scratch: copied once, by finish()
       : encoding === "med"
         ? medEncode(img.data as Uint16Array, img.width)
         : encoding === "float-deflate"
           ? floatEncode(img.data as Float32Array, img.width)
           : bytesOfArray(img.data);
   enc.u32(payload.length);
-  enc.bytes(payload);
+  enc.payload(payload);
 }
 
 export function readDepthImage(dec: Decoder): DepthImage {

@@ -77,7 +77,7 @@ export function writeEncodedImage(enc: Encoder, img: EncodedImage): void {
   enc.f64(img.opacity);
   enc.f64(img.drawOrder);
   enc.u32(img.blob.length);
-  enc.bytes(img.blob);
+  enc.payload(img.blob);
 }
 
 export function readEncodedImage(dec: Decoder): EncodedImage {

@@ -125,7 +125,7 @@ export function writeImage(enc: Encoder, img: Image): void {
   enc.f64(img.drawOrder);
   const payload = bytesOfArray(img.data);
   enc.u32(payload.length);
-  enc.bytes(payload);
+  enc.payload(payload);
 }
 
 export function readImage(dec: Decoder): Image {

@@ -97,8 +97,9 @@ export function encodeMessage(message: LogMessage, options: EncodeOptions = {}):
   if (!checked.ok) throw new RangeError(`entityPath: ${checked.reason}`);
   if (message.timelines.length > MAX_TIMELINES) throw new RangeError(`more than ${MAX_TIMELINES} timelines`);
   const archetype = message.archetype;
-  // One encoder reused across messages (encoding never re-enters), so a frame allocates only its
-  // result; one that grew past SCRATCH_LIMIT for a large message is not kept.
+  // One encoder reused across messages (encoding never re-enters), so a message allocates only its
+  // result. It holds the headers and small bodies (a path <= 512 bytes, <= 16 timelines, a pinhole);
+  // a frame's payload goes straight from the image (or the codec's scratch) into the result.
   const enc = scratch;
   enc.reset();
   enc.bytes(MAGIC);
@@ -136,16 +137,13 @@ export function encodeMessage(message: LogMessage, options: EncodeOptions = {}):
     default:
       throw new TypeError(`unknown archetype ${(archetype satisfies never as { kind: string }).kind}`);
   }
-  const written = enc.finish();
-  new DataView(written.buffer, written.byteOffset).setUint32(bodyLengthAt, enc.pos - bodyStart, true);
-  const bytes = written.slice(); // the message's own buffer, exactly its size
-  if (enc.capacity > SCRATCH_LIMIT) scratch = new Encoder(SCRATCH_START);
+  enc.setU32(bodyLengthAt, enc.length - bodyStart);
+  const bytes = enc.finish(); // the message's own buffer, exactly its size: the payload's one copy
+  enc.reset(); // lets go of the payload
   return bytes;
 }
 
-const SCRATCH_START = 64 * 1024;
-const SCRATCH_LIMIT = 16 * 1024 * 1024;
-let scratch = new Encoder(SCRATCH_START);
+const scratch = new Encoder(4096);
 
 /** Read the header, entity path and time stamps; throws `DecodeError`. Does not read the body. */
 export function readEnvelope(bytes: Uint8Array): Envelope {

@@ -7,6 +7,7 @@ export {
   captureMsOf,
   readStamp,
   type SampleStream,
+  sampleDepthMessage,
   sampleStream,
   stampFrame,
   wallMs,

@@ -1,4 +1,4 @@
-import { DepthImage, encodeMessage, Pinhole, readEnvelope } from "@depthroom/schema";
+import { DepthImage, encodeMessage, type LogMessage, Pinhole, readEnvelope } from "@depthroom/schema";
 import { loadSampleSets, TUM_INTRINSICS } from "./samples.ts";
 
 /*
@@ -22,11 +22,27 @@ export function wallMs(): number {
   return performance.timeOrigin + performance.now();
 }
 
+/** The first TUM frame as a DepthImage at `entityPath`, at frame 0 and capture_time 0, unencoded. */
+export function sampleDepthMessage(entityPath = "world/camera/depth"): LogMessage<DepthImage> {
+  const tum = loadSampleSets()[0]!;
+  const sample = tum.frames[0]!;
+  return {
+    entityPath,
+    timelines: [
+      { timeline: "frame", kind: "sequence", value: 0n },
+      { timeline: "capture_time", kind: "timestamp", value: 0n },
+    ],
+    archetype: new DepthImage(sample.depth, {
+      width: sample.width,
+      height: sample.height,
+      meter: tum.unitsPerMetre,
+    }),
+  };
+}
+
 /** The stream of one camera; `camera` names its entity (two streams with different names do not
  * replace each other in a viewer's latest-wins slots). */
 export function sampleStream(camera = "world/camera"): SampleStream {
-  const tum = loadSampleSets()[0]!;
-  const sample = tum.frames[0]!;
   const pinhole = encodeMessage({
     entityPath: camera,
     timelines: [],
@@ -34,21 +50,7 @@ export function sampleStream(camera = "world/camera"): SampleStream {
     archetype: Pinhole.fromIntrinsics(TUM_INTRINSICS),
   });
   const entityPath = `${camera}/depth`;
-  const depth = encodeMessage(
-    {
-      entityPath,
-      timelines: [
-        { timeline: "frame", kind: "sequence", value: 0n },
-        { timeline: "capture_time", kind: "timestamp", value: 0n },
-      ],
-      archetype: new DepthImage(sample.depth, {
-        width: sample.width,
-        height: sample.height,
-        meter: tum.unitsPerMetre,
-      }),
-    },
-    { depthEncoding: "rvl" },
-  );
+  const depth = encodeMessage(sampleDepthMessage(entityPath), { depthEncoding: "rvl" });
   // Header: magic(4) version kind kindVersion flags, u16 path length + path, u8 timeline count,
   // then per timeline: u8 name length + name, u8 kind, i64 value.
   const frameOffset = 8 + 2 + entityPath.length + 1 + 1 + "frame".length + 1;
