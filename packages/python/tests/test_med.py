@@ -196,11 +196,21 @@ def test_float_protocol_example():
     assert float_decode(payload, 6, 3).tobytes() == out.tobytes()
 
 
+# Layout 2 of the same image (PROTOCOL.md): the header and runs, then the non-hole pixels' own bits.
+FLOAT_EXAMPLE_BITS = bytes.fromhex("0000c07f02010301010000803f0000803f000000400000803f")
+
+
+def test_float_protocol_example_bits_layout():
+    out = float_unpredict(FLOAT_EXAMPLE_BITS, 6, 3)
+    assert out.tobytes() == float_unpredict(FLOAT_EXAMPLE, 6, 3).tobytes()
+
+
 @pytest.mark.parametrize(
     "stage_one,count,why",
     [
         (FLOAT_EXAMPLE[:3], 6, "header"),
-        (FLOAT_EXAMPLE[:4] + b"\x02" + FLOAT_EXAMPLE[5:], 6, "layout"),
+        (FLOAT_EXAMPLE[:4] + b"\x03" + FLOAT_EXAMPLE[5:], 6, "layout"),
+        (bytes.fromhex("0000c07f0200010000c07f"), 1, "hole pattern"),  # layout 2: the hole's own bits
         (FLOAT_EXAMPLE[:-1], 6, "residuals"),
         (FLOAT_EXAMPLE + b"\x00", 6, "residuals"),
         (FLOAT_EXAMPLE[:5] + b"\x01\x03\x01\x02" + FLOAT_EXAMPLE[9:], 6, "overflows"),

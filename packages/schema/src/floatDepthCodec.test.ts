@@ -9,13 +9,14 @@ import {
   floatDecode,
   floatEncode,
   floatPredict,
+  floatStageOneBits,
   floatStageOneBound,
   floatUnpredict,
 } from "./floatDepthCodec.ts";
 import { decodeMessage, encodeMessage } from "./message.ts";
 
 /** The stage-1 grammar of PROTOCOL.md written naively (2D loops, BigInt-free u32 maths), as a reference. */
-function referencePredict(f: Float32Array, width: number): number[] {
+function referencePredict(f: Float32Array, width: number, bitsLayout = false): number[] {
   const bits = Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length));
   const height = bits.length / width;
   const nans = bits.filter((b) => b === 0x7fc00000).length;
@@ -49,7 +50,7 @@ function referencePredict(f: Float32Array, width: number): number[] {
   if (runs.length % 2) runs.push(0);
   const out = [hole & 255, (hole >>> 8) & 255, (hole >>> 16) & 255, hole >>> 24];
   const interleaved = residuals.filter((z) => z === 0).length * 4 > residuals.length;
-  out.push(interleaved ? 1 : 0);
+  out.push(bitsLayout ? 2 : interleaved ? 1 : 0);
   for (let r of runs) {
     while (r >= 128) {
       out.push((r % 128) + 128);
@@ -58,7 +59,9 @@ function referencePredict(f: Float32Array, width: number): number[] {
     out.push(r);
   }
   const byte = (z: number, k: number) => Math.floor(z / 256 ** k) % 256;
-  if (interleaved) for (const z of residuals) out.push(byte(z, 0), byte(z, 1), byte(z, 2), byte(z, 3));
+  if (bitsLayout) {
+    for (const v of bits) if (v !== hole) out.push(byte(v, 0), byte(v, 1), byte(v, 2), byte(v, 3));
+  } else if (interleaved) for (const z of residuals) out.push(byte(z, 0), byte(z, 1), byte(z, 2), byte(z, 3));
   else for (let k = 0; k < 4; k++) for (const z of residuals) out.push(byte(z, k));
   return out;
 }
@@ -72,10 +75,20 @@ function roundTrip(f: Float32Array, width: number): void {
   const bound = floatStageOneBound(f.length);
   const js = floatUnpredict(inflateRawJs(bytes, bound, "float-deflate"), f.length, width);
   expect(bits(js).equals(bits(f))).toBe(true);
-  const stageOne = floatPredict(new Int32Array(f.buffer, f.byteOffset, f.length), width);
-  expect(Buffer.from(inflateRawSync(bytes)).equals(Buffer.from(stageOne))).toBe(true);
+  const i32 = new Int32Array(f.buffer, f.byteOffset, f.length);
+  const inflated = inflateRawSync(bytes);
+  // Layout 2 only where the encoder also had layout 1, and only when it deflated smaller.
+  const predicted = floatPredict(i32, width).slice();
+  let stageOne = predicted;
+  if (inflated[4] === 2) {
+    expect(predicted[4]).toBe(1);
+    expect(bytes.length).toBeLessThan(deflateRawSync(predicted, { level: 1 }).length);
+    stageOne = floatStageOneBits(i32, floatPredict(i32, width)).slice();
+  }
+  expect(Buffer.from(inflated).equals(Buffer.from(stageOne))).toBe(true);
   // The naive reference is slow: held to every image up to 2^17 pixels (the shipped Azure frames).
-  if (f.length <= 1 << 17) expect(Array.from(stageOne)).toEqual(referencePredict(f, width));
+  if (f.length <= 1 << 17)
+    expect(Array.from(stageOne)).toEqual(referencePredict(f, width, inflated[4] === 2));
 }
 
 describe("float-deflate depth codec (F32)", { timeout: 60_000 }, () => {
@@ -89,6 +102,13 @@ describe("float-deflate depth codec (F32)", { timeout: 60_000 }, () => {
     // A stored (uncompressed) DEFLATE block holding those bytes decodes: any encoder's output is valid.
     const stored = Uint8Array.from([0x01, stageOne.length, 0, ~stageOne.length & 255, 0xff, ...stageOne]);
     expect(bits(floatDecode(stored, 6, 3)).equals(bits(f))).toBe(true);
+    // Layout 2 (PROTOCOL.md): the same header and runs, then the non-hole pixels' own bits.
+    const i32 = new Int32Array(f.buffer);
+    const plain = Array.from(floatStageOneBits(i32, floatPredict(i32, 3)));
+    expect(Buffer.from(plain).toString("hex")).toBe("0000c07f02010301010000803f0000803f000000400000803f");
+    expect(referencePredict(f, 3, true)).toEqual(plain);
+    const storedPlain = Uint8Array.from([0x01, plain.length, 0, ~plain.length & 255, 0xff, ...plain]);
+    expect(bits(floatDecode(storedPlain, 6, 3)).equals(bits(f))).toBe(true);
   });
 
   it("round-trips NaN payloads, infinities, -0, denormals and extremes bit-exactly", () => {
@@ -101,7 +121,7 @@ describe("float-deflate depth codec (F32)", { timeout: 60_000 }, () => {
     roundTrip(new Float32Array(special.buffer), 1);
   });
 
-  it("round-trips edge cases: 1x1, all NaN, all zero, odd widths, random masks, both layouts", () => {
+  it("round-trips edge cases: 1x1, all NaN, all zero, odd widths, random masks, all three layouts", () => {
     for (const v of [Number.NaN, 0, -0, 1.5, Number.POSITIVE_INFINITY]) roundTrip(Float32Array.of(v), 1);
     roundTrip(new Float32Array(7 * 5).fill(Number.NaN), 7);
     roundTrip(new Float32Array(7 * 5), 7);
@@ -140,7 +160,7 @@ describe("float-deflate depth codec (F32)", { timeout: 60_000 }, () => {
       const metres = Float32Array.from(f.depth, (v) => (v === 0 ? Number.NaN : v / set.unitsPerMetre));
       roundTrip(metres, f.width);
       expect(floatEncode(metres, f.width).length).toBeLessThan(
-        deflateRawSync(bits(metres), { level: 1 }).length * (set.name.includes("Azure") ? 1 : 1.3),
+        deflateRawSync(bits(metres), { level: 1 }).length,
       );
     }
   });
@@ -171,7 +191,10 @@ describe("float-deflate depth codec (F32)", { timeout: 60_000 }, () => {
     const one = (...b: number[]) => Uint8Array.from(b);
     // 1x1, hole NaN, layout 0, runs 0 1, residual 0x3f800000 zigzagged = 0x7f000000: 1.0.
     expect(floatUnpredict(one(0, 0, 0xc0, 0x7f, 0, 0, 1, 0, 0, 0, 0x7f), 1, 1)[0]).toBe(1);
-    expect(() => floatUnpredict(one(0, 0, 0xc0, 0x7f, 2, 0, 1, 0, 0, 0, 0x7f), 1, 1)).toThrow(/layout/);
+    expect(() => floatUnpredict(one(0, 0, 0xc0, 0x7f, 3, 0, 1, 0, 0, 0, 0x7f), 1, 1)).toThrow(/layout/);
+    // Layout 2: the bits as they are, 0x3f800000: 1.0; the hole pattern itself is refused there too.
+    expect(floatUnpredict(one(0, 0, 0xc0, 0x7f, 2, 0, 1, 0, 0, 0x80, 0x3f), 1, 1)[0]).toBe(1);
+    expect(() => floatUnpredict(one(0, 0, 0xc0, 0x7f, 2, 0, 1, 0, 0, 0xc0, 0x7f), 1, 1)).toThrow(/hole/);
     expect(() => floatUnpredict(one(0, 0, 0xc0, 0x7f, 0, 0, 1, 0, 0, 0), 1, 1)).toThrow(/residuals/);
     expect(() => floatUnpredict(one(0, 0, 0xc0, 0x7f, 0, 0, 1, 0, 0, 0, 0x7f, 9), 1, 1)).toThrow(/residuals/);
     expect(() => floatUnpredict(one(0, 0, 0xc0, 0x7f, 0, 0, 2, 0, 0, 0, 0x7f), 1, 1)).toThrow(/overflows/);

@@ -182,6 +182,7 @@ def med_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarray:
 # float-deflate (wire depth encoding 3, F32): see PROTOCOL.md and packages/schema/src/floatDepthCodec.ts.
 _LAYOUT_PLANES = 0
 _LAYOUT_INTERLEAVED = 1
+_LAYOUT_BITS = 2  # the pixels' own bits, no prediction (added after 0 and 1)
 
 
 def float_stage_one_bound(pixel_count: int) -> int:
@@ -209,7 +210,7 @@ def float_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarra
         raise _float_error(f"stage 1 of {length} bytes has no header")
     hole = int.from_bytes(stage_one[:4], "little")
     layout = stage_one[4]
-    if layout not in (_LAYOUT_PLANES, _LAYOUT_INTERLEAVED):
+    if layout not in (_LAYOUT_PLANES, _LAYOUT_INTERLEAVED, _LAYOUT_BITS):
         raise _float_error(f"unknown layout {layout}")
     # The runs, in pairs (holes, others): a Python loop over runs, never over pixels.
     runs: list[int] = []
@@ -245,7 +246,10 @@ def float_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarra
     else:
         planes = raw.reshape(m, 4).T.astype(np.uint32)
     zigzag = planes[0] | (planes[1] << 8) | (planes[2] << 16) | (planes[3] << 24)
-    residuals = (zigzag >> np.uint32(1)) ^ (np.uint32(0) - (zigzag & np.uint32(1)))
+    if layout == _LAYOUT_BITS:
+        residuals = zigzag  # the bits themselves: V is the image, no prefix sum below
+    else:
+        residuals = (zigzag >> np.uint32(1)) ^ (np.uint32(0) - (zigzag & np.uint32(1)))
     valid = np.zeros(pixel_count, dtype=bool)
     bounds = np.cumsum(np.array(runs, dtype=np.int64))
     starts = np.concatenate(([0], bounds[:-1]))
@@ -253,9 +257,10 @@ def float_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndarra
         valid[start:end] = True
     virtual = np.zeros(pixel_count, dtype=np.uint32)
     virtual[valid] = residuals
-    grid = virtual.reshape(-1, width)
-    np.cumsum(grid, axis=1, dtype=np.uint32, out=grid)
-    np.cumsum(grid, axis=0, dtype=np.uint32, out=grid)
+    if layout != _LAYOUT_BITS:
+        grid = virtual.reshape(-1, width)
+        np.cumsum(grid, axis=1, dtype=np.uint32, out=grid)
+        np.cumsum(grid, axis=0, dtype=np.uint32, out=grid)
     if np.any(virtual[valid] == hole):
         at = int(np.flatnonzero(valid & (virtual == hole))[0])
         raise _float_error(f"the hole pattern outside a hole run at pixel {at}")
