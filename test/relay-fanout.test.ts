@@ -1,4 +1,4 @@
-import { depthImage3dExample, encodeMessage, readEnvelope } from "@depthroom/schema";
+import { depthImage3dExample, encodeMessage, RELAY_PROTOCOL_VERSION, readEnvelope } from "@depthroom/schema";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   collectFrames,
@@ -44,7 +44,11 @@ describe("relay fan-out", () => {
       name: "rig",
     });
     sockets.push(producer);
-    expect(welcome).toMatchObject({ role: "publish", session: session.id, protocolVersion: 1 });
+    expect(welcome).toMatchObject({
+      role: "publish",
+      session: session.id,
+      protocolVersion: RELAY_PROTOCOL_VERSION,
+    });
 
     const messages = depthImage3dExample().map((m) => encodeMessage(m));
     for (const bytes of messages) expect(await publish(producer, bytes)).toEqual({ ok: true });

@@ -61,11 +61,12 @@ const viewer = async (holdMs: number) => {
   const { socket } = await connectFrames(relay.url, session.id, session.tokens.view, { reconnection: true });
   cleanups.push(() => socket.close());
   const seen = { frames: 0, bytes: 0 };
-  socket.on("frame", (payload, ack) => {
+  const credit = () => socket.emit("credit", 1);
+  socket.on("frame", (payload) => {
     seen.frames++;
     seen.bytes += payload.byteLength;
-    if (holdMs > 0) setTimeout(ack, holdMs);
-    else ack();
+    if (holdMs > 0) setTimeout(credit, holdMs);
+    else credit();
   });
   await new Promise<void>((resolve) => socket.emit("subscribe", {}, () => resolve()));
   return seen;

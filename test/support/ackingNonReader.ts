@@ -3,13 +3,14 @@ import WebSocket from "ws";
 
 /*
  * A hostile viewer for flow-control tests: it speaks socket.io over a raw WebSocket, subscribes, then
- * stops reading its TCP socket (the relay's writes pile up) while it keeps acking frames blindly by
- * ack id (socket.io numbers them in order) and answering engine.io pings it never reads.
+ * stops reading its TCP socket (the relay's writes pile up) while it keeps giving credit back blindly
+ * for frames it never read (protocol 1: acking them by id; the name stayed) and answering engine.io
+ * pings it never reads.
  */
 
 export interface AckingNonReader {
-  /** Ack ids `from`..`to` (inclusive); the relay ignores ids it did not use or that were acked. */
-  ackRange(from: number, to: number): void;
+  /** Give the relay credit for `frames` more frames (1..FRAME_CREDITS), read or not. */
+  grant(frames: number): void;
   /** Read the socket again (what was buffered, then whatever comes). */
   resumeReading(): void;
   /** Resolves with the WebSocket close code once the relay closes or drops the connection. */
@@ -52,9 +53,8 @@ export async function connectAckingNonReader(
   const pong = setInterval(() => ws.readyState === WebSocket.OPEN && ws.send("3"), 5000);
   void closed.then(() => clearInterval(pong));
   return {
-    ackRange(from, to) {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      for (let id = Math.max(0, from); id <= to; id++) ws.send(`43${id}[]`);
+    grant(frames) {
+      if (ws.readyState === WebSocket.OPEN) ws.send(`42["credit",${frames}]`);
     },
     resumeReading() {
       raw.resume();

@@ -107,13 +107,14 @@ export interface ReceivedFrame {
   readonly at: number;
 }
 
-/** Collect every frame a socket receives, acking each one after `holdMs` (default at once). */
+/** Collect every frame a socket receives, giving each one's credit back after `holdMs` (default at once). */
 export function collectFrames(socket: FrameSocket, holdMs = 0): ReceivedFrame[] {
   const frames: ReceivedFrame[] = [];
-  socket.on("frame", (payload, ack) => {
+  const credit = () => socket.emit("credit", 1);
+  socket.on("frame", (payload) => {
     frames.push({ bytes: new Uint8Array(payload), at: performance.now() });
-    if (holdMs > 0) setTimeout(ack, holdMs);
-    else ack();
+    if (holdMs > 0) setTimeout(credit, holdMs);
+    else credit();
   });
   return frames;
 }

@@ -122,12 +122,12 @@ export function trackedViewer(url: string, session: string, token: string, name:
   const tracked = trackedSocket(url, session, token, name);
   const frames: ReceivedSequence[] = [];
   tracked.socket.on("welcome", () => tracked.socket.emit("subscribe", {}, () => {}));
-  tracked.socket.on("frame", (payload, ack) => {
+  tracked.socket.on("frame", (payload) => {
     const sequence = frameSequence(new Uint8Array(payload));
     if (sequence !== undefined) {
       frames.push({ sequence, at: performance.now(), node: tracked.welcomes.at(-1)?.node });
     }
-    ack();
+    tracked.socket.emit("credit", 1);
   });
   return { ...tracked, frames };
 }

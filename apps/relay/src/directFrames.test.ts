@@ -6,14 +6,14 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   connectionBuffer,
   directFrameWriter,
+  installCreditFastPath,
   installDirectAcks,
-  installFrameAckFastPath,
   installPublishFastPath,
 } from "./directFrames.ts";
 
 /* The hot-path shortcuts against a real socket.io server and client on port 0. */
 
-describe("direct frame writes and ack fast path", () => {
+describe("direct frame writes and the credit, publish and ack fast paths", () => {
   const cleanups: (() => unknown)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -46,14 +46,26 @@ describe("direct frame writes and ack fast path", () => {
     return decoded;
   }
 
-  it("deliver the same bytes and acks as socket.emit, and leave other acks to socket.io", async () => {
+  /** Resolves once `condition()` holds (polled every 5 ms), rejects with `what` after 5 s. */
+  function until(condition: () => boolean, what: () => string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        clearInterval(check);
+        reject(new Error(what()));
+      }, 5000);
+      const check = setInterval(() => {
+        if (!condition()) return;
+        clearInterval(check);
+        clearTimeout(timer);
+        resolve();
+      }, 5);
+    });
+  }
+
+  it("deliver the same bytes as socket.emit, and take credit beside socket.io's decoder", async () => {
     const { socket, client } = await connectedPair();
     const received: Uint8Array[] = [];
-    client.on("frame", (payload: ArrayBuffer, ack: () => void) => {
-      received.push(new Uint8Array(payload));
-      ack();
-    });
-    client.on("question", (ack: (answer: string) => void) => ack("answer"));
+    client.on("frame", (payload: ArrayBuffer) => received.push(new Uint8Array(payload)));
 
     const write = directFrameWriter(socket);
     expect(write).toBeDefined();
@@ -62,52 +74,58 @@ describe("direct frame writes and ack fast path", () => {
     expect(buffer).toBeDefined();
     let drains = 0;
     buffer?.watchDrain(() => drains++);
-    expect(installFrameAckFastPath(socket)).toBe(true);
+    const credits: unknown[] = [];
+    expect(installCreditFastPath(socket, (payload) => credits.push(payload))).toBe(true);
+    const viaSocketIo: unknown[] = [];
+    socket.on("credit", (payload: unknown) => viaSocketIo.push(payload));
     const decoded = decodedStrings(socket);
 
     const frames = Array.from({ length: 50 }, (_, i) => new Uint8Array(1000 + i).fill(i));
-    let acked = 0;
     let viaEmit = 0;
     for (const frame of frames) {
-      const done = () => acked++;
-      if (!write?.(frame, done)) {
+      if (!write?.(frame)) {
         viaEmit++;
-        socket.emit("frame", frame, done);
+        socket.emit("frame", frame);
       }
     }
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${acked} of 50 acks`)), 5000);
-      const check = setInterval(() => {
-        if (acked === 50) {
-          clearInterval(check);
-          clearTimeout(timer);
-          resolve();
-        }
-      }, 5);
-    });
+    await until(
+      () => received.length === 50,
+      () => `${received.length} of 50 frames`,
+    );
     expect(received.map((r) => [r.length, r[0]])).toEqual(frames.map((f) => [f.length, f[0]]));
+    expect(viaEmit).toBeLessThan(50);
     expect(buffer?.bufferedBytes()).toBe(0);
     // A frame over the socket's high-water mark: its write buffer empties later, and says so.
-    let bigAcked = false;
-    expect(write?.(new Uint8Array(4 << 20), () => (bigAcked = true))).toBe(true);
+    expect(write?.(new Uint8Array(4 << 20))).toBe(true);
     expect(buffer?.bufferedBytes()).toBeGreaterThan(0);
-    await new Promise<void>((resolve) => {
-      const check = setInterval(() => {
-        if (bigAcked) {
-          clearInterval(check);
-          resolve();
-        }
-      }, 5);
-    });
-    expect(drains).toBeGreaterThanOrEqual(1);
+    await until(
+      () => received.length === 51,
+      () => "the big frame",
+    );
+    await until(
+      () => drains >= 1,
+      () => "no drain",
+    );
     buffer?.watchDrain(null);
-    expect(viaEmit).toBeLessThan(50);
-    expect(decoded.filter((d) => d.startsWith("3"))).toEqual([]);
-    expect((socket as unknown as { acks: Map<number, unknown> }).acks.size).toBe(0);
-    // An ack with data is socket.io's business, through its decoder.
-    const answer = await new Promise((resolve) => socket.emit("question", resolve));
+
+    // Credit as socket.io-client sends it; a malformed one reaches the handler as NaN, for it to refuse.
+    client.emit("credit", 4);
+    client.emit("credit", 1);
+    client.emit("credit", "lots");
+    await until(
+      () => credits.length === 3,
+      () => `${credits.length} of 3 credits`,
+    );
+    expect(credits).toEqual([4, 1, Number.NaN]);
+    expect(viaSocketIo).toEqual([]);
+    expect(decoded.filter((d) => d.includes("credit"))).toEqual([]);
+    // Anything else is socket.io's business, through its decoder.
+    const answer = await new Promise((resolve) => {
+      socket.on("question", (ack: (a: string) => void) => ack("answer"));
+      client.emit("question", resolve);
+    });
     expect(answer).toBe("answer");
-    expect(decoded.some((d) => d.startsWith("3") && d.endsWith('["answer"]'))).toBe(true);
+    expect(decoded.some((d) => d.includes('"question"'))).toBe(true);
   });
 
   it("answer an event's ack straight to the WebSocket with socket.io's bytes, binary answers through socket.io", async () => {

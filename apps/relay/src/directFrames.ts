@@ -3,20 +3,19 @@ import type { Socket } from "socket.io";
 /*
  * The hot path of frame delivery, below socket.io's public API.
  *
- * `socket.emit("frame", bytes, ack)` sends a socket.io binary event as two engine.io packets (a text
- * header, then the attachment). engine.io writes them in separate ticks, each with its own syscall and
- * TCP segment, so every frame wakes the viewer twice, and socket.io's encoder walks the arguments on
- * every call. Here we write the same two WebSocket messages ourselves, corked into one `writev`, with
- * the ack registered where socket.io looks for it. The bytes on the wire are exactly what socket.emit
- * would send: `4` (engine.io message) + `51-<ack id>["frame",{"_placeholder":true,"num":0}]`, then the
- * binary attachment.
+ * `socket.emit("frame", bytes)` sends a socket.io binary event as two engine.io packets (a text header,
+ * then the attachment). engine.io writes them in separate ticks, each with its own syscall and TCP
+ * segment, so every frame wakes the viewer twice, and socket.io's encoder walks the arguments on every
+ * call. Here we write the same two WebSocket messages ourselves, corked into one `writev`. The bytes on
+ * the wire are exactly what socket.emit would send: `4` (engine.io message) +
+ * `51-["frame",{"_placeholder":true,"num":0}]`, then the binary attachment.
  *
  * Used only when engine.io is idle on that connection (websocket transport, writable, nothing queued),
  * so our pair never lands between the halves of a pair engine.io is sending; otherwise the caller
  * falls back to socket.emit. If socket.io's internals change shape, `directFrameWriter` returns
  * undefined and everything goes through socket.emit.
  *
- * The same for the other messages of every frame: a viewer's ack (`installFrameAckFastPath`), a
+ * The same for the other messages of the frame path: a viewer's credit (`installCreditFastPath`), a
  * producer's publish coming in (`installPublishFastPath`) and its answer going out (`installDirectAcks`).
  */
 
@@ -41,27 +40,16 @@ interface EngineInternals {
 }
 
 const WS_OPEN = 1;
-const HEADER_SUFFIX = '["frame",{"_placeholder":true,"num":0}]';
+/** What `socket.emit("frame", bytes)` sends before the bytes (an engine.io message, a binary event). */
+const FRAME_HEADER = '451-["frame",{"_placeholder":true,"num":0}]';
 
 /** A writer for one socket, or undefined when socket.io's internals are not what we expect. */
-export function directFrameWriter(
-  socket: Socket,
-): ((bytes: Uint8Array, done: () => void) => boolean) | undefined {
+export function directFrameWriter(socket: Socket): ((bytes: Uint8Array) => boolean) | undefined {
   const conn = socket.conn as unknown as EngineInternals;
-  const nsp = socket.nsp as unknown as { _ids?: unknown; name: string };
-  const acks = (socket as unknown as { acks?: unknown }).acks;
-  if (
-    conn.transport?.name !== "websocket" ||
-    typeof nsp._ids !== "number" ||
-    !(acks instanceof Map) ||
-    !Array.isArray(conn.writeBuffer)
-  ) {
+  if (conn.transport?.name !== "websocket" || socket.nsp.name !== "/" || !Array.isArray(conn.writeBuffer)) {
     return undefined;
   }
-  const ids = nsp as { _ids: number };
-  const ackMap = acks as Map<number, () => void>;
-  const prefix = `451-${nsp.name === "/" ? "" : `${nsp.name},`}`;
-  return (bytes, done) => {
+  return (bytes) => {
     const transport = conn.transport;
     const ws = transport.socket;
     if (
@@ -73,11 +61,9 @@ export function directFrameWriter(
     ) {
       return false;
     }
-    const id = ids._ids++;
-    ackMap.set(id, done);
     const raw = ws._socket;
     raw?.cork();
-    ws.send(prefix + id + HEADER_SUFFIX);
+    ws.send(FRAME_HEADER);
     ws.send(bytes);
     raw?.uncork();
     return true;
@@ -115,33 +101,28 @@ function interceptIncoming(
   return true;
 }
 
+/** What socket.io-client's `emit("credit", n)` sends, without engine.io's `4`: `2["credit",<n>]`. */
+const CREDIT_PREFIX = '2["credit",';
+
 /**
- * The other half of the hot path: a viewer's ack of a frame (`3<id>[]`, an engine.io message with a
- * socket.io ACK on the default namespace) is matched to its callback here instead of going through
- * socket.io's decoder (string parsing, JSON.parse, validation, event dispatch). Anything else, and any
- * message while the decoder is assembling a binary packet, goes to socket.io unchanged. Returns false
- * (and changes nothing) when socket.io's internals are not what we expect.
+ * The other half of the hot path: a viewer's `credit` event (`2["credit",<n>]`, a socket.io EVENT on the
+ * default namespace, one per batch of frames) is handed to `onCredit` here instead of going through
+ * socket.io's decoder (string parsing, JSON.parse, validation, event dispatch). The payload is passed as
+ * read (a number, or NaN for anything else): the caller checks it. Anything else, and any message while
+ * the decoder is assembling a binary packet, goes to socket.io unchanged. Returns false (and changes
+ * nothing) when socket.io's internals are not what we expect.
  */
-export function installFrameAckFastPath(socket: Socket): boolean {
-  const acks = (socket as unknown as { acks?: unknown }).acks;
-  if (!(acks instanceof Map)) return false;
-  const ackMap = acks as Map<number, () => void>;
+export function installCreditFastPath(socket: Socket, onCredit: (payload: unknown) => void): boolean {
   return interceptIncoming(socket, (original, client) => (data) => {
     if (
       typeof data === "string" &&
-      data.length > 3 &&
-      data.length < 20 &&
-      data.charCodeAt(0) === 51 /* "3": ACK */ &&
-      data.endsWith("[]") &&
+      data.length < 32 &&
+      data.startsWith(CREDIT_PREFIX) &&
+      data.charCodeAt(data.length - 1) === 93 /* "]" */ &&
       !client.decoder?.reconstructor
     ) {
-      const id = Number(data.slice(1, -2));
-      const ack = Number.isInteger(id) ? ackMap.get(id) : undefined;
-      if (ack !== undefined) {
-        ackMap.delete(id);
-        ack();
-        return;
-      }
+      onCredit(Number(data.slice(CREDIT_PREFIX.length, -1)));
+      return;
     }
     original(data);
   });
@@ -254,7 +235,7 @@ export interface ConnectionBuffer {
 
 /**
  * The buffered bytes of a socket.io connection (websocket transport), or undefined when engine.io's
- * or ws's internals are not what we expect (then flow control rests on acks alone).
+ * or ws's internals are not what we expect (then flow control rests on credits alone).
  */
 export function connectionBuffer(socket: Socket): ConnectionBuffer | undefined {
   const conn = socket.conn as unknown as EngineInternals;

@@ -4,10 +4,12 @@ import {
   CloseCode,
   ErrorCode,
   type ErrorCode as ErrorCodeType,
+  FRAME_CREDITS,
   type ProducerEvent,
   type PublishResult,
   RELAY_PROTOCOL_VERSION,
   type Role,
+  readCredit,
   type ServerToClientEvents,
   type SubscribeResult,
 } from "@depthroom/schema";
@@ -17,8 +19,8 @@ import {
   type ConnectionBuffer,
   connectionBuffer,
   directFrameWriter,
+  installCreditFastPath,
   installDirectAcks,
-  installFrameAckFastPath,
   installPublishFastPath,
 } from "./directFrames.ts";
 import type { RelayLimits } from "./limits.ts";
@@ -38,7 +40,8 @@ import { RELAY_VERSION } from "./version.ts";
 /*
  * Frames on `/socket.io/`: a thin socket.io adapter around `LiveSession`. The handshake is checked in
  * a middleware (refusals arrive as `connect_error` with a `Refusal` as `data`); producers get `publish`,
- * viewers `subscribe`; each viewer socket becomes a `ViewerPort` whose frames are paced by acks.
+ * viewers `subscribe` and give back `credit`; each viewer socket becomes a `ViewerPort`, its frames paced
+ * by credits (latestWins.ts).
  */
 
 interface SocketData {
@@ -73,7 +76,7 @@ const TOO_SLOW_GRACE_MS = 5000;
 
 class SocketViewerPort implements ViewerPort {
   readonly id: string;
-  readonly #direct: ((bytes: Uint8Array, done: () => void) => boolean) | undefined;
+  readonly #direct: ((bytes: Uint8Array) => boolean) | undefined;
   readonly #buffer: ConnectionBuffer | undefined;
 
   constructor(
@@ -84,13 +87,12 @@ class SocketViewerPort implements ViewerPort {
     this.id = socket.id;
     this.#direct = directFrameWriter(socket as unknown as Socket);
     this.#buffer = connectionBuffer(socket as unknown as Socket);
-    installFrameAckFastPath(socket as unknown as Socket);
   }
 
-  sendFrame(bytes: Uint8Array, done: () => void): void {
-    if (this.#direct?.(bytes, done)) return;
+  sendFrame(bytes: Uint8Array): void {
+    if (this.#direct?.(bytes)) return;
     this.metrics.framesViaEmit++;
-    this.socket.emit("frame", bytes, done);
+    this.socket.emit("frame", bytes);
   }
 
   bufferedBytes(): number {
@@ -259,6 +261,26 @@ export class FrameServer {
     logger.info("frame connection", { session: sessionId, role, name, connection: socket.id });
 
     socket.on("publish", onPublish);
+
+    const onCredit = (payload: unknown) => {
+      const frames = readCredit(payload);
+      if (frames !== undefined && !isProducer) {
+        session.grant(socket.id, frames);
+        return;
+      }
+      metrics.reject(ErrorCode.BadMessage);
+      socket.emit("problem", {
+        code: ErrorCode.BadMessage,
+        message: isProducer
+          ? "a producer has no frames to give credit for"
+          : `credit: an integer 1..${FRAME_CREDITS} (frames taken), not ${String(payload).slice(0, 32)}`,
+      });
+    };
+    // A viewer's credit comes in beside socket.io's parser (directFrames.ts), else through it.
+    if (!isProducer && !installCreditFastPath(socket as unknown as Socket, onCredit)) {
+      logger.warn("credit fast path not installed (socket.io internals changed)", { connection: socket.id });
+    }
+    socket.on("credit", onCredit);
 
     socket.on("subscribe", (request, ack) => {
       const reply = typeof ack === "function" ? ack : noop;

@@ -1,20 +1,23 @@
 /*
- * Per-viewer, per-entity latest-wins pacing. Each key (one entity's archetype) has at most one frame
- * in flight to the viewer; while it is in flight, a newer frame waits in a single pending slot and a
- * still newer one replaces it (the replaced frame is dropped and counted). Memory per viewer is bounded
- * by one pending frame per key, however slow the viewer is, and nobody upstream ever waits.
+ * Per-viewer latest-wins pacing by credits. A viewer holds credit for FRAME_CREDITS frames (granted by
+ * each `subscribe`) and gives it back in batches as it takes them (`grant`). A frame goes out at once
+ * while the viewer has credit and its connection's write buffers hold no more than about two frames
+ * (`busyBytes`, at least `minBusyBytes`); otherwise it waits in its key's single pending slot (one
+ * entity's archetype), where a newer frame replaces it (the replaced frame is dropped and counted).
+ * Waiting frames go when credit comes back or the buffers drain (`resume`), oldest key first. Memory per
+ * viewer is bounded by one pending frame per key however slow the viewer is, and nobody upstream waits.
  *
- * Acks alone do not bound what sits in the viewer's socket: a client can ack frames it never read.
- * So a frame also waits (in the same pending slot) while the connection's write buffers hold more
- * than about two frames (`busyBytes`, at least `minBusyBytes`), and goes when they drain (`resume`)
- * or the next ack comes. Past `maxBufferedBytes` the viewer is given up (`FrameSink.tooSlow`): that
- * takes traffic besides frames, or a client that never drains at all.
+ * Credit alone does not bound what sits in the viewer's socket: a client can grant credit for frames it
+ * never read. Hence the buffered-bytes bound beside it; past `maxBufferedBytes` the viewer is given up
+ * (`FrameSink.tooSlow`): that takes traffic besides frames, or a client that never drains at all.
  */
+
+import { FRAME_CREDITS } from "@depthroom/schema";
 
 /** What the queue needs from a transport. */
 export interface FrameSink {
-  /** Send a frame; call `done` when the viewer has taken it (acked). */
-  sendFrame(bytes: Uint8Array, done: () => void): void;
+  /** Send a frame (it spends one credit; the viewer gives credit back with `grant`). */
+  sendFrame(bytes: Uint8Array): void;
   /** Bytes given to the connection that it has not handed to the network yet (0 if it cannot tell). */
   bufferedBytes(): number;
   /** Call `listener` whenever the connection's write buffers empty; null stops it. */
@@ -35,114 +38,82 @@ export interface FlowLimits {
   readonly maxBufferedBytes: number;
   /** The least buffered bytes that make a viewer busy (the bound is two of the frame being offered). */
   readonly minBusyBytes: number;
+  /** Frames a viewer may have been sent without giving their credit back (FRAME_CREDITS). */
+  readonly credits: number;
 }
 
 export const DEFAULT_FLOW_LIMITS: FlowLimits = {
   maxBufferedBytes: 64 * 1024 * 1024,
   minBusyBytes: 64 * 1024,
+  credits: FRAME_CREDITS,
 };
 
-class Slot {
-  /** A frame of this key is in flight (sent, not acked). */
-  busy = false;
-  pending: Uint8Array | null = null;
-  /** Bound once per slot so the hot path allocates nothing per frame. */
-  readonly done: () => void;
-
-  constructor(readonly queue: LatestWinsQueue) {
-    this.done = () => queue.onDone(this);
-  }
-}
-
 export class LatestWinsQueue {
-  readonly #slots = new Map<string, Slot>();
+  /** The frame waiting per key; Map order is the order keys first waited, so no key starves. */
+  readonly #pending = new Map<string, Uint8Array>();
+  #credits: number;
   #closed = false;
   #dropped = 0;
-  /** Some slot holds a frame that waits for the connection to drain, not for an ack. */
-  #waiting = false;
 
   constructor(
     readonly sink: FrameSink,
     readonly counters: LatestWinsCounters,
     readonly flow: FlowLimits = DEFAULT_FLOW_LIMITS,
   ) {
+    this.#credits = flow.credits;
     sink.watchDrain(() => this.resume());
   }
 
   /**
-   * Offer the newest frame of `key`: sent now if nothing of that key is in flight and the connection
-   * has room, else it waits in the key's slot (replacing an older waiting frame).
+   * Offer the newest frame of `key`: sent now if the viewer has credit, the connection has room and no
+   * older frame of that key waits; else it waits in the key's slot (replacing an older waiting frame).
    */
   offer(key: string, bytes: Uint8Array): void {
     if (this.#closed) return;
-    let slot = this.#slots.get(key);
-    if (slot === undefined) {
-      slot = new Slot(this);
-      this.#slots.set(key, slot);
-    }
-    if (!slot.busy && this.#hasRoom(bytes)) {
-      this.#send(slot, bytes);
+    const waiting = this.#pending.size > 0;
+    if (!waiting && this.#credits > 0 && this.#hasRoom(bytes)) {
+      this.#send(bytes);
       return;
     }
     if (this.#closed) return;
-    if (slot.pending !== null) {
+    if (waiting && this.#pending.has(key)) {
       this.#dropped++;
       this.counters.dropped();
     }
-    slot.pending = bytes;
-    if (!slot.busy) this.#waiting = true;
+    this.#pending.set(key, bytes);
+    // Something else waits (say, another key, for credit): this one may still fit behind it.
+    if (waiting) this.resume();
   }
 
-  /** Called through a slot's `done` when the viewer took the in-flight frame. */
-  onDone(slot: Slot): void {
-    if (!slot.busy) return;
-    slot.busy = false;
-    if (this.#closed) return;
-    const next = slot.pending;
-    if (next !== null && this.#hasRoom(next)) {
-      slot.pending = null;
-      this.#send(slot, next);
-    } else if (next !== null) {
-      this.#waiting = true;
-    }
-    if (this.#waiting) this.resume();
+  /** The viewer gave back credit for `frames` frames (capped at the flow's credits): waiting frames go. */
+  grant(frames: number): void {
+    this.#credits = Math.min(this.flow.credits, this.#credits + frames);
+    this.resume();
   }
 
-  /** The connection drained: send the frames that waited for room (not for an ack), oldest key first. */
+  /** Send what waits, oldest key first, while there is credit and room (on credit, drain, offer). */
   resume(): void {
-    if (this.#closed || !this.#waiting) return;
-    this.#waiting = false;
-    for (const slot of this.#slots.values()) {
-      const next = slot.pending;
-      if (slot.busy || next === null) continue;
-      if (!this.#hasRoom(next)) {
-        this.#waiting = true;
-        return;
-      }
-      slot.pending = null;
-      this.#send(slot, next);
-      if (this.#closed) return;
+    for (const [key, bytes] of this.#pending) {
+      if (this.#closed || this.#credits <= 0 || !this.#hasRoom(bytes)) return;
+      this.#pending.delete(key);
+      this.#send(bytes);
     }
   }
 
-  /** Stop sending and let go of pending frames (the viewer left). */
+  /** Stop sending and let go of pending frames (the viewer left, or subscribed again). */
   close(): void {
     if (!this.#closed) this.sink.watchDrain(null);
     this.#closed = true;
-    for (const slot of this.#slots.values()) slot.pending = null;
-    this.#slots.clear();
+    this.#pending.clear();
   }
 
+  /** Frames sent whose credit has not come back. */
   get inFlight(): number {
-    let n = 0;
-    for (const slot of this.#slots.values()) if (slot.busy) n++;
-    return n;
+    return this.flow.credits - this.#credits;
   }
 
   get pending(): number {
-    let n = 0;
-    for (const slot of this.#slots.values()) if (slot.pending !== null) n++;
-    return n;
+    return this.#pending.size;
   }
 
   /** Frames this viewer lost to newer ones. */
@@ -160,10 +131,10 @@ export class LatestWinsQueue {
     return buffered <= Math.max(2 * bytes.byteLength, this.flow.minBusyBytes);
   }
 
-  #send(slot: Slot, bytes: Uint8Array): void {
-    slot.busy = true;
+  #send(bytes: Uint8Array): void {
+    this.#credits--;
     this.counters.sent(bytes.byteLength);
-    this.sink.sendFrame(bytes, slot.done);
+    this.sink.sendFrame(bytes);
     const buffered = this.sink.bufferedBytes();
     if (buffered > this.flow.maxBufferedBytes) this.#giveUp(buffered);
   }

@@ -2,6 +2,7 @@ import {
   depthImage3dExample,
   ErrorCode,
   encodeMessage,
+  FRAME_CREDITS,
   type ProducerEvent,
   readEnvelope,
   Transform3D,
@@ -29,23 +30,22 @@ function counters() {
   };
 }
 
-function viewer(id: string, autoAck = true) {
+/** A viewer port; with `credit` it gives each frame's credit back at once (as a fast viewer). */
+function viewer(id: string, credit = true, grant?: (id: string, frames: number) => void) {
   const frames: Uint8Array[] = [];
-  const acks: (() => void)[] = [];
   const events: ProducerEvent[] = [];
   const port: ViewerPort = {
     id,
-    sendFrame(bytes, done) {
+    sendFrame(bytes) {
       frames.push(bytes);
-      if (autoAck) done();
-      else acks.push(done);
+      if (credit) grant?.(id, 1);
     },
     bufferedBytes: () => 0,
     watchDrain() {},
     tooSlow() {},
     producerEvent: (event) => events.push(event),
   };
-  return { port, frames, acks, events };
+  return { port, frames, events };
 }
 
 const [pinhole, depth] = depthImage3dExample().map((m) => encodeMessage(m)) as [Uint8Array, Uint8Array];
@@ -116,7 +116,7 @@ describe("LiveSession", () => {
   it("a stalled viewer holds one pending frame per entity and never delays the others", () => {
     const { s, c } = session();
     const slow = viewer("slow", false);
-    const fast = viewer("fast");
+    const fast = viewer("fast", true, (id, frames) => s.grant(id, frames));
     for (const v of [slow, fast]) {
       s.addViewer(v.port);
       s.subscribe(v.port.id, {});
@@ -124,11 +124,12 @@ describe("LiveSession", () => {
     s.addProducer({ id: "p", name: "rig", connectedAt: 0 });
     for (let i = 0; i < 100; i++) s.publish("p", withFrame(i));
     expect(fast.frames).toHaveLength(100);
-    expect(slow.frames).toHaveLength(1);
+    // Its credit (FRAME_CREDITS) went, then the newest frame waits.
+    expect(slow.frames).toHaveLength(FRAME_CREDITS);
     expect(s.pendingFrames).toBe(1);
-    expect(c.droppedCount).toBe(98);
-    slow.acks[0]!();
-    expect(readEnvelope(slow.frames[1]!).timelines[0]!.value).toBe(99n);
+    expect(c.droppedCount).toBe(100 - FRAME_CREDITS - 1);
+    s.grant("slow", 1);
+    expect(readEnvelope(slow.frames[FRAME_CREDITS]!).timelines[0]!.value).toBe(99n);
   });
 
   it("refuses bad input with named codes and keeps going", () => {

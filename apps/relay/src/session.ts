@@ -199,6 +199,11 @@ export class LiveSession {
     return { ok: true, entities: this.entities(), producers: this.producers() };
   }
 
+  /** A viewer gave back credit for `frames` frames (a `credit` event, already checked). */
+  grant(viewerId: string, frames: number): void {
+    this.#viewers.get(viewerId)?.queue?.grant(frames);
+  }
+
   removeViewer(id: string): void {
     const viewer = this.#viewers.get(id);
     if (!viewer) return;

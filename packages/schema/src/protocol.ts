@@ -14,8 +14,19 @@ import { ARCHETYPE_KINDS, type ArchetypeKind } from "./message.ts";
  * socket.io's `connect_error`, whose `data` is a `Refusal`. An accepted one is followed by `welcome`.
  */
 
-/** Version of this socket protocol (events and payloads); the wire message has its own version byte. */
-export const RELAY_PROTOCOL_VERSION = 1;
+/**
+ * Version of this socket protocol (events and payloads); the wire message has its own version byte.
+ * 2: viewers are paced by credits (`credit`, `FRAME_CREDITS`) instead of one ack per frame. A client
+ * of another version is refused at the handshake with `version-mismatch`.
+ */
+export const RELAY_PROTOCOL_VERSION = 2;
+
+/**
+ * Frames a viewer may have been sent and not yet given back as credit, granted afresh by each accepted
+ * `subscribe`. The relay sends a frame only while the viewer has credit (and its connection's buffers
+ * are nearly empty); otherwise the frame waits in its entity's latest-wins slot at the relay.
+ */
+export const FRAME_CREDITS = 8;
 
 export interface HandshakeQuery {
   readonly session: string;
@@ -64,8 +75,8 @@ export type EntityInfo = z.output<typeof EntityInfoSchema>;
 export type ProtocolEvent =
   /** Sent by the relay right after an accepted handshake. */
   | { from: "relay"; name: "welcome"; payload: Welcome }
-  /** One wire message for a subscriber; the subscriber MUST call the ack when it has taken the frame. */
-  | { from: "relay"; name: "frame"; payload: Uint8Array; ack: undefined }
+  /** One wire message for a subscriber; it spends one of the viewer's credits (no ack). */
+  | { from: "relay"; name: "frame"; payload: Uint8Array }
   /** A producer joined or left the session. */
   | { from: "relay"; name: "producer"; payload: ProducerEvent }
   /** Something went wrong that is not the answer to a request (e.g. rate limit, about to close). */
@@ -75,7 +86,15 @@ export type ProtocolEvent =
   /** A producer publishes one wire message; the ack says whether the relay took it. */
   | { from: "client"; name: "publish"; payload: Uint8Array; ack: PublishResult }
   /** Start receiving frames: first the latest message of every entity, then live ones. */
-  | { from: "client"; name: "subscribe"; payload: SubscribeRequest; ack: SubscribeResult };
+  | { from: "client"; name: "subscribe"; payload: SubscribeRequest; ack: SubscribeResult }
+  /**
+   * A viewer gives back credit for this many frames it has taken (handed on, or dropped for a newer one
+   * of the same entity): an integer 1..FRAME_CREDITS. A viewer gives it back in batches (the SDK every
+   * FRAME_CREDITS / 2 frames), so the relay reads one message per batch instead of an ack per frame.
+   * More credit than FRAME_CREDITS outstanding is capped; any other payload is answered with a
+   * `problem` (bad-message) and ignored.
+   */
+  | { from: "client"; name: "credit"; payload: number };
 
 export const WelcomeSchema = z.object({
   protocolVersion: z.number(),
@@ -109,6 +128,13 @@ export const SubscribeRequestSchema = z
   .nullish();
 export type SubscribeRequest = z.input<typeof SubscribeRequestSchema>;
 
+/** A `credit` payload's frame count, or undefined when it is not an integer 1..FRAME_CREDITS. */
+export function readCredit(payload: unknown): number | undefined {
+  return Number.isInteger(payload) && (payload as number) >= 1 && (payload as number) <= FRAME_CREDITS
+    ? (payload as number)
+    : undefined;
+}
+
 export type SubscribeResult =
   | {
       readonly ok: true;
@@ -119,9 +145,7 @@ export type SubscribeResult =
 
 type EventsFrom<F extends ProtocolEvent["from"]> = Extract<ProtocolEvent, { from: F }>;
 type Listener<E extends ProtocolEvent> = E extends { ack: infer A }
-  ? [A] extends [undefined]
-    ? (payload: E["payload"], ack: () => void) => void
-    : (payload: E["payload"], ack: (reply: A) => void) => void
+  ? (payload: E["payload"], ack: (reply: A) => void) => void
   : (payload: E["payload"]) => void;
 
 /** socket.io's typed event maps, derived from `ProtocolEvent`. */

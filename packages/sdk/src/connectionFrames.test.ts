@@ -3,12 +3,12 @@ import { io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
 import type { TypedSocket } from "./connection.ts";
-import { installFrameFastPath } from "./connectionFrames.ts";
+import { installFrameFastPath, sendCredit } from "./connectionFrames.ts";
 
 /*
  * The subscriber's frame fast path with a real socket.io-client on a real WebSocket, against a peer that
  * writes the relay's bytes by hand (engine.io v4 open packet, socket.io CONNECT, frames as
- * `451-<id>["frame",{"_placeholder":true,"num":0}]` + bytes), so the test sees every byte the client sends.
+ * `451-["frame",{"_placeholder":true,"num":0}]` + bytes), so the test sees every byte the client sends.
  */
 
 describe("frame fast path (subscriber)", () => {
@@ -43,7 +43,7 @@ describe("frame fast path (subscriber)", () => {
     return { socket, peer: await peer, received };
   }
 
-  it("hands over each frame's bytes and acks it with socket.io's bytes, other events keep their order", async () => {
+  it("hands over each frame's bytes, other events keep their order; credit goes out as socket.io's bytes", async () => {
     const { socket, peer, received } = await scriptedRelay();
     // What reaches socket.io-client's own decoder.
     const decoder = (socket.io as unknown as { decoder: { add(data: unknown): void } }).decoder;
@@ -54,23 +54,18 @@ describe("frame fast path (subscriber)", () => {
       add(data);
     };
     const seen: string[] = [];
-    const acks: (() => void)[] = [];
-    expect(
-      installFrameFastPath(socket, (bytes, ack) => {
-        seen.push(`frame ${bytes.length} ${bytes[0]}`);
-        acks.push(ack);
-      }),
-    ).toBe(true);
+    expect(installFrameFastPath(socket, (bytes) => seen.push(`frame ${bytes.length} ${bytes[0]}`))).toBe(
+      true,
+    );
     socket.on("frame", () => seen.push("through socket.io"));
     socket.on("producer", (event) => seen.push(`producer ${(event as { type: string }).type}`));
 
-    const ids = [0, 1, 7, 12, 345];
-    for (const [i, id] of ids.entries()) {
-      peer.send(`451-${id}["frame",{"_placeholder":true,"num":0}]`);
+    for (let i = 0; i < 5; i++) {
+      peer.send('451-["frame",{"_placeholder":true,"num":0}]');
       peer.send(new Uint8Array(100 + i).fill(i));
       if (i === 1) peer.send('42["producer",{"type":"joined"}]');
     }
-    await waitFor(() => seen.length === ids.length + 1);
+    await waitFor(() => seen.length === 6);
     expect(seen).toEqual([
       "frame 100 0",
       "frame 101 1",
@@ -79,33 +74,31 @@ describe("frame fast path (subscriber)", () => {
       "frame 103 3",
       "frame 104 4",
     ]);
-    for (const ack of acks) {
-      ack();
-      ack(); // a second call sends nothing
-    }
-    await waitFor(() => received.filter((r) => r.startsWith("43")).length === ids.length);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(received.filter((r) => r.startsWith("43"))).toEqual(ids.map((id) => `43${id}[]`));
+    sendCredit(socket, 4);
+    sendCredit(socket, 1);
+    await waitFor(() => received.filter((r) => r.includes("credit")).length === 2);
+    // What socket.emit("credit", n) sends: an engine.io message holding a socket.io EVENT.
+    expect(received.filter((r) => r.includes("credit"))).toEqual(['42["credit",4]', '42["credit",1]']);
     expect(decoded.filter((d) => d.includes('"frame"'))).toEqual([]);
     expect(decoded).toContain('2["producer",{"type":"joined"}]');
   });
 
-  it("leaves a frame without an ack id, and a header not followed by bytes, to socket.io", async () => {
+  it("leaves a frame with an ack id (protocol 1), and a header not followed by bytes, to socket.io", async () => {
     const { socket, peer } = await scriptedRelay();
     const fast: number[] = [];
     installFrameFastPath(socket, (bytes) => fast.push(bytes.length));
     const viaSocketIo: number[] = [];
     socket.on("frame", (payload) => viaSocketIo.push((payload as Uint8Array).length));
     const closed = new Promise<string>((resolve) => socket.on("disconnect", (reason) => resolve(reason)));
-    peer.send('451-["frame",{"_placeholder":true,"num":0}]');
-    peer.send(new Uint8Array(5));
     peer.send('451-3["frame",{"_placeholder":true,"num":0}]');
+    peer.send(new Uint8Array(5));
+    peer.send('451-["frame",{"_placeholder":true,"num":0}]');
     peer.send(new Uint8Array(6));
     await waitFor(() => viaSocketIo.length + fast.length === 2);
     expect(viaSocketIo).toEqual([5]);
     expect(fast).toEqual([6]);
     // A header, then text: socket.io's decoder sees both, as sent, and refuses the connection.
-    peer.send('451-4["frame",{"_placeholder":true,"num":0}]');
+    peer.send('451-["frame",{"_placeholder":true,"num":0}]');
     peer.send('42["producer",{"type":"joined"}]');
     expect(await closed).toBe("parse error");
   });

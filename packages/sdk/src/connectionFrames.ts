@@ -3,15 +3,14 @@ import type { TypedSocket } from "./connection.ts";
 /*
  * The subscriber's hot path, below socket.io-client's public API (the twin of the relay's
  * directFrames.ts). A frame arrives as two engine.io messages: the text header
- * `51-<ack id>["frame",{"_placeholder":true,"num":0}]`, then the bytes. socket.io-client would parse
- * the header (a string scan and JSON.parse), reassemble the packet, build the ack callback and, for the
- * ack, encode `3<id>[]` and queue it through engine.io's write buffer and flush. Here the header is
- * recognised by its exact form, the bytes after it go to `onFrame` (deferred as socket.io-client defers
- * every packet, so events keep their order), and the ack is written straight to the WebSocket when
- * engine.io has nothing queued (else through `engine.write`, in order). The bytes on the wire are the
- * same. Anything else, and a header not followed by bytes, goes to socket.io-client's decoder unchanged,
- * in order. If socket.io-client's internals are not what we expect, nothing is changed (false) and
- * frames go through `socket.on("frame")`.
+ * `51-["frame",{"_placeholder":true,"num":0}]`, then the bytes. socket.io-client would parse the header
+ * (a string scan and JSON.parse) and reassemble the packet. Here the header is recognised by its exact
+ * form and the bytes after it go to `onFrame` (deferred as socket.io-client defers every packet, so
+ * events keep their order). The viewer's `credit` (one per batch of frames) is written straight to the
+ * WebSocket when engine.io has nothing queued (`creditSender`), else through socket.io-client. The bytes
+ * on the wire are the same. Anything else, and a header not followed by bytes, goes to socket.io-client's
+ * decoder unchanged, in order. If socket.io-client's internals are not what we expect, nothing is changed
+ * (false) and frames go through `socket.on("frame")`.
  */
 
 interface DecoderInternals {
@@ -23,7 +22,6 @@ interface DecoderInternals {
 interface EngineInternals {
   readyState: string;
   writeBuffer: unknown[];
-  write(message: string): void;
   transport?: { name: string; writable: boolean; ws?: { readyState: number; send(data: string): void } };
 }
 
@@ -32,9 +30,7 @@ interface ManagerInternals {
   engine?: EngineInternals;
 }
 
-const HEADER_PREFIX = "51-";
-const HEADER_SUFFIX = '["frame",{"_placeholder":true,"num":0}]';
-const ACK_ID = /^\d{1,15}$/;
+const FRAME_HEADER = '51-["frame",{"_placeholder":true,"num":0}]';
 const WS_OPEN = 1;
 /**
  * socket.io-client's own deferral (engine.io-client's `nextTick`): process.nextTick in Node, a microtask
@@ -46,13 +42,31 @@ const defer: (task: () => void) => void =
     : queueMicrotask;
 
 /**
- * Hand every frame of `socket` (and its ack) to `onFrame` without socket.io-client's decoder and
- * encoder. Returns false, changing nothing, when socket.io-client's internals are not what we expect.
+ * Run `task` once the input already received has been handled: setImmediate in Node (after the poll
+ * phase, which reads what the sockets hold), a MessageChannel message in browsers and workers (a task,
+ * behind the WebSocket messages already queued). The subscriber hands frames to its callback from here,
+ * so frames that came while the callback ran are all seen first and only the newest of each entity is
+ * decoded.
  */
-export function installFrameFastPath(
-  socket: TypedSocket,
-  onFrame: (bytes: Uint8Array, ack: () => void) => void,
-): boolean {
+export const afterPendingInput: (task: () => void) => void = (() => {
+  if (typeof setImmediate === "function") return (task: () => void) => void setImmediate(task);
+  if (typeof MessageChannel === "function") {
+    const tasks: (() => void)[] = [];
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => tasks.shift()?.();
+    return (task: () => void) => {
+      tasks.push(task);
+      channel.port2.postMessage(null);
+    };
+  }
+  return (task: () => void) => void setTimeout(task, 0);
+})();
+
+/**
+ * Hand every frame of `socket` to `onFrame` without socket.io-client's decoder. Returns false, changing
+ * nothing, when socket.io-client's internals are not what we expect.
+ */
+export function installFrameFastPath(socket: TypedSocket, onFrame: (bytes: Uint8Array) => void): boolean {
   const manager = socket.io as unknown as ManagerInternals;
   const decoder = manager.decoder;
   if (
@@ -65,33 +79,25 @@ export function installFrameFastPath(
   }
   const add = decoder.add.bind(decoder);
   const destroy = decoder.destroy.bind(decoder);
-  /** The header of the frame whose bytes come next, and the connection it came on. */
-  let held: { header: string; engine: EngineInternals | undefined } | null = null;
+  /** A frame's header came: its bytes come next, on this connection. */
+  let held: { engine: EngineInternals | undefined } | null = null;
 
   decoder.add = (data: unknown) => {
     if (held !== null) {
-      const { header, engine } = held;
+      const { engine } = held;
       held = null;
       const bytes = toBytes(data);
       if (bytes !== undefined) {
-        const ack = directAck(manager, engine, header.slice(HEADER_PREFIX.length, -HEADER_SUFFIX.length));
         // Deferred behind the packets decoded before it (the CONNECT that makes the socket connected);
         // a frame of a connection that has gone since is dropped, as socket.io-client drops its packets.
         defer(() => {
-          if (socket.connected && manager.engine === engine) onFrame(bytes, ack);
+          if (socket.connected && manager.engine === engine) onFrame(bytes);
         });
         return;
       }
-      add(header);
-    } else if (
-      typeof data === "string" &&
-      data.length < 64 &&
-      data.startsWith(HEADER_PREFIX) &&
-      data.endsWith(HEADER_SUFFIX) &&
-      ACK_ID.test(data.slice(HEADER_PREFIX.length, -HEADER_SUFFIX.length)) &&
-      !decoder.reconstructor
-    ) {
-      held = { header: data, engine: manager.engine };
+      add(FRAME_HEADER);
+    } else if (data === FRAME_HEADER && !decoder.reconstructor) {
+      held = { engine: manager.engine };
       return;
     }
     add(data);
@@ -103,27 +109,30 @@ export function installFrameFastPath(
   return true;
 }
 
-/** The ack of frame `id`: `3<id>[]` on the connection the frame came on (dropped if that one is gone). */
-function directAck(manager: ManagerInternals, engine: EngineInternals | undefined, id: string): () => void {
-  let sent = false;
-  return () => {
-    if (sent) return;
-    sent = true;
-    if (engine === undefined || manager.engine !== engine || engine.readyState !== "open") return;
-    const transport = engine.transport;
-    const ws = transport?.ws;
-    if (
-      transport?.name === "websocket" &&
-      transport.writable &&
-      engine.writeBuffer.length === 0 &&
-      ws !== undefined &&
-      ws.readyState === WS_OPEN
-    ) {
-      ws.send(`43${id}[]`);
-    } else {
-      engine.write(`3${id}[]`);
-    }
-  };
+/**
+ * Give the relay back credit for `frames` frames: `42["credit",<frames>]` straight to the WebSocket when
+ * engine.io has nothing queued (what `socket.emit("credit", frames)` would send, without its encoder and
+ * write buffer), else through socket.io-client; not at all while disconnected (the relay grants fresh
+ * credit at each subscribe).
+ */
+export function sendCredit(socket: TypedSocket, frames: number): void {
+  const engine = (socket.io as unknown as ManagerInternals).engine;
+  const transport = engine?.transport;
+  const ws = transport?.ws;
+  if (
+    socket.connected &&
+    engine?.readyState === "open" &&
+    transport?.name === "websocket" &&
+    transport.writable &&
+    engine.writeBuffer.length === 0 &&
+    ws !== undefined &&
+    ws.readyState === WS_OPEN &&
+    (socket as unknown as { nsp?: unknown }).nsp === "/"
+  ) {
+    ws.send(`42["credit",${frames}]`);
+    return;
+  }
+  if (socket.connected) socket.emit("credit", frames);
 }
 
 /** socket.io-client hands Node a Buffer and browsers an ArrayBuffer. */

@@ -2,6 +2,8 @@ import {
   decodeMessage,
   type EntityInfo,
   type Envelope,
+  entityArchetypeKey,
+  FRAME_CREDITS,
   type LogMessage,
   type ProducerInfo,
   readEnvelope,
@@ -14,10 +16,10 @@ import {
   RelayConnection,
   type RelayEvents,
 } from "./connection.ts";
-import { installFrameFastPath, toBytes } from "./connectionFrames.ts";
+import { afterPendingInput, installFrameFastPath, sendCredit, toBytes } from "./connectionFrames.ts";
 import { Emitter } from "./emitter.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
-import { FrameInbox, readSubscribeAnswer } from "./subscriberCore.ts";
+import { FrameInbox, readSubscribeAnswer, type WaitingFrame, WaitingFrames } from "./subscriberCore.ts";
 import { type RelayTarget, resolveTarget } from "./target.ts";
 
 export interface SubscribeOptions extends ConnectionOptions {
@@ -27,8 +29,9 @@ export interface SubscribeOptions extends ConnectionOptions {
    * Lazy frames: each frame goes to this callback undecoded, as its envelope (header, entity path,
    * timelines: read and checked) and its wire bytes, instead of to `onMessage` and the iterator; the
    * callback decodes (`decodeMessage(bytes)`) only the frames it wants, so frames it replaces by newer
-   * ones cost no decode. It is called as each frame arrives, in order, and each frame's ack follows its
-   * own callback (or promise): holding one entity's frame holds that entity at the relay, not the others.
+   * ones cost no decode. It is called as each frame arrives, in order, and each frame's credit follows
+   * its own callback (or promise): while the callback holds one entity's frame, that entity's newest
+   * later frame waits here (latest wins), and the other entities' frames go on.
    */
   readonly onEnvelope?: OnEnvelope;
 }
@@ -43,15 +46,18 @@ export interface FrameInfo {
   readonly decodeMs: number;
 }
 
-/** Called for each decoded message; the relay gets the frame's ack after it returns (or its promise settles). */
+/** Called for each decoded message; the frame's credit goes back to the relay after it returns (or its promise settles). */
 export type OnMessage = (message: LogMessage, info: FrameInfo) => void | Promise<void>;
 
-/** Called for each frame with `onEnvelope` (lazy frames), undecoded (`info.decodeMs` is 0); its ack follows it. */
+/** Called for each frame with `onEnvelope` (lazy frames), undecoded (`info.decodeMs` is 0); its credit follows it. */
 export type OnEnvelope = (envelope: Envelope, bytes: Uint8Array, info: FrameInfo) => void | Promise<void>;
 
 export interface SubscriptionStats {
+  /** Frames handed over (to the callback or the iterator), and their bytes. */
   readonly received: number;
   readonly bytes: number;
+  /** Frames replaced by a newer one of the same entity while they waited for the callback (latest wins). */
+  readonly dropped: number;
   /** Frames that could not be decoded (each also raised a `problem`). */
   readonly undecodable: number;
   readonly reconnects: number;
@@ -66,8 +72,10 @@ export interface SubscriptionEvents extends RelayEvents {
 /**
  * Subscribe to a session's frames. Returns at once; `ready` settles when the relay accepted (or refused)
  * the subscription. Messages are decoded (RVL included) and handed to `onMessage` and/or the async
- * iterator (`for await (const m of subscription)`); each frame is acknowledged once it has been taken,
- * which is what lets the relay pace a slow subscriber (latest wins) instead of queuing for it.
+ * iterator (`for await (const m of subscription)`), one at a time; frames that arrive meanwhile wait, the
+ * newest of each entity only (latest wins). A frame's credit goes back to the relay once it has been taken
+ * or replaced (in batches, `FRAME_CREDITS`), which is what lets the relay pace a slow subscriber instead
+ * of queuing for it.
  */
 export function subscribe(
   target: RelayTarget,
@@ -82,18 +90,33 @@ export function subscribe(
   );
 }
 
+/** Credit goes back to the relay in batches of this many frames: one message per batch, not per frame. */
+const CREDIT_BATCH = FRAME_CREDITS / 2;
+
 export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIterable<LogMessage> {
   /** Resolves when the relay first accepts the subscription; rejects with `SdkError` if it never will. */
   readonly ready: Promise<void>;
   private resolveReady!: () => void;
   private rejectReady!: (error: SdkError) => void;
-  private counts = { received: 0, bytes: 0, undecodable: 0 };
-  private chain: Promise<void> = Promise.resolve();
-  /** Steps of `chain` not yet finished (see `order`). */
-  private unfinished = 0;
+  private counts = { received: 0, bytes: 0, dropped: 0, undecodable: 0 };
+  /** A frame is with the callback (or waits for the iterator's pull): frames arriving now wait. */
+  private busy = false;
+  /** Lazy frames: the keys (entity and kind) whose frame the callback holds. */
+  private readonly held = new Set<string>();
+  /** Frames waiting for the callback, the newest per entity. */
+  private readonly waiting = new WaitingFrames((bytes) => {
+    const { entityPath, kind } = readEnvelope(bytes);
+    return entityArchetypeKey(entityPath, kind);
+  });
+  /** `handOverWaiting` is scheduled. */
+  private scheduled = false;
+  /** Frames taken or replaced whose credit has not been sent back yet. */
+  private unsentCredit = 0;
+  /** Frames received on this connection whose credit has not been sent back (the relay's view). */
+  private owed = 0;
   private latestEntities: readonly EntityInfo[] = [];
   private latestProducers: readonly ProducerInfo[] = [];
-  /** Async-iterator state: frames waiting to be pulled (at most one per entity: each waits for its ack). */
+  /** Async-iterator state: the frame waiting to be pulled (the subscription is busy until it is). */
   private readonly inbox = new FrameInbox<LogMessage>();
   private iterating = false;
 
@@ -113,10 +136,17 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     connection.on("state", (state, error) => {
       if (state === "closed") this.finish(error);
     });
-    connection.on("welcome", () => this.requestFrames());
+    connection.on("welcome", () => {
+      // A new connection: the relay grants fresh credit at the subscribe; older waiting frames go (the
+      // subscription's first frames are the latest of every entity).
+      this.owed = 0;
+      this.unsentCredit = 0;
+      this.waiting.clear();
+      this.requestFrames();
+    });
     // Frames beside socket.io-client's decoder (connectionFrames.ts); through it if that cannot be set up.
-    installFrameFastPath(connection.socket, (bytes, ack) => this.onFrame(bytes, ack));
-    connection.socket.on("frame", (payload, ack) => this.onFrame(payload, ack));
+    installFrameFastPath(connection.socket, (bytes) => this.onFrame(bytes));
+    connection.socket.on("frame", (payload) => this.onFrame(payload));
   }
 
   get state(): ConnectionState {
@@ -183,101 +213,152 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       });
   }
 
-  private onFrame(payload: unknown, ack: unknown): void {
-    const done = typeof ack === "function" ? (ack as () => void) : () => {};
+  private onFrame(payload: unknown): void {
+    this.owed++;
     const bytes = toBytes(payload);
+    if (!bytes) {
+      this.undecodable(new SdkError(SdkErrorCode.BadMessage, "frame: not binary"));
+      return;
+    }
+    const frame: WaitingFrame = { bytes, receivedAt: Date.now() };
     if (this.options.onEnvelope) {
-      this.onLazyFrame(this.options.onEnvelope, bytes, done);
+      this.onLazyFrame(this.options.onEnvelope, frame);
       return;
     }
+    // Handed over after the input already received, so only the newest frame of each entity is decoded.
+    if (this.waiting.put(frame)) this.replaced();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.busy || this.waiting.size === 0) return;
+    this.scheduled = true;
+    afterPendingInput(this.handOverWaiting);
+  }
+
+  /** Bound once: the scheduled step that hands the waiting frames over, one at a time. */
+  private readonly handOverWaiting = () => {
+    this.scheduled = false;
+    while (!this.busy) {
+      const frame = this.waiting.take();
+      if (!frame) return;
+      this.take(frame);
+    }
+  };
+
+  /** Decode one frame and hand it over (to the callback, then the iterator); busy until it is taken. */
+  private take({ bytes, receivedAt }: WaitingFrame): void {
     let message: LogMessage;
-    let decodeMs = 0;
+    const started = performance.now();
     try {
-      if (!bytes) throw new SdkError(SdkErrorCode.BadMessage, "frame: not binary");
-      const started = performance.now();
       message = decodeMessage(bytes);
-      decodeMs = performance.now() - started;
     } catch (error) {
-      this.undecodable(error, done);
+      this.undecodable(error);
       return;
     }
-    const info = this.count(bytes, decodeMs);
-    // One message at a time, in arrival order; the ack follows the callback (and the iterator's pull).
-    this.order(() => this.handOver(message, info, done));
+    const info = this.count(bytes, receivedAt, performance.now() - started);
+    const called = this.afterCallback(() => this.onMessage?.(message, info));
+    const handedOver = called ? called.then(() => this.toIterator(message)) : this.toIterator(message);
+    if (!handedOver) {
+      this.taken();
+      return;
+    }
+    this.busy = true;
+    void handedOver.then(() => {
+      this.busy = false;
+      this.taken();
+      this.schedule();
+    });
+  }
+
+  /** The iterator's pull takes the message (the subscription waits for it), unless nobody iterates. */
+  private toIterator(message: LogMessage): Promise<void> | undefined {
+    if (!this.iterating) return undefined;
+    return new Promise<void>((resolve) => this.inbox.offer(message, resolve));
   }
 
   /**
    * Lazy frames: only the envelope is read here (a bad one is undecodable), the body is the callback's.
-   * Not chained behind earlier callbacks' promises: a frame held by the callback (its ack with it) must
-   * not hold the frames of other entities.
+   * Each frame goes as it comes, unless the callback still holds a frame of its entity: then it waits,
+   * the newest only, and goes when that one is let go.
    */
-  private onLazyFrame(onEnvelope: OnEnvelope, bytes: Uint8Array | undefined, done: () => void): void {
+  private onLazyFrame(onEnvelope: OnEnvelope, frame: WaitingFrame): void {
     let envelope: Envelope;
     try {
-      if (!bytes) throw new SdkError(SdkErrorCode.BadMessage, "frame: not binary");
-      envelope = readEnvelope(bytes);
+      envelope = readEnvelope(frame.bytes);
     } catch (error) {
-      this.undecodable(error, done);
+      this.undecodable(error);
       return;
     }
-    const info = this.count(bytes, 0);
-    void this.afterCallback(() => onEnvelope(envelope, bytes, info), done);
-  }
-
-  /**
-   * Run `step` after every earlier one: at once when none is unfinished (a synchronous callback then
-   * costs no promise per frame), else chained behind them.
-   */
-  private order(step: () => void | Promise<void>): void {
-    const pending = this.unfinished === 0 ? step() : this.chain.then(step);
-    if (!pending) return;
-    this.unfinished++;
-    this.chain = pending.finally(() => {
-      this.unfinished--;
+    const key = entityArchetypeKey(envelope.entityPath, envelope.kind);
+    if (this.held.has(key)) {
+      if (this.waiting.put(frame, key)) this.replaced();
+      return;
+    }
+    const info = this.count(frame.bytes, frame.receivedAt, 0);
+    const called = this.afterCallback(() => onEnvelope(envelope, frame.bytes, info));
+    if (!called) {
+      this.taken();
+      return;
+    }
+    this.held.add(key);
+    void called.then(() => {
+      this.held.delete(key);
+      this.taken();
+      for (let next = this.waiting.take(this.isHeld); next; next = this.waiting.take(this.isHeld)) {
+        this.onLazyFrame(onEnvelope, next);
+      }
     });
   }
 
-  private undecodable(error: unknown, done: () => void): void {
+  private readonly isHeld = (key: string) => this.held.has(key);
+
+  /** A waiting frame was replaced by a newer one of its entity (latest wins). */
+  private replaced(): void {
+    this.counts.dropped++;
+    this.taken();
+  }
+
+  /**
+   * A frame was taken, replaced or refused: its credit goes back to the relay, in batches of half the
+   * credit, or at once when the relay has none left (this side owes it every frame it was given).
+   */
+  private taken(): void {
+    this.unsentCredit++;
+    if (this.unsentCredit >= CREDIT_BATCH || this.owed >= FRAME_CREDITS) {
+      sendCredit(this.connection.socket, this.unsentCredit);
+      this.owed = Math.max(0, this.owed - this.unsentCredit);
+      this.unsentCredit = 0;
+    }
+  }
+
+  private undecodable(error: unknown): void {
     this.counts.undecodable++;
-    done();
+    this.taken();
     const text = error instanceof Error ? error.message : String(error);
     this.emit("problem", { code: SdkErrorCode.BadMessage, message: `undecodable frame: ${text}` });
   }
 
-  private count(bytes: Uint8Array, decodeMs: number): FrameInfo {
+  /** Count a frame handed over; what goes with it to the callback. */
+  private count(bytes: Uint8Array, receivedAt: number, decodeMs: number): FrameInfo {
     this.counts.received++;
     this.counts.bytes += bytes.length;
-    return { byteLength: bytes.length, receivedAt: Date.now(), decodeMs };
+    return { byteLength: bytes.length, receivedAt, decodeMs };
   }
 
-  /** The callback, then the ack (or the iterator); a promise only when the callback returned one. */
-  private handOver(message: LogMessage, info: FrameInfo, done: () => void): void | Promise<void> {
-    return this.afterCallback(
-      () => this.onMessage?.(message, info),
-      () => this.release(message, done),
-    );
-  }
-
-  /** Run `callback`, then `then` (at once, or once its promise settles); a throw is logged, not passed on. */
-  private afterCallback(callback: () => unknown, then: () => void): void | Promise<void> {
+  /** Run `callback`; a promise (that never rejects) when it returned one. A throw is logged, not passed on. */
+  private afterCallback(callback: () => unknown): Promise<void> | undefined {
     let result: unknown;
     try {
       result = callback();
     } catch (error) {
       console.error("depthroom: the subscriber's callback threw", error);
     }
-    if (typeof (result as PromiseLike<void> | undefined)?.then === "function") {
-      return Promise.resolve(result).then(then, (error) => {
-        console.error("depthroom: the subscriber's callback threw", error);
-        then();
-      });
-    }
-    then();
-  }
-
-  private release(message: LogMessage, done: () => void): void {
-    if (this.iterating) this.inbox.offer(message, done);
-    else done();
+    if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") return undefined;
+    return Promise.resolve(result).then(
+      () => {},
+      (error) => console.error("depthroom: the subscriber's callback threw", error),
+    );
   }
 
   private finish(error: SdkError | undefined): void {

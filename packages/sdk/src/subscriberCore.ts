@@ -11,8 +11,8 @@ import { isPermanent, SdkErrorCode } from "./errors.ts";
 
 /*
  * The subscriber's bookkeeping, without a socket: what the relay's answer to `subscribe` means, and the
- * async iterator's inbox, where each frame waits for a pull and is acknowledged only when it is taken
- * (the ack is what lets the relay pace a slow subscriber with latest wins instead of queuing for it).
+ * async iterator's inbox, where a frame waits for a pull and is taken only then (its credit goes back to
+ * the relay after that, which is what lets the relay pace a slow subscriber instead of queuing for it).
  * The subscription (subscriber.ts) is the adapter around them.
  */
 
@@ -69,9 +69,9 @@ interface Puller<T> {
 }
 
 /**
- * Frames waiting for the iterator: a frame is acknowledged when a pull takes it, so at most one frame
- * per entity waits here (the relay sends the next only after the ack). After `end()`, pulls take what
- * still waits, then finish (or reject with the error that ended it).
+ * Frames waiting for the iterator: `ack` is called when a pull takes a frame (the subscription offers
+ * the next only then, so one frame waits here). After `end()`, pulls take what still waits, then
+ * finish (or reject with the error that ended it).
  */
 export class FrameInbox<T> {
   private readonly waiting: Waiting<T>[] = [];
@@ -125,5 +125,76 @@ export class FrameInbox<T> {
 
   get size(): number {
     return this.waiting.length;
+  }
+}
+
+/** A frame that came while the subscriber was busy, with when it came. */
+export interface WaitingFrame {
+  readonly bytes: Uint8Array;
+  readonly receivedAt: number;
+}
+
+/**
+ * Frames waiting for the subscriber's callback, the newest per key (entity and kind: latest wins), in the
+ * order their keys first waited. The key is read (`keyOf`, which reads the frame's envelope) only when a
+ * second frame waits beside the first, so a subscriber that keeps up reads no envelope here. A frame whose
+ * key cannot be read waits under a key of its own (its decode then reports it).
+ */
+export class WaitingFrames {
+  /** The only waiting frame, not yet keyed. */
+  private lone: WaitingFrame | undefined;
+  private readonly byKey = new Map<string, WaitingFrame>();
+  private unreadable = 0;
+
+  constructor(private readonly keyOf: (bytes: Uint8Array) => string) {}
+
+  /** Keep `frame` (under `key` when the caller has read it); returns the frame it replaced, if any. */
+  put(frame: WaitingFrame, key?: string): WaitingFrame | undefined {
+    if (key === undefined && this.lone === undefined && this.byKey.size === 0) {
+      this.lone = frame;
+      return undefined;
+    }
+    if (this.lone !== undefined) {
+      const lone = this.lone;
+      this.lone = undefined;
+      this.byKey.set(this.key(lone.bytes), lone);
+    }
+    const k = key ?? this.key(frame.bytes);
+    const replaced = this.byKey.get(k);
+    this.byKey.set(k, frame);
+    return replaced;
+  }
+
+  /** Take the oldest waiting frame, skipping keys `skip` says are held. */
+  take(skip?: (key: string) => boolean): WaitingFrame | undefined {
+    if (this.lone !== undefined) {
+      // Only lazy frames skip keys, and they always wait keyed.
+      const lone = this.lone;
+      this.lone = undefined;
+      return lone;
+    }
+    for (const [key, frame] of this.byKey) {
+      if (skip?.(key)) continue;
+      this.byKey.delete(key);
+      return frame;
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.lone = undefined;
+    this.byKey.clear();
+  }
+
+  get size(): number {
+    return this.byKey.size + (this.lone === undefined ? 0 : 1);
+  }
+
+  private key(bytes: Uint8Array): string {
+    try {
+      return this.keyOf(bytes);
+    } catch {
+      return `\0unreadable ${this.unreadable++}`;
+    }
   }
 }

@@ -6,8 +6,9 @@ socket.io details (python-socketio 5.x client, websocket-client transport):
 - one new `socketio.Client` per attempt (its own reconnection is off: ours retries refusals too);
 - engine.io messages are handled in order on the read thread (python-socketio starts a thread per
   message by default, which can reorder a binary frame and its attachment);
-- a `frame` is acknowledged when the subscriber has taken it, not when the handler returns, so the
-  relay paces a slow subscriber (latest wins) instead of queuing for it.
+- a `frame`'s credit goes back (protocol 2, `credit` in batches) when the subscriber has taken or
+  dropped it, not when the handler returns, so the relay paces a slow subscriber (latest wins)
+  instead of queuing for it.
 """
 
 from __future__ import annotations
@@ -20,12 +21,15 @@ from typing import Any, Callable, TypeVar
 
 import engineio
 import socketio
-from socketio import packet
 
 from .errors import DepthroomError
 from .link import Target
 
-RELAY_PROTOCOL_VERSION = 1
+RELAY_PROTOCOL_VERSION = 2
+# Frames the relay sends a viewer before it gives their credit back (FRAME_CREDITS in protocol.ts);
+# credit goes back in batches of half that, one `credit` event per batch.
+FRAME_CREDITS = 8
+_CREDIT_BATCH = FRAME_CREDITS // 2
 
 # Codes after which trying again cannot help (the schema's ERROR_CODES table, `retry: false`;
 # tests/test_golden.py checks this set against it). Unknown codes (a newer relay's) are retried.
@@ -69,31 +73,46 @@ class _OrderedEngineIO(engineio.Client):
 
 
 class _SocketClient(socketio.Client):
-    """socket.io client with in-order message handling and acknowledgements the caller sends."""
+    """socket.io client (one per connection) with in-order message handling; each frame comes with a
+    one-shot `taken` the caller calls when it has taken (or dropped) the frame: its credit goes back to
+    the relay, in batches, or at once when the relay has no credit left."""
 
     def __init__(self, on_frame: Callable[[Any, Callable[[], None]], None] | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._on_frame = on_frame
+        self._credit_lock = threading.Lock()
+        self._owed = 0  # frames received whose credit has not been sent back
+        self._unsent = 0  # of those, frames taken whose credit waits for the batch
+
+    def _taken(self) -> None:
+        with self._credit_lock:
+            self._unsent += 1
+            if self._unsent < _CREDIT_BATCH and self._owed < FRAME_CREDITS:
+                return
+            frames, self._unsent = self._unsent, 0
+            self._owed = max(0, self._owed - frames)
+        try:
+            self.emit("credit", frames)
+        except Exception:  # noqa: BLE001 - the connection is gone; the next one gets fresh credit
+            pass
 
     def _engineio_client_class(self):  # noqa: ANN202
         return _OrderedEngineIO
 
     def _handle_event(self, namespace, id, data):  # noqa: ANN001, A002 - socketio's signature
         if self._on_frame is not None and data and data[0] == "frame":
-            ns = namespace or "/"
+            with self._credit_lock:
+                self._owed += 1
             sent = False
 
-            def ack() -> None:
+            def taken() -> None:
                 nonlocal sent
-                if id is None or sent:
+                if sent:
                     return
                 sent = True
-                try:
-                    self._send_packet(self.packet_class(packet.ACK, namespace=ns, id=id, data=[]))
-                except Exception:  # noqa: BLE001 - the connection is gone; nothing to acknowledge
-                    pass
+                self._taken()
 
-            self._on_frame(data[1] if len(data) > 1 else None, ack)
+            self._on_frame(data[1] if len(data) > 1 else None, taken)
             return
         super()._handle_event(namespace, id, data)
 

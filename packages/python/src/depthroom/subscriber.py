@@ -1,13 +1,15 @@
 """The subscriber: `for msg in dr.subscribe(view_link):` yields decoded messages (entity path, times,
 archetype with numpy arrays); or `dr.subscribe(link, callback)` calls `callback(msg)` on a thread of its
-own. Each frame is acknowledged once taken (yielded, or the callback returned), which lets the relay
-pace a slow script (latest wins per entity) instead of queuing for it; so what waits here is bounded by
-the number of entities. As the TypeScript SDK's subscriber (packages/sdk/src/subscriber.ts)."""
+own. Each frame's credit goes back to the relay once it is taken (yielded, or the callback returned) or
+replaced here by a newer frame of its entity while it waited (latest wins), which lets the relay pace a
+slow script instead of queuing for it; so what waits here is bounded by the relay's credit and the
+number of entities. As the TypeScript SDK's subscriber (packages/sdk/src/subscriber.ts)."""
 
 from __future__ import annotations
 
 import collections
 import logging
+import struct
 import threading
 import time
 from typing import Any, Callable, Iterator
@@ -18,8 +20,17 @@ from .link import resolve_target
 from .message import Message, decode_message
 
 log = logging.getLogger("depthroom")
-# A relay sends at most one unacknowledged frame per entity; this caps a misbehaving one.
+# A relay sends at most FRAME_CREDITS frames without their credit back; this caps a misbehaving one.
 _MAX_WAITING = 4096
+
+
+def _entity_key(data: bytes) -> bytes | None:
+    """The frame's kind byte and entity path, read from its header (PROTOCOL.md: magic:4 version:u8
+    kind:u8 kind-version:u8 flags:u8 length:u16 path); None when too short (its decode reports it)."""
+    if len(data) < 10:
+        return None
+    (length,) = struct.unpack_from("<H", data, 8)
+    return data[5:6] + data[10 : 10 + length] if len(data) >= 10 + length else None
 
 
 def subscribe(
@@ -62,7 +73,7 @@ class Subscription(ConnectionClient):
         self._callback = callback
         super().__init__()
         self._waiting: collections.deque[tuple[bytes, Callable[[], None]]] = collections.deque()
-        self._counts = {"received": 0, "bytes": 0, "undecodable": 0}
+        self._counts = {"received": 0, "bytes": 0, "dropped": 0, "undecodable": 0}
         self._subscribed = False
         self._refusal: DepthroomError | None = None
         self._closed = False
@@ -114,7 +125,8 @@ class Subscription(ConnectionClient):
             self._connection.close()
 
     def stats(self) -> dict[str, int]:
-        """received, bytes, undecodable (frames this side could not decode, each also a problem), reconnects."""
+        """received, bytes, dropped (replaced while waiting by a newer frame of their entity), undecodable
+        (frames this side could not decode, each also a problem), reconnects."""
         with self._lock:
             return {**self._counts, "reconnects": self._reconnects}
 
@@ -189,7 +201,16 @@ class Subscription(ConnectionClient):
                 return
             self._counts["received"] += 1
             self._counts["bytes"] += len(payload)
-            self._waiting.append((bytes(payload), ack))
+            data = bytes(payload)
+            key = _entity_key(data)
+            # Latest wins: a waiting frame of the same entity is replaced (and its credit goes back).
+            for i, (waiting_data, waiting_ack) in enumerate(self._waiting):
+                if key is not None and _entity_key(waiting_data) == key:
+                    del self._waiting[i]
+                    self._counts["dropped"] += 1
+                    waiting_ack()
+                    break
+            self._waiting.append((data, ack))
             if len(self._waiting) > _MAX_WAITING:
                 _, oldest_ack = self._waiting.popleft()
                 oldest_ack()
