@@ -327,8 +327,8 @@ if (KINDS.includes("depthroom")) {
       fpsMin >= 29.5 && gap < 2 * FRAME_MS,
     );
   }
-  // GC pauses are wall time: a producer descheduled mid-pause (a loaded box) inflates them, so the
-  // least of the runs is printed beside the median.
+  // GC pauses are wall time, scaled by the producer thread's on-CPU share of its runnable time
+  // (benchProducer.ts): an estimate on a loaded box, so the least of the runs is printed beside it.
   const shares = results.filter((r) => r.kind === "depthroom").map((r) => r.producerGcShare * 100);
   const gc = median(shares);
   goal(
