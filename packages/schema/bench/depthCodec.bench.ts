@@ -181,7 +181,7 @@ for (const set of sets) {
     const stageMs = interleaved(n, [
       (i) => rvlEncode(u16[i]!),
       (i) => medPredict(u16[i]!, frames[i]!.width),
-      (i) => deflateRaw(stageOnes[i]!, "rle"),
+      (i) => deflateRaw(stageOnes[i]!),
       (i) => rvlDecode(rvl[i]!, px),
       (i) => medInflate(encoded[i]!, px),
       (i) => medInflateJs(encoded[i]!, px),
@@ -235,7 +235,7 @@ print(
     "set",
     "RVL encode",
     "MED predict",
-    "deflate (zlib rle)",
+    "deflate (level 1)",
     "RVL decode",
     "inflate (zlib)",
     "inflate (fflate)",

@@ -16,8 +16,7 @@ import { DecodeError } from "./errors.ts";
  * first, top bit "more follows"; run lengths take at most 4 bytes, residuals at most 3.
  * Stage 2 (entropy): the stage-1 bytes are compressed as one raw DEFLATE stream (RFC 1951, no zlib or
  * gzip wrapper): what `DecompressionStream("deflate-raw")`, zlib's `inflateRaw` and fflate read. Any
- * DEFLATE stream is valid, so the encoder's choice is not wire format (Node: zlib's RLE strategy, see
- * deflateRaw; elsewhere fflate level 1).
+ * DEFLATE stream is valid, so the encoder's choice is not wire format (level 1: see deflateRaw).
  *
  * Both loops (medPredict, medUnpredict) walk each non-zero run by row segments: the first pixel of a
  * segment takes the general rule (segmentPrediction), the others have a non-zero left neighbour, so
@@ -209,9 +208,8 @@ export function readRunLength(
  * file stays browser-safe with no `node:` import), else undefined and fflate (JS) does the DEFLATE.
  */
 interface NativeZlib {
-  deflateRawSync(data: Uint8Array, options: { level: number; strategy?: number }): Uint8Array;
+  deflateRawSync(data: Uint8Array, options: { level: number }): Uint8Array;
   inflateRawSync(data: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
-  constants: { Z_DEFAULT_STRATEGY: number; Z_RLE: number };
 }
 const nativeZlib = (
   globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
@@ -221,27 +219,16 @@ const nativeZlib = (
 export const MED_DEFLATE_IMPLEMENTATION: "node:zlib" | "fflate" = nativeZlib ? "node:zlib" : "fflate";
 
 /**
- * How zlib looks for repeats: "default" (level 1's hash chains) or "rle" (only runs of one byte value,
- * i.e. matches at distance 1). Not wire format: every strategy writes plain DEFLATE. fflate (no native
- * zlib) has no such choice and writes level 1.
+ * Raw DEFLATE (level 1) of stage-1 bytes: a new Uint8Array. Level 1, not one of zlib's faster
+ * strategies: every viewer decodes what one producer encodes, and browsers inflate with fflate (JS).
+ * Measured on MED's stage 1 of the shipped frames (CPU time, Node; fflate runs the same in Chromium):
+ * Z_RLE deflated 1.2x (Kinect v1) to 1.4x (ToF) faster, but fflate inflated its output 1.4x / 1.25x
+ * slower; Huffman-only deflated faster still and inflated 1.9x / 1.2x slower. Levels 2-4 inflate 5-9 %
+ * faster than level 1 and deflate 1.2-1.6x slower.
  */
-export type DeflateStrategy = "default" | "rle";
-
-/**
- * Raw DEFLATE (level 1) of stage-1 bytes: a new Uint8Array. MED's stage 1 takes "rle" (medEncode):
- * its residual bytes repeat as runs (flat or evenly sloped depth), so on the shipped frames zlib's RLE
- * strategy deflated them 1.1x (Kinect v1) to 1.3x (ToF) faster than level 1's hash chains, 10 % smaller
- * on ToF, 4 % larger on Kinect v1, and fflate in Chromium's worker inflated them as fast (within the
- * noise of a loaded box; bench/depthCodec.bench.ts prints both). Not Huffman-only, although it deflated
- * 1.2-2x faster still: fflate inflated it 1.7-3x slower, and every viewer decodes what one producer
- * encodes. Float-deflate keeps "default": "rle" cost it 23 % of its ratio on quantised depth.
- */
-export function deflateRaw(stageOne: Uint8Array, strategy: DeflateStrategy = "default"): Uint8Array {
+export function deflateRaw(stageOne: Uint8Array): Uint8Array {
   if (nativeZlib) {
-    const out = nativeZlib.deflateRawSync(stageOne, {
-      level: 1,
-      strategy: strategy === "rle" ? nativeZlib.constants.Z_RLE : nativeZlib.constants.Z_DEFAULT_STRATEGY,
-    });
+    const out = nativeZlib.deflateRawSync(stageOne, { level: 1 });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   }
   return deflateSync(stageOne, { level: 1 });
@@ -249,7 +236,7 @@ export function deflateRaw(stageOne: Uint8Array, strategy: DeflateStrategy = "de
 
 /** Compress 16-bit depth of a `width`-wide image; returns a new Uint8Array (raw DEFLATE). */
 export function medEncode(input: Uint16Array, width: number): Uint8Array {
-  return deflateRaw(medPredict(input, width), "rle");
+  return deflateRaw(medPredict(input, width));
 }
 
 /** Undo stage 1: `stageOne` holds exactly the varint bytes of `pixelCount` pixels. */
