@@ -236,11 +236,18 @@ describe("colour images on depth clouds", () => {
       [20, 28],
       [36, 60],
     ];
+    // Each sample must be on the panel: a view left zoomed in when its panel shrank (more images came)
+    // once put (4, 4) above it, read as black.
     const colorsAt = async (shot: Pixels) =>
       Promise.all(
         samples.map(async ([u, v]) => {
           const p = (await at(u, v))!;
-          return pixel(shot, Math.round(p[0] - panel.x), Math.round(p[1] - panel.y));
+          const x = Math.round(p[0] - panel.x);
+          const y = Math.round(p[1] - panel.y);
+          expect([x, y], `(${u}, ${v}) on the panel`).toSatisfy(
+            () => x >= 0 && y >= 0 && x < shot.width && y < shot.height,
+          );
+          return pixel(shot, x, y);
         }),
       );
     const depthOnly = await colorsAt(await shot2d());

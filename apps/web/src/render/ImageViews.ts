@@ -7,11 +7,15 @@ import { fitView2D, orthoBounds, panView2D, type Size, type View2D, zoomView2D }
 
 /**
  * The 2D views: per image entity an orthographic camera on the image's own layer, and its `View2D`
- * (centre and zoom), fitted to the panel when the image first shows.
+ * (centre and zoom), fitted to the panel when the image first shows. A view stays fitted while its
+ * panel changes size (panels shrink as more images arrive) until the person zooms or pans it; from then
+ * on it keeps its centre and zoom.
  */
 export class ImageViews {
   private readonly cameras = new Map<string, PoseCamera>();
   private readonly views = new Map<string, View2D>();
+  /** The image size each view was fitted to, while nobody has zoomed or panned it since. */
+  private readonly fitted = new Map<string, Size>();
 
   constructor(private readonly scene: Scene) {}
 
@@ -39,12 +43,22 @@ export class ImageViews {
 
   fit(entity: string, image: Size, panel: Size): void {
     this.views.set(entity, fitView2D(image, panel));
+    this.fitted.set(entity, { width: image.width, height: image.height });
+  }
+
+  /** The entity's panel is now `panel`'s size: a view still as fitted is fitted again. */
+  resize(entity: string, panel: Size): boolean {
+    const image = this.fitted.get(entity);
+    if (!image) return false;
+    this.views.set(entity, fitView2D(image, panel));
+    return true;
   }
 
   zoom(entity: string, panel: Size, x: number, y: number, factor: number): boolean {
     const view = this.views.get(entity);
     if (!view) return false;
     this.views.set(entity, zoomView2D(view, panel, x, y, factor));
+    this.fitted.delete(entity);
     return true;
   }
 
@@ -52,6 +66,7 @@ export class ImageViews {
     const view = this.views.get(entity);
     if (!view) return false;
     this.views.set(entity, panView2D(view, dx, dy));
+    this.fitted.delete(entity);
     return true;
   }
 

@@ -238,4 +238,30 @@ describe("ViewerScene's query API for pointer events", () => {
     viewer.clearEntity(entity);
     expect(viewer.imageInfo(entity)).toBeUndefined();
   });
+
+  it("a fitted 2D view stays fitted when its panel shrinks (more images came); a zoomed one keeps its zoom", () => {
+    const entity = "world/camera/depth";
+    for (const message of depthImage3dExample()) viewer.handleMessage(message);
+    viewer.frame();
+    // The panel goes from 400 x 400 to 400 x 100: the 300 x 200 image must still fit inside it.
+    const shrink = (height: number) =>
+      viewer.setPanels(
+        [
+          { id: "3d", kind: "3d", x: 0, y: 0, width: 400, height: 400 },
+          { id: "2d", kind: "2d", entity, x: 400, y: 0, width: 400, height },
+        ],
+        800,
+        400,
+      );
+    shrink(100);
+    const [, top] = viewer.imageToCanvas(entity, -0.5, -0.5)!;
+    const [, bottom] = viewer.imageToCanvas(entity, 299.5, 199.5)!;
+    expect(top).toBeGreaterThanOrEqual(0);
+    expect(bottom).toBeLessThanOrEqual(100);
+    // Zoomed by the person: a resize keeps the zoom (the image point at the panel's centre stays there).
+    viewer.zoom2d(entity, 200, 50, 2);
+    const zoomed = viewer.view2d(entity);
+    shrink(80);
+    expect(viewer.view2d(entity)).toEqual(zoomed);
+  });
 });

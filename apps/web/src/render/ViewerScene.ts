@@ -294,8 +294,12 @@ export class ViewerScene {
     this.panels = [...panels];
     this.canvasSize = { width: Math.max(1, canvasWidth), height: Math.max(1, canvasHeight) };
     for (const panel of panels) {
-      // A 2D panel that changed size keeps its centre and zoom, but a new one is fitted.
-      if (panel.kind === "2d" && panel.entity && !before.has(panel.id)) this.fit2d(panel.entity);
+      if (panel.kind !== "2d" || !panel.entity) continue;
+      // A new 2D panel is fitted; one that changed size stays fitted unless the person zoomed or panned it.
+      const was = before.get(panel.id);
+      if (!was) this.fit2d(panel.entity);
+      else if (was.width !== panel.width || was.height !== panel.height)
+        this.images.resize(panel.entity, panel);
     }
     this.updateActiveCameras();
     this.dirty = true;
