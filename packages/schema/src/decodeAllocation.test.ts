@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocationsPerCall } from "../testing/allocations.ts";
-import { sampleDepthMessage } from "../testing/index.ts";
+import { allocationsPerCall, sampleDepthMessage } from "../testing/index.ts";
 import type { DepthEncoding, DepthImage } from "./depthImage.ts";
 import { decodeMessage, encodeMessage } from "./message.ts";
 

@@ -1,4 +1,5 @@
 // Test and benchmark helpers (Node only): the shipped real depth samples, stamped frames for rate tests, a free port.
+export { type Allocations, allocationsPerCall } from "./allocations.ts";
 export { generatedFloatSequence } from "./floatSequence.ts";
 export { countRefusals, damagedPayloads, seededRandom } from "./fuzzPayloads.ts";
 export { freePort } from "./ports.ts";

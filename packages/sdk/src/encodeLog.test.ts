@@ -7,6 +7,7 @@ import {
   readEnvelope,
   Transform3D,
 } from "@depthroom/schema";
+import { allocationsPerCall, sampleDepthMessage } from "@depthroom/schema/testing";
 import { describe, expect, it } from "vitest";
 import { encodeLog } from "./encodeLog.ts";
 import { SdkError } from "./errors.ts";
@@ -132,5 +133,40 @@ describe("Timelines", () => {
     expect(fieldOf(() => time.set("t", 1n << 64n))).toBe("timeline");
     time.reset();
     expect(time.current).toEqual([]);
+  });
+
+  it("hands out one array until a time changes, and never changes an array it handed out", () => {
+    const time = new Timelines();
+    time.set("frame", 1);
+    time.set("t", 2n);
+    const first = time.current;
+    expect(time.current).toBe(first);
+    time.set("frame", 2);
+    expect(time.current).not.toBe(first);
+    expect(first.map((p) => p.value)).toEqual([1n, 2n]);
+    expect(time.current.map((p) => p.value)).toEqual([2n, 2n]);
+  });
+});
+
+describe("a rig's frame: setTime twice, then log", () => {
+  it("allocates its message and a few KB of small objects, over 1,000 TUM frames", {
+    timeout: 60_000,
+  }, () => {
+    const { archetype } = sampleDepthMessage();
+    const time = new Timelines();
+    let frame = 0;
+    for (const encoding of ["raw", "rvl"] as const) {
+      const size = encodeLog("world/camera/depth", archetype, [], { encoding }).bytes.byteLength;
+      const used = allocationsPerCall(() => {
+        time.set("frame", frame++);
+        time.set("capture_time", BigInt(frame) * 33_333_333n);
+        encodeLog("world/camera/depth", archetype, time.current, { encoding });
+      }, 1000);
+      expect(used.clean, encoding).toBeGreaterThan(500);
+      // The message's own bytes (+ 2 timelines' stamps); nothing else frame-sized.
+      expect(used.arrayBuffers, encoding).toBeGreaterThan(size * 0.95);
+      expect(used.arrayBuffers, encoding).toBeLessThan(size + 1024);
+      expect(used.heap, encoding).toBeLessThan(8 * 1024);
+    }
   });
 });

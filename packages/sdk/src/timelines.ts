@@ -7,7 +7,8 @@ import { SdkError, SdkErrorCode } from "./errors.ts";
  */
 export class Timelines {
   private readonly points = new Map<string, TimePoint>();
-  private cached: readonly TimePoint[] = [];
+  /** The points as an array, built when read after a change (a rig sets two or three times per frame). */
+  private cached: readonly TimePoint[] | undefined = [];
 
   set(timeline: string, value: number | bigint): void {
     if (!isTimelineName(timeline)) {
@@ -40,11 +41,11 @@ export class Timelines {
       throw new SdkError(SdkErrorCode.BadMessage, `more than ${MAX_TIMELINES} timelines`, "timeline");
     }
     this.points.set(timeline, point);
-    this.cached = [...this.points.values()];
+    this.cached = undefined;
   }
 
   disable(timeline: string): void {
-    if (this.points.delete(timeline)) this.cached = [...this.points.values()];
+    if (this.points.delete(timeline)) this.cached = undefined;
   }
 
   reset(): void {
@@ -52,8 +53,9 @@ export class Timelines {
     this.cached = [];
   }
 
-  /** The current time points (a fresh array only when they changed). */
+  /** The current time points (a fresh array only when they changed since the last read). */
   get current(): readonly TimePoint[] {
+    this.cached ??= [...this.points.values()];
     return this.cached;
   }
 }
