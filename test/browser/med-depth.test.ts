@@ -1,3 +1,4 @@
+import { DepthImage } from "@depthroom/schema";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   TUM,
@@ -12,7 +13,8 @@ import { viewerSuite } from "./support/suite.ts";
 
 // Issue 19: a rig sending MED-deflate depth (wire encoding 2): the viewer's frame worker inflates it with
 // fflate (synchronously, as decodeMessage does in browsers) and draws the real TUM frame with its exact
-// depth values.
+// depth values. Then the same frame in metres as F32 with NaN holes, sent as float-deflate (encoding 3),
+// whose encoder takes stage-1 layout 2 (the pixels' own bits) for this quantised depth.
 
 describe("MED-deflate depth in the viewer", () => {
   const viewer = viewerSuite({ rig: { depthEncoding: "med" } });
@@ -38,6 +40,38 @@ describe("MED-deflate depth in the viewer", () => {
           [TUM, u, v] as const,
         );
         expect(readout?.depthMeters, `pixel ${u},${v}`).toBeCloseTo(stored / TUM_UNITS_PER_METRE, 6);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+});
+
+describe("float-deflate F32 depth in the viewer (stage-1 layout 2)", () => {
+  const viewer = viewerSuite({ rig: { depthEncoding: "float-deflate" } });
+  const frame = TUM_FRAME;
+  const metres = Float32Array.from(frame.depth, (v) => (v === 0 ? Number.NaN : v / TUM_UNITS_PER_METRE));
+
+  beforeAll(async () => {
+    viewer.rig.log(TUM_CAMERA, TUM_PINHOLE, { static: true });
+    viewer.rig.setTime("frame", 1);
+    viewer.rig.log(TUM, new DepthImage(metres, { width: 640, height: 480, meter: 1 }));
+    await viewer.rig.flush();
+  });
+
+  it("decodes in the frame worker and reads out the exact depth of sampled pixels", async () => {
+    await waitForEntities(viewer.page, "hasCloud", [TUM]);
+    expect(await viewer.page.evaluate(() => window.__depthroom!.decode())).toBe("worker");
+    let checked = 0;
+    for (let v = 7; v < 480; v += 53) {
+      for (let u = 11; u < 640; u += 71) {
+        const stored = metres[v * 640 + u]!;
+        if (Number.isNaN(stored)) continue;
+        const readout = await viewer.page.evaluate(
+          ([entity, x, y]) => window.__depthroom!.readout(entity as string, x as number, y as number),
+          [TUM, u, v] as const,
+        );
+        expect(readout?.depthMeters, `pixel ${u},${v}`).toBe(stored);
         checked++;
       }
     }
