@@ -30,6 +30,11 @@ interface Window {
   readonly fullPoints: number;
   /** Frames uploaded per entity during the window. */
   readonly uploads: number[];
+  /**
+   * Frames per entity that reached the frame core during the window (the viewer state's messages):
+   * what crossed the socket to it and, but for any it replaced undecoded, what it decoded.
+   */
+  readonly received: number[];
 }
 
 /** Orbit the page's 3D view a little on every animation frame for `ms` and count the frames drawn. */
@@ -38,6 +43,7 @@ function orbitAndCount(page: Page, entities: readonly string[], ms: number): Pro
     async ({ names, ms }) => {
       const hooks = window.__depthroom!;
       const uploads = () => names.map((e) => hooks.stats().find((s) => s.entity === e)?.uploads ?? 0);
+      const received = () => names.map((e) => hooks.state().entities[e]?.messages ?? 0);
       let maxPoints = 0;
       let last = hooks.points();
       let orbiting = true;
@@ -65,12 +71,14 @@ function orbitAndCount(page: Page, entities: readonly string[], ms: number): Pro
       requestAnimationFrame(step);
       const framesBefore = hooks.framesDrawn();
       const uploadsBefore = uploads();
+      const receivedBefore = received();
       const t0 = performance.now();
       await new Promise((r) => setTimeout(r, ms));
       const frames = hooks.framesDrawn() - framesBefore;
       const seconds = (performance.now() - t0) / 1000;
       orbiting = false;
       const uploadsAfter = uploads();
+      const receivedAfter = received();
       return {
         frames,
         seconds,
@@ -79,6 +87,7 @@ function orbitAndCount(page: Page, entities: readonly string[], ms: number): Pro
         maxPoints,
         fullPoints: last.fullPoints,
         uploads: uploadsAfter.map((u, i) => u - (uploadsBefore[i] ?? 0)),
+        received: receivedAfter.map((r, i) => r - (receivedBefore[i] ?? 0)),
       };
     },
     { names: entities, ms },
@@ -120,7 +129,8 @@ describe("the point budget with a heavy rig", () => {
       `${name}: rig encoded in ${ready.encodeMs} ms (frame bytes ${ready.frameBytes.join(", ")}), ` +
         `${rigReport ? `published ${rigReport.published}, skipped ${rigReport.skipped}, rig cpu ${rigReport.cpu.toFixed(2)}` : "no rig report"}; ` +
         `${w.frames} frames drawn in ${w.seconds.toFixed(1)} s, budget ${w.budget}, stride ${w.stride}, ` +
-        `most points ${w.maxPoints} of ${w.fullPoints}, uploads ${w.uploads.join(", ")} ` +
+        `most points ${w.maxPoints} of ${w.fullPoints}, uploads ${w.uploads.join(", ")}, ` +
+        `received ${w.received.join(", ")} ` +
         `(${((performance.now() - started) / 1000).toFixed(0)} s since the start)\n`,
     );
     return w;

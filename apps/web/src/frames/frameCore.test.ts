@@ -4,15 +4,92 @@ import {
   EncodedImage,
   encodeMessage,
   fromTransferable,
+  readEnvelope,
 } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import { openFrameChannel } from "./frameChannel.ts";
 import { FrameCore, type FrameEvent } from "./frameCore.ts";
 
-const depthBytes = () => {
+const depthBytes = (frame = 3n) => {
   const [, depth] = depthImage3dExample();
-  return encodeMessage({ ...depth!, timelines: [{ timeline: "frame", kind: "sequence", value: 3n }] });
+  return encodeMessage({ ...depth!, timelines: [{ timeline: "frame", kind: "sequence", value: frame }] });
 };
+
+/** Whether `ack` (a frame's ack promise) has settled, after the microtasks queued so far ran. */
+async function settled(ack: Promise<void> | undefined): Promise<boolean> {
+  let done = false;
+  void ack?.then(() => {
+    done = true;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return done;
+}
+
+describe("FrameCore, live frames (the SDK's lazy frames)", () => {
+  /** A core fed directly, as the subscription feeds it; what it posted, as short strings. */
+  function liveCore() {
+    const posted: string[] = [];
+    const core = new FrameCore((event) => {
+      if (event.type === "message") posted.push(`message ${event.message.timelines[0]?.value}`);
+      else if (event.type === "action")
+        posted.push(
+          event.action.type === "message"
+            ? `${event.action.frame} ${event.action.decodeMs === undefined ? "undecoded" : "decoded"} ${event.action.bytes}`
+            : event.action.type,
+        );
+    });
+    const receive = (bytes: Uint8Array) => core.receive(readEnvelope(bytes), bytes);
+    return { core, posted, receive };
+  }
+  const path = "world/camera/depth";
+
+  it("decodes a frame for a free entity at once and holds its ack until the page took it", async () => {
+    const { core, posted, receive } = liveCore();
+    const bytes = depthBytes(1n);
+    const ack = receive(bytes);
+    expect(posted).toEqual(["message 1", `1 decoded ${bytes.length}`]);
+    expect(await settled(ack)).toBe(false);
+    core.handle({ type: "taken", entityPath: path });
+    expect(await settled(ack)).toBe(true);
+  });
+
+  it("keeps a busy entity's newest frame undecoded: a replaced one is recorded as dropped and acked, the newest decoded when the page took the last", async () => {
+    const { core, posted, receive } = liveCore();
+    const first = receive(depthBytes(1n));
+    const second = receive(depthBytes(2n));
+    const third = receive(depthBytes(3n));
+    const size = depthBytes(2n).length;
+    // Frame 2 was never decoded: its bytes and frame number are recorded, and it counts as dropped.
+    expect(posted).toEqual(["message 1", `1 decoded ${size}`, `2 undecoded ${size}`, "dropped"]);
+    expect(await settled(second)).toBe(true);
+    expect(await settled(third)).toBe(false);
+    core.handle({ type: "taken", entityPath: path });
+    expect(await settled(first)).toBe(true);
+    expect(posted.slice(4)).toEqual(["message 3", `3 decoded ${size}`]);
+    expect(await settled(third)).toBe(false);
+  });
+
+  it("decodes pinholes at once, acked at once, while the entity of an image is busy", () => {
+    const { posted, receive } = liveCore();
+    const [pinhole, depth] = depthImage3dExample();
+    receive(depthBytes(1n));
+    const ack = receive(encodeMessage({ ...pinhole!, entityPath: depth!.entityPath }));
+    expect(ack).toBeUndefined();
+    expect(posted.at(-2)).toBe("message undefined");
+  });
+
+  it("answers a frame whose body does not decode with a problem and frees its entity", async () => {
+    const { posted, receive } = liveCore();
+    const bytes = depthBytes(1n);
+    const broken = bytes.slice();
+    broken.fill(0xff, broken.length - 64); // the RVL payload's end: the envelope still reads
+    const ack = receive(broken);
+    expect(posted).toEqual(["problem"]);
+    expect(await settled(ack)).toBe(true);
+    receive(bytes);
+    expect(posted.slice(1)).toEqual(["message 1", `1 decoded ${bytes.length}`]);
+  });
+});
 
 describe("FrameCore", () => {
   it("decodes wire bytes to a message whose pixels are transferred", () => {

@@ -1,25 +1,30 @@
 import {
-  type ArchetypeKind,
   decodeMessage,
+  type Envelope,
   ErrorCode,
+  isFrameKind,
   type LogMessage,
   type TransferableMessage,
   toTransferable,
 } from "@depthroom/schema";
 import type { ViewerAction } from "../state/viewerState.ts";
-import { subscribeSession, type Target } from "../stream/subscribeSession.ts";
+import { envelopeAction, messageAction, subscribeSession, type Target } from "../stream/subscribeSession.ts";
 import { type DecodedImage, decodeEncodedImage } from "./imageDecode.ts";
 
 /*
  * What runs in the frame worker (frameWorker.ts), or on the page when there is no worker: the one place
- * frames are decoded, for both sources. A live session is subscribed with the SDK (RVL decoded here)
- * with latest wins towards the page: per entity of pixels (depth and colour images), one frame is with
- * the page, or being decoded for it, at a time; a newer one replaces the one waiting, and each replaced
- * frame is reported as dropped, so a slow decode never queues frames. JPEG / PNG (EncodedImage) are
- * decoded here too (imageDecode.ts): the page gets the message with a ready ImageBitmap; bytes that do not
- * decode are a problem (viewer state), never an exception. A review room sends wire bytes and gets the
- * decoded message (and bitmap) back. Messages leave as the schema's transferable form
- * (`toTransferable`), their pixels and bitmaps moved, not copied.
+ * frames are decoded, for both sources. A live session is subscribed with the SDK's lazy frames
+ * (envelope and wire bytes, undecoded), and decoding is paced by what the page draws: per entity of
+ * pixels (depth and colour images), one frame is with the page, or being decoded for it, at a time, and
+ * that frame's ack is held until the page says it took it (after drawing it), so the relay keeps the
+ * entity's newest meanwhile (latest wins there) and a frame that a newer one replaces costs no decode:
+ * a 3840x2160 RVL frame is 100-300 ms of a weak core, which the renderer (SwiftShader) needs. Should a
+ * transport send a busy entity's frame anyway, the newest waits here undecoded and the one it replaces
+ * is acked and reported as dropped. Pinholes and transforms are decoded at once. JPEG / PNG
+ * (EncodedImage) are decoded here too (imageDecode.ts): the page gets the message with a ready
+ * ImageBitmap; bytes that do not decode are a problem (viewer state), never an exception. A review room
+ * sends wire bytes and gets the decoded message (and bitmap) back. Messages leave as the schema's
+ * transferable form (`toTransferable`), their pixels and bitmaps moved, not copied.
  */
 
 /** What the page asks of the frame core. */
@@ -48,8 +53,14 @@ export type FrameEvent =
 
 export type PostFrameEvent = (event: FrameEvent, transfer?: Transferable[]) => void;
 
-/** Archetypes handed to the page latest-wins, one per entity at a time: the images. */
-const LATEST_WINS: ReadonlySet<ArchetypeKind> = new Set(["DepthImage", "Image", "EncodedImage"]);
+/** A live frame of pixels, not decoded yet; `ack` lets the relay send its entity's next frame. */
+interface UndecodedFrame {
+  readonly envelope: Envelope;
+  readonly bytes: Uint8Array;
+  /** `Date.now()` when it arrived. */
+  readonly at: number;
+  readonly ack: () => void;
+}
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -62,9 +73,10 @@ function outgoing(message: LogMessage, image: DecodedImage | undefined) {
 }
 
 export class FrameCore {
-  /** Entities with a frame at the page, or being decoded for it. */
-  private readonly busy = new Set<string>();
-  private readonly waiting = new Map<string, LogMessage>();
+  /** Entities with a frame at the page, or being decoded for it: the ack that frame holds. */
+  private readonly busy = new Map<string, () => void>();
+  /** A busy entity's newest frame, when a transport sent one anyway (the SDK's lazy frames do not). */
+  private readonly waiting = new Map<string, UndecodedFrame>();
   private feed: { close(): void } | undefined;
   /** Bumped when the feed opens or closes: what an older feed was decoding is dropped. */
   private epoch = 0;
@@ -77,13 +89,12 @@ export class FrameCore {
         this.reset();
         this.feed = subscribeSession(
           command,
-          (message) => this.onMessage(message),
+          (envelope, bytes) => this.receive(envelope, bytes),
           (action) => this.post({ type: "action", action }),
         );
         break;
       case "taken":
-        this.busy.delete(command.entityPath);
-        this.next(command.entityPath);
+        this.release(command.entityPath);
         break;
       case "decode":
         void this.decode(command.id, command.bytes);
@@ -120,36 +131,76 @@ export class FrameCore {
     this.feed?.close();
     this.feed = undefined;
     this.epoch++;
+    // The subscription is gone with its acks; nothing is decoded for it any more.
     this.waiting.clear();
     this.busy.clear();
   }
 
-  private onMessage(message: LogMessage): void {
-    const path = message.entityPath;
-    if (!LATEST_WINS.has(message.archetype.kind)) {
-      this.send(message, undefined);
-      return;
+  /**
+   * A live message, as the SDK's lazy frames hand it over (public for tests). Pinholes and transforms:
+   * decoded at once. Frames of pixels: decoded now if the page is free of their entity, else kept
+   * undecoded; the promise returned is the frame's ack, settling when the page took it (or a newer
+   * frame replaced it).
+   */
+  receive(envelope: Envelope, bytes: Uint8Array): Promise<void> | undefined {
+    const frame = { envelope, bytes, at: Date.now() };
+    if (!isFrameKind(envelope.kind)) {
+      this.decodeLive({ ...frame, ack: () => {} }, false);
+      return undefined;
     }
-    if (this.busy.has(path)) {
-      // The page has not taken the previous frame yet: the newest waits, an older waiting one is dropped.
-      if (this.waiting.has(path)) {
-        this.post({ type: "action", action: { type: "dropped", entityPath: path, count: 1 } });
+    return new Promise<void>((ack) => {
+      const path = envelope.entityPath;
+      if (!this.busy.has(path)) {
+        this.busy.set(path, ack);
+        this.decodeLive({ ...frame, ack }, true);
+        return;
       }
-      this.waiting.set(path, message);
-      return;
-    }
-    this.start(message);
+      const replaced = this.waiting.get(path);
+      if (replaced) this.drop(replaced);
+      this.waiting.set(path, { ...frame, ack });
+    });
   }
 
-  /** Hand a frame to the page, decoding it first when it is a JPEG / PNG. */
-  private start(message: LogMessage): void {
-    const path = message.entityPath;
-    this.busy.add(path);
+  /** A waiting frame replaced by a newer one: recorded (its bytes, as dropped), acked, never decoded. */
+  private drop(frame: UndecodedFrame): void {
+    const path = frame.envelope.entityPath;
+    this.post({ type: "action", action: envelopeAction(frame.envelope, frame.at, frame.bytes.length) });
+    this.post({ type: "action", action: { type: "dropped", entityPath: path, count: 1 } });
+    frame.ack();
+  }
+
+  /** The page took its frame of `path` (or it failed to decode): ack it, decode the waiting one if any. */
+  private release(path: string): void {
+    this.busy.get(path)?.();
+    this.busy.delete(path);
+    const next = this.waiting.get(path);
+    if (!next) return;
+    this.waiting.delete(path);
+    this.busy.set(path, next.ack);
+    this.decodeLive(next, true);
+  }
+
+  /**
+   * Decode a live message and hand it to the page (a JPEG / PNG through the image decoder first), with
+   * what the viewer state records of it; bytes that do not decode are a problem and free the entity.
+   */
+  private decodeLive(frame: UndecodedFrame, isFrame: boolean): void {
+    let message: LogMessage;
+    const started = performance.now();
+    try {
+      message = decodeMessage(frame.bytes);
+    } catch (error) {
+      this.undecodable(frame.envelope.entityPath, error, isFrame);
+      return;
+    }
+    const action = messageAction(message, frame.at, performance.now() - started, frame.bytes.length);
     const { archetype } = message;
     if (archetype.kind !== "EncodedImage") {
       this.send(message, undefined);
+      this.post({ type: "action", action });
       return;
     }
+    this.post({ type: "action", action });
     const epoch = this.epoch;
     decodeEncodedImage(archetype).then(
       (image) => {
@@ -157,23 +208,18 @@ export class FrameCore {
         else this.send(message, image);
       },
       (error: unknown) => {
-        if (epoch !== this.epoch) return;
-        const problem = `${path}: ${errorText(error)}`;
-        this.post({
-          type: "action",
-          action: { type: "problem", code: ErrorCode.BadMessage, message: problem, at: Date.now() },
-        });
-        this.busy.delete(path);
-        this.next(path);
+        if (epoch === this.epoch) this.undecodable(message.entityPath, error, isFrame);
       },
     );
   }
 
-  private next(path: string): void {
-    const next = this.waiting.get(path);
-    if (!next) return;
-    this.waiting.delete(path);
-    this.start(next);
+  private undecodable(path: string, error: unknown, isFrame: boolean): void {
+    const problem = `${path}: ${errorText(error)}`;
+    this.post({
+      type: "action",
+      action: { type: "problem", code: ErrorCode.BadMessage, message: problem, at: Date.now() },
+    });
+    if (isFrame) this.release(path);
   }
 
   private send(message: LogMessage, image: DecodedImage | undefined): void {

@@ -88,6 +88,19 @@ describe("viewer state", () => {
     expect(entityRate(entry, 8 * 33 + 5000)).toBeUndefined();
   });
 
+  it("shows the rig's rate to a viewer that gets one frame in four (the relay's latest wins)", () => {
+    const actions: ViewerAction[] = [0, 4, 8, 12, 16, 20].map((frame) => ({
+      type: "message",
+      entityPath: "cam/depth",
+      kind: "DepthImage",
+      frame,
+      at: frame * 33,
+    }));
+    const entry = run(actions).entities["cam/depth"]!;
+    expect(entityRate(entry, 20 * 33)).toBeCloseTo(1000 / 33, 5);
+    expect(entry.dropped).toBe(15);
+  });
+
   it("adds the frames this viewer replaced before showing them to the dropped count", () => {
     const arrived: ViewerAction[] = [1, 2, 3].map((frame) => ({
       type: "message",

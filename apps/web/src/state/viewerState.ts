@@ -193,17 +193,19 @@ export function viewerReducer(state: ViewerState, action: ViewerAction): ViewerS
     case "message": {
       const previous =
         state.entities[action.entityPath] ?? newEntity(action.entityPath, action.kind, action.at);
-      const interval = previous.messages > 0 ? action.at - previous.lastSeen : 0;
+      const skipped =
+        action.frame !== undefined && previous.frame !== undefined && action.frame > previous.frame + 1
+          ? action.frame - previous.frame - 1
+          : 0;
+      // The stream's interval: frames skipped in the `frame` sequence (the relay's latest wins, for a
+      // viewer that draws slower than the rig sends) count, so the rate is the rig's, not this viewer's.
+      const interval = previous.messages > 0 ? (action.at - previous.lastSeen) / (skipped + 1) : 0;
       const intervalMs =
         previous.messages === 0
           ? 0
           : previous.intervalMs === 0
             ? interval
             : previous.intervalMs * 0.8 + interval * 0.2;
-      const skipped =
-        action.frame !== undefined && previous.frame !== undefined && action.frame > previous.frame + 1
-          ? action.frame - previous.frame - 1
-          : 0;
       const entry: EntityEntry = {
         ...previous,
         kind: action.kind,

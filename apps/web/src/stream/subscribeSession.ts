@@ -1,10 +1,11 @@
-import type { LogMessage } from "@depthroom/schema";
-import { type SdkError, type Subscription, subscribe } from "@depthroom/sdk";
+import type { Envelope, LogMessage, TimePoint } from "@depthroom/schema";
+import { type OnEnvelope, type SdkError, type Subscription, subscribe } from "@depthroom/sdk";
 import type { ViewerAction } from "../state/viewerState.ts";
 
 /*
- * The SDK subscription of a session, reported as decoded messages and viewer actions. Runs wherever it
- * is called: on the page, or inside the frame worker (which must not import the module that starts it).
+ * The SDK subscription of a session, reported as lazy frames (envelope and wire bytes: the frame core
+ * decodes what the page will draw) and viewer actions. Runs wherever it is called: on the page, or
+ * inside the frame worker (which must not import the module that starts it).
  */
 
 export interface Target {
@@ -13,8 +14,8 @@ export interface Target {
   readonly token: string;
 }
 
-/** The value of the `frame` sequence timeline, if the message carries one. */
-export function frameNumber(message: LogMessage): number | undefined {
+/** The value of the `frame` sequence timeline, if the message (or envelope) carries one. */
+export function frameNumber(message: { readonly timelines: readonly TimePoint[] }): number | undefined {
   const point = message.timelines.find((t) => t.timeline === "frame" && t.kind === "sequence");
   return point ? Number(point.value) : undefined;
 }
@@ -48,25 +49,33 @@ export function messageAction(
     : { type: "message", entityPath: message.entityPath, kind: a.kind, frame, at, ...size };
 }
 
+/** What the viewer state records of a message that was not decoded (replaced by a newer one). */
+export function envelopeAction(envelope: Envelope, at: number, bytes: number): ViewerAction {
+  const { entityPath, kind } = envelope;
+  return { type: "message", entityPath, kind, frame: frameNumber(envelope), at, bytes };
+}
+
 /**
- * Subscribe with the SDK and report everything as messages and viewer actions. Runs wherever it is
- * called: on the page, or inside the frame worker.
+ * Subscribe with the SDK's lazy frames and report the connection as viewer actions; what the frames
+ * are is `onFrame`'s to record (it decides which to decode). Runs wherever it is called: on the page,
+ * or inside the frame worker.
  */
 export function subscribeSession(
   target: Target,
-  onMessage: (message: LogMessage) => void,
+  onFrame: OnEnvelope,
   dispatch: (action: ViewerAction) => void,
 ): { close(): void } {
   let subscription: Subscription;
   try {
     subscription = subscribe(
       { url: target.relayUrl, session: target.session, token: target.token },
-      (message, info) => {
-        onMessage(message);
-        dispatch(messageAction(message, Date.now(), info.decodeMs, info.byteLength));
+      undefined,
+      {
+        onEnvelope: onFrame,
+        name: "web viewer",
+        // A viewer waits for the relay as long as it takes, showing "connecting" meanwhile.
+        connectTimeoutMs: Number.POSITIVE_INFINITY,
       },
-      // A viewer waits for the relay as long as it takes, showing "connecting" meanwhile.
-      { name: "web viewer", connectTimeoutMs: Number.POSITIVE_INFINITY },
     );
   } catch (error) {
     const e = error as Partial<SdkError>;
