@@ -17,7 +17,7 @@ import { medDecode, medEncode } from "./depthCodec.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
 import { floatDecode, floatEncode } from "./floatDepthCodec.ts";
 import { rvlDecode, rvlEncodeScratch } from "./rvl.ts";
-import { parseOrThrow } from "./validate.ts";
+import { parseOrThrow, withRule } from "./validate.ts";
 
 /**
  * DepthImage: one channel of depth, as Rerun's `DepthImage` archetype. A stored value `d` lies at
@@ -40,25 +40,53 @@ export const DEPTH_IMAGE_DEFAULTS = {
 
 const datatypeNames = Object.keys(DATATYPES) as [Datatype, ...Datatype[]];
 
+/**
+ * Why `width` x `height` cannot be an image's size (DepthImage's and Image's), or undefined: each side
+ * an integer in 1..MAX_IMAGE_DIMENSION, at most MAX_PIXELS pixels in all.
+ */
+export function imageSizeProblem(width: number, height: number): string | undefined {
+  if (!(Number.isInteger(width) && Number.isInteger(height)))
+    return `${width} x ${height} is not whole pixels`;
+  if (width < 1 || height < 1 || width > MAX_IMAGE_DIMENSION || height > MAX_IMAGE_DIMENSION) {
+    return `${width} x ${height} is outside 1..${MAX_IMAGE_DIMENSION}`;
+  }
+  if (width * height > MAX_PIXELS) return `${width} x ${height} exceeds ${MAX_PIXELS} pixels`;
+  return undefined;
+}
+
+/**
+ * The rules of a DepthImage's numbers, each once: the zod schema below (what `new DepthImage` checks)
+ * is built from them, and `readDepthImage` calls the same functions on every frame instead of zod.
+ * Each says why a value is refused, or returns undefined.
+ */
+const DEPTH_IMAGE_RULES = {
+  meter: (v: number) => (Number.isFinite(v) && v > 0 ? undefined : `${v} is not a positive number`),
+  pointFillRatio: (v: number) => (Number.isFinite(v) && v >= 0 ? undefined : `${v} is not a number >= 0`),
+  drawOrder: (v: number) => (Number.isFinite(v) ? undefined : `${v} is not a finite number`),
+  depthRange: ([min, max]: readonly [number, number]) =>
+    !(Number.isFinite(min) && Number.isFinite(max))
+      ? "not finite numbers"
+      : min > max
+        ? "min must not exceed max"
+        : undefined,
+};
+
 export const depthImageOptionsSchema = z
   .object({
-    width: z.number().int().min(1).max(MAX_IMAGE_DIMENSION),
-    height: z.number().int().min(1).max(MAX_IMAGE_DIMENSION),
+    width: z.number(),
+    height: z.number(),
     /** Needed only for F16 (stored as raw bits in a Uint16Array); otherwise taken from the array. */
     datatype: z.enum(datatypeNames).optional(),
-    meter: z.number().positive().optional(),
+    meter: withRule(z.number(), DEPTH_IMAGE_RULES.meter).optional(),
     colormap: z.enum(COLORMAPS).optional(),
     /** Colormap range in stored units; default: a robust auto range chosen by the viewer. */
-    depthRange: z
-      .tuple([z.number(), z.number()])
-      .refine(([min, max]) => min <= max, "min must not exceed max")
-      .optional(),
-    pointFillRatio: z.number().min(0).optional(),
-    drawOrder: z.number().optional(),
+    depthRange: withRule(z.tuple([z.number(), z.number()]), DEPTH_IMAGE_RULES.depthRange).optional(),
+    pointFillRatio: withRule(z.number(), DEPTH_IMAGE_RULES.pointFillRatio).optional(),
+    drawOrder: withRule(z.number(), DEPTH_IMAGE_RULES.drawOrder).optional(),
   })
-  .refine((o) => o.width * o.height <= MAX_PIXELS, {
-    message: `more than ${MAX_PIXELS} pixels`,
-    path: ["width"],
+  .superRefine((o, context) => {
+    const why = imageSizeProblem(o.width, o.height);
+    if (why !== undefined) context.addIssue({ code: "custom", message: why, path: ["width"] });
   });
 
 export type DepthImageOptions = z.input<typeof depthImageOptionsSchema>;
@@ -177,20 +205,8 @@ export function writeDepthImage(
 export function readDepthImage(dec: Decoder): DepthImage {
   const width = dec.u32("DepthImage.width");
   const height = dec.u32("DepthImage.height");
-  if (width < 1 || height < 1 || width > MAX_IMAGE_DIMENSION || height > MAX_IMAGE_DIMENSION) {
-    throw new DecodeError(
-      "too-large",
-      "DepthImage.width",
-      `${width} x ${height} is outside 1..${MAX_IMAGE_DIMENSION}`,
-    );
-  }
-  if (width * height > MAX_PIXELS) {
-    throw new DecodeError(
-      "too-large",
-      "DepthImage.width",
-      `${width} x ${height} exceeds ${MAX_PIXELS} pixels`,
-    );
-  }
+  const badSize = imageSizeProblem(width, height);
+  if (badSize !== undefined) throw new DecodeError("too-large", "DepthImage.width", badSize);
   const datatypeId = dec.u8("DepthImage.datatype");
   const datatype = datatypeFromId(datatypeId);
   if (!datatype)
@@ -240,15 +256,11 @@ export function readDepthImage(dec: Decoder): DepthImage {
     }
     data = arrayOverBytes(datatype, payload); // a view of the message when aligned
   }
-  // What depthImageOptionsSchema checks beyond the reads above (zod's numbers are finite).
-  const bad = (field: string, why: string) => new DecodeError("invalid-field", `DepthImage.${field}`, why);
-  if (!(Number.isFinite(meter) && meter > 0)) throw bad("meter", `${meter} is not a positive number`);
-  if (!(Number.isFinite(pointFillRatio) && pointFillRatio >= 0))
-    throw bad("pointFillRatio", `${pointFillRatio} is not a number >= 0`);
-  if (!Number.isFinite(drawOrder)) throw bad("drawOrder", `${drawOrder} is not a finite number`);
-  if (depthRange && !(Number.isFinite(depthRange[0]) && Number.isFinite(depthRange[1])))
-    throw bad("depthRange", "not finite numbers");
-  if (depthRange && depthRange[0] > depthRange[1]) throw bad("depthRange", "min must not exceed max");
+  // What depthImageOptionsSchema checks beyond the reads above: its rules, called without zod.
+  refuseIf("meter", DEPTH_IMAGE_RULES.meter(meter));
+  refuseIf("pointFillRatio", DEPTH_IMAGE_RULES.pointFillRatio(pointFillRatio));
+  refuseIf("drawOrder", DEPTH_IMAGE_RULES.drawOrder(drawOrder));
+  if (depthRange) refuseIf("depthRange", DEPTH_IMAGE_RULES.depthRange(depthRange));
   try {
     return new DepthImage(data, {
       width,
@@ -265,4 +277,8 @@ export function readDepthImage(dec: Decoder): DepthImage {
     if (error instanceof ValidationError) throw new DecodeError("invalid-field", error.field, error.message);
     throw error;
   }
+}
+
+function refuseIf(field: string, why: string | undefined): void {
+  if (why !== undefined) throw new DecodeError("invalid-field", `DepthImage.${field}`, why);
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Decoder, Encoder } from "./binary.ts";
 import { arrayFromBytes, bytesOfArray, DATATYPES, datatypeFromId } from "./datatypes.ts";
-import { MAX_IMAGE_DIMENSION, MAX_PIXELS } from "./depthImage.ts";
+import { imageSizeProblem } from "./depthImage.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
 import { parseOrThrow } from "./validate.ts";
 
@@ -38,8 +38,8 @@ export const IMAGE_DEFAULTS = {
 const imageDatatypes = ["U8", "U16"] as const;
 export const imageOptionsSchema = z
   .object({
-    width: z.number().int().min(1).max(MAX_IMAGE_DIMENSION),
-    height: z.number().int().min(1).max(MAX_IMAGE_DIMENSION),
+    width: z.number(),
+    height: z.number(),
     colorModel: z.enum(colorModelNames),
     /** Taken from the array when absent (Uint8Array U8, Uint16Array U16). */
     datatype: z.enum(imageDatatypes).optional(),
@@ -47,9 +47,9 @@ export const imageOptionsSchema = z
     opacity: z.number().min(0).max(1).optional(),
     drawOrder: z.number().optional(),
   })
-  .refine((o) => o.width * o.height <= MAX_PIXELS, {
-    message: `more than ${MAX_PIXELS} pixels`,
-    path: ["width"],
+  .superRefine((o, context) => {
+    const why = imageSizeProblem(o.width, o.height);
+    if (why !== undefined) context.addIssue({ code: "custom", message: why, path: ["width"] });
   })
   .refine((o) => o.datatype !== "U16" || o.colorModel === "L", {
     message: "16-bit pixels are supported for the L (mono) colour model only",
@@ -131,16 +131,8 @@ export function writeImage(enc: Encoder, img: Image): void {
 export function readImage(dec: Decoder): Image {
   const width = dec.u32("Image.width");
   const height = dec.u32("Image.height");
-  if (width < 1 || height < 1 || width > MAX_IMAGE_DIMENSION || height > MAX_IMAGE_DIMENSION) {
-    throw new DecodeError(
-      "too-large",
-      "Image.width",
-      `${width} x ${height} is outside 1..${MAX_IMAGE_DIMENSION}`,
-    );
-  }
-  if (width * height > MAX_PIXELS) {
-    throw new DecodeError("too-large", "Image.width", `${width} x ${height} exceeds ${MAX_PIXELS} pixels`);
-  }
+  const badSize = imageSizeProblem(width, height);
+  if (badSize !== undefined) throw new DecodeError("too-large", "Image.width", badSize);
   const modelId = dec.u8("Image.colorModel");
   const colorModel = COLOR_MODEL_BY_ID.get(modelId);
   if (!colorModel)

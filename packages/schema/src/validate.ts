@@ -12,6 +12,20 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, own
   );
 }
 
+/**
+ * `schema` refined by `rule`, which says why a value is refused (or returns undefined): a rule written
+ * once, checked by zod where zod validates and called by hand on a hot path (a decoder, per frame).
+ */
+export function withRule<S extends z.ZodType>(
+  schema: S,
+  rule: (value: z.output<S>) => string | undefined,
+): S {
+  return schema.superRefine((value, context) => {
+    const why = rule(value);
+    if (why !== undefined) context.addIssue({ code: "custom", message: why });
+  });
+}
+
 /** What `firstIssue` reads of a failed parse: zod's error, or anything shaped like it. */
 export interface IssueList {
   readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
