@@ -35,6 +35,8 @@ interface Window {
    * what crossed the socket to it and, but for any it replaced undecoded, what it decoded.
    */
   readonly received: number[];
+  /** What the latest frame of each entity took to decode in the frame worker, ms. */
+  readonly decodeMs: number[];
 }
 
 /** Orbit the page's 3D view a little on every animation frame for `ms` and count the frames drawn. */
@@ -88,6 +90,7 @@ function orbitAndCount(page: Page, entities: readonly string[], ms: number): Pro
         fullPoints: last.fullPoints,
         uploads: uploadsAfter.map((u, i) => u - (uploadsBefore[i] ?? 0)),
         received: receivedAfter.map((r, i) => r - (receivedBefore[i] ?? 0)),
+        decodeMs: names.map((e) => hooks.state().entities[e]?.decodeMs ?? Number.NaN),
       };
     },
     { names: entities, ms },
@@ -130,7 +133,7 @@ describe("the point budget with a heavy rig", () => {
         `${rigReport ? `published ${rigReport.published}, skipped ${rigReport.skipped}, rig cpu ${rigReport.cpu.toFixed(2)}` : "no rig report"}; ` +
         `${w.frames} frames drawn in ${w.seconds.toFixed(1)} s, budget ${w.budget}, stride ${w.stride}, ` +
         `most points ${w.maxPoints} of ${w.fullPoints}, uploads ${w.uploads.join(", ")}, ` +
-        `received ${w.received.join(", ")} ` +
+        `received ${w.received.join(", ")}, decode ms ${w.decodeMs.map((ms) => ms.toFixed(0)).join(", ")} ` +
         `(${((performance.now() - started) / 1000).toFixed(0)} s since the start)\n`,
     );
     return w;
