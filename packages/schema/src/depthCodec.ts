@@ -50,37 +50,49 @@ export function medPredict(input: Uint16Array, width: number): Uint8Array {
     const zeros = i;
     while (i < n && input[i] === 0) i++;
     o = writeVarint(out, o, i - zeros);
+    // The non-zero run is not scanned ahead (a second read of every pixel): its pixels are written
+    // after one byte kept for its length, which moves them up when the length needs more bytes.
+    const lengthAt = o++;
     const start = i;
-    while (i < n && input[i] !== 0) i++;
-    o = writeVarint(out, o, i - start);
-    let p = start;
-    while (p < i) {
-      // One row segment of the run, [p, segmentEnd): its first pixel by the general rule, the others
-      // with a non-zero left neighbour `a` (MED when b and c are non-zero too, else a).
+    let p = i;
+    while (p < n) {
+      // One row segment of the run, from p to the row's end or a zero: its first pixel by the general
+      // rule, the others with a non-zero left neighbour `a` (MED when b and c are non-zero too, else a).
       const x = p % width;
-      const segmentEnd = Math.min(i, p - x + width);
+      const rowEnd = Math.min(n, p - x + width);
       let a = input[p] as number;
       o = writeResidual(out, o, a, segmentPrediction(input, p, x, width, previous));
       p++;
       if (p <= width) {
         // First row: no b, c; the prediction is the left pixel.
-        for (; p < segmentEnd; p++) {
+        for (; p < rowEnd; p++) {
           const v = input[p] as number;
+          if (v === 0) break;
           o = writeResidual(out, o, v, a);
           a = v;
         }
       } else {
         let c = input[p - width - 1] as number;
-        for (; p < segmentEnd; p++) {
-          const b = input[p - width] as number;
+        for (; p < rowEnd; p++) {
           const v = input[p] as number;
+          if (v === 0) break;
+          const b = input[p - width] as number;
           o = writeResidual(out, o, v, medOrLeft(a, b, c));
           a = v;
           c = b;
         }
       }
       previous = a;
+      if (p === n || input[p] === 0) break;
     }
+    const run = p - start;
+    if (run >= 128) {
+      const extra = run < 1 << 14 ? 1 : run < 1 << 21 ? 2 : 3; // bytes past the first of its varint
+      out.copyWithin(lengthAt + 1 + extra, lengthAt + 1, o);
+      o += extra;
+    }
+    writeVarint(out, lengthAt, run);
+    i = p;
   }
   return out.subarray(0, o);
 }
