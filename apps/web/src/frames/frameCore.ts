@@ -17,10 +17,11 @@ import { type DecodedImage, decodeEncodedImage } from "./imageDecode.ts";
  * (envelope and wire bytes, undecoded), and decoding is paced by what the page draws: per entity of
  * pixels (depth and colour images), one frame is with the page, or being decoded for it, at a time, and
  * that frame's ack is held until the page says it took it (after drawing it), so the relay keeps the
- * entity's newest meanwhile (latest wins there) and a frame that a newer one replaces costs no decode:
- * a 3840x2160 RVL frame is 100-300 ms of a weak core, which the renderer (SwiftShader) needs. Should a
- * transport send a busy entity's frame anyway, the newest waits here undecoded and the one it replaces
- * is acked and reported as dropped. Pinholes and transforms are decoded at once. JPEG / PNG
+ * entity's newest meanwhile (latest wins there) and a frame that a newer one replaces is neither sent
+ * nor decoded: on a weak machine the renderer (SwiftShader) needs the cores that receiving (most of
+ * it) and decoding every frame took (see the web README, issue 21). Should a transport send a busy
+ * entity's frame anyway, the newest waits here undecoded and the one it replaces is acked and reported
+ * as dropped. Pinholes and transforms are decoded at once. JPEG / PNG
  * (EncodedImage) are decoded here too (imageDecode.ts): the page gets the message with a ready
  * ImageBitmap; bytes that do not decode are a problem (viewer state), never an exception. A review room
  * sends wire bytes and gets the decoded message (and bitmap) back. Messages leave as the schema's
