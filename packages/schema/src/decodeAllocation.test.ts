@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { allocationsPerCall, sampleDepthMessage } from "../testing/index.ts";
 import type { DepthEncoding, DepthImage } from "./depthImage.ts";
+import { Image } from "./image.ts";
 import { decodeMessage, encodeMessage } from "./message.ts";
 
 /*
@@ -56,6 +57,22 @@ describe("decode and encode allocations per frame", () => {
     expect(used.heap).toBeLessThan(HEAP_PER_FRAME);
     expect(used.retainedHeap).toBeLessThan(RETAINED_HEAP);
     expect(used.retainedArrayBuffers).toBeLessThan(RETAINED_BUFFERS);
+  });
+
+  it("a colour Image: its pixels are a view of the message too, no zod, no ArrayBuffer per frame", () => {
+    const rgb = new Uint8Array(640 * 480 * 3).map((_, i) => i % 251);
+    const bytes = encodeMessage({
+      entityPath: "world/camera/rgb",
+      timelines: depth.timelines,
+      archetype: new Image(rgb, { width: 640, height: 480, colorModel: "RGB" }),
+    });
+    const decoded = decodeMessage(bytes).archetype as Image;
+    expect(decoded.data.buffer).toBe(bytes.buffer);
+    expect(decoded.data).toEqual(rgb);
+    const used = allocationsPerCall(() => decodeMessage(bytes), FRAMES);
+    expect(used.clean).toBeGreaterThan(FRAMES / 2);
+    expect(used.arrayBuffers).toBeLessThan(1024);
+    expect(used.heap).toBeLessThan(HEAP_PER_FRAME);
   });
 
   it("RVL with an unaligned payload: the output image only", { timeout: 60_000 }, () => {

@@ -54,6 +54,11 @@ export function imageSizeProblem(width: number, height: number): string | undefi
   return undefined;
 }
 
+/** Why `v` cannot be a draw order (DepthImage's and Image's), or undefined: any finite number. */
+export function drawOrderProblem(v: number): string | undefined {
+  return Number.isFinite(v) ? undefined : `${v} is not a finite number`;
+}
+
 /**
  * The rules of a DepthImage's numbers, each once: the zod schema below (what `new DepthImage` checks)
  * is built from them, and `readDepthImage` calls the same functions on every frame instead of zod.
@@ -62,7 +67,7 @@ export function imageSizeProblem(width: number, height: number): string | undefi
 const DEPTH_IMAGE_RULES = {
   meter: (v: number) => (Number.isFinite(v) && v > 0 ? undefined : `${v} is not a positive number`),
   pointFillRatio: (v: number) => (Number.isFinite(v) && v >= 0 ? undefined : `${v} is not a number >= 0`),
-  drawOrder: (v: number) => (Number.isFinite(v) ? undefined : `${v} is not a finite number`),
+  drawOrder: drawOrderProblem,
   depthRange: ([min, max]: readonly [number, number]) =>
     !(Number.isFinite(min) && Number.isFinite(max))
       ? "not finite numbers"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DepthImage, type DepthImageOptions } from "./depthImage.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
+import { Image } from "./image.ts";
 import { decodeMessage, encodeMessage, readEnvelope } from "./message.ts";
 
 /*
@@ -85,6 +86,32 @@ describe("DepthImage rules: the constructor (zod) and the decoder refuse alike",
       }
     });
   }
+
+  it("Image: opacity and draw order refused alike by its constructor and its decoder", () => {
+    const image = new Image(new Uint8Array(WIDTH * HEIGHT), {
+      width: WIDTH,
+      height: HEIGHT,
+      colorModel: "L",
+    });
+    // Image body: u32 width, u32 height, u8 colorModel, u8 datatype, u8 flags, f64 opacity, f64 drawOrder.
+    for (const [field, at, value] of [
+      ["opacity", 11, 1.5],
+      ["drawOrder", 19, Number.POSITIVE_INFINITY],
+    ] as const) {
+      const bytes = encodeMessage({ entityPath: "c", timelines: [], archetype: image });
+      new DataView(bytes.buffer, readEnvelope(bytes).bodyOffset).setFloat64(at, value, true);
+      expect(() => decodeMessage(bytes)).toThrow(`Image.${field}`);
+      expect(
+        () => new Image(image.data, { width: WIDTH, height: HEIGHT, colorModel: "L", [field]: value }),
+      ).toThrow(`Image.${field}`);
+    }
+    const opacity = encodeMessage({ entityPath: "c", timelines: [], archetype: image });
+    new DataView(opacity.buffer, readEnvelope(opacity).bodyOffset).setFloat64(11, 1.5, true);
+    expect(() => decodeMessage(opacity)).toThrow("Image.opacity: 1.5 is not in 0..1 (invalid-field)");
+    expect(
+      () => new Image(image.data, { width: WIDTH, height: HEIGHT, colorModel: "L", opacity: 1.5 }),
+    ).toThrow("Image.opacity: 1.5 is not in 0..1");
+  });
 
   it("accepts what both accept: the untouched message round-trips", () => {
     expect((decodeMessage(message()).archetype as DepthImage).depthRange).toEqual([1, 2]);

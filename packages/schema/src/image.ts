@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { Decoder, Encoder } from "./binary.ts";
-import { arrayFromBytes, bytesOfArray, DATATYPES, datatypeFromId } from "./datatypes.ts";
-import { imageSizeProblem } from "./depthImage.ts";
+import { arrayOverBytes, bytesOfArray, DATATYPES, datatypeFromId } from "./datatypes.ts";
+import { drawOrderProblem, imageSizeProblem } from "./depthImage.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
-import { parseOrThrow } from "./validate.ts";
+import { parseOrThrow, withRule } from "./validate.ts";
 
 /**
  * Image: raw colour or grey pixels, as Rerun's `Image` archetype. The pixel layout is Rerun's
@@ -35,6 +35,16 @@ export const IMAGE_DEFAULTS = {
   opacity: 1,
 } as const;
 
+/**
+ * The rules of an Image's numbers, each once: the zod schema below (what `new Image` checks) is built
+ * from them, and `readImage` calls the same functions on every frame instead of zod.
+ */
+const IMAGE_RULES = {
+  /** 0 (invisible) .. 1 (opaque), as Rerun's `Opacity`. */
+  opacity: (v: number) => (v >= 0 && v <= 1 ? undefined : `${v} is not in 0..1`),
+  drawOrder: drawOrderProblem,
+};
+
 const imageDatatypes = ["U8", "U16"] as const;
 export const imageOptionsSchema = z
   .object({
@@ -43,9 +53,8 @@ export const imageOptionsSchema = z
     colorModel: z.enum(colorModelNames),
     /** Taken from the array when absent (Uint8Array U8, Uint16Array U16). */
     datatype: z.enum(imageDatatypes).optional(),
-    /** 0 (invisible) .. 1 (opaque), as Rerun's `Opacity`. */
-    opacity: z.number().min(0).max(1).optional(),
-    drawOrder: z.number().optional(),
+    opacity: withRule(z.number(), IMAGE_RULES.opacity).optional(),
+    drawOrder: withRule(z.number(), IMAGE_RULES.drawOrder).optional(),
   })
   .superRefine((o, context) => {
     const why = imageSizeProblem(o.width, o.height);
@@ -62,6 +71,9 @@ export function imageBytesPerPixel(colorModel: ColorModel, datatype: ImageDataty
   return COLOR_MODELS[colorModel].channels * DATATYPES[datatype].bytes;
 }
 
+/** Marks options readImage built and checked (module-private: nothing else can set it). */
+const DECODED = Symbol("decoded Image options");
+
 export class Image {
   readonly kind = "Image";
   readonly width: number;
@@ -75,7 +87,8 @@ export class Image {
 
   /** `new Image(rgbBytes, { width: 640, height: 480, colorModel: "RGB" })`; throws `ValidationError`. */
   constructor(data: ImageArray, options: ImageOptions) {
-    const o = parseOrThrow(imageOptionsSchema, options, "Image");
+    // A decoder's options were checked field by field as read (readImage): no zod per frame.
+    const o = DECODED in options ? options : parseOrThrow(imageOptionsSchema, options, "Image");
     const datatype: ImageDatatype | undefined =
       data instanceof Uint8Array ? "U8" : data instanceof Uint16Array ? "U16" : undefined;
     if (datatype === undefined)
@@ -156,15 +169,25 @@ export function readImage(dec: Decoder): Image {
     throw new DecodeError("invalid-field", "Image.payload", `${payloadLength} bytes, expected ${expected}`);
   }
   const payload = dec.bytesView(payloadLength, "Image.payload");
+  // What imageOptionsSchema checks beyond the reads above: its rules, called without zod.
+  const badOpacity = IMAGE_RULES.opacity(opacity);
+  if (badOpacity !== undefined) throw new DecodeError("invalid-field", "Image.opacity", badOpacity);
+  const badDrawOrder = IMAGE_RULES.drawOrder(drawOrder);
+  if (badDrawOrder !== undefined) throw new DecodeError("invalid-field", "Image.drawOrder", badDrawOrder);
   try {
-    return new Image(arrayFromBytes(datatype, payload) as ImageArray, {
-      width,
-      height,
-      colorModel,
-      datatype,
-      opacity,
-      drawOrder,
-    });
+    // The pixels are a view of the message when aligned (as a raw DepthImage's).
+    return new Image(
+      arrayOverBytes(datatype, payload) as ImageArray,
+      {
+        width,
+        height,
+        colorModel,
+        datatype,
+        opacity,
+        drawOrder,
+        [DECODED]: true,
+      } as ImageOptions,
+    );
   } catch (error) {
     if (error instanceof ValidationError) throw new DecodeError("invalid-field", error.field, error.message);
     throw error;
