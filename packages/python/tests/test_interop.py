@@ -155,8 +155,9 @@ def test_timestamps_are_nanoseconds(relay, seconds):
 
 
 def test_a_slow_subscriber_gets_the_latest_frame_not_a_backlog(relay):
-    """Frames are acknowledged when taken, so the relay replaces what a slow script has not taken yet
-    (latest wins per entity) instead of queuing every frame for it."""
+    """A frame's credit goes back when it is taken or replaced by a newer one of its entity while it
+    waits (protocol 2), so the relay (past its 8 credits) and the client keep the newest frame of each
+    entity for a slow script instead of queuing every frame for it."""
     session = relay.create_session()
     with dr.subscribe(session["links"]["view"]) as subscription:
         with dr.connect(session["links"]["publish"]) as rec:

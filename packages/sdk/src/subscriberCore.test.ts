@@ -1,6 +1,6 @@
 import { ErrorCode } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
-import { FrameInbox, readSubscribeAnswer } from "./subscriberCore.ts";
+import { FrameInbox, readSubscribeAnswer, WaitingFrames } from "./subscriberCore.ts";
 
 describe("readSubscribeAnswer", () => {
   it("reads an acceptance, tolerating missing lists", () => {
@@ -109,5 +109,56 @@ describe("FrameInbox (the subscriber's iterator)", () => {
     inbox.offer("c", () => acked.push("c"));
     expect(acked).toEqual(["a", "b", "c"]);
     expect(inbox.size).toBe(0);
+  });
+});
+
+describe("WaitingFrames (the subscriber's latest wins)", () => {
+  const frame = (key: string, n: number) => ({
+    bytes: new Uint8Array([key.charCodeAt(0), n]),
+    receivedAt: n,
+  });
+  /** Keys by the first byte; counts how often it is asked (reading an envelope is the cost it saves). */
+  function waiting() {
+    const asked = { n: 0 };
+    const frames = new WaitingFrames((bytes) => {
+      asked.n++;
+      if (bytes[0] === 0) throw new Error("unreadable");
+      return String.fromCharCode(bytes[0] as number);
+    });
+    return { frames, asked };
+  }
+
+  it("keeps a lone frame without reading its key, then the newest per key in first-waited order", () => {
+    const { frames, asked } = waiting();
+    expect(frames.put(frame("a", 1))).toBeUndefined();
+    expect(asked.n).toBe(0);
+    expect(frames.take()?.receivedAt).toBe(1);
+    expect(frames.size).toBe(0);
+    frames.put(frame("a", 2));
+    frames.put(frame("b", 3));
+    expect(frames.put(frame("a", 4))?.receivedAt).toBe(2);
+    frames.put(frame("c", 5));
+    expect(asked.n).toBe(4);
+    expect(frames.size).toBe(3);
+    expect([frames.take(), frames.take(), frames.take(), frames.take()].map((f) => f?.receivedAt)).toEqual([
+      4,
+      3,
+      5,
+      undefined,
+    ]);
+  });
+
+  it("skips held keys, keeps frames whose key cannot be read apart, and clears", () => {
+    const { frames } = waiting();
+    frames.put(frame("a", 1), "a");
+    frames.put(frame("b", 2), "b");
+    expect(frames.take((key) => key === "a")?.receivedAt).toBe(2);
+    expect(frames.take((key) => key === "a")).toBeUndefined();
+    frames.put({ bytes: new Uint8Array([0, 7]), receivedAt: 7 });
+    frames.put({ bytes: new Uint8Array([0, 8]), receivedAt: 8 });
+    expect(frames.size).toBe(3);
+    frames.clear();
+    expect(frames.size).toBe(0);
+    expect(frames.take()).toBeUndefined();
   });
 });
