@@ -125,6 +125,59 @@ describe("colour images decoded in the frame worker", () => {
     expect(await pageDecodes(viewer.page)).toBe(0);
   });
 
+  it("decodes a JPEG with ImageDecoder to its YUV planes: the 2D view shows the colours the page's own decoder gives", async () => {
+    // Four 24 x 32 blocks of colour (JPEG's 8 x 8 / 16 x 16 blocks lie inside them), quality 0.95.
+    const blocks = [GREEN, ORANGE, [40, 60, 220], [230, 40, 40]] as const;
+    const { jpeg, reference } = await viewer.page.evaluate(
+      async ([w, h, colours]) => {
+        const canvas = new OffscreenCanvas(w, h);
+        const context = canvas.getContext("2d") as OffscreenCanvasRenderingContext2D;
+        colours.forEach(([r, g, b], i) => {
+          context.fillStyle = `rgb(${r}, ${g}, ${b})`;
+          context.fillRect((i % 2) * (w / 2), Math.floor(i / 2) * (h / 2), w / 2, h / 2);
+        });
+        const bytes = new Uint8Array(
+          await (await canvas.convertToBlob({ type: "image/jpeg", quality: 0.95 })).arrayBuffer(),
+        );
+        // The page's decoder (an <img>, not the createImageBitmap this file counts) as the reference.
+        const img = new window.Image();
+        img.src = URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" }));
+        await img.decode();
+        const check = new OffscreenCanvas(w, h).getContext("2d") as OffscreenCanvasRenderingContext2D;
+        check.drawImage(img, 0, 0);
+        return { jpeg: [...bytes], reference: [...check.getImageData(0, 0, w, h).data] };
+      },
+      [W, H, blocks] as const,
+    );
+    viewer.rig.setTime("frame", 50);
+    viewer.rig.log(RGB, new EncodedImage(new Uint8Array(jpeg)));
+    await viewer.rig.flush();
+    await waitInPage(
+      viewer.page,
+      (e) => window.__depthroom!.colors().images.find((i) => i.entity === e)?.frame === 50,
+      RGB,
+    );
+    expect((await imageStats(viewer.page, RGB))?.decodedAs).toBe("VideoFrame");
+    const points = [
+      [12, 16],
+      [36, 16],
+      [12, 48],
+      [36, 48],
+      [4, 4],
+      [44, 60],
+    ] as const;
+    const shown = await shownAt(viewer.page, RGB, points);
+    points.forEach(([u, v], i) => {
+      const at = (v * W + u) * 4;
+      const expected = reference.slice(at, at + 3);
+      expect(
+        colorDistance(shown[i]!, expected),
+        `(${u}, ${v}): ${shown[i]} vs ${expected}`,
+      ).toBeLessThanOrEqual(3);
+    });
+    expect(await pageDecodes(viewer.page)).toBe(0);
+  });
+
   it("makes a JPEG that does not decode a problem, and shows the next good frame", async () => {
     viewer.rig.setTime("frame", 2);
     // A JPEG's signature, then noise: the relay forwards it (only the signature is checked).

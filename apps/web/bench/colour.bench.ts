@@ -15,11 +15,13 @@ import { buildWebApp, launchChromium, startChildRelay, startWebApp } from "../te
  * the same depth alone:
  *   - depth decode: median ms in the frame worker per frame (RVL), as the SDK times it;
  *   - depth upload: median ms of the R16UI texture upload (page);
- *   - colour decode: median ms in the frame worker from handing the JPEG to `createImageBitmap` to its
- *     bitmap (frames/imageDecode.ts; wall time in the worker, not the page's main thread);
- *   - colour upload: median ms of `texImage2D` from the transferred bitmap (page's main thread).
- * Then the JPEG decoded alone, in a worker (bitmap transferred) and on the page, interleaved, each bitmap
- * uploaded with texImage2D: the worker path's costs against the page's in the same run, whatever the load.
+ *   - colour decode: median ms in the frame worker from handing the JPEG to the decoder to its pixels
+ *     (frames/imageDecode.ts: WebCodecs' ImageDecoder, a VideoFrame of YUV planes; wall time in the
+ *     worker, not the page's main thread);
+ *   - colour upload: median ms of `texImage2D` from the transferred VideoFrame (page's main thread).
+ * Then the JPEG decoded alone, interleaved so each API sees the same load: `ImageDecoder` in a worker
+ * (VideoFrame transferred), `createImageBitmap` in a worker (bitmap transferred) and on the page, each
+ * result uploaded with texImage2D: every decode API's and upload's cost in the same run.
  * Goal: depth + colour decode + upload < 8 ms per 640x480 frame. The load average (`uptime`) is printed
  * before and after: on this 2-core box the figures follow it.
  */
@@ -137,8 +139,10 @@ async function measure(
   };
 }
 
-/** Median ms of the JPEG decoded alone, and of its bitmap's texImage2D, in a worker and on the page. */
+/** Median ms of the JPEG decoded alone with each API, and of each result's texImage2D. */
 interface DecodeOnly {
+  readonly frameDecode: number;
+  readonly frameUpload: number;
   readonly workerDecode: number;
   readonly pageDecode: number;
   readonly workerBitmapUpload: number;
@@ -146,10 +150,12 @@ interface DecodeOnly {
 }
 
 /**
- * The JPEG decoded alone, `runs` times in a worker (its bitmap transferred to the page, as the frame core
- * does) and on the page, interleaved so both see the same load: median ms of `createImageBitmap` each,
- * and of the page's `texImage2D` of each bitmap into a WebGL2 texture. In a blank page (a blob worker
- * needs no CSP allowance there).
+ * The JPEG decoded alone, `runs` times each, interleaved so all see the same load: `ImageDecoder` in a
+ * worker (its VideoFrame transferred to the page, as the frame core does), `createImageBitmap` in a
+ * worker (bitmap transferred) and on the page: median ms of each decode and of the page's `texImage2D`
+ * of each result into a WebGL2 texture. In a page of the web app's origin (WebCodecs needs a secure
+ * context: localhost is one, about:blank is not) without its scripts (a 404 page: a blob worker needs
+ * no CSP allowance there).
  */
 async function decodeWorkerVsPage(page: Page, jpeg: Uint8Array, runs: number): Promise<DecodeOnly> {
   // No named functions inside: tsx would wrap them in a helper the page does not have.
@@ -159,7 +165,14 @@ async function decodeWorkerVsPage(page: Page, jpeg: Uint8Array, runs: number): P
       const options = { colorSpaceConversion: "none", premultiplyAlpha: "none" } as const;
       const source = `onmessage = async (e) => {
         const start = performance.now();
-        const bitmap = await createImageBitmap(new Blob([e.data], { type: "image/jpeg" }), ${JSON.stringify(options)});
+        if (e.data.frame) {
+          const decoder = new ImageDecoder({ data: e.data.bytes, type: "image/jpeg", colorSpaceConversion: "none" });
+          const frame = (await decoder.decode()).image;
+          decoder.close();
+          postMessage({ ms: performance.now() - start, bitmap: frame }, [frame]);
+          return;
+        }
+        const bitmap = await createImageBitmap(new Blob([e.data.bytes], { type: "image/jpeg" }), ${JSON.stringify(options)});
         postMessage({ ms: performance.now() - start, bitmap }, [bitmap]);
       };`;
       const worker = new Worker(URL.createObjectURL(new Blob([source], { type: "text/javascript" })));
@@ -168,22 +181,29 @@ async function decodeWorkerVsPage(page: Page, jpeg: Uint8Array, runs: number): P
       gl.pixelStorei(gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL, false);
       gl.pixelStorei(gl.UNPACK_COLORSPACE_CONVERSION_WEBGL, gl.NONE);
       const times = {
+        frameDecode: [] as number[],
+        frameUp: [] as number[],
         workerDecode: [] as number[],
         pageDecode: [] as number[],
         workerUp: [] as number[],
         pageUp: [] as number[],
       };
       for (let i = 0; i < n; i++) {
-        const fromWorker = await new Promise<{ ms: number; bitmap: ImageBitmap }>((resolve) => {
-          worker.onmessage = (e: MessageEvent<{ ms: number; bitmap: ImageBitmap }>) => resolve(e.data);
-          worker.postMessage(bytes);
-        });
-        times.workerDecode.push(fromWorker.ms);
-        let start = performance.now();
-        gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, fromWorker.bitmap);
-        gl.finish();
-        times.workerUp.push(performance.now() - start);
-        fromWorker.bitmap.close();
+        let start = 0;
+        // In the worker: ImageDecoder (a VideoFrame), then createImageBitmap (a bitmap).
+        for (const frame of [true, false]) {
+          const decoded = await new Promise<{ ms: number; bitmap: ImageBitmap | VideoFrame }>((resolve) => {
+            worker.onmessage = (e: MessageEvent<{ ms: number; bitmap: ImageBitmap | VideoFrame }>) =>
+              resolve(e.data);
+            worker.postMessage({ bytes, frame });
+          });
+          (frame ? times.frameDecode : times.workerDecode).push(decoded.ms);
+          start = performance.now();
+          gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, decoded.bitmap);
+          gl.finish();
+          (frame ? times.frameUp : times.workerUp).push(performance.now() - start);
+          decoded.bitmap.close();
+        }
         start = performance.now();
         const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }), options);
         times.pageDecode.push(performance.now() - start);
@@ -197,6 +217,8 @@ async function decodeWorkerVsPage(page: Page, jpeg: Uint8Array, runs: number): P
       for (const list of Object.values(times)) list.sort((x, y) => x - y);
       const m = Math.floor(n / 2);
       return {
+        frameDecode: times.frameDecode[m] as number,
+        frameUpload: times.frameUp[m] as number,
         workerDecode: times.workerDecode[m] as number,
         pageDecode: times.pageDecode[m] as number,
         workerBitmapUpload: times.workerUp[m] as number,
@@ -231,6 +253,7 @@ async function main(): Promise<void> {
     rows.push(await measure(page, web.url, relay, jpeg));
     await page.close();
     const blank = await browser.newPage();
+    await blank.goto(`${web.url}/bench-blank`);
     decodeOnly = await decodeWorkerVsPage(blank, jpeg, DECODE_RUNS);
     await blank.close();
   } finally {
@@ -255,7 +278,7 @@ async function main(): Promise<void> {
   if (decodeOnly) {
     const d = decodeOnly;
     console.log(
-      `JPEG alone, ${DECODE_RUNS} runs interleaved (medians): decode in a worker ${f(d.workerDecode)} ms, on the page ${f(d.pageDecode)} ms (worker / page ${f(d.workerDecode / d.pageDecode)}); texImage2D of the worker's bitmap ${f(d.workerBitmapUpload)} ms, of the page's ${f(d.pageBitmapUpload)} ms`,
+      `JPEG alone, ${DECODE_RUNS} runs interleaved (medians): ImageDecoder in a worker ${f(d.frameDecode)} ms + texImage2D of its VideoFrame ${f(d.frameUpload)} ms = ${f(d.frameDecode + d.frameUpload)} ms; createImageBitmap in a worker ${f(d.workerDecode)} ms + texImage2D of its bitmap ${f(d.workerBitmapUpload)} ms = ${f(d.workerDecode + d.workerBitmapUpload)} ms; createImageBitmap on the page ${f(d.pageDecode)} ms + texImage2D ${f(d.pageBitmapUpload)} ms`,
     );
   }
   console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after`);

@@ -6,7 +6,7 @@ import { RawTexture } from "@babylonjs/core/Materials/Textures/rawTexture.js";
 import { Matrix } from "@babylonjs/core/Maths/math.vector.js";
 import type { Scene } from "@babylonjs/core/scene.js";
 import { type EncodedImage, type Image, parentEntityPath, type TimePoint } from "@depthroom/schema";
-import type { DecodedImage } from "../frames/imageDecode.ts";
+import { type DecodedImage, type DecodedPixels, pixelsKind, pixelsSize } from "../frames/imageDecode.ts";
 import type { CloudColorSource } from "./DepthCloudMaterial.ts";
 import type { EntityGraph } from "./EntityGraph.ts";
 import { Grey16Texture } from "./Grey16Texture.ts";
@@ -15,7 +15,8 @@ import { Grey16Texture } from "./Grey16Texture.ts";
  * Colour images on the GPU, one texture per image entity, and which of them colours which depth cloud.
  *
  * JPEG / PNG (EncodedImage) arrive decoded: the frame core decoded them natively (frames/imageDecode.ts,
- * in the frame worker) and hands over an ImageBitmap, which goes straight to `texImage2D`; raw Images go
+ * in the frame worker) and hands over a VideoFrame (JPEG: its YUV planes, converted by `texImage2D` on
+ * the GPU) or an ImageBitmap, either straight to `texImage2D`; raw Images go
  * up as RGB8 / RGBA8 / R8 textures (BGR and BGRA are swizzled in the shader), 16-bit grey as R16UI drawn
  * to grey through an automatic range (Grey16Texture.ts). No pixel is touched in JavaScript. Latest wins:
  * one image per entity waits for the next draw; a newer one replaces it.
@@ -31,7 +32,7 @@ interface Upload {
   readonly width: number;
   readonly height: number;
   readonly channels: Channels;
-  readonly bitmap?: ImageBitmap;
+  readonly bitmap?: DecodedPixels;
   readonly raw?: Image;
   readonly timelines: readonly TimePoint[];
 }
@@ -51,6 +52,7 @@ interface ColorEntry {
   skipped: number;
   failures: number;
   lastError: string | undefined;
+  decodedAs: DecodedAs;
   timelines: readonly TimePoint[];
   readonly decodeMs: Float64Array;
   readonly uploadMs: Float64Array;
@@ -66,6 +68,8 @@ export interface ColorImageStats {
   readonly skipped: number;
   readonly failures: number;
   readonly lastError: string | undefined;
+  /** An EncodedImage's last frame: decoded by ImageDecoder (a VideoFrame) or createImageBitmap. */
+  readonly decodedAs: DecodedAs;
   /** Milliseconds the frame core took to decode an EncodedImage to its bitmap, last frames. */
   readonly decodeMs: readonly number[];
   /** Milliseconds of the texture upload, last frames. */
@@ -76,6 +80,8 @@ export interface ColorImageStats {
 }
 
 const RING = 32;
+
+type DecodedAs = ReturnType<typeof pixelsKind> | undefined;
 
 /** The texture made for an Image: 8-bit as stored, 16-bit (the schema allows it for L only) as grey. */
 function rawKind(image: Image): { kind: TextureKind; channels: Channels } {
@@ -112,7 +118,8 @@ export class ColorImages {
       }
       entry.decodeMs[entry.decodes++ % RING] = decoded.decodeMs;
       const { bitmap } = decoded;
-      upload = { width: bitmap.width, height: bitmap.height, channels: "rgb", bitmap, timelines };
+      entry.decodedAs = pixelsKind(bitmap);
+      upload = { ...pixelsSize(bitmap), channels: "rgb", bitmap, timelines };
     }
     if (entry.pending) {
       entry.pending.bitmap?.close();
@@ -190,7 +197,9 @@ export class ColorImages {
     if (upload.bitmap) {
       engine.updateDynamicTexture(
         entry.texture?.getInternalTexture() ?? null,
-        upload.bitmap,
+        // texImage2D takes a VideoFrame as it takes an ImageBitmap (TexImageSource); Babylon's type
+        // does not list it.
+        upload.bitmap as ImageBitmap,
         false,
         false,
         Constants.TEXTUREFORMAT_RGBA,
@@ -295,6 +304,7 @@ export class ColorImages {
         skipped: e.skipped,
         failures: e.failures,
         lastError: e.lastError,
+        decodedAs: e.decodedAs,
         decodeMs: [...e.decodeMs.subarray(0, decodes)],
         uploadMs: [...e.uploadMs.subarray(0, n)],
         greyRange: range ? [range.min, range.max] : undefined,
@@ -331,6 +341,7 @@ export class ColorImages {
         skipped: 0,
         failures: 0,
         lastError: undefined,
+        decodedAs: undefined,
         timelines: [],
         decodeMs: new Float64Array(RING),
         uploadMs: new Float64Array(RING),
