@@ -10,7 +10,8 @@ import { relayWithSession } from "./support/relay.ts";
 
 // The SDK in a real browser (Chromium): the browser entry of @depthroom/sdk bundles with no Node
 // built-ins, and its subscriber, in a page, receives a producer's frames through the relay with RVL
-// (and MED-deflate, inflated by fflate in the page) decoded to the exact values, each acked.
+// (and MED-deflate, inflated by fflate in the page) decoded to the exact values (protocol 2: paced by
+// credit; the page hands frames over from a MessageChannel task, Node from setImmediate).
 const ENCODINGS = ["rvl", "med"] as const;
 describe("SDK in the browser", () => {
   const cleanups = cleanupsAfterEach();
