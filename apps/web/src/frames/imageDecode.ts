@@ -5,10 +5,10 @@ import { DecodeError, type EncodedImage } from "@depthroom/schema";
  * runs there), always by the browser's own native decoders; no pixel is touched in JavaScript.
  *
  * JPEG goes through WebCodecs' `ImageDecoder`: Chromium decodes it to its YUV planes (a VideoFrame in
- * I420, no colour conversion on the CPU) and the page's `texImage2D` of that frame converts it to RGB on
- * the GPU. Measured in Chromium + SwiftShader on the 2-core box (TUM 640x480, 60 KB): decode 2.0 ms and
- * upload 0.3 ms against `createImageBitmap`'s 5.0 ms and 1.1 ms (its RGBA bitmap is converted and
- * copied on the CPU); bench/colour.bench.ts prints both. PNG, and pages without WebCodecs (it needs a
+ * I420, not converted to RGBA in the decoder) and the page's `texImage2D` of that frame does the YUV to
+ * RGB conversion in Chromium's video upload path. Measured in Chromium + SwiftShader on the 2-core box
+ * (TUM 640x480, 60 KB, in a worker): decode 1.2-2.9 ms and upload 0.2-0.4 ms against
+ * `createImageBitmap`'s 5.1-8.1 ms and 1.1-1.6 ms; bench/colour.bench.ts prints both. PNG, and pages without WebCodecs (it needs a
  * secure context: an http:// page on a LAN address has none), take `createImageBitmap`.
  */
 

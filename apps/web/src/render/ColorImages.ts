@@ -15,8 +15,8 @@ import { Grey16Texture } from "./Grey16Texture.ts";
  * Colour images on the GPU, one texture per image entity, and which of them colours which depth cloud.
  *
  * JPEG / PNG (EncodedImage) arrive decoded: the frame core decoded them natively (frames/imageDecode.ts,
- * in the frame worker) and hands over a VideoFrame (JPEG: its YUV planes, converted by `texImage2D` on
- * the GPU) or an ImageBitmap, either straight to `texImage2D`; raw Images go
+ * in the frame worker) and hands over a VideoFrame (JPEG: its YUV planes, converted to RGB by
+ * `texImage2D`) or an ImageBitmap, either straight to `texImage2D`; raw Images go
  * up as RGB8 / RGBA8 / R8 textures (BGR and BGRA are swizzled in the shader), 16-bit grey as R16UI drawn
  * to grey through an automatic range (Grey16Texture.ts). No pixel is touched in JavaScript. Latest wins:
  * one image per entity waits for the next draw; a newer one replaces it.
