@@ -15,13 +15,15 @@ import { type DecodedImage, decodeEncodedImage } from "./imageDecode.ts";
  * What runs in the frame worker (frameWorker.ts), or on the page when there is no worker: the one place
  * frames are decoded, for both sources. A live session is subscribed with the SDK's lazy frames
  * (envelope and wire bytes, undecoded), and decoding is paced by what the page draws: per entity of
- * pixels (depth and colour images), one frame is with the page, or being decoded for it, at a time, and
- * that frame's ack is held until the page says it took it (after drawing it), so the relay keeps the
- * entity's newest meanwhile (latest wins there) and a frame that a newer one replaces is neither sent
- * nor decoded: on a weak machine the renderer (SwiftShader) needs the cores that receiving (most of
- * it) and decoding every frame took (see the web README, issue 21). Should a transport send a busy
- * entity's frame anyway, the newest waits here undecoded and the one it replaces is acked and reported
- * as dropped. Pinholes and transforms are decoded at once. JPEG / PNG
+ * pixels (depth and colour images), one frame is with the page, or being decoded for it, at a time,
+ * until the page says it took it (after drawing it); a frame that comes meanwhile waits here undecoded,
+ * and one a newer frame replaces is recorded and reported as dropped, never decoded. A large frame's ack
+ * (HOLD_ACK_BYTES) is held as long as it is with the page or waits, so the relay keeps that entity's
+ * newest meanwhile (latest wins there) and what would be replaced is not even sent: on a weak machine
+ * the renderer (SwiftShader) needs the cores that receiving (most of it) and decoding every frame took
+ * (see the web README, issue 21). Small frames are acked at once: receiving them all costs little and
+ * keeps the viewer's rate and bytes per second the rig's. Pinholes and transforms are decoded at once.
+ * JPEG / PNG
  * (EncodedImage) are decoded here too (imageDecode.ts): the page gets the message with a ready
  * ImageBitmap; bytes that do not decode are a problem (viewer state), never an exception. A review room
  * sends wire bytes and gets the decoded message (and bitmap) back. Messages leave as the schema's
@@ -63,6 +65,15 @@ interface UndecodedFrame {
   readonly ack: () => void;
 }
 
+/**
+ * Frames at least this big keep their ack while the page has not taken them. Receiving is what costs:
+ * a 3840x2160 frame (4 MB of RVL) took 22 ms to decode in the worker, but receiving the test rig's
+ * whole stream (4 x 450 kB + 4 MB at 30 Hz) cost the two cores more than decoding it.
+ */
+export const HOLD_ACK_BYTES = 256 * 1024;
+
+const ackedAlready = () => {};
+
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** The transferable message with its decoded image, and what to transfer with them. */
@@ -76,7 +87,7 @@ function outgoing(message: LogMessage, image: DecodedImage | undefined) {
 export class FrameCore {
   /** Entities with a frame at the page, or being decoded for it: the ack that frame holds. */
   private readonly busy = new Map<string, () => void>();
-  /** A busy entity's newest frame, when a transport sent one anyway (the SDK's lazy frames do not). */
+  /** A busy entity's newest frame, undecoded. */
   private readonly waiting = new Map<string, UndecodedFrame>();
   private feed: { close(): void } | undefined;
   /** Bumped when the feed opens or closes: what an older feed was decoding is dropped. */
@@ -140,26 +151,33 @@ export class FrameCore {
   /**
    * A live message, as the SDK's lazy frames hand it over (public for tests). Pinholes and transforms:
    * decoded at once. Frames of pixels: decoded now if the page is free of their entity, else kept
-   * undecoded; the promise returned is the frame's ack, settling when the page took it (or a newer
-   * frame replaced it).
+   * undecoded. A frame of at least HOLD_ACK_BYTES returns its ack, a promise settling when the page took
+   * it (or a newer frame replaced it); others are acked when this returns.
    */
   receive(envelope: Envelope, bytes: Uint8Array): Promise<void> | undefined {
-    const frame = { envelope, bytes, at: Date.now() };
+    const at = Date.now();
     if (!isFrameKind(envelope.kind)) {
-      this.decodeLive({ ...frame, ack: () => {} }, false);
+      this.decodeLive({ envelope, bytes, at, ack: ackedAlready }, false);
       return undefined;
     }
-    return new Promise<void>((ack) => {
-      const path = envelope.entityPath;
-      if (!this.busy.has(path)) {
-        this.busy.set(path, ack);
-        this.decodeLive({ ...frame, ack }, true);
-        return;
-      }
-      const replaced = this.waiting.get(path);
-      if (replaced) this.drop(replaced);
-      this.waiting.set(path, { ...frame, ack });
-    });
+    if (bytes.length < HOLD_ACK_BYTES) {
+      this.take({ envelope, bytes, at, ack: ackedAlready });
+      return undefined;
+    }
+    return new Promise<void>((ack) => this.take({ envelope, bytes, at, ack }));
+  }
+
+  /** A frame of pixels: decoded if the page is free of its entity, else the entity's newest waiting. */
+  private take(frame: UndecodedFrame): void {
+    const path = frame.envelope.entityPath;
+    if (!this.busy.has(path)) {
+      this.busy.set(path, frame.ack);
+      this.decodeLive(frame, true);
+      return;
+    }
+    const replaced = this.waiting.get(path);
+    if (replaced) this.drop(replaced);
+    this.waiting.set(path, frame);
   }
 
   /** A waiting frame replaced by a newer one: recorded (its bytes, as dropped), acked, never decoded. */
