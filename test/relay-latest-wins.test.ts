@@ -156,7 +156,11 @@ describe("relay latest-wins", () => {
     // The slow one: about 1000 / 250 frames a second, each less than 3 frame intervals old.
     expect(slow.frames.length).toBeGreaterThanOrEqual(((WARMUP_MS + WINDOW_MS) / STALL_MS) * 0.6);
     for (const lag of slowLags) expect(lag).toBeLessThan(3 * INTERVAL_MS);
-    expect(dropped).toBeGreaterThan(sent / 2);
+    // Protocol 2: the stalled viewer gives credit back for the frames it replaces itself (latest wins on
+    // its side, as the SDK's subscriber), so the relay sends it every frame while it has credit and
+    // drops few; every viewer gets each frame at most once (8 viewers).
+    expect(dropped).toBeLessThan(sent / 2);
+    expect(framesOut).toBeLessThanOrEqual(8 * (sent + 1));
     // Nearly every frame takes the direct corked write (directFrames.ts), not socket.emit.
     expect(viaEmit).toBeLessThan(framesOut * 0.1);
     // Relay memory: flat. What it holds for viewers is at most one pending frame per viewer and entity.

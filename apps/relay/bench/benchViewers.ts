@@ -12,11 +12,12 @@ const loadFoxglove = async () => {
 
 /*
  * Bench viewers, in a child process with IPC: <mode: depthroom|raw|foxglove> <url> <count> <slowMs>
- * [session token]. depthroom viewers are the real SDK (`subscribe`: decode, then the ack); raw and
+ * [session token]. depthroom viewers are the real SDK (`subscribe`: decode, then the credit); raw and
  * foxglove viewers decode each message with the same `decodeMessage`, so client CPU compares the
  * transports, not the decode. Each viewer records (arrival, latency) of every depth frame. With
- * slowMs > 0 a viewer takes that long per frame: the SDK's callback resolves after it (so the ack
- * follows), a raw or Foxglove viewer pauses its socket for it (so the kernel buffers fill).
+ * slowMs > 0 a viewer takes that long per frame: the SDK's callback resolves after it (frames that come
+ * meanwhile wait in the SDK, the newest only, and their credit goes back), a raw or Foxglove viewer
+ * pauses its socket for it (so the kernel buffers fill).
  */
 
 const [mode, url, countText, slowText, session, token] = process.argv.slice(2);

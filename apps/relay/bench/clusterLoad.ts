@@ -10,7 +10,7 @@ import { benchStream, stampFrame, wallMs } from "./frames.ts";
 /*
  * Cluster bench load, in a child process with IPC: <url> <viewers per session> <JSON [{id, publish, view}]>.
  * Per session one producer publishing the TUM 640x480 RVL frame as fast as the relay acks (2 in
- * flight) and N viewers that ack every frame at once. The parent asks for the frames each viewer
+ * flight) and N viewers that give every frame's credit back at once. The parent asks for the frames each viewer
  * received in a window, and the node each session landed on (from `welcome`).
  */
 
