@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
+import { RELAY_PROTOCOL_VERSION } from "@depthroom/schema";
 import WebSocket from "ws";
 import { connectFrames, type FrameSocket, openDoc } from "./support/clients.ts";
 import { sampleStream, stampFrame } from "./support/frames.ts";
@@ -19,7 +20,8 @@ import { spawnViewers, type ViewerProcess } from "./support/viewerProcess.ts";
  *     100 ms; 2 viewers of everything (another child process) take the flood as fast as they can
  *     (latest-wins per entity: their rate is their own CPU's, reported);
  *   - a stalled viewer that acks each frame only after 2 s;
- *   - an acking non-reader: subscribes, stops reading its socket, and keeps acking blindly (10 Hz);
+ *   - an acking non-reader: subscribes, stops reading its socket, and keeps giving credit back blindly
+ *     (10 Hz; protocol 1 acked frames blindly);
  *   - 20 awareness clients moving their pointer at 15 Hz;
  *   - an MCAP import every 20 s, and recordings running (a new one every minute).
  * Printed: the relay's RSS at the start, end and peak (sampled every second), whether it stayed up, the
@@ -83,10 +85,10 @@ cleanups.push(
 await Promise.all([fastViewers.ready, floodViewers.ready]);
 const stalled = await viewer(2000);
 
-// The acking non-reader: a raw engine.io socket that subscribes, pauses reading, acks blindly.
+// The acking non-reader: a raw engine.io socket that subscribes, pauses reading, gives credit blindly.
 const nonReader = { connected: true, acks: 0 };
 {
-  const query = `session=${session.id}&token=${session.tokens.view}&v=1`;
+  const query = `session=${session.id}&token=${session.tokens.view}&v=${RELAY_PROTOCOL_VERSION}`;
   const ws = new WebSocket(
     `${relay.url.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket&${query}`,
   );
@@ -106,7 +108,8 @@ const nonReader = { connected: true, acks: 0 };
   let next = 0;
   const acker = setInterval(() => {
     if (ws.readyState !== WebSocket.OPEN) return;
-    ws.send(`43${next++}[]`);
+    ws.send('42["credit",1]');
+    next++;
     nonReader.acks++;
     if (next % 150 === 0) ws.send("3"); // engine.io pong, blindly
   }, 100);
@@ -287,8 +290,8 @@ const lines = [
   `  producer: ${produced.ok} frames accepted (${(produced.ok / elapsed).toFixed(1)}/s), ${produced.refused} refused, ${produced.reconnects - 1} reconnects`,
   `  camera (30 Hz): ${camera.sent} sent (${(camera.sent / elapsed).toFixed(1)}/s), ${camera.refused} refused; fast viewers: ${[0, 1, 2].map((i) => `${figures(fastViewers, i, CAMERA)}, ${missed[i]} missed`).join("; ")}`,
   `  viewers of everything (latest-wins): flood ${[0, 1].map((i) => figures(floodViewers, i, FLOOD)).join("; ")}; camera ${[0, 1].map((i) => figures(floodViewers, i, CAMERA)).join("; ")}`,
-  `  stalled viewer (acks after 2 s): ${stalled.frames} frames (${(stalled.frames / elapsed).toFixed(2)} fps)`,
-  `  acking non-reader: ${nonReader.acks} blind acks, ${nonReader.connected ? "still connected" : "disconnected by the relay"}`,
+  `  stalled viewer (credit back 2 s after each frame): ${stalled.frames} frames (${(stalled.frames / elapsed).toFixed(2)} fps)`,
+  `  acking non-reader: ${nonReader.acks} blind credits, ${nonReader.connected ? "still connected" : "disconnected by the relay"}`,
   `  awareness: ${awareness.clients} clients, ${awareness.updates} updates (${(awareness.updates / elapsed).toFixed(0)}/s)`,
   `  imports: ${side.imports} done, ${side.importFailures} failed; recordings: ${side.recordings} started, ${side.recordingFailures} refused`,
 ];
