@@ -262,6 +262,9 @@ export class FrameServer {
 
     socket.on("publish", onPublish);
 
+    // Only the first bad credit of a connection is answered: a client that floods bad credit and never
+    // reads would otherwise grow its socket's write buffer by one `problem` per message.
+    let badCreditAnswered = false;
     const onCredit = (payload: unknown) => {
       const frames = readCredit(payload);
       if (frames !== undefined && !isProducer) {
@@ -269,6 +272,8 @@ export class FrameServer {
         return;
       }
       metrics.reject(ErrorCode.BadMessage);
+      if (badCreditAnswered) return;
+      badCreditAnswered = true;
       socket.emit("problem", {
         code: ErrorCode.BadMessage,
         message: isProducer
