@@ -26,6 +26,9 @@ const largeDepthBytes = (frame: bigint) =>
     { depthEncoding: "raw" },
   );
 
+/** What a failed postMessage throws. */
+class DataCloneError extends Error {}
+
 /** Whether `ack` (a frame's ack promise) has settled, after the microtasks queued so far ran. */
 async function settled(ack: Promise<void> | undefined): Promise<boolean> {
   let done = false;
@@ -74,6 +77,25 @@ describe("FrameCore, live frames (the SDK's lazy frames)", () => {
     expect(await settled(third)).toBe(false);
     core.handle({ type: "taken", entityPath: path });
     expect(await settled(third)).toBe(true);
+  });
+
+  it("frees an entity whose frame fails on its way to the page (its ack settles, the next is decoded)", async () => {
+    const posted: string[] = [];
+    let failNext = true;
+    const core = new FrameCore((event) => {
+      if (event.type === "message" && failNext) {
+        failNext = false;
+        throw new DataCloneError("the page is gone");
+      }
+      if (event.type === "action") posted.push(event.action.type);
+      else if (event.type === "message") posted.push(`message ${event.message.timelines[0]?.value}`);
+    });
+    const receive = (bytes: Uint8Array) => core.receive(readEnvelope(bytes), bytes);
+    const first = receive(largeDepthBytes(1n));
+    expect(await settled(first)).toBe(true);
+    expect(posted).toEqual(["problem"]);
+    receive(largeDepthBytes(2n));
+    expect(posted.slice(1)).toEqual(["message 2", "message"]);
   });
 
   it("acks a small frame at once, and still decodes only what the page takes", () => {

@@ -18,8 +18,10 @@ import { type DecodedImage, decodeEncodedImage } from "./imageDecode.ts";
  * pixels (depth and colour images), one frame is with the page, or being decoded for it, at a time,
  * until the page says it took it (after drawing it); a frame that comes meanwhile waits here undecoded,
  * and one a newer frame replaces is recorded and reported as dropped, never decoded. A large frame's ack
- * (HOLD_ACK_BYTES) is held as long as it is with the page or waits, so the relay keeps that entity's
- * newest meanwhile (latest wins there) and what would be replaced is not even sent: on a weak machine
+ * (HOLD_ACK_BYTES; under protocol 2 its credit) is held as long as it is with the page or waits; once held
+ * frames use up the viewer's credit the relay keeps each entity's newest (latest wins there) and sends
+ * nothing that would be replaced (with credit left it goes on sending, and the SDK replaces what waits:
+ * received, not decoded; the SDK README's known limit): on a weak machine
  * the renderer (SwiftShader) needs the cores that receiving (most of it) and decoding every frame took
  * (see the web README, issue 21). Small frames are acked at once: receiving them all costs little and
  * keeps the viewer's rate and bytes per second the rig's. Pinholes and transforms are decoded at once.
@@ -212,19 +214,33 @@ export class FrameCore {
       this.undecodable(frame.envelope.entityPath, error, isFrame);
       return;
     }
-    const action = messageAction(message, frame.at, performance.now() - started, frame.bytes.length);
     const { archetype } = message;
-    if (archetype.kind !== "EncodedImage") {
-      this.send(message, undefined);
+    try {
+      const action = messageAction(message, frame.at, performance.now() - started, frame.bytes.length);
+      if (archetype.kind !== "EncodedImage") {
+        this.send(message, undefined);
+        this.post({ type: "action", action });
+        return;
+      }
       this.post({ type: "action", action });
+    } catch (error) {
+      // Whatever fails between decoding and the page frees the entity: it must never stay busy.
+      this.undecodable(frame.envelope.entityPath, error, isFrame);
       return;
     }
-    this.post({ type: "action", action });
     const epoch = this.epoch;
     decodeEncodedImage(archetype).then(
       (image) => {
-        if (epoch !== this.epoch) image.bitmap.close();
-        else this.send(message, image);
+        if (epoch !== this.epoch) {
+          image.bitmap.close();
+          return;
+        }
+        try {
+          this.send(message, image);
+        } catch (error) {
+          image.bitmap.close();
+          this.undecodable(message.entityPath, error, isFrame);
+        }
       },
       (error: unknown) => {
         if (epoch === this.epoch) this.undecodable(message.entityPath, error, isFrame);
