@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import depthroom as dr
-from depthroom.connection import PERMANENT_CODES
+from depthroom.connection import FRAME_CREDITS, PERMANENT_CODES, RELAY_PROTOCOL_VERSION
 from depthroom.message import TimePoint, decode_message, encode_message
 from depthroom.rvl import rvl_decode, rvl_encode
 
@@ -100,3 +100,9 @@ def test_rvl_equals_rvl_encode_on_the_shipped_real_frames():
 def test_the_codes_not_retried_are_the_schemas():
     codes = json.loads((GOLDEN / "codes.json").read_text())
     assert PERMANENT_CODES == {code for code, retry in codes.items() if not retry}
+
+
+def test_the_socket_protocol_constants_are_the_schemas():
+    protocol = json.loads((GOLDEN / "protocol.json").read_text())
+    assert RELAY_PROTOCOL_VERSION == protocol["relayProtocolVersion"]
+    assert FRAME_CREDITS == protocol["frameCredits"]

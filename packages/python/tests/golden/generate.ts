@@ -11,9 +11,11 @@ import {
   EncodedImage,
   ERROR_CODES,
   encodeMessage,
+  FRAME_CREDITS,
   Image,
   medEncode,
   Pinhole,
+  RELAY_PROTOCOL_VERSION,
   rvlEncode,
   type TimePoint,
   Transform3D,
@@ -486,6 +488,11 @@ export function codesJson(): Record<string, boolean> {
   return Object.fromEntries(Object.entries(ERROR_CODES).map(([code, rule]) => [code, rule.retry]));
 }
 
+/** The socket protocol's constants the Python client repeats (connection.py). */
+export function protocolJson(): { relayProtocolVersion: number; frameCredits: number } {
+  return { relayProtocolVersion: RELAY_PROTOCOL_VERSION, frameCredits: FRAME_CREDITS };
+}
+
 export const goldenDir = new URL("./", import.meta.url);
 
 /** The JSON files as plain data (the test compares parsed JSON: formatting is biome's business). */
@@ -501,6 +508,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(new URL("cases.json", goldenDir), `${JSON.stringify(casesJson(), null, 2)}\n`);
   writeFileSync(new URL("samples.json", goldenDir), `${JSON.stringify(samplesJson(), null, 2)}\n`);
   writeFileSync(new URL("codes.json", goldenDir), `${JSON.stringify(codesJson(), null, 2)}\n`);
+  writeFileSync(new URL("protocol.json", goldenDir), `${JSON.stringify(protocolJson(), null, 2)}\n`);
   for (const c of goldenCases()) writeFileSync(new URL(`${c.name}.bin`, goldenDir), goldenBytes(c));
   for (const [name, sample] of Object.entries(MED_SAMPLES)) {
     writeFileSync(new URL(`med-${name}.bin`, goldenDir), sampleMedBytes(sample));

@@ -7,6 +7,7 @@ import {
   goldenCases,
   goldenDir,
   MED_SAMPLES,
+  protocolJson,
   sampleMedBytes,
   samplesJson,
 } from "./generate.ts";
@@ -15,8 +16,9 @@ import {
 // compare, so the Python tests (test_golden.py) cannot pass against stale bytes.
 // On a deliberate wire change: node --import tsx packages/python/tests/golden/generate.ts
 describe("Python golden files", () => {
-  it("cases.json, samples.json and codes.json are current", () => {
+  it("cases.json, samples.json, codes.json and protocol.json are current", () => {
     expect(JSON.parse(readFileSync(new URL("codes.json", goldenDir), "utf8"))).toEqual(codesJson());
+    expect(JSON.parse(readFileSync(new URL("protocol.json", goldenDir), "utf8"))).toEqual(protocolJson());
     expect(JSON.parse(readFileSync(new URL("cases.json", goldenDir), "utf8"))).toEqual(casesJson());
     expect(JSON.parse(readFileSync(new URL("samples.json", goldenDir), "utf8"))).toEqual(samplesJson());
   });
