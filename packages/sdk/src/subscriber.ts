@@ -31,7 +31,10 @@ export interface SubscribeOptions extends ConnectionOptions {
    * callback decodes (`decodeMessage(bytes)`) only the frames it wants, so frames it replaces by newer
    * ones cost no decode. It is called as each frame arrives, in order, and each frame's credit follows
    * its own callback (or promise): while the callback holds one entity's frame, that entity's newest
-   * later frame waits here (latest wins), and the other entities' frames go on.
+   * later frame waits here (latest wins), and the other entities' frames go on while credit lasts. The
+   * relay keeps sending a held entity while the viewer has credit (this side replaces what waits: received,
+   * not decoded); a held frame and its waiting one each keep a credit, so with FRAME_CREDITS / 2 or more
+   * entities held at once the relay pauses every entity until one is released.
    */
   readonly onEnvelope?: OnEnvelope;
 }
