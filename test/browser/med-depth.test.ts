@@ -1,4 +1,5 @@
 import { DepthImage } from "@depthroom/schema";
+import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   TUM,
@@ -16,6 +17,33 @@ import { viewerSuite } from "./support/suite.ts";
 // depth values. Then the same frame in metres as F32 with NaN holes, sent as float-deflate (encoding 3),
 // whose encoder takes stage-1 layout 2 (the pixels' own bits) for this quantised depth.
 
+/**
+ * The cloud is drawn from the frame worker's decode, and the viewer's readout of a grid of sampled pixels
+ * (more than 40 with depth) matches `expected` (metres, undefined for a hole) as `check` says.
+ */
+async function expectWorkerReadouts(
+  page: Page,
+  expected: (u: number, v: number) => number | undefined,
+  check: (readout: number | undefined, metres: number, at: string) => void,
+): Promise<void> {
+  await waitForEntities(page, "hasCloud", [TUM]);
+  expect(await page.evaluate(() => window.__depthroom!.decode())).toBe("worker");
+  let checked = 0;
+  for (let v = 7; v < 480; v += 53) {
+    for (let u = 11; u < 640; u += 71) {
+      const metres = expected(u, v);
+      if (metres === undefined) continue;
+      const readout = await page.evaluate(
+        ([entity, x, y]) => window.__depthroom!.readout(entity as string, x as number, y as number),
+        [TUM, u, v] as const,
+      );
+      check(readout?.depthMeters, metres, `pixel ${u},${v}`);
+      checked++;
+    }
+  }
+  expect(checked).toBeGreaterThan(40);
+}
+
 describe("MED-deflate depth in the viewer", () => {
   const viewer = viewerSuite({ rig: { depthEncoding: "med" } });
   const frame = TUM_FRAME;
@@ -28,22 +56,14 @@ describe("MED-deflate depth in the viewer", () => {
   });
 
   it("decodes in the frame worker and reads out the exact depth of sampled pixels", async () => {
-    await waitForEntities(viewer.page, "hasCloud", [TUM]);
-    expect(await viewer.page.evaluate(() => window.__depthroom!.decode())).toBe("worker");
-    let checked = 0;
-    for (let v = 7; v < 480; v += 53) {
-      for (let u = 11; u < 640; u += 71) {
+    await expectWorkerReadouts(
+      viewer.page,
+      (u, v) => {
         const stored = frame.depth[v * 640 + u]!;
-        if (stored === 0) continue;
-        const readout = await viewer.page.evaluate(
-          ([entity, x, y]) => window.__depthroom!.readout(entity as string, x as number, y as number),
-          [TUM, u, v] as const,
-        );
-        expect(readout?.depthMeters, `pixel ${u},${v}`).toBeCloseTo(stored / TUM_UNITS_PER_METRE, 6);
-        checked++;
-      }
-    }
-    expect(checked).toBeGreaterThan(40);
+        return stored === 0 ? undefined : stored / TUM_UNITS_PER_METRE;
+      },
+      (readout, metres, at) => expect(readout, at).toBeCloseTo(metres, 6),
+    );
   });
 });
 
@@ -60,21 +80,13 @@ describe("float-deflate F32 depth in the viewer (stage-1 layout 2)", () => {
   });
 
   it("decodes in the frame worker and reads out the exact depth of sampled pixels", async () => {
-    await waitForEntities(viewer.page, "hasCloud", [TUM]);
-    expect(await viewer.page.evaluate(() => window.__depthroom!.decode())).toBe("worker");
-    let checked = 0;
-    for (let v = 7; v < 480; v += 53) {
-      for (let u = 11; u < 640; u += 71) {
+    await expectWorkerReadouts(
+      viewer.page,
+      (u, v) => {
         const stored = metres[v * 640 + u]!;
-        if (Number.isNaN(stored)) continue;
-        const readout = await viewer.page.evaluate(
-          ([entity, x, y]) => window.__depthroom!.readout(entity as string, x as number, y as number),
-          [TUM, u, v] as const,
-        );
-        expect(readout?.depthMeters, `pixel ${u},${v}`).toBe(stored);
-        checked++;
-      }
-    }
-    expect(checked).toBeGreaterThan(40);
+        return Number.isNaN(stored) ? undefined : stored;
+      },
+      (readout, expected, at) => expect(readout, at).toBe(expected),
+    );
   });
 });
