@@ -56,6 +56,8 @@ const imageStats = (page: Page, entity: string) =>
 
 /** The colour the 2D view of `entity` shows at image pixel (u, v). */
 async function shownAt(page: Page, entity: string, points: readonly (readonly [number, number])[]) {
+  // The image's stats are recorded as it arrives; its panel is laid out on a later render.
+  await waitInPage(page, (e) => window.__depthroom!.panels().some((p) => p.entity === e), entity);
   const panel = await page.evaluate((e) => window.__depthroom!.panels().find((p) => p.entity === e), entity);
   expect(panel, `${entity} has a 2D panel`).toBeTruthy();
   const shot = await screenshotPixels(page, {
