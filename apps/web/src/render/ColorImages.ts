@@ -137,7 +137,17 @@ export class ColorImages {
       if (!upload) continue;
       entry.pending = undefined;
       const start = performance.now();
-      this.upload(entry, upload, now);
+      try {
+        this.upload(entry, upload, now);
+      } catch (error) {
+        // A texture that cannot take this image (a lost context, a frame closed under us) costs this
+        // image, not the render loop or the other entities; its decoded frame is freed either way.
+        entry.failures++;
+        entry.lastError = `upload failed: ${error instanceof Error ? error.message : String(error)}`;
+        continue;
+      } finally {
+        upload.bitmap?.close();
+      }
       entry.uploadMs[entry.uploads % RING] = performance.now() - start;
       entry.uploads++;
       entry.timelines = upload.timelines;
@@ -204,7 +214,6 @@ export class ColorImages {
         false,
         Constants.TEXTUREFORMAT_RGBA,
       );
-      upload.bitmap.close();
     }
     if (entry.grey16) {
       entry.grey16.update(upload.width, upload.height, raw?.data as Uint16Array, now);
