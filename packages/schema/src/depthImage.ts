@@ -17,6 +17,7 @@ import { medDecode, medEncode } from "./depthCodec.ts";
 import { DecodeError, ValidationError } from "./errors.ts";
 import { floatDecode, floatEncode } from "./floatDepthCodec.ts";
 import { rvlDecode, rvlEncodeScratch } from "./rvl.ts";
+import { upZstdDecode, upZstdEncode } from "./upZstdCodec.ts";
 import { parseOrThrow, withRule } from "./validate.ts";
 
 /**
@@ -98,18 +99,27 @@ export type DepthImageOptions = z.input<typeof depthImageOptionsSchema>;
 
 /**
  * How a depth payload is carried on the wire: raw little-endian pixels, RVL (lossless, U16 only),
- * MED-deflate (lossless, U16 only; depthCodec.ts: a spatial predictor then raw DEFLATE), or
- * float-deflate (lossless, F32 only; floatDepthCodec.ts: a gradient predictor on the IEEE bits, byte
+ * MED-deflate (lossless, U16 only; depthCodec.ts: a spatial predictor then raw DEFLATE), up-zstd
+ * (lossless, U16 only; upZstdCodec.ts: the pixel above as predictor, then zstd; its WebAssembly must
+ * be loaded first: loadUpZstdEncoder / loadUpZstdDecoder), or float-deflate (lossless, F32 only; floatDepthCodec.ts: a gradient predictor on the IEEE bits, byte
  * planes, raw DEFLATE).
  */
-export type DepthEncoding = "raw" | "rvl" | "med" | "float-deflate";
-export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ["raw", "rvl", "med", "float-deflate"];
-const ENCODING_IDS: Record<DepthEncoding, number> = { raw: 0, rvl: 1, med: 2, "float-deflate": 3 };
+export type DepthEncoding = "raw" | "rvl" | "med" | "float-deflate" | "up-zstd";
+export const DEPTH_ENCODINGS: readonly DepthEncoding[] = ["raw", "rvl", "med", "float-deflate", "up-zstd"];
+const ENCODING_IDS: Record<DepthEncoding, number> = {
+  raw: 0,
+  rvl: 1,
+  med: 2,
+  "float-deflate": 3,
+  "up-zstd": 4,
+};
+const MAX_ENCODING_ID = 4;
 /** The one datatype each compressed encoding carries. */
 export const ENCODING_DATATYPE: Readonly<Record<Exclude<DepthEncoding, "raw">, Datatype>> = {
   rvl: "U16",
   med: "U16",
   "float-deflate": "F32",
+  "up-zstd": "U16",
 };
 
 /** Marks options readDepthImage built and checked (module-private: nothing else can set it). */
@@ -202,7 +212,9 @@ export function writeDepthImage(
         ? medEncode(img.data as Uint16Array, img.width)
         : encoding === "float-deflate"
           ? floatEncode(img.data as Float32Array, img.width)
-          : bytesOfArray(img.data);
+          : encoding === "up-zstd"
+            ? upZstdEncode(img.data as Uint16Array, img.width)
+            : bytesOfArray(img.data);
   enc.u32(payload.length);
   enc.payload(payload);
 }
@@ -221,7 +233,7 @@ export function readDepthImage(dec: Decoder): DepthImage {
   if (!colormap)
     throw new DecodeError("invalid-field", "DepthImage.colormap", `unknown colormap ${colormapNumber}`);
   const encodingId = dec.u8("DepthImage.encoding");
-  if (encodingId > ENCODING_IDS["float-deflate"]) {
+  if (encodingId > MAX_ENCODING_ID) {
     throw new DecodeError("invalid-field", "DepthImage.encoding", `unknown encoding ${encodingId}`);
   }
   const flags = dec.u8("DepthImage.flags");
@@ -250,6 +262,10 @@ export function readDepthImage(dec: Decoder): DepthImage {
     if (datatype !== "F32")
       throw new DecodeError("invalid-field", "DepthImage.encoding", `float-deflate with ${datatype}`);
     data = floatDecode(payload, pixels, width);
+  } else if (encodingId === ENCODING_IDS["up-zstd"]) {
+    if (datatype !== "U16")
+      throw new DecodeError("invalid-field", "DepthImage.encoding", `up-zstd with ${datatype}`);
+    data = upZstdDecode(payload, pixels, width);
   } else {
     const expected = pixels * bytesPerPixel(datatype);
     if (payloadLength !== expected) {

@@ -9,7 +9,9 @@ export type DecodeProblem =
   | "invalid-field"
   | "too-large"
   | "trailing-bytes"
-  | "corrupt-payload";
+  | "corrupt-payload"
+  /** A codec whose WebAssembly loads asynchronously (up-zstd) was used before its loader finished. */
+  | "codec-not-loaded";
 
 /**
  * Thrown by every decoder in this package for bad bytes: never another exception, never a crash.

@@ -377,4 +377,14 @@ export {
   type Vec3,
 } from "./transform3d.ts";
 export { pixelRay, projectPoint, rayTable, unproject, unprojectPixel } from "./unproject.ts";
+export {
+  loadUpZstdDecoder,
+  loadUpZstdEncoder,
+  UP_ZSTD_LEVEL,
+  upEscPredict,
+  upZstdDecode,
+  upZstdDecoderLoaded,
+  upZstdEncode,
+  upZstdEncoderLoaded,
+} from "./upZstdCodec.ts";
 export { firstIssue } from "./validate.ts";

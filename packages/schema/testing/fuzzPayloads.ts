@@ -14,15 +14,17 @@ export function seededRandom(seed: number): () => number {
 }
 
 /**
- * `trials` damaged versions of a DEFLATE-staged depth payload, four kinds in turn: `good` with 1-8 bytes
- * overwritten; `good` cut short; up to 64 random bytes; valid DEFLATE around `stageOne` with 1-4 bytes
- * overwritten (half of them in its first 40 bytes, where the headers and run lengths are) and 0-2 cut.
+ * `trials` damaged versions of a depth payload staged by `compress` (raw DEFLATE unless given), four
+ * kinds in turn: `good` with 1-8 bytes overwritten; `good` cut short; up to 64 random bytes; a valid
+ * `compress` of `stageOne` with 1-4 bytes overwritten (half of them in its first 40 bytes, where the
+ * headers and run lengths are) and 0-2 cut.
  */
 export function damagedPayloads(
   good: Uint8Array,
   stageOne: Uint8Array,
   trials: number,
   random: () => number,
+  compress: (bytes: Uint8Array) => Uint8Array = (bytes) => new Uint8Array(deflateRawSync(bytes)),
 ): Uint8Array[] {
   const out: Uint8Array[] = [];
   const at = (length: number) => Math.floor(random() * length);
@@ -41,7 +43,7 @@ export function damagedPayloads(
       for (let k = 0; k < 1 + at(4); k++) {
         damaged[Math.min(random() < 0.5 ? at(40) : at(damaged.length), damaged.length - 1)] = at(256);
       }
-      out.push(new Uint8Array(deflateRawSync(damaged)));
+      out.push(compress(damaged));
     }
   }
   return out;

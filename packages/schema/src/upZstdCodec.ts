@@ -1,0 +1,228 @@
+import { ZSTDDecoder } from "zstddec";
+import { DecodeError, ValidationError } from "./errors.ts";
+import { UP_ESC_UNPREDICT_WASM_BASE64 } from "./wasm/upEscUnpredictWasm.ts";
+
+/*
+ * up-zstd ("up-zstd" on the wire, encoding id 4): lossless 16-bit depth, about 2.5x RVL's ratio on
+ * Kinect v1 depth and 1.2x on time-of-flight depth, and unlike MED-deflate it decodes faster than RVL
+ * in a browser worker (see bench/depthCodec.bench.ts and docs/research-zstd.md).
+ *
+ * Stage 1 ("up-esc"): each pixel's residual from the pixel above (the left one in the first row),
+ * zigzagged, one byte when < 255 else 255 and the 16-bit value (PROTOCOL.md). Its inverse has no
+ * left-neighbour chain after the first row, so it runs as a tight loop; stage 2 is one zstd frame.
+ *
+ * Both stages run in WebAssembly, loaded asynchronously, so each direction has a loader to await
+ * before use: `loadUpZstdDecoder()` (zstddec's 54 KB decoder; the worker, the SDK's subscriber and
+ * exports await it) and `loadUpZstdEncoder()` (@bokuweb/zstd-wasm, for producers in Node). Before its
+ * loader has finished, decoding throws DecodeError "codec-not-loaded" and encoding ValidationError.
+ *
+ * Decoding runs in the decoder's own memory: the payload is copied in, `ZSTD_decompress` writes the
+ * stage-1 bytes there and the hand-written loop of wasm/upEscUnpredict.wat rebuilds the pixels there,
+ * then one copy out. Hostile bytes: the frame's declared content size is checked against
+ * [pixels, 3 x pixels] before anything is allocated for it, `ZSTD_decompress` gets exactly that
+ * capacity, `ZSTD_isError` is checked, and the loop bounds-checks every read and returns the bytes it
+ * read, which must be all of them (every refusal: DecodeError "corrupt-payload").
+ */
+
+const FIELD = "up-zstd";
+
+/** The most stage-1 bytes `pixelCount` pixels can take: every residual escaped. */
+export function upEscStageOneBound(pixelCount: number): number {
+  return 3 * pixelCount;
+}
+
+let scratch = new Uint8Array(0);
+
+/** Stage 1 only (exported for tests and the bench): the up-esc bytes before zstd. */
+export function upEscPredict(input: Uint16Array, width: number): Uint8Array {
+  const n = input.length;
+  const bound = upEscStageOneBound(n);
+  if (scratch.length < bound) scratch = new Uint8Array(bound);
+  const out = scratch;
+  let o = 0;
+  const firstRow = Math.min(width, n);
+  let left = 0;
+  for (let i = 0; i < firstRow; i++) {
+    const v = input[i] as number;
+    const r = ((v - left) << 16) >> 16; // the difference modulo 2^16, as signed 16-bit
+    const z = ((r << 1) ^ (r >> 15)) & 0xffff;
+    left = v;
+    if (z < 255) out[o++] = z;
+    else {
+      out[o] = 255;
+      out[o + 1] = z & 255;
+      out[o + 2] = z >> 8;
+      o += 3;
+    }
+  }
+  for (let i = firstRow; i < n; i++) {
+    const r = (((input[i] as number) - (input[i - width] as number)) << 16) >> 16;
+    const z = ((r << 1) ^ (r >> 15)) & 0xffff;
+    if (z < 255) out[o++] = z;
+    else {
+      out[o] = 255;
+      out[o + 1] = z & 255;
+      out[o + 2] = z >> 8;
+      o += 3;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+// ---- encoder ---------------------------------------------------------------------------------------
+
+/** The zstd level the encoder uses (not wire format: any level decodes the same). */
+export const UP_ZSTD_LEVEL = 1;
+
+let compressZstd: ((bytes: Uint8Array, level: number) => Uint8Array) | undefined;
+let encoderLoading: Promise<void> | undefined;
+
+/** Loads the zstd encoder (once; later calls return the same promise). Needed by `upZstdEncode`. */
+export function loadUpZstdEncoder(): Promise<void> {
+  encoderLoading ??= import("@bokuweb/zstd-wasm").then(async (zstd) => {
+    await zstd.init();
+    compressZstd = zstd.compress;
+  });
+  return encoderLoading;
+}
+
+/** Whether `upZstdEncode` can run now (its loader has finished). */
+export function upZstdEncoderLoaded(): boolean {
+  return compressZstd !== undefined;
+}
+
+/** Encodes U16 depth (row-major, `width` pixels a row) as an up-zstd payload. */
+export function upZstdEncode(input: Uint16Array, width: number): Uint8Array {
+  if (!compressZstd) {
+    throw new ValidationError(
+      "DepthImage.encoding",
+      "up-zstd: the encoder is not loaded (await loadUpZstdEncoder())",
+    );
+  }
+  return compressZstd(upEscPredict(input, width), UP_ZSTD_LEVEL);
+}
+
+// ---- decoder ---------------------------------------------------------------------------------------
+
+/** What upZstdDecode uses of zstddec's instance (its exports as emscripten built them). */
+interface ZstdDecoderExports {
+  readonly memory: WebAssembly.Memory;
+  malloc(size: number): number;
+  free(pointer: number): void;
+  ZSTD_findDecompressedSize(src: number, size: number): bigint;
+  ZSTD_decompress(dst: number, capacity: number, src: number, size: number): number;
+  ZSTD_isError(code: number): number;
+}
+
+interface LoadedDecoder {
+  readonly zstd: ZstdDecoderExports;
+  readonly unpredict: (s: number, length: number, out: number, pixels: number, width: number) => number;
+  /** Buffers kept across frames in the decoder's memory: [pointer, bytes] each. */
+  readonly buffers: { src: [number, number]; stage: [number, number]; out: [number, number] };
+}
+
+let decoder: LoadedDecoder | undefined;
+let decoderLoading: Promise<void> | undefined;
+
+/**
+ * zstddec keeps its WebAssembly instance private; its `init()` hands the instantiated module to
+ * `this._init`, which this subclass overrides to keep the instance (a change of that internal makes
+ * the loader throw, and the codec's tests fail).
+ */
+class InstanceKeepingDecoder extends ZSTDDecoder {
+  static instance: WebAssembly.Instance | undefined;
+  override _init(result: WebAssembly.WebAssemblyInstantiatedSource): void {
+    InstanceKeepingDecoder.instance = result.instance;
+    super._init(result);
+  }
+}
+
+/** Loads the zstd decoder and the unpredict loop (once; later calls return the same promise). */
+export function loadUpZstdDecoder(): Promise<void> {
+  decoderLoading ??= new InstanceKeepingDecoder().init().then(() => {
+    const instance = InstanceKeepingDecoder.instance;
+    if (!instance) throw new Error("zstddec was initialised elsewhere first; its instance is unreachable");
+    const zstd = instance.exports as unknown as ZstdDecoderExports;
+    const bytes = Uint8Array.from(atob(UP_ESC_UNPREDICT_WASM_BASE64), (c) => c.charCodeAt(0));
+    // A few hundred bytes: synchronous compilation is allowed everywhere (also a page's main thread).
+    const loop = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: zstd.memory } });
+    decoder = {
+      zstd,
+      unpredict: loop.exports.unpredictUpEsc as LoadedDecoder["unpredict"],
+      buffers: { src: [0, 0], stage: [0, 0], out: [0, 0] },
+    };
+  });
+  return decoderLoading;
+}
+
+/** Whether `upZstdDecode` can run now (its loader has finished). */
+export function upZstdDecoderLoaded(): boolean {
+  return decoder !== undefined;
+}
+
+/** A buffer of at least `size` bytes in the decoder's memory, reused across frames. */
+function reserve(d: LoadedDecoder, which: keyof LoadedDecoder["buffers"], size: number): number {
+  const slot = d.buffers[which];
+  if (slot[1] >= size && slot[0] !== 0) return slot[0];
+  if (slot[0] !== 0) d.zstd.free(slot[0]);
+  const want = Math.max(size, 64);
+  const pointer = d.zstd.malloc(want);
+  slot[0] = pointer;
+  slot[1] = pointer === 0 ? 0 : want;
+  if (pointer === 0) throw new DecodeError("too-large", FIELD, `no memory for ${size} bytes`);
+  return pointer;
+}
+
+/**
+ * Decodes an up-zstd payload into `pixelCount` U16 pixels of rows `width` wide; throws DecodeError
+ * ("corrupt-payload", or "codec-not-loaded" before `loadUpZstdDecoder()` has finished).
+ */
+export function upZstdDecode(payload: Uint8Array, pixelCount: number, width: number): Uint16Array {
+  const d = decoder;
+  if (!d) {
+    throw new DecodeError("codec-not-loaded", FIELD, "the decoder is not loaded (await loadUpZstdDecoder())");
+  }
+  try {
+    return decodeLoaded(d, payload, pixelCount, width);
+  } catch (error) {
+    if (error instanceof DecodeError) throw error;
+    // A trap or a failed memory growth inside the WebAssembly (none is expected: the loop checks its
+    // bounds and zstd its input), still reported as bad bytes, never as another exception.
+    throw new DecodeError("corrupt-payload", FIELD, `${(error as Error).message}`);
+  }
+}
+
+function decodeLoaded(d: LoadedDecoder, payload: Uint8Array, pixelCount: number, width: number): Uint16Array {
+  const { zstd } = d;
+  const src = reserve(d, "src", payload.length);
+  new Uint8Array(zstd.memory.buffer).set(payload, src);
+  const declared = zstd.ZSTD_findDecompressedSize(src, payload.length); // -1n unknown, -2n error
+  if (declared < BigInt(pixelCount) || declared > BigInt(upEscStageOneBound(pixelCount))) {
+    throw new DecodeError(
+      "corrupt-payload",
+      FIELD,
+      declared < 0n
+        ? `not a zstd frame with its content size (${declared === -1n ? "unknown" : "invalid"})`
+        : `content of ${declared} bytes, ${pixelCount} pixels take ${pixelCount}..${upEscStageOneBound(pixelCount)}`,
+    );
+  }
+  const size = Number(declared);
+  const stage = reserve(d, "stage", size);
+  const out = reserve(d, "out", 2 * pixelCount);
+  const written = zstd.ZSTD_decompress(stage, size, src, payload.length);
+  if (zstd.ZSTD_isError(written)) throw new DecodeError("corrupt-payload", FIELD, "invalid zstd frame");
+  if (written !== size) {
+    throw new DecodeError("corrupt-payload", FIELD, `${written} bytes of content, the frame said ${size}`);
+  }
+  const read = d.unpredict(stage, size, out, pixelCount, width);
+  if (read !== size) {
+    throw new DecodeError(
+      "corrupt-payload",
+      FIELD,
+      read < 0
+        ? `stage 1 ends before pixel ${pixelCount}`
+        : `${size - read} stage-1 bytes after the last pixel`,
+    );
+  }
+  return new Uint16Array(zstd.memory.buffer, out, pixelCount).slice();
+}
