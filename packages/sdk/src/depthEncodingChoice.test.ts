@@ -1,6 +1,12 @@
-import { DecodeError, DepthImage, decodeMessage } from "@depthroom/schema";
+import {
+  DecodeError,
+  DepthImage,
+  decodeMessage,
+  loadUpZstdDecoder,
+  loadUpZstdEncoder,
+} from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { AUTO_TRIAL_FRAMES, AutoDepthEncoding } from "./depthEncodingChoice.ts";
 import { encodeLog } from "./encodeLog.ts";
 
@@ -15,6 +21,9 @@ function encodingOf(bytes: Uint8Array): number {
 }
 
 describe("auto depth encoding (per entity)", { timeout: 30_000 }, () => {
+  beforeAll(async () => {
+    await Promise.all([loadUpZstdEncoder(), loadUpZstdDecoder()]);
+  });
   const tum = loadSampleSets()[0]!.frames[0]!;
   const kinect = new DepthImage(tum.depth, { width: tum.width, height: tum.height, meter: 5000 });
   // 2 pixels: RVL's one word (4 bytes) beats DEFLATE's framing (7 bytes).
@@ -27,10 +36,11 @@ describe("auto depth encoding (per entity)", { timeout: 30_000 }, () => {
       sent.push(encodingOf(encodeLog("cam/depth", kinect, [], {}, auto).bytes));
       sent.push(encodingOf(encodeLog("tiny/depth", tiny, [], {}, auto).bytes));
     }
-    expect(sent).toEqual([2, 1, 2, 1, 2, 1]);
-    expect(Object.fromEntries(auto.choices())).toEqual({ "cam/depth": "med", "tiny/depth": "rvl" });
+    // Kinect v1 depth: up-zstd (4) is the smallest; 2 pixels: RVL's one word.
+    expect(sent).toEqual([4, 1, 4, 1, 4, 1]);
+    expect(Object.fromEntries(auto.choices())).toEqual({ "cam/depth": "up-zstd", "tiny/depth": "rvl" });
     // Kept after the trial, whatever later frames would favour.
-    expect(encodingOf(encodeLog("cam/depth", tiny, [], {}, auto).bytes)).toBe(2);
+    expect(encodingOf(encodeLog("cam/depth", tiny, [], {}, auto).bytes)).toBe(4);
     // A log() call naming its encoding wins; F32 images go float-deflate, other types raw.
     expect(encodingOf(encodeLog("cam/depth", kinect, [], { encoding: "rvl" }, auto).bytes)).toBe(1);
     const floats = new DepthImage(new Float32Array(4), { width: 2, height: 2 });
@@ -51,6 +61,25 @@ describe("auto depth encoding (per entity)", { timeout: 30_000 }, () => {
     expect(Buffer.from((back.data as Float32Array).buffer).equals(Buffer.from(floats.data.buffer))).toBe(
       true,
     );
+  });
+
+  it("keeps MED-deflate for time-of-flight depth (Azure), where it is smaller than up-zstd", () => {
+    const auto = new AutoDepthEncoding();
+    const azure = loadSampleSets()[1]!.frames;
+    for (let i = 0; i < AUTO_TRIAL_FRAMES; i++) {
+      const f = azure[i % azure.length]!;
+      encodeLog("tof/depth", new DepthImage(f.depth, { width: f.width, height: f.height }), [], {}, auto);
+    }
+    expect(auto.choices().get("tof/depth")).toBe("med");
+  });
+
+  it("a named up-zstd stream sends encoding 4 for U16 and decodes bit-exactly", () => {
+    const bytes = encodeLog("cam/depth", kinect, [], {}, "up-zstd").bytes;
+    expect(encodingOf(bytes)).toBe(4);
+    const back = decodeMessage(bytes).archetype as DepthImage;
+    expect(Buffer.from((back.data as Uint16Array).buffer).equals(Buffer.from(tum.depth.buffer))).toBe(true);
+    const floats = new DepthImage(new Float32Array(4), { width: 2, height: 2 });
+    expect(encodingOf(encodeLog("f", floats, [], {}, "up-zstd").bytes)).toBe(0);
   });
 
   it("is lossless: what auto sent decodes to the logged pixels", () => {

@@ -2,47 +2,88 @@ import {
   type DepthEncoding,
   type DepthImage,
   ENCODING_DATATYPE,
+  loadUpZstdEncoder,
   medEncode,
   rvlEncode,
+  upZstdEncode,
+  upZstdEncoderLoaded,
 } from "@depthroom/schema";
 
 /**
- * A producer's depth encoding: `rvl` or `med` for its U16 images, `float-deflate` for its F32 images,
- * `raw` for all, or `auto` (U16 measured per entity, F32 float-deflate). An image whose datatype the
- * named encoding does not carry goes as that datatype's default (RVL for U16, raw otherwise).
+ * A producer's depth encoding: `rvl`, `med` or `up-zstd` for its U16 images, `float-deflate` for its
+ * F32 images, `raw` for all, or `auto` (U16 measured per entity, F32 float-deflate). An image whose
+ * datatype the named encoding does not carry goes as that datatype's default (RVL for U16, raw
+ * otherwise).
  */
 export type DepthEncodingOption = DepthEncoding | "auto";
 
 /** U16 frames of an entity that `auto` measures before it keeps one encoding. */
 export const AUTO_TRIAL_FRAMES = 3;
 
+/** The lossless U16 encodings `auto` measures, each frame's size by its encoder. */
+const CANDIDATES = ["rvl", "med", "up-zstd"] as const;
+type Candidate = (typeof CANDIDATES)[number];
+
 /**
- * `auto`: for each entity, the first AUTO_TRIAL_FRAMES U16 frames are encoded both ways (RVL and
- * MED-deflate) and the smaller is sent; after them the encoding with the fewer bytes in total is kept
- * for that entity. Both are lossless, so the choice changes only the size. Not for non-U16 images
- * (sent raw) and not when a `log()` call names its own encoding.
+ * up-zstd's encoder is WebAssembly, loaded asynchronously (started by the first `auto` or `up-zstd`
+ * stream): "loading" until then, "failed" if it cannot load (then it is never chosen).
+ */
+let upZstdState: "idle" | "loading" | "ready" | "failed" = "idle";
+
+function upZstdUsable(): boolean {
+  if (upZstdState === "idle") {
+    upZstdState = "loading";
+    loadUpZstdEncoder().then(
+      () => {
+        upZstdState = "ready";
+      },
+      () => {
+        upZstdState = "failed";
+      },
+    );
+  }
+  return upZstdEncoderLoaded();
+}
+
+/**
+ * `auto`: for each entity, the first AUTO_TRIAL_FRAMES U16 frames are encoded every way (RVL,
+ * MED-deflate, up-zstd) and the smallest is sent; after them the encoding with the fewest bytes in
+ * total is kept for that entity. All are lossless, so the choice changes only the size. Frames logged
+ * while up-zstd's encoder is still loading (the first milliseconds of a process) are sent as the
+ * smaller of RVL and MED and are not trial frames. Not for non-U16 images (sent raw) and not when a
+ * `log()` call names its own encoding.
  */
 export class AutoDepthEncoding {
-  private readonly trials = new Map<string, { frames: number; rvl: number; med: number }>();
+  private readonly trials = new Map<string, { frames: number; bytes: Record<Candidate, number> }>();
   private readonly chosen = new Map<string, DepthEncoding>();
+
+  constructor() {
+    upZstdUsable();
+  }
 
   pick(entityPath: string, image: DepthImage): DepthEncoding {
     const kept = this.chosen.get(entityPath);
     if (kept) return kept;
     const data = image.data as Uint16Array;
-    const rvl = rvlEncode(data).length;
-    const med = medEncode(data, image.width).length;
-    const trial = this.trials.get(entityPath) ?? { frames: 0, rvl: 0, med: 0 };
+    const sizes: Record<Candidate, number> = {
+      rvl: rvlEncode(data).length,
+      med: medEncode(data, image.width).length,
+      "up-zstd": upZstdUsable() ? upZstdEncode(data, image.width).length : Number.POSITIVE_INFINITY,
+    };
+    if (upZstdState === "loading" && !upZstdEncoderLoaded()) return smallest(sizes);
+    const trial = this.trials.get(entityPath) ?? {
+      frames: 0,
+      bytes: { rvl: 0, med: 0, "up-zstd": 0 },
+    };
     trial.frames++;
-    trial.rvl += rvl;
-    trial.med += med;
+    for (const c of CANDIDATES) trial.bytes[c] += sizes[c];
     if (trial.frames >= AUTO_TRIAL_FRAMES) {
       this.trials.delete(entityPath);
-      this.chosen.set(entityPath, trial.med < trial.rvl ? "med" : "rvl");
+      this.chosen.set(entityPath, smallest(trial.bytes));
     } else {
       this.trials.set(entityPath, trial);
     }
-    return med < rvl ? "med" : "rvl";
+    return smallest(sizes);
   }
 
   /** What `auto` settled on per entity so far (entities still on trial are absent). */
@@ -51,10 +92,18 @@ export class AutoDepthEncoding {
   }
 }
 
+/** The candidate of fewest bytes (the earlier in CANDIDATES on a tie: RVL is what other tools read). */
+function smallest(sizes: Record<Candidate, number>): Candidate {
+  let best: Candidate = "rvl";
+  for (const c of CANDIDATES) if (sizes[c] < sizes[best]) best = c;
+  return best;
+}
+
 /**
  * The encoding of one DepthImage when its `log()` call names none: the stream's option where it carries
  * the image's datatype, else RVL for U16 and raw for the rest. `auto` picks per entity for U16 and
  * float-deflate for F32 (lossless; on depth it was always smaller than raw, see the schema's bench).
+ * `up-zstd` before its encoder has loaded (the first milliseconds of a process) sends MED-deflate.
  */
 export function depthEncodingFor(
   entityPath: string,
@@ -68,6 +117,7 @@ export function depthEncodingFor(
         ? "float-deflate"
         : "raw";
   }
+  if (stream === "up-zstd" && image.datatype === "U16" && !upZstdUsable()) return "med";
   if (stream === "raw" || (stream !== undefined && ENCODING_DATATYPE[stream] === image.datatype))
     return stream;
   return image.defaultEncoding;

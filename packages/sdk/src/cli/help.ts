@@ -100,8 +100,8 @@ Options:
                       Intrinsics in pixels (all four together); override the folder's
   --depth-scale N     Stored units per metre (TUM 5000, millimetres 1000)
   --entity PATH       Camera entity (default world/camera; depth goes to PATH/depth)
-  --raw               Send depth uncompressed (default: per camera the smaller of RVL and
-                      MED-deflate, both lossless, measured over the first 3 frames)
+  --raw               Send depth uncompressed (default: per camera the smallest of RVL,
+                      MED-deflate and up-zstd, all lossless, measured over the first 3 frames)
   --connect-timeout S Give up if the relay does not answer within S seconds (default 10)
   -q, --quiet         No progress line or summary (errors still go to stderr)
   -h, --help          Show this help
@@ -165,8 +165,8 @@ Options:
   --width N --height N
                       Image size (default 320 x 240)
   --duration S        Stop after S seconds (default: run until Ctrl-C)
-  --raw               Send depth uncompressed (default: per camera the smaller of RVL and
-                      MED-deflate, both lossless, measured over the first 3 frames)
+  --raw               Send depth uncompressed (default: per camera the smallest of RVL,
+                      MED-deflate and up-zstd, all lossless, measured over the first 3 frames)
   --connect-timeout S Give up if the relay does not answer within S seconds (default 10)
   -q, --quiet         No progress line or summary
   -h, --help          Show this help
