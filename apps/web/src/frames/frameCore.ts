@@ -1,9 +1,11 @@
 import {
+  DecodeError,
   decodeMessage,
   type Envelope,
   ErrorCode,
   isFrameKind,
   type LogMessage,
+  loadUpZstdDecoder,
   type TransferableMessage,
   toTransferable,
 } from "@depthroom/schema";
@@ -29,7 +31,9 @@ import { type DecodedImage, decodeEncodedImage } from "./imageDecode.ts";
  * (EncodedImage) are decoded here too (imageDecode.ts): the page gets the message with a ready
  * ImageBitmap; bytes that do not decode are a problem (viewer state), never an exception. A review room
  * sends wire bytes and gets the decoded message (and bitmap) back. Messages leave as the schema's
- * transferable form (`toTransferable`), their pixels and bitmaps moved, not copied.
+ * transferable form (`toTransferable`), their pixels and bitmaps moved, not copied. up-zstd depth
+ * (encoding 4) decodes in WebAssembly whose loading starts with the core; a frame that comes before it
+ * has loaded waits for it, its entity busy meanwhile.
  */
 
 /** What the page asks of the frame core. */
@@ -78,6 +82,10 @@ const ackedAlready = () => {};
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
+/** Whether decoding failed only because up-zstd's WebAssembly has not loaded yet. */
+const beforeCodecLoaded = (error: unknown) =>
+  error instanceof DecodeError && error.problem === "codec-not-loaded";
+
 /** The transferable message with its decoded image, and what to transfer with them. */
 function outgoing(message: LogMessage, image: DecodedImage | undefined) {
   const { message: out, transfer } = toTransferable(message);
@@ -95,7 +103,10 @@ export class FrameCore {
   /** Bumped when the feed opens or closes: what an older feed was decoding is dropped. */
   private epoch = 0;
 
-  constructor(private readonly post: PostFrameEvent) {}
+  constructor(private readonly post: PostFrameEvent) {
+    // A failure shows when a frame needs it; nothing to report before.
+    loadUpZstdDecoder().catch(() => {});
+  }
 
   handle(command: FrameCommand): void {
     switch (command.type) {
@@ -131,7 +142,14 @@ export class FrameCore {
    */
   private async decode(id: number, bytes: Uint8Array): Promise<void> {
     try {
-      const message = decodeMessage(bytes);
+      let message: LogMessage;
+      try {
+        message = decodeMessage(bytes);
+      } catch (error) {
+        if (!beforeCodecLoaded(error)) throw error;
+        await loadUpZstdDecoder();
+        message = decodeMessage(bytes);
+      }
       const image =
         message.archetype.kind === "EncodedImage" ? await decodeEncodedImage(message.archetype) : undefined;
       const { transfer, ...answer } = outgoing(message, image);
@@ -211,6 +229,18 @@ export class FrameCore {
     try {
       message = decodeMessage(frame.bytes);
     } catch (error) {
+      if (beforeCodecLoaded(error)) {
+        const epoch = this.epoch;
+        loadUpZstdDecoder().then(
+          () => {
+            if (epoch === this.epoch) this.decodeLive(frame, isFrame);
+          },
+          (failure: unknown) => {
+            if (epoch === this.epoch) this.undecodable(frame.envelope.entityPath, failure, isFrame);
+          },
+        );
+        return;
+      }
       this.undecodable(frame.envelope.entityPath, error, isFrame);
       return;
     }
