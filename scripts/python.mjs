@@ -12,10 +12,14 @@ if (mode !== "test" && mode !== "bench") {
   process.stderr.write("usage: node scripts/python.mjs test|bench [args]\n");
   process.exit(2);
 }
-// The bench reads the real sample with OpenCV when it can, and needs no pytest.
+// The bench reads the real sample with OpenCV and times up-zstd decoding when it can (it says what it
+// skipped), and needs no pytest.
 const MODULES =
-  mode === "test" ? ["numpy", "socketio", "websocket", "pytest", "cv2"] : ["numpy", "socketio", "websocket"];
-const DEBIAN = "python3-numpy python3-socketio python3-websocket python3-pytest python3-opencv";
+  mode === "test"
+    ? ["numpy", "socketio", "websocket", "pytest", "cv2", "zstandard"]
+    : ["numpy", "socketio", "websocket"];
+const DEBIAN =
+  "python3-numpy python3-socketio python3-websocket python3-pytest python3-opencv python3-zstandard";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const candidates = [process.env.DEPTHROOM_PYTHON, "/usr/bin/python3", "python3"].filter(Boolean);
 const probe = `import importlib.util, sys

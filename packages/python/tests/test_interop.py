@@ -81,7 +81,7 @@ def test_typescript_producer_to_python_subscriber(relay):
     session = relay.create_session()
     result = run_ts("produceMain.ts", session["links"]["publish"])
     sent = {m["entity"]: m for m in map(json.loads, result.stdout.splitlines())}
-    assert len(sent) == 16  # 11 datatypes, U16 again as MED-deflate, Pinhole, Transform3D, Image, EncodedImage
+    assert len(sent) == 17  # 11 datatypes, U16 again as MED-deflate and up-zstd, Pinhole, Transform3D, Image, EncodedImage
 
     received = {}
     with dr.subscribe(session["links"]["view"]) as subscription:

@@ -152,9 +152,10 @@ def test_random_images_and_corrupted_payloads_agree_with_depth_codec_ts():
     images.append(np.zeros((4, 5), dtype=np.uint16))
     images.append(np.full((4, 5), 65535, dtype=np.uint16))
     stdin = "".join(
-        json.dumps({"width": d.shape[1], "pixels": base64.b64encode(d.tobytes()).decode()}) + "\n" for d in images
+        json.dumps({"encoding": "med", "width": d.shape[1], "pixels": base64.b64encode(d.tobytes()).decode()}) + "\n"
+        for d in images
     )
-    payloads = [base64.b64decode(json.loads(line)["med"]) for line in run_ts("medCodecMain.ts", stdin=stdin).stdout.splitlines()]
+    payloads = [base64.b64decode(json.loads(line)["payload"]) for line in run_ts("depthCodecMain.ts", stdin=stdin).stdout.splitlines()]
     assert len(payloads) == len(images)
     cases = []
     for depth, payload in zip(images, payloads):
@@ -169,9 +170,10 @@ def test_random_images_and_corrupted_payloads_agree_with_depth_codec_ts():
         cases.append((depth, raw_deflate(bytes(stage_one[:-1]))))
         cases.append((depth, raw_deflate(bytes(stage_one) + b"\x00")))
     stdin = "".join(
-        json.dumps({"width": d.shape[1], "count": d.size, "med": base64.b64encode(p).decode()}) + "\n" for d, p in cases
+        json.dumps({"encoding": "med", "width": d.shape[1], "count": d.size, "payload": base64.b64encode(p).decode()}) + "\n"
+        for d, p in cases
     )
-    answers = [json.loads(line) for line in run_ts("medCodecMain.ts", stdin=stdin).stdout.splitlines()]
+    answers = [json.loads(line) for line in run_ts("depthCodecMain.ts", stdin=stdin).stdout.splitlines()]
     assert len(answers) == len(cases)
     for (depth, payload), answer in zip(cases, answers):
         try:

@@ -34,6 +34,7 @@ from .archetypes import (
 from .errors import DecodeError, ValidationError
 from .med import float_decode, med_decode
 from .rvl import rvl_decode, rvl_encode
+from .up_zstd import up_zstd_decode
 
 MAGIC = b"DPTH"
 PROTOCOL_VERSION = 1
@@ -321,7 +322,7 @@ def _read_depth_image(r: _Reader) -> DepthImage:
         raise DecodeError("invalid-field", "DepthImage.datatype", f"unknown datatype {datatype_id}")
     if not 1 <= colormap_id <= len(COLORMAPS):
         raise DecodeError("invalid-field", "DepthImage.colormap", f"unknown colormap {colormap_id}")
-    if encoding_id not in (0, 1, 2, 3):
+    if encoding_id not in (0, 1, 2, 3, 4):
         raise DecodeError("invalid-field", "DepthImage.encoding", f"unknown encoding {encoding_id}")
     if flags & ~_FLAG_DEPTH_RANGE:
         raise DecodeError("invalid-field", "DepthImage.flags", f"unknown flags {flags}")
@@ -342,6 +343,10 @@ def _read_depth_image(r: _Reader) -> DepthImage:
         if datatype != "F32":
             raise DecodeError("invalid-field", "DepthImage.encoding", f"float-deflate with {datatype}")
         image = float_decode(payload, pixels, width).reshape(height, width)
+    elif encoding_id == 4:
+        if datatype != "U16":
+            raise DecodeError("invalid-field", "DepthImage.encoding", f"up-zstd with {datatype}")
+        image = up_zstd_decode(payload, pixels, width).reshape(height, width)
     else:
         dtype = DATATYPES[datatype][1]
         if payload_length != pixels * dtype.itemsize:

@@ -13,14 +13,18 @@ import {
   encodeMessage,
   FRAME_CREDITS,
   Image,
+  loadUpZstdEncoder,
   medEncode,
   Pinhole,
   RELAY_PROTOCOL_VERSION,
   rvlEncode,
   type TimePoint,
   Transform3D,
+  upZstdEncode,
 } from "@depthroom/schema";
 import { loadPng16 } from "@depthroom/schema/testing";
+
+await loadUpZstdEncoder(); // up-zstd's encoder is WebAssembly, loaded before the first encode
 
 /*
  * Golden bytes for the Python client, written by the TypeScript encoder. Each case names its input in
@@ -131,11 +135,6 @@ function pixels(datatype: Datatype): DepthArray {
   }
 }
 
-/**
- * 9 x 7 U16 depth for MED-deflate: holes of every shape (a hole column, a hole row, single holes, a
- * row starting on a hole), all three MED cases (c above, below and between a and b), residuals past
- * 2^15 (wrapping) and a smooth ramp.
- */
 /** 6x5 F32 metres with NaN holes and the special bit patterns float-deflate keeps exactly. */
 function floatHoles(): Float32Array {
   const out = new Float32Array(6 * 5);
@@ -150,6 +149,11 @@ function floatHoles(): Float32Array {
   return out;
 }
 
+/**
+ * 9 x 7 U16 depth for MED-deflate and up-zstd: holes of every shape (a hole column, a hole row, single
+ * holes, a row starting on a hole), all three MED cases (c above, below and between a and b), residuals
+ * past 2^15 (wrapping; up-zstd's escapes) and a smooth ramp.
+ */
 function medHoles(): Uint16Array {
   const out = new Uint16Array(9 * 7);
   for (let y = 0; y < 7; y++) {
@@ -240,6 +244,20 @@ export function goldenCases(): GoldenCase[] {
     entity: "a",
     timelines: [],
     encoding: "med",
+    archetype: { kind: "DepthImage", dtype: "<u2", shape: [7, 9], data: base64(medHoles()) },
+  });
+  cases.push({
+    name: "depth-U16-up-zstd",
+    entity: "world/camera/depth",
+    timelines: [...FRAME_AND_CAPTURE],
+    encoding: "up-zstd",
+    archetype: { kind: "DepthImage", dtype: "<u2", shape: [3, 4], data: base64(pixels("U16")) },
+  });
+  cases.push({
+    name: "depth-U16-up-zstd-holes",
+    entity: "a",
+    timelines: [],
+    encoding: "up-zstd",
     archetype: { kind: "DepthImage", dtype: "<u2", shape: [7, 9], data: base64(medHoles()) },
   });
   cases.push({
@@ -471,16 +489,20 @@ export function sampleRvlDigests(): Record<string, string> {
   return out;
 }
 
-/** Shipped frames whose medEncode bytes are committed as `med-<name>.bin` (the raw MED-deflate payload). */
-export const MED_SAMPLES: Record<string, string> = {
+/**
+ * Shipped frames whose payloads are committed as `<encoding>-<name>.bin` (the raw payload, without the
+ * message): MED-deflate (`medEncode`) and up-zstd (`upZstdEncode`), as the SDK streams them.
+ */
+export const SAMPLE_PAYLOADS: Record<string, string> = {
   tum: "tum-fr2/depth/TUM_depth.png",
   "azure-room0": "azure-kinect/TestVector0_Room0.png",
 };
+export const PAYLOAD_ENCODINGS = ["med", "up-zstd"] as const;
 
-/** medEncode of a shipped frame's pixels, as the SDK streams it (`depthEncoding: "med"`). */
-export function sampleMedBytes(sample: string): Uint8Array {
+/** A shipped frame's payload in `encoding`, as the SDK streams it (`depthEncoding: "med"` / "up-zstd"). */
+export function samplePayload(encoding: (typeof PAYLOAD_ENCODINGS)[number], sample: string): Uint8Array {
   const { depth, width } = loadPng16(new URL(sample, samplesDir));
-  return medEncode(depth, width);
+  return encoding === "med" ? medEncode(depth, width) : upZstdEncode(depth, width);
 }
 
 /** Every error code and whether a client retries after it (the Python client's PERMANENT_CODES). */
@@ -510,8 +532,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(new URL("codes.json", goldenDir), `${JSON.stringify(codesJson(), null, 2)}\n`);
   writeFileSync(new URL("protocol.json", goldenDir), `${JSON.stringify(protocolJson(), null, 2)}\n`);
   for (const c of goldenCases()) writeFileSync(new URL(`${c.name}.bin`, goldenDir), goldenBytes(c));
-  for (const [name, sample] of Object.entries(MED_SAMPLES)) {
-    writeFileSync(new URL(`med-${name}.bin`, goldenDir), sampleMedBytes(sample));
+  for (const encoding of PAYLOAD_ENCODINGS) {
+    for (const [name, sample] of Object.entries(SAMPLE_PAYLOADS)) {
+      writeFileSync(new URL(`${encoding}-${name}.bin`, goldenDir), samplePayload(encoding, sample));
+    }
   }
   process.stdout.write(
     `wrote ${goldenCases().length} golden messages and samples.json to ${goldenDir.pathname}\n`,

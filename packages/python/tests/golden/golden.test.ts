@@ -6,9 +6,10 @@ import {
   goldenBytes,
   goldenCases,
   goldenDir,
-  MED_SAMPLES,
+  PAYLOAD_ENCODINGS,
   protocolJson,
-  sampleMedBytes,
+  SAMPLE_PAYLOADS,
+  samplePayload,
   samplesJson,
 } from "./generate.ts";
 
@@ -28,8 +29,12 @@ describe("Python golden files", () => {
     expect(Buffer.from(goldenBytes(c)).toString("hex")).toBe(committed.toString("hex"));
   });
 
-  it.each(Object.entries(MED_SAMPLES))("med-%s.bin is medEncode of %s", (name, sample) => {
-    const committed = readFileSync(new URL(`med-${name}.bin`, goldenDir));
-    expect(Buffer.from(sampleMedBytes(sample)).equals(committed)).toBe(true);
+  it.each(
+    PAYLOAD_ENCODINGS.flatMap((encoding) =>
+      Object.entries(SAMPLE_PAYLOADS).map(([name, sample]) => [encoding, name, sample] as const),
+    ),
+  )("%s-%s.bin is the encoder's payload of %s", (encoding, name, sample) => {
+    const committed = readFileSync(new URL(`${encoding}-${name}.bin`, goldenDir));
+    expect(Buffer.from(samplePayload(encoding, sample)).equals(committed)).toBe(true);
   });
 });

@@ -1,4 +1,12 @@
-import { type DepthArray, DepthImage, EncodedImage, Image, Pinhole, Transform3D } from "@depthroom/schema";
+import {
+  type DepthArray,
+  DepthImage,
+  EncodedImage,
+  Image,
+  loadUpZstdEncoder,
+  Pinhole,
+  Transform3D,
+} from "@depthroom/schema";
 import { connect } from "@depthroom/sdk";
 import { messageJson } from "./messageJson.ts";
 
@@ -6,7 +14,8 @@ import { messageJson } from "./messageJson.ts";
  * A TypeScript producer for the Python tests:
  *   produceMain.ts <publish link>
  * Logs a Pinhole (static), a Transform3D, a 5 x 4 depth image of every datatype (one entity each,
- * extremes, zeros, NaN and -0 among the pixels), the U16 one again as MED-deflate, an RGBA Image and a JPEG EncodedImage, flushes, prints each logged message as one JSON line
+ * extremes, zeros, NaN and -0 among the pixels), the U16 one again as MED-deflate and as up-zstd, an
+ * RGBA Image and a JPEG EncodedImage, flushes, prints each logged message as one JSON line
  * (as the relay will hand it on) and exits.
  */
 const link = process.argv[2] as string;
@@ -74,6 +83,10 @@ for (const [name, { data, datatype }] of Object.entries(images)) {
 const med = new DepthImage(images.U16?.data as Uint16Array, { width: 5, height: 4, depthRange: [1, 4000] });
 rec.log("world/camera/U16-med", med, { encoding: "med" });
 logged.push({ entityPath: "world/camera/U16-med", timelines, archetype: med });
+// And as up-zstd (encoding 4); its encoder is WebAssembly, loaded first.
+await loadUpZstdEncoder();
+rec.log("world/camera/U16-up-zstd", med, { encoding: "up-zstd" });
+logged.push({ entityPath: "world/camera/U16-up-zstd", timelines, archetype: med });
 const rgba = new Image(
   Uint8Array.from({ length: 5 * 4 * 4 }, (_, i) => (i * 29) % 256),
   {
