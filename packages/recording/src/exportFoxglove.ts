@@ -2,6 +2,7 @@ import {
   cameraInfoDistortion,
   type DepthImage,
   decodeMessage,
+  loadUpZstdDecoder,
   type Measurement,
   measure,
   measurementLabel,
@@ -102,6 +103,8 @@ export async function exportFoxglove(
   sink: RecordingSink,
   options: FoxgloveExportOptions = {},
 ): Promise<FoxgloveExportStats> {
+  // up-zstd depth (encoding 4) decodes in WebAssembly loaded asynchronously; then RawImage as MED's.
+  await loadUpZstdDecoder();
   const reader = await openRecording(recording);
   const entities = reader.entities();
   const pinholeEntities = new Set(entities.filter((e) => e.kind === "Pinhole").map((e) => e.entityPath));

@@ -5,6 +5,7 @@ import {
   type EncodeOptions,
   encodeMessage,
   type LogMessage,
+  loadUpZstdDecoder,
   Pinhole,
   Transform3D,
 } from "@depthroom/schema";
@@ -165,6 +166,7 @@ class ImportRun {
   ) {}
 
   async *messages(): AsyncGenerator<ImportedMessage, void, void> {
+    await loadUpZstdDecoder(); // Depthroom channels may hold up-zstd depth (encoding 4): WebAssembly
     // A complete file's summary names every channel up front (a damaged chunk may hold the only
     // definition of one); a file without a summary is read on its own.
     const summary = await readIndexedSummary(this.source);
