@@ -1,6 +1,8 @@
 /**
  * The lossless depth codecs beside RVL and plain deflate-1 / inflate, measured in the same run: on the
- * shipped real U16 frames (TUM Kinect v1, Azure Kinect ToF), MED-deflate (depthCodec.ts); on F32 depth
+ * shipped real U16 frames (TUM Kinect v1, Azure Kinect ToF), MED-deflate (depthCodec.ts) and up-zstd
+ * (upZstdCodec.ts: JS stage 1 + zstd-1 in WASM to encode, zstd + the unpredict loop in WASM to decode;
+ * U16 only, so absent from the F32 sets); on F32 depth
  * (a generated sequence in metres, and the shipped frames converted to metres with NaN holes, as a ROS
  * 32FC1 driver publishes them), float-deflate (floatDepthCodec.ts). Prints ratio, encode and decode
  * MB/s in Node (raw depth bytes per CPU second, one thread, the median round), decode ms per frame in
@@ -26,8 +28,11 @@ import {
 } from "../src/depthCodec.ts";
 import { floatDecode, floatEncode } from "../src/floatDepthCodec.ts";
 import { rvlDecode, rvlEncode } from "../src/rvl.ts";
+import { loadUpZstdDecoder, loadUpZstdEncoder, upZstdDecode, upZstdEncode } from "../src/upZstdCodec.ts";
 import { generatedFloatSequence } from "../testing/floatSequence.ts";
 import { loadSampleSets } from "../testing/samples.ts";
+
+await Promise.all([loadUpZstdEncoder(), loadUpZstdDecoder()]);
 
 const MIN_SECONDS = 1.5;
 const WARM_UP_SECONDS = 0.5;
@@ -109,6 +114,8 @@ const browserSets: {
   width: number;
   baseline: number[][];
   codec: number[][];
+  /** up-zstd payloads (U16 sets only). */
+  up: number[][];
 }[] = [];
 
 for (const set of sets) {
@@ -128,6 +135,12 @@ for (const set of sets) {
       ? (bytes: Uint8Array, i: number) => medDecode(bytes, frames[i]!.depth.length, frames[i]!.width)
       : (bytes: Uint8Array, i: number) => floatDecode(bytes, frames[i]!.depth.length, frames[i]!.width);
   const encoded = frames.map((_, i) => encode(i));
+  const up = set.kind === "U16" ? u16.map((f, i) => upZstdEncode(f, frames[i]!.width).slice()) : [];
+  for (let i = 0; i < up.length; i++) {
+    if (!same(upZstdDecode(up[i]!, frames[i]!.depth.length, frames[i]!.width), frames[i]!.depth)) {
+      throw new Error(`${set.name} frame ${i}: the up-zstd round trip is not bit-exact`);
+    }
+  }
   for (let i = 0; i < n; i++) {
     if (!same(decode(encoded[i]!, i), frames[i]!.depth)) {
       throw new Error(`${set.name} frame ${i}: the round trip is not bit-exact`);
@@ -156,6 +169,16 @@ for (const set of sets) {
       encode,
       decode: (i: number) => decode(encoded[i]!, i),
     },
+    ...(set.kind === "U16"
+      ? [
+          {
+            codec: "up-zstd (zstd-1, WASM)",
+            payloads: up,
+            encode: (i: number) => upZstdEncode(u16[i]!, frames[i]!.width),
+            decode: (i: number) => upZstdDecode(up[i]!, u16[i]!.length, frames[i]!.width),
+          },
+        ]
+      : []),
   ];
   const encodeMs = interleaved(
     n,
@@ -197,6 +220,7 @@ for (const set of sets) {
     width: frames[0]!.width,
     baseline: baseline.map((b) => Array.from(b)),
     codec: encoded.map((b) => Array.from(b)),
+    up: up.map((b) => Array.from(b)),
   });
 }
 
@@ -249,6 +273,7 @@ const workerSource = `
 import { inflateRawJs, medStageOneBound, medUnpredict } from "./src/depthCodec.ts";
 import { floatStageOneBound, floatUnpredict } from "./src/floatDepthCodec.ts";
 import { rvlDecode } from "./src/rvl.ts";
+import { loadUpZstdDecoder, upZstdDecode } from "./src/upZstdCodec.ts";
 /*
  * DecompressionStream, for comparison (the viewer inflates with fflate, synchronously): one write, the
  * chunks read straight into a buffer sized to the bound (no Blob, no Response: those hops cost more than
@@ -295,15 +320,19 @@ self.onmessage = async ({ data: set }) => {
   const bound = set.kind === "U16" ? medStageOneBound(px) : floatStageOneBound(px);
   const unpredict = set.kind === "U16" ? medUnpredict : floatUnpredict;
   const stageOnes = codec.map((b) => inflateRawJs(b, bound, "bench").slice());
-  const [baselineMs, js, native, inflateJs, inflateNative, unpredictOnly] = await msPerFrame(n, [
+  await loadUpZstdDecoder();
+  const up = set.up.map((a) => Uint8Array.from(a));
+  const upDecode = up.length > 0 ? [(i) => upZstdDecode(up[i], px, set.width)] : [];
+  const [baselineMs, js, native, inflateJs, inflateNative, unpredictOnly, upZstd] = await msPerFrame(n, [
     set.kind === "U16" ? (i) => rvlDecode(baseline[i], px) : (i) => inflateRawJs(baseline[i], px * 4, "bench"),
     (i) => unpredict(inflateRawJs(codec[i], bound, "bench"), px, set.width),
     async (i) => unpredict(await inflateRawNative(codec[i], bound), px, set.width),
     (i) => inflateRawJs(codec[i], bound, "bench"),
     (i) => inflateRawNative(codec[i], bound),
     (i) => unpredict(stageOnes[i], px, set.width),
+    ...upDecode,
   ]);
-  self.postMessage({ baseline: baselineMs, js, native, inflateJs, inflateNative, unpredictOnly });
+  self.postMessage({ baseline: baselineMs, js, native, inflateJs, inflateNative, unpredictOnly, upZstd });
 };
 `;
 
@@ -314,6 +343,8 @@ type Browser = {
   inflateJs: number;
   inflateNative: number;
   unpredictOnly: number;
+  /** up-zstd's decode (U16 sets only). */
+  upZstd?: number;
 };
 const browserResults = new Map<string, Browser>();
 if (!process.env.BENCH_NO_BROWSER) {
@@ -321,6 +352,7 @@ if (!process.env.BENCH_NO_BROWSER) {
     stdin: { contents: workerSource, resolveDir: new URL("..", import.meta.url).pathname, loader: "js" },
     bundle: true,
     format: "iife",
+    external: ["@bokuweb/zstd-wasm"], // the encoder's (dynamic) import: the worker only decodes
     write: false,
     logLevel: "silent",
   });
@@ -358,6 +390,7 @@ if (!process.env.BENCH_NO_BROWSER) {
       table.push(
         row(`  its ${set.kind === "U16" ? "unpredict" : "float unpredict"} alone`, result.unpredictOnly),
       );
+      if (result.upZstd !== undefined) table.push(row("up-zstd (zstd + unpredict in WASM)", result.upZstd));
     }
     print(
       `Decode in Chromium ${browser.version()}'s dedicated worker (median ms per frame, interleaved; ${load()})`,
@@ -401,6 +434,31 @@ for (const s of real) {
       "-",
       "info",
     ]);
+  }
+}
+for (const s of real) {
+  const up = rows.find((r) => r.set === s.name && r.codec.startsWith("up-zstd"))!;
+  const rvl = rows.find((r) => r.set === s.name && r.codec.startsWith("RVL"))!;
+  const deflate = rows.find((r) => r.set === s.name && r.codec.startsWith("deflate"))!;
+  const med = rows.find((r) => r.set === s.name && r.codec.startsWith("MED"))!;
+  goal(`${s.name}: up-zstd ratio vs RVL`, up.ratio / rvl.ratio, s.name.includes("Kinect v1") ? 1.6 : 1.1);
+  goal(`${s.name}: up-zstd ratio vs deflate-1`, up.ratio / deflate.ratio, 1);
+  goal(`${s.name}: up-zstd Node encode MB/s`, up.encode, 200, " MB/s");
+  goals.push([
+    `${s.name}: up-zstd ratio vs MED-deflate`,
+    `${(up.ratio / med.ratio).toFixed(2)}x`,
+    "-",
+    "info",
+  ]);
+  goals.push([
+    `${s.name}: Node decode, up-zstd / RVL speed (same run)`,
+    `${(up.decode / rvl.decode).toFixed(2)}x`,
+    "-",
+    "info",
+  ]);
+  const b = browserResults.get(s.name);
+  if (b?.upZstd !== undefined) {
+    goal(`${s.name}: worker decode, RVL ms / up-zstd ms`, b.baseline / b.upZstd, 1);
   }
 }
 for (const set of sets.filter((s) => s.kind === "F32")) {
