@@ -5,6 +5,12 @@ the relay acknowledged per second), RVL encode throughput (MB/s of raw depth in)
 process's CPU (user + system, all its threads) as a share of one core. Goal (issue 14): 30 fps at under
 50% of a core.
 
+First, in a checkout with OpenCV, the subscriber side: decode time per frame of the shipped real frames
+(TUM Kinect v1 640x480, Azure Kinect 320x288) in each U16 encoding the client reads, RVL (rvl_encode's
+bytes), MED-deflate and up-zstd (the TypeScript encoders' payloads committed in tests/golden), each
+checked bit-exact, as the median of repeated decodes and as a ratio to RVL's in the same run.
+`--decode-only` stops after that.
+
 The relay: `--link <publish link>`, or `--relay <URL>` (a session is created there), or by default one
 started from this checkout (node + tsx, apps/relay/src/main.ts, a temporary data directory). The depth:
 the real TUM frame of data/samples scaled to 848x480 when this is a checkout and OpenCV is present,
@@ -28,8 +34,10 @@ from pathlib import Path
 import numpy as np
 
 from .archetypes import DepthImage, Pinhole
+from .med import med_decode
 from .producer import connect
-from .rvl import rvl_encode
+from .rvl import rvl_decode, rvl_encode
+from .up_zstd import up_zstd_available, up_zstd_decode
 
 WIDTH, HEIGHT = 848, 480
 
@@ -58,6 +66,53 @@ def _depth_source() -> tuple[np.ndarray, str]:
     depth = 1500 + 600 * np.sin(u / 90.0) + 400 * np.cos(v / 70.0) + rng.normal(0, 3, (HEIGHT, WIDTH))
     depth[rng.random((HEIGHT, WIDTH)) < 0.08] = 0
     return depth.astype(np.uint16), "synthetic (no OpenCV or no checkout)"
+
+
+DECODE_SAMPLES = {"tum": "tum-fr2/depth/TUM_depth.png", "azure-room0": "azure-kinect/TestVector0_Room0.png"}
+
+
+def _median_decode(decode, payload: bytes, expected: np.ndarray, repeats: int) -> tuple[float, float]:
+    """(median wall, median CPU) seconds of `repeats` decodes; the first result is checked bit-exact."""
+    if not np.array_equal(decode(payload).reshape(expected.shape), expected):
+        raise SystemExit("bench: a decoder did not return the frame's pixels")
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        decode(payload)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return float(np.median(walls)), float(np.median(cpus))
+
+
+def _decode_bench() -> None:
+    root = _checkout()
+    try:
+        import cv2  # noqa: PLC0415 - optional, only for the real samples
+    except ImportError:
+        cv2 = None
+    if root is None or cv2 is None:
+        print("decode: skipped (needs a checkout, for data/samples and tests/golden, and OpenCV)")
+        return
+    golden = root / "packages/python/tests/golden"
+    for name, sample in DECODE_SAMPLES.items():
+        depth = cv2.imread(str(root / "data/samples" / sample), cv2.IMREAD_UNCHANGED)
+        n, width = depth.size, depth.shape[1]
+        decoders = {
+            "RVL": (lambda p: rvl_decode(p, n), rvl_encode(depth), 40),
+            "MED-deflate": (lambda p: med_decode(p, n, width), (golden / f"med-{name}.bin").read_bytes(), 5),
+        }
+        if up_zstd_available():
+            decoders["up-zstd"] = (lambda p: up_zstd_decode(p, n, width), (golden / f"up-zstd-{name}.bin").read_bytes(), 40)
+        times = {label: _median_decode(decode, payload, depth, repeats) for label, (decode, payload, repeats) in decoders.items()}
+        rvl_wall = times["RVL"][0]
+        parts = [
+            f"{label} {wall * 1e3:.2f} ms ({cpu * 1e3:.2f} ms CPU; {rvl_wall / wall:.2f}x RVL's speed; "
+            f"ratio {depth.nbytes / len(decoders[label][1]):.2f})"
+            for label, (wall, cpu) in times.items()
+        ]
+        print(f"decode {name} {width}x{depth.shape[0]} (median): " + ", ".join(parts))
+    if not up_zstd_available():
+        print("decode: up-zstd skipped (no zstandard module: apt-get install python3-zstandard)")
 
 
 class _LocalRelay:
@@ -109,7 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--relay", help="a relay URL (a session is created there)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--fps", type=float, default=30.0)
+    parser.add_argument("--decode-only", action="store_true", help="only the decode timings")
     args = parser.parse_args(argv)
+
+    _decode_bench()
+    if args.decode_only:
+        return 0
 
     base, source = _depth_source()
     frames = [np.roll(base, i, axis=1) for i in range(30)]
