@@ -12,21 +12,12 @@ import numpy as np
 import pytest
 
 import depthroom as dr
+from depth_fixtures import PAYLOAD_SAMPLES, random_depth, read_png
 from depthroom.errors import DecodeError
 from depthroom.med import float_decode, float_stage_one_bound, float_unpredict, med_decode, med_stage_one_bound, med_unpredict
 from depthroom.message import decode_message
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
-MED_SAMPLES = {"tum": "tum-fr2/depth/TUM_depth.png", "azure-room0": "azure-kinect/TestVector0_Room0.png"}
-
-
-def read_png(sample):
-    import cv2  # python3-opencv (installed by .ci/run)
-
-    depth = cv2.imread(str(SAMPLES / sample), cv2.IMREAD_UNCHANGED)
-    assert depth.dtype == np.uint16 and depth.ndim == 2
-    return depth
 
 
 def test_the_protocol_example():
@@ -35,7 +26,7 @@ def test_the_protocol_example():
     assert med_unpredict(stage_one, 6, 3).tolist() == [0, 1000, 1002, 1001, 0, 1003]
 
 
-@pytest.mark.parametrize("name,sample", MED_SAMPLES.items())
+@pytest.mark.parametrize("name,sample", PAYLOAD_SAMPLES.items())
 def test_decodes_medencode_of_the_shipped_real_frames_bit_exact(name, sample):
     depth = read_png(sample)
     payload = (GOLDEN / f"med-{name}.bin").read_bytes()
@@ -129,18 +120,6 @@ def test_a_med_message_with_another_datatype_is_refused():
     message[datatype_at] = 6  # U8
     with pytest.raises(DecodeError, match="MED-deflate with U8"):
         decode_message(bytes(message))
-
-
-def random_depth(rng, height, width):
-    """Smooth depth with noise, holes (single pixels, blocks, whole rows) and wild jumps."""
-    y, x = np.mgrid[0:height, 0:width]
-    depth = (1500 + 3 * x + 5 * y + rng.integers(-4, 5, (height, width))).astype(np.int64)
-    depth[rng.random((height, width)) < 0.02] = rng.integers(1, 65536)
-    depth[rng.random((height, width)) < 0.1] = 0
-    if height > 4:
-        depth[rng.integers(height)] = 0
-        depth[2:4, : width // 2] = 0
-    return depth.astype(np.uint16)
 
 
 def test_random_images_and_corrupted_payloads_agree_with_depth_codec_ts():

@@ -14,21 +14,12 @@ import numpy as np
 import pytest
 import zstandard
 
+from depth_fixtures import PAYLOAD_SAMPLES, SAMPLES, random_depth, read_png
 from depthroom.errors import DecodeError
 from depthroom.message import decode_message
 from depthroom.up_zstd import up_zstd_decode, up_zstd_stage_one_bound, up_zstd_unpredict
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
-PAYLOAD_SAMPLES = {"tum": "tum-fr2/depth/TUM_depth.png", "azure-room0": "azure-kinect/TestVector0_Room0.png"}
-
-
-def read_png(path):
-    import cv2  # python3-opencv (installed by .ci/run)
-
-    depth = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    assert depth.dtype == np.uint16 and depth.ndim == 2
-    return depth
 
 
 def zstd(data, **options):
@@ -59,7 +50,7 @@ def test_the_protocol_examples(stage_one, width, pixels):
 
 @pytest.mark.parametrize("name,sample", PAYLOAD_SAMPLES.items())
 def test_decodes_upzstdencode_of_the_shipped_real_frames_bit_exact(name, sample):
-    depth = read_png(SAMPLES / sample)
+    depth = read_png(sample)
     payload = (GOLDEN / f"up-zstd-{name}.bin").read_bytes()
     decoded = up_zstd_decode(payload, depth.size, depth.shape[1]).reshape(depth.shape)
     assert decoded.dtype == np.uint16
@@ -124,18 +115,6 @@ def test_an_up_zstd_message_with_another_datatype_is_refused():
     message[datatype_at] = 6  # U8
     with pytest.raises(DecodeError, match="up-zstd with U8"):
         decode_message(bytes(message))
-
-
-def random_depth(rng, height, width):
-    """Smooth depth with noise, holes (single pixels, blocks, whole rows) and wild jumps."""
-    y, x = np.mgrid[0:height, 0:width]
-    depth = (1500 + 3 * x + 5 * y + rng.integers(-4, 5, (height, width))).astype(np.int64)
-    depth[rng.random((height, width)) < 0.02] = rng.integers(1, 65536)
-    depth[rng.random((height, width)) < 0.1] = 0
-    if height > 4:
-        depth[rng.integers(height)] = 0
-        depth[2:4, : width // 2] = 0
-    return depth.astype(np.uint16)
 
 
 def codec_lines(cases):

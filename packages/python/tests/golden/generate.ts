@@ -232,34 +232,23 @@ export function goldenCases(): GoldenCase[] {
       data: base64(Uint16Array.from([65535, 0xffff, 1, 65535, 2])),
     },
   });
-  cases.push({
-    name: "depth-U16-med",
-    entity: "world/camera/depth",
-    timelines: [...FRAME_AND_CAPTURE],
-    encoding: "med",
-    archetype: { kind: "DepthImage", dtype: "<u2", shape: [3, 4], data: base64(pixels("U16")) },
-  });
-  cases.push({
-    name: "depth-U16-med-holes",
-    entity: "a",
-    timelines: [],
-    encoding: "med",
-    archetype: { kind: "DepthImage", dtype: "<u2", shape: [7, 9], data: base64(medHoles()) },
-  });
-  cases.push({
-    name: "depth-U16-up-zstd",
-    entity: "world/camera/depth",
-    timelines: [...FRAME_AND_CAPTURE],
-    encoding: "up-zstd",
-    archetype: { kind: "DepthImage", dtype: "<u2", shape: [3, 4], data: base64(pixels("U16")) },
-  });
-  cases.push({
-    name: "depth-U16-up-zstd-holes",
-    entity: "a",
-    timelines: [],
-    encoding: "up-zstd",
-    archetype: { kind: "DepthImage", dtype: "<u2", shape: [7, 9], data: base64(medHoles()) },
-  });
+  // The two lossless U16 codecs beside RVL, each on the 3x4 pixels and on the 9x7 image with holes.
+  for (const encoding of ["med", "up-zstd"] as const) {
+    cases.push({
+      name: `depth-U16-${encoding}`,
+      entity: "world/camera/depth",
+      timelines: [...FRAME_AND_CAPTURE],
+      encoding,
+      archetype: { kind: "DepthImage", dtype: "<u2", shape: [3, 4], data: base64(pixels("U16")) },
+    });
+    cases.push({
+      name: `depth-U16-${encoding}-holes`,
+      entity: "a",
+      timelines: [],
+      encoding,
+      archetype: { kind: "DepthImage", dtype: "<u2", shape: [7, 9], data: base64(medHoles()) },
+    });
+  }
   cases.push({
     name: "depth-F32-float-deflate",
     entity: "a",
