@@ -16,7 +16,7 @@ import {
   upZstdDecode,
   upZstdEncode,
 } from "./upZstdCodec.ts";
-import { buildUpEscUnpredict, upEscUnpredictSource } from "./wasm/build.ts";
+import { buildUpEscUnpredict, upEscUnpredictSource, zstdDecoderSource } from "./wasm/build.ts";
 
 /** The stage-1 grammar of PROTOCOL.md written naively (2D indexing, arrays), as an independent reference. */
 function referencePredict(d: Uint16Array, width: number, height: number): number[] {
@@ -94,6 +94,11 @@ describe("up-zstd depth codec", { timeout: 60_000 }, () => {
   it("the committed unpredict WebAssembly is what npm wabt builds from the .wat", async () => {
     const committed = readFileSync(new URL("./wasm/upEscUnpredictWasm.ts", import.meta.url), "utf8");
     expect(committed).toBe(upEscUnpredictSource(await buildUpEscUnpredict()));
+  });
+
+  it("the committed zstd decoder is the one the installed zstddec embeds", () => {
+    const committed = readFileSync(new URL("./wasm/zstdDecoderWasm.ts", import.meta.url), "utf8");
+    expect(committed).toBe(zstdDecoderSource());
   });
 
   it("round-trips every shipped frame bit-exactly, stage 1 matching the naive reference", () => {

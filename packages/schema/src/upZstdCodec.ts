@@ -1,6 +1,6 @@
-import { ZSTDDecoder } from "zstddec";
 import { DecodeError, ValidationError } from "./errors.ts";
 import { UP_ESC_UNPREDICT_WASM_BASE64 } from "./wasm/upEscUnpredictWasm.ts";
+import { ZSTD_DECODER_WASM_BASE64 } from "./wasm/zstdDecoderWasm.ts";
 
 /*
  * up-zstd ("up-zstd" on the wire, encoding id 4): lossless 16-bit depth, about 2.5x RVL's ratio on
@@ -12,9 +12,11 @@ import { UP_ESC_UNPREDICT_WASM_BASE64 } from "./wasm/upEscUnpredictWasm.ts";
  * left-neighbour chain after the first row, so it runs as a tight loop; stage 2 is one zstd frame.
  *
  * Both stages run in WebAssembly, loaded asynchronously, so each direction has a loader to await
- * before use: `loadUpZstdDecoder()` (zstddec's 54 KB decoder; the worker, the SDK's subscriber and
- * exports await it) and `loadUpZstdEncoder()` (@bokuweb/zstd-wasm, for producers in Node). Before its
- * loader has finished, decoding throws DecodeError "codec-not-loaded" and encoding ValidationError.
+ * before use: `loadUpZstdDecoder()` (npm zstddec's 54 KB decoder, embedded as base64 by
+ * wasm/build.ts: the viewer's CSP refuses zstddec's own fetch of a data: URL; the worker, the SDK's
+ * subscriber and the recording export await it) and `loadUpZstdEncoder()` (@bokuweb/zstd-wasm, for
+ * producers in Node). Before its loader has finished, decoding throws DecodeError "codec-not-loaded"
+ * and encoding ValidationError.
  *
  * Decoding runs in the decoder's own memory: the payload is copied in, `ZSTD_decompress` writes the
  * stage-1 bytes there and the hand-written loop of wasm/upEscUnpredict.wat rebuilds the pixels there,
@@ -104,7 +106,7 @@ export function upZstdEncode(input: Uint16Array, width: number): Uint8Array {
 
 // ---- decoder ---------------------------------------------------------------------------------------
 
-/** What upZstdDecode uses of zstddec's instance (its exports as emscripten built them). */
+/** What upZstdDecode uses of the zstd decoder (its exports as zstddec's emscripten build names them). */
 interface ZstdDecoderExports {
   readonly memory: WebAssembly.Memory;
   malloc(size: number): number;
@@ -124,34 +126,26 @@ interface LoadedDecoder {
 let decoder: LoadedDecoder | undefined;
 let decoderLoading: Promise<void> | undefined;
 
-/**
- * zstddec keeps its WebAssembly instance private; its `init()` hands the instantiated module to
- * `this._init`, which this subclass overrides to keep the instance (a change of that internal makes
- * the loader throw, and the codec's tests fail).
- */
-class InstanceKeepingDecoder extends ZSTDDecoder {
-  static instance: WebAssembly.Instance | undefined;
-  override _init(result: WebAssembly.WebAssemblyInstantiatedSource): void {
-    InstanceKeepingDecoder.instance = result.instance;
-    super._init(result);
-  }
-}
+const fromBase64 = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 
 /** Loads the zstd decoder and the unpredict loop (once; later calls return the same promise). */
 export function loadUpZstdDecoder(): Promise<void> {
-  decoderLoading ??= new InstanceKeepingDecoder().init().then(() => {
-    const instance = InstanceKeepingDecoder.instance;
-    if (!instance) throw new Error("zstddec was initialised elsewhere first; its instance is unreachable");
-    const zstd = instance.exports as unknown as ZstdDecoderExports;
-    const bytes = Uint8Array.from(atob(UP_ESC_UNPREDICT_WASM_BASE64), (c) => c.charCodeAt(0));
-    // A few hundred bytes: synchronous compilation is allowed everywhere (also a page's main thread).
-    const loop = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: zstd.memory } });
-    decoder = {
-      zstd,
-      unpredict: loop.exports.unpredictUpEsc as LoadedDecoder["unpredict"],
-      buffers: { src: [0, 0], stage: [0, 0], out: [0, 0] },
-    };
-  });
+  // Compiled asynchronously: 54 KB is past the 4 KB a page's main thread may compile synchronously.
+  // Its one import hears of memory growth; upZstdDecode takes `memory.buffer` afresh each time.
+  const imports = { env: { emscripten_notify_memory_growth: () => {} } };
+  decoderLoading ??= WebAssembly.instantiate(fromBase64(ZSTD_DECODER_WASM_BASE64), imports).then(
+    ({ instance }) => {
+      const zstd = instance.exports as unknown as ZstdDecoderExports;
+      const bytes = fromBase64(UP_ESC_UNPREDICT_WASM_BASE64);
+      // A few hundred bytes: synchronous compilation is allowed everywhere (also a page's main thread).
+      const loop = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: zstd.memory } });
+      decoder = {
+        zstd,
+        unpredict: loop.exports.unpredictUpEsc as LoadedDecoder["unpredict"],
+        buffers: { src: [0, 0], stage: [0, 0], out: [0, 0] },
+      };
+    },
+  );
   return decoderLoading;
 }
 
