@@ -1,15 +1,19 @@
-import type { DepthImage, LogMessage } from "@depthroom/schema";
+import { type DepthImage, type LogMessage, loadUpZstdDecoder, loadUpZstdEncoder } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { relayWithSession } from "./support/relay.ts";
 import { collect, waitUntil } from "./support/sdk.ts";
 
 // Issue 19: the bytes a viewer receives for the same frames through a real relay, RVL against the SDK's
-// `auto` (which picks MED-deflate on these real frames), and the frames arrive bit-exact either way.
-describe("per-viewer bandwidth: RVL vs auto (MED-deflate) through a real relay", () => {
+// `auto` (which picks up-zstd on the TUM frame and MED-deflate on the Azure ToF frames), and the frames
+// arrive bit-exact either way.
+describe("per-viewer bandwidth: RVL vs auto (up-zstd / MED-deflate) through a real relay", () => {
   const cleanups = cleanupsAfterEach();
+  // up-zstd is WebAssembly loaded asynchronously: loaded before the first frame, so auto measures it
+  // from frame 1 and this process's subscriber decodes it.
+  beforeAll(() => Promise.all([loadUpZstdEncoder(), loadUpZstdDecoder()]));
 
   async function viewerBytes(
     frames: readonly { width: number; height: number; depth: Uint16Array }[],

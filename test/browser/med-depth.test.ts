@@ -1,4 +1,4 @@
-import { DepthImage } from "@depthroom/schema";
+import { DepthImage, encodeMessage, loadUpZstdEncoder } from "@depthroom/schema";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -15,7 +15,8 @@ import { viewerSuite } from "./support/suite.ts";
 // Issue 19: a rig sending MED-deflate depth (wire encoding 2): the viewer's frame worker inflates it with
 // fflate (synchronously, as decodeMessage does in browsers) and draws the real TUM frame with its exact
 // depth values. Then the same frame in metres as F32 with NaN holes, sent as float-deflate (encoding 3),
-// whose encoder takes stage-1 layout 2 (the pixels' own bits) for this quantised depth.
+// whose encoder takes stage-1 layout 2 (the pixels' own bits) for this quantised depth. And the frame as
+// up-zstd (encoding 4), decoded in the worker by WebAssembly (zstd, then the unpredict loop).
 
 /**
  * The cloud is drawn from the frame worker's decode, and the viewer's readout of a grid of sampled pixels
@@ -88,5 +89,40 @@ describe("float-deflate F32 depth in the viewer (stage-1 layout 2)", () => {
       },
       (readout, expected, at) => expect(readout, at).toBe(expected),
     );
+  });
+});
+
+describe("up-zstd depth in the viewer (encoding 4, WebAssembly in the worker)", () => {
+  const viewer = viewerSuite({ rig: { depthEncoding: "up-zstd" } });
+  const frame = TUM_FRAME;
+
+  beforeAll(async () => {
+    // The rig's encoder is WebAssembly loaded asynchronously; loaded, the frame goes as encoding 4.
+    await loadUpZstdEncoder();
+    viewer.rig.log(TUM_CAMERA, TUM_PINHOLE, { static: true });
+    viewer.rig.setTime("frame", 1);
+    viewer.rig.log(TUM, tumDepthImage());
+    await viewer.rig.flush();
+  });
+
+  it("decodes in the frame worker and reads out the exact depth of sampled pixels", async () => {
+    await expectWorkerReadouts(
+      viewer.page,
+      (u, v) => {
+        const stored = frame.depth[v * 640 + u]!;
+        return stored === 0 ? undefined : stored / TUM_UNITS_PER_METRE;
+      },
+      (readout, metres, at) => expect(readout, at).toBeCloseTo(metres, 6),
+    );
+    // What the rig sent was encoding 4: its bytes are the up-zstd message's, smaller than MED's.
+    const message = {
+      entityPath: TUM,
+      timelines: [{ timeline: "frame", kind: "sequence" as const, value: 1n }],
+      archetype: tumDepthImage(),
+    };
+    const up = encodeMessage(message, { depthEncoding: "up-zstd" }).length;
+    expect(up).toBeLessThan(encodeMessage(message, { depthEncoding: "med" }).length);
+    expect(viewer.rig.stats.bytes).toBeGreaterThanOrEqual(up);
+    expect(viewer.rig.stats.bytes).toBeLessThan(up + 1024); // plus the static pinhole
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../testing/fuzzPayloads.ts";
 import { DepthImage, MAX_PIXELS } from "./depthImage.ts";
 import { EncodedImage } from "./encodedImage.ts";
@@ -7,6 +7,7 @@ import { Image } from "./image.ts";
 import { decodeMessage, encodeMessage, type LogMessage } from "./message.ts";
 import { Pinhole } from "./pinhole.ts";
 import { Transform3D } from "./transform3d.ts";
+import { loadUpZstdDecoder, loadUpZstdEncoder } from "./upZstdCodec.ts";
 
 // Seeded fuzzing of the decoder: every input is either decoded or refused with a DecodeError, never
 // another exception, and nothing is allocated beyond what the (capped) header declares.
@@ -25,10 +26,12 @@ function validMessages(random: () => number): Uint8Array[] {
       archetype: new DepthImage(depth, { width, height, depthRange: i % 2 ? [0, 5000] : undefined }),
     };
     out.push(encodeMessage(message), encodeMessage(message, { depthEncoding: "raw" }));
-    // The DEFLATE-staged depth encodings too: MED-deflate (2) and float-deflate (3) of the same pixels.
+    // The compressed depth encodings too: MED-deflate (2), up-zstd (4) and float-deflate (3) of the same
+    // pixels.
     const metres = Float32Array.from(depth, (v) => (v === 0 ? Number.NaN : v / 1000));
     out.push(
       encodeMessage(message, { depthEncoding: "med" }),
+      encodeMessage(message, { depthEncoding: "up-zstd" }),
       encodeMessage(
         { ...message, archetype: new DepthImage(metres, { width, height }) },
         { depthEncoding: "float-deflate" },
@@ -106,6 +109,7 @@ const f64At = (bytes: Uint8Array, offset: number, value: number) =>
   new DataView(bytes.buffer, bytes.byteOffset).setFloat64(offset, value, true);
 
 describe("decoder fuzzing (seeded)", () => {
+  beforeAll(() => Promise.all([loadUpZstdEncoder(), loadUpZstdDecoder()]));
   it("refuses thousands of truncated, bit-flipped and overwritten messages with DecodeError only", () => {
     const random = seededRandom(20261124);
     const corpus = validMessages(random);
