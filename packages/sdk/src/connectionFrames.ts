@@ -135,6 +135,39 @@ export function sendCredit(socket: TypedSocket, frames: number): void {
   if (socket.connected) socket.emit("credit", frames);
 }
 
+/** What `sendCoalesced` needs of Node's socket under the WebSocket (`ws`'s `_socket`). */
+interface CorkableSocket {
+  cork(): void;
+  uncork(): void;
+}
+
+/**
+ * Run `send` (emits on `socket`) with the connection's writes to its TCP socket held until the next
+ * tick, so they leave in one write. socket.io-client sends a publish as two WebSocket messages, the
+ * header at once and the bytes on the next tick (engine.io waits for its transport's `drain`, a
+ * `process.nextTick`): two writes to the socket, each a system call that on loopback also runs the
+ * relay's side of TCP, and two wake-ups of the relay. Held, they leave together: the uncork is queued
+ * after `send`, so after engine.io's drain, which writes the bytes. The bytes on the wire are the same.
+ * Node only (a browser has no such socket): where the internals are not there, `send` just runs.
+ */
+export function sendCoalesced(socket: TypedSocket, send: () => void): void {
+  const ws = (socket.io as unknown as ManagerInternals).engine?.transport?.ws as
+    | { _socket?: Partial<CorkableSocket> | null }
+    | undefined;
+  const tcp = ws?._socket;
+  if (typeof tcp?.cork !== "function" || typeof tcp.uncork !== "function") {
+    send();
+    return;
+  }
+  const held = tcp as CorkableSocket;
+  held.cork();
+  try {
+    send();
+  } finally {
+    defer(() => held.uncork());
+  }
+}
+
 /** socket.io-client hands Node a Buffer and browsers an ArrayBuffer. */
 export function toBytes(payload: unknown): Uint8Array | undefined {
   if (payload instanceof Uint8Array) return payload;

@@ -6,11 +6,12 @@ import {
   RelayConnection,
   type RelayEvents,
 } from "./connection.ts";
+import { sendCoalesced } from "./connectionFrames.ts";
 import { AutoDepthEncoding, type DepthEncodingOption } from "./depthEncodingChoice.ts";
 import { Emitter } from "./emitter.ts";
 import { type EncodedLog, encodeLog, type LogOptions } from "./encodeLog.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
-import { PublishQueue } from "./publishQueue.ts";
+import { AckDeadlines, PublishQueue } from "./publishQueue.ts";
 import { type RelayTarget, resolveTarget } from "./target.ts";
 import { Timelines } from "./timelines.ts";
 
@@ -85,6 +86,9 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   /** State before frames, latest wins per key, the in-flight limit and what goes again after a reconnect. */
   private readonly queue: PublishQueue;
   private readonly ackTimeoutMs: number;
+  /** Publishes waiting for their ack, with when they give up: one timer for the oldest, not one per publish. */
+  private readonly deadlines = new AckDeadlines<EncodedLog>();
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly depthEncoding: DepthEncoding | AutoDepthEncoding | undefined;
   private idleWaiters: (() => void)[] = [];
   private roomWaiters: (() => void)[] = [];
@@ -182,6 +186,8 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     this.closing = true;
     if (this.connection.state === "connected") await this.flush(timeoutMs).catch(() => {});
     this.queue.clear();
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
     this.connection.close();
     this.releaseWaiters();
   }
@@ -217,39 +223,71 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   }
 
   private pump(): void {
+    // socket.io-client writes a publish's header at once and its bytes a tick later: coalesced, both
+    // (and any other publish sent now) leave in one write to the socket instead of one each.
+    if (this.connection.ready && this.queue.hasNext) sendCoalesced(this.connection.socket, this.sendWaiting);
+    if (this.idle) this.releaseWaiters();
+    if (this.roomWaiters.length > 0 && this.hasRoom) this.releaseRoomWaiters();
+  }
+
+  /** Bound once: publish what may go now. */
+  private readonly sendWaiting = () => {
     while (this.connection.ready) {
       const message = this.queue.next();
       if (!message) break;
       this.send(message);
     }
-    if (this.idle) this.releaseWaiters();
-    if (this.roomWaiters.length > 0 && this.hasRoom) this.releaseRoomWaiters();
-  }
+  };
 
   private send(message: EncodedLog): void {
-    this.connection.socket
-      .timeout(this.ackTimeoutMs)
-      .emit("publish", message.bytes, (error: Error | null, result: PublishResult) => {
-        if (error) {
-          // Lost with the connection (it may go again), or never acknowledged in time (dropped).
-          const withConnection =
-            !this.connection.ready && !this.closing && error.message.includes("disconnected");
-          this.queue.settle(message, { kind: "lost", withConnection });
-        } else if (result && result.ok === true) {
-          this.queue.settle(message, { kind: "acked" });
-        } else {
-          this.queue.settle(message, { kind: "refused" });
-          const problem: Refusal = isRefusal(result)
-            ? { code: result.code, message: `${message.entityPath} (${message.kind}): ${result.message}` }
-            : {
-                code: SdkErrorCode.Internal,
-                message: `${message.entityPath}: the relay answered the publish oddly`,
-              };
-          this.emit("problem", problem);
-        }
-        this.pump();
-      });
+    // An ack handler that takes an error first (socket.io's `withError`, as its `emitWithAck` uses): the
+    // disconnect error reaches it, without `.timeout()`'s timer per publish; `expire` gives up on the rest.
+    const onAck = ((error: Error | null, result: PublishResult) => {
+      if (!this.deadlines.answered(message)) return; // given up on already (expired)
+      if (error) {
+        // Lost with the connection: it may go again after the reconnect.
+        const withConnection = !this.connection.ready && !this.closing;
+        this.queue.settle(message, { kind: "lost", withConnection });
+      } else if (result && result.ok === true) {
+        this.queue.settle(message, { kind: "acked" });
+      } else {
+        this.queue.settle(message, { kind: "refused" });
+        const problem: Refusal = isRefusal(result)
+          ? { code: result.code, message: `${message.entityPath} (${message.kind}): ${result.message}` }
+          : {
+              code: SdkErrorCode.Internal,
+              message: `${message.entityPath}: the relay answered the publish oddly`,
+            };
+        this.emit("problem", problem);
+      }
+      this.pump();
+    }) as ((error: Error | null, result: PublishResult) => void) & { withError?: boolean };
+    onAck.withError = true;
+    this.deadlines.add(message, Date.now() + this.ackTimeoutMs);
+    this.armDeadline();
+    this.connection.socket.emit("publish", message.bytes, onAck as never);
   }
+
+  /** One timer, for the oldest publish waiting for its ack. */
+  private armDeadline(): void {
+    if (this.deadlineTimer !== undefined) return;
+    const next = this.deadlines.nextDeadline;
+    if (next === undefined) return;
+    const timer = setTimeout(this.expire, Math.max(0, next - Date.now()));
+    // Armed for the oldest publish and left armed when it is answered (re-armed per ack would be a timer
+    // per publish again); in Node it does not keep the process alive.
+    (timer as { unref?: () => void }).unref?.();
+    this.deadlineTimer = timer;
+  }
+
+  /** Publishes not answered in time are dropped (their late acks, if any come, are ignored). */
+  private readonly expire = () => {
+    this.deadlineTimer = undefined;
+    const overdue = this.deadlines.overdue(Date.now());
+    for (const message of overdue) this.queue.settle(message, { kind: "lost", withConnection: false });
+    this.armDeadline();
+    if (overdue.length > 0) this.pump();
+  };
 
   private releaseWaiters(): void {
     const waiters = this.idleWaiters;

@@ -1,7 +1,7 @@
 import type { ArchetypeKind } from "@depthroom/schema";
 import { describe, expect, it } from "vitest";
 import type { EncodedLog } from "./encodeLog.ts";
-import { PublishQueue } from "./publishQueue.ts";
+import { AckDeadlines, PublishQueue } from "./publishQueue.ts";
 
 let serial = 0;
 function msg(entityPath: string, kind: ArchetypeKind, isStatic = false): EncodedLog {
@@ -126,5 +126,49 @@ describe("PublishQueue (the producer core)", () => {
     expect(queue.clear()).toBe(3);
     expect(queue.counts.dropped).toBe(3);
     expect(queue.next()).toBeUndefined();
+  });
+});
+
+describe("AckDeadlines (when unanswered publishes give up, one timer for all)", () => {
+  it("gives the overdue items, oldest first, and skips the answered ones", () => {
+    const deadlines = new AckDeadlines<string>();
+    expect(deadlines.nextDeadline).toBeUndefined();
+    deadlines.add("a", 100);
+    deadlines.add("b", 110);
+    deadlines.add("c", 120);
+    deadlines.add("d", 200);
+    expect(deadlines.nextDeadline).toBe(100);
+    expect(deadlines.answered("a")).toBe(true);
+    expect(deadlines.answered("c")).toBe(true);
+    expect(deadlines.nextDeadline).toBe(110);
+    expect(deadlines.overdue(99)).toEqual([]);
+    expect(deadlines.overdue(150)).toEqual(["b"]);
+    expect(deadlines.nextDeadline).toBe(200);
+    expect(deadlines.size).toBe(1);
+    // An answer after the item gave up is not one: the caller ignores it.
+    expect(deadlines.answered("b")).toBe(false);
+    expect(deadlines.overdue(1000)).toEqual(["d"]);
+    expect(deadlines.size).toBe(0);
+    expect(deadlines.nextDeadline).toBeUndefined();
+  });
+
+  it("an item sent again waits once, with its new deadline", () => {
+    const deadlines = new AckDeadlines<string>();
+    deadlines.add("state", 100);
+    deadlines.add("state", 300);
+    expect(deadlines.size).toBe(1);
+    expect(deadlines.overdue(200)).toEqual([]);
+    expect(deadlines.overdue(300)).toEqual(["state"]);
+  });
+
+  it("stays small over many answered items", () => {
+    const deadlines = new AckDeadlines<number>();
+    for (let i = 0; i < 10_000; i++) {
+      deadlines.add(i, i + 50);
+      if (i >= 2) deadlines.answered(i - 2);
+    }
+    expect(deadlines.size).toBe(2);
+    expect(deadlines.overdue(1e9)).toEqual([9998, 9999]);
+    expect((deadlines as unknown as { entries: unknown[] }).entries.length).toBe(0);
   });
 });

@@ -117,6 +117,11 @@ export class PublishQueue {
     return this.pending === 0 && this.counts.inFlight === 0;
   }
 
+  /** `next()` would give a message now. */
+  get hasNext(): boolean {
+    return this.counts.inFlight < this.maxInFlight && this.pending > 0;
+  }
+
   /** A message put now would go out at once. */
   get hasRoom(): boolean {
     return this.pending === 0 && this.counts.inFlight < this.maxInFlight;
@@ -125,4 +130,84 @@ export class PublishQueue {
 
 function isStateMessage(message: EncodedLog): boolean {
   return message.static || !isFrameKind(message.kind);
+}
+
+/**
+ * When unanswered publishes give up, without a timer per publish: publishes are added in the order they
+ * were sent, each with its deadline; the producer arms one timer for `nextDeadline` and, when it fires,
+ * takes the `overdue` ones. Answered ones are only marked (`answered`) and leave when they reach the
+ * front, so the bookkeeping is O(1) per publish.
+ */
+export class AckDeadlines<T> {
+  private readonly entries: DeadlineEntry<T>[] = [];
+  private head = 0;
+  /** The waiting entry of each item (an item sent again replaces its entry). */
+  private readonly waiting = new Map<T, DeadlineEntry<T>>();
+
+  /** `item` was sent now and gives up at `deadline` (ms, the caller's clock). */
+  add(item: T, deadline: number): void {
+    const entry = { item, deadline, answered: false };
+    const previous = this.waiting.get(item);
+    if (previous) previous.answered = true;
+    this.entries.push(entry);
+    this.waiting.set(item, entry);
+  }
+
+  /** `item` was answered: it no longer expires. Returns false if it was not waiting (it expired). */
+  answered(item: T): boolean {
+    const entry = this.waiting.get(item);
+    if (!entry) return false;
+    entry.answered = true;
+    this.waiting.delete(item);
+    this.dropAnswered();
+    return true;
+  }
+
+  /** The items past their deadline at `now`, oldest first; they no longer wait. */
+  overdue(now: number): T[] {
+    const out: T[] = [];
+    this.dropAnswered();
+    for (
+      let entry = this.entries[this.head];
+      entry && entry.deadline <= now;
+      entry = this.entries[this.head]
+    ) {
+      this.head++;
+      if (entry.answered) continue;
+      entry.answered = true;
+      this.waiting.delete(entry.item);
+      out.push(entry.item);
+    }
+    this.dropAnswered();
+    return out;
+  }
+
+  /** The earliest deadline still waiting, if any. */
+  get nextDeadline(): number | undefined {
+    this.dropAnswered();
+    return this.entries[this.head]?.deadline;
+  }
+
+  /** Items waiting for an answer. */
+  get size(): number {
+    return this.waiting.size;
+  }
+
+  /** Answered entries leave from the front; the array is compacted as they do. */
+  private dropAnswered(): void {
+    while (this.entries[this.head]?.answered) this.head++;
+    if (this.head === this.entries.length) {
+      this.entries.length = 0;
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+interface DeadlineEntry<T> {
+  readonly item: T;
+  readonly deadline: number;
+  answered: boolean;
 }
