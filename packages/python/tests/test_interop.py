@@ -94,6 +94,8 @@ def test_typescript_producer_to_python_subscriber(relay):
 
     for path, expected in sent.items():
         message = received[path]
+        if "wire_bytes" in expected:  # sent as MED-deflate or up-zstd, not as the SDK's default
+            assert message.byte_length == expected["wire_bytes"], path
         assert message.static == expected["static"]
         assert [(t.timeline, t.kind, str(t.value)) for t in message.timelines] == [
             (t["timeline"], t["kind"], t["value"]) for t in expected["timelines"]

@@ -1,8 +1,11 @@
 import {
   type DepthArray,
+  type DepthEncoding,
   DepthImage,
   EncodedImage,
+  encodeMessage,
   Image,
+  type LogMessage,
   loadUpZstdEncoder,
   Pinhole,
   Transform3D,
@@ -15,7 +18,8 @@ import { messageJson } from "./messageJson.ts";
  *   produceMain.ts <publish link>
  * Logs a Pinhole (static), a Transform3D, a 5 x 4 depth image of every datatype (one entity each,
  * extremes, zeros, NaN and -0 among the pixels), the U16 one again as MED-deflate and as up-zstd, an
- * RGBA Image and a JPEG EncodedImage, flushes, prints each logged message as one JSON line
+ * RGBA Image and a JPEG EncodedImage, flushes, prints each logged message as one JSON line (the two
+ * re-encoded ones with `wire_bytes`: the length of their message in that encoding)
  * (as the relay will hand it on) and exits.
  */
 const link = process.argv[2] as string;
@@ -49,7 +53,7 @@ const images: Record<string, { data: DepthArray; datatype?: "F16" }> = {
 };
 
 const rec = await connect({ link });
-const logged = [];
+const logged: (LogMessage & { encoding?: DepthEncoding })[] = [];
 const pinhole = Pinhole.fromFocalLength({
   width: 5,
   height: 4,
@@ -82,11 +86,11 @@ for (const [name, { data, datatype }] of Object.entries(images)) {
 // The U16 pixels again, sent as MED-deflate (encoding 2, what `depthroom stream` picks with auto).
 const med = new DepthImage(images.U16?.data as Uint16Array, { width: 5, height: 4, depthRange: [1, 4000] });
 rec.log("world/camera/U16-med", med, { encoding: "med" });
-logged.push({ entityPath: "world/camera/U16-med", timelines, archetype: med });
+logged.push({ entityPath: "world/camera/U16-med", timelines, archetype: med, encoding: "med" });
 // And as up-zstd (encoding 4); its encoder is WebAssembly, loaded first.
 await loadUpZstdEncoder();
 rec.log("world/camera/U16-up-zstd", med, { encoding: "up-zstd" });
-logged.push({ entityPath: "world/camera/U16-up-zstd", timelines, archetype: med });
+logged.push({ entityPath: "world/camera/U16-up-zstd", timelines, archetype: med, encoding: "up-zstd" });
 const rgba = new Image(
   Uint8Array.from({ length: 5 * 4 * 4 }, (_, i) => (i * 29) % 256),
   {
@@ -103,6 +107,9 @@ rec.log("world/camera/jpeg", jpeg);
 logged.push({ entityPath: "world/camera/jpeg", timelines, archetype: jpeg });
 await rec.flush();
 if (rec.stats.rejected !== 0) throw new Error(`the relay rejected ${rec.stats.rejected} messages`);
-for (const message of logged) process.stdout.write(`${JSON.stringify(messageJson(message))}\n`);
+for (const { encoding, ...message } of logged) {
+  const wire = encoding ? { wire_bytes: encodeMessage(message, { depthEncoding: encoding }).length } : {};
+  process.stdout.write(`${JSON.stringify({ ...messageJson(message), ...wire })}\n`);
+}
 await rec.close();
 process.exit(0);
