@@ -11,12 +11,12 @@ import { ZSTD_DECODER_WASM_BASE64 } from "./wasm/zstdDecoderWasm.ts";
  * zigzagged, one byte when < 255 else 255 and the 16-bit value (PROTOCOL.md). Its inverse has no
  * left-neighbour chain after the first row, so it runs as a tight loop; stage 2 is one zstd frame.
  *
- * Both stages run in WebAssembly, loaded asynchronously, so each direction has a loader to await
- * before use: `loadUpZstdDecoder()` (npm zstddec's 54 KB decoder, embedded as base64 by
- * wasm/build.ts: the viewer's CSP refuses zstddec's own fetch of a data: URL; the worker, the SDK's
- * subscriber and the recording export await it) and `loadUpZstdEncoder()` (@bokuweb/zstd-wasm, for
- * producers in Node). Before its loader has finished, decoding throws DecodeError "codec-not-loaded"
- * and encoding ValidationError.
+ * Both stages run in WebAssembly. The decoder is npm zstddec's 54 KB zstd decoder, embedded as base64
+ * by wasm/build.ts (the viewer's CSP refuses zstddec's own fetch of a data: URL): in Node and in
+ * workers it is instantiated synchronously on first use; a page's main thread must await
+ * `loadUpZstdDecoder()` (Chromium compiles at most 4 KB synchronously there), before which decoding
+ * throws DecodeError "codec-not-loaded". The encoder (@bokuweb/zstd-wasm, for producers in Node) loads
+ * only asynchronously: `await loadUpZstdEncoder()`, before which encoding throws ValidationError.
  *
  * Decoding runs in the decoder's own memory: the payload is copied in, `ZSTD_decompress` writes the
  * stage-1 bytes there and the hand-written loop of wasm/upEscUnpredict.wat rebuilds the pixels there,
@@ -128,25 +128,51 @@ let decoderLoading: Promise<void> | undefined;
 
 const fromBase64 = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 
+/** The zstd decoder's one import: told of memory growth (upZstdDecode takes `memory.buffer` afresh). */
+const ZSTD_IMPORTS = { env: { emscripten_notify_memory_growth: () => {} } };
+
+/** The decoder around an instantiated zstd decoder: the unpredict loop joins its memory. */
+function install(instance: WebAssembly.Instance): void {
+  const zstd = instance.exports as unknown as ZstdDecoderExports;
+  // A few hundred bytes: synchronous compilation is allowed everywhere (also a page's main thread).
+  const loop = new WebAssembly.Instance(new WebAssembly.Module(fromBase64(UP_ESC_UNPREDICT_WASM_BASE64)), {
+    env: { memory: zstd.memory },
+  });
+  decoder ??= {
+    zstd,
+    unpredict: loop.exports.unpredictUpEsc as LoadedDecoder["unpredict"],
+    buffers: { src: [0, 0], stage: [0, 0], out: [0, 0] },
+  };
+}
+
 /** Loads the zstd decoder and the unpredict loop (once; later calls return the same promise). */
 export function loadUpZstdDecoder(): Promise<void> {
-  // Compiled asynchronously: 54 KB is past the 4 KB a page's main thread may compile synchronously.
-  // Its one import hears of memory growth; upZstdDecode takes `memory.buffer` afresh each time.
-  const imports = { env: { emscripten_notify_memory_growth: () => {} } };
-  decoderLoading ??= WebAssembly.instantiate(fromBase64(ZSTD_DECODER_WASM_BASE64), imports).then(
-    ({ instance }) => {
-      const zstd = instance.exports as unknown as ZstdDecoderExports;
-      const bytes = fromBase64(UP_ESC_UNPREDICT_WASM_BASE64);
-      // A few hundred bytes: synchronous compilation is allowed everywhere (also a page's main thread).
-      const loop = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: zstd.memory } });
-      decoder = {
-        zstd,
-        unpredict: loop.exports.unpredictUpEsc as LoadedDecoder["unpredict"],
-        buffers: { src: [0, 0], stage: [0, 0], out: [0, 0] },
-      };
-    },
-  );
+  decoderLoading ??= decoder
+    ? Promise.resolve()
+    : WebAssembly.instantiate(fromBase64(ZSTD_DECODER_WASM_BASE64), ZSTD_IMPORTS).then(({ instance }) =>
+        install(instance),
+      );
   return decoderLoading;
+}
+
+let synchronousRefused = false;
+
+/**
+ * The decoder, instantiated synchronously on first use where the platform allows it: Node and
+ * workers compile any size at once (so a Node subscriber or export needs no loader call), a page's
+ * main thread only up to 4 KB in Chromium (the 54 KB decoder is refused there: then its asynchronous
+ * loader starts and this frame is "codec-not-loaded").
+ */
+function decoderNow(): LoadedDecoder | undefined {
+  if (decoder || synchronousRefused) return decoder;
+  try {
+    const module = new WebAssembly.Module(fromBase64(ZSTD_DECODER_WASM_BASE64));
+    install(new WebAssembly.Instance(module, ZSTD_IMPORTS));
+  } catch {
+    synchronousRefused = true;
+    loadUpZstdDecoder().catch(() => {}); // its failure shows as codec-not-loaded on later frames
+  }
+  return decoder;
 }
 
 /** Whether `upZstdDecode` can run now (its loader has finished). */
@@ -172,7 +198,7 @@ function reserve(d: LoadedDecoder, which: keyof LoadedDecoder["buffers"], size: 
  * ("corrupt-payload", or "codec-not-loaded" before `loadUpZstdDecoder()` has finished).
  */
 export function upZstdDecode(payload: Uint8Array, pixelCount: number, width: number): Uint16Array {
-  const d = decoder;
+  const d = decoderNow();
   if (!d) {
     throw new DecodeError("codec-not-loaded", FIELD, "the decoder is not loaded (await loadUpZstdDecoder())");
   }

@@ -7,12 +7,28 @@ import {
   upZstdDecoderLoaded,
 } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FrameCore, type FrameEvent } from "./frameCore.ts";
 
 // Its own file: vitest gives each file a fresh module graph, so up-zstd's decoder starts unloaded here.
+// On a page's main thread (`?decode=main`) Chromium compiles at most 4 KB of WebAssembly synchronously,
+// so the decoder (54 KB) cannot be instantiated on first use there and frames wait for its asynchronous
+// loader. Node compiles any size at once; this file makes its synchronous compile refuse as Chromium's
+// main thread does (RangeError past 4 KB), to show what the frame core does then.
+const NodeModule = WebAssembly.Module;
+function MainThreadModule(bytes: BufferSource): WebAssembly.Module {
+  if (bytes.byteLength > 4096) throw new RangeError("WebAssembly.Module(): Buffer size is larger than 4KB");
+  return new NodeModule(bytes);
+}
 
 describe("FrameCore, up-zstd depth (encoding 4)", { timeout: 30_000 }, () => {
+  beforeAll(() => {
+    WebAssembly.Module = MainThreadModule as unknown as typeof WebAssembly.Module;
+  });
+  afterAll(() => {
+    WebAssembly.Module = NodeModule;
+  });
+
   it("a frame that comes before the decoder has loaded waits for it, then decodes bit-exactly", async () => {
     await loadUpZstdEncoder();
     const tum = loadSampleSets()[0]!.frames[0]!;
