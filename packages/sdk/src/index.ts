@@ -8,6 +8,8 @@ export {
   DepthImage,
   type EntityInfo,
   type LogMessage,
+  loadUpZstdDecoder,
+  loadUpZstdEncoder,
   Pinhole,
   type ProducerEvent,
   type ProducerInfo,

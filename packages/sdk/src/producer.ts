@@ -1,4 +1,10 @@
-import type { DepthEncoding, PublishResult, Refusal, Welcome } from "@depthroom/schema";
+import {
+  type DepthEncoding,
+  loadUpZstdEncoder,
+  type PublishResult,
+  type Refusal,
+  type Welcome,
+} from "@depthroom/schema";
 import {
   type ConnectionOptions,
   type ConnectionState,
@@ -65,7 +71,13 @@ export async function connect(target: RelayTarget, options: ProducerOptions = {}
   const resolved = resolveTarget(target, { needRole: "publish" });
   const connection = new RelayConnection(resolved, { name: "sdk producer", ...options });
   const stream = new RecordingStream(connection, options);
-  const welcome = await connection.opened;
+  // up-zstd's encoder is WASM, loaded once: with it loaded by the welcome, up-zstd starts at frame 1
+  // (before, frames go as MED: depthEncodingChoice.ts). A failed load leaves that fallback.
+  const encoderLoaded =
+    options.depthEncoding === "up-zstd" || options.depthEncoding === "auto"
+      ? loadUpZstdEncoder().catch(() => {})
+      : undefined;
+  const [welcome] = await Promise.all([connection.opened, encoderLoaded]);
   if (welcome.role !== "publish") {
     connection.close();
     throw new SdkError(
