@@ -17,7 +17,7 @@ import zstandard
 from depth_fixtures import PAYLOAD_SAMPLES, SAMPLES, random_depth, read_png
 from depthroom.errors import DecodeError
 from depthroom.message import decode_message
-from depthroom.up_zstd import up_zstd_decode, up_zstd_stage_one_bound, up_zstd_unpredict
+from depthroom.up_zstd import _escape_starts, up_zstd_decode, up_zstd_stage_one_bound, up_zstd_unpredict
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
@@ -90,6 +90,40 @@ def test_the_bound_is_three_bytes_a_pixel():
     assert up_zstd_stage_one_bound(N) == 3 * N
     every_pixel_escaped = b"\xff\x00\x80" * N  # residual 16384 everywhere
     assert int(up_zstd_decode(zstd(every_pixel_escaped), N, W)[-1]) == (16384 * (640 + 479)) % 65536
+
+
+def escapes_byte_by_byte(stage_one):
+    """Where the escapes start, the spec read literally: left to right, a 255 at a pixel's start takes the
+    next two bytes (a trailing 255 without them counted too)."""
+    out, at = [], 0
+    while at < len(stage_one):
+        if stage_one[at] == 255:
+            out.append(at)
+            at += 3
+        else:
+            at += 1
+    return out
+
+
+def test_both_ways_of_finding_escapes_read_the_grammar_literally():
+    """Chains of 255s (escaped values with a 255 byte) go through a regular expression up to a limit and
+    through the block scan past it: both agree with a byte-by-byte reading, on random bytes rich in 255s
+    and on the TUM frame's stage 1."""
+    rng = np.random.default_rng(4)
+    tum = zstandard.ZstdDecompressor().decompress((GOLDEN / "up-zstd-tum.bin").read_bytes())
+    streams = [tum] + [bytes(rng.choice([255, 255, 0, 7], size=int(rng.integers(0, 400))).astype(np.uint8)) for _ in range(300)]
+    for stream in streams:
+        expected = escapes_byte_by_byte(stream)
+        for limit in (0, 1 << 16):  # 0: always the block scan
+            got = np.flatnonzero(_escape_starts(stream, np.frombuffer(stream, np.uint8), limit)).tolist()
+            assert got == expected, (stream.hex(), limit)
+
+
+def test_any_stream_decodes_in_linear_time_and_memory():
+    """255 bytes only (every pixel escaped as 0xffff) and 255, 0 alternating: one chain the length of the
+    stream, resolved by the block scan (no Python object per escape)."""
+    assert up_zstd_unpredict(b"\xff" * (3 * N), N, W)[:3].tolist() == [32768, 0, 32768]
+    assert up_zstd_unpredict(b"\xff\x00" * N, N, W).size == N  # escapes of 0xff00 and 0x00ff in turn
 
 
 def test_bit_flips_and_cuts_never_raise_anything_but_decode_error():

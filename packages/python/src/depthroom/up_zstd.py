@@ -10,10 +10,8 @@ the client imports and reads every other encoding, and an up-zstd frame is refus
 naming what to install. The content size in the frame header is checked against n..3n (n pixels)
 before anything is allocated for it; zstd refuses content of another size than the header says.
 
-Stage 1 is undone with numpy, no per-pixel loop: the escapes' positions (a 255 is an escape unless it is
-one of the two bytes after another escape, which needs a 255 one or two bytes before it: without such a
-pair every 255 is an escape; with one, a regular expression's left-to-right scan, in C, finds them),
-the zigzag values, then the prediction's inverse: a cumulative sum along the first row and one down the
+Stage 1 is undone with numpy, no per-pixel loop: which 255s start an escape (`_escape_starts`: on real
+depth every 255 but a few chains, and any bytes in linear time and memory), the zigzag values, then the prediction's inverse: a cumulative sum along the first row and one down the
 columns, in uint16 so they wrap modulo 2^16 as the encoder's differences do.
 """
 
@@ -31,10 +29,6 @@ except ImportError:  # the client works without it; up-zstd frames are then refu
     zstandard = None
 
 INSTALL_HINT = "install the zstandard module (Debian: apt-get install python3-zstandard; pip: pip install zstandard)"
-
-# An escape is the byte 255 and the two bytes after it. Scanning left to right without overlaps, the first
-# 255 after the last escape always starts a pixel, so the matches are exactly the escapes.
-_ESCAPE = re.compile(rb"\xff..", re.DOTALL)
 
 
 def up_zstd_available() -> bool:
@@ -91,23 +85,23 @@ def up_zstd_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndar
     """Undo stage 1: `stage_one` holds exactly the bytes of `pixel_count` pixels, `width` a row."""
     length = len(stage_one)
     raw = np.frombuffer(stage_one, dtype=np.uint8)
-    escapes = _escape_positions(stage_one, raw)
-    if escapes.size and int(escapes[-1]) + 2 >= length:
-        raise _error(f"an escape cut short at byte {int(escapes[-1])}")
-    count = length - 2 * escapes.size
+    escape = _escape_starts(stage_one, raw)
+    if length and (escape[-1] or (length > 1 and escape[-2])):
+        raise _error(f"an escape cut short at byte {length - 1 if escape[-1] else length - 2}")
+    # A pixel's first byte: any byte but the two after an escape's 255.
+    first = np.ones(length, dtype=bool)
+    first[1:] &= ~escape[:-1]
+    first[2:] &= ~escape[:-2]
+    count = int(np.count_nonzero(first))
     if count < pixel_count:
         raise _error(f"stage 1 ends at pixel {count} of {pixel_count}")
     if count > pixel_count:
         raise _error(f"{count - pixel_count} pixels' bytes left after the last pixel")
 
-    # Zigzag values: every pixel's first byte, then the escaped ones' u16.
-    first = np.ones(length, dtype=bool)
-    first[escapes + 1] = False
-    first[escapes + 2] = False
+    # Zigzag values: every pixel's first byte, then the escaped ones' u16 (no escape in the last two bytes).
     zigzag = raw[first].astype(np.uint16)
-    del first
-    at = escapes - 2 * np.arange(escapes.size, dtype=np.int64)
-    zigzag[at] = raw[escapes + 1] | (raw[escapes + 2].astype(np.uint16) << 8)
+    zigzag[zigzag == 255] = raw[1:][escape[:-1]] | (raw[2:][escape[:-2]].astype(np.uint16) << 8)
+    del first, escape
 
     # Residuals (z >> 1) ^ -(z & 1), then the prediction undone: the first row a running sum from 0, each
     # other pixel its upper neighbour plus its residual, so a running sum down every column.
@@ -118,31 +112,78 @@ def up_zstd_unpredict(stage_one: bytes, pixel_count: int, width: int) -> np.ndar
     return pixels
 
 
-def _escape_positions(stage_one: bytes, raw: np.ndarray) -> np.ndarray:
-    """Where the escapes start (int64, ascending); the last may lack its two bytes (the caller checks).
+# An escape is the byte 255 and the two bytes after it. Scanning left to right without overlaps from a byte
+# that starts a pixel, the first 255 always starts a pixel too, so the matches are exactly the escapes.
+_ESCAPE = re.compile(rb"\xff..", re.DOTALL)
+# Up to this many chained 255s the regular expression resolves them; past it, the block scan (linear in
+# the bytes, whatever they hold, and no Python object per escape).
+_REGEX_CHAIN_LIMIT = 1 << 16
+_BLOCK = 64  # bytes a block of the scan
 
-    A 255 with no other 255 in the two bytes before it starts an escape (it cannot be an escape's
-    second or third byte). Only chains of 255s each within two bytes of the previous are ambiguous; the
-    first of a chain starts an escape, and the regular expression scans the chain from there."""
-    candidates = np.flatnonzero(raw == 255)
-    if candidates.size < 2:
-        return candidates
-    close = np.diff(candidates) <= 2
-    if not close.any():
-        return candidates
-    starts = np.ones(candidates.size, dtype=bool)
-    starts[1:][close] = False  # decided below, chain by chain
-    link = np.concatenate(([False], close, [False])).astype(np.int8)
-    heads = np.flatnonzero(np.diff(link) == 1)  # a chain's first candidate
-    tails = np.flatnonzero(np.diff(link) == -1)  # its last
+
+def _escape_starts(stage_one: bytes, raw: np.ndarray, regex_limit: int = _REGEX_CHAIN_LIMIT) -> np.ndarray:
+    """A bool per byte: the 255 that starts an escape (the last ones may lack their bytes: the caller checks).
+
+    A 255 with no other 255 in the two bytes before it starts an escape: it cannot be an escape's second
+    or third byte. Only chains of 255s, each within two bytes of the next, are ambiguous; that happens on
+    real depth only where an escaped value has a 255 byte. A chain's first 255 starts an escape; from
+    there a regular expression (in C) scans it; past `regex_limit` chained 255s, `_scan_escape_starts`."""
+    ff = raw == 255
+    chained = np.zeros_like(ff)
+    for gap in (1, 2):
+        pair = ff[gap:] & ff[:-gap]
+        chained[gap:] |= pair
+        chained[:-gap] |= pair
+    count = int(np.count_nonzero(chained))
+    if count == 0:
+        return ff
+    if count > regex_limit:
+        return _scan_escape_starts(ff)
+    positions = np.flatnonzero(chained)
+    breaks = np.flatnonzero(np.diff(positions) > 2)
+    heads = positions[np.concatenate(([0], breaks + 1))].tolist()
+    tails = positions[np.concatenate((breaks, [positions.size - 1]))].tolist()
     found: list[int] = []
-    for head, tail in zip(heads.tolist(), tails.tolist()):
-        begin, last = int(candidates[head]), int(candidates[tail])
-        end = begin
-        for match in _ESCAPE.finditer(stage_one, begin, last + 3):
+    for head, tail in zip(heads, tails):
+        end = head
+        for match in _ESCAPE.finditer(stage_one, head, tail + 3):
             found.append(match.start())
             end = match.end()
-        if end <= last:  # a 255 left unmatched: the data ends inside its escape (the caller refuses it)
+        if end <= tail:  # a 255 left unmatched: the data ends inside its escape (the caller refuses it)
             found.append(stage_one.find(b"\xff", end))
-    starts[np.searchsorted(candidates, found)] = True
-    return candidates[starts]
+    starts = ff
+    starts[positions] = False
+    starts[found] = True
+    return starts
+
+
+def _scan_escape_starts(ff: np.ndarray) -> np.ndarray:
+    """`_escape_starts` for any bytes (`ff`: which are 255), by the state "bytes of an escape still to
+    come" (0, 1 or 2: a 255 read at 0 makes it 2, any byte read at 1 or 2 takes one off), in numpy: per
+    block of 64 bytes, where each of the three states at its start leads (64 steps over all blocks at
+    once); the state at every block's start by composing those maps (a prefix scan, log2(blocks)
+    steps); then the blocks again from their true states. Linear in the bytes, a few bytes of memory
+    each; no Python loop over bytes or escapes."""
+    blocks = -(-ff.size // _BLOCK)
+    padded = np.zeros(blocks * _BLOCK, dtype=bool)
+    padded[: ff.size] = ff
+    columns = padded.reshape(blocks, _BLOCK)
+
+    def step(state: np.ndarray, is_ff: np.ndarray) -> np.ndarray:
+        return np.where(state > 0, state - 1, is_ff * np.uint8(2)).astype(np.uint8)
+
+    # Each block as a map of its starting state (rows 0, 1, 2) to its ending state.
+    ends = np.repeat(np.arange(3, dtype=np.uint8)[:, None], blocks, axis=1)
+    for j in range(_BLOCK):
+        ends = step(ends, columns[:, j][None, :])
+    # Prefix composition: after it, ends[:, k] maps the state at block 0's start to the state at block k's end.
+    shift = 1
+    while shift < blocks:
+        ends[:, shift:] = np.take_along_axis(ends[:, shift:], ends[:, :-shift].astype(np.intp), axis=0)
+        shift *= 2
+    state = np.concatenate(([0], ends[0, :-1])).astype(np.uint8)
+    starts = np.empty_like(columns)
+    for j in range(_BLOCK):
+        starts[:, j] = (state == 0) & columns[:, j]
+        state = step(state, columns[:, j])
+    return starts.reshape(-1)[: ff.size]
