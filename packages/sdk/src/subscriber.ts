@@ -260,25 +260,29 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       return;
     }
     const info = this.count(bytes, receivedAt, performance.now() - started);
-    const called = this.afterCallback(() => this.onMessage?.(message, info));
-    const handedOver = called ? called.then(() => this.toIterator(message)) : this.toIterator(message);
-    if (!handedOver) {
-      this.taken();
-      return;
-    }
+    // Busy until the callback's promise settled and the iterator, if any, pulled the message; no promise
+    // of ours per frame (the callback's own is followed with one `then`, the inbox calls `release`).
     this.busy = true;
-    void handedOver.then(() => {
+    const async = this.afterCallback(
+      () => this.onMessage?.(message, info),
+      () => (this.iterating ? this.inbox.offer(message, this.release) : this.release()),
+    );
+    if (async) return;
+    if (this.iterating) {
+      this.inbox.offer(message, this.release);
+    } else {
+      // The common case: a callback that returned, nobody iterating (the caller takes the next).
       this.busy = false;
       this.taken();
-      this.schedule();
-    });
+    }
   }
 
-  /** The iterator's pull takes the message (the subscription waits for it), unless nobody iterates. */
-  private toIterator(message: LogMessage): Promise<void> | undefined {
-    if (!this.iterating) return undefined;
-    return new Promise<void>((resolve) => this.inbox.offer(message, resolve));
-  }
+  /** Bound once: the frame with the callback (and iterator) was taken: credit, and the next may go. */
+  private readonly release = () => {
+    this.busy = false;
+    this.taken();
+    this.schedule();
+  };
 
   /**
    * Lazy frames: only the envelope is read here (a bad one is undecodable), the body is the callback's.
@@ -299,19 +303,18 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       return;
     }
     const info = this.count(frame.bytes, frame.receivedAt, 0);
-    const called = this.afterCallback(() => onEnvelope(envelope, frame.bytes, info));
-    if (!called) {
-      this.taken();
-      return;
-    }
-    this.held.add(key);
-    void called.then(() => {
-      this.held.delete(key);
-      this.taken();
-      for (let next = this.waiting.take(this.isHeld); next; next = this.waiting.take(this.isHeld)) {
-        this.onLazyFrame(onEnvelope, next);
-      }
-    });
+    const async = this.afterCallback(
+      () => onEnvelope(envelope, frame.bytes, info),
+      () => {
+        this.held.delete(key);
+        this.taken();
+        for (let next = this.waiting.take(this.isHeld); next; next = this.waiting.take(this.isHeld)) {
+          this.onLazyFrame(onEnvelope, next);
+        }
+      },
+    );
+    if (async) this.held.add(key);
+    else this.taken();
   }
 
   private readonly isHeld = (key: string) => this.held.has(key);
@@ -349,19 +352,23 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     return { byteLength: bytes.length, receivedAt, decodeMs };
   }
 
-  /** Run `callback`; a promise (that never rejects) when it returned one. A throw is logged, not passed on. */
-  private afterCallback(callback: () => unknown): Promise<void> | undefined {
+  /**
+   * Run `callback`; when it returned a promise (or thenable), run `settled` once that settles and return
+   * true; else return false (the caller goes on at once). A throw or rejection is logged, not passed on.
+   */
+  private afterCallback(callback: () => unknown, settled: () => void): boolean {
     let result: unknown;
     try {
       result = callback();
     } catch (error) {
       console.error("depthroom: the subscriber's callback threw", error);
     }
-    if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") return undefined;
-    return Promise.resolve(result).then(
-      () => {},
-      (error) => console.error("depthroom: the subscriber's callback threw", error),
-    );
+    if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") return false;
+    Promise.resolve(result).then(settled, (error) => {
+      console.error("depthroom: the subscriber's callback threw", error);
+      settled();
+    });
+    return true;
   }
 
   private finish(error: SdkError | undefined): void {
