@@ -48,6 +48,12 @@ def test_the_protocol_examples(stage_one, width, pixels):
     assert up_zstd_decode(zstd(bytes.fromhex(stage_one)), len(pixels), width).tolist() == pixels
 
 
+def test_the_protocol_raw_block_payload():
+    # PROTOCOL.md: the 3x2 image's stage 1 in a frame of one raw block (single segment, content size 12).
+    payload = bytes.fromhex("28b52ffd200c610000" "00ffd00704ffd207ffcf0702")
+    assert up_zstd_decode(payload, 6, 3).tolist() == [0, 1000, 1002, 1001, 0, 1003]
+
+
 @pytest.mark.parametrize("name,sample", PAYLOAD_SAMPLES.items())
 def test_decodes_upzstdencode_of_the_shipped_real_frames_bit_exact(name, sample):
     depth = read_png(sample)
