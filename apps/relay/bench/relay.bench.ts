@@ -15,8 +15,9 @@ import { cpuSeconds, listening, onMessage, percentile, rssMB, spawnNode } from "
  *   raw       a minimal `ws` broadcast relay (rawRelay.ts): the near-limit baseline
  *   foxglove  @foxglove/ws-protocol's FoxgloveServer relaying a client channel (foxgloveRelay.ts)
  *   depthroom our relay, built (dist/main.js; `npm run build` first), real SDK producer and viewers
- *   base      with BENCH_BASE=<checkout with node_modules>: that tree's relay under tsx and its SDK (our
- *             producer and viewer scripts are copied into its bench/ as current-*.ts)
+ *   base      with BENCH_BASE=<checkout with node_modules>: that tree's relay, built if it has
+ *             apps/relay/dist/main.js (`npm run build -w @depthroom/relay` there), else under tsx, and its
+ *             SDK (our producer and viewer scripts are copied into its bench/ as current-*.ts)
  * Prints per run: fast viewers' fps and longest gap, latency p50/p99, the slow viewer's lag, relay CPU
  * per delivered frame and RSS, the viewers' and the producer's CPU (and its GC share); then each as a
  * ratio to raw ws (medians over rounds), and each goal of issue 18 as "figure (goal, met/MISSED)".
@@ -82,7 +83,11 @@ function startRelay(kind: Kind, dataDir: string): ChildProcess {
   const args = ["--port", "0", "--data", dataDir, "--log-level", "warn"];
   // e.g. BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile our relay.
   const nodeArgs = (process.env.BENCH_RELAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  if (kind === "base") return spawnNode([join(BASE ?? "", "apps/relay/src/main.ts"), ...args], { nodeArgs });
+  if (kind === "base") {
+    const built = join(BASE ?? "", "apps/relay/dist/main.js");
+    if (existsSync(built)) return spawnNode([built, ...args], { nodeArgs, plain: true });
+    return spawnNode([join(BASE ?? "", "apps/relay/src/main.ts"), ...args], { nodeArgs });
+  }
   return spawnNode([BUILT_RELAY, ...args], { nodeArgs, plain: true });
 }
 

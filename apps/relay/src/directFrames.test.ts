@@ -3,13 +3,49 @@ import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { type Socket as ClientSocket, io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
+import { Sender } from "ws";
 import {
   connectionBuffer,
   directFrameWriter,
+  framingFor,
   installCreditFastPath,
   installDirectAcks,
   installPublishFastPath,
+  webSocketFrameHeader,
+  webSocketTextFrame,
 } from "./directFrames.ts";
+
+/** What ws's own sender puts on the wire for `data` from a server (unmasked, one final frame). */
+function wsFrame(data: Buffer, opcode: number): Buffer {
+  const options = { fin: true, mask: false, opcode, readOnly: true, rsv1: false };
+  return Buffer.concat((Sender as unknown as { frame(d: Buffer, o: object): Buffer[] }).frame(data, options));
+}
+
+describe("WebSocket framing built once per frame length", () => {
+  it("is byte for byte what ws sends, at every length class (7-bit, 16-bit, 64-bit)", () => {
+    for (const length of [0, 1, 125, 126, 127, 1000, 65535, 65536, 177210, 5_000_000]) {
+      const payload = Buffer.alloc(length, 7);
+      const binary = Buffer.concat([webSocketFrameHeader(2, length), payload]);
+      expect(binary.equals(wsFrame(payload, 2)), `binary, ${length} bytes`).toBe(true);
+      const text = "é".repeat(Math.min(length, 70000));
+      expect(webSocketTextFrame(text).equals(wsFrame(Buffer.from(text), 1)), `text, ${length} chars`).toBe(
+        true,
+      );
+    }
+    // The header message and the binary header, shared by every viewer of a frame, never rewritten.
+    const framing = framingFor(177210);
+    const copy = Buffer.from(framing);
+    expect(framingFor(177210)).toBe(framing);
+    expect(framingFor(1000)).not.toBe(framing);
+    expect(framing).toEqual(copy);
+    expect(copy).toEqual(
+      Buffer.concat([
+        wsFrame(Buffer.from('451-["frame",{"_placeholder":true,"num":0}]'), 1),
+        webSocketFrameHeader(2, 177210),
+      ]),
+    );
+  });
+});
 
 /* The hot-path shortcuts against a real socket.io server and client on port 0. */
 
@@ -80,7 +116,11 @@ describe("direct frame writes and the credit, publish and ack fast paths", () =>
     socket.on("credit", (payload: unknown) => viaSocketIo.push(payload));
     const decoded = decodedStrings(socket);
 
-    const frames = Array.from({ length: 50 }, (_, i) => new Uint8Array(1000 + i).fill(i));
+    // Every length class of the WebSocket header (7-bit, 16-bit, 64-bit), lengths alternating as frames do.
+    const lengths = [0, 1, 125, 126, 65535, 65536, 177210];
+    const frames = Array.from({ length: 50 }, (_, i) =>
+      new Uint8Array(i < lengths.length ? (lengths[i] as number) : 1000 + (i % 3)).fill(i),
+    );
     let viaEmit = 0;
     for (const frame of frames) {
       if (!write?.(frame)) {
@@ -95,8 +135,9 @@ describe("direct frame writes and the credit, publish and ack fast paths", () =>
     expect(received.map((r) => [r.length, r[0]])).toEqual(frames.map((f) => [f.length, f[0]]));
     expect(viaEmit).toBeLessThan(50);
     expect(buffer?.bufferedBytes()).toBe(0);
-    // A frame over the socket's high-water mark: its write buffer empties later, and says so.
-    expect(write?.(new Uint8Array(4 << 20))).toBe(true);
+    // A frame larger than the kernel takes in one go (send buffer up to 4 MiB, the peer's autotuned
+    // receive buffer up to 32 MiB here): its write buffer empties later, and says so.
+    expect(write?.(new Uint8Array(64 << 20))).toBe(true);
     expect(buffer?.bufferedBytes()).toBeGreaterThan(0);
     await until(
       () => received.length === 51,
@@ -137,7 +178,9 @@ describe("direct frame writes and the credit, publish and ack fast paths", () =>
     let calls = 0;
     socket.on("publish", (bytes: Buffer, ack: (result: unknown) => void) => {
       calls++;
-      const answer = bytes[0] === 1 ? { ok: true, nested: { seq: bytes.length } } : { blob: bytes };
+      // A long, non-ASCII answer now and then: a 16-bit length of UTF-8 bytes, not characters.
+      const seq = bytes.length % 5 === 0 ? "é".repeat(100 + bytes.length) : bytes.length;
+      const answer = bytes[0] === 1 ? { ok: true, nested: { seq } } : { blob: bytes };
       ack(answer);
       ack({ again: true }); // a second call is ignored, as socket.io's own
     });
@@ -145,7 +188,12 @@ describe("direct frame writes and the credit, publish and ack fast paths", () =>
     for (let i = 0; i < 20; i++) {
       answers.push(await client.timeout(2000).emitWithAck("publish", new Uint8Array(100 + i).fill(1)));
     }
-    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => ({ ok: true, nested: { seq: 100 + i } })));
+    expect(answers).toEqual(
+      Array.from({ length: 20 }, (_, i) => ({
+        ok: true,
+        nested: { seq: (100 + i) % 5 === 0 ? "é".repeat(200 + i) : 100 + i },
+      })),
+    );
     expect(viaEngine).toEqual([]);
     const binary = (await client.timeout(2000).emitWithAck("publish", new Uint8Array([2, 3]))) as {
       blob: ArrayBuffer;

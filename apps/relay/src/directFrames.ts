@@ -10,6 +10,13 @@ import type { Socket } from "socket.io";
  * the wire are exactly what socket.emit would send: `4` (engine.io message) +
  * `51-["frame",{"_placeholder":true,"num":0}]`, then the binary attachment.
  *
+ * A server's WebSocket frames are not masked, so a frame's framing is the same bytes for every viewer:
+ * the text message is a constant and the binary message's header depends on the frame's length only.
+ * Both are built once per frame length (`framingFor`, shared by all viewers of a publish) and written
+ * with the frame's bytes straight to the TCP socket: two `write`s in one cork, one `writev`, no
+ * allocation per viewer. When ws's sender is not idle (it never queues without compression, which is
+ * off) the frame goes through `ws.send` instead.
+ *
  * Used only when engine.io is idle on that connection (websocket transport, writable, nothing queued),
  * so our pair never lands between the halves of a pair engine.io is sending; otherwise the caller
  * falls back to socket.emit. If socket.io's internals change shape, `directFrameWriter` returns
@@ -22,15 +29,23 @@ import type { Socket } from "socket.io";
 interface RawSocketInternals {
   cork(): void;
   uncork(): void;
+  write(chunk: Uint8Array): boolean;
   readonly writableLength: number;
   on(event: "drain", listener: () => void): void;
   off(event: "drain", listener: () => void): void;
+}
+
+/** ws's Sender: it queues only while compressing or reading a Blob (`_state` not 0). */
+interface SenderInternals {
+  _state?: unknown;
+  _queue?: unknown[];
 }
 
 interface WsInternals {
   readyState: number;
   send(data: string | Uint8Array): void;
   _socket?: RawSocketInternals;
+  _sender?: SenderInternals;
 }
 
 interface EngineInternals {
@@ -40,8 +55,79 @@ interface EngineInternals {
 }
 
 const WS_OPEN = 1;
+const OPCODE_TEXT = 1;
+const OPCODE_BINARY = 2;
 /** What `socket.emit("frame", bytes)` sends before the bytes (an engine.io message, a binary event). */
 const FRAME_HEADER = '451-["frame",{"_placeholder":true,"num":0}]';
+
+/** The header of an unmasked, final WebSocket frame (RFC 6455 5.2) of `length` payload bytes. */
+export function webSocketFrameHeader(opcode: number, length: number): Buffer {
+  if (length < 126) return Buffer.from([0x80 | opcode, length]);
+  if (length < 0x10000) {
+    const header = Buffer.allocUnsafe(4);
+    header[0] = 0x80 | opcode;
+    header[1] = 126;
+    header.writeUInt16BE(length, 2);
+    return header;
+  }
+  const header = Buffer.allocUnsafe(10);
+  header[0] = 0x80 | opcode;
+  header[1] = 127;
+  header.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+  header.writeUInt32BE(length >>> 0, 6);
+  return header;
+}
+
+/** A whole unmasked WebSocket text frame holding `text`, in one buffer (small: from Node's pool). */
+export function webSocketTextFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = webSocketFrameHeader(OPCODE_TEXT, length);
+  const frame = Buffer.allocUnsafe(header.length + length);
+  header.copy(frame, 0);
+  frame.write(text, header.length, "utf8");
+  return frame;
+}
+
+/** The socket.io header message of a frame, as a WebSocket text frame: the same for every frame. */
+const FRAME_HEADER_MESSAGE = webSocketTextFrame(FRAME_HEADER);
+let framingLength = -1;
+let framing: Buffer = FRAME_HEADER_MESSAGE;
+
+/**
+ * What goes on the wire before a frame of `length` bytes: the header message and the binary message's
+ * WebSocket header. Kept for the last length asked (every viewer of a publish asks for the same); never
+ * changed once built, since sockets may still hold it in their write queues.
+ */
+export function framingFor(length: number): Buffer {
+  if (length !== framingLength) {
+    framing = Buffer.concat([FRAME_HEADER_MESSAGE, webSocketFrameHeader(OPCODE_BINARY, length)]);
+    framingLength = length;
+  }
+  return framing;
+}
+
+/** The TCP socket under `ws` when it may be written directly: the WebSocket is open and ws queues nothing. */
+function idleSocket(ws: WsInternals): RawSocketInternals | undefined {
+  const sender = ws._sender;
+  if (sender === undefined || sender._state !== 0 || (sender._queue?.length ?? 0) > 0) return undefined;
+  return ws._socket;
+}
+
+/** Whether engine.io is idle on the connection: open, its WebSocket open and writable, nothing queued. */
+function engineIdle(conn: EngineInternals): WsInternals | undefined {
+  const transport = conn.transport;
+  const ws = transport.socket;
+  if (
+    conn.readyState !== "open" ||
+    !transport.writable ||
+    conn.writeBuffer.length > 0 ||
+    ws === undefined ||
+    ws.readyState !== WS_OPEN
+  ) {
+    return undefined;
+  }
+  return ws;
+}
 
 /** A writer for one socket, or undefined when socket.io's internals are not what we expect. */
 export function directFrameWriter(socket: Socket): ((bytes: Uint8Array) => boolean) | undefined {
@@ -50,22 +136,21 @@ export function directFrameWriter(socket: Socket): ((bytes: Uint8Array) => boole
     return undefined;
   }
   return (bytes) => {
-    const transport = conn.transport;
-    const ws = transport.socket;
-    if (
-      conn.readyState !== "open" ||
-      !transport.writable ||
-      conn.writeBuffer.length > 0 ||
-      ws === undefined ||
-      ws.readyState !== WS_OPEN
-    ) {
-      return false;
+    const ws = engineIdle(conn);
+    if (ws === undefined) return false;
+    const raw = idleSocket(ws);
+    if (raw !== undefined) {
+      raw.cork();
+      raw.write(framingFor(bytes.byteLength));
+      raw.write(bytes);
+      raw.uncork();
+      return true;
     }
-    const raw = ws._socket;
-    raw?.cork();
+    const tcp = ws._socket;
+    tcp?.cork();
     ws.send(FRAME_HEADER);
     ws.send(bytes);
-    raw?.uncork();
+    tcp?.uncork();
     return true;
   };
 }
@@ -199,17 +284,12 @@ export function installDirectAcks(socket: Socket): boolean {
     return (...args: unknown[]) => {
       if (sent) return;
       sent = true;
-      const transport = conn.transport;
-      const ws = transport.socket;
-      if (
-        conn.readyState === "open" &&
-        transport.writable &&
-        conn.writeBuffer.length === 0 &&
-        ws !== undefined &&
-        ws.readyState === WS_OPEN &&
-        !args.some((arg) => hasBinary(arg))
-      ) {
-        ws.send(`43${id}${JSON.stringify(args)}`);
+      const ws = engineIdle(conn);
+      if (ws !== undefined && !args.some((arg) => hasBinary(arg))) {
+        const text = `43${id}${JSON.stringify(args)}`;
+        const raw = idleSocket(ws);
+        if (raw !== undefined) raw.write(webSocketTextFrame(text));
+        else ws.send(text);
         return;
       }
       original.call(socket, id)(...args);

@@ -21,6 +21,7 @@ import {
   LatestWinsQueue,
 } from "./latestWins.ts";
 import { type RelayLimits, TokenBucket } from "./limits.ts";
+import { RepeatedHeader } from "./repeatedHeader.ts";
 
 /*
  * One session's live state, without a network: the latest message of every entity, the producers,
@@ -58,10 +59,21 @@ interface Viewer {
   filter: readonly string[] | null;
 }
 
+/** What the relay reads of a message's header. */
+interface HeaderRead {
+  readonly kind: ArchetypeKind;
+  readonly entityPath: string;
+  readonly static: boolean;
+  /** `entityArchetypeKey(entityPath, kind)`. */
+  readonly key: string;
+}
+
 interface Producer {
   readonly info: ProducerInfo;
   readonly bucket: TokenBucket;
   refusalStreak: number;
+  /** Its last accepted header: a message repeating it is not read again (repeatedHeader.ts). */
+  readonly header: RepeatedHeader<HeaderRead>;
 }
 
 const OK: PublishResult = { ok: true };
@@ -89,6 +101,7 @@ export class LiveSession {
       info,
       bucket: new TokenBucket(limits.maxMessagesPerSecond, limits.messageBurst, this.now()),
       refusalStreak: 0,
+      header: new RepeatedHeader<HeaderRead>(),
     });
     this.#tellViewers({ type: "joined", producer: info });
   }
@@ -126,19 +139,23 @@ export class LiveSession {
         `more than ${this.limits.maxMessagesPerSecond} messages/s`,
       );
     }
-    let kind: ArchetypeKind;
-    let entityPath: string;
-    let isStatic: boolean;
-    try {
-      const envelope = readEnvelope(bytes);
-      kind = envelope.kind;
-      entityPath = envelope.entityPath;
-      isStatic = envelope.static;
-    } catch (error) {
-      if (error instanceof DecodeError) return this.#refuse(producer, error.code, error.message);
-      return this.#refuse(producer, ErrorCode.BadMessage, String(error));
+    let read = producer.header.match(bytes);
+    if (read === undefined) {
+      try {
+        const envelope = readEnvelope(bytes);
+        read = {
+          kind: envelope.kind,
+          entityPath: envelope.entityPath,
+          static: envelope.static,
+          key: entityArchetypeKey(envelope.entityPath, envelope.kind),
+        };
+      } catch (error) {
+        if (error instanceof DecodeError) return this.#refuse(producer, error.code, error.message);
+        return this.#refuse(producer, ErrorCode.BadMessage, String(error));
+      }
+      producer.header.remember(bytes, read);
     }
-    const key = entityArchetypeKey(entityPath, kind);
+    const { key, entityPath, kind, static: isStatic } = read;
     let entry = this.#latest.get(key);
     if (entry === undefined) {
       if (this.#latest.size >= this.limits.maxEntitiesPerSession) {
