@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { type Socket as ClientSocket, io } from "socket.io-client";
 import { afterEach, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import * as ws from "ws";
 import {
   connectionBuffer,
   directFrameWriter,
@@ -18,7 +18,7 @@ import {
 /** What ws's own sender puts on the wire for `data` from a server (unmasked, one final frame). */
 function wsFrame(data: Buffer, opcode: number): Buffer {
   const options = { fin: true, mask: false, opcode, readOnly: true, rsv1: false };
-  const { Sender } = WebSocket as unknown as { Sender: { frame(d: Buffer, o: object): Buffer[] } };
+  const { Sender } = ws as unknown as { Sender: { frame(d: Buffer, o: object): Buffer[] } };
   return Buffer.concat(Sender.frame(data, options));
 }
 
