@@ -1,5 +1,6 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
+import { sampleSetSizes, u16EdgeCases } from "../testing/depthCases.ts";
 import { countRefusals, damagedPayloads, seededRandom } from "../testing/fuzzPayloads.ts";
 import { loadSampleSets } from "../testing/samples.ts";
 import {
@@ -13,7 +14,6 @@ import {
 } from "./depthCodec.ts";
 import { DepthImage } from "./depthImage.ts";
 import { decodeMessage, encodeMessage } from "./message.ts";
-import { rvlEncode } from "./rvl.ts";
 
 /** The stage-1 grammar of PROTOCOL.md written naively (2D loops, arrays), as an independent reference. */
 function referencePredict(d: Uint16Array, width: number, height: number): number[] {
@@ -96,46 +96,14 @@ describe("MED-deflate depth codec", { timeout: 60_000 }, () => {
   });
 
   it("beats RVL by the issue's goals and deflate-1 on the shipped frames", () => {
-    for (const set of loadSampleSets()) {
-      let med = 0;
-      let rvl = 0;
-      let deflate = 0;
-      for (const f of set.frames) {
-        med += medEncode(f.depth, f.width).length;
-        rvl += rvlEncode(f.depth).length;
-        deflate += deflateRawSync(Buffer.from(f.depth.buffer), { level: 1 }).length;
-      }
-      const goal = set.name.includes("Kinect v1") ? 1.6 : 1.1;
-      expect(rvl / med, set.name).toBeGreaterThanOrEqual(goal);
-      expect(med, set.name).toBeLessThan(deflate);
+    for (const set of sampleSetSizes(medEncode)) {
+      expect(set.rvl / set.bytes, set.name).toBeGreaterThanOrEqual(set.goal);
+      expect(set.bytes, set.name).toBeLessThan(set.deflate);
     }
   });
 
-  it("round-trips edge cases: 1x1, odd widths, all-zero, all-max, random masks and edges", () => {
-    roundTrip(Uint16Array.of(0), 1);
-    roundTrip(Uint16Array.of(1), 1);
-    roundTrip(Uint16Array.of(65535), 1);
-    roundTrip(new Uint16Array(7 * 5), 7);
-    roundTrip(new Uint16Array(640 * 480).fill(65535), 640);
-    roundTrip(
-      Uint16Array.from({ length: 9 * 3 }, (_, i) => (i % 2 ? 65535 : 1)),
-      9,
-    );
-    const random = seededRandom(19);
-    for (let trial = 0; trial < 200; trial++) {
-      const width = 1 + Math.floor(random() * 67);
-      const height = 1 + Math.floor(random() * 23);
-      const d = new Uint16Array(width * height);
-      const invalid = random();
-      const base = Math.floor(random() * 65536);
-      const noise = [0, 3, 300, 65535][trial % 4] as number;
-      for (let i = 0; i < d.length; i++) {
-        if (random() < invalid) continue;
-        const edge = i % width > width / 2 ? 20000 : 0; // a step edge down the middle
-        d[i] = (base + edge + Math.floor(random() * (noise + 1))) & 0xffff || 1;
-      }
-      roundTrip(d, width);
-    }
+  it("round-trips edge cases: 1x1, odd widths, all-zero, all-max, 16384 x 1, 1 x 16384, random masks", () => {
+    for (const c of u16EdgeCases(19, 200, 1)) roundTrip(c.depth, c.width);
   });
 
   it("fuzzed payloads give only DecodeError, never more memory than the stage-1 bound", () => {

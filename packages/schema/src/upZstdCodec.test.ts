@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
-import { deflateRawSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { sampleSetSizes, u16EdgeCases } from "../testing/depthCases.ts";
 import { countRefusals, damagedPayloads, seededRandom } from "../testing/fuzzPayloads.ts";
 import { loadSampleSets } from "../testing/samples.ts";
 import { medEncode } from "./depthCodec.ts";
 import { DepthImage } from "./depthImage.ts";
 import { DecodeError } from "./errors.ts";
 import { decodeMessage, encodeMessage } from "./message.ts";
-import { rvlEncode } from "./rvl.ts";
 import {
   loadUpZstdDecoder,
   loadUpZstdEncoder,
@@ -115,49 +114,18 @@ describe("up-zstd depth codec", { timeout: 60_000 }, () => {
   });
 
   it("beats RVL by the issue's goals and deflate-1 on the shipped frames", () => {
-    for (const set of loadSampleSets()) {
-      let up = 0;
-      let rvl = 0;
-      let deflate = 0;
-      for (const f of set.frames) {
-        up += upZstdEncode(f.depth, f.width).length;
-        rvl += rvlEncode(f.depth).length;
-        deflate += deflateRawSync(Buffer.from(f.depth.buffer), { level: 1 }).length;
-      }
-      const goal = set.name.includes("Kinect v1") ? 1.6 : 1.1;
-      expect(rvl / up, set.name).toBeGreaterThanOrEqual(goal);
-      expect(up, set.name).toBeLessThan(deflate);
+    for (const set of sampleSetSizes(upZstdEncode)) {
+      expect(set.rvl / set.bytes, set.name).toBeGreaterThanOrEqual(set.goal);
+      expect(set.bytes, set.name).toBeLessThan(set.deflate);
     }
   });
 
   it("round-trips edge cases: 1x1, odd widths, all-zero, all-max, 16384 x 1, 1 x 16384, random masks", () => {
-    roundTrip(Uint16Array.of(0), 1);
-    roundTrip(Uint16Array.of(1), 1);
-    roundTrip(Uint16Array.of(65535), 1);
-    roundTrip(new Uint16Array(7 * 5), 7);
-    roundTrip(new Uint16Array(640 * 480).fill(65535), 640);
-    const ramp = Uint16Array.from({ length: 16384 }, (_, i) => (i * 4099) & 0xffff);
-    roundTrip(ramp, 16384);
-    roundTrip(ramp, 1);
-    roundTrip(
-      Uint16Array.from({ length: 9 * 3 }, (_, i) => (i % 2 ? 65535 : 0)),
-      9,
-    );
-    const random = seededRandom(4);
-    for (let trial = 0; trial < 200; trial++) {
-      const width = 1 + Math.floor(random() * 67);
-      const height = 1 + Math.floor(random() * 23);
-      const d = new Uint16Array(width * height);
-      const invalid = random();
-      const base = Math.floor(random() * 65536);
-      const noise = [0, 3, 300, 65535][trial % 4] as number;
-      for (let i = 0; i < d.length; i++) {
-        if (random() < invalid) continue;
-        const edge = i % width > width / 2 ? 20000 : 0; // a step edge down the middle
-        d[i] = (base + edge + Math.floor(random() * (noise + 1))) & 0xffff;
-      }
-      roundTrip(d, width);
-      expect(Array.from(upEscPredict(d, width))).toEqual(referencePredict(d, width, height));
+    for (const c of u16EdgeCases(4, 200)) {
+      roundTrip(c.depth, c.width);
+      expect(Array.from(upEscPredict(c.depth, c.width))).toEqual(
+        referencePredict(c.depth, c.width, c.height),
+      );
     }
   });
 

@@ -42,6 +42,8 @@ export function upEscPredict(input: Uint16Array, width: number): Uint8Array {
   if (scratch.length < bound) scratch = new Uint8Array(bound);
   const out = scratch;
   let o = 0;
+  // First row: the left pixel (0 before pixel 0); other rows: the pixel above. The residual's write is
+  // spelt out in both loops: one shared function measured 1.15x (TUM) to 1.6x (Azure) slower here.
   const firstRow = Math.min(width, n);
   let left = 0;
   for (let i = 0; i < firstRow; i++) {
