@@ -63,6 +63,20 @@ def test_decodes_upzstdencode_of_the_shipped_real_frames_bit_exact(name, sample)
     assert np.array_equal(decoded, depth)
 
 
+def test_any_zstd_level_and_a_checksum_decode_the_same():
+    """The level is not wire format (PROTOCOL.md): frames of the TUM frame's stage 1 written at other
+    levels, with a content checksum, or a skippable frame before them, by libzstd instead of the
+    TypeScript encoder; a skippable frame is not the one frame a payload must be."""
+    depth = read_png(PAYLOAD_SAMPLES["tum"])
+    stage_one = zstandard.ZstdDecompressor().decompress((GOLDEN / "up-zstd-tum.bin").read_bytes())
+    for options in ({"level": -5}, {"level": 12}, {"level": 3, "write_checksum": True}):
+        payload = zstandard.ZstdCompressor(**options).compress(stage_one)
+        assert np.array_equal(up_zstd_decode(payload, depth.size, depth.shape[1]).reshape(depth.shape), depth)
+    skippable = struct.pack("<II", 0x184D2A50, 4) + b"skip"
+    with pytest.raises(DecodeError, match="content size 0 is outside"):
+        up_zstd_decode(skippable + zstd(stage_one), depth.size, depth.shape[1])
+
+
 N, W = 640 * 480, 640
 
 
