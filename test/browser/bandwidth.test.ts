@@ -115,28 +115,21 @@ describe("bytes per second the viewer receives", () => {
     expect(Math.abs(shownRatio / sizeRatio - 1)).toBeLessThan(0.25);
   }
 
-  it("drops by the ratio MED-deflate gains over RVL on the real TUM frame", async () => {
+  /** The real TUM frame at 10 Hz. */
+  function tumRig(): Rig {
     const tum = loadSampleSets()[0]!;
     const images = tum.frames.map(
       (f) => new DepthImage(f.depth, { width: 640, height: 480, meter: tum.unitsPerMetre }),
     );
-    const rig: Rig = {
-      hz: 10,
-      frames: (n) => [{ entity: "world/tum/depth", image: images[n % images.length]! }],
-    };
-    await compare("TUM 640x480", rig, "med");
+    return { hz: 10, frames: (n) => [{ entity: "world/tum/depth", image: images[n % images.length]! }] };
+  }
+
+  it("drops by the ratio MED-deflate gains over RVL on the real TUM frame", async () => {
+    await compare("TUM 640x480", tumRig(), "med");
   });
 
   it("drops by the ratio up-zstd gains over RVL on the real TUM frame", async () => {
-    const tum = loadSampleSets()[0]!;
-    const images = tum.frames.map(
-      (f) => new DepthImage(f.depth, { width: 640, height: 480, meter: tum.unitsPerMetre }),
-    );
-    const rig: Rig = {
-      hz: 10,
-      frames: (n) => [{ entity: "world/tum/depth", image: images[n % images.length]! }],
-    };
-    await compare("TUM 640x480", rig, "up-zstd");
+    await compare("TUM 640x480", tumRig(), "up-zstd");
   });
 
   it("drops by that ratio for the demo rig (two 320x240 cameras, auto as `depthroom demo` sends)", async () => {

@@ -45,26 +45,37 @@ async function expectWorkerReadouts(
   expect(checked).toBeGreaterThan(40);
 }
 
-describe("MED-deflate depth in the viewer", () => {
-  const viewer = viewerSuite({ rig: { depthEncoding: "med" } });
-  const frame = TUM_FRAME;
-
+/** A rig sending the TUM frame (and its pinhole) as `encoding`: the suite, after the frame is flushed. */
+function tumFrameSuite(encoding: "med" | "up-zstd") {
+  const viewer = viewerSuite({ rig: { depthEncoding: encoding } });
   beforeAll(async () => {
+    // up-zstd's encoder is WebAssembly loaded asynchronously; loaded, the frame goes as encoding 4.
+    await loadUpZstdEncoder();
     viewer.rig.log(TUM_CAMERA, TUM_PINHOLE, { static: true });
     viewer.rig.setTime("frame", 1);
     viewer.rig.log(TUM, tumDepthImage());
     await viewer.rig.flush();
   });
+  return viewer;
+}
+
+/** The TUM frame's readouts, drawn from the worker's decode: its stored depth / 5000 at each sample. */
+async function expectTumReadouts(page: Page): Promise<void> {
+  await expectWorkerReadouts(
+    page,
+    (u, v) => {
+      const stored = TUM_FRAME.depth[v * 640 + u]!;
+      return stored === 0 ? undefined : stored / TUM_UNITS_PER_METRE;
+    },
+    (readout, metres, at) => expect(readout, at).toBeCloseTo(metres, 6),
+  );
+}
+
+describe("MED-deflate depth in the viewer", () => {
+  const viewer = tumFrameSuite("med");
 
   it("decodes in the frame worker and reads out the exact depth of sampled pixels", async () => {
-    await expectWorkerReadouts(
-      viewer.page,
-      (u, v) => {
-        const stored = frame.depth[v * 640 + u]!;
-        return stored === 0 ? undefined : stored / TUM_UNITS_PER_METRE;
-      },
-      (readout, metres, at) => expect(readout, at).toBeCloseTo(metres, 6),
-    );
+    await expectTumReadouts(viewer.page);
   });
 });
 
@@ -93,27 +104,10 @@ describe("float-deflate F32 depth in the viewer (stage-1 layout 2)", () => {
 });
 
 describe("up-zstd depth in the viewer (encoding 4, WebAssembly in the worker)", () => {
-  const viewer = viewerSuite({ rig: { depthEncoding: "up-zstd" } });
-  const frame = TUM_FRAME;
-
-  beforeAll(async () => {
-    // The rig's encoder is WebAssembly loaded asynchronously; loaded, the frame goes as encoding 4.
-    await loadUpZstdEncoder();
-    viewer.rig.log(TUM_CAMERA, TUM_PINHOLE, { static: true });
-    viewer.rig.setTime("frame", 1);
-    viewer.rig.log(TUM, tumDepthImage());
-    await viewer.rig.flush();
-  });
+  const viewer = tumFrameSuite("up-zstd");
 
   it("decodes in the frame worker and reads out the exact depth of sampled pixels", async () => {
-    await expectWorkerReadouts(
-      viewer.page,
-      (u, v) => {
-        const stored = frame.depth[v * 640 + u]!;
-        return stored === 0 ? undefined : stored / TUM_UNITS_PER_METRE;
-      },
-      (readout, metres, at) => expect(readout, at).toBeCloseTo(metres, 6),
-    );
+    await expectTumReadouts(viewer.page);
     // What the rig sent was encoding 4: its bytes are the up-zstd message's, smaller than MED's.
     const message = {
       entityPath: TUM,
