@@ -28,3 +28,22 @@ def random_depth(rng, height, width):
         depth[rng.integers(height)] = 0
         depth[2:4, : width // 2] = 0
     return depth.astype(np.uint16)
+
+
+def bit_flips_give_pixels_or_decode_error(decode, payload, rng, count):
+    """`decode` of `count` copies of `payload`, each with one bit flipped at a random place, returns or
+    raises DecodeError: nothing else escapes it."""
+    from depthroom.errors import DecodeError
+
+    for _ in range(count):
+        try:
+            decode(bit_flipped(payload, rng))
+        except DecodeError:
+            pass
+
+
+def bit_flipped(payload, rng):
+    """`payload` with one bit flipped at a random place."""
+    corrupted = bytearray(payload)
+    corrupted[int(rng.integers(len(corrupted)))] ^= 1 << int(rng.integers(8))
+    return bytes(corrupted)

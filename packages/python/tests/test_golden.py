@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 import depthroom as dr
+from depth_fixtures import PAYLOAD_SAMPLES, read_png
 from depthroom.connection import FRAME_CREDITS, PERMANENT_CODES, RELAY_PROTOCOL_VERSION
 from depthroom.message import TimePoint, decode_message, encode_message
+from depthroom.med import med_decode
 from depthroom.rvl import rvl_decode, rvl_encode
+from depthroom.up_zstd import up_zstd_decode
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SAMPLES = Path(__file__).resolve().parents[3] / "data" / "samples"
@@ -95,6 +98,18 @@ def test_rvl_equals_rvl_encode_on_the_shipped_real_frames():
         encoded = rvl_encode(depth)
         assert hashlib.sha256(encoded).hexdigest() == digests[str(path.relative_to(SAMPLES))], path.name
         assert np.array_equal(rvl_decode(encoded, depth.size).reshape(depth.shape), depth)
+
+
+@pytest.mark.parametrize("encoding", ["med", "up-zstd"])
+@pytest.mark.parametrize("name,sample", PAYLOAD_SAMPLES.items())
+def test_the_typescript_payloads_of_shipped_frames_decode_bit_exact(encoding, name, sample):
+    """golden/<encoding>-<name>.bin: medEncode's and upZstdEncode's payloads of real frames."""
+    depth = read_png(sample)
+    payload = (GOLDEN / f"{encoding}-{name}.bin").read_bytes()
+    decode = {"med": med_decode, "up-zstd": up_zstd_decode}[encoding]
+    decoded = decode(payload, depth.size, depth.shape[1]).reshape(depth.shape)
+    assert decoded.dtype == np.uint16
+    assert np.array_equal(decoded, depth)
 
 
 def test_the_codes_not_retried_are_the_schemas():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import depthroom as dr
-from depth_fixtures import PAYLOAD_SAMPLES, random_depth, read_png
+from depth_fixtures import bit_flips_give_pixels_or_decode_error, random_depth
 from depthroom.errors import DecodeError
 from depthroom.med import float_decode, float_stage_one_bound, float_unpredict, med_decode, med_stage_one_bound, med_unpredict
 from depthroom.message import decode_message
@@ -24,15 +24,6 @@ def test_the_protocol_example():
     # PROTOCOL.md: the 3x2 image 0 1000 1002 / 1001 0 1003 is stage-1 01 03 d0 0f 04 01 01 01 02.
     stage_one = bytes.fromhex("0103d00f0401010102")
     assert med_unpredict(stage_one, 6, 3).tolist() == [0, 1000, 1002, 1001, 0, 1003]
-
-
-@pytest.mark.parametrize("name,sample", PAYLOAD_SAMPLES.items())
-def test_decodes_medencode_of_the_shipped_real_frames_bit_exact(name, sample):
-    depth = read_png(sample)
-    payload = (GOLDEN / f"med-{name}.bin").read_bytes()
-    decoded = med_decode(payload, depth.size, depth.shape[1]).reshape(depth.shape)
-    assert decoded.dtype == np.uint16
-    assert np.array_equal(decoded, depth)
 
 
 def test_a_med_message_decodes_to_a_depth_image():
@@ -103,14 +94,7 @@ def test_more_varints_than_pixels_allow_are_refused_before_the_work_arrays():
 def test_bit_flips_never_raise_anything_but_decode_error():
     payload = bytearray(tum_payload())
     rng = np.random.default_rng(7)
-    for _ in range(40):
-        corrupted = bytearray(payload)
-        at = int(rng.integers(len(corrupted)))
-        corrupted[at] ^= 1 << int(rng.integers(8))
-        try:
-            med_decode(bytes(corrupted), N, W)
-        except DecodeError:
-            pass
+    bit_flips_give_pixels_or_decode_error(lambda p: med_decode(p, N, W), payload, rng, 40)
 
 
 def test_a_med_message_with_another_datatype_is_refused():
