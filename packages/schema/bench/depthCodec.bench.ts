@@ -114,8 +114,9 @@ const browserSets: {
   width: number;
   baseline: number[][];
   codec: number[][];
-  /** up-zstd payloads (U16 sets only). */
+  /** up-zstd payloads and deflate-1 of the raw pixels (U16 sets only: F32's baseline is the latter). */
   up: number[][];
+  deflated: number[][];
 }[] = [];
 
 for (const set of sets) {
@@ -221,6 +222,7 @@ for (const set of sets) {
     baseline: baseline.map((b) => Array.from(b)),
     codec: encoded.map((b) => Array.from(b)),
     up: up.map((b) => Array.from(b)),
+    deflated: set.kind === "U16" ? deflated.map((b) => Array.from(b)) : [],
   });
 }
 
@@ -322,17 +324,21 @@ self.onmessage = async ({ data: set }) => {
   const stageOnes = codec.map((b) => inflateRawJs(b, bound, "bench").slice());
   await loadUpZstdDecoder();
   const up = set.up.map((a) => Uint8Array.from(a));
-  const upDecode = up.length > 0 ? [(i) => upZstdDecode(up[i], px, set.width)] : [];
-  const [baselineMs, js, native, inflateJs, inflateNative, unpredictOnly, upZstd] = await msPerFrame(n, [
+  const deflated = set.deflated.map((a) => Uint8Array.from(a));
+  const u16Only =
+    up.length > 0
+      ? [(i) => upZstdDecode(up[i], px, set.width), (i) => inflateRawJs(deflated[i], px * 2, "bench")]
+      : [];
+  const [baselineMs, js, native, inflateJs, inflateNative, unpredictOnly, upZstd, inflateRaw] = await msPerFrame(n, [
     set.kind === "U16" ? (i) => rvlDecode(baseline[i], px) : (i) => inflateRawJs(baseline[i], px * 4, "bench"),
     (i) => unpredict(inflateRawJs(codec[i], bound, "bench"), px, set.width),
     async (i) => unpredict(await inflateRawNative(codec[i], bound), px, set.width),
     (i) => inflateRawJs(codec[i], bound, "bench"),
     (i) => inflateRawNative(codec[i], bound),
     (i) => unpredict(stageOnes[i], px, set.width),
-    ...upDecode,
+    ...u16Only,
   ]);
-  self.postMessage({ baseline: baselineMs, js, native, inflateJs, inflateNative, unpredictOnly, upZstd });
+  self.postMessage({ baseline: baselineMs, js, native, inflateJs, inflateNative, unpredictOnly, upZstd, inflateRaw });
 };
 `;
 
@@ -345,6 +351,8 @@ type Browser = {
   unpredictOnly: number;
   /** up-zstd's decode (U16 sets only). */
   upZstd?: number;
+  /** fflate's inflate of deflate-1 of the raw pixels (U16 sets only). */
+  inflateRaw?: number;
 };
 const browserResults = new Map<string, Browser>();
 if (!process.env.BENCH_NO_BROWSER) {
@@ -391,6 +399,8 @@ if (!process.env.BENCH_NO_BROWSER) {
         row(`  its ${set.kind === "U16" ? "unpredict" : "float unpredict"} alone`, result.unpredictOnly),
       );
       if (result.upZstd !== undefined) table.push(row("up-zstd (zstd + unpredict in WASM)", result.upZstd));
+      if (result.inflateRaw !== undefined)
+        table.push(row("inflate (fflate) of deflate-1", result.inflateRaw));
     }
     print(
       `Decode in Chromium ${browser.version()}'s dedicated worker (median ms per frame, interleaved; ${load()})`,
@@ -461,6 +471,7 @@ for (const s of real) {
     goal(`${s.name}: worker decode, RVL ms / up-zstd ms`, b.baseline / b.upZstd, 1);
   }
 }
+goals.push(["F32 sets: up-zstd", "U16 only", "-", "n/a"]);
 for (const set of sets.filter((s) => s.kind === "F32")) {
   const codec = rows.find((r) => r.set === set.name && r.codec.startsWith("float"))!;
   const deflate = rows.find((r) => r.set === set.name && r.codec.startsWith("deflate"))!;
