@@ -98,9 +98,14 @@ export class Encoder {
   get length(): number {
     return this.pos + (this.tail?.length ?? 0);
   }
-  /** The written bytes and the payload, in a new buffer of exactly their size. */
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.length);
+  /**
+   * The written bytes and the payload, in a new buffer of exactly their size, or in what `output` gives
+   * for that size (a view of a reused buffer: the caller's, who must not reuse it while it is in use).
+   */
+  finish(output?: (length: number) => Uint8Array): Uint8Array {
+    const length = this.length;
+    const out = output ? output(length) : new Uint8Array(length);
+    if (out.length !== length) throw new RangeError(`output gave ${out.length} bytes for ${length}`);
     out.set(this.buf.subarray(0, this.pos));
     if (this.tail) out.set(this.tail, this.pos);
     return out;

@@ -88,6 +88,11 @@ export interface Envelope {
 export interface EncodeOptions {
   /** Depth payload encoding; default RVL for U16 and raw otherwise. */
   readonly depthEncoding?: DepthEncoding;
+  /**
+   * Where the message is written: called with its length, returns exactly that many bytes (e.g. a view
+   * of a buffer the caller reuses once a message is sent: the SDK producer's frames). Default: a new one.
+   */
+  readonly output?: (length: number) => Uint8Array;
 }
 
 const FLAG_STATIC = 1;
@@ -138,7 +143,7 @@ export function encodeMessage(message: LogMessage, options: EncodeOptions = {}):
       throw new TypeError(`unknown archetype ${(archetype satisfies never as { kind: string }).kind}`);
   }
   enc.setU32(bodyLengthAt, enc.length - bodyStart);
-  const bytes = enc.finish(); // the message's own buffer, exactly its size: the payload's one copy
+  const bytes = enc.finish(options.output); // exactly the message's size: the payload's one copy
   enc.reset(); // lets go of the payload
   return bytes;
 }

@@ -11,6 +11,7 @@ import { allocationsPerCall, sampleDepthMessage } from "@depthroom/schema/testin
 import { describe, expect, it } from "vitest";
 import { encodeLog } from "./encodeLog.ts";
 import { SdkError } from "./errors.ts";
+import { MessageBuffers } from "./messageBuffers.ts";
 import { Timelines } from "./timelines.ts";
 
 function fieldOf(fn: () => unknown): string | undefined {
@@ -168,5 +169,43 @@ describe("a rig's frame: setTime twice, then log", () => {
       expect(used.arrayBuffers, encoding).toBeLessThan(size + 1024);
       expect(used.heap, encoding).toBeLessThan(8 * 1024);
     }
+  });
+
+  it("with the producer's reused buffers, allocates nothing frame-sized (each message given back once sent)", {
+    timeout: 60_000,
+  }, () => {
+    const { archetype } = sampleDepthMessage();
+    const time = new Timelines();
+    const buffers = new MessageBuffers(4);
+    let frame = 0;
+    for (const encoding of ["raw", "rvl"] as const) {
+      const used = allocationsPerCall(() => {
+        time.set("frame", frame++);
+        time.set("capture_time", BigInt(frame) * 33_333_333n);
+        const logged = encodeLog(
+          "world/camera/depth",
+          archetype,
+          time.current,
+          { encoding },
+          undefined,
+          buffers,
+        );
+        expect(logged.reusable).toBe(true);
+        buffers.give(logged.bytes);
+      }, 1000);
+      expect(used.clean, encoding).toBeGreaterThan(500);
+      expect(used.arrayBuffers, encoding).toBeLessThan(1024);
+      expect(used.heap, encoding).toBeLessThan(8 * 1024);
+    }
+    // State is kept to be sent again after a reconnect: never in a reused buffer.
+    const pinhole = encodeLog(
+      "world/camera",
+      sampleDepthMessage().archetype,
+      [],
+      { static: true },
+      undefined,
+      buffers,
+    );
+    expect(pinhole.reusable).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@ import {
   encodeMessage,
   entityArchetypeKey,
   Image,
+  isFrameKind,
   MAX_MESSAGE_BYTES,
   Pinhole,
   type TimePoint,
@@ -14,6 +15,7 @@ import {
 } from "@depthroom/schema";
 import { type AutoDepthEncoding, depthEncodingFor } from "./depthEncodingChoice.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
+import type { MessageBuffers } from "./messageBuffers.ts";
 
 /** One logged archetype, encoded once and ready to publish. */
 export interface EncodedLog {
@@ -23,6 +25,8 @@ export interface EncodedLog {
   readonly kind: Archetype["kind"];
   readonly static: boolean;
   readonly bytes: Uint8Array;
+  /** `bytes` is a view of a `MessageBuffers` buffer, given back once the message is done with. */
+  readonly reusable?: true;
 }
 
 export interface LogOptions {
@@ -42,6 +46,7 @@ export function encodeLog(
   timelines: readonly TimePoint[],
   options: LogOptions = {},
   streamEncoding: DepthEncoding | AutoDepthEncoding | undefined = undefined,
+  buffers: MessageBuffers | undefined = undefined,
 ): EncodedLog {
   const checked =
     typeof entityPath === "string"
@@ -60,11 +65,13 @@ export function encodeLog(
     encoding = depthEncodingFor(checked.path, archetype, streamEncoding);
   }
   const isStatic = options.static === true;
+  // Frames go into reused buffers; state (kept to be sent again after a reconnect) into its own.
+  const reusable = buffers !== undefined && !isStatic && isFrameKind(archetype.kind);
   let bytes: Uint8Array;
   try {
     bytes = encodeMessage(
       { entityPath: checked.path, timelines: isStatic ? [] : timelines, static: isStatic, archetype },
-      encoding ? { depthEncoding: encoding } : {},
+      { depthEncoding: encoding, output: reusable ? buffers.take : undefined },
     );
   } catch (error) {
     const wrapped = SdkError.from(error);
@@ -88,6 +95,7 @@ export function encodeLog(
     kind: archetype.kind,
     static: isStatic,
     bytes,
+    ...(reusable ? { reusable: true as const } : {}),
   };
 }
 

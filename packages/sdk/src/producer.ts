@@ -17,6 +17,7 @@ import { AutoDepthEncoding, type DepthEncodingOption } from "./depthEncodingChoi
 import { Emitter } from "./emitter.ts";
 import { type EncodedLog, encodeLog, type LogOptions } from "./encodeLog.ts";
 import { SdkError, SdkErrorCode } from "./errors.ts";
+import { MessageBuffers } from "./messageBuffers.ts";
 import { AckDeadlines, PublishQueue } from "./publishQueue.ts";
 import { type RelayTarget, resolveTarget } from "./target.ts";
 import { Timelines } from "./timelines.ts";
@@ -97,6 +98,8 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
   private readonly time = new Timelines();
   /** State before frames, latest wins per key, the in-flight limit and what goes again after a reconnect. */
   private readonly queue: PublishQueue;
+  /** Where frame messages are written, reused once each is done with (not a new buffer per `log()`). */
+  private readonly buffers: MessageBuffers;
   private readonly ackTimeoutMs: number;
   /** Publishes waiting for their ack, with when they give up: one timer for the oldest, not one per publish. */
   private readonly deadlines = new AckDeadlines<EncodedLog>();
@@ -112,7 +115,12 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     options: ProducerOptions,
   ) {
     super();
-    this.queue = new PublishQueue(Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT)));
+    const maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT));
+    // Enough free buffers for a window of frames to come back while as many are being logged.
+    this.buffers = new MessageBuffers(maxInFlight + 1);
+    this.queue = new PublishQueue(maxInFlight, (message) => {
+      if (message.reusable) this.buffers.give(message.bytes);
+    });
     this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
     this.depthEncoding = options.depthEncoding === "auto" ? new AutoDepthEncoding() : options.depthEncoding;
     connection.relayTo<RecordingStreamEvents>((event, ...args) => this.emit(event, ...args));
@@ -149,7 +157,9 @@ export class RecordingStream extends Emitter<RecordingStreamEvents> {
     if (this.closing || this.connection.state === "closed") {
       throw this.connection.error ?? new SdkError(SdkErrorCode.Closed, "the recording stream is closed");
     }
-    this.queue.put(encodeLog(entityPath, archetype, this.time.current, options, this.depthEncoding));
+    this.queue.put(
+      encodeLog(entityPath, archetype, this.time.current, options, this.depthEncoding, this.buffers),
+    );
     this.pump();
   }
 

@@ -118,6 +118,27 @@ describe("PublishQueue (the producer core)", () => {
     expect(drain(queue)).toEqual([waiting, camera, staticFrame]);
   });
 
+  it("tells `done` of messages nothing holds any more: answered by the relay, or replaced unsent", () => {
+    const done: EncodedLog[] = [];
+    const queue = new PublishQueue(1, (m) => done.push(m));
+    const [first, replaced, second, third, newer] = [depth(), depth(), depth(), depth(), depth()];
+    queue.put(first);
+    expect(queue.next()).toBe(first);
+    queue.put(replaced);
+    queue.put(second); // replaces the one waiting: never sent
+    expect(done).toEqual([replaced]);
+    queue.settle(first, { kind: "acked" });
+    expect(queue.next()).toBe(second);
+    queue.settle(second, { kind: "refused" });
+    queue.put(third);
+    expect(queue.next()).toBe(third);
+    queue.settle(third, { kind: "lost", withConnection: true }); // waits to go again
+    expect(queue.next()).toBe(third);
+    queue.put(newer);
+    queue.settle(third, { kind: "lost", withConnection: false }); // dropped, but socket.io may hold it
+    expect(done).toEqual([replaced, first, second]);
+  });
+
   it("clears what waits, counting it as dropped", () => {
     const queue = new PublishQueue(1);
     queue.put(pinhole());

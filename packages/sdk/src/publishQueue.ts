@@ -52,13 +52,24 @@ export class PublishQueue {
   private readonly frames = new LatestWinsQueue<string, EncodedLog>();
   private readonly lastState = new Map<string, EncodedLog>();
 
-  constructor(readonly maxInFlight: number) {}
+  /**
+   * `done` hears of each message nothing holds any more: acknowledged or refused by the relay (so sent
+   * whole), or replaced before it was sent. Not of lost ones (socket.io may still hold their packet).
+   */
+  constructor(
+    readonly maxInFlight: number,
+    private readonly done: (message: EncodedLog) => void = () => {},
+  ) {}
 
   /** Queue a logged message; a message of the same key still waiting is dropped (counted). */
   put(message: EncodedLog): void {
     const isState = isStateMessage(message);
     if (isState) this.lastState.set(message.key, message);
-    if ((isState ? this.state : this.frames).put(message.key, message)) this.counts.dropped++;
+    const replaced = (isState ? this.state : this.frames).put(message.key, message);
+    if (replaced) {
+      this.counts.dropped++;
+      this.done(replaced);
+    }
   }
 
   /** The next message to publish, if a publish slot is free (it is then counted in flight). */
@@ -77,15 +88,20 @@ export class PublishQueue {
         this.counts.sent++;
         if (message.kind === "DepthImage") this.counts.depthFrames++;
         this.counts.bytes += message.bytes.length;
+        this.done(message);
         return;
       case "refused":
         this.counts.rejected++;
+        this.done(message);
         return;
       case "lost": {
         // Lost with the connection: it takes its slot back unless something newer took it (latest wins).
         const queue = isStateMessage(message) ? this.state : this.frames;
-        if (outcome.withConnection && !queue.has(message.key)) queue.put(message.key, message);
-        else this.counts.dropped++;
+        if (outcome.withConnection && !queue.has(message.key)) {
+          queue.put(message.key, message);
+        } else {
+          this.counts.dropped++; // not `done`: socket.io may still hold it (a packet buffered to go later)
+        }
         return;
       }
       default:
