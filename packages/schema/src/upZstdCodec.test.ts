@@ -14,6 +14,7 @@ import {
   upEscPredict,
   upZstdDecode,
   upZstdEncode,
+  zstdFrameLength,
 } from "./upZstdCodec.ts";
 import { buildUpEscUnpredict, upEscUnpredictSource, zstdDecoderSource } from "./wasm/build.ts";
 
@@ -161,12 +162,24 @@ describe("up-zstd depth codec", { timeout: 60_000 }, () => {
     // No content size in the header (not single segment: a window descriptor instead).
     const unsized = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0x21, 0x00, 0x00, 1, 2, 3, 4]);
     expect(refusal(unsized, 4, 2)).toMatch(/content size \(unknown\)/);
-    expect(refusal(new Uint8Array(0), 4, 2)).toMatch(/content of 0 bytes/);
-    expect(refusal(Uint8Array.of(1, 2, 3), 4, 2)).toMatch(/invalid/);
+    expect(refusal(new Uint8Array(0), 4, 2)).toMatch(/not a whole zstd frame/);
+    expect(refusal(Uint8Array.of(1, 2, 3), 4, 2)).toMatch(/not a whole zstd frame/);
+    expect(refusal(rawZstdFrame([]), 4, 2)).toMatch(/content of 0 bytes/);
     expect(refusal(rawZstdFrame([0, 0, 0, 0, 9]), 4, 2)).toMatch(/1 stage-1 bytes after the last pixel/);
     // An escape cut short by the end, in the first row and in a later one.
     expect(refusal(rawZstdFrame([0, 0, 0xff, 1]), 3, 3)).toMatch(/ends before pixel 3/);
     expect(refusal(rawZstdFrame([0, 0, 0, 0xff, 1]), 4, 2)).toMatch(/ends before pixel 4/);
+    // Exactly one frame: a second frame or a skippable frame after it, or only a skippable frame.
+    const one = rawZstdFrame([0, 0, 0, 0]);
+    expect(Array.from(upZstdDecode(one, 4, 2))).toEqual([0, 0, 0, 0]);
+    expect(zstdFrameLength(one)).toBe(one.length);
+    expect(refusal(Uint8Array.from([...one, ...rawZstdFrame([])]), 4, 2)).toMatch(
+      /9 bytes after the zstd frame/,
+    );
+    const skippable = [0x50, 0x2a, 0x4d, 0x18, 2, 0, 0, 0, 7, 7];
+    expect(refusal(Uint8Array.from([...one, ...skippable]), 4, 2)).toMatch(/10 bytes after the zstd frame/);
+    expect(refusal(Uint8Array.from(skippable), 4, 2)).toMatch(/not a whole zstd frame/);
+    expect(refusal(one.subarray(0, one.length - 1), 4, 2)).toMatch(/not a whole zstd frame/);
     // Content longer than the header says.
     const lying = rawZstdFrame([0, 0, 0, 0, 0]);
     lying[5] = 4;

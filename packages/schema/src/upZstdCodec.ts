@@ -20,7 +20,8 @@ import { ZSTD_DECODER_WASM_BASE64 } from "./wasm/zstdDecoderWasm.ts";
  *
  * Decoding runs in the decoder's own memory: the payload is copied in, `ZSTD_decompress` writes the
  * stage-1 bytes there and the hand-written loop of wasm/upEscUnpredict.wat rebuilds the pixels there,
- * then one copy out. Hostile bytes: the frame's declared content size is checked against
+ * then one copy out. Hostile bytes: the payload must be exactly one zstd frame (zstdFrameLength), its
+ * declared content size is checked against
  * [pixels, 3 x pixels] before anything is allocated for it, `ZSTD_decompress` gets exactly that
  * capacity, `ZSTD_isError` is checked, and the loop bounds-checks every read and returns the bytes it
  * read, which must be all of them (every refusal: DecodeError "corrupt-payload").
@@ -35,7 +36,11 @@ export function upEscStageOneBound(pixelCount: number): number {
 
 let scratch = new Uint8Array(0);
 
-/** Stage 1 only (exported for tests and the bench): the up-esc bytes before zstd. */
+/**
+ * Stage 1 only (exported for tests and the bench): the up-esc bytes before zstd, as a view of a scratch
+ * buffer that the next call overwrites (copy it to keep it; the scratch keeps 3 x the largest frame's
+ * pixels).
+ */
 export function upEscPredict(input: Uint16Array, width: number): Uint8Array {
   const n = input.length;
   const bound = upEscStageOneBound(n);
@@ -214,7 +219,41 @@ export function upZstdDecode(payload: Uint8Array, pixelCount: number, width: num
   }
 }
 
+/**
+ * The length of the zstd frame (RFC 8878 3.1.1) that `bytes` starts with, walking its block headers as
+ * ZSTD_findFrameCompressedSize does (which zstddec does not export), or -1 if `bytes` does not start
+ * with one (a skippable frame included) or it is cut short. zstd itself checks the rest of the frame.
+ */
+export function zstdFrameLength(bytes: Uint8Array): number {
+  if (bytes.length < 6 || bytes[0] !== 0x28 || bytes[1] !== 0xb5 || bytes[2] !== 0x2f || bytes[3] !== 0xfd) {
+    return -1;
+  }
+  const descriptor = bytes[4] as number;
+  const singleSegment = (descriptor >> 5) & 1;
+  const contentSizeBytes = [singleSegment, 2, 4, 8][descriptor >> 6] as number;
+  const dictionaryBytes = [0, 1, 2, 4][descriptor & 3] as number;
+  let p = 5 + (1 - singleSegment) + dictionaryBytes + contentSizeBytes;
+  for (;;) {
+    if (p + 3 > bytes.length) return -1;
+    const header = (bytes[p] as number) | ((bytes[p + 1] as number) << 8) | ((bytes[p + 2] as number) << 16);
+    const type = (header >> 1) & 3; // raw, RLE, compressed, reserved
+    if (type === 3) return -1;
+    p += 3 + (type === 1 ? 1 : header >>> 3);
+    if (header & 1) break; // the last block
+  }
+  p += (descriptor >> 2) & 1 ? 4 : 0; // the content checksum
+  return p > bytes.length ? -1 : p;
+}
+
 function decodeLoaded(d: LoadedDecoder, payload: Uint8Array, pixelCount: number, width: number): Uint16Array {
+  const length = zstdFrameLength(payload);
+  if (length !== payload.length) {
+    throw new DecodeError(
+      "corrupt-payload",
+      FIELD,
+      length < 0 ? "not a whole zstd frame" : `${payload.length - length} bytes after the zstd frame`,
+    );
+  }
   const { zstd } = d;
   const src = reserve(d, "src", payload.length);
   new Uint8Array(zstd.memory.buffer).set(payload, src);
