@@ -16,19 +16,23 @@ import { viewerSuite } from "./support/suite.ts";
 // fflate (synchronously, as decodeMessage does in browsers) and draws the real TUM frame with its exact
 // depth values. Then the same frame in metres as F32 with NaN holes, sent as float-deflate (encoding 3),
 // whose encoder takes stage-1 layout 2 (the pixels' own bits) for this quantised depth. And the frame as
-// up-zstd (encoding 4), decoded in the worker by WebAssembly (zstd, then the unpredict loop).
+// up-zstd (encoding 4), decoded in the worker by WebAssembly (zstd, then the unpredict loop), and on the
+// page (`?decode=main`), where Chromium compiles the 54 KB decoder only asynchronously: the frame waits
+// for it.
 
 /**
- * The cloud is drawn from the frame worker's decode, and the viewer's readout of a grid of sampled pixels
- * (more than 40 with depth) matches `expected` (metres, undefined for a hole) as `check` says.
+ * The cloud is drawn from the frame worker's decode (or the page's, `where`), and the viewer's readout
+ * of a grid of sampled pixels (more than 40 with depth) matches `expected` (metres, undefined for a
+ * hole) as `check` says.
  */
 async function expectWorkerReadouts(
   page: Page,
   expected: (u: number, v: number) => number | undefined,
   check: (readout: number | undefined, metres: number, at: string) => void,
+  where: "worker" | "main" = "worker",
 ): Promise<void> {
   await waitForEntities(page, "hasCloud", [TUM]);
-  expect(await page.evaluate(() => window.__depthroom!.decode())).toBe("worker");
+  expect(await page.evaluate(() => window.__depthroom!.decode())).toBe(where);
   let checked = 0;
   for (let v = 7; v < 480; v += 53) {
     for (let u = 11; u < 640; u += 71) {
@@ -46,8 +50,8 @@ async function expectWorkerReadouts(
 }
 
 /** A rig sending the TUM frame (and its pinhole) as `encoding`: the suite, after the frame is flushed. */
-function tumFrameSuite(encoding: "med" | "up-zstd") {
-  const viewer = viewerSuite({ rig: { depthEncoding: encoding } });
+function tumFrameSuite(encoding: "med" | "up-zstd", query?: string) {
+  const viewer = viewerSuite({ rig: { depthEncoding: encoding }, ...(query ? { query } : {}) });
   beforeAll(async () => {
     // up-zstd's encoder is WebAssembly loaded asynchronously; loaded, the frame goes as encoding 4.
     await loadUpZstdEncoder();
@@ -60,7 +64,7 @@ function tumFrameSuite(encoding: "med" | "up-zstd") {
 }
 
 /** The TUM frame's readouts, drawn from the worker's decode: its stored depth / 5000 at each sample. */
-async function expectTumReadouts(page: Page): Promise<void> {
+async function expectTumReadouts(page: Page, where: "worker" | "main" = "worker"): Promise<void> {
   await expectWorkerReadouts(
     page,
     (u, v) => {
@@ -68,6 +72,7 @@ async function expectTumReadouts(page: Page): Promise<void> {
       return stored === 0 ? undefined : stored / TUM_UNITS_PER_METRE;
     },
     (readout, metres, at) => expect(readout, at).toBeCloseTo(metres, 6),
+    where,
   );
 }
 
@@ -118,5 +123,17 @@ describe("up-zstd depth in the viewer (encoding 4, WebAssembly in the worker)", 
     expect(up).toBeLessThan(encodeMessage(message, { depthEncoding: "med" }).length);
     expect(viewer.rig.stats.bytes).toBeGreaterThanOrEqual(up);
     expect(viewer.rig.stats.bytes).toBeLessThan(up + 1024); // plus the static pinhole
+  });
+});
+
+describe("up-zstd depth decoded on the page (?decode=main: the decoder loads asynchronously there)", () => {
+  const viewer = tumFrameSuite("up-zstd", "decode=main");
+
+  it("waits for the decoder, then reads out the exact depth of sampled pixels, with no problem", async () => {
+    await expectTumReadouts(viewer.page, "main");
+    const problems = await viewer.page.evaluate(() =>
+      window.__depthroom!.state().problems.map((p) => p.message),
+    );
+    expect(problems).toEqual([]);
   });
 });
