@@ -6,43 +6,45 @@ import type { TypedSocket } from "./connection.ts";
 import { installFrameFastPath, sendCoalesced, sendCredit } from "./connectionFrames.ts";
 
 /*
- * The subscriber's frame fast path with a real socket.io-client on a real WebSocket, against a peer that
- * writes the relay's bytes by hand (engine.io v4 open packet, socket.io CONNECT, frames as
- * `451-["frame",{"_placeholder":true,"num":0}]` + bytes), so the test sees every byte the client sends.
+ * The subscriber's frame fast path and the producer's coalesced publish with a real socket.io-client on a
+ * real WebSocket, against a peer that writes the relay's bytes by hand (engine.io v4 open packet,
+ * socket.io CONNECT, frames as `451-["frame",{"_placeholder":true,"num":0}]` + bytes), so the test sees
+ * every byte the client sends.
  */
 
-describe("frame fast path (subscriber)", () => {
-  const cleanups: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
 
-  async function scriptedRelay() {
-    const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
-    await new Promise((resolve) => server.once("listening", resolve));
-    const received: string[] = [];
-    const peer = new Promise<WebSocket>((resolve) => {
-      server.on("connection", (ws) => {
-        ws.send('0{"sid":"e1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
-        ws.on("message", (data, isBinary) => {
-          const text = isBinary ? "(binary)" : data.toString();
-          received.push(text);
-          if (text.startsWith("40")) {
-            ws.send('40{"sid":"s1"}');
-            resolve(ws);
-          }
-        });
+/** A peer that speaks the relay's bytes by hand; `received` is what the client sent (binary as its length). */
+async function scriptedRelay() {
+  const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  await new Promise((resolve) => server.once("listening", resolve));
+  const received: string[] = [];
+  const peer = new Promise<WebSocket>((resolve) => {
+    server.on("connection", (ws) => {
+      ws.send('0{"sid":"e1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+      ws.on("message", (data, isBinary) => {
+        const text = isBinary ? `(binary ${(data as Buffer).length})` : data.toString();
+        received.push(text);
+        if (text.startsWith("40")) {
+          ws.send('40{"sid":"s1"}');
+          resolve(ws);
+        }
       });
     });
-    const socket = io(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
-      transports: ["websocket"],
-      reconnection: false,
-    }) as unknown as TypedSocket;
-    cleanups.push(() => socket.close());
-    return { socket, peer: await peer, received };
-  }
+  });
+  const socket = io(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
+    transports: ["websocket"],
+    reconnection: false,
+  }) as unknown as TypedSocket;
+  cleanups.push(() => socket.close());
+  return { socket, peer: await peer, received };
+}
 
+describe("frame fast path (subscriber)", () => {
   it("hands over each frame's bytes, other events keep their order; credit goes out as socket.io's bytes", async () => {
     const { socket, peer, received } = await scriptedRelay();
     // What reaches socket.io-client's own decoder.
@@ -106,61 +108,33 @@ describe("frame fast path (subscriber)", () => {
 
 describe("coalesced publish (producer)", () => {
   it("a publish's header and bytes leave in one write to the socket, as socket.io's bytes", async () => {
-    const server = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-    await new Promise((resolve) => server.once("listening", resolve));
-    const received: string[] = [];
-    const connected = new Promise<void>((resolve) => {
-      server.on("connection", (ws) => {
-        ws.send('0{"sid":"e1","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
-        ws.on("message", (data, isBinary) => {
-          const text = isBinary ? `(binary ${(data as Buffer).length})` : data.toString();
-          received.push(text);
-          if (text.startsWith("40")) {
-            ws.send('40{"sid":"s1"}');
-            resolve();
-          }
-        });
-      });
-    });
-    const socket = io(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, {
-      transports: ["websocket"],
-      reconnection: false,
-    }) as unknown as TypedSocket;
-    try {
-      await connected;
-      await waitFor(() => socket.connected);
-      // Every write to the TCP socket under the WebSocket (Node's net.Socket: `_write` one chunk, `_writev` several).
-      const engine = socket.io.engine as unknown as {
-        transport: { ws: { _socket: Record<string, unknown> } };
-      };
-      const tcp = engine.transport.ws._socket as {
-        _write: (...args: unknown[]) => void;
-        _writev: (...args: unknown[]) => void;
-      };
-      const writes: string[] = [];
-      const write = tcp._write.bind(tcp);
-      const writev = tcp._writev.bind(tcp);
-      tcp._write = (...args) => {
-        writes.push("write");
-        write(...args);
-      };
-      tcp._writev = (chunks, ...rest) => {
-        writes.push(`writev ${(chunks as unknown[]).length}`);
-        writev(chunks, ...rest);
-      };
-      const bytes = new Uint8Array(200_000).fill(7);
-      sendCoalesced(socket, () => socket.emit("publish", bytes, (() => {}) as never));
-      await waitFor(() => received.length >= 2);
-      // Before: the header (frame head + text: a writev of 2) and, a tick later, the bytes (a write).
-      expect(writes).toEqual(["writev 3"]);
-      expect(received.slice(1)).toEqual([
-        '451-0["publish",{"_placeholder":true,"num":0}]',
-        "(binary 200000)",
-      ]);
-    } finally {
-      socket.close();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    const { socket, received } = await scriptedRelay();
+    await waitFor(() => socket.connected);
+    // Every write to the TCP socket under the WebSocket (Node's net.Socket: `_write` one chunk, `_writev` several).
+    const engine = socket.io.engine as unknown as {
+      transport: { ws: { _socket: Record<string, unknown> } };
+    };
+    const tcp = engine.transport.ws._socket as {
+      _write: (...args: unknown[]) => void;
+      _writev: (...args: unknown[]) => void;
+    };
+    const writes: string[] = [];
+    const write = tcp._write.bind(tcp);
+    const writev = tcp._writev.bind(tcp);
+    tcp._write = (...args) => {
+      writes.push("write");
+      write(...args);
+    };
+    tcp._writev = (chunks, ...rest) => {
+      writes.push(`writev ${(chunks as unknown[]).length}`);
+      writev(chunks, ...rest);
+    };
+    const bytes = new Uint8Array(200_000).fill(7);
+    sendCoalesced(socket, () => socket.emit("publish", bytes, (() => {}) as never));
+    await waitFor(() => received.length >= 2);
+    // Before: the header (frame head + text: a writev of 2) and, a tick later, the bytes (a write).
+    expect(writes).toEqual(["writev 3"]);
+    expect(received.slice(1)).toEqual(['451-0["publish",{"_placeholder":true,"num":0}]', "(binary 200000)"]);
   });
 });
 
