@@ -14,7 +14,7 @@ import {
   upEscPredict,
   upZstdDecode,
   upZstdEncode,
-  zstdFrameLength,
+  zstdFrameExtent,
 } from "./upZstdCodec.ts";
 import { buildUpEscUnpredict, upEscUnpredictSource, zstdDecoderSource } from "./wasm/build.ts";
 
@@ -172,7 +172,7 @@ describe("up-zstd depth codec", { timeout: 60_000 }, () => {
     // Exactly one frame: a second frame or a skippable frame after it, or only a skippable frame.
     const one = rawZstdFrame([0, 0, 0, 0]);
     expect(Array.from(upZstdDecode(one, 4, 2))).toEqual([0, 0, 0, 0]);
-    expect(zstdFrameLength(one)).toBe(one.length);
+    expect(zstdFrameExtent(one)).toEqual({ length: one.length, contentBound: 4 });
     expect(refusal(Uint8Array.from([...one, ...rawZstdFrame([])]), 4, 2)).toMatch(
       /9 bytes after the zstd frame/,
     );
@@ -180,6 +180,9 @@ describe("up-zstd depth codec", { timeout: 60_000 }, () => {
     expect(refusal(Uint8Array.from([...one, ...skippable]), 4, 2)).toMatch(/10 bytes after the zstd frame/);
     expect(refusal(Uint8Array.from(skippable), 4, 2)).toMatch(/not a whole zstd frame/);
     expect(refusal(one.subarray(0, one.length - 1), 4, 2)).toMatch(/not a whole zstd frame/);
+    // A content size in range that its blocks cannot give: refused before memory is reserved for it.
+    const claims = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0x00, 0x60, 0x09, 0x00, 0x01, 0, 0]);
+    expect(refusal(claims, 640 * 480, 640)).toMatch(/content of 614400 bytes from blocks giving 0 at most/);
     // Content longer than the header says.
     const lying = rawZstdFrame([0, 0, 0, 0, 0]);
     lying[5] = 4;

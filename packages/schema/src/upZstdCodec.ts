@@ -20,8 +20,8 @@ import { ZSTD_DECODER_WASM_BASE64 } from "./wasm/zstdDecoderWasm.ts";
  *
  * Decoding runs in the decoder's own memory: the payload is copied in, `ZSTD_decompress` writes the
  * stage-1 bytes there and the hand-written loop of wasm/upEscUnpredict.wat rebuilds the pixels there,
- * then one copy out. Hostile bytes: the payload must be exactly one zstd frame (zstdFrameLength), its
- * declared content size is checked against
+ * then one copy out. Hostile bytes: the payload must be exactly one zstd frame (zstdFrameExtent), its
+ * declared content size is checked against its blocks' bound and
  * [pixels, 3 x pixels] before anything is allocated for it, `ZSTD_decompress` gets exactly that
  * capacity, `ZSTD_isError` is checked, and the loop bounds-checks every read and returns the bytes it
  * read, which must be all of them (every refusal: DecodeError "corrupt-payload").
@@ -219,39 +219,46 @@ export function upZstdDecode(payload: Uint8Array, pixelCount: number, width: num
   }
 }
 
+/** A zstd block regenerates at most this many bytes (RFC 8878 Block_Maximum_Size). */
+const ZSTD_BLOCK_MAX = 128 * 1024;
+
 /**
- * The length of the zstd frame (RFC 8878 3.1.1) that `bytes` starts with, walking its block headers as
- * ZSTD_findFrameCompressedSize does (which zstddec does not export), or -1 if `bytes` does not start
- * with one (a skippable frame included) or it is cut short. zstd itself checks the rest of the frame.
+ * The zstd frame (RFC 8878 3.1.1) that `bytes` starts with: its length, walking its block headers as
+ * ZSTD_findFrameCompressedSize does (which zstddec does not export), and the most content its blocks
+ * can regenerate (raw and RLE blocks their size, compressed ones at most 128 KB); undefined if `bytes`
+ * does not start with one (a skippable frame included) or it is cut short. zstd checks the rest.
  */
-export function zstdFrameLength(bytes: Uint8Array): number {
+export function zstdFrameExtent(bytes: Uint8Array): { length: number; contentBound: number } | undefined {
   if (bytes.length < 6 || bytes[0] !== 0x28 || bytes[1] !== 0xb5 || bytes[2] !== 0x2f || bytes[3] !== 0xfd) {
-    return -1;
+    return undefined;
   }
   const descriptor = bytes[4] as number;
   const singleSegment = (descriptor >> 5) & 1;
   const contentSizeBytes = [singleSegment, 2, 4, 8][descriptor >> 6] as number;
   const dictionaryBytes = [0, 1, 2, 4][descriptor & 3] as number;
   let p = 5 + (1 - singleSegment) + dictionaryBytes + contentSizeBytes;
+  let contentBound = 0;
   for (;;) {
-    if (p + 3 > bytes.length) return -1;
+    if (p + 3 > bytes.length) return undefined;
     const header = (bytes[p] as number) | ((bytes[p + 1] as number) << 8) | ((bytes[p + 2] as number) << 16);
     const type = (header >> 1) & 3; // raw, RLE, compressed, reserved
-    if (type === 3) return -1;
-    p += 3 + (type === 1 ? 1 : header >>> 3);
+    const size = header >>> 3;
+    if (type === 3) return undefined;
+    p += 3 + (type === 1 ? 1 : size);
+    contentBound += type === 2 ? ZSTD_BLOCK_MAX : Math.min(size, ZSTD_BLOCK_MAX);
     if (header & 1) break; // the last block
   }
   p += (descriptor >> 2) & 1 ? 4 : 0; // the content checksum
-  return p > bytes.length ? -1 : p;
+  return p > bytes.length ? undefined : { length: p, contentBound };
 }
 
 function decodeLoaded(d: LoadedDecoder, payload: Uint8Array, pixelCount: number, width: number): Uint16Array {
-  const length = zstdFrameLength(payload);
-  if (length !== payload.length) {
+  const frame = zstdFrameExtent(payload);
+  if (frame?.length !== payload.length) {
     throw new DecodeError(
       "corrupt-payload",
       FIELD,
-      length < 0 ? "not a whole zstd frame" : `${payload.length - length} bytes after the zstd frame`,
+      frame ? `${payload.length - frame.length} bytes after the zstd frame` : "not a whole zstd frame",
     );
   }
   const { zstd } = d;
@@ -268,6 +275,14 @@ function decodeLoaded(d: LoadedDecoder, payload: Uint8Array, pixelCount: number,
     );
   }
   const size = Number(declared);
+  if (size > frame.contentBound) {
+    // Refused before reserving memory for it: a few bytes cannot claim megabytes.
+    throw new DecodeError(
+      "corrupt-payload",
+      FIELD,
+      `content of ${size} bytes from blocks giving ${frame.contentBound} at most`,
+    );
+  }
   const stage = reserve(d, "stage", size);
   const out = reserve(d, "out", 2 * pixelCount);
   const written = zstd.ZSTD_decompress(stage, size, src, payload.length);
