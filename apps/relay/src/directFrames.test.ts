@@ -116,6 +116,9 @@ describe("direct frame writes and the credit, publish and ack fast paths", () =>
     const viaSocketIo: unknown[] = [];
     socket.on("credit", (payload: unknown) => viaSocketIo.push(payload));
     const decoded = decodedStrings(socket);
+    // engine.io's packets: the credits come from the WebSocket itself, past engine.io too.
+    const packets: unknown[] = [];
+    socket.conn.on("packet", (packet: { data?: unknown }) => packets.push(packet.data));
 
     // Every length class of the WebSocket header (7-bit, 16-bit, 64-bit), lengths alternating as frames do.
     const lengths = [0, 1, 125, 126, 65535, 65536, 177210];
@@ -161,6 +164,7 @@ describe("direct frame writes and the credit, publish and ack fast paths", () =>
     expect(credits).toEqual([4, 1, Number.NaN]);
     expect(viaSocketIo).toEqual([]);
     expect(decoded.filter((d) => d.includes("credit"))).toEqual([]);
+    expect(packets.filter((d) => String(d).includes("credit"))).toEqual([]);
     // Anything else is socket.io's business, through its decoder.
     const answer = await new Promise((resolve) => {
       socket.on("question", (ack: (a: string) => void) => ack("answer"));
@@ -216,6 +220,8 @@ describe("direct frame writes and the credit, publish and ack fast paths", () =>
     expect(installPublishFastPath(socket, handler("fast"))).toBe(true);
     socket.on("publish", handler("socket.io"));
     socket.on("other", (bytes: Buffer, ack: (n: number) => void) => ack(bytes.length));
+    const packets: unknown[] = [];
+    socket.conn.on("packet", (packet: { data?: unknown }) => packets.push(packet.data));
 
     const answers: unknown[] = [];
     for (let i = 0; i < 20; i++) {
@@ -228,6 +234,10 @@ describe("direct frame writes and the credit, publish and ack fast paths", () =>
     expect(routes).toEqual(Array(20).fill("fast"));
     expect(decoded.filter((d) => d.includes('"publish"'))).toEqual([]);
     expect(decoded.filter((d) => d.includes('"other"')).length).toBe(4);
+    // Neither the publish header nor its bytes reached engine.io (the other event's did).
+    expect(packets.filter((d) => String(d).includes('"publish"'))).toEqual([]);
+    expect(packets.filter((d) => d instanceof Uint8Array && d.length >= 1000)).toEqual([]);
+    expect(packets.filter((d) => String(d).includes('"other"')).length).toBe(4);
     // A publish without an ack (no id) is socket.io's.
     client.emit("publish", new Uint8Array([9]));
     await new Promise<void>((resolve) => {

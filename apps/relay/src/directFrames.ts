@@ -155,76 +155,100 @@ export function directFrameWriter(socket: Socket): ((bytes: Uint8Array) => boole
   };
 }
 
-type DataListener = (data: unknown) => void;
+/** ws's `message` listener: the data (a Buffer) and whether it came as a binary message. */
+type MessageListener = (data: unknown, isBinary: boolean) => void;
+
+interface MessageEmitterInternals {
+  listeners(event: "message"): unknown[];
+  on(event: "message", listener: MessageListener): void;
+  off(event: "message", listener: MessageListener): void;
+}
 
 interface ClientInternals {
-  conn?: {
-    on(event: string, listener: DataListener): void;
-    off(event: string, listener: DataListener): void;
-  };
-  ondata?: DataListener;
   decoder?: { reconstructor?: unknown };
 }
 
 /**
- * Put `make(original)` in front of socket.io's handler of the connection's incoming messages (engine.io
- * `data`: a string, or a Buffer for a binary attachment). Returns false (and changes nothing) when
- * socket.io's internals are not what we expect.
+ * Put `make(original)` in front of engine.io's listener of the connection's WebSocket messages (ws
+ * `message`). What the new listener takes skips engine.io's packet decoding, its four events and
+ * socket.io's decoder; everything else goes to `original` unchanged, in its order. `open()` says
+ * whether engine.io and socket.io still take messages on the connection (else they are left to
+ * `original`, which drops them as engine.io does). Returns false (and changes nothing) when the
+ * internals are not what we expect: a websocket transport whose WebSocket has engine.io's one listener.
  */
-function interceptIncoming(
+function interceptMessages(
   socket: Socket,
-  make: (original: DataListener, client: ClientInternals) => DataListener,
+  make: (original: MessageListener, client: ClientInternals, open: () => boolean) => MessageListener,
 ): boolean {
+  const conn = socket.conn as unknown as EngineInternals;
+  const ws = conn.transport?.socket as unknown as Partial<MessageEmitterInternals> | undefined;
+  if (
+    conn.transport?.name !== "websocket" ||
+    socket.nsp.name !== "/" ||
+    typeof ws?.listeners !== "function" ||
+    typeof ws.on !== "function" ||
+    typeof ws.off !== "function"
+  ) {
+    return false;
+  }
+  const listeners = ws.listeners("message");
+  const original = listeners[0];
+  if (listeners.length !== 1 || typeof original !== "function") return false;
   const client = socket.client as unknown as ClientInternals;
-  const original = client.ondata;
-  if (typeof original !== "function" || !client.conn || socket.nsp.name !== "/") return false;
-  const fast = make(original, client);
-  client.conn.off("data", original);
-  client.conn.on("data", fast);
-  // socket.io removes `client.ondata` from the connection when the client closes: make that ours.
-  client.ondata = fast;
+  const open = () => conn.readyState === "open" && socket.connected;
+  ws.off("message", original as MessageListener);
+  ws.on("message", make(original as MessageListener, client, open));
   return true;
 }
 
-/** What socket.io-client's `emit("credit", n)` sends, without engine.io's `4`: `2["credit",<n>]`. */
-const CREDIT_PREFIX = '2["credit",';
+/** Whether `data` is a Buffer of `min`..`max` bytes starting with `prefix`. */
+function startsWith(data: unknown, prefix: Buffer, max: number): data is Buffer {
+  if (!Buffer.isBuffer(data) || data.length < prefix.length || data.length > max) return false;
+  for (let i = 0; i < prefix.length; i++) if (data[i] !== prefix[i]) return false;
+  return true;
+}
+
+/** What socket.io-client's `emit("credit", n)` sends: `42["credit",<n>]` (engine.io message, socket.io event). */
+const CREDIT_PREFIX = Buffer.from('42["credit",');
 
 /**
- * The other half of the hot path: a viewer's `credit` event (`2["credit",<n>]`, a socket.io EVENT on the
- * default namespace, one per batch of frames) is handed to `onCredit` here instead of going through
- * socket.io's decoder (string parsing, JSON.parse, validation, event dispatch). The payload is passed as
- * read (a number, or NaN for anything else): the caller checks it. Anything else, and any message while
- * the decoder is assembling a binary packet, goes to socket.io unchanged. Returns false (and changes
- * nothing) when socket.io's internals are not what we expect.
+ * The other half of the hot path: a viewer's `credit` event (`42["credit",<n>]`, a socket.io EVENT on
+ * the default namespace, one per batch of frames) is handed to `onCredit` straight from the WebSocket,
+ * without engine.io's and socket.io's decoders (string conversion, packet objects, JSON.parse, events).
+ * The payload is passed as read (a number, or NaN for anything else): the caller checks it. Anything
+ * else, and any message while socket.io's decoder is assembling a binary packet, goes the usual way.
+ * Returns false (and changes nothing) when socket.io's internals are not what we expect.
  */
 export function installCreditFastPath(socket: Socket, onCredit: (payload: unknown) => void): boolean {
-  return interceptIncoming(socket, (original, client) => (data) => {
+  return interceptMessages(socket, (original, client, open) => (data, isBinary) => {
     if (
-      typeof data === "string" &&
-      data.length < 32 &&
-      data.startsWith(CREDIT_PREFIX) &&
-      data.charCodeAt(data.length - 1) === 93 /* "]" */ &&
-      !client.decoder?.reconstructor
+      !isBinary &&
+      startsWith(data, CREDIT_PREFIX, 32) &&
+      data[data.length - 1] === 93 /* "]" */ &&
+      !client.decoder?.reconstructor &&
+      open()
     ) {
-      onCredit(Number(data.slice(CREDIT_PREFIX.length, -1)));
+      onCredit(Number(data.toString("latin1", CREDIT_PREFIX.length, data.length - 1)));
       return;
     }
-    original(data);
+    original(data, isBinary);
   });
 }
 
-/** What `socket.emit("publish", bytes, ack)` sends first: `51-<ack id>` + this (the bytes follow alone). */
+/** What `socket.emit("publish", bytes, ack)` sends first: `451-<ack id>` + this (the bytes follow alone). */
+const PUBLISH_PREFIX = Buffer.from("451-");
 const PUBLISH_HEADER_SUFFIX = '["publish",{"_placeholder":true,"num":0}]';
 const ACK_ID = /^\d{1,15}$/;
 
 /**
- * A producer's publish, the inbound twin of `directFrameWriter`: the header packet
- * (`51-<id>["publish",{"_placeholder":true,"num":0}]`) and the binary attachment after it are handed to
- * `onPublish` with the event's ack callback (`socket.ack`, so `installDirectAcks` answers it), without
- * socket.io's decoder (parsing, JSON.parse, reassembly) or its dispatch (middlewares, a nextTick per
- * event). Any other packet, a header while the decoder is assembling another packet, and a header not
- * followed by a binary message go to socket.io unchanged, in their order. Returns false (and changes
- * nothing) when socket.io's internals are not what we expect.
+ * A producer's publish, the inbound twin of `directFrameWriter`: the header message
+ * (`451-<id>["publish",{"_placeholder":true,"num":0}]`) and the binary message after it are handed to
+ * `onPublish` with the event's ack callback (`socket.ack`, so `installDirectAcks` answers it) straight
+ * from the WebSocket, without engine.io's and socket.io's decoders (packets, parsing, reassembly) or
+ * socket.io's dispatch (middlewares, a nextTick per event). Any other message, a header while socket.io's
+ * decoder is assembling another packet, and a header not followed by a binary message go the usual
+ * way, in their order. Returns false (and changes nothing) when socket.io's internals are not what we
+ * expect.
  */
 export function installPublishFastPath(
   socket: Socket,
@@ -232,29 +256,33 @@ export function installPublishFastPath(
 ): boolean {
   const internals = socket as unknown as { ack?: (id: number) => (...args: unknown[]) => void };
   if (typeof internals.ack !== "function") return false;
-  let header: string | null = null;
-  return interceptIncoming(socket, (original, client) => (data) => {
+  let header: Buffer | null = null;
+  let ackId = 0;
+  return interceptMessages(socket, (original, client, open) => (data, isBinary) => {
     if (header !== null) {
       const held = header;
       header = null;
-      if (data instanceof Uint8Array && socket.connected) {
+      if (isBinary && data instanceof Uint8Array && open()) {
         const ack = internals.ack as (id: number) => (result: unknown) => void;
-        onPublish(data, ack.call(socket, Number(held.slice(3, -PUBLISH_HEADER_SUFFIX.length))));
+        onPublish(data, ack.call(socket, ackId));
         return;
       }
-      original(held);
+      original(held, false);
     } else if (
-      typeof data === "string" &&
-      data.length < 64 &&
-      data.startsWith("51-") &&
-      data.endsWith(PUBLISH_HEADER_SUFFIX) &&
-      ACK_ID.test(data.slice(3, -PUBLISH_HEADER_SUFFIX.length)) &&
-      !client.decoder?.reconstructor
+      !isBinary &&
+      startsWith(data, PUBLISH_PREFIX, 64) &&
+      !client.decoder?.reconstructor &&
+      open()
     ) {
-      header = data;
-      return;
+      const text = data.toString("latin1");
+      const id = text.slice(PUBLISH_PREFIX.length, -PUBLISH_HEADER_SUFFIX.length);
+      if (text.endsWith(PUBLISH_HEADER_SUFFIX) && ACK_ID.test(id)) {
+        header = data;
+        ackId = Number(id);
+        return;
+      }
     }
-    original(data);
+    original(data, isBinary);
   });
 }
 
@@ -285,7 +313,7 @@ export function installDirectAcks(socket: Socket): boolean {
       if (sent) return;
       sent = true;
       const ws = engineIdle(conn);
-      if (ws !== undefined && !args.some((arg) => hasBinary(arg))) {
+      if (ws !== undefined && !args.some(hasBinaryArgument)) {
         const text = `43${id}${JSON.stringify(args)}`;
         const raw = idleSocket(ws);
         if (raw !== undefined) raw.write(webSocketTextFrame(text));
@@ -298,11 +326,18 @@ export function installDirectAcks(socket: Socket): boolean {
   return true;
 }
 
+const hasBinaryArgument = (value: unknown) => hasBinary(value);
+
 /** Whether socket.io would send `value` as a binary packet (deeper than any answer of ours: assume so). */
 function hasBinary(value: unknown, depth = 0): boolean {
   if (value === null || typeof value !== "object") return false;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || depth > 3) return true;
-  return Object.values(value).some((field) => hasBinary(field, depth + 1));
+  // for...in, not Object.values: no array per answer (one per published frame).
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && hasBinary((value as Record<string, unknown>)[key], depth + 1))
+      return true;
+  }
+  return false;
 }
 
 /** What a viewer's connection holds that the network has not taken yet (latestWins.ts flow control). */
