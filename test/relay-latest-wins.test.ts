@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cleanupsAfterEach } from "./support/cleanups.ts";
 import { connectFrames } from "./support/clients.ts";
-import { sampleStream, stampFrame, wallMs } from "./support/frames.ts";
+import { clockMs, sampleStream, stampFrame } from "./support/frames.ts";
 import { createSession, scratchDir, spawnRelayProcess } from "./support/relay.ts";
 import { spawnViewers } from "./support/viewerProcess.ts";
 
@@ -67,17 +67,17 @@ describe("relay latest-wins", () => {
     const ackMs: number[] = [];
     const refusals: unknown[] = [];
     const rss: number[] = [];
-    const start = wallMs();
+    const start = clockMs();
     const windowStart = start + WARMUP_MS;
     const end = windowStart + WINDOW_MS;
     const rssTimer = setInterval(() => {
-      if (wallMs() > windowStart) rss.push(rssBytes(relay.pid));
+      if (clockMs() > windowStart) rss.push(rssBytes(relay.pid));
     }, 500);
     cleanups.push(() => clearInterval(rssTimer));
     await new Promise<void>((resolve) => {
       let ticks = 0;
       const tick = () => {
-        const now = wallMs();
+        const now = clockMs();
         if (now >= end) return resolve();
         ticks++;
         if (inFlight >= PRODUCER_WINDOW) {
@@ -88,11 +88,11 @@ describe("relay latest-wins", () => {
           sent++;
           producer.emit("publish", frame, (result) => {
             inFlight--;
-            ackMs.push(wallMs() - now);
+            ackMs.push(clockMs() - now);
             if (!result.ok) refusals.push(result);
           });
         }
-        setTimeout(tick, Math.max(0, start + ticks * INTERVAL_MS - wallMs()));
+        setTimeout(tick, Math.max(0, start + ticks * INTERVAL_MS - clockMs()));
       };
       tick();
     });

@@ -1,6 +1,6 @@
 import { readEnvelope } from "@depthroom/schema";
 import { frameSocket } from "./clients.ts";
-import { readStamp, wallMs } from "./frames.ts";
+import { clockMs, readStamp } from "./frames.ts";
 
 /*
  * Child process body for viewerProcess.ts: <url> <session> <token> <count> <stallMs> [entities].
@@ -33,7 +33,7 @@ for (let viewer = 0; viewer < count; viewer++) {
       const envelope = readEnvelope(bytes);
       if (envelope.kind === "DepthImage") {
         const { sequence, captureMs } = readStamp(bytes);
-        const at = wallMs();
+        const at = clockMs();
         const entity = envelope.entityPath;
         process.stdout.write(`${JSON.stringify({ viewer, entity, sequence, at, lagMs: at - captureMs })}\n`);
       }

@@ -6,10 +6,10 @@ export { freePort } from "./ports.ts";
 export { AZURE_INTRINSICS, loadPng16, loadSampleSets, type SampleSet, TUM_INTRINSICS } from "./samples.ts";
 export {
   captureMsOf,
+  clockMs,
   readStamp,
   type SampleStream,
   sampleDepthMessage,
   sampleStream,
   stampFrame,
-  wallMs,
 } from "./stampedFrames.ts";

@@ -17,9 +17,17 @@ export interface SampleStream {
   readonly captureOffset: number;
 }
 
-/** Wall-clock ms with sub-ms precision, comparable between processes on one machine. */
-export function wallMs(): number {
-  return performance.timeOrigin + performance.now();
+/**
+ * Milliseconds with sub-ms precision on a clock every process of this machine shares: the system's
+ * monotonic clock (`process.hrtime`: CLOCK_MONOTONIC on Linux, ms since boot, not a date). Stamps and
+ * arrivals of benches and rate tests are compared across processes with it. The wall clock is not fit
+ * for that: `performance.timeOrigin + performance.now()` fixes the wall clock's offset when a process
+ * starts, and on a virtual machine whose wall clock is stepped (NTP; steps of 177-188 ms seen here) a
+ * process started before a step and one started after disagree from then on (the relay bench's 0 fps
+ * rounds). Node only: a browser page has no such clock.
+ */
+export function clockMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
 }
 
 /** The first TUM frame as a DepthImage at `entityPath`, at frame 0 and capture_time 0, unencoded. */

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { type DepthEncoding, DepthImage, Pinhole } from "@depthroom/schema";
-import { loadSampleSets, wallMs } from "@depthroom/schema/testing";
+import { clockMs, loadSampleSets } from "@depthroom/schema/testing";
 import { connect, createSession, subscribe } from "../src/index.ts";
 import { benchOverRelay } from "./relayProcess.ts";
 
@@ -46,7 +46,7 @@ async function run(relayUrl: string, width: number, height: number, encoding: De
   const subscription = subscribe({ link: session.links.view }, (message, info) => {
     if (message.archetype.kind !== "DepthImage") return;
     const sent = Number(message.timelines.find((t) => t.timeline === "capture_time")?.value ?? 0n) / 1e6;
-    latencies.push(wallMs() - sent);
+    latencies.push(clockMs() - sent);
     received++;
     receivedBytes += info.byteLength;
   });
@@ -61,7 +61,7 @@ async function run(relayUrl: string, width: number, height: number, encoding: De
   const logFrame = (i: number) => {
     frame[i % frame.length] = (frame[i % frame.length] as number) ^ 1; // each frame differs a little
     rec.setTime("frame", i);
-    rec.setTime("capture_time", BigInt(Math.round(wallMs() * 1e6)));
+    rec.setTime("capture_time", BigInt(Math.round(clockMs() * 1e6)));
     rec.log("world/camera/depth", new DepthImage(frame, { width, height, meter: 5000 }));
   };
 
