@@ -71,11 +71,13 @@ interface Result {
   readonly load: number;
 }
 
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
+/** The median; of an even count, the mean of the middle two (of 2 rounds, not the larger one). */
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  if (sorted.length % 2 === 1) return percentile(sorted, 0.5);
+  return ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
 
 function startRelay(kind: Kind, dataDir: string): ChildProcess {
   if (kind === "raw") return spawnNode([here("./rawRelay.ts")]);
