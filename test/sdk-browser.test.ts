@@ -10,9 +10,11 @@ import { relayWithSession } from "./support/relay.ts";
 
 // The SDK in a real browser (Chromium): the browser entry of @depthroom/sdk bundles with no Node
 // built-ins, and its subscriber, in a page, receives a producer's frames through the relay with RVL
-// (and MED-deflate, inflated by fflate in the page) decoded to the exact values (protocol 2: paced by
-// credit; the page hands frames over from a MessageChannel task, Node from setImmediate).
-const ENCODINGS = ["rvl", "med"] as const;
+// (and MED-deflate, inflated by fflate in the page; and up-zstd, whose WASM decoder a page's main thread
+// cannot compile at once: the subscriber waits for its loader, then decodes the first frame) decoded to
+// the exact values (protocol 2: paced by credit; the page hands frames over from a MessageChannel task,
+// Node from setImmediate).
+const ENCODINGS = ["rvl", "med", "up-zstd"] as const;
 describe("SDK in the browser", () => {
   const cleanups = cleanupsAfterEach();
 

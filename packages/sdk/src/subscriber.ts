@@ -1,10 +1,12 @@
 import {
+  DecodeError,
   decodeMessage,
   type EntityInfo,
   type Envelope,
   entityArchetypeKey,
   FRAME_CREDITS,
   type LogMessage,
+  loadUpZstdDecoder,
   type ProducerInfo,
   readEnvelope,
   type SubscribeRequest,
@@ -250,12 +252,17 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
   };
 
   /** Decode one frame and hand it over (to the callback, then the iterator); busy until it is taken. */
-  private take({ bytes, receivedAt }: WaitingFrame): void {
+  private take(frame: WaitingFrame): void {
+    const { bytes, receivedAt } = frame;
     let message: LogMessage;
     const started = performance.now();
     try {
       message = decodeMessage(bytes);
     } catch (error) {
+      if (error instanceof DecodeError && error.problem === "codec-not-loaded") {
+        this.afterDecoderLoads(frame);
+        return;
+      }
       this.undecodable(error);
       return;
     }
@@ -275,6 +282,27 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
       this.busy = false;
       this.taken();
     }
+  }
+
+  /**
+   * up-zstd's decoder is WebAssembly: where the platform cannot compile it at once (a browser page's main
+   * thread) the first frame finds it not loaded. The subscription waits for it (busy: later frames wait,
+   * latest wins), then decodes that frame; only a loader that fails makes the frame undecodable.
+   */
+  private afterDecoderLoads(frame: WaitingFrame): void {
+    this.busy = true;
+    loadUpZstdDecoder().then(
+      () => {
+        this.busy = false;
+        this.take(frame);
+        this.schedule();
+      },
+      (error: unknown) => {
+        this.busy = false;
+        this.undecodable(error);
+        this.schedule();
+      },
+    );
   }
 
   /** Bound once: the frame with the callback (and iterator) was taken: credit, and the next may go. */
