@@ -8,7 +8,7 @@ import { type AwarenessState, type CreateSessionResponse, parseAwarenessState } 
 import WebSocket from "ws";
 import { WebsocketProvider } from "y-websocket";
 import * as Y from "yjs";
-import { wallMs } from "./frames.ts";
+import { clockMs } from "./frames.ts";
 import { listening, onMessage, percentile, RELAY_MAIN, rssMB, schedOf, spawnNode } from "./processes.ts";
 
 /*
@@ -134,7 +134,7 @@ async function runClients(
       "change",
       ({ added, updated }: { added: number[]; updated: number[] }, origin: unknown) => {
         if (origin === "local") return;
-        const now = wallMs();
+        const now = clockMs();
         const states = provider.awareness.getStates();
         for (const id of added.length === 0 ? updated : [...added, ...updated]) {
           if (id === doc.clientID) continue;
@@ -174,7 +174,7 @@ async function runClients(
       for (const c of counters) snapshots.push({ ...c });
       cpuAtStart = process.cpuUsage().user + process.cpuUsage().system;
     },
-    Math.max(0, message.start - wallMs()),
+    Math.max(0, message.start - clockMs()),
   );
   // Publish on an absolute schedule, clients spread evenly over the period.
   const period = 1000 / HZ;
@@ -182,9 +182,9 @@ async function runClients(
     const index = first + i;
     const user = { id: `bench-${index}`, name: `Bench ${index}`, color: "#4363d8" };
     let tick = 0;
-    const origin = wallMs() + (period * i) / count;
+    const origin = clockMs() + (period * i) / count;
     const publish = () => {
-      const t = wallMs();
+      const t = clockMs();
       provider.awareness.setLocalState({
         user,
         camera: pose(index, t),
@@ -193,13 +193,13 @@ async function runClients(
         t,
       });
       // A late timer skips the ticks it missed (as a 15 Hz render loop would) instead of bursting.
-      tick = Math.max(tick + 1, Math.ceil((wallMs() - origin) / period));
-      timer = setTimeout(publish, Math.max(0, origin + tick * period - wallMs()));
+      tick = Math.max(tick + 1, Math.ceil((clockMs() - origin) / period));
+      timer = setTimeout(publish, Math.max(0, origin + tick * period - clockMs()));
     };
-    let timer = setTimeout(publish, Math.max(0, origin - wallMs()));
+    let timer = setTimeout(publish, Math.max(0, origin - clockMs()));
     return () => clearTimeout(timer);
   });
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, message.end - wallMs())));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, message.end - clockMs())));
   for (const stop of timers) stop();
   const cpuSeconds = (process.cpuUsage().user + process.cpuUsage().system - cpuAtStart) / 1e6;
   const report: ProcessReport = {
@@ -242,13 +242,13 @@ async function runMode(mode: Mode, url: string, relayPid: number, children: Chil
   }
   await Promise.all(groups.map((child) => onMessage(child, "ready")));
 
-  const start = wallMs() + WARMUP_MS;
+  const start = clockMs() + WARMUP_MS;
   const end = start + WINDOW_MS;
   const reportsPromise = Promise.all(groups.map((child) => onMessage<ProcessReport>(child, "report")));
   for (const child of groups) child.send({ type: "go", start, end } satisfies ParentMessage);
-  await new Promise((resolve) => setTimeout(resolve, start - wallMs()));
+  await new Promise((resolve) => setTimeout(resolve, start - clockMs()));
   const atStart = schedOf(relayPid);
-  await new Promise((resolve) => setTimeout(resolve, end - wallMs()));
+  await new Promise((resolve) => setTimeout(resolve, end - clockMs()));
   const atEnd = schedOf(relayPid);
   const relayCpu = atEnd.cpu - atStart.cpu;
   const relayWait = atEnd.wait - atStart.wait;

@@ -4,7 +4,7 @@ import { DepthImage, Pinhole } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
 import WebSocket from "ws";
-import { benchStream, stampFrame, wallMs } from "./frames.ts";
+import { benchStream, clockMs, stampFrame } from "./frames.ts";
 
 // Imported only for the Foxglove peer (a checkout measured as \`base\` may not have it at the top).
 const loadFoxglove = async () => {
@@ -63,7 +63,7 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
     return {
       send: (sequence) => {
         rig.setTime("frame", sequence);
-        rig.setTime("capture_time", BigInt(Math.round(wallMs() * 1e6)));
+        rig.setTime("capture_time", BigInt(Math.round(clockMs() * 1e6)));
         rig.log("world/camera/depth", image);
         return true; // the SDK keeps the newest per entity when its window is full
       },
@@ -77,7 +77,7 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
     return {
       send: (sequence) => {
         if (ws.bufferedAmount > WINDOW * stream.depth.byteLength) return false;
-        ws.send(stampFrame(stream, sequence, wallMs()));
+        ws.send(stampFrame(stream, sequence, clockMs()));
         return true;
       },
       close: () => ws.close(),
@@ -97,7 +97,7 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
   return {
     send: (sequence) => {
       if (ws.bufferedAmount > WINDOW * stream.depth.byteLength) return false;
-      client.sendMessage(channel, stampFrame(stream, sequence, wallMs()));
+      client.sendMessage(channel, stampFrame(stream, sequence, clockMs()));
       return true;
     },
     close: () => client.close(),
@@ -108,15 +108,15 @@ const link = await open();
 process.send?.({ type: "ready" });
 process.on("message", async (message: { type: string; windowStart: number; end: number }) => {
   if (message.type !== "run") return;
-  const start = wallMs();
+  const start = clockMs();
   let ticks = 0;
   let sent = 0;
   let skipped = 0;
   let cpuAtStart: NodeJS.CpuUsage | undefined;
   let gcAtStart = 0;
   let schedAtStart = { onCpu: 0, waiting: 0 };
-  while (wallMs() < message.end) {
-    if (!cpuAtStart && wallMs() >= message.windowStart) {
+  while (clockMs() < message.end) {
+    if (!cpuAtStart && clockMs() >= message.windowStart) {
       cpuAtStart = process.cpuUsage();
       gcAtStart = gcMs;
       schedAtStart = mainThreadSched();
@@ -124,7 +124,7 @@ process.on("message", async (message: { type: string; windowStart: number; end: 
     if (link.send(sent + skipped)) sent++;
     else skipped++;
     ticks++;
-    const wait = start + (ticks * 1000) / HZ - wallMs();
+    const wait = start + (ticks * 1000) / HZ - clockMs();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
   const cpu = process.cpuUsage(cpuAtStart);

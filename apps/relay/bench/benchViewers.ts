@@ -1,7 +1,7 @@
 import { decodeMessage, type LogMessage } from "@depthroom/schema";
 import { subscribe } from "@depthroom/sdk";
 import WebSocket from "ws";
-import { wallMs } from "./frames.ts";
+import { clockMs } from "./frames.ts";
 
 // Imported only for the Foxglove peer (a checkout measured as \`base\` may not have it at the top).
 const loadFoxglove = async () => {
@@ -38,7 +38,7 @@ function captureMs(message: LogMessage): number | undefined {
 function record(viewer: number, message: LogMessage): void {
   const capture = captureMs(message);
   if (capture === undefined) return;
-  const at = wallMs();
+  const at = clockMs();
   arrivals[viewer]?.push(at);
   latencies[viewer]?.push(at - capture);
 }

@@ -12,7 +12,7 @@ import { Client } from "pg";
 import { renderNginxConf } from "../deploy/nginxConf.ts";
 import { PostgresStore } from "../src/postgresStore.ts";
 import { type CpuBudget, type CpuStat, openCpuBudget } from "./cpuBudget.ts";
-import { wallMs } from "./frames.ts";
+import { clockMs } from "./frames.ts";
 import { cpuSeconds, onMessage, spawnNode, startRelayProcess } from "./processes.ts";
 
 /*
@@ -181,9 +181,9 @@ async function run(
     const statsBefore = new Map<string, CpuStat>(budget ? serving.map((id) => [id, budget.stat(id)]) : []);
     const acceptedBefore = await acceptedMessages(serving, hosts);
     const machineBefore = machineTimes();
-    const start = wallMs();
+    const start = clockMs();
     await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
-    const end = wallMs();
+    const end = clockMs();
     const machineAfter = machineTimes();
     const acceptedAfter = await acceptedMessages(serving, hosts);
     const throttled: Record<string, number> = {};

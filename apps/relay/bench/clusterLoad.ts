@@ -5,7 +5,7 @@ import {
   type Welcome,
 } from "@depthroom/schema";
 import { io, type Socket } from "socket.io-client";
-import { benchStream, stampFrame, wallMs } from "./frames.ts";
+import { benchStream, clockMs, stampFrame } from "./frames.ts";
 
 /*
  * Cluster bench load, in a child process with IPC: <url> <viewers per session> <JSON [{id, publish, view}]>.
@@ -76,7 +76,7 @@ for (const session of sessions) {
     );
     // Each frame's credit goes back at once (protocol 2: `credit`, one frame a message here).
     viewer.on("frame", () => {
-      times.push(wallMs());
+      times.push(clockMs());
       viewer.emit("credit", 1);
     });
   }
@@ -92,7 +92,7 @@ process.on("message", (message: { type: string; start?: number; end?: number }) 
         const pump = () => {
           while (running && inFlight < IN_FLIGHT && producer.connected) {
             inFlight++;
-            producer.emit("publish", stampFrame(stream, sequence++, wallMs()), () => {
+            producer.emit("publish", stampFrame(stream, sequence++, clockMs()), () => {
               inFlight--;
               pump();
             });

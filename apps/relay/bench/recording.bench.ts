@@ -9,7 +9,7 @@ import {
   type ServerToClientEvents,
 } from "@depthroom/schema";
 import { io, type Socket } from "socket.io-client";
-import { benchStream, stampFrame, wallMs } from "./frames.ts";
+import { benchStream, clockMs, stampFrame } from "./frames.ts";
 import { cpuSeconds, listening, percentile, RELAY_MAIN, spawnNode } from "./processes.ts";
 
 /*
@@ -75,18 +75,18 @@ async function main(): Promise<void> {
     let sequence = 0;
     let inFlight = 0;
     let running = true;
-    const start = wallMs();
+    const start = clockMs();
     const producing = (async () => {
       for (let tick = 1; running; tick++) {
         if (inFlight < 3) {
-          const sentAt = wallMs();
+          const sentAt = clockMs();
           inFlight++;
           producer.emit("publish", stampFrame(stream, sequence++, sentAt), () => {
             inFlight--;
-            acks.push({ at: sentAt, ms: wallMs() - sentAt });
+            acks.push({ at: sentAt, ms: clockMs() - sentAt });
           });
         }
-        const wait = start + (tick * 1000) / HZ - wallMs();
+        const wait = start + (tick * 1000) / HZ - clockMs();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
     })();
@@ -98,11 +98,11 @@ async function main(): Promise<void> {
       let id: string | undefined;
       if (recording) id = (await api(`/api/sessions/${session.id}/recordings`)).id;
       const cpu0 = cpuSeconds(relay.pid as number);
-      const t0 = wallMs();
+      const t0 = clockMs();
       const seq0 = sequence;
       await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
       const cpu1 = cpuSeconds(relay.pid as number);
-      const t1 = wallMs();
+      const t1 = clockMs();
       const frames = sequence - seq0;
       const windowAcks = acks
         .filter((a) => a.at >= t0 && a.at < t1)

@@ -5,7 +5,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CreateSessionResponse } from "@depthroom/schema";
-import { benchStream, wallMs } from "./frames.ts";
+import { benchStream, clockMs } from "./frames.ts";
 import { cpuSeconds, listening, onMessage, percentile, rssMB, spawnNode } from "./processes.ts";
 
 /*
@@ -139,7 +139,7 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
     children.push(producer);
     await onMessage(producer, "ready");
 
-    const windowStart = wallMs() + WARMUP_MS;
+    const windowStart = clockMs() + WARMUP_MS;
     const end = windowStart + WINDOW_MS;
     const done = onMessage<{ sent: number; skipped: number; cpuMs: number; gcMs: number }>(producer, "done");
     producer.send({ type: "run", windowStart, end });
@@ -147,9 +147,9 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
       relay: cpuSeconds(relay.pid),
       viewers: viewers.reduce((sum, child) => sum + cpuSeconds(child.pid), 0),
     });
-    await new Promise((resolve) => setTimeout(resolve, windowStart - wallMs()));
+    await new Promise((resolve) => setTimeout(resolve, windowStart - clockMs()));
     const atStart = sample();
-    await new Promise((resolve) => setTimeout(resolve, end - wallMs()));
+    await new Promise((resolve) => setTimeout(resolve, end - clockMs()));
     const atEnd = sample();
     const rss = rssMB(relay.pid as number);
     const load = loadavg()[0] as number;
