@@ -10,9 +10,11 @@ import { decodeMessage, encodeMessage } from "./message.ts";
 import {
   loadUpZstdDecoder,
   loadUpZstdEncoder,
+  UP_ZSTD_DECODER_MEMORY_BOUND,
   UP_ZSTD_LEVEL,
   upEscPredict,
   upZstdDecode,
+  upZstdDecoderMemoryBytes,
   upZstdEncode,
   zstdFrameExtent,
 } from "./upZstdCodec.ts";
@@ -188,6 +190,18 @@ describe("up-zstd depth codec", { timeout: 60_000 }, () => {
     lying[5] = 4;
     expect(refusal(lying, 4, 2)).toMatch(/invalid zstd frame/);
     roundTrip(Uint16Array.of(1, 2, 3, 4), 2);
+  });
+
+  it("gives back the WebAssembly memory of one large frame: the next frame runs in a fresh instance", () => {
+    // A valid ~1 KB payload of 2^25 zero pixels (the pixel cap) grows the decoder's memory past 96 MiB
+    // (stage 1 + output), which a WebAssembly memory never returns; a VGA frame after it needs ~2 MiB.
+    const big = upZstdEncode(new Uint16Array(2 ** 25), 8192);
+    expect(big.length).toBeLessThan(4096);
+    expect(upZstdDecode(big, 2 ** 25, 8192)[2 ** 25 - 1]).toBe(0);
+    const vga = loadSampleSets()[0]!.frames[0]!;
+    roundTrip(vga.depth, vga.width);
+    expect(upZstdDecoderMemoryBytes()).toBeGreaterThan(0);
+    expect(upZstdDecoderMemoryBytes()).toBeLessThanOrEqual(UP_ZSTD_DECODER_MEMORY_BOUND);
   });
 
   it("travels in a message as encoding 4, U16 only; an unknown encoding is refused by name", () => {

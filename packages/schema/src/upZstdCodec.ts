@@ -139,26 +139,31 @@ const fromBase64 = (base64: string) => Uint8Array.from(atob(base64), (c) => c.ch
 const ZSTD_IMPORTS = { env: { emscripten_notify_memory_growth: () => {} } };
 
 /** The decoder around an instantiated zstd decoder: the unpredict loop joins its memory. */
-function install(instance: WebAssembly.Instance): void {
+function wrap(instance: WebAssembly.Instance): LoadedDecoder {
   const zstd = instance.exports as unknown as ZstdDecoderExports;
   // A few hundred bytes: synchronous compilation is allowed everywhere (also a page's main thread).
   const loop = new WebAssembly.Instance(new WebAssembly.Module(fromBase64(UP_ESC_UNPREDICT_WASM_BASE64)), {
     env: { memory: zstd.memory },
   });
-  decoder ??= {
+  return {
     zstd,
     unpredict: loop.exports.unpredictUpEsc as LoadedDecoder["unpredict"],
     buffers: { src: [0, 0], stage: [0, 0], out: [0, 0] },
   };
 }
 
+const instantiateAsync = () =>
+  WebAssembly.instantiate(fromBase64(ZSTD_DECODER_WASM_BASE64), ZSTD_IMPORTS).then(({ instance }) =>
+    wrap(instance),
+  );
+
 /** Loads the zstd decoder and the unpredict loop (once; later calls return the same promise). */
 export function loadUpZstdDecoder(): Promise<void> {
   decoderLoading ??= decoder
     ? Promise.resolve()
-    : WebAssembly.instantiate(fromBase64(ZSTD_DECODER_WASM_BASE64), ZSTD_IMPORTS).then(({ instance }) =>
-        install(instance),
-      );
+    : instantiateAsync().then((loaded) => {
+        decoder ??= loaded;
+      });
   return decoderLoading;
 }
 
@@ -174,7 +179,7 @@ function decoderNow(): LoadedDecoder | undefined {
   if (decoder || synchronousRefused) return decoder;
   try {
     const module = new WebAssembly.Module(fromBase64(ZSTD_DECODER_WASM_BASE64));
-    install(new WebAssembly.Instance(module, ZSTD_IMPORTS));
+    decoder = wrap(new WebAssembly.Instance(module, ZSTD_IMPORTS));
   } catch {
     synchronousRefused = true;
     loadUpZstdDecoder().catch(() => {}); // its failure shows as codec-not-loaded on later frames
@@ -216,7 +221,50 @@ export function upZstdDecode(payload: Uint8Array, pixelCount: number, width: num
     // A trap or a failed memory growth inside the WebAssembly (none is expected: the loop checks its
     // bounds and zstd its input), still reported as bad bytes, never as another exception.
     throw new DecodeError("corrupt-payload", FIELD, `${(error as Error).message}`);
+  } finally {
+    retireIfLarge(d);
   }
+}
+
+/**
+ * The most WebAssembly memory the decoder keeps between frames. A WebAssembly memory never shrinks, so
+ * one large frame (a valid 1 KB payload of 2^25 zero pixels takes 32 MiB of stage 1 and 64 MiB of
+ * output in it) would otherwise stay in every viewer's worker for good; a VGA frame needs under 2 MiB.
+ */
+export const UP_ZSTD_DECODER_MEMORY_BOUND = 64 * 2 ** 20;
+
+let replacing = false;
+
+/**
+ * Drops a decoder whose memory grew past the bound, so its memory can be collected: where compilation
+ * is synchronous (Node, workers) the next frame instantiates a fresh one (about a millisecond); where the
+ * platform refuses it, a fresh one is loaded asynchronously and replaces this one when ready (this one
+ * decodes meanwhile, so no frame waits).
+ */
+function retireIfLarge(d: LoadedDecoder): void {
+  if (d.zstd.memory.buffer.byteLength <= UP_ZSTD_DECODER_MEMORY_BOUND || decoder !== d) return;
+  if (!synchronousRefused) {
+    decoder = undefined;
+    decoderLoading = undefined;
+    return;
+  }
+  if (replacing) return;
+  replacing = true;
+  instantiateAsync()
+    .then(
+      (fresh) => {
+        if (decoder === d) decoder = fresh;
+      },
+      () => {}, // keep this one
+    )
+    .finally(() => {
+      replacing = false;
+    });
+}
+
+/** The bytes of WebAssembly memory the decoder holds now (0 when none is instantiated): for tests. */
+export function upZstdDecoderMemoryBytes(): number {
+  return decoder ? decoder.zstd.memory.buffer.byteLength : 0;
 }
 
 /** A zstd block regenerates at most this many bytes (RFC 8878 Block_Maximum_Size). */
