@@ -63,6 +63,22 @@ describe("auto depth encoding (per entity)", { timeout: 30_000 }, () => {
     );
   });
 
+  it("blank first frames (no valid pixel) are sent as their smallest but are not trial frames", () => {
+    const auto = new AutoDepthEncoding();
+    const blank = new DepthImage(new Uint16Array(tum.depth.length), {
+      width: tum.width,
+      height: tum.height,
+      meter: 5000,
+    });
+    const sent: number[] = [];
+    for (let i = 0; i < AUTO_TRIAL_FRAMES; i++)
+      sent.push(encodingOf(encodeLog("cam/depth", blank, [], {}, auto).bytes));
+    expect(sent).toEqual([1, 1, 1]); // RVL: 4 bytes for 640x480 zeros
+    expect(auto.choices().size).toBe(0);
+    for (let i = 0; i < AUTO_TRIAL_FRAMES; i++) encodeLog("cam/depth", kinect, [], {}, auto);
+    expect(auto.choices().get("cam/depth")).toBe("up-zstd");
+  });
+
   it("keeps MED-deflate for time-of-flight depth (Azure), where it is smaller than up-zstd", () => {
     const auto = new AutoDepthEncoding();
     const azure = loadSampleSets()[1]!.frames;

@@ -20,6 +20,13 @@ export type DepthEncodingOption = DepthEncoding | "auto";
 /** U16 frames of an entity that `auto` measures before it keeps one encoding. */
 export const AUTO_TRIAL_FRAMES = 3;
 
+/**
+ * A frame whose smallest encoding is under this fraction of its raw bytes (a blank frame: no valid
+ * pixel, as depth cameras often send first) says nothing about the entity's depth: `auto` sends it as
+ * its smallest but does not count it as a trial frame.
+ */
+export const AUTO_UNINFORMATIVE_FRACTION = 0.01;
+
 /** The lossless U16 encodings `auto` measures, each frame's size by its encoder. */
 const CANDIDATES = ["rvl", "med", "up-zstd"] as const;
 type Candidate = (typeof CANDIDATES)[number];
@@ -50,7 +57,8 @@ function upZstdUsable(): boolean {
  * MED-deflate, up-zstd) and the smallest is sent; after them the encoding with the fewest bytes in
  * total is kept for that entity. All are lossless, so the choice changes only the size. Frames logged
  * while up-zstd's encoder is still loading (the first milliseconds of a process) are sent as the
- * smaller of RVL and MED and are not trial frames. Not for non-U16 images (sent raw) and not when a
+ * smaller of RVL and MED and are not trial frames; nor are frames whose smallest encoding is under 1 %
+ * of their raw bytes (blank frames: RVL's few bytes would otherwise lock the entity on RVL). Not for non-U16 images (sent raw) and not when a
  * `log()` call names its own encoding.
  */
 export class AutoDepthEncoding {
@@ -70,7 +78,9 @@ export class AutoDepthEncoding {
       med: medEncode(data, image.width).length,
       "up-zstd": upZstdUsable() ? upZstdEncode(data, image.width).length : Number.POSITIVE_INFINITY,
     };
-    if (upZstdState === "loading" && !upZstdEncoderLoaded()) return smallest(sizes);
+    const best = smallest(sizes);
+    if (upZstdState === "loading" && !upZstdEncoderLoaded()) return best;
+    if (sizes[best] < AUTO_UNINFORMATIVE_FRACTION * data.byteLength) return best;
     const trial = this.trials.get(entityPath) ?? {
       frames: 0,
       bytes: { rvl: 0, med: 0, "up-zstd": 0 },
@@ -83,7 +93,7 @@ export class AutoDepthEncoding {
     } else {
       this.trials.set(entityPath, trial);
     }
-    return smallest(sizes);
+    return best;
   }
 
   /** What `auto` settled on per entity so far (entities still on trial are absent). */
