@@ -1,7 +1,9 @@
 import {
   cameraInfoDistortion,
+  DecodeError,
   type DepthImage,
   decodeMessage,
+  type LogMessage,
   loadUpZstdDecoder,
   type Measurement,
   measure,
@@ -36,6 +38,22 @@ export interface FoxgloveExportStats {
   /** Measurements written on `EXPORT_TOPICS.measurements`. */
   readonly measurements: number;
   readonly bytes: number;
+  /**
+   * Recorded messages left out: one per entity and reason, with how many. The relay records a frame's
+   * wire bytes after reading only its envelope, so a payload that does not decode can be in a
+   * recording; it costs that message, not the export.
+   */
+  readonly problems: readonly FoxgloveExportProblem[];
+}
+
+export interface FoxgloveExportProblem {
+  /** A recorded message that does not decode (DecodeError). */
+  readonly code: "bad-message";
+  readonly entityPath: string;
+  /** A sentence naming the problem and the entity (the first such message's). */
+  readonly message: string;
+  /** How many messages it concerned. */
+  count: number;
 }
 
 export interface FoxgloveExportOptions {
@@ -160,8 +178,26 @@ export async function exportFoxglove(
 
   const stats = { images: 0, colorImages: 0, calibrations: 0, transforms: 0 };
   let done = 0;
+  const problems = new Map<string, FoxgloveExportProblem>();
   const write = async (m: RecordedMessage) => {
-    const message = decodeMessage(m.bytes);
+    let message: LogMessage;
+    try {
+      message = decodeMessage(m.bytes);
+    } catch (error) {
+      if (!(error instanceof DecodeError)) throw error;
+      const known = problems.get(m.entityPath);
+      if (known) known.count++;
+      else {
+        const text = `entity ${m.entityPath}: a recorded message does not decode, left out: ${error.message}`;
+        problems.set(m.entityPath, {
+          code: "bad-message",
+          entityPath: m.entityPath,
+          message: text,
+          count: 1,
+        });
+      }
+      return;
+    }
     const timestamp = toTime(m.logTimeNs);
     const encoder = new TextEncoder();
     let channelId: number;
@@ -292,7 +328,7 @@ export async function exportFoxglove(
   }
   await writer.end();
   options.onProgress?.({ messages: done, totalMessages });
-  return { ...stats, measurements, bytes };
+  return { ...stats, measurements, bytes, problems: [...problems.values()] };
 }
 
 function parentPath(path: string): string {

@@ -8,6 +8,7 @@ export {
   EXPORT_TOPICS,
   exportFoxglove,
   type FoxgloveExportOptions,
+  type FoxgloveExportProblem,
   type FoxgloveExportStats,
 } from "./exportFoxglove.ts";
 export {
