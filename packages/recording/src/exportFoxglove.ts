@@ -178,6 +178,7 @@ export async function exportFoxglove(
 
   const stats = { images: 0, colorImages: 0, calibrations: 0, transforms: 0 };
   let done = 0;
+  let leftOut = 0; // counted in progress: the CLI's bar ends at totalMessages
   const problems = new Map<string, FoxgloveExportProblem>();
   const write = async (m: RecordedMessage) => {
     let message: LogMessage;
@@ -196,6 +197,7 @@ export async function exportFoxglove(
           count: 1,
         });
       }
+      leftOut++;
       return;
     }
     const timestamp = toTime(m.logTimeNs);
@@ -283,7 +285,7 @@ export async function exportFoxglove(
       data: data ? jsonWithBase64Data(body, data) : encoder.encode(JSON.stringify(body)),
     });
     done++;
-    if (done % 64 === 0) options.onProgress?.({ messages: done, totalMessages });
+    if (done % 64 === 0) options.onProgress?.({ messages: done + leftOut, totalMessages });
   };
 
   const range = reader.timeRange();
@@ -327,7 +329,7 @@ export async function exportFoxglove(
     measurements++;
   }
   await writer.end();
-  options.onProgress?.({ messages: done, totalMessages });
+  options.onProgress?.({ messages: done + leftOut, totalMessages });
   return { ...stats, measurements, bytes, problems: [...problems.values()] };
 }
 
