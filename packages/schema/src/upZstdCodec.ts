@@ -12,10 +12,12 @@ import { ZSTD_DECODER_WASM_BASE64 } from "./wasm/zstdDecoderWasm.ts";
  * left-neighbour chain after the first row, so it runs as a tight loop; stage 2 is one zstd frame.
  *
  * Both stages run in WebAssembly. The decoder is npm zstddec's 54 KB zstd decoder, embedded as base64
- * by wasm/build.ts (the viewer's CSP refuses zstddec's own fetch of a data: URL): in Node and in
- * workers it is instantiated synchronously on first use; a page's main thread must await
- * `loadUpZstdDecoder()` (Chromium compiles at most 4 KB synchronously there), before which decoding
- * throws DecodeError "codec-not-loaded". The encoder (@bokuweb/zstd-wasm, for producers in Node) loads
+ * by wasm/build.ts (the viewer's CSP refuses zstddec's own fetch of a data: URL). It is instantiated
+ * synchronously on first use where the platform compiles it at once: Node, workers, and the main
+ * thread of the Debian Chromium 156 the tests run (54 KB compiled synchronously, reviewer 06:45). Where
+ * a platform refuses synchronous compilation (older Chromium: 4 KB on a page's main thread), decoding
+ * throws DecodeError "codec-not-loaded" until `loadUpZstdDecoder()` has finished; callers wait for it
+ * (only unit tests that make `WebAssembly.Module` refuse exercise that wait). The encoder (@bokuweb/zstd-wasm, for producers in Node) loads
  * only asynchronously: `await loadUpZstdEncoder()`, before which encoding throws ValidationError.
  *
  * Decoding runs in the decoder's own memory: the payload is copied in, `ZSTD_decompress` writes the
@@ -170,10 +172,10 @@ export function loadUpZstdDecoder(): Promise<void> {
 let synchronousRefused = false;
 
 /**
- * The decoder, instantiated synchronously on first use where the platform allows it: Node and
- * workers compile any size at once (so a Node subscriber or export needs no loader call), a page's
- * main thread only up to 4 KB in Chromium (the 54 KB decoder is refused there: then its asynchronous
- * loader starts and this frame is "codec-not-loaded").
+ * The decoder, instantiated synchronously on first use where the platform allows it (Node and workers
+ * compile any size at once, so a Node subscriber or export needs no loader call). Where a platform
+ * refuses synchronous compilation (older Chromium: 4 KB on a page's main thread), its asynchronous
+ * loader starts and this frame is "codec-not-loaded".
  */
 function decoderNow(): LoadedDecoder | undefined {
   if (decoder || synchronousRefused) return decoder;

@@ -32,8 +32,9 @@ import { type DecodedImage, decodeEncodedImage } from "./imageDecode.ts";
  * ImageBitmap; bytes that do not decode are a problem (viewer state), never an exception. A review room
  * sends wire bytes and gets the decoded message (and bitmap) back. Messages leave as the schema's
  * transferable form (`toTransferable`), their pixels and bitmaps moved, not copied. up-zstd depth
- * (encoding 4) decodes in WebAssembly whose loading starts with the core; a frame that comes before it
- * has loaded waits for it, its entity busy meanwhile.
+ * (encoding 4) decodes in WebAssembly whose loading starts with the core; where the platform refuses
+ * synchronous compilation, a frame that comes before it has loaded waits for it, its entity busy
+ * meanwhile.
  */
 
 /** What the page asks of the frame core. */
