@@ -179,14 +179,22 @@ let synchronousRefused = false;
  */
 function decoderNow(): LoadedDecoder | undefined {
   if (decoder || synchronousRefused) return decoder;
+  decoder = instantiateNow();
+  // Its failure shows as codec-not-loaded on later frames.
+  if (!decoder) loadUpZstdDecoder().catch(() => {});
+  return decoder;
+}
+
+/** A fresh decoder compiled synchronously, or undefined (remembered) where the platform refuses that. */
+function instantiateNow(): LoadedDecoder | undefined {
+  if (synchronousRefused) return undefined;
   try {
     const module = new WebAssembly.Module(fromBase64(ZSTD_DECODER_WASM_BASE64));
-    decoder = wrap(new WebAssembly.Instance(module, ZSTD_IMPORTS));
+    return wrap(new WebAssembly.Instance(module, ZSTD_IMPORTS));
   } catch {
     synchronousRefused = true;
-    loadUpZstdDecoder().catch(() => {}); // its failure shows as codec-not-loaded on later frames
+    return undefined;
   }
-  return decoder;
 }
 
 /** Whether `upZstdDecode` can run now (its loader has finished). */
@@ -238,24 +246,23 @@ export const UP_ZSTD_DECODER_MEMORY_BOUND = 64 * 2 ** 20;
 let replacing = false;
 
 /**
- * Drops a decoder whose memory grew past the bound, so its memory can be collected: where compilation
- * is synchronous (Node, workers) the next frame instantiates a fresh one (about a millisecond); where the
- * platform refuses it, a fresh one is loaded asynchronously and replaces this one when ready (this one
- * decodes meanwhile, so no frame waits).
+ * Replaces a decoder whose memory grew past the bound with a fresh one, so the old memory can be
+ * collected: at once where compilation is synchronous (Node, workers: about a millisecond); where the
+ * platform refuses that, a fresh one loads asynchronously (`loadUpZstdDecoder()` resolves when it is
+ * in place) and this one decodes meanwhile, so no frame waits.
  */
 function retireIfLarge(d: LoadedDecoder): void {
-  if (d.zstd.memory.buffer.byteLength <= UP_ZSTD_DECODER_MEMORY_BOUND || decoder !== d) return;
-  if (!synchronousRefused) {
-    decoder = undefined;
-    decoderLoading = undefined;
+  if (d.zstd.memory.buffer.byteLength <= UP_ZSTD_DECODER_MEMORY_BOUND || decoder !== d || replacing) return;
+  const fresh = instantiateNow();
+  if (fresh) {
+    decoder = fresh;
     return;
   }
-  if (replacing) return;
   replacing = true;
-  instantiateAsync()
+  decoderLoading = instantiateAsync()
     .then(
-      (fresh) => {
-        if (decoder === d) decoder = fresh;
+      (loaded) => {
+        if (decoder === d) decoder = loaded;
       },
       () => {}, // keep this one
     )
