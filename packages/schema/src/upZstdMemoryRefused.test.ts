@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { refuseLargeSynchronousCompile } from "../testing/synchronousCompile.ts";
 import {
   loadUpZstdDecoder,
   loadUpZstdEncoder,
@@ -8,22 +9,15 @@ import {
   upZstdEncode,
 } from "./upZstdCodec.ts";
 
-// Its own file: a fresh module graph, and a WebAssembly.Module that refuses more than 4 KB, as older
-// Chromium did on a page's main thread (Node compiles any size at once, so does Debian's Chromium 156).
-const NodeModule = WebAssembly.Module;
-function MainThreadModule(bytes: BufferSource): WebAssembly.Module {
-  if (bytes.byteLength > 4096) throw new RangeError("WebAssembly.Module(): Buffer size is larger than 4KB");
-  return new NodeModule(bytes);
-}
-
+// Its own file: a fresh module graph, and synchronous compilation refused past 4 KB (older Chromium on a
+// page's main thread; Node compiles any size at once, so does Debian's Chromium 156).
 describe("up-zstd decoder memory where synchronous compilation is refused", { timeout: 60_000 }, () => {
+  let undo: () => void;
   beforeAll(async () => {
-    (WebAssembly as { Module: unknown }).Module = MainThreadModule;
+    undo = refuseLargeSynchronousCompile();
     await Promise.all([loadUpZstdEncoder(), loadUpZstdDecoder()]);
   });
-  afterAll(() => {
-    (WebAssembly as { Module: unknown }).Module = NodeModule;
-  });
+  afterAll(() => undo());
 
   it("after one large frame the old decoder serves until a fresh one has loaded, then is replaced", async () => {
     const big = upZstdEncode(new Uint16Array(2 ** 25), 8192);

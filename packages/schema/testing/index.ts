@@ -13,3 +13,4 @@ export {
   sampleStream,
   stampFrame,
 } from "./stampedFrames.ts";
+export { refuseLargeSynchronousCompile } from "./synchronousCompile.ts";
