@@ -5,6 +5,7 @@ import {
   DepthImage,
   encodeMessage,
   type LogMessage,
+  loadUpZstdEncoder,
   Pinhole,
   type PublishResult,
   type Transform3D,
@@ -183,6 +184,46 @@ describe("recording: export and import through the CLI", () => {
     const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
     expect(sha(readFileSync(raw))).toBe(sha(new Uint8Array(await download.arrayBuffer())));
     expect(JSON.parse(rawRun.stdout)).toMatchObject({ recordingId: recording.id, format: "depthroom" });
+  });
+
+  it("exports a recording holding an undecodable frame: that frame is left out and named, the rest exported", async () => {
+    // The relay records a frame after reading its envelope only, so a producer can get a payload that
+    // does not decode into a recording; the export costs that frame, not the recording.
+    const { dir, session, relay } = await setup();
+    const { socket } = await connectFrames(relay.url, session.id, session.tokens.publish);
+    cleanups.push(() => socket.close());
+    const edit = recordingAccess(session.links.edit);
+    const recording = await startRecording(edit);
+    await loadUpZstdEncoder();
+    const g = tum.frames[0] as (typeof tum.frames)[number];
+    const base = BigInt(Date.now() + 1000) * 1_000_000n;
+    for (let i = 0; i < 3; i++) {
+      const bytes = encodeMessage(
+        {
+          entityPath: "world/tum/depth",
+          timelines: [{ timeline: "capture_time", kind: "timestamp", value: base + BigInt(i) * 33_000_000n }],
+          archetype: new DepthImage(g.depth, { width: g.width, height: g.height, meter: tum.unitsPerMetre }),
+        },
+        { depthEncoding: "up-zstd" },
+      );
+      // The middle frame's zstd magic zeroed: its envelope stays valid.
+      if (i === 1) bytes[Buffer.from(bytes).indexOf(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))] = 0;
+      expect(await new Promise((resolve) => socket.emit("publish", bytes, resolve))).toEqual({ ok: true });
+    }
+    expect((await stopRecording(edit, recording.id)).frames).toBe(3);
+
+    const out = join(dir, "partial.mcap");
+    const json = await exportWithCli(recording.id, session.links.view, "foxglove", out, "--json");
+    expect(json.code).toBe(0);
+    const report = JSON.parse(json.stdout) as {
+      images: number;
+      problems: { entityPath: string; count: number }[];
+    };
+    expect(report.images).toBe(2);
+    expect(report.problems).toMatchObject([{ code: "bad-message", entityPath: "world/tum/depth", count: 1 }]);
+    const text = await exportWithCli(recording.id, session.links.view, "foxglove", out, "-q");
+    expect(text.code).toBe(0);
+    expect(text.stderr).toMatch(/^problem \(bad-message\): entity world\/tum\/depth: .*corrupt-payload/m);
   });
 
   it("imports a ROS 2 MCAP (sensor_msgs Image 16UC1 + CameraInfo, CDR) written by the test", async () => {

@@ -153,11 +153,16 @@ function report(
               calibrations: r.stats.calibrations,
               transforms: r.stats.transforms,
               measurements: r.stats.measurements,
+              problems: r.stats.problems,
             }
           : {}),
       })}\n`,
     );
     return;
+  }
+  // Frames left out (a recorded payload that does not decode) are shown even when quiet, as import does.
+  for (const p of r.stats?.problems ?? []) {
+    ctx.stderr.write(`problem (${p.code}): ${p.message}${p.count > 1 ? ` (${p.count} times)` : ""}\n`);
   }
   if (r.quiet) return;
   const what = r.stats
