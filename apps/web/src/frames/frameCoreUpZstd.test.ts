@@ -6,7 +6,7 @@ import {
   readEnvelope,
   upZstdDecoderLoaded,
 } from "@depthroom/schema";
-import { loadSampleSets } from "@depthroom/schema/testing";
+import { loadSampleSets, refuseLargeSynchronousCompile } from "@depthroom/schema/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FrameCore, type FrameEvent } from "./frameCore.ts";
 
@@ -16,19 +16,13 @@ import { FrameCore, type FrameEvent } from "./frameCore.ts";
 // loader. Node compiles any size at once, and so does the Debian Chromium 156 the browser tests run
 // (reviewer, 06:45), so they never take that path; this file makes the synchronous compile refuse past
 // 4 KB (as older Chromium did) to show what the frame core does then.
-const NodeModule = WebAssembly.Module;
-function MainThreadModule(bytes: BufferSource): WebAssembly.Module {
-  if (bytes.byteLength > 4096) throw new RangeError("WebAssembly.Module(): Buffer size is larger than 4KB");
-  return new NodeModule(bytes);
-}
 
 describe("FrameCore, up-zstd depth (encoding 4)", { timeout: 30_000 }, () => {
+  let undo: () => void;
   beforeAll(() => {
-    WebAssembly.Module = MainThreadModule as unknown as typeof WebAssembly.Module;
+    undo = refuseLargeSynchronousCompile();
   });
-  afterAll(() => {
-    WebAssembly.Module = NodeModule;
-  });
+  afterAll(() => undo());
 
   it("a frame that comes before the decoder has loaded waits for it, then decodes bit-exactly", async () => {
     await loadUpZstdEncoder();
