@@ -7,7 +7,7 @@ import {
 } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AUTO_TRIAL_FRAMES, AutoDepthEncoding } from "./depthEncodingChoice.ts";
+import { AUTO_TRIAL_FRAMES, AUTO_UNINFORMATIVE_FRAMES, AutoDepthEncoding } from "./depthEncodingChoice.ts";
 import { encodeLog } from "./encodeLog.ts";
 
 /** The encoding byte of an encoded DepthImage message with no timelines (PROTOCOL.md offsets). */
@@ -77,6 +77,19 @@ describe("auto depth encoding (per entity)", { timeout: 30_000 }, () => {
     expect(auto.choices().size).toBe(0);
     for (let i = 0; i < AUTO_TRIAL_FRAMES; i++) encodeLog("cam/depth", kinect, [], {}, auto);
     expect(auto.choices().get("cam/depth")).toBe("up-zstd");
+  });
+
+  it("settles after AUTO_UNINFORMATIVE_FRAMES when every frame is that small (noise-free synthetic depth)", () => {
+    // A slanted wall: every pixel valid, each row 1 more than the last (reviewer, 06:59: never settled,
+    // every encoder on every frame).
+    const wall = new Uint16Array(tum.width * tum.height);
+    for (let i = 0; i < wall.length; i++) wall[i] = 1000 + Math.floor(i / tum.width);
+    const image = new DepthImage(wall, { width: tum.width, height: tum.height, meter: 5000 });
+    const auto = new AutoDepthEncoding();
+    for (let i = 0; i < AUTO_UNINFORMATIVE_FRAMES - 1; i++) encodeLog("synthetic/depth", image, [], {}, auto);
+    expect(auto.choices().size).toBe(0);
+    encodeLog("synthetic/depth", image, [], {}, auto);
+    expect(auto.choices().get("synthetic/depth")).toBe("up-zstd");
   });
 
   it("keeps MED-deflate for time-of-flight depth (Azure), where it is smaller than up-zstd", () => {

@@ -27,6 +27,13 @@ export const AUTO_TRIAL_FRAMES = 3;
  */
 export const AUTO_UNINFORMATIVE_FRACTION = 0.01;
 
+/**
+ * Uninformative frames of an entity after which `auto` settles anyway, on the fewest bytes over all the
+ * frames it measured: an entity whose every frame is that small (synthetic, noise-free depth) would
+ * otherwise pay every encoder on every frame.
+ */
+export const AUTO_UNINFORMATIVE_FRAMES = 30;
+
 /** The lossless U16 encodings `auto` measures, each frame's size by its encoder. */
 const CANDIDATES = ["rvl", "med", "up-zstd"] as const;
 type Candidate = (typeof CANDIDATES)[number];
@@ -58,11 +65,15 @@ function upZstdUsable(): boolean {
  * total is kept for that entity. All are lossless, so the choice changes only the size. Frames logged
  * while up-zstd's encoder is still loading (the first milliseconds of a process) are sent as the
  * smaller of RVL and MED and are not trial frames; nor are frames whose smallest encoding is under 1 %
- * of their raw bytes (blank frames: RVL's few bytes would otherwise lock the entity on RVL). Not for non-U16 images (sent raw) and not when a
- * `log()` call names its own encoding.
+ * of their raw bytes (blank frames: RVL's few bytes would otherwise lock the entity on RVL), until
+ * AUTO_UNINFORMATIVE_FRAMES of them: then it keeps the fewest bytes over all it measured. Not for
+ * non-U16 images (sent raw) and not when a `log()` call names its own encoding.
  */
 export class AutoDepthEncoding {
-  private readonly trials = new Map<string, { frames: number; bytes: Record<Candidate, number> }>();
+  private readonly trials = new Map<
+    string,
+    { frames: number; uninformative: number; bytes: Record<Candidate, number> }
+  >();
   private readonly chosen = new Map<string, DepthEncoding>();
 
   constructor() {
@@ -80,14 +91,15 @@ export class AutoDepthEncoding {
     };
     const best = smallest(sizes);
     if (upZstdState === "loading" && !upZstdEncoderLoaded()) return best;
-    if (sizes[best] < AUTO_UNINFORMATIVE_FRACTION * data.byteLength) return best;
     const trial = this.trials.get(entityPath) ?? {
       frames: 0,
+      uninformative: 0,
       bytes: { rvl: 0, med: 0, "up-zstd": 0 },
     };
-    trial.frames++;
     for (const c of CANDIDATES) trial.bytes[c] += sizes[c];
-    if (trial.frames >= AUTO_TRIAL_FRAMES) {
+    if (sizes[best] < AUTO_UNINFORMATIVE_FRACTION * data.byteLength) trial.uninformative++;
+    else trial.frames++;
+    if (trial.frames >= AUTO_TRIAL_FRAMES || trial.uninformative >= AUTO_UNINFORMATIVE_FRAMES) {
       this.trials.delete(entityPath);
       this.chosen.set(entityPath, smallest(trial.bytes));
     } else {
