@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { PerformanceObserver } from "node:perf_hooks";
-import { DepthImage, Pinhole } from "@depthroom/schema";
+import { DepthImage, encodeMessage, Pinhole } from "@depthroom/schema";
 import { loadSampleSets } from "@depthroom/schema/testing";
 import { connect } from "@depthroom/sdk";
 import WebSocket from "ws";
@@ -16,8 +16,11 @@ const loadFoxglove = async () => {
 /*
  * The bench's producer, in a child process with IPC: <mode: depthroom|raw|foxglove> <url> [session token].
  * depthroom: the real SDK (`connect`, `setTime`, `log` of the TUM sample as a DepthImage, RVL-encoded
- * per log() as a rig does). raw / foxglove: the same RVL message bytes, stamped, on a plain `ws` socket
- * or a Foxglove client channel, skipping a frame when more than 3 are buffered. The parent sends
+ * per log() as a rig does). raw / foxglove: the same RVL message, encoded per frame too (encodeMessage,
+ * as a rig on a plain socket has to: the capture stamp is taken before the encode on every path, so the
+ * latency compares transports, not "encode vs none"), on a plain `ws` socket or a Foxglove client
+ * channel, skipping a frame when more than 3 are buffered. BENCH_PEER_ENCODE=0: the peers send a
+ * stamped copy of bytes encoded once (the figures of runs before 2026-12-05 07:10 UTC). The parent sends
  * {type:"run", windowStart, end}; the producer publishes at 30 Hz until `end` and answers with its counts,
  * its CPU and its garbage-collection time over the window.
  */
@@ -46,20 +49,44 @@ function mainThreadSched(): { onCpu: number; waiting: number } {
 
 type Send = (sequence: number) => boolean;
 
+const PEER_ENCODE = process.env.BENCH_PEER_ENCODE !== "0";
+
+/** The TUM sample as the DepthImage every producer logs. */
+function sampleImage(): DepthImage {
+  const tum = loadSampleSets()[0]!;
+  const sample = tum.frames[0]!;
+  return new DepthImage(sample.depth, {
+    width: sample.width,
+    height: sample.height,
+    meter: tum.unitsPerMetre,
+  });
+}
+
+/** A raw or Foxglove producer's frame: stamped now, then RVL-encoded (or a stamped copy, see above). */
+function peerFrame(image: DepthImage, sequence: number): Uint8Array {
+  const captureMs = clockMs();
+  if (!PEER_ENCODE) return stampFrame(stream, sequence, captureMs);
+  return encodeMessage(
+    {
+      entityPath: "world/camera/depth",
+      timelines: [
+        { timeline: "frame", kind: "sequence", value: BigInt(sequence) },
+        { timeline: "capture_time", kind: "timestamp", value: BigInt(Math.round(captureMs * 1e6)) },
+      ],
+      archetype: image,
+    },
+    { depthEncoding: "rvl" },
+  );
+}
+
 async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
   if (mode === "depthroom") {
-    const tum = loadSampleSets()[0]!;
-    const sample = tum.frames[0]!;
+    const image = sampleImage();
     const rig = await connect({ url: url ?? "", session: session ?? "", token: token ?? "" });
     // Written out, not imported: this script also runs inside an older checkout (BENCH_BASE), whose
     // schema testing exports may not have the newer names.
-    const intrinsics = { fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: sample.width, height: sample.height };
+    const intrinsics = { fx: 525, fy: 525, cx: 319.5, cy: 239.5, width: image.width, height: image.height };
     rig.log("world/camera", Pinhole.fromIntrinsics(intrinsics), { static: true });
-    const image = new DepthImage(sample.depth, {
-      width: sample.width,
-      height: sample.height,
-      meter: tum.unitsPerMetre,
-    });
     return {
       send: (sequence) => {
         rig.setTime("frame", sequence);
@@ -70,6 +97,7 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
       close: () => rig.close(1000),
     };
   }
+  const image = sampleImage();
   if (mode === "raw") {
     const ws = new WebSocket(`${url?.replace(/^http/, "ws")}/pub`, { perMessageDeflate: false });
     await new Promise((resolve) => ws.once("open", resolve));
@@ -77,7 +105,7 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
     return {
       send: (sequence) => {
         if (ws.bufferedAmount > WINDOW * stream.depth.byteLength) return false;
-        ws.send(stampFrame(stream, sequence, clockMs()));
+        ws.send(peerFrame(image, sequence));
         return true;
       },
       close: () => ws.close(),
@@ -97,7 +125,7 @@ async function open(): Promise<{ send: Send; close(): Promise<void> | void }> {
   return {
     send: (sequence) => {
       if (ws.bufferedAmount > WINDOW * stream.depth.byteLength) return false;
-      client.sendMessage(channel, stampFrame(stream, sequence, clockMs()));
+      client.sendMessage(channel, peerFrame(image, sequence));
       return true;
     },
     close: () => client.close(),

@@ -18,8 +18,10 @@ import { cpuSeconds, listening, onMessage, percentile, rssMB, spawnNode } from "
  *   base      with BENCH_BASE=<checkout with node_modules>: that tree's relay, built if it has
  *             apps/relay/dist/main.js (`npm run build -w @depthroom/relay` there), else under tsx, and its
  *             SDK (our producer and viewer scripts are copied into its bench/ as current-*.ts)
- * Prints per run: fast viewers' fps and longest gap, latency p50/p99, the slow viewer's lag, relay CPU
- * per delivered frame and RSS, the viewers' and the producer's CPU (and its GC share); then each as a
+ * Latency is from the producer's capture stamp, taken before it encodes the frame (every producer
+ * RVL-encodes each frame: benchProducer.ts; BENCH_PEER_ENCODE=0 lets the peers send pre-encoded
+ * copies), to the viewer's arrival, decoded. Prints per run: fast viewers' fps and longest gap, latency
+ * p50/p99, the slow viewer's lag, relay CPU per delivered frame and RSS, the viewers' and the producer's CPU (and its GC share); then each as a
  * ratio to raw ws (medians over rounds), and each goal of issue 18 as "figure (goal, met/MISSED)".
  * Rounds interleave the relays; the load average is printed.
  *   npm run bench:frames -w @depthroom/relay     (about 3 minutes on a quiet 2-core box)

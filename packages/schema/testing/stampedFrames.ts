@@ -66,7 +66,7 @@ export function sampleStream(camera = "world/camera"): SampleStream {
   return { pinhole, depth, frameOffset, captureOffset };
 }
 
-/** A copy of the depth frame stamped with `sequence` and a capture time in wall-clock ms. */
+/** A copy of the depth frame stamped with `sequence` and a capture time in clockMs milliseconds. */
 export function stampFrame(stream: SampleStream, sequence: number, captureMs: number): Uint8Array {
   const bytes = new Uint8Array(stream.depth);
   const view = new DataView(bytes.buffer);
@@ -75,7 +75,7 @@ export function stampFrame(stream: SampleStream, sequence: number, captureMs: nu
   return bytes;
 }
 
-/** The sequence and capture time (wall-clock ms) of a stamped frame, read from its header. */
+/** The sequence and capture time (clockMs milliseconds) of a stamped frame, read from its header. */
 export function readStamp(bytes: Uint8Array): { sequence: number; captureMs: number } {
   const envelope = readEnvelope(bytes);
   const frame = envelope.timelines.find((t) => t.timeline === "frame");
