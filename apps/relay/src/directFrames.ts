@@ -208,6 +208,13 @@ function startsWith(data: unknown, prefix: Buffer, max: number): data is Buffer 
   return true;
 }
 
+/** Whether bytes [from, to) are 1 to `most` ASCII digits. */
+function decimalDigits(data: Buffer, from: number, to: number, most: number): boolean {
+  if (to <= from || to - from > most) return false;
+  for (let i = from; i < to; i++) if ((data[i] as number) < 48 || (data[i] as number) > 57) return false;
+  return true;
+}
+
 /** What socket.io-client's `emit("credit", n)` sends: `42["credit",<n>]` (engine.io message, socket.io event). */
 const CREDIT_PREFIX = Buffer.from('42["credit",');
 
@@ -215,8 +222,9 @@ const CREDIT_PREFIX = Buffer.from('42["credit",');
  * The other half of the hot path: a viewer's `credit` event (`42["credit",<n>]`, a socket.io EVENT on
  * the default namespace, one per batch of frames) is handed to `onCredit` straight from the WebSocket,
  * without engine.io's and socket.io's decoders (string conversion, packet objects, JSON.parse, events).
- * The payload is passed as read (a number, or NaN for anything else): the caller checks it. Anything
- * else, and any message while socket.io's decoder is assembling a binary packet, goes the usual way.
+ * Only a payload of 1 to 10 decimal digits is taken here (the caller checks its range); anything else
+ * (`0x10`, `1e1`, an empty payload: what JSON.parse, and so socket.io's own decoder, would refuse or read
+ * otherwise), and any message while socket.io's decoder is assembling a binary packet, goes the usual way.
  * Returns false (and changes nothing) when socket.io's internals are not what we expect.
  */
 export function installCreditFastPath(socket: Socket, onCredit: (payload: unknown) => void): boolean {
@@ -225,6 +233,7 @@ export function installCreditFastPath(socket: Socket, onCredit: (payload: unknow
       !isBinary &&
       startsWith(data, CREDIT_PREFIX, 32) &&
       data[data.length - 1] === 93 /* "]" */ &&
+      decimalDigits(data, CREDIT_PREFIX.length, data.length - 1, 10) &&
       !client.decoder?.reconstructor &&
       open()
     ) {
