@@ -71,9 +71,10 @@ describe("auto depth encoding (per entity)", { timeout: 30_000 }, () => {
       meter: 5000,
     });
     const sent: number[] = [];
-    for (let i = 0; i < AUTO_TRIAL_FRAMES; i++)
+    // More than AUTO_UNINFORMATIVE_FRAMES of them: a camera blank for its first seconds.
+    for (let i = 0; i < 2 * AUTO_UNINFORMATIVE_FRAMES; i++)
       sent.push(encodingOf(encodeLog("cam/depth", blank, [], {}, auto).bytes));
-    expect(sent).toEqual([1, 1, 1]); // RVL: 4 bytes for 640x480 zeros
+    expect(new Set(sent)).toEqual(new Set([1])); // RVL: 4 bytes for 640x480 zeros
     expect(auto.choices().size).toBe(0);
     for (let i = 0; i < AUTO_TRIAL_FRAMES; i++) encodeLog("cam/depth", kinect, [], {}, auto);
     expect(auto.choices().get("cam/depth")).toBe("up-zstd");

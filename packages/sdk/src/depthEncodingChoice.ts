@@ -65,8 +65,9 @@ function upZstdUsable(): boolean {
  * total is kept for that entity. All are lossless, so the choice changes only the size. Frames logged
  * while up-zstd's encoder is still loading (the first milliseconds of a process) are sent as the
  * smaller of RVL and MED and are not trial frames; nor are frames whose smallest encoding is under 1 %
- * of their raw bytes (blank frames: RVL's few bytes would otherwise lock the entity on RVL), until
- * AUTO_UNINFORMATIVE_FRAMES of them: then it keeps the fewest bytes over all it measured. Not for
+ * of their raw bytes: blank ones (under 1 % of pixels valid) never count (RVL's few bytes would
+ * otherwise lock the entity on RVL), others until AUTO_UNINFORMATIVE_FRAMES of them, when it keeps the
+ * fewest bytes over all it measured. Not for
  * non-U16 images (sent raw) and not when a `log()` call names its own encoding.
  */
 export class AutoDepthEncoding {
@@ -96,9 +97,13 @@ export class AutoDepthEncoding {
       uninformative: 0,
       bytes: { rvl: 0, med: 0, "up-zstd": 0 },
     };
+    if (sizes[best] < AUTO_UNINFORMATIVE_FRACTION * data.byteLength) {
+      // A blank frame (under 1 % of its pixels valid: a camera starting up) is never counted; a small
+      // frame of valid depth counts toward AUTO_UNINFORMATIVE_FRAMES.
+      if (validPixels(data) < AUTO_UNINFORMATIVE_FRACTION * data.length) return best;
+      trial.uninformative++;
+    } else trial.frames++;
     for (const c of CANDIDATES) trial.bytes[c] += sizes[c];
-    if (sizes[best] < AUTO_UNINFORMATIVE_FRACTION * data.byteLength) trial.uninformative++;
-    else trial.frames++;
     if (trial.frames >= AUTO_TRIAL_FRAMES || trial.uninformative >= AUTO_UNINFORMATIVE_FRAMES) {
       this.trials.delete(entityPath);
       this.chosen.set(entityPath, smallest(trial.bytes));
@@ -112,6 +117,13 @@ export class AutoDepthEncoding {
   choices(): ReadonlyMap<string, DepthEncoding> {
     return this.chosen;
   }
+}
+
+/** Non-zero pixels (0 is "no depth"). */
+function validPixels(data: Uint16Array): number {
+  let valid = 0;
+  for (let i = 0; i < data.length; i++) if (data[i] !== 0) valid++;
+  return valid;
 }
 
 /** The candidate of fewest bytes (the earlier in CANDIDATES on a tie: RVL is what other tools read). */

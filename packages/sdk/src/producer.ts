@@ -25,8 +25,9 @@ import { Timelines } from "./timelines.ts";
 export interface ProducerOptions extends ConnectionOptions {
   /**
    * Depth payload encoding: `rvl` (the default for U16, lossless), `med` (MED-deflate, U16, lossless,
-   * smaller on most depth), `float-deflate` (F32, lossless), `auto` (U16: per entity, the smaller of
-   * rvl and med over the first frames; F32: float-deflate) or `raw`. An image whose datatype the
+   * smaller on most depth), `up-zstd` (U16, lossless, smallest on Kinect v1 depth; its WASM encoder loads
+   * in connect()), `float-deflate` (F32, lossless), `auto` (U16: per entity, the smallest of rvl, med
+   * and up-zstd over the first frames: depthEncodingChoice.ts; F32: float-deflate) or `raw`. An image whose datatype the
    * option does not carry goes as RVL (U16) or raw. The default stays rvl/raw, not auto: every reader
    * (ROS and Rerun RVL decoders, the Python client at full rate) reads those; `depthroom stream` and
    * `demo`, which feed the viewer, use auto.
