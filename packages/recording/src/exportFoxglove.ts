@@ -121,8 +121,9 @@ export async function exportFoxglove(
   sink: RecordingSink,
   options: FoxgloveExportOptions = {},
 ): Promise<FoxgloveExportStats> {
-  // up-zstd depth (encoding 4) decodes in WebAssembly loaded asynchronously; then RawImage as MED's.
-  await loadUpZstdDecoder();
+  // up-zstd depth (encoding 4) decodes in WebAssembly loaded asynchronously; then RawImage as MED's. If
+  // it cannot load, only up-zstd frames are left out (each a named problem), not the whole export.
+  await loadUpZstdDecoder().catch(() => undefined);
   const reader = await openRecording(recording);
   const entities = reader.entities();
   const pinholeEntities = new Set(entities.filter((e) => e.kind === "Pinhole").map((e) => e.entityPath));

@@ -166,7 +166,9 @@ class ImportRun {
   ) {}
 
   async *messages(): AsyncGenerator<ImportedMessage, void, void> {
-    await loadUpZstdDecoder(); // Depthroom channels may hold up-zstd depth (encoding 4): WebAssembly
+    // Depthroom channels may hold up-zstd depth (encoding 4), decoded in WebAssembly; if it cannot load,
+    // only those frames are skipped (named problems), not the import.
+    await loadUpZstdDecoder().catch(() => undefined);
     // A complete file's summary names every channel up front (a damaged chunk may hold the only
     // definition of one); a file without a summary is read on its own.
     const summary = await readIndexedSummary(this.source);
