@@ -294,6 +294,7 @@ export class Subscription extends Emitter<SubscriptionEvents> implements AsyncIt
     loadUpZstdDecoder().then(
       () => {
         this.busy = false;
+        if (this.connection.state === "closed") return; // closed meanwhile: no callback after close()
         this.take(frame);
         this.schedule();
       },
