@@ -1,4 +1,4 @@
-import { decodeMessage, type LogMessage } from "@depthroom/schema";
+import { decodeMessage, readEnvelope, type TimePoint } from "@depthroom/schema";
 import { subscribe } from "@depthroom/sdk";
 import WebSocket from "ws";
 import { clockMs } from "./frames.ts";
@@ -11,36 +11,52 @@ const loadFoxglove = async () => {
 };
 
 /*
- * Bench viewers, in a child process with IPC: <mode: depthroom|raw|foxglove> <url> <count> <slowMs>
- * [session token]. depthroom viewers are the real SDK (`subscribe`: decode, then the credit); raw and
- * foxglove viewers decode each message with the same `decodeMessage`, so client CPU compares the
- * transports, not the decode. Each viewer records (arrival, latency) of every depth frame. With
+ * Bench viewers, in a child process with IPC: <mode: depthroom|raw|foxglove> <read: decode|envelope>
+ * <url> <count> <slowMs> [session token]. Every client does the same work per frame, so client CPU
+ * compares the transports:
+ *   decode    the whole message (RVL included): the SDK's `subscribe` callback, `decodeMessage` on the
+ *             peers' sockets
+ *   envelope  header, entity path and timelines only: the SDK's lazy frames (`onEnvelope`, what the web
+ *             app's page does before it hands the bytes to its decode worker), `readEnvelope` on the peers'
+ * Each viewer records the arrival, latency and `frame` sequence number of every depth frame. With
  * slowMs > 0 a viewer takes that long per frame: the SDK's callback resolves after it (frames that come
  * meanwhile wait in the SDK, the newest only, and their credit goes back), a raw or Foxglove viewer
  * pauses its socket for it (so the kernel buffers fill).
  */
 
-const [mode, url, countText, slowText, session, token] = process.argv.slice(2);
+const [mode, read, url, countText, slowText, session, token] = process.argv.slice(2);
+if (read !== "decode" && read !== "envelope")
+  throw new Error(`viewer read mode "${read}": decode or envelope`);
 const count = Number(countText);
 const slowMs = Number(slowText);
 const arrivals: number[][] = [];
 const latencies: number[][] = [];
+const sequences: number[][] = [];
 let ready = 0;
 const sockets: { close(): void }[] = [];
 const FoxgloveClient = mode === "foxglove" ? await loadFoxglove() : undefined;
 
-function captureMs(message: LogMessage): number | undefined {
-  if (message.archetype.kind !== "DepthImage") return undefined;
-  const capture = message.timelines.find((t) => t.timeline === "capture_time");
-  return capture ? Number(capture.value) / 1e6 : undefined;
-}
-
-function record(viewer: number, message: LogMessage): void {
-  const capture = captureMs(message);
-  if (capture === undefined) return;
+function record(viewer: number, kind: string, timelines: readonly TimePoint[]): void {
+  if (kind !== "DepthImage") return;
+  const capture = timelines.find((t) => t.timeline === "capture_time");
+  const sequence = timelines.find((t) => t.timeline === "frame");
+  if (!capture || !sequence) return;
   const at = clockMs();
   arrivals[viewer]?.push(at);
-  latencies[viewer]?.push(at - capture);
+  latencies[viewer]?.push(at - Number(capture.value) / 1e6);
+  sequences[viewer]?.push(Number(sequence.value));
+}
+
+/** A peer's message as the chosen read mode takes it. */
+function readBytes(viewer: number, data: Buffer): void {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (read === "envelope") {
+    const envelope = readEnvelope(bytes);
+    record(viewer, envelope.kind, envelope.timelines);
+  } else {
+    const message = decodeMessage(bytes);
+    record(viewer, message.archetype.kind, message.timelines);
+  }
 }
 
 function isReady(): void {
@@ -56,11 +72,12 @@ function pauseFor(ws: WebSocket): void {
 for (let viewer = 0; viewer < count; viewer++) {
   arrivals.push([]);
   latencies.push([]);
+  sequences.push([]);
   if (mode === "raw") {
     const ws = new WebSocket(`${url?.replace(/^http/, "ws")}/sub`, { perMessageDeflate: false });
     ws.on("open", isReady);
     ws.on("message", (data: Buffer) => {
-      record(viewer, decodeMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+      readBytes(viewer, data);
       pauseFor(ws);
     });
     sockets.push({ close: () => ws.terminate() });
@@ -77,18 +94,31 @@ for (let viewer = 0; viewer < count; viewer++) {
       }
     });
     client.on("message", ({ data }) => {
-      record(viewer, decodeMessage(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+      readBytes(viewer, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
       pauseFor(ws);
     });
     sockets.push({ close: () => ws.terminate() });
   } else {
+    const slowly = () =>
+      slowMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, slowMs)) : undefined;
     const subscription = subscribe(
       { url: url ?? "", session: session ?? "", token: token ?? "" },
-      (message) => {
-        record(viewer, message);
-        if (slowMs > 0) return new Promise((resolve) => setTimeout(resolve, slowMs));
+      read === "decode"
+        ? (message) => {
+            record(viewer, message.archetype.kind, message.timelines);
+            return slowly();
+          }
+        : undefined,
+      {
+        name: `bench ${viewer}`,
+        onEnvelope:
+          read === "envelope"
+            ? (envelope) => {
+                record(viewer, envelope.kind, envelope.timelines);
+                return slowly();
+              }
+            : undefined,
       },
-      { name: `bench ${viewer}` },
     );
     subscription.ready.then(isReady, (error: Error) => {
       process.stderr.write(`viewer ${viewer}: ${error.message}\n`);
@@ -103,11 +133,15 @@ process.on("message", (message: { type: string; start: number; end: number }) =>
   const fps: number[] = [];
   const lags: number[] = [];
   let gap = 0;
+  // Frames the producer sent between two a viewer received in the window, which it never received.
+  let missing = 0;
   for (let viewer = 0; viewer < count; viewer++) {
     const at = arrivals[viewer] ?? [];
     const lat = latencies[viewer] ?? [];
+    const seq = sequences[viewer] ?? [];
     let n = 0;
     let previous = message.start;
+    let previousSequence: number | undefined;
     for (let i = 0; i < at.length; i++) {
       const t = at[i] as number;
       if (t >= message.start && t < message.end) {
@@ -115,11 +149,14 @@ process.on("message", (message: { type: string; start: number; end: number }) =>
         lags.push(lat[i] as number);
         gap = Math.max(gap, t - previous);
         previous = t;
+        const sequence = seq[i] as number;
+        if (previousSequence !== undefined) missing += Math.max(0, sequence - previousSequence - 1);
+        previousSequence = sequence;
       }
     }
     gap = Math.max(gap, message.end - previous);
     fps.push(n / ((message.end - message.start) / 1000));
   }
   for (const socket of sockets) socket.close();
-  process.send?.({ type: "report", fps, lags, gap }, () => process.exit(0));
+  process.send?.({ type: "report", fps, lags, gap, missing }, () => process.exit(0));
 });

@@ -99,6 +99,23 @@ export function schedOf(pid: number | undefined): { cpu: number; wait: number } 
 /** CPU seconds of a process, summed over its threads. */
 export const cpuSeconds = (pid: number | undefined): number => schedOf(pid).cpu;
 
+/**
+ * Minor page faults of a process so far (/proc/<pid>/stat field 10; 0 once it ended). A fresh buffer of
+ * a frame's size faults in every page on first touch: where a process's allocator hands back new pages
+ * per frame (glibc serves blocks over its mmap threshold with mmap, and adapts that threshold as it
+ * goes), the same work costs several times the CPU, which is what makes one run differ from the next.
+ */
+export function minorFaults(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its ")".
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** Resident memory of a process, in MB. */
 export function rssMB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CreateSessionResponse } from "@depthroom/schema";
 import { benchStream, clockMs } from "./frames.ts";
-import { cpuSeconds, listening, onMessage, percentile, rssMB, spawnNode } from "./processes.ts";
+import { cpuSeconds, listening, minorFaults, onMessage, percentile, rssMB, spawnNode } from "./processes.ts";
 
 /*
  * Relay benchmark, Depthroom beside its peers in one run: one producer at 30 Hz publishing the TUM
@@ -20,9 +20,13 @@ import { cpuSeconds, listening, onMessage, percentile, rssMB, spawnNode } from "
  *             SDK (our producer and viewer scripts are copied into its bench/ as current-*.ts)
  * Latency is from the producer's capture stamp, taken before it encodes the frame (every producer
  * RVL-encodes each frame: benchProducer.ts; BENCH_PEER_ENCODE=0 lets the peers send pre-encoded
- * copies), to the viewer's arrival, decoded. Prints per run: fast viewers' fps and longest gap, latency
- * p50/p99, the slow viewer's lag, relay CPU per delivered frame and RSS, the viewers' and the producer's CPU (and its GC share); then each as a
- * ratio to raw ws (medians over rounds), and each goal of issue 18 as "figure (goal, met/MISSED)".
+ * copies), to the viewer's arrival, read. Viewers read each frame's envelope (BENCH_VIEWER_READ=envelope,
+ * the default: what the web app's page does before its decode worker) or decode it whole (=decode: at
+ * N = 32 that is ~1000 RVL decodes a second, more than a 2-core box has beside the relays). Prints per
+ * run: fast viewers' fps, longest gap and frames missed, latency p50/p99, the slow viewer's lag, relay CPU
+ * per delivered frame and RSS, the viewers' CPU, page faults per frame, the producer's CPU (and its GC
+ * share); then each as a ratio to raw ws (medians over rounds), and each goal of issue 18 as
+ * "figure (goal, met/MISSED)".
  * Rounds interleave the relays; the load average is printed.
  *   npm run bench:frames -w @depthroom/relay     (about 3 minutes on a quiet 2-core box)
  *   BENCH_VIEWERS=8,8+slow BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_RELAYS=raw,depthroom npm run bench:frames -w @depthroom/relay
@@ -43,10 +47,27 @@ const KINDS = (process.env.BENCH_RELAYS ?? `raw,foxglove,depthroom${BASE ? ",bas
   ",",
 ) as Kind[];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "1");
+const READ = process.env.BENCH_VIEWER_READ ?? "envelope";
+if (READ !== "decode" && READ !== "envelope")
+  throw new Error(`BENCH_VIEWER_READ=${READ}: decode or envelope`);
 const SLOW_MS = 100;
 const VIEWERS_PER_PROCESS = 8;
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const BUILT_RELAY = here("../dist/main.js");
+
+/*
+ * Every process of the bench runs with glibc's mmap threshold fixed at 8 MB (and no trimming under
+ * 64 MB), so a frame-sized buffer (177 KB received, 614 KB decoded) comes from the heap. With glibc's
+ * defaults the threshold adapts as a process frees blocks, and each process lands in one of two states:
+ * a fresh mmap per frame, whose 44 and more pages all fault on first touch, or reused heap pages. On
+ * this VM the same viewers then cost 3-5x the CPU (56-73 faults per delivered frame against 0.2) and the
+ * state a process happens to land in decided the run, not the relay. Equal for every relay and client;
+ * BENCH_MALLOC=default runs them with glibc's defaults.
+ */
+if (process.env.BENCH_MALLOC !== "default") {
+  process.env.MALLOC_MMAP_THRESHOLD_ ??= String(8 * 1024 * 1024);
+  process.env.MALLOC_TRIM_THRESHOLD_ ??= String(64 * 1024 * 1024);
+}
 
 type Kind = "raw" | "foxglove" | "depthroom" | "base";
 type Scenario = (typeof SCENARIOS)[number];
@@ -57,6 +78,8 @@ interface Result {
   readonly fpsMean: number;
   readonly fpsMin: number;
   readonly gapMs: number;
+  /** Frames the fast viewers never received between two they did (latest wins dropped them). */
+  readonly missing: number;
   readonly p50: number;
   readonly p99: number;
   readonly slowP50: number;
@@ -67,6 +90,9 @@ interface Result {
   readonly viewerCpuPercent: number;
   /** The viewer processes' CPU per frame they received (us): compares clients that got different counts. */
   readonly viewerUsPerFrame: number;
+  /** Minor page faults per delivered frame: of the relay, and of the viewer processes (see minorFaults). */
+  readonly relayFaultsPerFrame: number;
+  readonly viewerFaultsPerFrame: number;
   readonly producerCpuPercent: number;
   readonly producerGcShare: number;
   readonly skipped: number;
@@ -122,7 +148,15 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
     const viewers: ChildProcess[] = [];
     const spawnViewers = (n: number, slowMs: number) => {
       const child = spawnNode(
-        [clientScript(kind, "benchViewers.ts"), clientMode, url, String(n), String(slowMs), ...viewerAuth],
+        [
+          clientScript(kind, "benchViewers.ts"),
+          clientMode,
+          READ,
+          url,
+          String(n),
+          String(slowMs),
+          ...viewerAuth,
+        ],
         {
           ipc: true,
         },
@@ -148,6 +182,8 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
     const sample = () => ({
       relay: cpuSeconds(relay.pid),
       viewers: viewers.reduce((sum, child) => sum + cpuSeconds(child.pid), 0),
+      relayFaults: minorFaults(relay.pid),
+      viewerFaults: viewers.reduce((sum, child) => sum + minorFaults(child.pid), 0),
     });
     await new Promise((resolve) => setTimeout(resolve, windowStart - clockMs()));
     const atStart = sample();
@@ -156,7 +192,7 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
     const rss = rssMB(relay.pid as number);
     const load = loadavg()[0] as number;
     const produced = await done;
-    type Report = { fps: number[]; lags: number[]; gap: number };
+    type Report = { fps: number[]; lags: number[]; gap: number; missing: number };
     const reports = await Promise.all(
       viewers.map((child) => {
         const report = onMessage<Report>(child, "report");
@@ -178,6 +214,7 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
       fpsMean: fps.reduce((a, b) => a + b, 0) / fps.length,
       fpsMin: Math.min(...fps),
       gapMs: Math.max(...fast.map((r) => r.gap)),
+      missing: fast.reduce((sum, r) => sum + r.missing, 0),
       p50: percentile(lags, 0.5),
       p99: percentile(lags, 0.99),
       slowP50: slowReport ? percentile(slowLags, 0.5) : Number.NaN,
@@ -187,6 +224,8 @@ async function run(kind: Kind, scenario: Scenario): Promise<Result> {
       usPerFrame: (relayCpu * 1e6) / Math.max(1, delivered),
       viewerCpuPercent: ((atEnd.viewers - atStart.viewers) / seconds) * 100,
       viewerUsPerFrame: ((atEnd.viewers - atStart.viewers) * 1e6) / Math.max(1, delivered),
+      relayFaultsPerFrame: (atEnd.relayFaults - atStart.relayFaults) / Math.max(1, delivered),
+      viewerFaultsPerFrame: (atEnd.viewerFaults - atStart.viewerFaults) / Math.max(1, delivered),
       producerCpuPercent: (produced.cpuMs / 1000 / seconds) * 100,
       producerGcShare: produced.gcMs / Math.max(produced.cpuMs, 1e-9),
       skipped: produced.skipped,
@@ -208,14 +247,15 @@ const stream = benchStream();
 console.log(
   `relay bench: 1 producer, 30 Hz, ${stream.depth.byteLength} B RVL frames (TUM fr2 640x480), ` +
     `${WARMUP_MS / 1000} s warm-up + ${WINDOW_MS / 1000} s window, ${ROUNDS} round(s), viewers in processes ` +
-    `of ${VIEWERS_PER_PROCESS}, slow viewer ${SLOW_MS} ms per frame; ${2} cores shared, load ${loadavg()
+    `of ${VIEWERS_PER_PROCESS} reading each frame's ${READ === "decode" ? "whole message" : "envelope"} (BENCH_VIEWER_READ=${READ}), ` +
+    `slow viewer ${SLOW_MS} ms per frame, glibc malloc ${process.env.BENCH_MALLOC === "default" ? "defaults" : "mmap threshold 8 MB (BENCH_MALLOC)"}; ${2} cores shared, load ${loadavg()
       .map((l) => l.toFixed(1))
       .join(" ")}`,
 );
 const f = (value: number, width: number, digits = 1) =>
   (Number.isFinite(value) ? value.toFixed(digits) : "-").padStart(width);
 console.log(
-  "round relay      N        fps  min fps  gap ms  p50 ms  p99 ms  slow p50/max ms  relay CPU %  us/frame  RSS MB  viewers CPU %  producer CPU % (GC %)  load",
+  "round relay      N        fps  min fps  gap ms  missed  p50 ms  p99 ms  slow p50/max ms  relay CPU %  us/frame  RSS MB  viewers CPU %  faults/frame relay viewer  producer CPU % (GC %)  load",
 );
 const results: Result[] = [];
 for (let round = 1; round <= ROUNDS; round++) {
@@ -227,8 +267,8 @@ for (let round = 1; round <= ROUNDS; round++) {
       results.push(r);
       console.log(
         `${String(round).padStart(5)} ${kind.padEnd(9)} ${scenario.label.padEnd(6)} ${f(r.fpsMean, 5)}  ${f(r.fpsMin, 7)}  ` +
-          `${f(r.gapMs, 6, 0)}  ${f(r.p50, 6)}  ${f(r.p99, 6)}  ${`${f(r.slowP50, 6, 0)}/${f(r.slowMax, 6, 0).trim()}`.padEnd(15)}  ` +
-          `${f(r.relayCpuPercent, 11, 0)}  ${f(r.usPerFrame, 8, 0)}  ${f(r.rssMB, 6, 0)}  ${f(r.viewerCpuPercent, 13, 0)}  ` +
+          `${f(r.gapMs, 6, 0)}  ${f(r.missing, 6, 0)}  ${f(r.p50, 6)}  ${f(r.p99, 6)}  ${`${f(r.slowP50, 6, 0)}/${f(r.slowMax, 6, 0).trim()}`.padEnd(15)}  ` +
+          `${f(r.relayCpuPercent, 11, 0)}  ${f(r.usPerFrame, 8, 0)}  ${f(r.rssMB, 6, 0)}  ${f(r.viewerCpuPercent, 13, 0)}  ${f(r.relayFaultsPerFrame, 18, 1)} ${f(r.viewerFaultsPerFrame, 6, 1)}  ` +
           `${f(r.producerCpuPercent, 14, 0)} (${f(r.producerGcShare * 100, 4, 1).trim()} %)${r.skipped ? ` skipped ${r.skipped}` : ""}  ${f(r.load, 4)}`,
       );
     }
@@ -281,9 +321,12 @@ for (const scenario of SCENARIOS) {
 
 /*
  * The goals of issue 18, each judged on this run: "met" or "MISSED" with the figure beside it. The
- * ratios need raw ws in the same run; fast viewers at 30 fps with no gap: every fast viewer >= 29.5 fps
- * over the window and no pause between two frames of 2 frame intervals or more (66.7 ms: one frame
- * missing); the slow viewer's lag: its largest in the window (p50 beside it).
+ * ratios need raw ws in the same run. Fast viewers at 30 fps with no gap: every fast viewer >= 29.5 fps
+ * over the window, no frame missing (by `frame` sequence: none replaced by latest wins), and the longest
+ * pause between two arrivals no longer than 1.3x raw ws's in the same run. That pause is at least one
+ * frame interval plus the latency's jitter: on the quiet 2-core box raw ws's own was 85-145 ms (three
+ * rounds, 2026-12-05), so an absolute bound of two intervals judged the box's scheduler, not the relay.
+ * The slow viewer's lag: its largest in the window (p50 beside it).
  */
 const FRAME_MS = 1000 / 30;
 /**
@@ -328,12 +371,15 @@ if (KINDS.includes("depthroom")) {
       lagMax < 3,
     );
     const fpsMin = med("depthroom", label, (r) => r.fpsMin);
+    const missing = med("depthroom", label, (r) => r.missing);
     const gap = med("depthroom", label, (r) => r.gapMs);
+    const rawGap = KINDS.includes("raw") ? med("raw", label, (r) => r.gapMs) : Number.NaN;
     goal(
       `fast viewers at 30 fps with no gap, N = ${label}`,
-      `min ${fpsMin.toFixed(1)} fps, gap ${gap.toFixed(0)} ms`,
-      ">= 29.5 fps, gap < 66.7 ms",
-      fpsMin >= 29.5 && gap < 2 * FRAME_MS,
+      `min ${fpsMin.toFixed(1)} fps, ${missing} missed, gap ${gap.toFixed(0)} ms (raw ${rawGap.toFixed(0)})`,
+      ">= 29.5 fps, 0 missed, gap <= 1.3x raw",
+      fpsMin >= 29.5 && missing === 0 && gap <= 1.3 * rawGap,
+      label,
     );
   }
   // GC pauses are wall time, scaled by the producer thread's on-CPU share of its runnable time
