@@ -1,7 +1,7 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, execFileSync } from "node:child_process";
 import { copyFileSync, existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CreateSessionResponse } from "@depthroom/schema";
@@ -30,12 +30,13 @@ import { cpuSeconds, listening, minorFaults, onMessage, percentile, rssMB, spawn
  * Rounds interleave the relays; the load average is printed.
  *   npm run bench:frames -w @depthroom/relay     (about 3 minutes on a quiet 2-core box)
  *   BENCH_VIEWERS=8,8+slow BENCH_SECONDS=10 BENCH_ROUNDS=3 BENCH_RELAYS=raw,depthroom npm run bench:frames -w @depthroom/relay
- *   BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   profiles our relay (V8's sampler;
+ *   BENCH_WARMUP_SECONDS (default 3) before each window; BENCH_PIN=1 puts the relay on a CPU of its own
+ *   BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"   profiles the relays (V8's sampler;
  *   on a loaded box it over-counts GC pauses: `perf record -e cpu-clock -p <pid>` with
  *   BENCH_RELAY_NODE_ARGS=--perf-basic-prof samples on-CPU time only)
  */
 
-const WARMUP_MS = 3000;
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_SECONDS ?? "3") * 1000;
 const WINDOW_MS = Number(process.env.BENCH_SECONDS ?? "6") * 1000;
 const SCENARIOS = (process.env.BENCH_VIEWERS ?? "1,8,32,8+slow").split(",").map((text) => ({
   label: text,
@@ -107,12 +108,26 @@ const median = (values: number[]) => {
   return ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
+/*
+ * With BENCH_PIN=1 (and 2 or more CPUs) the relay runs on the last CPU and everything else on the
+ * others (the bench itself, producer and viewers inherit its affinity), so the relay's CPU per frame is
+ * not shared with the clients' cache and run queue.
+ */
+const PIN = process.env.BENCH_PIN === "1" && availableParallelism() >= 2;
+const RELAY_CPU = availableParallelism() - 1;
+if (PIN)
+  execFileSync("taskset", ["-a", "-p", "-c", `0-${RELAY_CPU - 1}`, String(process.pid)], { stdio: "ignore" });
+function pinRelay(relay: ChildProcess): void {
+  if (PIN && relay.pid !== undefined)
+    execFileSync("taskset", ["-a", "-p", "-c", String(RELAY_CPU), String(relay.pid)], { stdio: "ignore" });
+}
+
 function startRelay(kind: Kind, dataDir: string): ChildProcess {
-  if (kind === "raw") return spawnNode([here("./rawRelay.ts")]);
-  if (kind === "foxglove") return spawnNode([here("./foxgloveRelay.ts")]);
-  const args = ["--port", "0", "--data", dataDir, "--log-level", "warn"];
-  // e.g. BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile our relay.
+  // e.g. BENCH_RELAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the relays.
   const nodeArgs = (process.env.BENCH_RELAY_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  if (kind === "raw") return spawnNode([here("./rawRelay.ts")], { nodeArgs });
+  if (kind === "foxglove") return spawnNode([here("./foxgloveRelay.ts")], { nodeArgs });
+  const args = ["--port", "0", "--data", dataDir, "--log-level", "warn"];
   if (kind === "base") {
     const built = join(BASE ?? "", "apps/relay/dist/main.js");
     if (existsSync(built)) return spawnNode([built, ...args], { nodeArgs, plain: true });
@@ -132,6 +147,7 @@ function clientScript(kind: Kind, file: string): string {
 async function run(kind: Kind, scenario: Scenario): Promise<Result> {
   const dataDir = await mkdtemp(join(tmpdir(), "depthroom-bench-"));
   const relay = startRelay(kind, dataDir);
+  pinRelay(relay);
   const children: ChildProcess[] = [relay];
   try {
     const url = await listening(relay);
