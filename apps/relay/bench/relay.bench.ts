@@ -129,6 +129,9 @@ function startRelay(kind: Kind, dataDir: string): ChildProcess {
   if (kind === "foxglove") return spawnNode([here("./foxgloveRelay.ts")], { nodeArgs });
   const args = ["--port", "0", "--data", dataDir, "--log-level", "warn"];
   if (kind === "base") {
+    // BENCH_BASE_NODE_ARGS: the base relay's own Node flags (say, the same tree with other flags).
+    if (process.env.BENCH_BASE_NODE_ARGS !== undefined)
+      nodeArgs.splice(0, nodeArgs.length, ...process.env.BENCH_BASE_NODE_ARGS.split(" ").filter(Boolean));
     const built = join(BASE ?? "", "apps/relay/dist/main.js");
     if (existsSync(built)) return spawnNode([built, ...args], { nodeArgs, plain: true });
     return spawnNode([join(BASE ?? "", "apps/relay/src/main.ts"), ...args], { nodeArgs });
