@@ -12,10 +12,10 @@ const loadFoxglove = async () => {
 
 /*
  * Bench viewers, in a child process with IPC: <mode: depthroom|raw|foxglove> <read: decode|envelope>
- * <url> <count> <slowMs> [session token]. Every client does the same work per frame, so client CPU
- * compares the transports:
+ * <url> <count> <slowMs> [session token]. Client CPU compares the transports:
  *   decode    the whole message (RVL included): the SDK's `subscribe` callback, `decodeMessage` on the
- *             peers' sockets
+ *             peers' sockets. Not quite the same work: the SDK decodes only the newest waiting frame
+ *             of each entity, so a viewer that falls behind decodes fewer than a peer's.
  *   envelope  header, entity path and timelines only: the SDK's lazy frames (`onEnvelope`, what the web
  *             app's page does before it hands the bytes to its decode worker), `readEnvelope` on the peers'
  * Each viewer records the arrival, latency and `frame` sequence number of every depth frame. With
@@ -47,9 +47,8 @@ function record(viewer: number, kind: string, timelines: readonly TimePoint[]): 
   sequences[viewer]?.push(Number(sequence.value));
 }
 
-/** A peer's message as the chosen read mode takes it. */
-function readBytes(viewer: number, data: Buffer): void {
-  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+/** Record a frame that came on a peer's socket, read as the read mode says. */
+function recordPeerFrame(viewer: number, bytes: Uint8Array): void {
   if (read === "envelope") {
     const envelope = readEnvelope(bytes);
     record(viewer, envelope.kind, envelope.timelines);
@@ -77,7 +76,7 @@ for (let viewer = 0; viewer < count; viewer++) {
     const ws = new WebSocket(`${url?.replace(/^http/, "ws")}/sub`, { perMessageDeflate: false });
     ws.on("open", isReady);
     ws.on("message", (data: Buffer) => {
-      readBytes(viewer, data);
+      recordPeerFrame(viewer, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       pauseFor(ws);
     });
     sockets.push({ close: () => ws.terminate() });
@@ -94,7 +93,7 @@ for (let viewer = 0; viewer < count; viewer++) {
       }
     });
     client.on("message", ({ data }) => {
-      readBytes(viewer, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      recordPeerFrame(viewer, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       pauseFor(ws);
     });
     sockets.push({ close: () => ws.terminate() });
@@ -133,7 +132,8 @@ process.on("message", (message: { type: string; start: number; end: number }) =>
   const fps: number[] = [];
   const lags: number[] = [];
   let gap = 0;
-  // Frames the producer sent between two a viewer received in the window, which it never received.
+  // Frames of the window a viewer never received: gaps in the `frame` sequence of its arrivals, counted
+  // from its last arrival before the window.
   let missing = 0;
   for (let viewer = 0; viewer < count; viewer++) {
     const at = arrivals[viewer] ?? [];
@@ -144,6 +144,7 @@ process.on("message", (message: { type: string; start: number; end: number }) =>
     let previousSequence: number | undefined;
     for (let i = 0; i < at.length; i++) {
       const t = at[i] as number;
+      if (t < message.start) previousSequence = seq[i];
       if (t >= message.start && t < message.end) {
         n++;
         lags.push(lat[i] as number);

@@ -21,12 +21,16 @@ export interface SpawnNodeOptions {
   /** Plain Node, without tsx (a built script). */
   readonly plain?: boolean;
   readonly env?: Readonly<Record<string, string>>;
+  /** Run on these CPUs only (`taskset -c <cpus>` at exec: every thread inherits it; Linux, util-linux). */
+  readonly cpus?: string;
 }
 
 /** `node [nodeArgs] [--import tsx] ...args`, logging at warn. */
 export function spawnNode(args: readonly string[], options: SpawnNodeOptions = {}): ChildProcess {
   const loader = options.plain ? [] : ["--import", TSX];
-  return spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, ...args], {
+  const node = [process.execPath, ...(options.nodeArgs ?? []), ...loader, ...args];
+  const [command, ...rest] = options.cpus === undefined ? node : ["taskset", "-c", options.cpus, ...node];
+  return spawn(command as string, rest, {
     stdio: options.ipc ? ["ignore", "inherit", "inherit", "ipc"] : ["ignore", "pipe", "inherit"],
     env: { ...process.env, DEPTHROOM_LOG_LEVEL: "warn", ...options.env },
   });
@@ -105,12 +109,15 @@ export const cpuSeconds = (pid: number | undefined): number => schedOf(pid).cpu;
  * per frame (glibc serves blocks over its mmap threshold with mmap, and adapts that threshold as it
  * goes), the same work costs several times the CPU, which is what makes one run differ from the next.
  */
+/** minflt, field 10 of /proc/<pid>/stat, counted from field 3 (the first after the command name). */
+const MINFLT_AFTER_COMMAND = 10 - 3;
+
 export function minorFaults(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may hold spaces: count fields after its ")".
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[7] ?? 0);
+    // The command name (field 2) is in parentheses and may hold spaces: fields are counted after its ")".
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[MINFLT_AFTER_COMMAND] ?? 0);
   } catch {
     return 0;
   }
