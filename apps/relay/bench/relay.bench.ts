@@ -333,8 +333,10 @@ console.log(
   "\nRatios to raw ws, medians over rounds (viewer CPU per frame received; slow lag in frames of 33.3 ms)",
 );
 console.log("relay      N       CPU/frame  p50   viewer CPU/frame  RSS    slow lag p50 ms  producer GC %");
-const med = (kind: Kind, label: string, pick: (r: Result) => number) =>
-  median(results.filter((r) => r.kind === kind && r.scenario === label).map(pick));
+/** One figure of a relay and scenario, per round. */
+const perRound = (kind: Kind, label: string, pick: (r: Result) => number) =>
+  results.filter((r) => r.kind === kind && r.scenario === label).map(pick);
+const med = (kind: Kind, label: string, pick: (r: Result) => number) => median(perRound(kind, label, pick));
 const ratioToRaw = (kind: Kind, label: string, pick: (r: Result) => number) =>
   med(kind, label, pick) / med("raw", label, pick);
 for (const scenario of SCENARIOS) {
@@ -427,9 +429,7 @@ if (KINDS.includes("depthroom")) {
     );
     const fpsMin = med("depthroom", label, (r) => r.fpsMin);
     // Frames missed in any round count: the worst round, not the median.
-    const missing = Math.max(
-      ...results.filter((r) => r.kind === "depthroom" && r.scenario === label).map((r) => r.missing),
-    );
+    const missing = Math.max(...perRound("depthroom", label, (r) => r.missing));
     const gap = med("depthroom", label, (r) => r.gapMs);
     const rawGap = KINDS.includes("raw") ? med("raw", label, (r) => r.gapMs) : Number.NaN;
     goal(
